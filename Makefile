@@ -1,0 +1,112 @@
+# hv: one non-recursive Makefile. `make` builds the loader, the core and the
+# ESP image; `make test` runs the unit tests and the boot scenarios; `make
+# run` boots the default manifest. See README.md.
+
+BUILD := build
+VERSION := 0.1.0
+REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+BUILD_DATE := $(shell date -u +%Y-%m-%d)
+
+CC := gcc
+LD := ld
+NASM := nasm
+OBJCOPY := objcopy
+PYTHON := python3
+
+# Every object is rebuilt when this file changes, since flags live here.
+MAKEDEPS := Makefile
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
+FREESTANDING := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
+	-mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mgeneral-regs-only \
+	-fno-strict-aliasing -fno-asynchronous-unwind-tables $(WARN) \
+	-I. -Iinclude -MMD -MP
+
+VERSION_DEFS := -DHV_VERSION='"$(VERSION)"' -DHV_REVISION='"$(REVISION)"' \
+	-DHV_BUILD_DATE='"$(BUILD_DATE)"'
+
+# ---------------------------------------------------------------- hv core
+# The core is a static PIE linked at 0; the loader relocates it wherever
+# the firmware gave it memory, and hv then runs identity-mapped.
+HV_CFLAGS := $(FREESTANDING) -fpie -fvisibility=hidden -fno-omit-frame-pointer \
+	-mcmodel=small $(VERSION_DEFS)
+HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
+	-z max-page-size=4096 -z separate-code --no-undefined -T linker.ld
+
+HV_SRCS := $(wildcard hv/*.c) \
+	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
+	drivers/uart16550.c lib/fmt.c lib/string.c
+HV_ASMS := $(wildcard arch/x86/*.asm)
+HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
+
+# ---------------------------------------------------------------- loader
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_CFLAGS := $(FREESTANDING) -fpic -fshort-wchar -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 $(VERSION_DEFS)
+EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	-shared -Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o
+
+BOOT_SRCS := $(wildcard boot/*.c) drivers/uart16550.c lib/fmt.c lib/string.c \
+	lib/elf.c lib/manifest.c lib/vmxcap.c lib/acpi.c
+BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
+
+DEFAULT_CONF := boot/default.conf
+
+.PHONY: all clean test run unit-test deps-test deps-run
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img
+
+$(BUILD)/hv/%.o: %.c $(MAKEDEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+# nasm gets struct offsets from C (asm-offsets), never hard-coded.
+$(BUILD)/hv/%.o: %.asm $(BUILD)/asm-offsets.inc $(MAKEDEPS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -I$(BUILD)/ -Iarch/x86/ -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/asm-offsets.s: arch/x86/asm-offsets.c $(MAKEDEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -S $< -o $@
+
+$(BUILD)/asm-offsets.inc: $(BUILD)/asm-offsets.s
+	sed -n 's/^.*@@ASM \([A-Z0-9_]*\) \$$\{0,1\}\([0-9-]*\).*$$/%define \1 \2/p' $< > $@
+
+$(BUILD)/hv.elf: $(HV_OBJS) linker.ld
+	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+$(BUILD)/boot/%.o: %.c $(MAKEDEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/loader.so: $(BOOT_OBJS)
+	$(LD) $(EFI_LDFLAGS) -o $@ $(BOOT_OBJS) -lefi -lgnuefi
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) tests/boot/mkesp.sh
+	sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF)
+
+-include tests/unit/unit.mk
+
+deps-test:
+	@sh tests/need-packages.sh test
+deps-run:
+	@sh tests/need-packages.sh run
+
+# The runner prints the one closing line `N passed, N failed`.
+test: deps-test
+	$(MAKE) all $(UNIT_TESTS)
+	$(PYTHON) tests/boot/runner.py test $(addprefix --unit ,$(UNIT_TESTS))
+
+run: deps-run
+	$(MAKE) all
+	$(PYTHON) tests/boot/runner.py run --conf $(DEFAULT_CONF)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,99 @@
+; SPDX-License-Identifier: MIT
+; The core's entry point and the host exception stubs.
+bits 64
+default rel
+
+%include "asm-offsets.inc"
+
+extern hv_main
+extern trap_handler
+global hv_entry
+global hv_exception_stubs
+
+section .bss
+align 16
+boot_stack:
+	resb HV_STACK_SIZE_ASM
+boot_stack_top:
+
+section .text.entry
+; The loader calls this with the System V ABI: RDI = struct hv_boot_info *.
+; Interrupts are off; the firmware's page tables are still live.
+hv_entry:
+	cli
+	cld
+	lea rsp, [boot_stack_top]
+	xor ebp, ebp		; ends the backtrace chain
+	call hv_main
+.hang:
+	cli
+	hlt
+	jmp .hang
+
+section .text
+; Vectors that push an error code: 8, 10-14, 17, 21, 29, 30.
+%macro STUB 1
+	align 16
+stub_%1:
+%if %1 != 8 && (%1 < 10 || %1 > 14) && %1 != 17 && %1 != 21 && %1 != 29 && %1 != 30
+	push 0
+%endif
+	push %1
+	jmp exception_common
+%endmacro
+
+exception_common:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	mov rdi, rsp
+	; Keep the call aligned the way the ABI expects.
+	mov rbx, rsp
+	and rsp, -16
+	call trap_handler
+	mov rsp, rbx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16		; vector and error code
+	iretq
+
+%assign i 0
+%rep 32
+	STUB i
+%assign i i+1
+%endrep
+
+section .data
+align 8
+; The IDT builder reads the 32 stub addresses from here.
+hv_exception_stubs:
+%assign i 0
+%rep 32
+	dq stub_ %+ i
+%assign i i+1
+%endrep

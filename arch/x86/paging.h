@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ARCH_X86_PAGING_H
+#define ARCH_X86_PAGING_H
+
+#include <stdint.h>
+
+#include "hv/palloc.h"
+
+/*
+ * Builds hv's own page tables and loads them: the image's code
+ * read-execute, its read-only data read-only, its data and the pool
+ * read-write, and nothing else. hv runs 1:1 (virtual = physical). Panics
+ * if the CPU lacks no-execute or memory runs out: hv cannot run without.
+ */
+void paging_init_host(uint64_t image_base, uint64_t image_size,
+		      uint64_t pool_base, uint64_t pool_size,
+		      struct palloc *pool);
+
+#endif

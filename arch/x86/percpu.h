@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-CPU block. Each CPU's GS base points at its own block, whose
+ * first member points at itself, so this_cpu() is one load. It exists from
+ * the first instruction of the core, even while only the boot CPU runs.
+ */
+#ifndef ARCH_X86_PERCPU_H
+#define ARCH_X86_PERCPU_H
+
+#include <stdint.h>
+
+#define HV_STACK_SIZE (16 * 1024)
+#define HV_IST_SIZE (8 * 1024)
+
+/* IST slots: faults that must not run on a possibly broken stack. */
+enum { IST_NMI = 1, IST_DOUBLE_FAULT = 2, IST_MACHINE_CHECK = 3, IST_COUNT = 3 };
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+#define GDT_CODE 0x08
+#define GDT_DATA 0x10
+#define GDT_TSS 0x18
+#define GDT_ENTRIES 5 /* null, code, data, and the 16-byte TSS descriptor */
+
+struct percpu {
+	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
+	uint32_t index; /* 0 for the boot CPU */
+	uint32_t apic_id;
+	uint64_t vmxon_pa; /* 0 while the CPU is not in VMX operation */
+	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+	struct tss64 tss __attribute__((aligned(16)));
+	uint8_t ist_stacks[IST_COUNT][HV_IST_SIZE] __attribute__((aligned(16)));
+	uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
+};
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Loads this CPU's GDT, TSS and the shared IDT, and points GS at pc. */
+void cpu_init_descriptors(struct percpu *pc);
+
+#endif

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#include "arch/x86/trap.h"
+
+#include <stddef.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+
+static const char *const vector_names[32] = {
+	[0] = "#DE divide error",	  [1] = "#DB debug",
+	[2] = "NMI",			  [3] = "#BP breakpoint",
+	[4] = "#OF overflow",		  [5] = "#BR bound range",
+	[6] = "#UD invalid opcode",	  [7] = "#NM device not available",
+	[8] = "#DF double fault",	  [10] = "#TS invalid TSS",
+	[11] = "#NP segment not present", [12] = "#SS stack fault",
+	[13] = "#GP general protection",  [14] = "#PF page fault",
+	[16] = "#MF x87 error",		  [17] = "#AC alignment check",
+	[18] = "#MC machine check",	  [19] = "#XM SIMD error",
+	[20] = "#VE virtualization",	  [21] = "#CP control protection",
+};
+
+void backtrace_from(uint64_t rbp)
+{
+	/* Bounded, and only through memory hv maps, so a corrupt chain
+	 * cannot fault inside the panic path. */
+	for (int depth = 0; depth < 16 && rbp && !(rbp & 7); depth++) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+
+		if (!mem_is_hv_mapped(rbp, 16))
+			break;
+		hv_log(HV_LOG_ERROR, "  #%d 0x%lx (hv.elf+0x%lx)", depth,
+		       frame[1], frame[1] - mem_image_base());
+		rbp = frame[0];
+	}
+}
+
+void trap_handler(struct trap_frame *f)
+{
+	const char *name = f->vector < 32 ? vector_names[f->vector] : NULL;
+
+	hv_log(HV_LOG_ERROR, "panic: host exception %lu (%s), error code 0x%lx",
+	       f->vector, name ? name : "reserved", f->error);
+	hv_log(HV_LOG_ERROR, "  rip %016lx (hv.elf+0x%lx) cs %lx rflags %016lx",
+	       f->rip, f->rip - mem_image_base(), f->cs, f->rflags);
+	hv_log(HV_LOG_ERROR, "  rsp %016lx ss %lx cr2 %016lx cr3 %016lx",
+	       f->rsp, f->ss, read_cr2(), read_cr3());
+	hv_log(HV_LOG_ERROR, "  rax %016lx rbx %016lx rcx %016lx rdx %016lx",
+	       f->rax, f->rbx, f->rcx, f->rdx);
+	hv_log(HV_LOG_ERROR, "  rsi %016lx rdi %016lx rbp %016lx r8  %016lx",
+	       f->rsi, f->rdi, f->rbp, f->r8);
+	hv_log(HV_LOG_ERROR, "  r9  %016lx r10 %016lx r11 %016lx r12 %016lx",
+	       f->r9, f->r10, f->r11, f->r12);
+	hv_log(HV_LOG_ERROR, "  r13 %016lx r14 %016lx r15 %016lx cr0 %016lx",
+	       f->r13, f->r14, f->r15, read_cr0());
+	hv_log(HV_LOG_ERROR, "  cr4 %016lx efer %016lx", read_cr4(),
+	       rdmsr(MSR_EFER));
+	hv_log(HV_LOG_ERROR, "backtrace:");
+	backtrace_from(f->rbp);
+	console_drain();
+	cpu_halt_forever();
+}

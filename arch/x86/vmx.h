@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Entering and leaving VMX root operation on the current CPU. */
+#ifndef ARCH_X86_VMX_H
+#define ARCH_X86_VMX_H
+
+#include "arch/x86/percpu.h"
+
+/*
+ * Puts this CPU in VMX root operation (SDM "Enabling and Entering VMX
+ * Operation"). Returns 0, or a negative code after printing why.
+ */
+int vmx_on(struct percpu *pc);
+/* Leaves VMX operation. Returns 0, or a negative code after printing why. */
+int vmx_off(struct percpu *pc);
+
+#endif

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/* File access and the hand-over of the machine: the loader's firmware door. */
+#include "boot/loader.h"
+
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+static EFI_FILE_HANDLE esp_root(EFI_HANDLE image)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+
+	if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol,
+					 (void **)&li)))
+		return NULL;
+	return LibOpenRoot(li->DeviceHandle);
+}
+
+static const char *efi_reason(EFI_STATUS s)
+{
+	switch (s) {
+	case EFI_NOT_FOUND:
+		return "not found";
+	case EFI_VOLUME_CORRUPTED:
+		return "the file system is corrupted";
+	case EFI_DEVICE_ERROR:
+		return "device error";
+	case EFI_OUT_OF_RESOURCES:
+		return "out of memory";
+	case EFI_ACCESS_DENIED:
+		return "access denied";
+	default:
+		return "cannot be read";
+	}
+}
+
+EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
+			 UINTN *len, char *why, UINTN whylen)
+{
+	CHAR16 wpath[HV_PATH_MAX];
+	EFI_FILE_HANDLE root, f = NULL;
+	EFI_FILE_INFO *info;
+	EFI_STATUS s;
+	UINTN i, size;
+	void *data;
+
+	for (i = 0; path[i] && i + 1 < HV_PATH_MAX; i++)
+		wpath[i] = path[i] == '/' ? L'\\' : (CHAR16)path[i];
+	wpath[i] = 0;
+
+	root = esp_root(image);
+	if (!root) {
+		fmt_snprintf(why, whylen, "the boot volume cannot be opened");
+		return EFI_NOT_FOUND;
+	}
+	s = root->Open(root, &f, wpath, EFI_FILE_MODE_READ, 0);
+	root->Close(root);
+	if (EFI_ERROR(s)) {
+		fmt_snprintf(why, whylen, "%s", efi_reason(s));
+		return s;
+	}
+	info = LibFileInfo(f);
+	if (!info) {
+		f->Close(f);
+		fmt_snprintf(why, whylen, "its size cannot be read");
+		return EFI_DEVICE_ERROR;
+	}
+	if (info->Attribute & EFI_FILE_DIRECTORY) {
+		FreePool(info);
+		f->Close(f);
+		fmt_snprintf(why, whylen, "is a directory");
+		return EFI_NOT_FOUND;
+	}
+	size = info->FileSize;
+	FreePool(info);
+
+	data = AllocatePool(size ? size : 1);
+	if (!data) {
+		f->Close(f);
+		fmt_snprintf(why, whylen, "out of memory (%lu bytes)",
+			     (uint64_t)size);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	i = size;
+	s = f->Read(f, &i, data);
+	f->Close(f);
+	if (EFI_ERROR(s) || i != size) {
+		FreePool(data);
+		fmt_snprintf(why, whylen, "short read (%lu of %lu bytes)",
+			     (uint64_t)i, (uint64_t)size);
+		return EFI_ERROR(s) ? s : EFI_DEVICE_ERROR;
+	}
+	*buf = data;
+	*len = size;
+	return EFI_SUCCESS;
+}
+
+static uint32_t hv_mem_type(UINT32 efi_type)
+{
+	switch (efi_type) {
+	case EfiConventionalMemory:
+	case EfiBootServicesCode:
+	case EfiBootServicesData:
+	case EfiLoaderCode:
+		return HV_MEM_USABLE;
+	case EfiACPIReclaimMemory:
+	case EfiACPIMemoryNVS:
+		return HV_MEM_ACPI;
+	case EfiRuntimeServicesCode:
+	case EfiRuntimeServicesData:
+		return HV_MEM_RUNTIME;
+	case EfiMemoryMappedIO:
+	case EfiMemoryMappedIOPortSpace:
+		return HV_MEM_MMIO;
+	default:
+		/* EfiLoaderData holds hv's own allocations, listed below. */
+		return HV_MEM_RESERVED;
+	}
+}
+
+static void add_region(struct hv_boot_info *bi, uint64_t base, uint64_t size,
+		       uint32_t type)
+{
+	struct hv_memmap_entry *e;
+
+	if (bi->memmap_count && type != HV_MEM_HV_IMAGE &&
+	    type != HV_MEM_HV_POOL && type != HV_MEM_HV_BOOT) {
+		e = &bi->memmap[bi->memmap_count - 1];
+		if (e->type == type && e->base + e->size == base) {
+			e->size += size;
+			return;
+		}
+	}
+	if (bi->memmap_count >= HV_MAX_MEMMAP)
+		return; /* hv only needs its own regions, which come first */
+	e = &bi->memmap[bi->memmap_count++];
+	e->base = base;
+	e->size = size;
+	e->type = type;
+	e->reserved = 0;
+}
+
+EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct hv_boot_info *bi)
+{
+	UINTN size = 0, key, desc_size, n;
+	UINT32 desc_version;
+	EFI_MEMORY_DESCRIPTOR *map = NULL;
+	EFI_STATUS s;
+	int tries;
+
+	s = BS->GetMemoryMap(&size, NULL, &key, &desc_size, &desc_version);
+	if (s != EFI_BUFFER_TOO_SMALL)
+		return s;
+	/* Room for the descriptors our own allocation may add. */
+	size += 8 * desc_size;
+	map = AllocatePool(size);
+	if (!map)
+		return EFI_OUT_OF_RESOURCES;
+
+	/*
+	 * ExitBootServices fails if the map changed since GetMemoryMap; a
+	 * second try with a fresh map is the documented remedy. No firmware
+	 * allocation may happen in between, so nothing is printed here.
+	 */
+	for (tries = 0; tries < 2; tries++) {
+		n = size;
+		s = BS->GetMemoryMap(&n, map, &key, &desc_size, &desc_version);
+		if (EFI_ERROR(s))
+			return s;
+		s = BS->ExitBootServices(image, key);
+		if (!EFI_ERROR(s))
+			break;
+	}
+	if (EFI_ERROR(s))
+		return s;
+	blog_firmware_gone();
+
+	/* hv's own regions first, so a full table never drops them. */
+	bi->memmap_count = 0;
+	add_region(bi, bi->image_base, bi->image_size, HV_MEM_HV_IMAGE);
+	add_region(bi, bi->pool_base, bi->pool_size, HV_MEM_HV_POOL);
+	add_region(bi, bi->self, (sizeof(*bi) + 4095) & ~4095ull,
+		   HV_MEM_HV_BOOT);
+	for (UINTN off = 0; off + desc_size <= n; off += desc_size) {
+		EFI_MEMORY_DESCRIPTOR *d = (void *)((char *)map + off);
+
+		add_region(bi, d->PhysicalStart, d->NumberOfPages * 4096,
+			   hv_mem_type(d->Type));
+	}
+	return EFI_SUCCESS;
+}

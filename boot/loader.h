@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interface of the UEFI loader. boot/ is the only part of hv that
+ * calls the firmware; everything it learns goes into struct hv_boot_info.
+ */
+#ifndef BOOT_LOADER_H
+#define BOOT_LOADER_H
+
+#include <stdbool.h>
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "hv/boot_info.h"
+
+/* Console: COM1 and the UEFI text console, every line prefixed "hv: ". */
+void blog_init(void);
+void blog_set_level(uint32_t level);
+/* After ExitBootServices only COM1 may be used. */
+void blog_firmware_gone(void);
+void blog(uint32_t level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define binfo(...) blog(HV_LOG_INFO, __VA_ARGS__)
+#define bwarn(...) blog(HV_LOG_WARN, __VA_ARGS__)
+#define bdebug(...) blog(HV_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Reads a whole file from the ESP the loader came from. path uses '/'.
+ * On failure returns an error and puts the reason (without the path) in
+ * why. The buffer comes from the UEFI pool: free it with FreePool.
+ */
+EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
+			 UINTN *len, char *why, UINTN whylen);
+
+/* Physical address of the ACPI RSDP, or 0 when the firmware has none. */
+uint64_t platform_find_rsdp(void);
+/* Fills bi->cpus, cpu_count and cpu_source; prints the cpus line. */
+void platform_find_cpus(struct hv_boot_info *bi);
+/* Fills bi->poweroff; prints how hv will power off. */
+void platform_find_poweroff(struct hv_boot_info *bi);
+/* Prints one line per VT-x capability. Returns false with the reason. */
+bool platform_check_vtx(char *why, UINTN whylen);
+/* TSC frequency in Hz, measured against the firmware's Stall(). */
+uint64_t platform_tsc_hz(void);
+
+/*
+ * Takes the final memory map, exits boot services and converts the map
+ * into bi. Returns only on failure, with the firmware still in charge.
+ */
+EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct hv_boot_info *bi);
+
+#endif

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The UEFI loader: reads the manifest, checks hv.elf and the CPU, reserves
+ * hv's memory, leaves the firmware and enters the core. Until the last step
+ * every refusal returns to the firmware with everything it allocated freed.
+ */
+#include "boot/loader.h"
+
+#include "lib/elf.h"
+#include "lib/fmt.h"
+#include "lib/manifest.h"
+#include "lib/string.h"
+
+#define MANIFEST_PATH "hv/hv.conf"
+#define CORE_PATH "hv/hv.elf"
+#define MIB ((uint64_t)1 << 20)
+#define PAGE ((uint64_t)4096)
+
+typedef void __attribute__((sysv_abi, noreturn)) (*hv_entry_fn)(
+	struct hv_boot_info *bi);
+
+/* What the loader holds, so one function can give it all back. */
+struct loader_state {
+	void *conf;
+	void *core;
+	UINTN core_len;
+	EFI_PHYSICAL_ADDRESS pool_alloc;
+	UINTN pool_pages;
+	EFI_PHYSICAL_ADDRESS image;
+	UINTN image_pages;
+	EFI_PHYSICAL_ADDRESS trampoline;
+	EFI_PHYSICAL_ADDRESS bi;
+	UINTN bi_pages;
+};
+
+static void release(struct loader_state *ls)
+{
+	if (ls->conf)
+		FreePool(ls->conf);
+	if (ls->core)
+		FreePool(ls->core);
+	if (ls->pool_alloc)
+		BS->FreePages(ls->pool_alloc, ls->pool_pages);
+	if (ls->image)
+		BS->FreePages(ls->image, ls->image_pages);
+	if (ls->trampoline)
+		BS->FreePages(ls->trampoline, 1);
+	if (ls->bi)
+		BS->FreePages(ls->bi, ls->bi_pages);
+}
+
+/* The one way out of a refusal: a clear reason, and nothing kept. */
+static EFI_STATUS refuse(struct loader_state *ls, EFI_STATUS status,
+			 const char *why)
+{
+	blog(HV_LOG_ERROR, "cannot start: %s", why);
+	release(ls);
+	return status;
+}
+
+static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
+			      EFI_PHYSICAL_ADDRESS *addr)
+{
+	return BS->AllocatePages(type, EfiLoaderData, pages, addr);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	static struct loader_state ls;
+	struct hv_manifest manifest;
+	struct hv_boot_info *bi;
+	struct elf_info elf;
+	char why[200], detail[160];
+	UINTN conf_len;
+	EFI_STATUS s;
+	uint64_t pool_bytes, entry;
+
+	InitializeLib(image, systab);
+	blog_init();
+	binfo("hv %s (revision %s, built %s)", HV_VERSION, HV_REVISION,
+	      HV_BUILD_DATE);
+
+	/* 1. The manifest. */
+	s = esp_read_file(image, MANIFEST_PATH, &ls.conf, &conf_len, detail,
+			  sizeof(detail));
+	if (EFI_ERROR(s)) {
+		fmt_snprintf(why, sizeof(why), "%s: %s", MANIFEST_PATH, detail);
+		return refuse(&ls, EFI_LOAD_ERROR, why);
+	}
+	if (manifest_parse(ls.conf, conf_len, MANIFEST_PATH, &manifest, why,
+			   sizeof(why)))
+		return refuse(&ls, EFI_LOAD_ERROR, why);
+	blog_set_level(manifest.log_level);
+	binfo("manifest: log_level %s, pool %u MiB, %u partition(s)%s",
+	      manifest_log_level_name(manifest.log_level), manifest.pool_mb,
+	      manifest.partition_count,
+	      manifest.interactive ? ", interactive" : "");
+
+	/* 2. The core image, checked before anything is reserved for it. */
+	s = esp_read_file(image, CORE_PATH, &ls.core, &ls.core_len, detail,
+			  sizeof(detail));
+	if (EFI_ERROR(s)) {
+		fmt_snprintf(why, sizeof(why), "%s: %s", CORE_PATH, detail);
+		return refuse(&ls, EFI_LOAD_ERROR, why);
+	}
+	if (elf_check(ls.core, ls.core_len, &elf, detail, sizeof(detail))) {
+		fmt_snprintf(why, sizeof(why), "%s: %s", CORE_PATH, detail);
+		return refuse(&ls, EFI_LOAD_ERROR, why);
+	}
+	if (elf.type != 3 /* ET_DYN */) {
+		fmt_snprintf(why, sizeof(why),
+			     "%s: not position-independent (ET_DYN expected)",
+			     CORE_PATH);
+		return refuse(&ls, EFI_LOAD_ERROR, why);
+	}
+	binfo("%s: %lu bytes, %u segments, %lu KiB in memory", CORE_PATH,
+	      (uint64_t)ls.core_len, elf.load_count,
+	      (elf.max_vaddr - elf.min_vaddr) / 1024);
+
+	/* 3. CPUs and power-off: before the VT-x check, so every engine runs them. */
+	s = alloc_pages(AllocateAnyPages,
+			(sizeof(struct hv_boot_info) + PAGE - 1) / PAGE, &ls.bi);
+	if (EFI_ERROR(s))
+		return refuse(&ls, s, "no memory for boot_info");
+	ls.bi_pages = (sizeof(struct hv_boot_info) + PAGE - 1) / PAGE;
+	bi = (struct hv_boot_info *)(uintptr_t)ls.bi;
+	memset(bi, 0, ls.bi_pages * PAGE);
+	bi->magic = HV_BOOT_INFO_MAGIC;
+	bi->version = HV_BOOT_INFO_VERSION;
+	bi->size = sizeof(*bi);
+	bi->self = ls.bi;
+	bi->manifest = manifest;
+	fmt_snprintf(bi->version_str, sizeof(bi->version_str), "%s", HV_VERSION);
+	fmt_snprintf(bi->revision, sizeof(bi->revision), "%s", HV_REVISION);
+	fmt_snprintf(bi->build_date, sizeof(bi->build_date), "%s",
+		     HV_BUILD_DATE);
+	bi->rsdp = platform_find_rsdp();
+	platform_find_cpus(bi);
+	platform_find_poweroff(bi);
+
+	/* 4. The CPU must have what hv needs. */
+	if (!platform_check_vtx(why, sizeof(why)))
+		return refuse(&ls, EFI_UNSUPPORTED, why);
+
+	/* 5. Memory: the pool (2 MiB aligned, for large EPT pages), the core
+	 * image, and one page below 1 MiB to start the other CPUs from. */
+	pool_bytes = (uint64_t)manifest.pool_mb * MIB;
+	ls.pool_pages = (pool_bytes + 2 * MIB) / PAGE;
+	s = alloc_pages(AllocateAnyPages, ls.pool_pages, &ls.pool_alloc);
+	if (EFI_ERROR(s)) {
+		fmt_snprintf(why, sizeof(why),
+			     "%s: pool_mb = %u: the firmware has not that much free memory",
+			     MANIFEST_PATH, manifest.pool_mb);
+		return refuse(&ls, EFI_OUT_OF_RESOURCES, why);
+	}
+	bi->pool_base = (ls.pool_alloc + 2 * MIB - 1) & ~(2 * MIB - 1);
+	bi->pool_size = pool_bytes;
+
+	ls.image_pages = (elf.max_vaddr - elf.min_vaddr) / PAGE;
+	s = alloc_pages(AllocateAnyPages, ls.image_pages, &ls.image);
+	if (EFI_ERROR(s))
+		return refuse(&ls, s, "no memory for the hv image");
+	elf_load(ls.core, ls.core_len, &elf, (void *)(uintptr_t)ls.image);
+	if (elf_relocate(ls.core, ls.core_len, &elf, (void *)(uintptr_t)ls.image,
+			 ls.image, detail, sizeof(detail))) {
+		fmt_snprintf(why, sizeof(why), "%s: %s", CORE_PATH, detail);
+		return refuse(&ls, EFI_LOAD_ERROR, why);
+	}
+	bi->image_base = ls.image;
+	bi->image_size = ls.image_pages * PAGE;
+	entry = ls.image + (elf.entry - elf.min_vaddr);
+
+	ls.trampoline = 0xff000; /* highest page the SIPI vector can name */
+	s = alloc_pages(AllocateMaxAddress, 1, &ls.trampoline);
+	if (EFI_ERROR(s)) {
+		ls.trampoline = 0;
+		return refuse(&ls, s, "no free page below 1 MiB for CPU start-up");
+	}
+	bi->trampoline = ls.trampoline;
+
+	bi->tsc_hz = platform_tsc_hz();
+	binfo("tsc: %lu kHz", bi->tsc_hz / 1000);
+	binfo("memory: pool %lu MiB at 0x%lx, image at 0x%lx, trampoline 0x%lx",
+	      bi->pool_size / MIB, bi->pool_base, bi->image_base,
+	      bi->trampoline);
+	FreePool(ls.conf);
+	FreePool(ls.core);
+	ls.conf = ls.core = NULL;
+
+	/* 6. Leave the firmware. From here on only COM1 works. */
+	binfo("exiting boot services");
+	s = efi_exit_boot_services(image, bi);
+	if (EFI_ERROR(s))
+		return refuse(&ls, s, "ExitBootServices failed");
+
+	__asm__ volatile("cli");
+	((hv_entry_fn)(uintptr_t)entry)(bi);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hv's console: leveled log lines on COM1, each prefixed "hv: ". Lines are
+ * formatted whole before output so that CPUs never interleave characters.
+ */
+#ifndef HV_LOG_H
+#define HV_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/manifest.h"
+
+void console_init(uint32_t level);
+void console_set_level(uint32_t level);
+/* Waits until the UART has sent every byte: call before power-off. */
+void console_drain(void);
+void hv_vlog(uint32_t level, const char *fmt, va_list ap);
+void hv_log(uint32_t level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define pr_err(...)                            \
+	do {                                   \
+		hv_log(HV_LOG_ERROR, __VA_ARGS__); \
+	} while (0)
+#define pr_warn(...)                          \
+	do {                                  \
+		hv_log(HV_LOG_WARN, __VA_ARGS__); \
+	} while (0)
+#define pr_info(...)                          \
+	do {                                  \
+		hv_log(HV_LOG_INFO, __VA_ARGS__); \
+	} while (0)
+#define pr_debug(...)                          \
+	do {                                   \
+		hv_log(HV_LOG_DEBUG, __VA_ARGS__); \
+	} while (0)
+
+/* A broken hv invariant: print everything and halt this CPU. */
+void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Checks stay on in every build. */
+#define HV_ASSERT(cond)                                                 \
+	do {                                                            \
+		if (!(cond))                                            \
+			panic("assertion failed: %s (%s:%d)", #cond,    \
+			      __FILE__, __LINE__);                       \
+	} while (0)
+
+#endif

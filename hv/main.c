@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/* The core's first C code: take over the machine from the loader. */
+#include "arch/x86/percpu.h"
+#include "arch/x86/power.h"
+#include "arch/x86/vmx.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "lib/string.h"
+
+/* The loader's data is copied here first: hv keeps nothing of the loader's. */
+static struct hv_boot_info boot_info;
+static struct percpu boot_cpu;
+
+void hv_main(const struct hv_boot_info *loader_bi);
+
+void hv_main(const struct hv_boot_info *loader_bi)
+{
+	const struct hv_boot_info *bi = &boot_info;
+
+	console_init(HV_LOG_INFO);
+	if (loader_bi->magic != HV_BOOT_INFO_MAGIC ||
+	    loader_bi->version != HV_BOOT_INFO_VERSION ||
+	    loader_bi->size != sizeof(boot_info)) {
+		/* No per-CPU block yet: say it plainly and stop. */
+		pr_err("panic: boot_info from the loader does not match this core (magic 0x%lx version %u size %u)",
+		       loader_bi->magic, loader_bi->version, loader_bi->size);
+		console_drain();
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
+	memcpy(&boot_info, loader_bi, sizeof(boot_info));
+	console_set_level(bi->manifest.log_level);
+
+	boot_cpu.index = 0;
+	boot_cpu.apic_id = bi->cpus[0].apic_id;
+	for (uint32_t i = 0; i < bi->cpu_count; i++)
+		if (bi->cpus[i].flags & HV_CPU_BSP)
+			boot_cpu.apic_id = bi->cpus[i].apic_id;
+	cpu_init_descriptors(&boot_cpu);
+	pr_info("core: running at 0x%lx, %u cpu(s) known, tsc %lu kHz",
+		bi->image_base, bi->cpu_count, bi->tsc_hz / 1000);
+
+	mem_init(bi);
+
+	if (vmx_on(&boot_cpu))
+		panic("cannot enter VMX root operation on the boot CPU");
+	pr_info("vmx root ok");
+	if (vmx_off(&boot_cpu))
+		panic("VMXOFF failed on the boot CPU");
+	pr_info("vmx off ok");
+
+	power_off(&bi->poweroff);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page allocator over hv's pool: 4 KiB pages and 2 MiB chunks, each
+ * zeroed before it is handed out and again when it is freed, with counters
+ * per owner (0 is hv itself, 1.. are partitions). Pure logic on memory hv
+ * maps 1:1, so the unit tests run it on the host.
+ */
+#ifndef HV_PALLOC_H
+#define HV_PALLOC_H
+
+#include <stdint.h>
+
+#define PALLOC_MAX_OWNERS 16
+#define PALLOC_OWNER_HV 0
+#define PALLOC_FREE 0xff
+
+struct palloc {
+	uint64_t base; /* 2 MiB aligned */
+	uint64_t pages;
+	uint8_t *owner_of; /* one byte per page: its owner, or PALLOC_FREE */
+	uint64_t free_pages;
+	uint64_t owner_pages[PALLOC_MAX_OWNERS];
+	uint64_t hint; /* where the next 4 KiB search starts */
+};
+
+/*
+ * Manages [base, base + size). The owner map occupies the first pages of
+ * the range, which are counted as hv's. base must be 2 MiB aligned and size a
+ * multiple of 4 KiB.
+ */
+int palloc_init(struct palloc *pa, uint64_t base, uint64_t size);
+/* A zeroed 4 KiB page, or 0 when none is free. */
+uint64_t palloc_page(struct palloc *pa, uint32_t owner);
+/* A zeroed, 2 MiB aligned 2 MiB chunk, or 0 when none is free. */
+uint64_t palloc_chunk(struct palloc *pa, uint32_t owner);
+/*
+ * Zeroes and frees [addr, addr + size). Every page must be in use by
+ * owner; otherwise nothing changes and HV_EINVAL comes
+ * back (a double free is a caller bug the caller reports).
+ */
+int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
+		uint32_t owner);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parsed form of the manifest hv/hv.conf. The loader parses the text
+ * (lib/manifest.c) and passes this struct in boot_info, so the core never
+ * parses text. docs/manifest.md documents the text format.
+ */
+#ifndef HV_MANIFEST_H
+#define HV_MANIFEST_H
+
+#include <stdint.h>
+
+enum hv_log_level {
+	HV_LOG_ERROR = 0,
+	HV_LOG_WARN = 1,
+	HV_LOG_INFO = 2,
+	HV_LOG_DEBUG = 3,
+};
+
+#define HV_MANIFEST_MAX_PARTITIONS 8
+#define HV_NAME_MAX 32 /* including the terminating NUL */
+#define HV_PATH_MAX 64
+#define HV_CMDLINE_MAX 128
+
+#define HV_POOL_MB_MIN 8
+#define HV_POOL_MB_MAX 65536
+#define HV_POOL_MB_DEFAULT 64
+
+struct hv_manifest_partition {
+	char name[HV_NAME_MAX];
+	char image[HV_PATH_MAX]; /* path on the ESP, e.g. "hv/guest.elf" */
+	char cmdline[HV_CMDLINE_MAX];
+	uint32_t ram_mb;
+	uint32_t parent; /* 1 for the parent partition */
+};
+
+struct hv_manifest {
+	uint32_t log_level; /* enum hv_log_level */
+	uint32_t pool_mb;
+	uint32_t interactive; /* 1: a person is at the console */
+	uint32_t partition_count;
+	struct hv_manifest_partition partitions[HV_MANIFEST_MAX_PARTITIONS];
+};
+
+#endif

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The manifest parser. The text comes from a file on the ESP that anyone
+ * may have edited, so every byte is checked and the first problem found is
+ * reported with its line number; nothing is guessed or silently skipped.
+ */
+#include "lib/manifest.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+enum key_scope { SCOPE_GLOBAL, SCOPE_PARTITION };
+enum key_type { TYPE_LOG_LEVEL, TYPE_UINT, TYPE_BOOL, TYPE_STRING };
+
+/*
+ * Every key the manifest knows. offset is into struct hv_manifest for
+ * global keys and into struct hv_manifest_partition for partition keys.
+ * For TYPE_UINT, [min, max] is the accepted range; for TYPE_STRING, max is
+ * the size of the destination buffer, terminating NUL included.
+ */
+struct key {
+	const char *name;
+	enum key_scope scope;
+	enum key_type type;
+	bool empty_ok;
+	size_t offset;
+	uint32_t min, max;
+};
+
+static const struct key keys[] = {
+	{ "log_level", SCOPE_GLOBAL, TYPE_LOG_LEVEL, false,
+	  offsetof(struct hv_manifest, log_level), 0, 0 },
+	{ "pool_mb", SCOPE_GLOBAL, TYPE_UINT, false,
+	  offsetof(struct hv_manifest, pool_mb), HV_POOL_MB_MIN,
+	  HV_POOL_MB_MAX },
+	{ "interactive", SCOPE_GLOBAL, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest, interactive), 0, 0 },
+	{ "image", SCOPE_PARTITION, TYPE_STRING, false,
+	  offsetof(struct hv_manifest_partition, image), 0, HV_PATH_MAX },
+	{ "ram_mb", SCOPE_PARTITION, TYPE_UINT, false,
+	  offsetof(struct hv_manifest_partition, ram_mb), MANIFEST_RAM_MB_MIN,
+	  MANIFEST_RAM_MB_MAX },
+	{ "cmdline", SCOPE_PARTITION, TYPE_STRING, true,
+	  offsetof(struct hv_manifest_partition, cmdline), 0, HV_CMDLINE_MAX },
+	{ "parent", SCOPE_PARTITION, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest_partition, parent), 0, 0 },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 32, "seen-key masks are 32 bits wide");
+
+static const char *const level_names[] = {
+	[HV_LOG_ERROR] = "error",
+	[HV_LOG_WARN] = "warn",
+	[HV_LOG_INFO] = "info",
+	[HV_LOG_DEBUG] = "debug",
+};
+
+#define NLEVELS (sizeof(level_names) / sizeof(level_names[0]))
+
+struct parser {
+	const char *file;
+	char *err;
+	size_t errlen;
+	unsigned int line;
+	struct hv_manifest *m;
+	struct hv_manifest_partition *part; /* NULL before the first section */
+	uint32_t seen_global, seen_part; /* bit i: keys[i] already set */
+	unsigned int part_line[HV_MANIFEST_MAX_PARTITIONS];
+};
+
+/* Writes "file:line: message" (or "file: message" when line is 0). */
+static int error_at(struct parser *p, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int error_at(struct parser *p, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!p->err || !p->errlen)
+		return -1;
+	if (line)
+		n = fmt_snprintf(p->err, p->errlen, "%s:%u: ", p->file, line);
+	else
+		n = fmt_snprintf(p->err, p->errlen, "%s: ", p->file);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		fmt_vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (is_space(*s))
+		s++;
+	n = strlen(s);
+	while (n && is_space(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+void manifest_defaults(struct hv_manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->log_level = HV_LOG_INFO;
+	m->pool_mb = HV_POOL_MB_DEFAULT;
+	m->interactive = 0;
+	m->partition_count = 0;
+}
+
+const char *manifest_log_level_name(uint32_t level)
+{
+	return level < NLEVELS ? level_names[level] : "?";
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n >= HV_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static bool streq(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return n == strlen(b) && !memcmp(a, b, n);
+}
+
+static int parse_section(struct parser *p, char *s)
+{
+	struct hv_manifest *m = p->m;
+	struct hv_manifest_partition *part;
+	size_t n = strlen(s);
+	unsigned int i;
+	char *type, *name;
+
+	if (s[n - 1] != ']')
+		return error_at(p, p->line, "expected '[partition NAME]'");
+	s[n - 1] = '\0';
+	type = trim(s + 1);
+	for (name = type; *name && !is_space(*name); name++)
+		;
+	if (*name)
+		*name++ = '\0';
+	name = trim(name);
+	if (!*type)
+		return error_at(p, p->line, "expected '[partition NAME]'");
+	if (!streq(type, "partition"))
+		return error_at(p, p->line, "unknown section type '%s'", type);
+	if (!*name)
+		return error_at(p, p->line, "expected '[partition NAME]'");
+	if (!valid_name(name))
+		return error_at(p, p->line,
+				"partition name '%s' is not 1..%u characters of A-Z a-z 0-9 _ -",
+				name, HV_NAME_MAX - 1);
+	for (i = 0; i < m->partition_count; i++)
+		if (streq(m->partitions[i].name, name))
+			return error_at(p, p->line, "duplicate partition '%s'",
+					name);
+	if (m->partition_count == HV_MANIFEST_MAX_PARTITIONS)
+		return error_at(p, p->line, "more than %u partitions",
+				HV_MANIFEST_MAX_PARTITIONS);
+
+	p->part_line[m->partition_count] = p->line;
+	part = &m->partitions[m->partition_count++];
+	memset(part, 0, sizeof(*part));
+	memcpy(part->name, name, strlen(name) + 1);
+	part->ram_mb = MANIFEST_RAM_MB_DEFAULT;
+	part->parent = 0;
+	p->part = part;
+	p->seen_part = 0;
+	return 0;
+}
+
+/* Decimal only; a value that does not fit 32 bits is out of range. */
+static int parse_uint(const char *s, uint32_t *out, bool *too_big)
+{
+	uint64_t v = 0;
+
+	*too_big = false;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX) {
+			*too_big = true;
+			v = UINT32_MAX;
+		}
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int set_value(struct parser *p, const struct key *k, const char *val)
+{
+	char *base = k->scope == SCOPE_GLOBAL ? (char *)p->m : (char *)p->part;
+	uint32_t v = 0;
+	bool too_big;
+	size_t n;
+
+	if (!*val && !k->empty_ok)
+		return error_at(p, p->line, "%s: missing value", k->name);
+
+	switch (k->type) {
+	case TYPE_LOG_LEVEL:
+		for (v = 0; v < NLEVELS; v++)
+			if (streq(val, level_names[v]))
+				break;
+		if (v == NLEVELS)
+			return error_at(p, p->line,
+					"%s: '%s' is not one of error, warn, info, debug",
+					k->name, val);
+		break;
+	case TYPE_UINT:
+		if (parse_uint(val, &v, &too_big))
+			return error_at(p, p->line, "%s: '%s' is not a number",
+					k->name, val);
+		if (too_big || v < k->min || v > k->max)
+			return error_at(p, p->line,
+					"%s: %s is out of range (%u..%u)",
+					k->name, val, k->min, k->max);
+		break;
+	case TYPE_BOOL:
+		if (streq(val, "yes"))
+			v = 1;
+		else if (streq(val, "no"))
+			v = 0;
+		else
+			return error_at(p, p->line,
+					"%s: '%s' is not yes or no", k->name,
+					val);
+		break;
+	case TYPE_STRING:
+		n = strlen(val);
+		if (n >= k->max)
+			return error_at(p, p->line,
+					"%s: longer than %u characters",
+					k->name, k->max - 1);
+		memcpy(base + k->offset, val, n + 1);
+		return 0;
+	}
+	memcpy(base + k->offset, &v, sizeof(v));
+	return 0;
+}
+
+static int parse_assignment(struct parser *p, char *s)
+{
+	enum key_scope scope = p->part ? SCOPE_PARTITION : SCOPE_GLOBAL;
+	uint32_t *seen = p->part ? &p->seen_part : &p->seen_global;
+	char *eq, *name, *val;
+	unsigned int i;
+
+	for (eq = s; *eq && *eq != '='; eq++)
+		;
+	if (!*eq)
+		return error_at(p, p->line, "expected 'key = value'");
+	*eq = '\0';
+	name = trim(s);
+	val = trim(eq + 1);
+	if (!*name)
+		return error_at(p, p->line, "expected 'key = value'");
+
+	for (i = 0; i < NKEYS; i++)
+		if (streq(keys[i].name, name))
+			break;
+	if (i == NKEYS)
+		return error_at(p, p->line, "unknown key '%s'", name);
+	if (keys[i].scope != scope) {
+		if (scope == SCOPE_PARTITION)
+			return error_at(p, p->line,
+					"'%s' is a global key: put it before the first [partition] section",
+					name);
+		return error_at(p, p->line,
+				"'%s' belongs in a [partition NAME] section",
+				name);
+	}
+	if (*seen & (1u << i))
+		return error_at(p, p->line, "duplicate key '%s'", name);
+	*seen |= 1u << i;
+	return set_value(p, &keys[i], val);
+}
+
+/* One line, terminator removed, already known to be printable. */
+static int parse_line(struct parser *p, char *s)
+{
+	size_t i;
+
+	/* A '#' at the start or after a blank begins a comment. */
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '#' && (i == 0 || is_space(s[i - 1]))) {
+			s[i] = '\0';
+			break;
+		}
+	}
+	s = trim(s);
+	if (!*s)
+		return 0;
+	if (*s == '[')
+		return parse_section(p, s);
+	return parse_assignment(p, s);
+}
+
+static int check_partitions(struct parser *p)
+{
+	struct hv_manifest *m = p->m;
+	const char *parent = NULL;
+	unsigned int i;
+
+	for (i = 0; i < m->partition_count; i++) {
+		struct hv_manifest_partition *part = &m->partitions[i];
+
+		if (!part->image[0])
+			return error_at(p, p->part_line[i],
+					"partition '%s' has no image",
+					part->name);
+		if (!part->parent)
+			continue;
+		if (parent)
+			return error_at(p, 0,
+					"two partitions marked parent ('%s' and '%s')",
+					parent, part->name);
+		parent = part->name;
+	}
+	return 0;
+}
+
+int manifest_parse(const char *text, size_t len, const char *filename,
+		   struct hv_manifest *m, char *err, size_t errlen)
+{
+	struct parser p = {
+		.file = filename ? filename : "manifest",
+		.err = err,
+		.errlen = errlen,
+		.m = m,
+	};
+	char buf[MANIFEST_LINE_MAX + 1];
+	size_t pos = 0;
+
+	manifest_defaults(m);
+	if (err && errlen)
+		err[0] = '\0';
+
+	while (pos < len) {
+		size_t start = pos, n, i;
+
+		while (pos < len && text[pos] != '\n')
+			pos++;
+		n = pos - start;
+		if (pos < len)
+			pos++; /* past the '\n' */
+		if (n && text[start + n - 1] == '\r')
+			n--;
+		p.line++;
+
+		if (n > MANIFEST_LINE_MAX)
+			return error_at(&p, p.line,
+					"line is longer than %u characters",
+					MANIFEST_LINE_MAX);
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)text[start + i];
+
+			if (c != '\t' && (c < 0x20 || c > 0x7e))
+				return error_at(&p, p.line,
+						"byte 0x%02x is not printable text",
+						c);
+		}
+		memcpy(buf, text + start, n);
+		buf[n] = '\0';
+		if (parse_line(&p, buf))
+			return -1;
+	}
+	return check_partitions(&p);
+}

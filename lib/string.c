@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory and string functions for the freestanding builds (the loader and
+ * the hv core). GCC emits calls to memcpy, memmove, memset and memcmp even
+ * with -ffreestanding, for structure copies and initializers, so these must
+ * exist.
+ *
+ * The copy and fill loops use REP MOVSB/STOSB. Besides being short and fast
+ * on CPUs with "Enhanced REP MOVSB/STOSB", inline assembly cannot be turned
+ * back into a call to memcpy or memset by the optimizer, which would make
+ * these functions call themselves. The search loops carry an empty asm
+ * statement for the same reason: GCC recognizes strlen-like loops too.
+ *
+ * memcpy and memset are weak because gnu-efi's libefi, linked into the
+ * loader, defines them as well; the core has only these.
+ */
+#include "lib/string.h"
+
+#include <stdint.h>
+
+__attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+
+	__asm__ volatile("rep movsb"
+			 : "+D"(d), "+S"(src), "+c"(n)
+			 :
+			 : "memory");
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	/*
+	 * A forward copy is safe unless the destination starts inside the
+	 * source; the unsigned difference is >= n exactly when it does not.
+	 */
+	if ((uintptr_t)d - (uintptr_t)s >= n)
+		return memcpy(dst, src, n);
+
+	/*
+	 * The destination overlaps the end of the source: copy backwards,
+	 * with the direction flag set only for this one instruction (the
+	 * ABI requires it clear at every call and return).
+	 */
+	d += n - 1;
+	s += n - 1;
+	__asm__ volatile("std\n\t"
+			 "rep movsb\n\t"
+			 "cld"
+			 : "+D"(d), "+S"(s), "+c"(n)
+			 :
+			 : "memory");
+	return dst;
+}
+
+__attribute__((weak)) void *memset(void *s, int c, size_t n)
+{
+	void *d = s;
+
+	__asm__ volatile("rep stosb"
+			 : "+D"(d), "+c"(n)
+			 : "a"(c)
+			 : "memory");
+	return s;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+
+	for (; n; n--, p++, q++) {
+		__asm__("" : "+r"(p));
+		if (*p != *q)
+			return *p < *q ? -1 : 1;
+	}
+	return 0;
+}
+
+size_t strnlen(const char *s, size_t maxlen)
+{
+	size_t i;
+
+	for (i = 0; i < maxlen; i++) {
+		__asm__("" : "+r"(i));
+		if (!s[i])
+			break;
+	}
+	return i;
+}
+
+size_t strlen(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		__asm__("" : "+r"(i));
+	return i;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+
+		__asm__("" : "+r"(a));
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (!x)
+			break;
+	}
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The C string and memory functions lib/ relies on. The prototypes are the
+ * standard ones, so this header agrees with the host's <string.h> when the
+ * unit tests link against libc; the freestanding builds link lib/string.c.
+ */
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *s, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t maxlen);
+int strncmp(const char *a, const char *b, size_t n);
+
+#endif

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: MIT
+# Host-built unit tests of lib/, run under AddressSanitizer and
+# UndefinedBehaviorSanitizer with cmocka. Included by the top-level
+# Makefile, which defines BUILD. `make unit-test` builds and runs them all.
+
+UNIT_SRC := tests/unit
+UNIT_OUT := $(BUILD)/unit
+UNIT_CC ?= cc
+
+# -fno-sanitize-recover turns every UBSan report into a failed test
+# instead of a line of output in a passing run.
+UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror -Wshadow -I. -Iinclude \
+	-DUNIT_DATA_DIR='"$(abspath $(UNIT_SRC)/data)"' \
+	-DUNIT_FIXTURE_DIR='"$(abspath $(UNIT_OUT)/fixtures)"'
+UNIT_LDFLAGS := -fsanitize=address,undefined
+UNIT_LDLIBS := -lcmocka
+
+# test name -> the lib/ sources it tests (each test also gets common.c).
+UNIT_LIB_elf := lib/elf.c lib/fmt.c
+UNIT_LIB_manifest := lib/manifest.c lib/fmt.c
+UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
+UNIT_LIB_acpi := lib/acpi.c
+UNIT_LIB_fmt := lib/fmt.c
+UNIT_LIB_string :=
+
+UNIT_NAMES := elf manifest vmxcap acpi fmt string
+UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
+
+UNIT_OBJS := $(sort $(UNIT_NAMES:%=$(UNIT_OUT)/$(UNIT_SRC)/test_%.o) \
+	$(UNIT_OUT)/$(UNIT_SRC)/common.o \
+	$(patsubst %.c,$(UNIT_OUT)/%.o,$(foreach t,$(UNIT_NAMES),$(UNIT_LIB_$(t)))))
+
+$(UNIT_OBJS): $(UNIT_OUT)/%.o: %.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+
+define UNIT_LINK_RULE
+$(UNIT_OUT)/test_$(1): $(UNIT_OUT)/$(UNIT_SRC)/test_$(1).o \
+		$(UNIT_OUT)/$(UNIT_SRC)/common.o \
+		$(patsubst %.c,$(UNIT_OUT)/%.o,$(UNIT_LIB_$(1)))
+	$$(UNIT_CC) $$(UNIT_LDFLAGS) $$^ $$(UNIT_LDLIBS) -o $$@
+endef
+$(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
+
+# ELF fixtures built by the host toolchain: a static PIE with a pointer
+# table, the same linked with packed (RELR) relocations, which elf_relocate
+# must refuse, and a position-dependent ET_EXEC.
+UNIT_FIXTURE_FLAGS := -nostdlib -O2 -fno-stack-protector -fcf-protection=none \
+	-fno-asynchronous-unwind-tables -fno-builtin -Wl,--build-id=none \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
+
+$(UNIT_OUT)/fixtures/pie.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fpie -static-pie $< -o $@
+
+$(UNIT_OUT)/fixtures/pie-relr.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fpie -static-pie \
+		-Wl,-z,pack-relative-relocs $< -o $@
+
+$(UNIT_OUT)/fixtures/exec.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fno-pie -static -no-pie $< -o $@
+
+# Every binary runs once, even after a failure, and any failure fails the
+# target.
+.PHONY: unit-test
+unit-test: $(UNIT_TESTS) $(UNIT_FIXTURES)
+	@failed=""; \
+	for t in $(UNIT_TESTS); do \
+		echo "== $$t"; \
+		$$t || failed="$$failed $${t##*/}"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "unit tests failed:$$failed"; exit 1; \
+	fi
+
+-include $(UNIT_OBJS:.o=.d)
