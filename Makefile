@@ -7,6 +7,16 @@ VERSION := 0.1.0
 REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 BUILD_DATE := $(shell date -u +%Y-%m-%d)
 
+# `make V=1` shows every command; by default each step is one short line.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+say = printf '  %-8s %s\n' '$(1)' '$(2)';
+else
+Q :=
+say :=
+endif
+
 CC := gcc
 LD := ld
 NASM := nasm
@@ -35,7 +45,7 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
-	drivers/uart16550.c lib/fmt.c lib/string.c
+	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -53,44 +63,47 @@ BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf
 
-.PHONY: all clean test run unit-test deps-test deps-run
-all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img
+.PHONY: all clean test run unit-test deps-test deps-run guests
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
 
 $(BUILD)/hv/%.o: %.c $(MAKEDEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC,$@)$(CC) $(HV_CFLAGS) -c $< -o $@
 
 # nasm gets struct offsets from C (asm-offsets), never hard-coded.
 $(BUILD)/hv/%.o: %.asm $(BUILD)/asm-offsets.inc $(MAKEDEPS)
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -I$(BUILD)/ -Iarch/x86/ -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(call say,NASM,$@)$(NASM) -f elf64 -g -I$(BUILD)/ -Iarch/x86/ -MD $(@:.o=.d) -MP $< -o $@
 
 $(BUILD)/asm-offsets.s: arch/x86/asm-offsets.c $(MAKEDEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -S $< -o $@
+	$(Q)$(call say,GEN,$@)$(CC) $(HV_CFLAGS) -S $< -o $@
 
 $(BUILD)/asm-offsets.inc: $(BUILD)/asm-offsets.s
-	sed -n 's/^.*@@ASM \([A-Z0-9_]*\) \$$\{0,1\}\([0-9-]*\).*$$/%define \1 \2/p' $< > $@
+	$(Q)sed -n 's/^.*@@ASM \([A-Z0-9_]*\) \$$\{0,1\}\([0-9-]*\).*$$/%define \1 \2/p' $< > $@
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
-	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+	$(Q)$(call say,LD,$@)$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
 
 $(BUILD)/boot/%.o: %.c $(MAKEDEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC,$@)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/loader.so: $(BOOT_OBJS)
-	$(LD) $(EFI_LDFLAGS) -o $@ $(BOOT_OBJS) -lefi -lgnuefi
+	$(Q)$(call say,LD,$@)$(LD) $(EFI_LDFLAGS) -o $@ $(BOOT_OBJS) -lefi -lgnuefi
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+	$(Q)$(call say,OBJCOPY,$@)$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) tests/boot/mkesp.sh
-	sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF)
+	$(Q)$(call say,ESP,$@)sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF)
 
--include tests/unit/unit.mk
+include tests/unit/unit.mk
+include guest/tests/guest.mk
+
+guests: $(GUEST_TEST_ELFS)
 
 deps-test:
 	@sh tests/need-packages.sh test

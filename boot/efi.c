@@ -180,6 +180,10 @@ EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct hv_boot_info *bi)
 	add_region(bi, bi->pool_base, bi->pool_size, HV_MEM_HV_POOL);
 	add_region(bi, bi->self, (sizeof(*bi) + 4095) & ~4095ull,
 		   HV_MEM_HV_BOOT);
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		add_region(bi, bi->modules[i].phys,
+			   (bi->modules[i].size + 4095) & ~4095ull,
+			   HV_MEM_HV_BOOT);
 	for (UINTN off = 0; off + desc_size <= n; off += desc_size) {
 		EFI_MEMORY_DESCRIPTOR *d = (void *)((char *)map + off);
 

@@ -10,6 +10,7 @@
 #include "lib/fmt.h"
 #include "lib/manifest.h"
 #include "lib/string.h"
+#include "hv/start_info.h"
 
 #define MANIFEST_PATH "hv/hv.conf"
 #define CORE_PATH "hv/hv.elf"
@@ -31,6 +32,8 @@ struct loader_state {
 	EFI_PHYSICAL_ADDRESS trampoline;
 	EFI_PHYSICAL_ADDRESS bi;
 	UINTN bi_pages;
+	EFI_PHYSICAL_ADDRESS modules[HV_MAX_MODULES];
+	UINTN module_pages[HV_MAX_MODULES];
 };
 
 static void release(struct loader_state *ls)
@@ -47,6 +50,9 @@ static void release(struct loader_state *ls)
 		BS->FreePages(ls->trampoline, 1);
 	if (ls->bi)
 		BS->FreePages(ls->bi, ls->bi_pages);
+	for (int i = 0; i < HV_MAX_MODULES; i++)
+		if (ls->modules[i])
+			BS->FreePages(ls->modules[i], ls->module_pages[i]);
 }
 
 /* The one way out of a refusal: a clear reason, and nothing kept. */
@@ -62,6 +68,84 @@ static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
 			      EFI_PHYSICAL_ADDRESS *addr)
 {
 	return BS->AllocatePages(type, EfiLoaderData, pages, addr);
+}
+
+/*
+ * Reads each partition's kernel image into pages of its own and checks it
+ * is a fixed-address ELF that fits the partition's RAM, so that a bad
+ * image is refused here, before anything changes, naming the partition.
+ */
+static EFI_STATUS load_partition_images(EFI_HANDLE image,
+					struct loader_state *ls,
+					struct hv_boot_info *bi, char *why,
+					UINTN whylen)
+{
+	const struct hv_manifest *m = &bi->manifest;
+	uint64_t ram_total = 0;
+
+	for (uint32_t i = 0; i < m->partition_count; i++) {
+		const struct hv_manifest_partition *mp = &m->partitions[i];
+		struct hv_boot_module *mod = &bi->modules[i];
+		char detail[160];
+		struct elf_info elf;
+		void *buf;
+		UINTN len;
+		EFI_STATUS s;
+
+		s = esp_read_file(image, mp->image, &buf, &len, detail,
+				  sizeof(detail));
+		if (EFI_ERROR(s)) {
+			fmt_snprintf(why, whylen, "partition %s: %s: %s",
+				     mp->name, mp->image, detail);
+			return EFI_LOAD_ERROR;
+		}
+		if (elf_check(buf, len, &elf, detail, sizeof(detail))) {
+			FreePool(buf);
+			fmt_snprintf(why, whylen, "partition %s: %s: %s",
+				     mp->name, mp->image, detail);
+			return EFI_LOAD_ERROR;
+		}
+		if (elf.type != ELF_ET_EXEC ||
+		    elf.min_vaddr < HV_GUEST_IMAGE_MIN ||
+		    elf.max_vaddr > (uint64_t)mp->ram_mb * MIB) {
+			FreePool(buf);
+			fmt_snprintf(why, whylen,
+				     "partition %s: %s: needs a fixed-address image inside [0x%lx, 0x%lx) (ram_mb = %u); it spans [0x%lx, 0x%lx)",
+				     mp->name, mp->image, HV_GUEST_IMAGE_MIN,
+				     (uint64_t)mp->ram_mb * MIB, mp->ram_mb,
+				     elf.min_vaddr, elf.max_vaddr);
+			return EFI_LOAD_ERROR;
+		}
+		ls->module_pages[i] = (len + PAGE - 1) / PAGE;
+		s = alloc_pages(AllocateAnyPages, ls->module_pages[i],
+				&ls->modules[i]);
+		if (EFI_ERROR(s)) {
+			FreePool(buf);
+			ls->modules[i] = 0;
+			fmt_snprintf(why, whylen, "partition %s: %s: out of memory",
+				     mp->name, mp->image);
+			return s;
+		}
+		memcpy((void *)(uintptr_t)ls->modules[i], buf, len);
+		FreePool(buf);
+		mod->phys = ls->modules[i];
+		mod->size = len;
+		fmt_snprintf(mod->path, sizeof(mod->path), "%s", mp->image);
+		bi->module_count = i + 1;
+		/* RAM is handed out in 2 MiB chunks. */
+		ram_total += ((uint64_t)mp->ram_mb + 1) / 2 * 2;
+		binfo("partition %s: %s, %lu bytes, %u MiB RAM%s", mp->name,
+		      mp->image, (uint64_t)len, mp->ram_mb,
+		      mp->parent ? ", parent" : "");
+	}
+	/* hv keeps a few MiB of the pool for its own tables and vCPUs. */
+	if (ram_total + 4 > m->pool_mb) {
+		fmt_snprintf(why, whylen,
+			     "%s: the partitions need %lu MiB of RAM but pool_mb = %u (hv keeps 4 MiB for itself)",
+			     MANIFEST_PATH, ram_total, m->pool_mb);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	return EFI_SUCCESS;
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -109,7 +193,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		fmt_snprintf(why, sizeof(why), "%s: %s", CORE_PATH, detail);
 		return refuse(&ls, EFI_LOAD_ERROR, why);
 	}
-	if (elf.type != 3 /* ET_DYN */) {
+	if (elf.type != ELF_ET_DYN) {
 		fmt_snprintf(why, sizeof(why),
 			     "%s: not position-independent (ET_DYN expected)",
 			     CORE_PATH);
@@ -137,6 +221,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	fmt_snprintf(bi->build_date, sizeof(bi->build_date), "%s",
 		     HV_BUILD_DATE);
 	bi->rsdp = platform_find_rsdp();
+
+	s = load_partition_images(image, &ls, bi, why, sizeof(why));
+	if (EFI_ERROR(s))
+		return refuse(&ls, s, why);
 	platform_find_cpus(bi);
 	platform_find_poweroff(bi);
 

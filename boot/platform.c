@@ -170,12 +170,17 @@ static bool poweroff_acpi(struct hv_boot_info *bi)
 	    acpi_find_table(bi->rsdp, "FACP", identity_map, NULL, &phys, &len))
 		return false;
 	if (acpi_parse_fadt((const void *)(uintptr_t)phys, len, &fadt) ||
-	    !fadt.pm1a_cnt || !fadt.dsdt) {
+	    !fadt.pm1a_cnt) {
 		bwarn("power: the FADT has no PM1a control block");
 		return false;
 	}
-	dsdt = (const uint8_t *)(uintptr_t)fadt.dsdt;
-	memcpy(&dsdt_len, dsdt + 4, sizeof(dsdt_len));
+	/* Found through the FADT again, with its length and checksum checked. */
+	if (acpi_find_table(bi->rsdp, "DSDT", identity_map, NULL, &phys,
+			    &dsdt_len)) {
+		bwarn("power: the DSDT is missing or corrupt");
+		return false;
+	}
+	dsdt = (const uint8_t *)(uintptr_t)phys;
 	if (acpi_find_s5(dsdt, dsdt_len, &a, &b)) {
 		bwarn("power: the DSDT has no \\_S5 object");
 		return false;

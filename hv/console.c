@@ -45,3 +45,14 @@ void hv_log(uint32_t level, const char *fmt, ...)
 	hv_vlog(level, fmt, ap);
 	va_end(ap);
 }
+
+void console_write_partition_line(const char *name, const char *line)
+{
+	char out[256];
+	int n = fmt_snprintf(out, sizeof(out) - 1, "[%s] %s", name, line);
+
+	if (n > (int)sizeof(out) - 2)
+		n = sizeof(out) - 2;
+	out[n++] = '\n';
+	uart_write(UART_COM1, out, (uint64_t)n);
+}

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* The core's first C code: take over the machine from the loader. */
+#include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/power.h"
 #include "arch/x86/vmx.h"
+#include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
 #include "hv/mem.h"
+#include "hv/partition.h"
 #include "lib/string.h"
 
 /* The loader's data is copied here first: hv keeps nothing of the loader's. */
@@ -12,6 +15,33 @@ static struct hv_boot_info boot_info;
 static struct percpu boot_cpu;
 
 void hv_main(const struct hv_boot_info *loader_bi);
+
+/*
+ * The loader put partition i's image in module i. A partition that cannot
+ * be built is reported and left out; the others still run.
+ */
+static void create_partitions(const struct hv_boot_info *bi)
+{
+	const struct hv_manifest *m = &bi->manifest;
+	uint32_t created = 0;
+
+	for (uint32_t i = 0; i < m->partition_count; i++) {
+		struct partition *p;
+
+		if (i >= bi->module_count) {
+			pr_err("partition %s: the loader passed no image",
+			       m->partitions[i].name);
+			continue;
+		}
+		if (partition_create(&m->partitions[i], &bi->modules[i], i + 1,
+				     &p))
+			pr_err("partition %s: not created",
+			       m->partitions[i].name);
+		else
+			created++;
+	}
+	pr_info("partitions: %u of %u created", created, m->partition_count);
+}
 
 void hv_main(const struct hv_boot_info *loader_bi)
 {
@@ -42,9 +72,17 @@ void hv_main(const struct hv_boot_info *loader_bi)
 
 	mem_init(bi);
 
+	lapic_init();
+
 	if (vmx_on(&boot_cpu))
 		panic("cannot enter VMX root operation on the boot CPU");
 	pr_info("vmx root ok");
+	vmx_caps_init();
+
+	create_partitions(bi);
+	partitions_run();
+	partitions_report();
+
 	if (vmx_off(&boot_cpu))
 		panic("VMXOFF failed on the boot CPU");
 	pr_info("vmx off ok");

@@ -38,42 +38,65 @@ int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 	return 0;
 }
 
+uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
+		    uint32_t owner)
+{
+	uint64_t start, i;
+
+	if (owner >= PALLOC_MAX_OWNERS || !n || !align || n > pa->free_pages)
+		return 0;
+	/*
+	 * Single pages are searched from a hint upwards, larger runs from the
+	 * top down, so the two kinds fragment each other as little as possible.
+	 */
+	if (n == 1) {
+		for (i = 0; i < pa->pages; i++) {
+			start = (pa->hint + i) % pa->pages;
+			if (pa->owner_of[start] == PALLOC_FREE) {
+				take(pa, start, 1, owner);
+				pa->hint = start + 1;
+				return pa->base + start * PAGE;
+			}
+		}
+		return 0;
+	}
+	if (n > pa->pages)
+		return 0;
+	start = (pa->pages - n) / align * align;
+	for (;;) {
+		for (i = 0; i < n; i++)
+			if (pa->owner_of[start + i] != PALLOC_FREE)
+				break;
+		if (i == n) {
+			take(pa, start, n, owner);
+			return pa->base + start * PAGE;
+		}
+		if (start < align)
+			return 0;
+		start -= align;
+	}
+}
+
 uint64_t palloc_page(struct palloc *pa, uint32_t owner)
 {
-	if (owner >= PALLOC_MAX_OWNERS || !pa->free_pages)
-		return 0;
-	for (uint64_t n = 0; n < pa->pages; n++) {
-		uint64_t i = (pa->hint + n) % pa->pages;
-
-		if (pa->owner_of[i] == PALLOC_FREE) {
-			take(pa, i, 1, owner);
-			pa->hint = i + 1;
-			return pa->base + i * PAGE;
-		}
-	}
-	return 0;
+	return palloc_run(pa, 1, 1, owner);
 }
 
 uint64_t palloc_chunk(struct palloc *pa, uint32_t owner)
 {
-	if (owner >= PALLOC_MAX_OWNERS)
-		return 0;
-	/*
-	 * Search from the top, so that 4 KiB pages (searched from the bottom)
-	 * and chunks fragment each other as little as possible.
-	 */
-	for (uint64_t c = pa->pages / CHUNK_PAGES; c-- > 0;) {
-		uint64_t first = c * CHUNK_PAGES, i;
+	return palloc_run(pa, CHUNK_PAGES, CHUNK_PAGES, owner);
+}
 
-		for (i = 0; i < CHUNK_PAGES; i++)
-			if (pa->owner_of[first + i] != PALLOC_FREE)
-				break;
-		if (i == CHUNK_PAGES) {
-			take(pa, first, CHUNK_PAGES, owner);
-			return pa->base + first * PAGE;
-		}
+uint64_t palloc_largest_free_run(const struct palloc *pa)
+{
+	uint64_t best = 0, cur = 0;
+
+	for (uint64_t i = 0; i < pa->pages; i++) {
+		cur = pa->owner_of[i] == PALLOC_FREE ? cur + 1 : 0;
+		if (cur > best)
+			best = cur;
 	}
-	return 0;
+	return best;
 }
 
 int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,

@@ -29,10 +29,18 @@ struct palloc {
  * multiple of 4 KiB.
  */
 int palloc_init(struct palloc *pa, uint64_t base, uint64_t size);
+/*
+ * n zeroed, physically contiguous pages starting at a multiple of align
+ * pages from the pool's base, or 0 when no such run is free.
+ */
+uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
+		    uint32_t owner);
 /* A zeroed 4 KiB page, or 0 when none is free. */
 uint64_t palloc_page(struct palloc *pa, uint32_t owner);
 /* A zeroed, 2 MiB aligned 2 MiB chunk, or 0 when none is free. */
 uint64_t palloc_chunk(struct palloc *pa, uint32_t owner);
+/* The longest run of free pages, for messages about memory shortage. */
+uint64_t palloc_largest_free_run(const struct palloc *pa);
 /*
  * Zeroes and frees [addr, addr + size). Every page must be in use by
  * owner; otherwise nothing changes and HV_EINVAL comes

@@ -250,9 +250,9 @@ int elf_check(const void *file, uint64_t len, struct elf_info *info,
 	lo &= ~(PAGE_SIZE - 1);
 	hi = (hi + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (hi - lo > ELF_MAX_SPAN) {
-		fail(why, whylen, "segments span %llu MiB, more than %llu MiB",
-		     (unsigned long long)((hi - lo) >> 20),
-		     (unsigned long long)(ELF_MAX_SPAN >> 20));
+		fail(why, whylen, "segments span 0x%llx bytes, more than 0x%llx",
+		     (unsigned long long)(hi - lo),
+		     (unsigned long long)ELF_MAX_SPAN);
 		return -1;
 	}
 	if (!entry_ok) {

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#define FMT_WIDTH_MAX 4096
+
 struct out {
 	char *buf;
 	size_t n;
@@ -21,7 +23,7 @@ static void put_padded(struct out *o, const char *s, size_t slen, int width,
 {
 	int fill = width > (int)slen ? width - (int)slen : 0;
 
-	/* A zero-padded negative number keeps its sign in front of the zeros. */
+	/* A zero-padded negative number keeps its sign before the zeros. */
 	if (!left && pad == '0' && slen && s[0] == '-') {
 		put(o, '-');
 		s++;
@@ -75,8 +77,12 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			else
 				break;
 		}
-		while (*fmt >= '0' && *fmt <= '9')
+		/* Capped, so that an absurd width cannot overflow an int. */
+		while (*fmt >= '0' && *fmt <= '9') {
 			width = width * 10 + (*fmt++ - '0');
+			if (width > FMT_WIDTH_MAX)
+				width = FMT_WIDTH_MAX;
+		}
 		while (*fmt == 'l' || *fmt == 'z') {
 			lng = 1;
 			fmt++;
@@ -100,7 +106,8 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 		case 'u':
 		case 'x':
 		case 'X':
-			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
+			u = lng ? va_arg(ap, uint64_t) :
+				  va_arg(ap, unsigned int);
 			slen = utoa(tmp, u, *fmt == 'u' ? 10 : 16, *fmt == 'X');
 			put_padded(&o, tmp, slen, width, left, pad);
 			break;
@@ -130,7 +137,7 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			fmt--; /* a lone '%' at the end: print nothing more */
 			break;
 		default:
-			/* Unknown conversion: print it verbatim so the bug shows. */
+			/* An unknown conversion is printed as is: the bug shows. */
 			put(&o, '%');
 			put(&o, *fmt);
 			break;

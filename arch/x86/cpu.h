@@ -3,11 +3,15 @@
 #ifndef ARCH_X86_CPU_H
 #define ARCH_X86_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/io.h"
 
 #define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
@@ -15,6 +19,9 @@
 #define CR4_PGE (1ull << 7)
 #define CR4_VMXE (1ull << 13)
 #define CR4_OSXSAVE (1ull << 18)
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
 
 #define MSR_FEATURE_CONTROL 0x3a
 #define FEATURE_CONTROL_LOCK (1ull << 0)
@@ -25,6 +32,8 @@
 #define MSR_VMX_CR4_FIXED0 0x488
 #define MSR_VMX_CR4_FIXED1 0x489
 #define MSR_EFER 0xc0000080
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
@@ -47,6 +56,7 @@ DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
+DEFINE_CR(8)
 #undef DEFINE_CR
 
 static inline uint64_t read_rflags(void)

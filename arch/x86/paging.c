@@ -8,16 +8,6 @@
 /* Segment boundaries from linker.ld, at their run-time addresses. */
 extern char __hv_start[], __hv_rodata_start[], __hv_data_start[], __hv_end[];
 
-static uint64_t host_alloc_table(void *ctx)
-{
-	return palloc_page(ctx, PALLOC_OWNER_HV);
-}
-
-static void host_free_table(void *ctx, uint64_t pa)
-{
-	palloc_free(ctx, pa, 4096, PALLOC_OWNER_HV);
-}
-
 static struct pt host_pt;
 
 static void map_or_panic(uint64_t start, uint64_t end, uint64_t flags,
@@ -33,12 +23,14 @@ void paging_init_host(uint64_t image_base, uint64_t image_size,
 		      uint64_t pool_base, uint64_t pool_size,
 		      struct palloc *pool)
 {
-	static struct pt_ops ops = {
+	const struct pt_ops ops = {
 		.table_flags = PTE_P | PTE_W,
 		.allow_2m = true,
 		.allow_1g = false,
-		.alloc_table = host_alloc_table,
-		.free_table = host_free_table,
+		.alloc_table = pt_pool_alloc_table,
+		.free_table = pt_pool_free_table,
+		.ctx = pool,
+		.owner = PALLOC_OWNER_HV,
 	};
 	uint64_t text = (uint64_t)(uintptr_t)__hv_start;
 	uint64_t rodata = (uint64_t)(uintptr_t)__hv_rodata_start;
@@ -51,7 +43,6 @@ void paging_init_host(uint64_t image_base, uint64_t image_size,
 		panic("the CPU has no no-execute pages (CPUID.80000001H:EDX.NX=0)");
 	HV_ASSERT(text == image_base && end <= image_base + image_size);
 
-	ops.ctx = pool;
 	if (pt_init(&host_pt, &ops))
 		panic("no memory for hv's page tables");
 	map_or_panic(text, rodata, PTE_P, "hv code");
@@ -70,4 +61,19 @@ void paging_init_host(uint64_t image_base, uint64_t image_size,
 		write_cr4(read_cr4() | CR4_PGE);
 	}
 	pr_debug("paging: %lu table pages", host_pt.tables);
+}
+
+void paging_map_readonly(uint64_t start, uint64_t size, const char *what)
+{
+	uint64_t end = (start + size + 4095) & ~4095ull;
+
+	map_or_panic(start & ~4095ull, end, PTE_P | PTE_NX, what);
+}
+
+void paging_map_mmio(uint64_t start, uint64_t size, const char *what)
+{
+	uint64_t end = (start + size + 4095) & ~4095ull;
+
+	map_or_panic(start & ~4095ull, end,
+		     PTE_P | PTE_W | PTE_NX | PTE_PWT | PTE_PCD, what);
 }

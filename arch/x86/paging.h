@@ -16,4 +16,9 @@ void paging_init_host(uint64_t image_base, uint64_t image_size,
 		      uint64_t pool_base, uint64_t pool_size,
 		      struct palloc *pool);
 
+/* Adds a read-only, no-execute mapping of [start, start + size). */
+void paging_map_readonly(uint64_t start, uint64_t size, const char *what);
+/* Adds an uncached read-write mapping for a device's registers. */
+void paging_map_mmio(uint64_t start, uint64_t size, const char *what);
+
 #endif

@@ -2,6 +2,17 @@
 #include "arch/x86/pt.h"
 
 #include "hv/errno.h"
+#include "hv/palloc.h"
+
+uint64_t pt_pool_alloc_table(const struct pt_ops *ops)
+{
+	return palloc_page(ops->ctx, ops->owner);
+}
+
+void pt_pool_free_table(const struct pt_ops *ops, uint64_t pa)
+{
+	palloc_free(ops->ctx, pa, 4096, ops->owner);
+}
 
 static inline uint64_t *table_at(uint64_t pa)
 {
@@ -20,8 +31,8 @@ static uint64_t level_size(int level)
 
 int pt_init(struct pt *pt, const struct pt_ops *ops)
 {
-	pt->ops = ops;
-	pt->root = ops->alloc_table(ops->ctx);
+	pt->ops = *ops;
+	pt->root = ops->alloc_table(&pt->ops);
 	pt->tables = pt->root ? 1 : 0;
 	return pt->root ? 0 : HV_ENOMEM;
 }
@@ -30,10 +41,10 @@ int pt_init(struct pt *pt, const struct pt_ops *ops)
 static int leaf_level(const struct pt *pt, uint64_t va, uint64_t pa,
 		      uint64_t left)
 {
-	if (pt->ops->allow_1g && !((va | pa) & (PT_PAGE_1G - 1)) &&
+	if (pt->ops.allow_1g && !((va | pa) & (PT_PAGE_1G - 1)) &&
 	    left >= PT_PAGE_1G)
 		return 2;
-	if (pt->ops->allow_2m && !((va | pa) & (PT_PAGE_2M - 1)) &&
+	if (pt->ops.allow_2m && !((va | pa) & (PT_PAGE_2M - 1)) &&
 	    left >= PT_PAGE_2M)
 		return 1;
 	return 0;
@@ -48,12 +59,12 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, int leaf,
 		uint64_t *e = &table[index_at(va, level)];
 
 		if (!*e) {
-			uint64_t t = pt->ops->alloc_table(pt->ops->ctx);
+			uint64_t t = pt->ops.alloc_table(&pt->ops);
 
 			if (!t)
 				return HV_ENOMEM;
 			pt->tables++;
-			*e = t | pt->ops->table_flags;
+			*e = t | pt->ops.table_flags;
 		} else if (level < 3 && (*e & PT_LARGE)) {
 			return HV_EEXIST; /* a large page already covers va */
 		}
@@ -120,7 +131,7 @@ static void destroy_level(struct pt *pt, uint64_t table_pa, int level)
 				destroy_level(pt, e & PT_ADDR_MASK, level - 1);
 		}
 	}
-	pt->ops->free_table(pt->ops->ctx, table_pa);
+	pt->ops.free_table(&pt->ops, table_pa);
 	pt->tables--;
 }
 

@@ -20,6 +20,8 @@
 /* Host entry bits (SDM "Paging", 4-level paging). */
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_NX (1ull << 63)
 
 struct pt_ops {
@@ -27,16 +29,22 @@ struct pt_ops {
 	bool allow_2m;
 	bool allow_1g;
 	/* A zeroed 4 KiB page for a table, or 0 when memory ran out. */
-	uint64_t (*alloc_table)(void *ctx);
-	void (*free_table)(void *ctx, uint64_t pa);
-	void *ctx;
+	uint64_t (*alloc_table)(const struct pt_ops *ops);
+	void (*free_table)(const struct pt_ops *ops, uint64_t pa);
+	void *ctx; /* for the callbacks: the pool */
+	uint32_t owner; /* for the callbacks: whose pages the tables are */
 };
 
 struct pt {
 	uint64_t root; /* physical address of the PML4 */
-	const struct pt_ops *ops;
+	struct pt_ops ops;
 	uint64_t tables; /* table pages in use, root included */
 };
+
+/* Table callbacks for tables drawn from hv's pool: ctx is the struct
+ * palloc, owner the pool owner. Host tables and EPT both use them. */
+uint64_t pt_pool_alloc_table(const struct pt_ops *ops);
+void pt_pool_free_table(const struct pt_ops *ops, uint64_t pa);
 
 int pt_init(struct pt *pt, const struct pt_ops *ops);
 /*

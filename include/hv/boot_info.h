@@ -65,6 +65,15 @@ struct hv_poweroff {
 	uint16_t reserved;
 };
 
+#define HV_MAX_MODULES 16
+
+/* A file the loader read for hv: a partition's kernel image, a program. */
+struct hv_boot_module {
+	uint64_t phys; /* 4 KiB aligned, in loader memory listed as HV_BOOT */
+	uint64_t size;
+	char path[HV_PATH_MAX]; /* as named in the manifest */
+};
+
 struct hv_boot_info {
 	uint64_t magic;
 	uint32_t version;
@@ -87,6 +96,10 @@ struct hv_boot_info {
 	struct hv_poweroff poweroff;
 
 	struct hv_manifest manifest; /* parsed hv/hv.conf */
+
+	uint32_t module_count;
+	uint32_t reserved_modules;
+	struct hv_boot_module modules[HV_MAX_MODULES];
 
 	char version_str[32];
 	char revision[48];

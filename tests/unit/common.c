@@ -9,24 +9,30 @@ void *unit_read_file(const char *dir, const char *name, size_t *len)
 {
 	char path[4096];
 	FILE *f;
-	long n;
+	long n = -1;
 	void *buf;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "rb");
-	if (!f)
+	if (!f) {
 		fail_msg("cannot open %s", path);
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET)) {
+		return NULL;
+	}
+	if (!fseek(f, 0, SEEK_END))
+		n = ftell(f);
+	if (n < 0 || fseek(f, 0, SEEK_SET)) {
 		fclose(f);
 		fail_msg("cannot size %s", path);
+		return NULL;
 	}
 	/* malloc(0) may return NULL; one spare byte avoids the question. */
 	buf = malloc(n ? (size_t)n : 1);
 	assert_non_null(buf);
 	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		fclose(f);
+		free(buf);
 		fail_msg("cannot read %s", path);
+		return NULL;
 	}
 	fclose(f);
 	*len = (size_t)n;

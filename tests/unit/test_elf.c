@@ -278,7 +278,6 @@ static void test_overlap(void **state)
 	build_image(&im);
 	phdr(&im, 1)->p_vaddr = 0x0000;
 	phdr(&im, 1)->p_memsz = 0x1000;
-	expect_refusal(&im, 0, "not an ELF file (bad magic)");
 	{
 		struct elf_info info;
 		char why[128];
@@ -342,13 +341,12 @@ static void test_limits(void **state)
 
 	(void)state;
 	build_image(&im);
-	phdr(&im, 1)->p_vaddr = 0x40000000;
-	phdr(&im, 1)->p_offset = 0x2000;
+	phdr(&im, 1)->p_vaddr = 0x40001000;
 	expect_refusal(&im, sizeof(im.b),
-		       "segments span 1024 MiB, more than 1024 MiB");
+		       "segments span 0x40001000 bytes, more than 0x40000000");
 
 	/* Exactly 1 GiB is still accepted. */
-	phdr(&im, 1)->p_vaddr = 0x40000000 - 0x1000;
+	phdr(&im, 1)->p_vaddr = 0x40000000;
 	{
 		struct elf_info info;
 		char why[128];
@@ -537,7 +535,7 @@ static void test_relocate_handmade(void **state)
 	rela(&im, 2)->r_info = ELF64_R_INFO(0, R_X86_64_RELATIVE);
 	rela(&im, 2)->r_addend = -0x1000;
 	assert_int_equal(relocate(&im, &dest, 0x7000000, why), 0);
-	/* min_vaddr 0x1000 now lives at 0x7000000: the image moved by that less 0x1000. */
+	/* min_vaddr 0x1000 now lives at 0x7000000. */
 	memcpy(&v, dest + 0x1000, 8);
 	assert_int_equal(v, 0x7000000 - 0x1000 + 0x1004);
 	memcpy(&v, dest + 0x1011, 8);
@@ -836,7 +834,7 @@ static void test_fixture_exec(void **state)
 	free(l.file);
 }
 
-/* The real fixture truncated at every length: refused or loaded, no overread. */
+/* The real fixture cut at every length: refused or accepted, no overread. */
 static void test_fixture_truncated(void **state)
 {
 	struct elf_info info;
@@ -879,9 +877,10 @@ static void test_fixture_mutations(void **state)
 		file = unit_dup(orig, len);
 		for (k = 0; k < flips; k++) {
 			size_t at = unit_rand(&rng) % hot;
+			uint8_t bit = (uint8_t)(1u << (unit_rand(&rng) % 8));
 
 			if (unit_rand(&rng) % 2)
-				file[at] ^= (uint8_t)(1u << (unit_rand(&rng) % 8));
+				file[at] ^= bit;
 			else
 				file[at] = (uint8_t)unit_rand(&rng);
 		}

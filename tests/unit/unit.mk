@@ -27,6 +27,7 @@ UNIT_LIB_string :=
 
 UNIT_NAMES := elf manifest vmxcap acpi fmt string
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
+UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
 UNIT_OBJS := $(sort $(UNIT_NAMES:%=$(UNIT_OUT)/$(UNIT_SRC)/test_%.o) \
 	$(UNIT_OUT)/$(UNIT_SRC)/common.o \
@@ -44,13 +45,15 @@ $(UNIT_OUT)/test_$(1): $(UNIT_OUT)/$(UNIT_SRC)/test_$(1).o \
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 
-# ELF fixtures built by the host toolchain: a static PIE with a pointer
+# test_elf reads the fixtures when it runs, so building it builds them.
+$(UNIT_OUT)/test_elf: | $(UNIT_FIXTURES)
+
+# ELF fixtures built by the host compiler: a static PIE with a pointer
 # table, the same linked with packed (RELR) relocations, which elf_relocate
 # must refuse, and a position-dependent ET_EXEC.
 UNIT_FIXTURE_FLAGS := -nostdlib -O2 -fno-stack-protector -fcf-protection=none \
 	-fno-asynchronous-unwind-tables -fno-builtin -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
-UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
 $(UNIT_OUT)/fixtures/pie.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
 	@mkdir -p $(@D)

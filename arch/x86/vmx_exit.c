@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running a vCPU and handling its VM exits. Each exit is decoded here into
+ * a neutral question for hv/policy.c (a port, an MSR, a CPUID leaf, a
+ * hypercall); the answer is applied here.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx_exit.h"
+#include "arch/x86/vmx_names.h"
+#include "arch/x86/vmx_vcpu.h"
+#include "hv/log.h"
+#include "hv/partition.h"
+#include "hv/policy.h"
+
+/*
+ * What a handler asks for. The contract: a handler that completed the
+ * instruction returns NEXT and RIP is advanced in exactly one place,
+ * run_exit() below; one that injected an event, or must see the
+ * instruction again, returns RETRY; one that stopped the partition has
+ * already filed the report and returns STOP.
+ */
+enum exit_action {
+	EXIT_NEXT,
+	EXIT_RETRY,
+	EXIT_STOP,
+	EXIT_POWEROFF,
+};
+
+struct exit_ctx {
+	uint32_t reason; /* basic exit reason */
+	uint64_t qual;
+	uint32_t instr_len;
+};
+
+typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+
+/* Queues a hardware exception for the next VM entry. */
+static enum exit_action inject(struct vcpu *v, uint8_t vector, bool has_error,
+			       uint32_t error)
+{
+	uint32_t info = vector | INTR_TYPE_HW_EXCEPTION |
+			(has_error ? INTR_INFO_DELIVER_ERROR_CODE : 0) |
+			INTR_INFO_VALID;
+	bool ok = vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+
+	if (has_error)
+		ok &= vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);
+	if (!ok)
+		panic("VMWRITE of an event injection failed");
+	(void)v;
+	return EXIT_RETRY;
+}
+
+static enum exit_action inject_ud(struct vcpu *v, struct exit_ctx *e)
+{
+	(void)e;
+	return inject(v, VECTOR_UD, false, 0);
+}
+
+static enum exit_action inject_gp(struct vcpu *v)
+{
+	return inject(v, VECTOR_GP, true, 0);
+}
+
+/* The register an exit qualification names: 0 RAX ... 15 R15 (SDM order). */
+static uint64_t *gpr(struct vcpu *v, unsigned n)
+{
+	uint64_t *const regs[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
+		NULL /* RSP lives in the VMCS */, &v->regs.rbp, &v->regs.rsi,
+		&v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14,
+		&v->regs.r15,
+	};
+
+	return regs[n & 15];
+}
+
+static uint64_t gpr_read(struct vcpu *v, unsigned n)
+{
+	uint64_t *r = gpr(v, n);
+
+	return r ? *r : vmcs_read_nat(VMCS_GUEST_RSP);
+}
+
+static void gpr_write(struct vcpu *v, unsigned n, uint64_t val)
+{
+	uint64_t *r = gpr(v, n);
+
+	if (r)
+		*r = val;
+	else if (!vmcs_write_nat(VMCS_GUEST_RSP, val))
+		panic("VMWRITE of guest RSP failed");
+}
+
+static unsigned guest_cpl(void)
+{
+	/* SS.DPL is the CPL (SDM "Checks on Guest Segment Registers"). */
+	return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+static enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
+			     const char *what)
+{
+	partition_fault(v->part, "%s (exit %s, qualification 0x%lx) at rip 0x%lx",
+			what, vmx_exit_reason_name(e->reason), e->qual,
+			vmcs_read_nat(VMCS_GUEST_RIP));
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_exception_nmi(struct vcpu *v,
+					     struct exit_ctx *e)
+{
+	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+
+	/* A host NMI arrived while the guest ran; it is not the guest's. */
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		pr_warn("host NMI during %s; ignored", v->part->name);
+		return EXIT_RETRY;
+	}
+	/* The exception bitmap is empty, so only a machine check gets here. */
+	return stop(v, e, "unexpected exception exit");
+}
+
+static enum exit_action handle_external_interrupt(struct vcpu *v,
+						  struct exit_ctx *e)
+{
+	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+
+	(void)v;
+	(void)e;
+	/* Acknowledged on exit, so it is hv's to end: none is expected yet. */
+	host_interrupt(info & 0xff);
+	return EXIT_RETRY;
+}
+
+static enum exit_action handle_triple_fault(struct vcpu *v, struct exit_ctx *e)
+{
+	return stop(v, e, "triple fault");
+}
+
+static enum exit_action handle_init(struct vcpu *v, struct exit_ctx *e)
+{
+	return stop(v, e, "INIT signal");
+}
+
+static enum exit_action handle_sipi(struct vcpu *v, struct exit_ctx *e)
+{
+	(void)v;
+	(void)e;
+	return EXIT_RETRY; /* only meaningful in wait-for-SIPI */
+}
+
+static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
+{
+	struct cpuid_regs r;
+	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
+
+	(void)e;
+	cpuid(leaf, sub, &r.eax, &r.ebx, &r.ecx, &r.edx);
+	policy_cpuid(v, leaf, sub,
+		     vmcs_read_nat(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE, &r);
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
+{
+	/* No virtual interrupt source exists yet: nothing could wake it. */
+	if (!(vmcs_read_nat(VMCS_GUEST_RFLAGS) & (1u << 9)))
+		return stop(v, e, "HLT with interrupts disabled");
+	return stop(v, e, "HLT with no interrupt source to wake it");
+}
+
+static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
+{
+	bool poweroff = false;
+
+	(void)e;
+	/* VMCALL exits from any ring: only the guest kernel may call. */
+	if (guest_cpl() != 0)
+		return inject(v, VECTOR_UD, false, 0);
+	v->regs.rax = (uint64_t)hypercall(v, &poweroff);
+	return poweroff ? EXIT_POWEROFF : EXIT_NEXT;
+}
+
+static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
+{
+	if (cr == 0) {
+		/* 64-bit guests only: paging and protection stay on. */
+		if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
+			return inject_gp(v);
+		if (!vmcs_write_nat(VMCS_GUEST_CR0, vmx_guest_cr0(val)) ||
+		    !vmcs_write_nat(VMCS_CR0_READ_SHADOW, val))
+			panic("VMWRITE of guest CR0 failed");
+		return EXIT_NEXT;
+	}
+	/* CR4: VMX is not offered; bits the CPU cannot set fault. */
+	if ((val & CR4_VMXE) ||
+	    (val & ~vmx_caps.cr4_fixed1 & ~CR4_VMXE & 0xffffffffull) ||
+	    !(val & CR4_PAE))
+		return inject_gp(v);
+	if (!vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(val)) ||
+	    !vmcs_write_nat(VMCS_CR4_READ_SHADOW, val))
+		panic("VMWRITE of guest CR4 failed");
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
+{
+	unsigned cr = e->qual & 15, type = (e->qual >> 4) & 3;
+	unsigned reg = (e->qual >> 8) & 15;
+	uint8_t before, after;
+
+	if (cr == 8 && type == 0) { /* MOV to CR8 */
+		before = (uint8_t)read_cr8();
+		v->cr8 = gpr_read(v, reg) & 15;
+		after = (uint8_t)read_cr8();
+		policy_cr8_written(v, v->cr8, before, after);
+		return EXIT_NEXT;
+	}
+	if (cr == 8 && type == 1) { /* MOV from CR8 */
+		gpr_write(v, reg, v->cr8);
+		return EXIT_NEXT;
+	}
+	if ((cr == 0 || cr == 4) && type == 0)
+		return cr_write(v, cr, gpr_read(v, reg));
+	if (cr == 0 && type == 3) {
+		/* LMSW: only its low four bits, and it cannot clear PE. */
+		uint64_t shadow = vmcs_read_nat(VMCS_CR0_READ_SHADOW);
+		uint64_t src = (e->qual >> 16) & 0xf;
+
+		return cr_write(v, 0, (shadow & ~0xeull) | src | (shadow & 1));
+	}
+	return stop(v, e, "unexpected control-register access");
+}
+
+static enum exit_action handle_io(struct vcpu *v, struct exit_ctx *e)
+{
+	unsigned size = (e->qual & 7) + 1;
+	bool in = e->qual & (1u << 3);
+	uint16_t port = (uint16_t)(e->qual >> 16);
+	uint32_t value;
+
+	/*
+	 * String I/O would need the guest's page tables walked for its
+	 * buffer; hv refuses it with #GP(0), as docs/architecture.md says.
+	 */
+	if (e->qual & (1u << 4)) {
+		v->part->refused.io++;
+		return inject_gp(v);
+	}
+	value = in ? 0 : (uint32_t)v->regs.rax;
+	policy_io(v, port, size, in, &value);
+	if (in) {
+		if (size == 4)
+			v->regs.rax = value; /* a 32-bit write zero-extends */
+		else if (size == 2)
+			v->regs.rax = (v->regs.rax & ~0xffffull) | (value & 0xffff);
+		else
+			v->regs.rax = (v->regs.rax & ~0xffull) | (value & 0xff);
+	}
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_rdmsr(struct vcpu *v, struct exit_ctx *e)
+{
+	uint64_t value;
+
+	(void)e;
+	if (policy_rdmsr(v, (uint32_t)v->regs.rcx, &value))
+		return inject_gp(v);
+	v->regs.rax = (uint32_t)value;
+	v->regs.rdx = value >> 32;
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_wrmsr(struct vcpu *v, struct exit_ctx *e)
+{
+	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+
+	(void)e;
+	if (policy_wrmsr(v, (uint32_t)v->regs.rcx, value))
+		return inject_gp(v);
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_entry_failure(struct vcpu *v, struct exit_ctx *e)
+{
+	return stop(v, e, "VM entry failed");
+}
+
+static enum exit_action handle_ept_violation(struct vcpu *v,
+					     struct exit_ctx *e)
+{
+	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
+	const char *access = e->qual & 4 ? "execute" :
+			     e->qual & 2 ? "write" :
+					   "read";
+
+	v->part->refused.ept++;
+	partition_fault(v->part,
+			"EPT violation: %s of guest-physical 0x%lx, outside its RAM [0, 0x%lx) (qualification 0x%lx) at rip 0x%lx",
+			access, gpa, v->part->ram_size, e->qual,
+			vmcs_read_nat(VMCS_GUEST_RIP));
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_ept_misconfig(struct vcpu *v,
+					     struct exit_ctx *e)
+{
+	(void)e;
+	/* hv wrote every EPT entry: a misconfiguration is hv's bug. */
+	panic("EPT misconfiguration in %s at guest-physical 0x%lx",
+	      v->part->name, vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS));
+}
+
+static enum exit_action handle_preemption_timer(struct vcpu *v,
+						struct exit_ctx *e)
+{
+	(void)v;
+	(void)e;
+	return EXIT_RETRY;
+}
+
+static enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
+{
+	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	uint32_t a, b, c, d;
+	uint64_t supported;
+
+	(void)e;
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	supported = ((uint64_t)d << 32) | a;
+	/* SDM XSETBV: only XCR0; x87 always on; AVX needs SSE; nothing the
+	 * CPU lacks. */
+	if ((uint32_t)v->regs.rcx != 0 || !(value & XCR0_X87) ||
+	    (value & ~supported) ||
+	    ((value & XCR0_AVX) && !(value & XCR0_SSE)))
+		return inject_gp(v);
+	v->xcr0 = value;
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value),
+			 "d"((uint32_t)(value >> 32)));
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_cache_flush(struct vcpu *v, struct exit_ctx *e)
+{
+	/*
+	 * INVD would discard other partitions' dirty lines and WBINVD lets a
+	 * guest stall the machine; with write-back RAM neither is needed
+	 * for correctness, so both complete as no-ops.
+	 */
+	(void)v;
+	(void)e;
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_unexpected(struct vcpu *v, struct exit_ctx *e)
+{
+	return stop(v, e, "unhandled VM exit");
+}
+
+/* One handler per basic exit reason (SDM Vol. 3D, "Basic Exit Reasons"). */
+static const exit_handler handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INIT] = handle_init,
+	[EXIT_REASON_SIPI] = handle_sipi,
+	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_INVD] = handle_cache_flush,
+	[EXIT_REASON_RDPMC] = inject_ud,
+	[EXIT_REASON_VMCALL] = handle_vmcall,
+	[EXIT_REASON_VMCLEAR] = inject_ud,
+	[EXIT_REASON_VMLAUNCH] = inject_ud,
+	[EXIT_REASON_VMPTRLD] = inject_ud,
+	[EXIT_REASON_VMPTRST] = inject_ud,
+	[EXIT_REASON_VMREAD] = inject_ud,
+	[EXIT_REASON_VMRESUME] = inject_ud,
+	[EXIT_REASON_VMWRITE] = inject_ud,
+	[EXIT_REASON_VMXOFF] = inject_ud,
+	[EXIT_REASON_VMXON] = inject_ud,
+	[EXIT_REASON_CR_ACCESS] = handle_cr_access,
+	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
+	[EXIT_REASON_RDMSR] = handle_rdmsr,
+	[EXIT_REASON_WRMSR] = handle_wrmsr,
+	[EXIT_REASON_ENTRY_FAIL_GUEST_STATE] = handle_entry_failure,
+	[EXIT_REASON_ENTRY_FAIL_MSR_LOADING] = handle_entry_failure,
+	[EXIT_REASON_MWAIT] = inject_ud,
+	[EXIT_REASON_MONITOR] = inject_ud,
+	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
+	[EXIT_REASON_INVEPT] = inject_ud,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
+	[EXIT_REASON_INVVPID] = inject_ud,
+	[EXIT_REASON_WBINVD] = handle_cache_flush,
+	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_VMFUNC] = inject_ud,
+};
+
+static enum exit_action dispatch(struct vcpu *v)
+{
+	uint32_t raw = vmcs_read32(VMCS_EXIT_REASON);
+	struct exit_ctx e = {
+		.reason = raw & 0xffff,
+		.qual = vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
+		.instr_len = vmcs_read32(VMCS_EXIT_INSTR_LEN),
+	};
+	exit_handler h = NULL;
+
+	if (e.reason < EXIT_REASON_COUNT)
+		v->part->exit_counts[e.reason]++;
+	/*
+	 * SDM "VM-Entry Failures During or After Loading Guest State": bit 31
+	 * set means the entry failed; the guest never ran, so nothing of the
+	 * table applies.
+	 */
+	if (raw & EXIT_REASON_ENTRY_FAILURE)
+		return handle_entry_failure(v, &e);
+	if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
+		h = handlers[e.reason];
+	return (h ? h : handle_unexpected)(v, &e);
+}
+
+/* Completes the instruction that exited: the one place RIP advances. */
+static void advance_rip(void)
+{
+	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
+	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	bool ok = vmcs_write_nat(VMCS_GUEST_RIP, rip + len);
+
+	/* An emulated instruction ends any STI or MOV SS shadow. */
+	if (intr & 3)
+		ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);
+	if (!ok)
+		panic("VMWRITE of guest RIP failed");
+}
+
+/* The MSRs outside the VMCS that the guest kernel owns (hv/vcpu.h). */
+static void guest_msrs_load(const struct vcpu *v)
+{
+	wrmsr(0xc0000081, v->star);
+	wrmsr(0xc0000082, v->lstar);
+	wrmsr(0xc0000083, v->cstar);
+	wrmsr(0xc0000084, v->sfmask);
+	wrmsr(0xc0000102, v->kernel_gs_base);
+	wrmsr(0xc0000103, v->tsc_aux);
+}
+
+static void guest_msrs_save(struct vcpu *v)
+{
+	v->star = rdmsr(0xc0000081);
+	v->lstar = rdmsr(0xc0000082);
+	v->cstar = rdmsr(0xc0000083);
+	v->sfmask = rdmsr(0xc0000084);
+	v->kernel_gs_base = rdmsr(0xc0000102);
+	v->tsc_aux = rdmsr(0xc0000103);
+}
+
+static void report_entry_error(struct vcpu *v, int fail)
+{
+	uint32_t err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
+
+	partition_fault(v->part, "%s failed: %s, VM-instruction error %u (%s)",
+			v->launched ? "VMRESUME" : "VMLAUNCH",
+			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
+			fail == 2 ? vmx_instruction_error_text(err) :
+				    "no current VMCS");
+}
+
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v)
+{
+	enum vcpu_outcome outcome = VCPU_STOPPED;
+	uint64_t slice = 10000000ull; /* TSC ticks; the scheduler sets it later */
+
+	if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
+		panic("VMPTRLD of %s's VMCS failed", v->part->name);
+	if (!vmx_setup_host_state())
+		panic("VMWRITE of the host state failed");
+	guest_msrs_load(v);
+	for (;;) {
+		enum exit_action a;
+		int r;
+
+		if (!vmcs_write32(VMCS_PREEMPTION_TIMER,
+				  (uint32_t)(slice >> vmx_caps.preemption_shift)))
+			panic("VMWRITE of the preemption timer failed");
+		write_cr2(v->cr2);
+		r = vmx_enter(&v->regs, v->launched);
+		if (r) {
+			report_entry_error(v, r);
+			break;
+		}
+		v->launched = true;
+		v->cr2 = read_cr2();
+		v->exits++;
+		a = dispatch(v);
+		if (a == EXIT_NEXT)
+			advance_rip();
+		else if (a == EXIT_STOP)
+			break;
+		else if (a == EXIT_POWEROFF) {
+			advance_rip();
+			outcome = VCPU_POWEROFF;
+			break;
+		}
+	}
+	guest_msrs_save(v);
+	/* The VMCS leaves this CPU clean, so any CPU may load it next. */
+	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
+		panic("VMCLEAR of %s's VMCS failed", v->part->name);
+	v->launched = false;
+	return outcome;
+}
+
+void vcpu_arch_dump(struct vcpu *v)
+{
+	const struct guest_regs *r = &v->regs;
+
+	pr_err("  rip %016lx rsp %016lx rflags %016lx cpl %u",
+	       vmcs_read_nat(VMCS_GUEST_RIP), vmcs_read_nat(VMCS_GUEST_RSP),
+	       vmcs_read_nat(VMCS_GUEST_RFLAGS), guest_cpl());
+	pr_err("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax,
+	       r->rbx, r->rcx, r->rdx);
+	pr_err("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx", r->rsi,
+	       r->rdi, r->rbp, r->r8);
+	pr_err("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx", r->r9,
+	       r->r10, r->r11, r->r12);
+	pr_err("  r13 %016lx r14 %016lx r15 %016lx cr2 %016lx", r->r13,
+	       r->r14, r->r15, v->cr2);
+	pr_err("  cr0 %016lx cr3 %016lx cr4 %016lx efer %016lx",
+	       vmcs_read_nat(VMCS_CR0_READ_SHADOW),
+	       vmcs_read_nat(VMCS_GUEST_CR3),
+	       vmcs_read_nat(VMCS_CR4_READ_SHADOW),
+	       vmcs_read64(VMCS_GUEST_IA32_EFER));
+	pr_err("  exit reason %u (%s) qualification 0x%lx gpa 0x%lx",
+	       vmcs_read32(VMCS_EXIT_REASON) & 0xffff,
+	       vmx_exit_reason_name(vmcs_read32(VMCS_EXIT_REASON) & 0xffff),
+	       vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
+	       vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS));
+}

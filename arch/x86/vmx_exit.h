@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to arch/x86's VMX code: capabilities and exit handling. */
+#ifndef ARCH_X86_VMX_EXIT_H
+#define ARCH_X86_VMX_EXIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/vcpu.h"
+
+/* The control values hv uses, adjusted once to the capability MSRs. */
+struct vmx_caps {
+	uint32_t revision;
+	uint32_t pin, proc, proc2, exit, entry;
+	uint32_t preemption_shift;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+extern struct vmx_caps vmx_caps;
+
+uint64_t vmx_cr0_host_owned(void);
+uint64_t vmx_cr4_host_owned(void);
+/* The CR0/CR4 value the CPU runs with for a guest-visible shadow. */
+uint64_t vmx_guest_cr0(uint64_t shadow);
+uint64_t vmx_guest_cr4(uint64_t shadow);
+
+/* Writes the host-state area for the CPU this runs on. */
+bool vmx_setup_host_state(void);
+
+/* Assembly: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
+int vmx_enter(struct guest_regs *regs, int launched);
+
+#endif

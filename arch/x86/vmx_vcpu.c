@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A vCPU's VMCS, set up area by area (SDM Vol. 3C, "Organization of VMCS
+ * Data"): host state, execution controls, guest state, exit and entry
+ * controls. Every control is adjusted to the capability MSRs, and every
+ * VMWRITE is checked.
+ */
+#include "arch/x86/vmx_vcpu.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/ept.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx_exit.h"
+#include "arch/x86/vmx_names.h"
+#include "hv/errno.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "hv/partition.h"
+#include "hv/policy.h"
+#include "hv/start_info.h"
+#include "lib/string.h"
+
+struct vmx_caps vmx_caps;
+
+/* The VMCS accessors' failure paths: both are hv bugs, never guest acts. */
+void vmcs_read_failed(uint32_t field)
+{
+	panic("VMREAD of VMCS field 0x%x (%s) failed", field,
+	      vmcs_field_name(field));
+}
+
+void vmcs_width_mismatch(uint32_t field)
+{
+	panic("VMCS field 0x%x (%s) accessed with the wrong width", field,
+	      vmcs_field_name(field));
+}
+
+/* Page shared by every vCPU: the MSR and I/O policies are the same. */
+static uint64_t msr_bitmap_pa, io_bitmap_pa;
+
+/*
+ * SDM Vol. 3D, "VMX Capability Reporting Facility": the low half of a
+ * control MSR is the allowed 0-settings (bits that must be 1), the high
+ * half the allowed 1-settings (bits that may be 1).
+ */
+static uint32_t adjust_controls(uint32_t msr, uint32_t want, uint32_t need,
+				const char *area)
+{
+	uint64_t cap = rdmsr(msr);
+	uint32_t v = (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
+
+	if ((v & need) != need)
+		panic("VT-x lacks %s control(s) 0x%x that hv needs (MSR 0x%x = 0x%lx)",
+		      area, need & ~v, msr, cap);
+	return v;
+}
+
+static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr)
+{
+	/* Read-low at 0, read-high at 1024, write-low 2048, write-high 3072. */
+	uint32_t base = msr >= 0xc0000000 ? 1024 : 0;
+	uint32_t bit = msr & 0x1fff;
+
+	bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+	bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+static void build_bitmaps(void)
+{
+	uint8_t *msr, *io;
+
+	msr_bitmap_pa = palloc_page(mem_pool(), PALLOC_OWNER_HV);
+	io_bitmap_pa = palloc_run(mem_pool(), 2, 1, PALLOC_OWNER_HV);
+	if (!msr_bitmap_pa || !io_bitmap_pa)
+		panic("no memory for the MSR and I/O bitmaps");
+	msr = (uint8_t *)(uintptr_t)msr_bitmap_pa;
+	io = (uint8_t *)(uintptr_t)io_bitmap_pa;
+	/* Every port exits, and every MSR but the guest-owned ones. */
+	memset(msr, 0xff, 4096);
+	memset(io, 0xff, 8192);
+	for (uint32_t m = 0; m < 0x2000; m++) {
+		if (policy_msr_kind(m) == MSR_GUEST_OWNED)
+			msr_bitmap_pass(msr, m);
+		if (policy_msr_kind(0xc0000000 + m) == MSR_GUEST_OWNED)
+			msr_bitmap_pass(msr, 0xc0000000 + m);
+	}
+}
+
+void vmx_caps_init(void)
+{
+	uint64_t basic = rdmsr(MSR_VMX_BASIC);
+	bool true_msrs = basic & (1ull << 55);
+	uint32_t pin_msr = true_msrs ? 0x48d : 0x481;
+	uint32_t proc_msr = true_msrs ? 0x48e : 0x482;
+	uint32_t exit_msr = true_msrs ? 0x48f : 0x483;
+	uint32_t entry_msr = true_msrs ? 0x490 : 0x484;
+	uint32_t need, want;
+	uint64_t ev;
+
+	vmx_caps.revision = (uint32_t)basic & 0x7fffffff;
+
+	need = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING |
+	       PIN_PREEMPTION_TIMER;
+	vmx_caps.pin = adjust_controls(pin_msr, need, need, "pin-based");
+
+	/*
+	 * HLT, MWAIT, MONITOR, RDPMC and CR8 accesses exit; CR3 accesses do
+	 * not (requested 0, the true MSRs allow it where the CPU can).
+	 */
+	need = PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
+	       PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
+	       PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY |
+	       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_RDPMC_EXITING;
+	vmx_caps.proc = adjust_controls(proc_msr, need, need, "processor-based");
+
+	need = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING;
+	vmx_caps.proc2 = adjust_controls(0x48b, need, need, "secondary");
+
+	need = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
+	       EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
+	want = need | EXIT_SAVE_DEBUG_CONTROLS;
+	vmx_caps.exit = adjust_controls(exit_msr, want, need, "VM-exit");
+
+	need = ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER;
+	want = need | ENTRY_LOAD_DEBUG_CONTROLS;
+	vmx_caps.entry = adjust_controls(entry_msr, want, need, "VM-entry");
+
+	ev = rdmsr(0x48c);
+	if (!(ev & (1ull << 6)) || !(ev & (1ull << 14)) ||
+	    !(ev & (1ull << 25)) || !(ev & (1ull << 41)))
+		panic("EPT/VPID capabilities 0x%lx lack a 4-level walk, write-back, single-context INVEPT or INVVPID",
+		      ev);
+	ept_set_page_sizes(ev & (1ull << 16), ev & (1ull << 17));
+	vmx_caps.preemption_shift = rdmsr(0x485) & 0x1f;
+	vmx_caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	vmx_caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	build_bitmaps();
+	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
+		vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit,
+		vmx_caps.entry);
+}
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* Host state is per CPU: rewritten whenever a vCPU is loaded on a CPU. */
+bool vmx_setup_host_state(void)
+{
+	struct percpu *pc = this_cpu();
+	struct desc_ptr gdtr, idtr;
+	bool ok = true;
+
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	ok &= vmcs_write_nat(VMCS_HOST_CR0, read_cr0());
+	ok &= vmcs_write_nat(VMCS_HOST_CR3, read_cr3());
+	ok &= vmcs_write_nat(VMCS_HOST_CR4, read_cr4());
+	ok &= vmcs_write16(VMCS_HOST_CS_SELECTOR, GDT_CODE);
+	ok &= vmcs_write16(VMCS_HOST_SS_SELECTOR, GDT_DATA);
+	ok &= vmcs_write16(VMCS_HOST_DS_SELECTOR, GDT_DATA);
+	ok &= vmcs_write16(VMCS_HOST_ES_SELECTOR, GDT_DATA);
+	ok &= vmcs_write16(VMCS_HOST_FS_SELECTOR, 0);
+	ok &= vmcs_write16(VMCS_HOST_GS_SELECTOR, 0);
+	ok &= vmcs_write16(VMCS_HOST_TR_SELECTOR, GDT_TSS);
+	ok &= vmcs_write_nat(VMCS_HOST_FS_BASE, 0);
+	ok &= vmcs_write_nat(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)pc);
+	ok &= vmcs_write_nat(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&pc->tss);
+	ok &= vmcs_write_nat(VMCS_HOST_GDTR_BASE, gdtr.base);
+	ok &= vmcs_write_nat(VMCS_HOST_IDTR_BASE, idtr.base);
+	ok &= vmcs_write32(VMCS_HOST_SYSENTER_CS, 0);
+	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_ESP, 0);
+	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
+	ok &= vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
+	ok &= vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(0x277));
+	/* HOST_RSP and HOST_RIP are written by vmx_enter itself. */
+	return ok;
+}
+
+static bool setup_controls(struct vcpu *v, uint64_t eptp)
+{
+	bool ok = true;
+
+	ok &= vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
+	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
+	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
+	ok &= vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	ok &= vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
+	ok &= vmcs_write64(VMCS_IO_BITMAP_A, io_bitmap_pa);
+	ok &= vmcs_write64(VMCS_IO_BITMAP_B, io_bitmap_pa + 4096);
+	ok &= vmcs_write64(VMCS_MSR_BITMAP, msr_bitmap_pa);
+	ok &= vmcs_write64(VMCS_EPT_POINTER, eptp);
+	ok &= vmcs_write16(VMCS_VPID, v->vpid);
+	/*
+	 * CR0 and CR4 bits the VMX fixed-bit MSRs pin are owned by hv; the
+	 * guest reads its own values from the shadows, and writes that would
+	 * change them exit.
+	 */
+	ok &= vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_host_owned());
+	ok &= vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_host_owned());
+	ok &= vmcs_write64(VMCS_VMCS_LINK_POINTER, ~0ull);
+	return ok;
+}
+
+static bool setup_guest(uint64_t rip, uint64_t rdi, uint64_t rsp)
+{
+	/* Access rights (SDM "Format of the VMCS Region" / segment AR bytes). */
+	const uint32_t ar_code = 0xa09b; /* G, L, P, S, execute/read accessed */
+	const uint32_t ar_data = 0xc093; /* G, D/B, P, S, read/write accessed */
+	const uint32_t ar_tss = 0x008b; /* P, busy 64-bit TSS */
+	const uint32_t ar_unusable = 0x10000;
+	uint64_t cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	uint64_t cr4 = CR4_PAE;
+	bool ok = true;
+	static const uint32_t data_segs[][4] = {
+		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE,
+		  VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR },
+		{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE,
+		  VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR },
+		{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE,
+		  VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR },
+		{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE,
+		  VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR },
+		{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE,
+		  VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR },
+	};
+
+	ok &= vmcs_write_nat(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
+	ok &= vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
+	ok &= vmcs_write_nat(VMCS_GUEST_CR3, HV_GUEST_PAGE_TABLES);
+	ok &= vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
+	ok &= vmcs_write_nat(VMCS_CR4_READ_SHADOW, cr4);
+	ok &= vmcs_write_nat(VMCS_GUEST_DR7, 0x400);
+
+	ok &= vmcs_write16(VMCS_GUEST_CS_SELECTOR, HV_GUEST_SEL_CODE);
+	ok &= vmcs_write_nat(VMCS_GUEST_CS_BASE, 0);
+	ok &= vmcs_write32(VMCS_GUEST_CS_LIMIT, 0xffffffff);
+	ok &= vmcs_write32(VMCS_GUEST_CS_AR, ar_code);
+	for (unsigned i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++) {
+		ok &= vmcs_write16(data_segs[i][0], HV_GUEST_SEL_DATA);
+		ok &= vmcs_write_nat(data_segs[i][1], 0);
+		ok &= vmcs_write32(data_segs[i][2], 0xffffffff);
+		ok &= vmcs_write32(data_segs[i][3], ar_data);
+	}
+	/* A 64-bit guest needs a usable TR even before it loads its own. */
+	ok &= vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
+	ok &= vmcs_write_nat(VMCS_GUEST_TR_BASE, 0);
+	ok &= vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
+	ok &= vmcs_write32(VMCS_GUEST_TR_AR, ar_tss);
+	ok &= vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
+	ok &= vmcs_write_nat(VMCS_GUEST_LDTR_BASE, 0);
+	ok &= vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
+	ok &= vmcs_write32(VMCS_GUEST_LDTR_AR, ar_unusable);
+	ok &= vmcs_write_nat(VMCS_GUEST_GDTR_BASE, HV_GUEST_GDT);
+	ok &= vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 3 * 8 - 1);
+	ok &= vmcs_write_nat(VMCS_GUEST_IDTR_BASE, 0);
+	ok &= vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
+
+	ok &= vmcs_write_nat(VMCS_GUEST_RIP, rip);
+	ok &= vmcs_write_nat(VMCS_GUEST_RSP, rsp);
+	ok &= vmcs_write_nat(VMCS_GUEST_RFLAGS, 0x2);
+	ok &= vmcs_write64(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA | EFER_NXE);
+	ok &= vmcs_write64(VMCS_GUEST_IA32_PAT, 0x0007040600070406ull);
+	ok &= vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	ok &= vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
+	ok &= vmcs_write_nat(VMCS_GUEST_SYSENTER_ESP, 0);
+	ok &= vmcs_write_nat(VMCS_GUEST_SYSENTER_EIP, 0);
+	ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	ok &= vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);
+	ok &= vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	(void)rdi;
+	return ok;
+}
+
+static bool setup_exit_entry(void)
+{
+	bool ok = true;
+
+	ok &= vmcs_write32(VMCS_EXIT_CTLS, vmx_caps.exit);
+	ok &= vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	ok &= vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	ok &= vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry);
+	ok &= vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+	return ok;
+}
+
+uint64_t vmx_cr0_host_owned(void)
+{
+	/* Bits fixed to 1, and bits fixed to 0, are hv's. */
+	return vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1;
+}
+
+uint64_t vmx_cr4_host_owned(void)
+{
+	return vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | CR4_VMXE;
+}
+
+uint64_t vmx_guest_cr0(uint64_t shadow)
+{
+	return (shadow | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1;
+}
+
+uint64_t vmx_guest_cr4(uint64_t shadow)
+{
+	return (shadow | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
+}
+
+static uint64_t alloc_for(struct vcpu *v, uint64_t pages)
+{
+	return palloc_run(mem_pool(), pages, 1, v->part->id);
+}
+
+int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
+		   uint64_t rsp)
+{
+	bool ok;
+
+	v->vmcs_pa = alloc_for(v, 1);
+	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, 1);
+	if (!v->vmcs_pa || !v->xsave_area)
+		return HV_ENOMEM;
+	*(uint32_t *)(uintptr_t)v->vmcs_pa = vmx_caps.revision;
+	/* SDM "Software Use of Virtual-Machine Control Structures": a new
+	 * VMCS is cleared before its first VMPTRLD. */
+	if (vmx_vmclear(v->vmcs_pa) != VMX_OK ||
+	    vmx_vmptrld(v->vmcs_pa) != VMX_OK) {
+		pr_err("VMCLEAR/VMPTRLD of a new VMCS at 0x%lx failed",
+		       v->vmcs_pa);
+		return HV_EIO;
+	}
+	v->launched = false;
+	v->regs.rdi = rdi;
+	v->xcr0 = 1; /* x87 only, the reset value */
+	ok = vmx_setup_host_state();
+	ok &= setup_controls(v, eptp);
+	ok &= setup_guest(rip, rdi, rsp);
+	ok &= setup_exit_entry();
+	if (!ok) {
+		pr_err("a VMWRITE failed while setting up the VMCS: error %u (%s)",
+		       vmcs_read32(VMCS_VM_INSTRUCTION_ERROR),
+		       vmx_instruction_error_text(
+			       vmcs_read32(VMCS_VM_INSTRUCTION_ERROR)));
+		return HV_EIO;
+	}
+	/* The guest's translations start from nothing. */
+	if (vmx_invept(INVEPT_SINGLE_CONTEXT, eptp) != VMX_OK ||
+	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+		return HV_EIO;
+	return 0;
+}
+
+void vcpu_arch_release(struct vcpu *v)
+{
+	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
+
+	if (v->vmcs_pa) {
+		/* Never free a VMCS that could still be active. */
+		if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
+			panic("VMCLEAR of VMCS 0x%lx failed", v->vmcs_pa);
+		palloc_free(mem_pool(), v->vmcs_pa, 4096, owner);
+		v->vmcs_pa = 0;
+	}
+	if (v->xsave_area) {
+		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->xsave_area,
+			    4096, owner);
+		v->xsave_area = NULL;
+	}
+}

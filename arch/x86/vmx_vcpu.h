@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* The VMX side of a vCPU: its VMCS, entering it, and its exits. */
+#ifndef ARCH_X86_VMX_VCPU_H
+#define ARCH_X86_VMX_VCPU_H
+
+#include <stdint.h>
+
+#include "hv/vcpu.h"
+
+enum vcpu_outcome {
+	VCPU_STOPPED, /* the partition stopped; hv/ has the report */
+	VCPU_POWEROFF, /* the parent asked to power off */
+};
+
+/*
+ * Reads the VMX capability MSRs once, checks every capability hv needs
+ * and works out the control values. Panics naming what is missing: the
+ * loader checked already, so a miss here is a broken invariant.
+ */
+void vmx_caps_init(void);
+/* Allocates and fills the vCPU's VMCS for a 64-bit entry. */
+int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
+		   uint64_t rsp);
+/* Clears and frees the VMCS and the vCPU's other pages. */
+void vcpu_arch_release(struct vcpu *v);
+/* Runs the vCPU, handling its exits, until its partition stops. */
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v);
+/* Prints the guest's registers and the exit information. */
+void vcpu_arch_dump(struct vcpu *v);
+
+#endif

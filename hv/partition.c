@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+#include "hv/partition.h"
+
+#include "arch/x86/ept.h"
+#include "arch/x86/vmx_vcpu.h"
+#include "hv/errno.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "hv/start_info.h"
+#include "lib/elf.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define MIB ((uint64_t)1 << 20)
+#define CHUNK (2 * MIB)
+
+static struct partition partitions[HV_MAX_PARTITIONS];
+static uint32_t partition_count;
+
+struct partition *partition_get(uint32_t index)
+{
+	return index < partition_count ? &partitions[index] : NULL;
+}
+
+void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= p->ram_size || len > p->ram_size - gpa)
+		return NULL;
+	return (void *)(uintptr_t)(p->ram_hpa + gpa);
+}
+
+/*
+ * The entry state of docs/guest.md: a GDT, identity page tables for the
+ * first 4 GiB with 2 MiB pages, and start_info. The guest replaces all of
+ * it with its own once it runs.
+ */
+static void build_start_state(struct partition *p, const char *cmdline)
+{
+	uint64_t *gdt = partition_gpa_to_hva(p, HV_GUEST_GDT, 24);
+	uint64_t *pml4 = partition_gpa_to_hva(p, HV_GUEST_PAGE_TABLES, 4096);
+	uint64_t *pdpt = pml4 + 512;
+	uint64_t *pd = pdpt + 512;
+	struct hv_start_info *si =
+		partition_gpa_to_hva(p, HV_GUEST_START_INFO, sizeof(*si));
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
+
+	/* Present, writable, user: the guest kernel decides what to narrow. */
+	pml4[0] = (HV_GUEST_PAGE_TABLES + 0x1000) | 0x7;
+	for (int i = 0; i < 4; i++) {
+		pdpt[i] = (HV_GUEST_PAGE_TABLES + 0x2000 + i * 0x1000ull) | 0x7;
+		for (int j = 0; j < 512; j++)
+			pd[i * 512 + j] =
+				((uint64_t)(i * 512 + j) << 21) | 0x87; /* PS */
+	}
+
+	si->magic = HV_START_INFO_MAGIC;
+	si->version = HV_START_INFO_VERSION;
+	si->partition_id = p->id;
+	fmt_snprintf(si->name, sizeof(si->name), "%s", p->name);
+	si->ram_size = p->ram_size;
+	si->flags = p->parent ? HV_START_PARENT : 0;
+	si->module_count = 0;
+	fmt_snprintf(si->cmdline, sizeof(si->cmdline), "%s", cmdline);
+}
+
+/* Gives back everything a partition holds; its memory is zeroed on free. */
+static void partition_release(struct partition *p)
+{
+	vcpu_arch_release(&p->vcpu);
+	if (p->ept.root)
+		pt_destroy(&p->ept);
+	if (p->io_logged)
+		palloc_free(mem_pool(), (uint64_t)(uintptr_t)p->io_logged,
+			    2 * 4096, p->id);
+	if (p->ram_hpa)
+		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
+	memset(p, 0, sizeof(*p));
+}
+
+static int load_image(struct partition *p, const struct hv_boot_module *img,
+		      uint64_t *entry)
+{
+	const void *file = (const void *)(uintptr_t)img->phys;
+	struct elf_info elf;
+	char why[120];
+
+	if (elf_check(file, img->size, &elf, why, sizeof(why))) {
+		pr_err("partition %s: %s: %s", p->name, img->path, why);
+		return HV_EINVAL;
+	}
+	if (elf.type != ELF_ET_EXEC || elf.min_vaddr < HV_GUEST_IMAGE_MIN ||
+	    elf.max_vaddr > p->ram_size) {
+		pr_err("partition %s: %s: segments [0x%lx, 0x%lx) must be a fixed-address image inside [0x%lx, 0x%lx)",
+		       p->name, img->path, elf.min_vaddr, elf.max_vaddr,
+		       HV_GUEST_IMAGE_MIN, p->ram_size);
+		return HV_EINVAL;
+	}
+	elf_load(file, img->size, &elf,
+		 partition_gpa_to_hva(p, elf.min_vaddr,
+				      elf.max_vaddr - elf.min_vaddr));
+	*entry = elf.entry;
+	return 0;
+}
+
+int partition_create(const struct hv_manifest_partition *mp,
+		     const struct hv_boot_module *image, uint32_t id,
+		     struct partition **out)
+{
+	struct partition *p;
+	uint64_t entry;
+	int r;
+
+	if (partition_count >= HV_MAX_PARTITIONS || id >= PALLOC_MAX_OWNERS)
+		return HV_ENOSPC;
+	p = &partitions[partition_count];
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	fmt_snprintf(p->name, sizeof(p->name), "%s", mp->name);
+	p->parent = mp->parent;
+	p->ram_size = ((uint64_t)mp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
+
+	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096, id);
+	if (!p->ram_hpa) {
+		pr_err("partition %s: %lu MiB of RAM do not fit in the pool (%lu MiB free in one piece at most)",
+		       p->name, p->ram_size / MIB,
+		       palloc_largest_free_run(mem_pool()) * 4096 / MIB);
+		return HV_ENOMEM;
+	}
+	r = HV_ENOMEM;
+	/* One bit for each of the 65536 ports: two pages. */
+	p->io_logged = (uint8_t *)(uintptr_t)palloc_run(mem_pool(), 2, 1, id);
+	if (!p->io_logged) {
+		pr_err("partition %s: no memory for its I/O log", p->name);
+		goto fail;
+	}
+
+	r = ept_build(&p->ept, p->ram_hpa, p->ram_size, mem_pool(), id);
+	if (r) {
+		pr_err("partition %s: cannot build its EPT: %d", p->name, r);
+		goto fail;
+	}
+	r = load_image(p, image, &entry);
+	if (r)
+		goto fail;
+	build_start_state(p, mp->cmdline);
+
+	p->vcpu.part = p;
+	p->vcpu.id = 0;
+	p->vcpu.vpid = (uint16_t)id; /* one vCPU per partition for now */
+	r = vcpu_arch_init(&p->vcpu, ept_pointer(&p->ept), entry,
+			   HV_GUEST_START_INFO, HV_GUEST_STACK_TOP);
+	if (r) {
+		pr_err("partition %s: cannot set up its vCPU: %d", p->name, r);
+		goto fail;
+	}
+	p->state = PART_CREATED;
+	partition_count++;
+	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx%s",
+		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
+		p->parent ? ", parent" : "");
+	*out = p;
+	return 0;
+fail:
+	partition_release(p);
+	return r;
+}
+
+void partition_fault(struct partition *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(p->last_fault, sizeof(p->last_fault), fmt, ap);
+	va_end(ap);
+	vuart_flush(p);
+	p->state = PART_FAULTED;
+	pr_err("partition %s stopped: %s", p->name, p->last_fault);
+	vcpu_arch_dump(&p->vcpu);
+}
+
+void partitions_report(void)
+{
+	pr_info("final report: %u partition(s)", partition_count);
+	for (uint32_t i = 0; i < partition_count; i++) {
+		struct partition *p = &partitions[i];
+		static const char *const states[] = { "created", "running",
+						      "stopped", "faulted" };
+
+		pr_info("  %s: %s, %lu exits; refused io %lu, msr %lu, ept %lu, hypercall %lu",
+			p->name, states[p->state], p->vcpu.exits, p->refused.io,
+			p->refused.msr, p->refused.ept, p->refused.hypercall);
+		if (p->state == PART_FAULTED)
+			pr_info("  %s: last fault: %s", p->name, p->last_fault);
+	}
+}
+
+/*
+ * One CPU and no scheduler yet: partitions run one after another, each
+ * until it stops. A shutdown from the parent ends everything.
+ */
+void partitions_run(void)
+{
+	for (uint32_t i = 0; i < partition_count; i++) {
+		struct partition *p = &partitions[i];
+
+		if (p->state != PART_CREATED)
+			continue;
+		p->state = PART_RUNNING;
+		pr_info("partition %s: running", p->name);
+		if (vcpu_arch_run(&p->vcpu) == VCPU_POWEROFF)
+			return;
+		vuart_flush(p);
+		if (p->state == PART_RUNNING)
+			p->state = PART_STOPPED;
+	}
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A partition: a virtual machine with its own RAM at guest-physical 0..,
+ * its own EPT, its vCPU, its virtual COM1 and its counters. Partitions are
+ * data filled in from the manifest; no code branches on their names.
+ */
+#ifndef HV_PARTITION_H
+#define HV_PARTITION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/pt.h"
+#include "hv/boot_info.h"
+#include "hv/vcpu.h"
+
+#define HV_MAX_PARTITIONS HV_MANIFEST_MAX_PARTITIONS
+#define EXIT_REASON_COUNT 80
+
+enum partition_state {
+	PART_CREATED,
+	PART_RUNNING,
+	PART_STOPPED, /* ended on its own terms (shutdown, halt) */
+	PART_FAULTED, /* stopped by hv because of something it did */
+};
+
+struct vuart {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	uint32_t len;
+	char line[160];
+};
+
+/* Refused accesses, counted by kind. */
+struct refusals {
+	uint64_t io;
+	uint64_t msr;
+	uint64_t ept;
+	uint64_t hypercall;
+};
+
+struct partition {
+	uint32_t id; /* 1.., also the page allocator's owner id */
+	char name[HV_NAME_MAX];
+	bool parent;
+	enum partition_state state;
+	uint64_t ram_hpa; /* RAM is one host-physical run, 2 MiB aligned */
+	uint64_t ram_size;
+	struct pt ept;
+	struct vcpu vcpu;
+	struct vuart uart;
+	uint8_t *io_logged; /* one bit per port: already reported once */
+	struct refusals refused;
+	uint64_t exit_counts[EXIT_REASON_COUNT];
+	char last_fault[192];
+};
+
+/* Builds a partition from its manifest entry and its loaded image. */
+int partition_create(const struct hv_manifest_partition *mp,
+		     const struct hv_boot_module *image, uint32_t id,
+		     struct partition **out);
+/* Translates a guest-physical range to a host pointer, or NULL if any of
+ * it lies outside the partition's RAM. */
+void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
+/* Stops a partition because of a guest fault: prints the report. */
+void partition_fault(struct partition *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Runs every partition until none can run, then returns. */
+void partitions_run(void);
+/* Prints one line per partition: state, exits, refusals. */
+void partitions_report(void);
+struct partition *partition_get(uint32_t index);
+
+/* The virtual 16550 on ports 0x3f8-0x3ff. */
+#define VUART_BASE 0x3f8
+bool vuart_handles(uint16_t port);
+void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
+void vuart_flush(struct partition *p);
+
+#endif

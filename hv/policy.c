@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+#include "hv/policy.h"
+
+#include "arch/x86/io.h"
+#include "hv/hypercall.h"
+#include "hv/log.h"
+#include "hv/partition.h"
+#include "lib/string.h"
+
+/* CPUID feature bits (SDM Vol. 2A, CPUID). */
+#define CPUID1_ECX_MONITOR (1u << 3)
+#define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_SMX (1u << 6)
+#define CPUID1_ECX_PDCM (1u << 15)
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID7_EBX_SGX (1u << 2)
+#define CPUID7_EBX_INVPCID (1u << 10)
+#define CPUID7_EBX_PT (1u << 25)
+#define CPUID7_ECX_WAITPKG (1u << 5)
+#define CPUIDD1_EAX_XSAVES (1u << 3)
+#define CPUID_EXT1_EDX_RDTSCP (1u << 27)
+
+void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		  bool guest_osxsave, struct cpuid_regs *r)
+{
+	(void)subleaf;
+	switch (leaf) {
+	case 1:
+		/*
+		 * No VMX or SMX for guests; no MONITOR/MWAIT (they exit and
+		 * raise #UD); no performance or APIC features hv does not
+		 * virtualize. The hypervisor bit says a guest runs under one.
+		 */
+		r->ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
+			    CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
+			    CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
+			    CPUID1_ECX_OSXSAVE);
+		if (guest_osxsave)
+			r->ecx |= CPUID1_ECX_OSXSAVE;
+		r->ecx |= CPUID1_ECX_HYPERVISOR;
+		/* One logical CPU per package, APIC id = vCPU number. */
+		r->ebx = (r->ebx & 0xffff) | (1u << 16) | (v->id << 24);
+		break;
+	case 7:
+		if (subleaf == 0) {
+			/* Their VMX enable controls stay off: #UD in a guest. */
+			r->ebx &= ~(CPUID7_EBX_SGX | CPUID7_EBX_INVPCID |
+				    CPUID7_EBX_PT);
+			r->ecx &= ~CPUID7_ECX_WAITPKG;
+		}
+		break;
+	case 0xd:
+		if (subleaf == 1)
+			r->eax &= ~CPUIDD1_EAX_XSAVES;
+		break;
+	case 5: /* MONITOR/MWAIT */
+	case 6: /* thermal and power */
+	case 0xa: /* performance monitoring */
+	case 0xb: /* topology: the host's would be wrong */
+	case 0x12: /* SGX */
+	case 0x14: /* processor trace */
+	case 0x1f:
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	case 0x80000001:
+		r->edx &= ~CPUID_EXT1_EDX_RDTSCP;
+		break;
+	case HV_CPUID_LEAF_SIGNATURE:
+		r->eax = HV_CPUID_LEAF_ABI;
+		memcpy(&r->ebx, HV_CPUID_SIGNATURE, 4);
+		memcpy(&r->ecx, HV_CPUID_SIGNATURE + 4, 4);
+		memcpy(&r->edx, HV_CPUID_SIGNATURE + 8, 4);
+		break;
+	case HV_CPUID_LEAF_ABI:
+		r->eax = HV_ABI_VERSION;
+		r->ebx = r->ecx = r->edx = 0;
+		break;
+	default:
+		/* The rest of hv's range reads as zeros, as on bare metal. */
+		if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
+			r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	}
+}
+
+/* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
+enum {
+	MSR_TSC = 0x10,
+	MSR_PLATFORM_ID = 0x17,
+	MSR_APIC_BASE = 0x1b,
+	MSR_FEATURE_CONTROL_ = 0x3a,
+	MSR_BIOS_SIGN_ID = 0x8b,
+	MSR_MTRRCAP = 0xfe,
+	MSR_SYSENTER_CS = 0x174,
+	MSR_SYSENTER_ESP = 0x175,
+	MSR_SYSENTER_EIP = 0x176,
+	MSR_MISC_ENABLE = 0x1a0,
+	MSR_DEBUGCTL = 0x1d9,
+	MSR_PAT = 0x277,
+	MSR_MTRR_DEF_TYPE = 0x2ff,
+	MSR_EFER_ = 0xc0000080,
+	MSR_STAR = 0xc0000081,
+	MSR_LSTAR = 0xc0000082,
+	MSR_CSTAR = 0xc0000083,
+	MSR_SFMASK = 0xc0000084,
+	MSR_FS_BASE_ = 0xc0000100,
+	MSR_GS_BASE_ = 0xc0000101,
+	MSR_KERNEL_GS_BASE = 0xc0000102,
+	MSR_TSC_AUX = 0xc0000103,
+};
+
+enum msr_kind policy_msr_kind(uint32_t msr)
+{
+	switch (msr) {
+	/* Held in the VMCS guest state, or switched by hv with the vCPU. */
+	case MSR_SYSENTER_CS:
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+	case MSR_DEBUGCTL:
+	case MSR_PAT:
+	case MSR_EFER_:
+	case MSR_STAR:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SFMASK:
+	case MSR_FS_BASE_:
+	case MSR_GS_BASE_:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_TSC_AUX:
+		return MSR_GUEST_OWNED;
+	case MSR_TSC:
+	case MSR_PLATFORM_ID:
+	case MSR_APIC_BASE:
+	case MSR_FEATURE_CONTROL_:
+	case MSR_BIOS_SIGN_ID:
+	case MSR_MTRRCAP:
+	case MSR_MISC_ENABLE:
+	case MSR_MTRR_DEF_TYPE:
+		return MSR_READ_ONLY;
+	default:
+		return MSR_DENIED;
+	}
+}
+
+static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
+{
+	v->part->refused.msr++;
+	pr_debug("%s: %s of MSR 0x%x refused (#GP)", v->part->name,
+		 write ? "write" : "read", msr);
+}
+
+int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
+{
+	switch (msr) {
+	case MSR_TSC:
+		*value = rdtsc();
+		return 0;
+	case MSR_APIC_BASE:
+		/* xAPIC at the architectural base, enabled; vCPU 0 is the BSP. */
+		*value = 0xfee00000ull | (1u << 11) | (v->id ? 0 : 1u << 8);
+		return 0;
+	case MSR_FEATURE_CONTROL_:
+		*value = 1; /* locked with VMX off: guests get no VMX */
+		return 0;
+	case MSR_MISC_ENABLE:
+		*value = 1; /* fast strings */
+		return 0;
+	case MSR_MTRR_DEF_TYPE:
+		*value = (1u << 11) | 6; /* MTRRs on, default write-back */
+		return 0;
+	case MSR_PLATFORM_ID:
+	case MSR_BIOS_SIGN_ID:
+	case MSR_MTRRCAP:
+		*value = 0;
+		return 0;
+	default:
+		count_msr_refusal(v, msr, false);
+		return -1;
+	}
+}
+
+int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	(void)value;
+	count_msr_refusal(v, msr, true);
+	return -1;
+}
+
+void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
+	       uint32_t *value)
+{
+	struct partition *p = v->part;
+	uint8_t *logged = p->io_logged;
+
+	if (vuart_handles(port) && size == 1) {
+		vuart_io(p, port, in, value);
+		return;
+	}
+	p->refused.io++;
+	if (in)
+		*value = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	/* Once per port: a guest probing in a loop must not flood the log. */
+	if (!(logged[port / 8] & (1u << (port % 8)))) {
+		logged[port / 8] |= (uint8_t)(1u << (port % 8));
+		pr_warn("%s: denied %s of port 0x%x (logged once per port)",
+			p->name, in ? "read" : "write", port);
+	}
+}
+
+int64_t hypercall(struct vcpu *v, bool *poweroff)
+{
+	struct partition *p = v->part;
+	uint64_t nr = v->regs.rax;
+
+	switch (nr) {
+	case HV_HC_VERSION:
+		return HV_ABI_VERSION;
+	case HV_HC_SHUTDOWN:
+		if (!p->parent) {
+			p->refused.hypercall++;
+			pr_warn("%s: shutdown refused: only the parent may power off",
+				p->name);
+			return HV_STATUS_DENIED;
+		}
+		pr_info("%s: shutdown requested", p->name);
+		*poweroff = true;
+		return HV_STATUS_OK;
+	default:
+		p->refused.hypercall++;
+		pr_debug("%s: unknown hypercall %lu", p->name, nr);
+		return HV_STATUS_UNKNOWN_CALL;
+	}
+}
+
+void policy_cr8_written(struct vcpu *v, uint8_t value, uint8_t tpr_before,
+			uint8_t tpr_after)
+{
+	/* The guest never runs with the real CR8, so this is hv's own bug. */
+	if (tpr_before != tpr_after)
+		panic("%s: the host TPR changed from %u to %u across a guest CR8 write",
+		      v->part->name, tpr_before, tpr_after);
+	if (v->cr8_reported)
+		return;
+	v->cr8_reported = true;
+	pr_info("%s: cr8 write of %u kept in the vCPU; host tpr unchanged (%u)",
+		v->part->name, value, tpr_after);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A virtual CPU: everything of a guest CPU that the VMCS does not hold.
+ * The VMCS keeps RIP, RSP, RFLAGS, CR0/3/4, segments, EFER, PAT, DEBUGCTL
+ * and SYSENTER_*; this struct keeps the rest, so that switching vCPUs on
+ * one CPU can save and restore all of it.
+ */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct partition;
+
+/* The order is the exit path's: arch/x86/vmx_entry.asm uses offsets
+ * generated from this struct, never literals. */
+struct guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+#define XSAVE_AREA_SIZE 4096
+
+struct vcpu {
+	struct guest_regs regs;
+	uint64_t cr2;
+	uint64_t xcr0;
+	uint64_t kernel_gs_base;
+	uint64_t star, lstar, cstar, sfmask;
+	uint64_t tsc_aux;
+	uint64_t dr[4]; /* DR0-DR3 */
+	uint64_t dr6;
+	uint8_t *xsave_area; /* x87/SSE/AVX state, XSAVE_AREA_SIZE bytes */
+
+	uint64_t vmcs_pa;
+	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	uint32_t id; /* index in the partition */
+	uint16_t vpid;
+	uint8_t cr8; /* the guest's own TPR; the real one never changes */
+	bool cr8_reported;
+	struct partition *part;
+	uint64_t exits;
+};
+
+#endif

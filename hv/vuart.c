@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The partition's COM1: a 16550 with enough registers for a polled driver
+ * and for Linux's 8250 probe. Output is collected a line at a time and
+ * printed as "[name] line", so partitions never interleave mid-line.
+ */
+#include "hv/log.h"
+#include "hv/partition.h"
+
+enum {
+	REG_DATA = 0,
+	REG_IER = 1,
+	REG_IIR = 2, /* FCR on write */
+	REG_LCR = 3,
+	REG_MCR = 4,
+	REG_LSR = 5,
+	REG_MSR = 6,
+	REG_SCR = 7,
+};
+
+#define LCR_DLAB 0x80
+#define LSR_THR_EMPTY 0x20
+#define LSR_TX_EMPTY 0x40
+#define IIR_NO_INTERRUPT 0x01
+#define MCR_LOOP 0x10
+
+bool vuart_handles(uint16_t port)
+{
+	return port >= VUART_BASE && port < VUART_BASE + 8;
+}
+
+void vuart_flush(struct partition *p)
+{
+	struct vuart *u = &p->uart;
+
+	if (!u->len)
+		return;
+	u->line[u->len] = '\0';
+	console_write_partition_line(p->name, u->line);
+	u->len = 0;
+}
+
+static void vuart_put(struct partition *p, uint8_t c)
+{
+	struct vuart *u = &p->uart;
+
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		vuart_flush(p);
+		return;
+	}
+	/* Unprintable bytes are shown, not passed to the real terminal. */
+	if (c < 0x20 || c > 0x7e)
+		c = '?';
+	u->line[u->len++] = (char)c;
+	if (u->len == sizeof(u->line) - 1)
+		vuart_flush(p);
+}
+
+void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
+{
+	struct vuart *u = &p->uart;
+	unsigned reg = port - VUART_BASE;
+	uint8_t v = (uint8_t)*value;
+
+	if (in) {
+		switch (reg) {
+		case REG_DATA:
+			v = u->lcr & LCR_DLAB ? u->dll : 0; /* no input yet */
+			break;
+		case REG_IER:
+			v = u->lcr & LCR_DLAB ? u->dlm : u->ier;
+			break;
+		case REG_IIR:
+			v = IIR_NO_INTERRUPT | 0xc0; /* FIFOs enabled */
+			break;
+		case REG_LCR:
+			v = u->lcr;
+			break;
+		case REG_MCR:
+			v = u->mcr;
+			break;
+		case REG_LSR:
+			/* Output is taken at once, so the line is always idle. */
+			v = LSR_THR_EMPTY | LSR_TX_EMPTY;
+			break;
+		case REG_MSR:
+			/* Loopback mirrors MCR, as 8250 probes expect. */
+			v = u->mcr & MCR_LOOP ? (uint8_t)((u->mcr & 0xf) << 4) :
+						0xb0; /* DCD, DSR, CTS */
+			break;
+		default:
+			v = u->scr;
+			break;
+		}
+		*value = v;
+		return;
+	}
+	switch (reg) {
+	case REG_DATA:
+		if (u->lcr & LCR_DLAB)
+			u->dll = v;
+		else if (!(u->mcr & MCR_LOOP))
+			vuart_put(p, v);
+		break;
+	case REG_IER:
+		if (u->lcr & LCR_DLAB)
+			u->dlm = v;
+		else
+			u->ier = v & 0x0f;
+		break;
+	case REG_LCR:
+		u->lcr = v;
+		break;
+	case REG_MCR:
+		u->mcr = v & 0x1f;
+		break;
+	case REG_SCR:
+		u->scr = v;
+		break;
+	default:
+		break; /* FCR, LSR and MSR writes change nothing visible */
+	}
+}

@@ -1,0 +1,1462 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""hv's test driver.
+
+  runner.py test [--unit BIN ...] [--jobs N] [-k] [--engine E] [SCENARIO ...]
+      Runs the host unit-test binaries, then boots every scenario on every
+      engine it names, and ends with the line "N passed, N failed".
+  runner.py test --list
+      Lists the scenarios.
+  runner.py run [--engine auto|bochs|qemu-kvm|qemu-tcg] [--conf FILE]
+      Boots hv with a manifest, its serial console on this terminal.
+
+docs/testing.md describes the scenario format, the engines and the logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fcntl
+import json
+import os
+import pty
+import queue
+import re
+import select
+import shlex
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = REPO / "tests" / "boot"
+SCENARIO_DIR = HERE / "scenarios"
+MKESP = HERE / "mkesp.sh"
+BOCHSRC_TEMPLATE = HERE / "bochsrc.in"
+DEFAULT_MANIFEST = REPO / "boot" / "default.conf"
+
+ENGINES = ("bochs", "qemu-tcg", "qemu-kvm")
+# Bochs needs 10-15 s to reach the loader; QEMU about 4 s.
+DEFAULT_TIMEOUT = {"bochs": 120.0, "qemu-tcg": 60.0, "qemu-kvm": 60.0}
+DEFAULT_MEMORY_MB = 512
+POLL_SECONDS = 0.25
+LOG_TAIL_LINES = 25
+LOG_TAIL_WIDTH = 200
+QEMU = "qemu-system-x86_64"
+
+
+def firmware_path(env: str, default: str) -> Path:
+    return Path(os.environ.get(env) or default)
+
+
+OVMF_CODE = firmware_path("HV_OVMF_CODE", "/usr/share/OVMF/OVMF_CODE.fd")
+OVMF_VARS = firmware_path("HV_OVMF_VARS", "/usr/share/OVMF/OVMF_VARS.fd")
+VGABIOS = firmware_path("HV_VGABIOS", "/usr/share/vgabios/vgabios.bin")
+# Bochs maps at most 2 MiB of ROM, ending at 4 GiB.
+BOCHS_ROM_SIZE = 2 << 20
+
+
+class SetupError(Exception):
+    """A run could not be set up: a missing artefact, tool or firmware file."""
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be read; the message starts with FILE:LINE."""
+
+
+def rel(path: Path) -> str:
+    """A path as the user would type it from the top of the repository."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------------------
+# Serial log text
+
+# Firmware draws its menus with ANSI sequences, also on the serial line; they
+# would otherwise sit in front of the first characters of a line.
+ANSI_RE = re.compile(r"\x1b\[[0-9;?=]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+HV_LINE_RE = re.compile(r"^hv: ")
+TEST_LINE_RE = re.compile(r"^(\[[^\]]*\] )?TEST ")
+# Forbidden by default, case-sensitively, in hv's and TEST lines only: so a
+# firmware message or a guest that crashes on purpose cannot fail a run. The
+# word boundaries keep "TEST panic_on_bad_gpa: PASS" out.
+DEFAULT_FORBIDS = {"FAIL": re.compile(r"\bFAIL"), "panic": re.compile(r"\bpanic\b")}
+
+
+def clean_line(raw: str) -> str:
+    return CONTROL_RE.sub("", ANSI_RE.sub("", raw.replace("\r", "")))
+
+
+def log_lines(path: Path) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    text = data.decode("utf-8", errors="replace")
+    lines = [clean_line(line) for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+class SerialReader:
+    """Follows a serial log file as it grows, handing out complete lines only:
+    an end line must not be acted on before the rest of it has arrived."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def new_lines(self) -> list[str]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(data)
+        data = self.partial + data
+        *complete, self.partial = data.split(b"\n")
+        return [clean_line(c.decode("utf-8", errors="replace")) for c in complete]
+
+
+# ---------------------------------------------------------------------------
+# Scenarios
+
+
+@dataclasses.dataclass
+class EspChange:
+    dest: str
+    action: str  # omit, truncate, patch, text, hex
+    where: str
+    size: int = 0
+    offset: int = 0
+    data: bytes = b""
+
+
+@dataclasses.dataclass
+class Check:
+    left: str
+    op: str
+    right: str
+    text: str
+
+
+@dataclasses.dataclass
+class Plan:
+    """What one scenario does on one engine."""
+
+    engine: str
+    cpus: int = 1
+    memory_mb: int = DEFAULT_MEMORY_MB
+    timeout: float = 0.0
+    qemu_args: list[str] = dataclasses.field(default_factory=list)
+    bochs_lines: list[str] = dataclasses.field(default_factory=list)
+    manifest: tuple[str, str] = ("default", "")
+    esp_add: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    esp_changes: list[EspChange] = dataclasses.field(default_factory=list)
+    expects: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    allows: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    counts: list[tuple[int, re.Pattern[str]]] = dataclasses.field(default_factory=list)
+    orders: list[list[re.Pattern[str]]] = dataclasses.field(default_factory=list)
+    captures: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    checks: list[Check] = dataclasses.field(default_factory=list)
+    end: Optional[re.Pattern[str]] = None
+
+    def effective_timeout(self, scale: float) -> float:
+        return (self.timeout or DEFAULT_TIMEOUT[self.engine]) * scale
+
+
+@dataclasses.dataclass
+class Scenario:
+    name: str
+    path: Path
+    description: str
+    engines: list[str]
+    plans: dict[str, Plan]
+
+
+DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm):\s+)?([a-z][a-z-]*)(?:\s+(.*))?$")
+CHECK_RE = re.compile(r"(\S+)\s*(==|!=|<=|>=|<|>)\s*(\S+)$")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+NUMBER_RE = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|[0-9]+)$")
+
+
+def parse_int(text: str, where: str, what: str, minimum: int = 0) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise ScenarioError(f"{where}: {what} must be a number, not '{text}'") from None
+    if value < minimum:
+        raise ScenarioError(f"{where}: {what} must be at least {minimum}")
+    return value
+
+
+def parse_regex(text: str, where: str) -> re.Pattern[str]:
+    if not text:
+        raise ScenarioError(f"{where}: a regular expression is missing")
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise ScenarioError(f"{where}: bad regular expression /{text}/: {e}") from None
+
+
+def parse_hex(text: str, where: str) -> bytes:
+    digits = re.sub(r"\s+", "", text)
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        raise ScenarioError(f"{where}: '{text}' is not hexadecimal bytes") from None
+
+
+def unescape_text(text: str, where: str) -> bytes:
+    """Decodes \\n, \\t, \\r, \\\\ and \\xNN: enough to write any small file."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c != "\\":
+            out += c.encode()
+            i += 1
+            continue
+        nxt = text[i + 1 : i + 2]
+        simple = {"n": b"\n", "t": b"\t", "r": b"\r", "\\": b"\\"}
+        if nxt in simple:
+            out += simple[nxt]
+            i += 2
+        elif nxt == "x" and re.match(r"[0-9a-fA-F]{2}", text[i + 2 : i + 4]):
+            out.append(int(text[i + 2 : i + 4], 16))
+            i += 4
+        else:
+            raise ScenarioError(f"{where}: unknown escape '\\{nxt}' (use \\n \\t \\r \\\\ \\xNN)")
+    return bytes(out)
+
+
+def esp_dest(text: str, where: str) -> str:
+    dest = text.strip().replace("\\", "/").lstrip("/")
+    if not dest or ".." in dest.split("/"):
+        raise ScenarioError(f"{where}: '{text}' is not a path on the ESP")
+    return dest
+
+
+def apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
+    if name == "timeout":
+        plan.timeout = float(parse_int(arg, where, "timeout", 1))
+    elif name == "cpus":
+        plan.cpus = parse_int(arg, where, "cpus", 1)
+    elif name == "memory":
+        plan.memory_mb = parse_int(arg, where, "memory", 64)
+    elif name == "qemu-args":
+        plan.qemu_args += shlex.split(arg)
+    elif name == "bochs-line":
+        if not arg:
+            raise ScenarioError(f"{where}: bochs-line needs a bochsrc line")
+        plan.bochs_lines.append(arg)
+    elif name == "manifest":
+        words = arg.split(None, 1)
+        if words == ["default"]:
+            plan.manifest = ("default", "")
+        elif len(words) == 2 and words[0] == "file":
+            plan.manifest = ("file", words[1])
+        else:
+            raise ScenarioError(f"{where}: use 'manifest default', 'manifest file PATH' or 'manifest <<WORD'")
+    elif name == "manifest-text":
+        plan.manifest = ("text", arg)
+    elif name == "esp-add":
+        src, sep, dest = arg.partition(":")
+        if not sep or not src.strip():
+            raise ScenarioError(f"{where}: esp-add needs SRC:DEST")
+        plan.esp_add.append((src.strip(), esp_dest(dest, where)))
+    elif name == "esp-omit":
+        plan.esp_changes.append(EspChange(esp_dest(arg, where), "omit", where))
+    elif name == "esp-corrupt":
+        words = arg.split(None, 2)
+        if len(words) < 3:
+            raise ScenarioError(f"{where}: esp-corrupt DEST truncate|patch|text|hex ...")
+        dest, action, rest = esp_dest(words[0], where), words[1], words[2]
+        change = EspChange(dest, action, where)
+        if action == "truncate":
+            change.size = parse_int(rest, where, "the size")
+        elif action == "patch":
+            offset, _, data = rest.partition(" ")
+            change.offset = parse_int(offset, where, "the offset")
+            change.data = parse_hex(data, where)
+            if not change.data:
+                raise ScenarioError(f"{where}: patch needs OFFSET HEXBYTES")
+        elif action == "text":
+            change.data = unescape_text(rest, where)
+        elif action == "hex":
+            change.data = parse_hex(rest, where)
+        else:
+            raise ScenarioError(f"{where}: unknown esp-corrupt action '{action}'")
+        plan.esp_changes.append(change)
+    elif name == "expect":
+        plan.expects.append(parse_regex(arg, where))
+    elif name == "forbid":
+        plan.forbids.append(parse_regex(arg, where))
+    elif name == "allow":
+        plan.allows.append(parse_regex(arg, where))
+    elif name == "end":
+        plan.end = parse_regex(arg, where)
+    elif name == "expect-count":
+        count, _, regex = arg.partition(" ")
+        plan.counts.append((parse_int(count, where, "the count"), parse_regex(regex.strip(), where)))
+    elif name == "expect-order":
+        parts = [p.strip() for p in re.split(r"\s+;\s+", arg)]
+        if len(parts) < 2:
+            raise ScenarioError(f"{where}: expect-order needs REGEX1 ; REGEX2 [; ...]")
+        plan.orders.append([parse_regex(p, where) for p in parts])
+    elif name == "capture":
+        var, _, regex = arg.partition(" ")
+        if not NAME_RE.match(var):
+            raise ScenarioError(f"{where}: '{var}' is not a capture name")
+        pattern = parse_regex(regex.strip(), where)
+        if pattern.groups != 1:
+            raise ScenarioError(f"{where}: a capture regex needs exactly one (group)")
+        plan.captures[var] = pattern
+    elif name == "check":
+        m = CHECK_RE.match(arg)
+        if not m:
+            raise ScenarioError(f"{where}: check A OP B, with OP one of == != < <= > >=")
+        plan.checks.append(Check(m.group(1), m.group(2), m.group(3), arg))
+    else:
+        raise ScenarioError(f"{where}: unknown directive '{name}'")
+
+
+def parse_scenario(path: Path) -> Scenario:
+    lines = path.read_text().splitlines()
+    name = path.stem
+    description: list[str] = []
+    engines: Optional[list[str]] = None
+    entries: list[tuple[Optional[str], str, str, str]] = []
+    i = 0
+    while i < len(lines):
+        lineno = i + 1
+        text = lines[i].strip()
+        i += 1
+        where = f"{rel(path)}:{lineno}"
+        if not text or text.startswith("#"):
+            continue
+        m = DIRECTIVE_RE.match(text)
+        if not m:
+            raise ScenarioError(f"{where}: cannot read '{text}'")
+        engine, directive, arg = m.group(1), m.group(2), (m.group(3) or "").strip()
+        if directive == "manifest" and arg.startswith("<<"):
+            word = arg[2:].strip()
+            if not word:
+                raise ScenarioError(f"{where}: manifest <<WORD needs a closing WORD")
+            body: list[str] = []
+            while i < len(lines) and lines[i].strip() != word:
+                body.append(lines[i])
+                i += 1
+            if i == len(lines):
+                raise ScenarioError(f"{where}: no line '{word}' closes this manifest")
+            i += 1
+            entries.append((engine, "manifest-text", "".join(b + "\n" for b in body), where))
+        elif directive == "description":
+            description.append(arg)
+        elif directive == "engines":
+            engines = arg.split()
+            bad = [e for e in engines if e not in ENGINES]
+            if bad or not engines:
+                raise ScenarioError(f"{where}: engines are {', '.join(ENGINES)}, not '{arg}'")
+        else:
+            entries.append((engine, directive, arg, where))
+    if engines is None:
+        raise ScenarioError(f"{rel(path)}: no 'engines' line")
+    plans: dict[str, Plan] = {}
+    for engine in engines:
+        plan = Plan(engine)
+        # Lines for one engine come after the general ones, so they override
+        # them whatever their place in the file.
+        general = [e for e in entries if e[0] is None]
+        specific = [e for e in entries if e[0] == engine]
+        for _, directive, arg, where in general + specific:
+            apply_directive(plan, directive, arg, where)
+        for check in plan.checks:
+            for operand in (check.left, check.right):
+                if not NUMBER_RE.match(operand) and operand not in plan.captures:
+                    raise ScenarioError(f"{rel(path)}: check '{check.text}' on {engine}: '{operand}' is not a capture")
+        plans[engine] = plan
+    for engine, _, _, where in entries:
+        if engine is not None and engine not in engines:
+            raise ScenarioError(f"{where}: {engine} is not in this scenario's engines")
+    return Scenario(name, path, " ".join(description), engines, plans)
+
+
+def scenario_files() -> list[Path]:
+    return sorted(SCENARIO_DIR.glob("*.scn"))
+
+
+# ---------------------------------------------------------------------------
+# Judging a run
+
+
+@dataclasses.dataclass
+class Ending:
+    how: str  # end-line, exit, timeout, interrupted
+    powered_off: bool = False
+    note: str = ""
+
+
+def capture_value(text: str) -> int | str:
+    return int(text, 0) if NUMBER_RE.match(text) else text
+
+
+def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[str]:
+    reasons: list[str] = []
+    if ending.how == "timeout":
+        waiting = f"a line matching /{plan.end.pattern}/" if plan.end else "power-off"
+        reasons.append(f"timeout after {timeout:g}s (waiting for {waiting})")
+    elif ending.how == "exit":
+        if plan.end:
+            reasons.append(f"the machine stopped before a line matched end /{plan.end.pattern}/: {ending.note}")
+        elif not ending.powered_off:
+            reasons.append(f"the machine stopped without powering off: {ending.note}")
+
+    def first(pattern: re.Pattern[str], start: int = 0) -> int:
+        for n in range(start, len(lines)):
+            if pattern.search(lines[n]):
+                return n
+        return -1
+
+    for pattern in plan.expects:
+        if first(pattern) < 0:
+            reasons.append(f"expected line missing: /{pattern.pattern}/")
+    for pattern in plan.forbids:
+        n = first(pattern)
+        if n >= 0:
+            reasons.append(f"forbidden /{pattern.pattern}/ matched line {n + 1}: {lines[n]}")
+    for n, line in enumerate(lines):
+        if not (HV_LINE_RE.match(line) or TEST_LINE_RE.match(line)):
+            continue
+        if any(a.search(line) for a in plan.allows):
+            continue
+        for word, pattern in DEFAULT_FORBIDS.items():
+            if pattern.search(line):
+                reasons.append(f"line {n + 1} says {word}: {line}")
+                break
+    for count, pattern in plan.counts:
+        seen = sum(1 for line in lines if pattern.search(line))
+        if seen != count:
+            reasons.append(f"expected {count} line(s) matching /{pattern.pattern}/, saw {seen}")
+    for order in plan.orders:
+        at = -1
+        for k, pattern in enumerate(order):
+            found = first(pattern, at + 1)
+            if found < 0:
+                after = f" after line {at + 1} (/{order[k - 1].pattern}/)" if k else ""
+                reasons.append(f"order broken: no line matching /{pattern.pattern}/{after}")
+                break
+            at = found
+    values: dict[str, int | str] = {}
+    for var, pattern in plan.captures.items():
+        n = first(pattern)
+        if n < 0:
+            reasons.append(f"capture {var}: no line matched /{pattern.pattern}/")
+        else:
+            values[var] = capture_value(pattern.search(lines[n]).group(1) or "")  # type: ignore[union-attr]
+    for check in plan.checks:
+        result = evaluate_check(check, values)
+        if result:
+            reasons.append(result)
+    return reasons
+
+
+def evaluate_check(check: Check, values: dict[str, int | str]) -> str:
+    """Returns why the check fails, or "" when it holds."""
+    operands: list[int | str] = []
+    for operand in (check.left, check.right):
+        if NUMBER_RE.match(operand):
+            operands.append(int(operand, 0))
+        elif operand in values:
+            operands.append(values[operand])
+        else:
+            return f"check {check.text}: {operand} was not captured"
+    a, b = operands
+    named = [f"{name}={value!r}" for name, value in ((check.left, a), (check.right, b)) if not NUMBER_RE.match(name)]
+    shown = f"check {check.text} failed: " + ", ".join(named)
+    if check.op in ("==", "!="):
+        holds = (a == b) == (check.op == "==")
+        return "" if holds else shown
+    if not (isinstance(a, int) and isinstance(b, int)):
+        return f"check {check.text}: {a!r} and {b!r} are not both numbers"
+    holds = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[check.op]
+    return "" if holds else shown
+
+
+# ---------------------------------------------------------------------------
+# Host capabilities
+
+
+def host_vtx() -> tuple[bool, str]:
+    """Whether QEMU/KVM here can give a guest VT-x, and why (not)."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False, "cannot read /proc/cpuinfo"
+    flags = next((ln for ln in cpuinfo.splitlines() if ln.startswith("flags")), "")
+    if "vmx" not in flags.split():
+        return False, "this CPU has no VT-x: no vmx flag in /proc/cpuinfo"
+    nested = Path("/sys/module/kvm_intel/parameters/nested")
+    if not nested.exists():
+        return False, "kvm_intel is not loaded, so KVM cannot offer VT-x to a guest"
+    value = nested.read_text().strip()
+    if value not in ("Y", "1"):
+        return False, f"nested VT-x is off (kvm_intel nested={value})"
+    if not os.path.exists("/dev/kvm"):
+        return False, "/dev/kvm is missing"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False, "no read-write access to /dev/kvm (join the kvm group)"
+    return True, "this CPU has VT-x and KVM offers it to guests (nested=Y)"
+
+
+def pdeathsig_prefix() -> list[str]:
+    """setpriv --pdeathsig makes the kernel kill an emulator whose runner died
+    without cleaning up (SIGKILL, a crash), on top of the normal clean-up."""
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        return []
+    probe = subprocess.run([setpriv, "--help"], capture_output=True, text=True)
+    return [setpriv, "--pdeathsig", "KILL", "--"] if "--pdeathsig" in probe.stdout else []
+
+
+PDEATHSIG: list[str] = []
+
+
+def need_tool(name: str, package: str) -> None:
+    if not shutil.which(name):
+        raise SetupError(f"{name} is not installed (package {package}; tests/need-packages.sh installs it)")
+
+
+def need_file(path: Path, why: str) -> None:
+    if not path.is_file():
+        raise SetupError(f"missing {rel(path)} ({why})")
+
+
+def ensure_bochs_rom(build: Path) -> Path:
+    """Makes the 2 MiB OVMF image Bochs can map: the variable store followed by
+    the code, so the reset vector lands at the top of 4 GiB."""
+    need_file(OVMF_CODE, "package ovmf; or set HV_OVMF_CODE")
+    need_file(OVMF_VARS, "package ovmf; or set HV_OVMF_VARS")
+    rom = build / "firmware" / "ovmf-bochs.fd"
+    newest = max(OVMF_CODE.stat().st_mtime, OVMF_VARS.stat().st_mtime)
+    if rom.is_file() and rom.stat().st_size == BOCHS_ROM_SIZE and rom.stat().st_mtime >= newest:
+        return rom
+    data = OVMF_VARS.read_bytes() + OVMF_CODE.read_bytes()
+    if len(data) != BOCHS_ROM_SIZE:
+        raise SetupError(
+            f"{OVMF_VARS} + {OVMF_CODE} is {len(data)} bytes; Bochs needs exactly {BOCHS_ROM_SIZE} "
+            "(use the 2 MiB OVMF build, not the 4M one)"
+        )
+    rom.parent.mkdir(parents=True, exist_ok=True)
+    tmp = rom.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    tmp.replace(rom)
+    return rom
+
+
+# ---------------------------------------------------------------------------
+# Emulators
+
+# Every emulator runs in its own session and process group. Nothing the
+# terminal sends (Ctrl-C would drop Bochs into its debugger) reaches it, and
+# killing the group is certain. LIVE lets an interrupt kill them all.
+LIVE: set[subprocess.Popen[bytes]] = set()
+LIVE_LOCK = threading.Lock()
+
+
+def spawn(argv: list[str], **kwargs) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    with LIVE_LOCK:
+        proc = subprocess.Popen(PDEATHSIG + argv, start_new_session=True, **kwargs)
+        LIVE.add(proc)
+    return proc
+
+
+def kill_group(proc: subprocess.Popen[bytes], grace: float = 1.0) -> None:
+    # The group id is the leader's pid, which stays ours until the leader is
+    # reaped: signal only while poll() says it has not been.
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    with LIVE_LOCK:
+        LIVE.discard(proc)
+
+
+def kill_all() -> None:
+    with LIVE_LOCK:
+        procs = list(LIVE)
+    for proc in procs:
+        kill_group(proc, grace=0.5)
+
+
+def qemu_escape(path: Path) -> str:
+    return str(path).replace(",", ",,")
+
+
+@dataclasses.dataclass
+class MachineSpec:
+    engine: str
+    workdir: Path
+    image: Path
+    cpus: int
+    memory_mb: int
+    # ("file", PATH), or ("tcp", "127.0.0.1:PORT") for a runner listening there.
+    serial: tuple[str, str]
+    bochs_log: Path
+    qemu_args: list[str] = dataclasses.field(default_factory=list)
+    bochs_lines: list[str] = dataclasses.field(default_factory=list)
+
+
+class Machine:
+    """One emulator, started in the constructor, stopped by stop()."""
+
+    def __init__(self, spec: MachineSpec, bochs_rom: Optional[Path]) -> None:
+        self.spec = spec
+        self.tty_thread: Optional[threading.Thread] = None
+        self.open_files: list = []  # type: ignore[type-arg]
+        if spec.engine == "bochs":
+            assert bochs_rom is not None
+            self.proc = self._start_bochs(bochs_rom)
+        else:
+            self.proc = self._start_qemu()
+
+    def _start_bochs(self, rom: Path) -> subprocess.Popen[bytes]:
+        need_tool("bochs", "bochs")
+        need_file(VGABIOS, "package vgabios; or set HV_VGABIOS")
+        s = self.spec
+        kind, where = s.serial
+        com1 = f"mode=file, dev={where}" if kind == "file" else f"mode=socket-client, dev={where}"
+        fills = {
+            "ROM": str(rom),
+            "VGAROM": str(VGABIOS),
+            "CPUS": str(s.cpus),
+            "MEMORY": str(s.memory_mb),
+            "DISK": str(s.image),
+            "COM1": com1,
+            "LOG": str(s.bochs_log),
+            "EXTRA": "\n".join(s.bochs_lines),
+        }
+        for key in ("ROM", "VGAROM", "DISK", "LOG"):
+            if re.search(r"[\s,]", fills[key]):
+                raise SetupError(f"Bochs cannot take a path with spaces or commas: {fills[key]}")
+        text = BOCHSRC_TEMPLATE.read_text()
+        for key, value in fills.items():
+            text = text.replace(f"@{key}@", value)
+        (s.workdir / "bochsrc").write_text(text)
+        # Debian's Bochs stops in its debugger before the first instruction;
+        # "c" lets it run.
+        (s.workdir / "bochs.rc").write_text("c\n")
+        # The term display needs a terminal. It gets a pseudo-terminal of its
+        # own, read to the end so that Bochs never blocks drawing its screen.
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 80, 0, 0))
+        env = dict(os.environ, TERM="xterm")
+        argv = ["bochs", "-q", "-f", "bochsrc", "-rc", "bochs.rc"]
+        try:
+            proc = spawn(argv, cwd=s.workdir, stdin=slave, stdout=slave, stderr=slave, env=env)
+        finally:
+            os.close(slave)
+        self.tty_thread = threading.Thread(target=self._drain_tty, args=(master,), daemon=True)
+        self.tty_thread.start()
+        return proc
+
+    def _drain_tty(self, fd: int) -> None:
+        # Kept (first MiB only) because errors Bochs meets before it opens its
+        # log, such as a bad bochsrc line, appear only here.
+        kept = 0
+        with open(self.spec.workdir / "bochs.tty", "wb") as out:
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                if kept < 1 << 20:
+                    out.write(data)
+                    kept += len(data)
+        os.close(fd)
+
+    def _start_qemu(self) -> subprocess.Popen[bytes]:
+        need_tool(QEMU, "qemu-system-x86")
+        need_file(OVMF_CODE, "package ovmf; or set HV_OVMF_CODE")
+        need_file(OVMF_VARS, "package ovmf; or set HV_OVMF_VARS")
+        s = self.spec
+        vars_copy = s.workdir / "OVMF_VARS.fd"
+        shutil.copyfile(OVMF_VARS, vars_copy)
+        kind, where = s.serial
+        if kind == "file":
+            chardev = f"file,id=com1,path={qemu_escape(Path(where))}"
+        else:
+            host, port = where.rsplit(":", 1)
+            chardev = f"socket,id=com1,host={host},port={port}"
+        accel = ["-accel", "kvm", "-cpu", "host"] if s.engine == "qemu-kvm" else ["-accel", "tcg"]
+        argv = [
+            QEMU, "-nodefaults", "-machine", "pc", *accel,
+            "-m", str(s.memory_mb), "-smp", str(s.cpus),
+            "-display", "none", "-no-reboot",
+            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={qemu_escape(OVMF_CODE)}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={qemu_escape(vars_copy)}",
+            "-drive", f"file={qemu_escape(s.image)},format=raw,if=ide,index=0,media=disk",
+            "-chardev", chardev, "-serial", "chardev:com1",
+            # QMP on stdin/stdout reports how the machine stopped: a power-off
+            # and a reset both end QEMU under -no-reboot, and only QMP's
+            # SHUTDOWN event tells them apart.
+            "-qmp", "stdio",
+            *s.qemu_args,
+        ]  # fmt: skip
+        qmp_out = open(s.workdir / "qmp.log", "wb")
+        stderr = open(s.workdir / "qemu.stderr", "wb")
+        self.open_files += [qmp_out, stderr]
+        proc = spawn(argv, cwd=s.workdir, stdin=subprocess.PIPE, stdout=qmp_out, stderr=stderr)
+        assert proc.stdin is not None
+        # Events are sent only once capabilities are negotiated. The pipe stays
+        # open: QEMU may treat the end of its QMP input as a request to quit.
+        proc.stdin.write(b'{"execute": "qmp_capabilities"}\n')
+        proc.stdin.flush()
+        return proc
+
+    def stop(self) -> None:
+        kill_group(self.proc)
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        if self.tty_thread:
+            self.tty_thread.join(2)
+        for f in self.open_files:
+            f.close()
+        self.open_files = []
+
+    def how_it_stopped(self) -> tuple[bool, str]:
+        """After the emulator exited: (powered off, a sentence saying how)."""
+        s = self.spec
+        status = self.proc.returncode
+        if s.engine == "bochs":
+            log = s.bochs_log.read_text(errors="replace") if s.bochs_log.exists() else ""
+            if "ACPI control: soft power off" in log:
+                return True, "ACPI soft power off"
+            panic = re.search(r">>PANIC<< (.*)", log)
+            if panic:
+                return False, f"Bochs panic: {panic.group(1).strip()} (see {rel(s.bochs_log)})"
+            return False, f"Bochs exited with status {status} (see {rel(s.bochs_log)}, {rel(s.workdir / 'bochs.tty')})"
+        reason = ""
+        qmp = s.workdir / "qmp.log"
+        for line in qmp.read_text(errors="replace").splitlines() if qmp.exists() else []:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("event") == "SHUTDOWN":
+                reason = message.get("data", {}).get("reason", "")
+        if reason == "guest-shutdown":
+            return True, "ACPI power off"
+        if reason == "guest-reset":
+            return False, "the guest reset the machine (a triple fault, or a reset request)"
+        stderr = s.workdir / "qemu.stderr"
+        err = stderr.read_text(errors="replace").strip().splitlines() if stderr.exists() else []
+        detail = f": {err[-1]}" if err else ""
+        why = f"QEMU stopped ({reason})" if reason else f"QEMU exited with status {status}"
+        return False, why + detail
+
+
+# ---------------------------------------------------------------------------
+# The ESP of one run
+
+
+def resolve_src(src: str, build: Path) -> Path:
+    # "build/..." names the build directory, which --build may move.
+    if src.startswith("build/"):
+        return build / src[len("build/") :]
+    path = Path(src)
+    return path if path.is_absolute() else REPO / path
+
+
+def manifest_text(plan: Plan) -> str:
+    kind, value = plan.manifest
+    if kind == "text":
+        return value
+    path = DEFAULT_MANIFEST if kind == "default" else REPO / value
+    need_file(path, "the scenario's manifest")
+    return path.read_text()
+
+
+def make_esp(out: Path, files: dict[str, Path]) -> None:
+    """files maps ESP paths to host files; mkesp.sh takes the fixed three by
+    position ("-" leaves one out) and the rest as SRC:DEST."""
+    fixed = ["EFI/BOOT/BOOTX64.EFI", "hv/hv.elf", "hv/hv.conf"]
+    by_key = {dest.lower(): (dest, src) for dest, src in files.items()}
+    argv = [str(MKESP), str(out)]
+    for dest in fixed:
+        entry = by_key.pop(dest.lower(), None)
+        argv.append(str(entry[1]) if entry else "-")
+    for dest, src in by_key.values():
+        if ":" in str(src):
+            raise SetupError(f"mkesp.sh cannot take a source path with ':': {src}")
+        argv.append(f"{src}:{dest}")
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SetupError("mkesp.sh failed: " + (result.stderr.strip() or f"status {result.returncode}"))
+
+
+def stage_esp(plan: Plan, build: Path, workdir: Path) -> dict[str, Path]:
+    conf = workdir / "hv.conf"
+    conf.write_text(manifest_text(plan))
+    files: dict[str, tuple[str, Path]] = {}
+
+    def put(dest: str, src: Path) -> None:
+        files[dest.lower()] = (dest, src)
+
+    put("EFI/BOOT/BOOTX64.EFI", build / "BOOTX64.EFI")
+    put("hv/hv.elf", build / "hv.elf")
+    put("hv/hv.conf", conf)
+    for src, dest in plan.esp_add:
+        put(dest, resolve_src(src, build))
+    for dest, src in files.values():
+        if src != conf:
+            need_file(src, f"for {dest} on the ESP; 'make all' builds it")
+
+    staged = workdir / "esp"
+    for change in plan.esp_changes:
+        key = change.dest.lower()
+        if change.action == "omit":
+            if files.pop(key, None) is None:
+                raise SetupError(f"{change.where}: esp-omit: {change.dest} is not on the ESP")
+            continue
+        copy = staged / change.dest
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if change.action in ("text", "hex"):
+            copy.write_bytes(change.data)
+            put(change.dest, copy)
+            continue
+        if key not in files:
+            raise SetupError(f"{change.where}: esp-corrupt: {change.dest} is not on the ESP")
+        data = bytearray(files[key][1].read_bytes())
+        if change.action == "truncate":
+            data = data[: change.size]
+        else:
+            end = change.offset + len(change.data)
+            if end > len(data):
+                raise SetupError(f"{change.where}: patch ends at {end}, past the end of {change.dest} ({len(data)} bytes)")
+            data[change.offset : end] = change.data
+        copy.write_bytes(bytes(data))
+        put(change.dest, copy)
+    return {dest: src for dest, src in files.values()}
+
+
+# ---------------------------------------------------------------------------
+# test: jobs
+
+
+@dataclasses.dataclass(eq=False)
+class Job:
+    scenario: Scenario
+    engine: str
+    started: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.scenario.name}.{self.engine}"
+
+
+@dataclasses.dataclass
+class Result:
+    job: Job
+    status: str  # pass, fail, skip, interrupted
+    reasons: list[str]
+    seconds: float = 0.0
+    log: Optional[Path] = None
+    bochs_log: Optional[Path] = None
+
+
+def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: threading.Event) -> Result:
+    plan = job.scenario.plans[job.engine]
+    out = build / "tests"
+    workdir = out / job.name
+    log = out / f"{job.name}.log"
+    bochs_log = out / f"{job.name}.bochslog"
+    began = time.monotonic()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    for stale in (log, bochs_log):
+        stale.unlink(missing_ok=True)
+    try:
+        image = workdir / "esp.img"
+        make_esp(image, stage_esp(plan, build, workdir))
+        spec = MachineSpec(
+            job.engine, workdir, image, plan.cpus, plan.memory_mb, ("file", str(log)),
+            bochs_log, plan.qemu_args, plan.bochs_lines,
+        )  # fmt: skip
+        machine = Machine(spec, rom)
+    except (SetupError, OSError) as e:
+        return Result(job, "fail", [str(e)], time.monotonic() - began)
+
+    timeout = plan.effective_timeout(scale)
+    job.started = time.monotonic()
+    reader = SerialReader(log)
+    ending = Ending("exit")
+    try:
+        while True:
+            if plan.end and any(plan.end.search(line) for line in reader.new_lines()):
+                ending = Ending("end-line")
+                break
+            if machine.proc.poll() is not None:
+                break
+            if stop.is_set():
+                ending = Ending("interrupted")
+                break
+            if time.monotonic() - job.started > timeout:
+                ending = Ending("timeout")
+                break
+            time.sleep(POLL_SECONDS)
+    finally:
+        machine.stop()
+    if ending.how == "exit":
+        # The end line may have come with the emulator's last output.
+        if plan.end and any(plan.end.search(line) for line in reader.new_lines()):
+            ending = Ending("end-line")
+        else:
+            ending.powered_off, ending.note = machine.how_it_stopped()
+    seconds = time.monotonic() - began
+    if ending.how == "interrupted":
+        return Result(job, "interrupted", [], seconds, log)
+    reasons = judge(plan, log_lines(log), ending, timeout)
+    return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs_log if job.engine == "bochs" else None)
+
+
+# ---------------------------------------------------------------------------
+# test: output
+
+
+class Console:
+    """Result lines, plus a progress report: on a terminal one status line
+    redrawn in place, elsewhere (CI logs) a plain line every 10 s at most."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stdout.isatty()
+        self.status_shown = False
+        self.last_plain = time.monotonic()
+
+    def line(self, text: str = "") -> None:
+        self.clear_status()
+        print(text, flush=True)
+
+    def clear_status(self) -> None:
+        if self.status_shown:
+            sys.stdout.write("\r\x1b[K")
+            self.status_shown = False
+
+    def status(self, text: str) -> None:
+        if self.tty:
+            width = shutil.get_terminal_size().columns - 1
+            sys.stdout.write("\r\x1b[K" + text[:width])
+            sys.stdout.flush()
+            self.status_shown = True
+        elif time.monotonic() - self.last_plain >= 10:
+            print(text, flush=True)
+            self.last_plain = time.monotonic()
+
+
+def print_result(console: Console, r: Result) -> None:
+    name = r.job.name
+    if r.status == "pass":
+        console.line(f"PASS  {name}  ({r.seconds:.0f} s)")
+        return
+    if r.status == "skip":
+        console.line(f"SKIP  {name}: {r.reasons[0]}")
+        return
+    if r.status == "interrupted":
+        console.line(f"STOP  {name}  (interrupted)")
+        return
+    console.line(f"FAIL  {name}  ({r.seconds:.0f} s)")
+    for reason in r.reasons:
+        console.line(f"      - {reason}")
+    if r.log and r.log.exists():
+        tail = log_lines(r.log)[-LOG_TAIL_LINES:]
+        console.line(f"      serial log {rel(r.log)}, last {len(tail)} lines:")
+        for text in tail:
+            cut = text if len(text) <= LOG_TAIL_WIDTH else text[:LOG_TAIL_WIDTH] + " [...]"
+            console.line(f"      | {cut}")
+    if r.bochs_log and r.bochs_log.exists():
+        console.line(f"      Bochs log: {rel(r.bochs_log)}")
+
+
+# ---------------------------------------------------------------------------
+# test: unit tests
+
+CMOCKA_PASSED = re.compile(r"^\[  PASSED  \] (\d+) test")
+CMOCKA_FAILED = re.compile(r"^\[  FAILED  \] (\d+) test\(s\), listed below")
+CMOCKA_SKIPPED = re.compile(r"^\[  SKIPPED \] (\d+) test\(s\), listed below")
+UNIT_TIMEOUT = 300.0
+
+
+def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
+    """Runs one cmocka binary; returns (passed, failed, skipped)."""
+    path = Path(binary)
+    if not path.exists():
+        console.line(f"FAIL  unit {binary}: no such file ('make all' builds the unit tests)")
+        return 0, 1, 0
+    # cmocka's summary lines are what is counted: ask for that format.
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
+    proc = spawn([str(path.resolve())], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        output, _ = proc.communicate(timeout=UNIT_TIMEOUT)
+        note = ""
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        output, _ = proc.communicate()
+        note = f"timeout after {UNIT_TIMEOUT:g}s"
+    finally:
+        kill_group(proc)
+    text = output.decode("utf-8", errors="replace")
+    passed = failed = skipped = 0
+    summaries = 0
+    for line in text.splitlines():
+        for pattern in (CMOCKA_PASSED, CMOCKA_FAILED, CMOCKA_SKIPPED):
+            m = pattern.match(line)
+            if m:
+                summaries += 1
+                n = int(m.group(1))
+                if pattern is CMOCKA_PASSED:
+                    passed += n
+                elif pattern is CMOCKA_FAILED:
+                    failed += n
+                else:
+                    skipped += n
+    status = proc.returncode
+    if note or (status != 0 and failed == 0) or summaries == 0:
+        # A crash, a sanitizer report or a hang: the binary as a whole failed.
+        failed += 1
+        if not note:
+            note = f"killed by {signal.Signals(-status).name}" if status < 0 else f"exit status {status}"
+            if summaries == 0:
+                note += ", no cmocka summary"
+    label = f"unit  {binary}: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+    if failed:
+        console.line(f"FAIL  {label}" + (f" ({note})" if note else ""))
+        lines = text.splitlines()
+        shown = lines[-200:]
+        if len(lines) > len(shown):
+            console.line(f"      | ... ({len(lines) - len(shown)} lines before)")
+        for line in shown:
+            console.line(f"      | {line}")
+    else:
+        console.line(f"PASS  {label}")
+    return passed, failed, skipped
+
+
+# ---------------------------------------------------------------------------
+# test: the command
+
+
+def select_scenarios(names: list[str]) -> list[Path]:
+    if not names:
+        return scenario_files()
+    chosen: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.suffix == ".scn" and path.exists():
+            chosen.append(path.resolve())
+        elif (SCENARIO_DIR / f"{name}.scn").exists():
+            chosen.append(SCENARIO_DIR / f"{name}.scn")
+        else:
+            known = ", ".join(p.stem for p in scenario_files())
+            raise SystemExit(f"runner.py: no scenario '{name}' (known: {known})")
+    return chosen
+
+
+def cmd_list() -> int:
+    for path in scenario_files():
+        try:
+            s = parse_scenario(path)
+            print(f"{s.name:<22} {' '.join(s.engines):<18} {s.description}")
+        except ScenarioError as e:
+            print(f"{path.stem:<22} {'(invalid)':<18} {e}")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    if args.list:
+        return cmd_list()
+    console = Console()
+    build = Path(args.build).resolve()
+    keep_going = args.keep_going or os.environ.get("HV_KEEP_GOING", "") not in ("", "0")
+    passed = failed = 0
+    skipped: list[str] = []
+    not_run = 0
+    interrupted = False
+    began = time.monotonic()
+
+    for binary in args.unit or []:
+        p, f, s = run_unit(console, binary)
+        passed += p
+        failed += f
+        skipped += [f"{binary}: {s} cmocka test(s) skipped"] if s else []
+
+    jobs: list[Job] = []
+    for path in select_scenarios(args.scenarios):
+        try:
+            scenario = parse_scenario(path)
+        except (ScenarioError, OSError) as e:
+            console.line(f"FAIL  {path.stem}: {e}")
+            failed += 1
+            continue
+        engines = [e for e in scenario.engines if not args.engine or e in args.engine]
+        jobs += [Job(scenario, e) for e in engines]
+
+    vtx_ok, vtx_why = host_vtx()
+    runnable: list[Job] = []
+    for job in jobs:
+        if job.engine == "qemu-kvm" and not vtx_ok:
+            print_result(console, Result(job, "skip", [vtx_why]))
+            skipped.append(f"{job.name} ({vtx_why})")
+        else:
+            runnable.append(job)
+
+    if failed and not keep_going:
+        not_run = len(runnable)
+        runnable = []
+
+    rom: Optional[Path] = None
+    if any(j.engine == "bochs" for j in runnable):
+        try:
+            rom = ensure_bochs_rom(build)
+        except SetupError as e:
+            for job in [j for j in runnable if j.engine == "bochs"]:
+                print_result(console, Result(job, "fail", [str(e)]))
+                failed += 1
+            runnable = [j for j in runnable if j.engine != "bochs"]
+
+    # Bochs runs are the long ones: start them first so they overlap the rest.
+    runnable.sort(key=lambda j: (j.engine != "bochs", j.name))
+    pending: queue.Queue[Job] = queue.Queue()
+    for job in runnable:
+        pending.put(job)
+    results: queue.Queue[Result] = queue.Queue()
+    running: set[Job] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+    halt = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set() and not halt.is_set():
+            try:
+                job = pending.get_nowait()
+            except queue.Empty:
+                return
+            with lock:
+                running.add(job)
+            try:
+                result = run_job(job, build, rom, args.timeout_scale, stop)
+            except Exception as e:  # a runner bug must still end in a verdict
+                result = Result(job, "fail", [f"runner error: {type(e).__name__}: {e}"])
+            with lock:
+                running.discard(job)
+            results.put(result)
+
+    def tally(r: Result) -> None:
+        nonlocal passed, failed, not_run
+        print_result(console, r)
+        if r.status == "pass":
+            passed += 1
+        elif r.status == "fail":
+            failed += 1
+        else:
+            not_run += 1
+
+    count = min(args.jobs or os.cpu_count() or 1, max(len(runnable), 1))
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(count)]
+    done = 0
+    try:
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads) or not results.empty():
+            try:
+                r = results.get(timeout=1.0)
+            except queue.Empty:
+                with lock:
+                    now = time.monotonic()
+                    shown = [f"{j.name} {now - j.started:.0f}s" for j in sorted(running, key=lambda j: j.name) if j.started]
+                if shown:
+                    console.status(f"[{done}/{len(runnable)} done] running: " + ", ".join(shown))
+                continue
+            done += 1
+            tally(r)
+            if r.status == "fail" and not keep_going:
+                halt.set()
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.set()
+        console.line("interrupted: stopping the emulators")
+        kill_all()
+        for t in threads:
+            t.join(5)
+        while not results.empty():
+            tally(results.get())
+    finally:
+        kill_all()
+    not_run += pending.qsize()
+
+    console.clear_status()
+    if runnable:
+        console.line(f"boot scenarios took {time.monotonic() - began:.0f} s on {count} job(s)")
+    if skipped:
+        console.line(f"{len(skipped)} skipped: " + "; ".join(skipped))
+    if not_run:
+        why = "interrupted" if interrupted else "stopped after the first failure; -k runs everything"
+        console.line(f"{not_run} not run ({why})")
+    console.line(f"{passed} passed, {failed} failed")
+    if interrupted:
+        return 130
+    return 1 if failed or not_run else 0
+
+
+# ---------------------------------------------------------------------------
+# run: hv on this terminal
+
+
+def with_interactive(text: str) -> str:
+    """The manifest with "interactive = yes" among its global keys, that is,
+    before the first [section] line, replacing any interactive key there."""
+    out: list[str] = []
+    added = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not added and stripped.startswith("["):
+            out += ["# runner.py run: a person is at the console", "interactive = yes"]
+            added = True
+        if not added and re.match(r"interactive\s*=", stripped):
+            continue
+        out.append(line)
+    if not added:
+        out += ["# runner.py run: a person is at the console", "interactive = yes"]
+    return "\n".join(out) + "\n"
+
+
+def choose_engine(wanted: str) -> tuple[str, str]:
+    vtx_ok, why = host_vtx()
+    if wanted == "auto":
+        return ("qemu-kvm", why) if vtx_ok else ("bochs", why)
+    if wanted == "qemu-kvm" and not vtx_ok:
+        raise SystemExit(f"runner.py: qemu-kvm cannot run hv here: {why}")
+    if wanted == "qemu-tcg":
+        return wanted, "chosen with --engine; QEMU without KVM has no VT-x, so hv will refuse to start"
+    return wanted, "chosen with --engine"
+
+
+def console_mode(fd: int) -> list:  # type: ignore[type-arg]
+    """Keys go to the guest one by one and unechoed; Enter sends CR as a serial
+    terminal does. ISIG stays on so that Ctrl-C stops the run; Ctrl-Z is
+    disabled, as a suspended runner would leave the terminal in this mode."""
+    saved = termios.tcgetattr(fd)
+    mode = termios.tcgetattr(fd)
+    mode[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR | termios.IXON)
+    mode[3] &= ~(termios.ICANON | termios.ECHO | termios.IEXTEN)
+    mode[6][termios.VMIN] = 1
+    mode[6][termios.VTIME] = 0
+    mode[6][termios.VSUSP] = b"\x00"
+    termios.tcsetattr(fd, termios.TCSANOW, mode)
+    return saved
+
+
+def write_out(data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(sys.stdout.fileno(), view) :]
+
+
+def bridge(conn: socket.socket, machine: Machine, deadline: Optional[float]) -> str:
+    """Copies COM1 to stdout and stdin to COM1 until the machine stops.
+    Returns how the bridge ended: exit or timeout."""
+    stdin_fd = sys.stdin.fileno()
+    inputs: list = [conn, stdin_fd]  # type: ignore[type-arg]
+    while True:
+        readable, _, _ = select.select(inputs, [], [], 0.5)
+        if conn in readable:
+            data = conn.recv(65536)
+            if not data:
+                inputs.remove(conn)
+            else:
+                write_out(data)
+        if stdin_fd in readable:
+            data = os.read(stdin_fd, 4096)
+            if data:
+                conn.sendall(data)
+            else:
+                inputs.remove(stdin_fd)
+        if machine.proc.poll() is not None:
+            conn.setblocking(False)
+            try:
+                while data := conn.recv(65536):
+                    write_out(data)
+            except OSError:
+                pass
+            return "exit"
+        if deadline and time.monotonic() > deadline:
+            return "timeout"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    build = Path(args.build).resolve()
+    engine, why = choose_engine(args.engine)
+    print(f"engine: {engine} ({why})", flush=True)
+
+    workdir = build / "run"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    conf_path = Path(args.conf) if args.conf else DEFAULT_MANIFEST
+    interactive = sys.stdin.isatty()
+    try:
+        need_file(conf_path, "the manifest; --conf names another")
+        text = conf_path.read_text()
+        conf = workdir / "hv.conf"
+        conf.write_text(with_interactive(text) if interactive else text)
+        files = {"EFI/BOOT/BOOTX64.EFI": build / "BOOTX64.EFI", "hv/hv.elf": build / "hv.elf", "hv/hv.conf": conf}
+        for pair in args.add or []:
+            src, sep, dest = pair.partition(":")
+            if not sep:
+                raise SetupError(f"--add {pair}: use SRC:DEST")
+            files[dest] = resolve_src(src, build)
+        for dest, src in files.items():
+            need_file(src, f"for {dest}; 'make all' builds it")
+        image = workdir / "esp.img"
+        make_esp(image, files)
+        rom = ensure_bochs_rom(build) if engine == "bochs" else None
+    except SetupError as e:
+        print(f"runner.py: {e}", file=sys.stderr)
+        return 2
+
+    # The runner listens and the emulator connects: no port to guess.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    bochs_log = workdir / "bochs.log"
+    spec = MachineSpec(engine, workdir, image, args.cpus, args.memory, ("tcp", f"127.0.0.1:{port}"), bochs_log)
+    hint = f"; Bochs log: {rel(bochs_log)}" if engine == "bochs" else ""
+    print(f"serial console follows; Ctrl-C stops the machine{hint}", flush=True)
+
+    saved_mode = None
+    machine: Optional[Machine] = None
+    how = "exit"
+    try:
+        machine = Machine(spec, rom)
+        listener.settimeout(0.5)
+        started = time.monotonic()
+        while True:
+            try:
+                conn, _ = listener.accept()
+                break
+            except socket.timeout:
+                if machine.proc.poll() is not None or time.monotonic() - started > 60:
+                    machine.stop()
+                    _, note = machine.how_it_stopped()
+                    print(f"runner.py: the emulator never connected to COM1: {note}", file=sys.stderr)
+                    return 1
+        if interactive:
+            saved_mode = console_mode(sys.stdin.fileno())
+        deadline = time.monotonic() + args.timeout if args.timeout else None
+        how = bridge(conn, machine, deadline)
+        conn.close()
+    except SetupError as e:
+        print(f"runner.py: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        how = "interrupted"
+    finally:
+        if saved_mode is not None:
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved_mode)
+        if machine:
+            machine.stop()
+        kill_all()
+        listener.close()
+    assert machine is not None
+    if how == "interrupted":
+        print("\nrunner.py: stopped (Ctrl-C)", flush=True)
+        return 130
+    if how == "timeout":
+        print(f"\nrunner.py: stopped after --timeout {args.timeout:g}s", flush=True)
+        return 1
+    powered_off, note = machine.how_it_stopped()
+    print(f"\nrunner.py: the machine {'powered off' if powered_off else 'stopped'}: {note}", flush=True)
+    return 0 if powered_off else 1
+
+
+# ---------------------------------------------------------------------------
+
+
+def on_signal(signum: int, frame: object) -> None:
+    # SIGTERM and SIGHUP (make killed, terminal closed) take the same path as
+    # Ctrl-C, which stops every emulator and restores the terminal.
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="hv's test driver (docs/testing.md)")
+    parser.add_argument("--build", default=str(REPO / "build"), help="build directory (default: build/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("test", help="unit tests, then boot scenarios")
+    t.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario names or .scn files (default: all)")
+    t.add_argument("--unit", action="append", metavar="BIN", help="a cmocka test binary to run first")
+    t.add_argument("--jobs", "-j", type=int, default=0, help="emulators at once (default: one per core)")
+    t.add_argument("--engine", action="append", choices=ENGINES, help="only these engines")
+    t.add_argument("--keep-going", "-k", action="store_true", help="run everything after a failure (or HV_KEEP_GOING=1)")
+    t.add_argument("--list", action="store_true", help="list the scenarios and stop")
+    t.add_argument(
+        "--timeout-scale",
+        type=float,
+        default=float(os.environ.get("HV_TIMEOUT_SCALE", "1")),
+        help="multiply every timeout (or HV_TIMEOUT_SCALE), for slow machines",
+    )
+
+    r = sub.add_parser("run", help="boot hv with its console on this terminal")
+    r.add_argument("--engine", default="auto", choices=("auto",) + ENGINES)
+    r.add_argument("--conf", help="manifest (default: boot/default.conf)")
+    r.add_argument("--add", action="append", metavar="SRC:DEST", help="a further file for the ESP")
+    r.add_argument("--cpus", type=int, default=1)
+    r.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, help="MiB")
+    r.add_argument("--timeout", type=float, default=0, help="stop after this many seconds (default: never)")
+
+    args = parser.parse_args()
+    global PDEATHSIG
+    PDEATHSIG = pdeathsig_prefix()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    try:
+        if args.command == "test":
+            return cmd_test(args)
+        return cmd_run(args)
+    finally:
+        kill_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

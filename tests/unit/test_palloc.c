@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of hv/palloc.c. hv runs identity-mapped, so the allocator treats
+ * pool addresses as pointers; here the pool is a 2 MiB aligned host buffer
+ * whose address is passed as the base.
+ */
+#include "tests/unit/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/errno.h"
+#include "hv/palloc.h"
+
+#define PAGE 4096ull
+#define CHUNK (2ull << 20)
+#define CHUNK_PAGES (CHUNK / PAGE)
+#define POOL_SIZE (16ull << 20)
+#define POOL_PAGES (POOL_SIZE / PAGE)
+/* Room for a pool one page larger than POOL_SIZE, in whole chunks. */
+#define BUF_SIZE (POOL_SIZE + CHUNK)
+/* Never a value the allocator writes, so stale bytes stand out. */
+#define JUNK 0xa5
+
+struct fixture {
+	uint8_t *buf;
+	struct palloc pa;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->buf = aligned_alloc(CHUNK, BUF_SIZE);
+	if (!f->buf) {
+		free(f);
+		return -1;
+	}
+	/* Junk everywhere, so that "zeroed" means the allocator zeroed it. */
+	memset(f->buf, JUNK, BUF_SIZE);
+	if (palloc_init(&f->pa, (uint64_t)(uintptr_t)f->buf, POOL_SIZE)) {
+		free(f->buf);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	free(f->buf);
+	free(f);
+	return 0;
+}
+
+static uint64_t base_of(const struct fixture *f)
+{
+	return (uint64_t)(uintptr_t)f->buf;
+}
+
+static uint8_t *ptr(uint64_t addr)
+{
+	return (uint8_t *)(uintptr_t)addr;
+}
+
+static uint64_t page_index(const struct palloc *pa, uint64_t addr)
+{
+	return (addr - pa->base) / PAGE;
+}
+
+static int is_zero(uint64_t addr, uint64_t len)
+{
+	const uint8_t *p = ptr(addr);
+
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * The counters must agree with the owner map at every point: recount the
+ * map and compare, so a counter update that drifts from the map is caught
+ * whichever call caused it.
+ */
+static void assert_consistent(const struct palloc *pa)
+{
+	uint64_t count[PALLOC_MAX_OWNERS] = { 0 };
+	uint64_t nfree = 0;
+
+	for (uint64_t i = 0; i < pa->pages; i++) {
+		uint8_t o = pa->owner_of[i];
+
+		if (o == PALLOC_FREE) {
+			nfree++;
+			continue;
+		}
+		if (o >= PALLOC_MAX_OWNERS)
+			fail_msg("page %llu has owner %u", (unsigned long long)i,
+				 o);
+		count[o]++;
+	}
+	assert_int_equal(nfree, pa->free_pages);
+	for (int o = 0; o < PALLOC_MAX_OWNERS; o++)
+		if (count[o] != pa->owner_pages[o])
+			fail_msg("owner %d: map says %llu pages, counter %llu",
+				 o, (unsigned long long)count[o],
+				 (unsigned long long)pa->owner_pages[o]);
+}
+
+/* Takes every free page for owner; returns how many there were. */
+static uint64_t drain(struct palloc *pa, uint32_t owner)
+{
+	uint64_t n = 0;
+
+	while (palloc_page(pa, owner))
+		n++;
+	return n;
+}
+
+static void test_init_accounting(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+
+	assert_int_equal(pa->base, base_of(f));
+	assert_int_equal(pa->pages, POOL_PAGES);
+	/* 4096 pages need a 4096-byte map: exactly one page, hv's. */
+	assert_ptr_equal(pa->owner_of, f->buf);
+	assert_int_equal(pa->owner_pages[PALLOC_OWNER_HV], 1);
+	assert_int_equal(pa->free_pages, POOL_PAGES - 1);
+	for (int o = 1; o < PALLOC_MAX_OWNERS; o++)
+		assert_int_equal(pa->owner_pages[o], 0);
+	assert_int_equal(pa->owner_of[0], PALLOC_OWNER_HV);
+	for (uint64_t i = 1; i < POOL_PAGES; i++)
+		assert_int_equal(pa->owner_of[i], PALLOC_FREE);
+	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - 1);
+	assert_consistent(pa);
+}
+
+static void test_init_map_rounds_up(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc pa;
+	uint64_t a;
+
+	/* One page more than a one-page map can describe. */
+	assert_int_equal(palloc_init(&pa, base_of(f), POOL_SIZE + PAGE), 0);
+	assert_int_equal(pa.pages, POOL_PAGES + 1);
+	assert_int_equal(pa.owner_pages[PALLOC_OWNER_HV], 2);
+	assert_int_equal(pa.free_pages, POOL_PAGES - 1);
+	assert_int_equal(pa.owner_of[1], PALLOC_OWNER_HV);
+	assert_int_equal(pa.owner_of[POOL_PAGES], PALLOC_FREE);
+	assert_consistent(&pa);
+
+	/* The map's second page must never be handed out. */
+	a = palloc_page(&pa, 1);
+	assert_true(a >= base_of(f) + 2 * PAGE);
+	assert_int_equal(drain(&pa, 1), POOL_PAGES - 2);
+	assert_int_equal(pa.owner_pages[PALLOC_OWNER_HV], 2);
+	assert_consistent(&pa);
+
+	/* The smallest pool: one map page and one usable page. */
+	assert_int_equal(palloc_init(&pa, base_of(f), 2 * PAGE), 0);
+	assert_int_equal(pa.free_pages, 1);
+	assert_int_equal(palloc_page(&pa, 1), base_of(f) + PAGE);
+	assert_int_equal(palloc_page(&pa, 1), 0);
+	assert_consistent(&pa);
+}
+
+static void test_init_rejects(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc pa;
+	uint64_t base = base_of(f);
+
+	assert_int_equal(palloc_init(&pa, base + PAGE, POOL_SIZE), HV_EINVAL);
+	assert_int_equal(palloc_init(&pa, base + CHUNK / 2, POOL_SIZE),
+			 HV_EINVAL);
+	assert_int_equal(palloc_init(&pa, base, POOL_SIZE - 1), HV_EINVAL);
+	assert_int_equal(palloc_init(&pa, base, POOL_SIZE + 512), HV_EINVAL);
+	assert_int_equal(palloc_init(&pa, base, PAGE), HV_EINVAL);
+	assert_int_equal(palloc_init(&pa, base, 0), HV_EINVAL);
+}
+
+static void test_page_zeroed_in_pool(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a = palloc_page(pa, 3);
+
+	assert_int_not_equal(a, 0);
+	assert_int_equal(a & (PAGE - 1), 0);
+	/* Not the owner map, and not past the end. */
+	assert_true(a >= base_of(f) + PAGE);
+	assert_true(a + PAGE <= base_of(f) + POOL_SIZE);
+	assert_true(is_zero(a, PAGE));
+	assert_int_equal(pa->owner_of[page_index(pa, a)], 3);
+	assert_int_equal(pa->owner_pages[3], 1);
+	assert_int_equal(pa->free_pages, POOL_PAGES - 2);
+	/* The neighbours were left alone. */
+	assert_int_equal(ptr(a)[PAGE], JUNK);
+	assert_consistent(pa);
+}
+
+static void test_pages_distinct(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a[200];
+
+	for (unsigned i = 0; i < 200; i++) {
+		a[i] = palloc_page(pa, 1);
+		assert_int_not_equal(a[i], 0);
+		assert_true(is_zero(a[i], PAGE));
+		memset(ptr(a[i]), (int)(i + 1), PAGE);
+	}
+	/* Page aligned and distinct means disjoint; the fill proves it too. */
+	for (unsigned i = 0; i < 200; i++) {
+		for (unsigned j = i + 1; j < 200; j++)
+			assert_int_not_equal(a[i], a[j]);
+		assert_int_equal(ptr(a[i])[0], (uint8_t)(i + 1));
+		assert_int_equal(ptr(a[i])[PAGE - 1], (uint8_t)(i + 1));
+	}
+	assert_int_equal(pa->owner_pages[1], 200);
+	assert_consistent(pa);
+}
+
+static void test_chunk_aligned_zeroed(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t c[8];
+	unsigned n = 0;
+
+	while ((c[n] = palloc_chunk(pa, 2))) {
+		assert_int_equal(c[n] & (CHUNK - 1), 0);
+		assert_true(c[n] >= base_of(f));
+		assert_true(c[n] + CHUNK <= base_of(f) + POOL_SIZE);
+		assert_true(is_zero(c[n], CHUNK));
+		for (unsigned i = 0; i < n; i++)
+			assert_int_not_equal(c[i], c[n]);
+		n++;
+		assert_true(n < 8);
+	}
+	/* The map page spoils the first chunk; the other seven are free. */
+	assert_int_equal(n, 7);
+	assert_int_equal(pa->owner_pages[2], 7 * CHUNK_PAGES);
+	assert_int_equal(pa->free_pages, CHUNK_PAGES - 1);
+	/* Single pages still come from the spoiled chunk. */
+	assert_int_not_equal(palloc_page(pa, 2), 0);
+	assert_consistent(pa);
+}
+
+static void test_chunk_uneven_pool(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc pa;
+	uint64_t c;
+
+	/* The pool ends one page past a chunk boundary; chunks stay whole. */
+	assert_int_equal(palloc_init(&pa, base_of(f), POOL_SIZE + PAGE), 0);
+	for (unsigned n = 0; n < 7; n++) {
+		c = palloc_chunk(&pa, 1);
+		assert_int_not_equal(c, 0);
+		assert_int_equal(c & (CHUNK - 1), 0);
+		assert_true(c + CHUNK <= base_of(f) + POOL_SIZE);
+	}
+	assert_int_equal(palloc_chunk(&pa, 1), 0);
+	assert_consistent(&pa);
+}
+
+static void test_run_contiguous(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t base = base_of(f), a;
+
+	assert_int_equal(drain(pa, 1), POOL_PAGES - 1);
+	/* Holes of one, two and one page; only the pair fits a run of 2. */
+	assert_int_equal(palloc_free(pa, base + 100 * PAGE, PAGE, 1), 0);
+	assert_int_equal(palloc_free(pa, base + 200 * PAGE, 2 * PAGE, 1), 0);
+	assert_int_equal(palloc_free(pa, base + 300 * PAGE, PAGE, 1), 0);
+	memset(ptr(base + 100 * PAGE), JUNK, PAGE);
+	memset(ptr(base + 200 * PAGE), JUNK, 2 * PAGE);
+
+	assert_int_equal(palloc_run(pa, 3, 1, 4), 0);
+	assert_int_equal(palloc_largest_free_run(pa), 2);
+	a = palloc_run(pa, 2, 1, 4);
+	assert_int_equal(a, base + 200 * PAGE);
+	assert_true(is_zero(a, 2 * PAGE));
+	assert_int_equal(pa->owner_of[200], 4);
+	assert_int_equal(pa->owner_of[201], 4);
+	assert_int_equal(pa->owner_pages[4], 2);
+	assert_int_equal(palloc_run(pa, 2, 1, 4), 0);
+	assert_int_equal(pa->free_pages, 2);
+	assert_consistent(pa);
+}
+
+static void test_run_aligned(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t base = base_of(f), a;
+
+	assert_int_equal(drain(pa, 1), POOL_PAGES - 1);
+	/* Pages 101..103: three free pages, but none starts a 4-aligned pair. */
+	assert_int_equal(palloc_free(pa, base + 101 * PAGE, 3 * PAGE, 1), 0);
+	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
+	assert_int_equal(palloc_run(pa, 3, 2, 5), 0);
+	assert_int_equal(pa->owner_pages[5], 0);
+
+	/* Pages 400..403 hold an aligned pair, at 400. */
+	assert_int_equal(palloc_free(pa, base + 400 * PAGE, 4 * PAGE, 1), 0);
+	a = palloc_run(pa, 2, 4, 5);
+	assert_int_equal(a, base + 400 * PAGE);
+	/* 402..403 are free but 402 is not a multiple of 4. */
+	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
+	a = palloc_run(pa, 2, 2, 5);
+	assert_int_equal(a, base + 402 * PAGE);
+	/* The unaligned triple still serves a run whose alignment fits. */
+	a = palloc_run(pa, 3, 1, 5);
+	assert_int_equal(a, base + 101 * PAGE);
+	assert_int_equal(pa->owner_pages[5], 7);
+	assert_int_equal(pa->free_pages, 0);
+	assert_consistent(pa);
+}
+
+static void test_run_large(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a;
+
+	/* A partition's RAM: 6 MiB in 2 MiB alignment, as hv asks for it. */
+	a = palloc_run(pa, 3 * CHUNK_PAGES, CHUNK_PAGES, 6);
+	assert_int_not_equal(a, 0);
+	assert_int_equal(a & (CHUNK - 1), 0);
+	assert_true(a + 3 * CHUNK <= base_of(f) + POOL_SIZE);
+	assert_true(is_zero(a, 3 * CHUNK));
+	for (uint64_t i = 0; i < 3 * CHUNK_PAGES; i++)
+		assert_int_equal(pa->owner_of[page_index(pa, a) + i], 6);
+	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
+
+	/* Larger than what is free, or than the pool: refused. */
+	assert_int_equal(palloc_run(pa, pa->free_pages + 1, 1, 6), 0);
+	assert_int_equal(palloc_run(pa, POOL_PAGES + 1, 1, 6), 0);
+	/* Free pages enough, but only four whole chunks. */
+	assert_int_equal(palloc_run(pa, 5 * CHUNK_PAGES, CHUNK_PAGES, 6), 0);
+	assert_int_not_equal(palloc_run(pa, 4 * CHUNK_PAGES, CHUNK_PAGES, 6),
+			     0);
+	assert_int_equal(pa->owner_pages[6], 7 * CHUNK_PAGES);
+	/* Degenerate requests. */
+	assert_int_equal(palloc_run(pa, 0, 1, 6), 0);
+	assert_int_equal(palloc_run(pa, 2, 0, 6), 0);
+	assert_int_equal(palloc_run(pa, 1, 0, 6), 0);
+	assert_int_equal(pa->owner_pages[6], 7 * CHUNK_PAGES);
+	assert_consistent(pa);
+}
+
+/*
+ * palloc.h promises the alignment for every n, and nothing in the
+ * interface makes n == 1 an exception.
+ */
+static void test_run_single_page_aligned(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a;
+
+	/* Move the search past the map so the next free page is unaligned. */
+	assert_int_not_equal(palloc_page(pa, 1), 0);
+	a = palloc_run(pa, 1, 8, 1);
+	assert_int_not_equal(a, 0);
+	assert_int_equal(page_index(pa, a) % 8, 0);
+	a = palloc_run(pa, 1, CHUNK_PAGES, 1);
+	assert_int_not_equal(a, 0);
+	assert_int_equal(a & (CHUNK - 1), 0);
+	assert_consistent(pa);
+}
+
+static void test_exhaustion(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	struct palloc before;
+
+	assert_int_not_equal(palloc_chunk(pa, 7), 0);
+	assert_int_equal(drain(pa, 8), POOL_PAGES - 1 - CHUNK_PAGES);
+	assert_int_equal(pa->free_pages, 0);
+	assert_int_equal(pa->owner_pages[7], CHUNK_PAGES);
+	assert_int_equal(pa->owner_pages[8], POOL_PAGES - 1 - CHUNK_PAGES);
+	assert_int_equal(palloc_largest_free_run(pa), 0);
+
+	before = *pa;
+	assert_int_equal(palloc_page(pa, 8), 0);
+	assert_int_equal(palloc_chunk(pa, 8), 0);
+	assert_int_equal(palloc_run(pa, 2, 1, 8), 0);
+	assert_memory_equal(&before, pa, sizeof(before));
+	assert_consistent(pa);
+}
+
+static void test_free_then_realloc(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a, c;
+
+	a = palloc_page(pa, 1);
+	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
+	assert_int_equal(pa->free_pages, POOL_PAGES - 1);
+	assert_int_equal(pa->owner_pages[1], 0);
+	assert_int_equal(pa->owner_of[page_index(pa, a)], PALLOC_FREE);
+
+	/* With the pool full, a freed page is the one the next call gets. */
+	drain(pa, 1);
+	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
+	memset(ptr(a), JUNK, PAGE);
+	assert_int_equal(palloc_page(pa, 2), a);
+	assert_true(is_zero(a, PAGE));
+	assert_int_equal(pa->owner_of[page_index(pa, a)], 2);
+
+	/* The same for a chunk, freed page by page in two halves. */
+	c = (base_of(f) + 5 * CHUNK);
+	assert_int_equal(pa->owner_of[page_index(pa, c)], 1);
+	assert_int_equal(palloc_free(pa, c, CHUNK / 2, 1), 0);
+	assert_int_equal(palloc_chunk(pa, 2), 0);
+	assert_int_equal(palloc_free(pa, c + CHUNK / 2, CHUNK / 2, 1), 0);
+	assert_int_equal(palloc_largest_free_run(pa), CHUNK_PAGES);
+	assert_int_equal(palloc_chunk(pa, 2), c);
+	assert_int_equal(pa->free_pages, 0);
+	assert_consistent(pa);
+}
+
+static void test_free_zeroes(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a = palloc_page(pa, 1), c = palloc_chunk(pa, 1);
+
+	memset(ptr(a), 0xcc, PAGE);
+	memset(ptr(c), 0xcc, CHUNK);
+	/* The byte past the page belongs to someone else: it must survive. */
+	memset(ptr(a) + PAGE, 0xdd, 1);
+	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
+	assert_true(is_zero(a, PAGE));
+	assert_int_equal(ptr(a)[PAGE], 0xdd);
+	assert_int_equal(palloc_free(pa, c, CHUNK, 1), 0);
+	assert_true(is_zero(c, CHUNK));
+	assert_consistent(pa);
+}
+
+/* A refused free must leave both the allocator and the memory untouched. */
+struct snapshot {
+	struct palloc pa;
+	uint8_t *mem;
+};
+
+static void take_snapshot(const struct fixture *f, struct snapshot *s)
+{
+	s->pa = f->pa;
+	s->mem = malloc(POOL_SIZE);
+	assert_non_null(s->mem);
+	memcpy(s->mem, f->buf, POOL_SIZE);
+}
+
+static void assert_unchanged(const struct fixture *f, const struct snapshot *s)
+{
+	assert_memory_equal(&s->pa, &f->pa, sizeof(s->pa));
+	assert_memory_equal(s->mem, f->buf, POOL_SIZE);
+}
+
+static void test_free_rejects(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t base = base_of(f), a, b, freed;
+	struct snapshot s;
+
+	a = palloc_page(pa, 1);
+	b = palloc_page(pa, 2);
+	/* Adjacent pages of two owners, so a two-page free spans both. */
+	assert_int_equal(b, a + PAGE);
+	freed = palloc_page(pa, 1);
+	assert_int_equal(palloc_free(pa, freed, PAGE, 1), 0);
+	memset(ptr(a), 0x11, PAGE);
+	memset(ptr(b), 0x22, PAGE);
+	take_snapshot(f, &s);
+
+	/* Wrong owner, and owner 1 trying to take owner 2's page with its own. */
+	assert_int_equal(palloc_free(pa, a, PAGE, 2), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, PAGE, PALLOC_OWNER_HV), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, 2 * PAGE, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, 2 * PAGE, 2), HV_EINVAL);
+	/* Double free, alone and at the end of a valid range. */
+	assert_int_equal(palloc_free(pa, freed, PAGE, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, b, 2 * PAGE, 2), HV_EINVAL);
+	/* Unaligned address or size, or nothing to free. */
+	assert_int_equal(palloc_free(pa, a + 8, PAGE, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, PAGE - 8, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, PAGE + 8, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, 0, 1), HV_EINVAL);
+	/* Outside the pool, or straddling its end, or wrapping around. */
+	assert_int_equal(palloc_free(pa, base - PAGE, PAGE, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, base - PAGE, 2 * PAGE, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, base + POOL_SIZE, PAGE, 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, base + POOL_SIZE - PAGE, 2 * PAGE, 1),
+			 HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, ~0ull & ~(PAGE - 1), 1), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, 0, PAGE, 1), HV_EINVAL);
+	/* No such owner. */
+	assert_int_equal(palloc_free(pa, a, PAGE, PALLOC_MAX_OWNERS), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, freed, PAGE, PALLOC_FREE), HV_EINVAL);
+	assert_unchanged(f, &s);
+
+	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
+	assert_int_equal(palloc_free(pa, b, PAGE, 2), 0);
+	free(s.mem);
+	assert_consistent(pa);
+}
+
+/*
+ * The owner map is counted as hv's, but it is the allocator's own state,
+ * not an allocation: freeing it would zero the map and so hand every page
+ * in the pool to hv.
+ */
+static void test_free_owner_map_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t a = palloc_page(pa, 1);
+	struct snapshot s;
+
+	take_snapshot(f, &s);
+	assert_int_equal(palloc_free(pa, base_of(f), PAGE, PALLOC_OWNER_HV),
+			 HV_EINVAL);
+	assert_unchanged(f, &s);
+	free(s.mem);
+	assert_int_equal(pa->owner_of[page_index(pa, a)], 1);
+	assert_consistent(pa);
+}
+
+static void test_owner_counters(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	struct palloc before;
+	uint64_t a[PALLOC_MAX_OWNERS][3];
+
+	/* Owner o takes o % 3 + 1 pages, so every counter differs. */
+	for (uint32_t o = 0; o < PALLOC_MAX_OWNERS; o++)
+		for (uint32_t i = 0; i <= o % 3; i++) {
+			a[o][i] = palloc_page(pa, o);
+			assert_int_not_equal(a[o][i], 0);
+		}
+	assert_int_equal(pa->owner_pages[PALLOC_OWNER_HV], 1 + 1);
+	for (uint32_t o = 1; o < PALLOC_MAX_OWNERS; o++)
+		assert_int_equal(pa->owner_pages[o], o % 3 + 1);
+	assert_consistent(pa);
+
+	before = *pa;
+	assert_int_equal(palloc_page(pa, PALLOC_MAX_OWNERS), 0);
+	assert_int_equal(palloc_page(pa, PALLOC_FREE), 0);
+	assert_int_equal(palloc_chunk(pa, PALLOC_MAX_OWNERS), 0);
+	assert_int_equal(palloc_run(pa, 4, 1, 1000), 0);
+	assert_memory_equal(&before, pa, sizeof(before));
+
+	/* Freeing one owner's pages touches only that owner's counter. */
+	for (uint32_t i = 0; i <= 5 % 3; i++)
+		assert_int_equal(palloc_free(pa, a[5][i], PAGE, 5), 0);
+	assert_int_equal(pa->owner_pages[5], 0);
+	assert_int_equal(pa->owner_pages[4], 2);
+	assert_int_equal(pa->owner_pages[6], 1);
+	assert_int_equal(pa->free_pages, before.free_pages + 3);
+	assert_consistent(pa);
+}
+
+static void test_largest_free_run(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t base = base_of(f), c;
+
+	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - 1);
+	c = palloc_chunk(pa, 1);
+	/* Chunks come from the top, leaving the bottom run. */
+	assert_int_equal(c, base + POOL_SIZE - CHUNK);
+	assert_int_equal(palloc_largest_free_run(pa),
+			 POOL_PAGES - 1 - CHUNK_PAGES);
+
+	drain(pa, 1);
+	assert_int_equal(palloc_largest_free_run(pa), 0);
+	assert_int_equal(palloc_free(pa, base + 10 * PAGE, 3 * PAGE, 1), 0);
+	assert_int_equal(palloc_largest_free_run(pa), 3);
+	assert_int_equal(palloc_free(pa, base + 20 * PAGE, 7 * PAGE, 1), 0);
+	assert_int_equal(palloc_free(pa, base + 30 * PAGE, PAGE, 1), 0);
+	assert_int_equal(palloc_largest_free_run(pa), 7);
+	/* A run at the very end of the pool counts as well. */
+	assert_int_equal(palloc_free(pa, c + CHUNK - 9 * PAGE, 9 * PAGE, 1), 0);
+	assert_int_equal(palloc_largest_free_run(pa), 9);
+	/* Joining 10..12 and 20..26 across 13..19 makes 17. */
+	assert_int_equal(palloc_free(pa, base + 13 * PAGE, 7 * PAGE, 1), 0);
+	assert_int_equal(palloc_largest_free_run(pa), 17);
+	assert_consistent(pa);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_init_accounting, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_init_map_rounds_up, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_init_rejects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_page_zeroed_in_pool, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pages_distinct, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chunk_aligned_zeroed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunk_uneven_pool, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_run_contiguous, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_run_aligned, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_run_large, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_run_single_page_aligned,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exhaustion, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_then_realloc, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_zeroes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_rejects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_owner_map_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_counters, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_largest_free_run, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("palloc", tests, NULL, NULL);
+}
