@@ -113,7 +113,7 @@ deps-run:
 # The runner prints the one closing line `N passed, N failed`.
 test: deps-test
 	$(MAKE) all $(UNIT_TESTS)
-	$(PYTHON) tests/boot/runner.py test $(addprefix --unit ,$(UNIT_TESTS))
+	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 run: deps-run
 	$(MAKE) all

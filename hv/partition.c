@@ -2,6 +2,7 @@
 #include "hv/partition.h"
 
 #include "arch/x86/ept.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/errno.h"
 #include "hv/log.h"
@@ -183,17 +184,28 @@ void partition_fault(struct partition *p, const char *fmt, ...)
 
 void partitions_report(void)
 {
-	pr_info("final report: %u partition(s)", partition_count);
+	struct palloc *pool = mem_pool();
+
+	pr_info("final report: %u partition(s); pool: %lu pages free, %lu used by hv",
+		partition_count, pool->free_pages,
+		pool->owner_pages[PALLOC_OWNER_HV]);
 	for (uint32_t i = 0; i < partition_count; i++) {
 		struct partition *p = &partitions[i];
 		static const char *const states[] = { "created", "running",
 						      "stopped", "faulted" };
 
-		pr_info("  %s: %s, %lu exits; refused io %lu, msr %lu, ept %lu, hypercall %lu",
-			p->name, states[p->state], p->vcpu.exits, p->refused.io,
-			p->refused.msr, p->refused.ept, p->refused.hypercall);
+		pr_info("  %s: %s, %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
+			p->name, states[p->state], p->vcpu.exits,
+			pool->owner_pages[p->id], p->refused.io, p->refused.msr,
+			p->refused.ept, p->refused.hypercall);
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
+		if (p->vcpu.cr8_written)
+			pr_info("  %s: guest cr8 %u; host tpr %s (%u, %u at start)",
+				p->name, p->vcpu.cr8,
+				lapic_tpr() == lapic_boot_tpr() ? "unchanged" :
+								  "CHANGED",
+				lapic_tpr(), lapic_boot_tpr());
 	}
 }
 
@@ -205,15 +217,17 @@ void partitions_run(void)
 {
 	for (uint32_t i = 0; i < partition_count; i++) {
 		struct partition *p = &partitions[i];
+		enum vcpu_outcome outcome;
 
 		if (p->state != PART_CREATED)
 			continue;
 		p->state = PART_RUNNING;
 		pr_info("partition %s: running", p->name);
-		if (vcpu_arch_run(&p->vcpu) == VCPU_POWEROFF)
-			return;
+		outcome = vcpu_arch_run(&p->vcpu);
 		vuart_flush(p);
 		if (p->state == PART_RUNNING)
 			p->state = PART_STOPPED;
+		if (outcome == VCPU_POWEROFF)
+			return;
 	}
 }

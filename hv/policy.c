@@ -242,9 +242,6 @@ void policy_cr8_written(struct vcpu *v, uint8_t value, uint8_t tpr_before,
 	if (tpr_before != tpr_after)
 		panic("%s: the host TPR changed from %u to %u across a guest CR8 write",
 		      v->part->name, tpr_before, tpr_after);
-	if (v->cr8_reported)
-		return;
-	v->cr8_reported = true;
-	pr_info("%s: cr8 write of %u kept in the vCPU; host tpr unchanged (%u)",
-		v->part->name, value, tpr_after);
+	v->cr8_written = true;
+	pr_debug("%s: cr8 write of %u kept in the vCPU", v->part->name, value);
 }

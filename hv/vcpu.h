@@ -38,7 +38,7 @@ struct vcpu {
 	uint32_t id; /* index in the partition */
 	uint16_t vpid;
 	uint8_t cr8; /* the guest's own TPR; the real one never changes */
-	bool cr8_reported;
+	bool cr8_written; /* reported with the host TPR in the final report */
 	struct partition *part;
 	uint64_t exits;
 };

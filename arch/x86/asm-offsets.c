@@ -8,6 +8,7 @@
 
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/vmcs.h"
 #include "hv/vcpu.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@ASM " #sym " %0" : : "i"(val))
@@ -19,6 +20,8 @@ void asm_offsets(void)
 	DEFINE(TRAP_FRAME_VECTOR, offsetof(struct trap_frame, vector));
 	DEFINE(TRAP_FRAME_RIP, offsetof(struct trap_frame, rip));
 	DEFINE(HV_STACK_SIZE_ASM, HV_STACK_SIZE);
+	DEFINE(VMCS_HOST_RSP_ASM, VMCS_HOST_RSP);
+	DEFINE(VMCS_HOST_RIP_ASM, VMCS_HOST_RIP);
 	DEFINE(REGS_RAX, offsetof(struct guest_regs, rax));
 	DEFINE(REGS_RBX, offsetof(struct guest_regs, rbx));
 	DEFINE(REGS_RCX, offsetof(struct guest_regs, rcx));

@@ -16,10 +16,24 @@
 static volatile uint32_t *lapic;
 static bool x2apic;
 static uint64_t host_interrupts;
+static uint8_t boot_tpr;
+
+uint8_t lapic_tpr(void)
+{
+	/* CR8 is the TPR's priority class (SDM "Task Priority in IA-32e Mode"). */
+	return (uint8_t)read_cr8();
+}
+
+uint8_t lapic_boot_tpr(void)
+{
+	return boot_tpr;
+}
 
 void lapic_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	boot_tpr = lapic_tpr();
 
 	/* The 8259s stay programmed by the firmware; mask every line. */
 	outb(0x21, 0xff);

@@ -10,6 +10,9 @@
  * timer: until hv programs interrupt sources of its own, none should fire.
  */
 void lapic_init(void);
+/* The host's task priority now, and as hv found it at start-up. */
+uint8_t lapic_tpr(void);
+uint8_t lapic_boot_tpr(void);
 /* An external interrupt acknowledged on VM exit: counted and ended. */
 void host_interrupt(uint8_t vector);
 

@@ -16,9 +16,6 @@ default rel
 global vmx_enter
 global vmx_exit_stub
 
-%define VMCS_HOST_RSP 0x6c14
-%define VMCS_HOST_RIP 0x6c16
-
 section .text
 ; int vmx_enter(struct guest_regs *regs, int launched)
 vmx_enter:
@@ -30,10 +27,10 @@ vmx_enter:
 	push r15
 	push rdi			; the guest_regs pointer, for the exit stub
 
-	mov rax, VMCS_HOST_RSP
+	mov rax, VMCS_HOST_RSP_ASM
 	vmwrite rax, rsp
 	jbe .fail_early
-	mov rax, VMCS_HOST_RIP
+	mov rax, VMCS_HOST_RIP_ASM
 	lea rbx, [vmx_exit_stub]
 	vmwrite rax, rbx
 	jbe .fail_early

@@ -221,8 +221,14 @@ static enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
 	uint8_t before, after;
 
 	if (cr == 8 && type == 0) { /* MOV to CR8 */
+		uint64_t val = gpr_read(v, reg);
+
+		/* SDM "MOV-Move to/from Control Registers": bits 63:4 are
+		 * reserved and setting one is #GP(0). */
+		if (val & ~15ull)
+			return inject_gp(v);
 		before = (uint8_t)read_cr8();
-		v->cr8 = gpr_read(v, reg) & 15;
+		v->cr8 = (uint8_t)val;
 		after = (uint8_t)read_cr8();
 		policy_cr8_written(v, v->cr8, before, after);
 		return EXIT_NEXT;

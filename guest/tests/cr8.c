@@ -57,7 +57,8 @@ static void check_reserved(void)
 			  rt_vector_name(vector),
 			  (unsigned long)rt_last_fault.error);
 	else if (after != TPR_MAX)
-		test_fail("cr8-reserved-gp", "CR8 is %lu after the fault, want %d",
+		test_fail("cr8-reserved-gp",
+			  "CR8 is %lu after the fault, want %d",
 			  (unsigned long)after, TPR_MAX);
 	else
 		test_pass("cr8-reserved-gp");

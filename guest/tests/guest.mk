@@ -21,7 +21,8 @@ NASM ?= nasm
 GT_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
-	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+	-Wshadow \
 	-I. -Iinclude -MMD -MP
 GT_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	-T $(GT_SRC)/guest.ld
@@ -35,7 +36,8 @@ GT_RT_OBJS := $(patsubst $(GT_SRC)/%,$(GT_OUT)/%.o, \
 
 # The objects of guest $(1), runtime excluded.
 gt_objs = $(GT_OUT)/$(1).o \
-	$(patsubst $(GT_SRC)/%.asm,$(GT_OUT)/%.o,$(wildcard $(GT_SRC)/$(1)-*.asm))
+	$(patsubst $(GT_SRC)/%.asm,$(GT_OUT)/%.o, \
+		$(wildcard $(GT_SRC)/$(1)-*.asm))
 
 GT_ALL_OBJS := $(GT_RT_OBJS) \
 	$(foreach t,$(GUEST_TEST_NAMES),$(call gt_objs,$(t)))
@@ -54,7 +56,8 @@ $(GT_OUT)/%.o: $(GT_SRC)/%.asm $(GT_DEPS)
 
 define GT_LINK_RULE
 $(GT_OUT)/$(1).elf: $(call gt_objs,$(1)) $(GT_RT_OBJS) $(GT_SRC)/guest.ld
-	$$(Q)$$(call say,LD,$$@)$$(LD) $$(GT_LDFLAGS) -o $$@ $(call gt_objs,$(1)) $$(GT_RT_OBJS)
+	$$(Q)$$(call say,LD,$$@)$$(LD) $$(GT_LDFLAGS) -o $$@ \
+		$(call gt_objs,$(1)) $$(GT_RT_OBJS)
 endef
 $(foreach t,$(GUEST_TEST_NAMES),$(eval $(call GT_LINK_RULE,$(t))))
 

@@ -51,7 +51,8 @@ void test_main(const struct hv_start_info *si)
 			  (unsigned long)f->error, (unsigned long)f->rip,
 			  (unsigned long)f->cs, (unsigned long)insn);
 	} else if ((f->cs & 3) != 3) {
-		test_fail("vmcall-ring3-ud", "#UD with saved cs 0x%lx, not CPL 3",
+		test_fail("vmcall-ring3-ud",
+			  "#UD with saved cs 0x%lx, not CPL 3",
 			  (unsigned long)f->cs);
 	} else if (f->rip != insn) {
 		test_fail("vmcall-ring3-ud",

@@ -55,7 +55,8 @@ static void expect_ud(const char *check, void (*fn)(void *))
 			  rt_vector_name(vector), vector,
 			  (unsigned long)rt_last_fault.rip);
 	else if (rt_last_fault.rip != at)
-		test_fail(check, "#UD at rip 0x%lx, want 0x%lx (the instruction)",
+		test_fail(check,
+			  "#UD at rip 0x%lx, want 0x%lx (the instruction)",
 			  (unsigned long)rt_last_fault.rip, (unsigned long)at);
 	else
 		test_pass(check);

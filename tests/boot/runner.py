@@ -549,6 +549,23 @@ def need_file(path: Path, why: str) -> None:
         raise SetupError(f"missing {rel(path)} ({why})")
 
 
+def lock_build_area(lock: Path, wait: bool) -> int:
+    """Takes an exclusive lock on LOCK for the life of this process. Two
+    runners sharing build/tests or build/run would delete each other's files.
+    The kernel drops the lock when the process ends, however it ends."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if not wait:
+            os.close(fd)
+            raise SetupError(f"another runner.py is using {rel(lock.with_suffix(''))}/ (lock {rel(lock)})") from None
+        print(f"waiting for another runner.py that is using {rel(lock.with_suffix(''))}/ ...", flush=True)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
 def ensure_bochs_rom(build: Path) -> Path:
     """Makes the 2 MiB OVMF image Bochs can map: the variable store followed by
     the code, so the reset vector lands at the top of 4 GiB."""
@@ -1014,6 +1031,8 @@ def print_result(console: Console, r: Result) -> None:
 CMOCKA_PASSED = re.compile(r"^\[  PASSED  \] (\d+) test")
 CMOCKA_FAILED = re.compile(r"^\[  FAILED  \] (\d+) test\(s\), listed below")
 CMOCKA_SKIPPED = re.compile(r"^\[  SKIPPED \] (\d+) test\(s\), listed below")
+# A sanitizer may report and exit after cmocka has already counted the test.
+SANITIZER_RE = re.compile(r"ERROR: \w+Sanitizer|runtime error:")
 UNIT_TIMEOUT = 300.0
 
 
@@ -1021,7 +1040,7 @@ def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
     """Runs one cmocka binary; returns (passed, failed, skipped)."""
     path = Path(binary)
     if not path.exists():
-        console.line(f"FAIL  unit {binary}: no such file ('make all' builds the unit tests)")
+        console.line(f"FAIL  unit  {binary}: no such file ('make all' builds the unit tests)")
         return 0, 1, 0
     # cmocka's summary lines are what is counted: ask for that format.
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
@@ -1051,13 +1070,18 @@ def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
                 else:
                     skipped += n
     status = proc.returncode
-    if note or (status != 0 and failed == 0) or summaries == 0:
-        # A crash, a sanitizer report or a hang: the binary as a whole failed.
+    # A hang, a crash or a sanitizer report counts as one more failed test:
+    # cmocka's own lines cannot account for it.
+    if not note and status < 0:
+        note = f"killed by {signal.Signals(-status).name}"
+    elif not note and SANITIZER_RE.search(text):
+        note = "sanitizer report"
+    elif not note and status != 0 and failed == 0:
+        note = f"exit status {status}"
+    elif not note and summaries == 0:
+        note = f"exit status {status}, no cmocka summary"
+    if note:
         failed += 1
-        if not note:
-            note = f"killed by {signal.Signals(-status).name}" if status < 0 else f"exit status {status}"
-            if summaries == 0:
-                note += ", no cmocka summary"
     label = f"unit  {binary}: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
     if failed:
         console.line(f"FAIL  {label}" + (f" ({note})" if note else ""))
@@ -1112,16 +1136,18 @@ def cmd_test(args: argparse.Namespace) -> int:
     skipped: list[str] = []
     not_run = 0
     interrupted = False
-    began = time.monotonic()
 
+    chosen = select_scenarios(args.scenarios)
+    lock_build_area(build / "tests.lock", wait=True)
     for binary in args.unit or []:
         p, f, s = run_unit(console, binary)
         passed += p
         failed += f
         skipped += [f"{binary}: {s} cmocka test(s) skipped"] if s else []
 
+    began = time.monotonic()
     jobs: list[Job] = []
-    for path in select_scenarios(args.scenarios):
+    for path in chosen:
         try:
             scenario = parse_scenario(path)
         except (ScenarioError, OSError) as e:
@@ -1292,11 +1318,15 @@ def write_out(data: bytes) -> None:
         view = view[os.write(sys.stdout.fileno(), view) :]
 
 
+REFUSAL_RE = re.compile(r"^hv: cannot start:")
+
+
 def bridge(conn: socket.socket, machine: Machine, deadline: Optional[float]) -> str:
     """Copies COM1 to stdout and stdin to COM1 until the machine stops.
-    Returns how the bridge ended: exit or timeout."""
+    Returns how the bridge ended: exit, refused or timeout."""
     stdin_fd = sys.stdin.fileno()
     inputs: list = [conn, stdin_fd]  # type: ignore[type-arg]
+    partial = b""
     while True:
         readable, _, _ = select.select(inputs, [], [], 0.5)
         if conn in readable:
@@ -1305,6 +1335,11 @@ def bridge(conn: socket.socket, machine: Machine, deadline: Optional[float]) -> 
                 inputs.remove(conn)
             else:
                 write_out(data)
+                # After a refusal the firmware only goes on to its boot menu
+                # and shell, which would keep the run alive for nothing.
+                *lines, partial = (partial + data).split(b"\n")
+                if any(REFUSAL_RE.match(clean_line(ln.decode(errors="replace"))) for ln in lines):
+                    return "refused"
         if stdin_fd in readable:
             data = os.read(stdin_fd, 4096)
             if data:
@@ -1329,11 +1364,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"engine: {engine} ({why})", flush=True)
 
     workdir = build / "run"
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
     conf_path = Path(args.conf) if args.conf else DEFAULT_MANIFEST
     interactive = sys.stdin.isatty()
     try:
+        lock_build_area(build / "run.lock", wait=False)
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
         need_file(conf_path, "the manifest; --conf names another")
         text = conf_path.read_text()
         conf = workdir / "hv.conf"
@@ -1399,10 +1435,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         listener.close()
     assert machine is not None
     if how == "interrupted":
-        print("\nrunner.py: stopped (Ctrl-C)", flush=True)
+        print("\nrunner.py: stopped (Ctrl-C or a signal)", flush=True)
         return 130
     if how == "timeout":
         print(f"\nrunner.py: stopped after --timeout {args.timeout:g}s", flush=True)
+        return 1
+    if how == "refused":
+        print("\nrunner.py: hv refused to start (see above); machine stopped", flush=True)
         return 1
     powered_off, note = machine.how_it_stopped()
     print(f"\nrunner.py: the machine {'powered off' if powered_off else 'stopped'}: {note}", flush=True)

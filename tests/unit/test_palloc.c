@@ -25,6 +25,8 @@
 struct fixture {
 	uint8_t *buf;
 	struct palloc pa;
+	/* A copy of the pool; in the fixture so a failed test still frees it. */
+	uint8_t *snap;
 };
 
 static int setup(void **state)
@@ -53,6 +55,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	free(f->snap);
 	free(f->buf);
 	free(f);
 	return 0;
@@ -315,17 +318,18 @@ static void test_run_aligned(void **state)
 	assert_int_equal(palloc_run(pa, 3, 2, 5), 0);
 	assert_int_equal(pa->owner_pages[5], 0);
 
-	/* Pages 400..403 hold an aligned pair, at 400. */
+	/* Pages 400..403 hold the only 4-aligned pair, at 400. */
 	assert_int_equal(palloc_free(pa, base + 400 * PAGE, 4 * PAGE, 1), 0);
 	a = palloc_run(pa, 2, 4, 5);
 	assert_int_equal(a, base + 400 * PAGE);
+	assert_true(is_zero(a, 2 * PAGE));
 	/* 402..403 are free but 402 is not a multiple of 4. */
 	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
-	a = palloc_run(pa, 2, 2, 5);
-	assert_int_equal(a, base + 402 * PAGE);
-	/* The unaligned triple still serves a run whose alignment fits. */
+	/* Only the unaligned triple is long enough for three pages. */
 	a = palloc_run(pa, 3, 1, 5);
 	assert_int_equal(a, base + 101 * PAGE);
+	a = palloc_run(pa, 2, 2, 5);
+	assert_int_equal(a, base + 402 * PAGE);
 	assert_int_equal(pa->owner_pages[5], 7);
 	assert_int_equal(pa->free_pages, 0);
 	assert_consistent(pa);
@@ -350,16 +354,40 @@ static void test_run_large(void **state)
 	/* Larger than what is free, or than the pool: refused. */
 	assert_int_equal(palloc_run(pa, pa->free_pages + 1, 1, 6), 0);
 	assert_int_equal(palloc_run(pa, POOL_PAGES + 1, 1, 6), 0);
-	/* Free pages enough, but only four whole chunks. */
-	assert_int_equal(palloc_run(pa, 5 * CHUNK_PAGES, CHUNK_PAGES, 6), 0);
-	assert_int_not_equal(palloc_run(pa, 4 * CHUNK_PAGES, CHUNK_PAGES, 6),
-			     0);
-	assert_int_equal(pa->owner_pages[6], 7 * CHUNK_PAGES);
 	/* Degenerate requests. */
 	assert_int_equal(palloc_run(pa, 0, 1, 6), 0);
 	assert_int_equal(palloc_run(pa, 2, 0, 6), 0);
 	assert_int_equal(palloc_run(pa, 1, 0, 6), 0);
-	assert_int_equal(pa->owner_pages[6], 7 * CHUNK_PAGES);
+	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
+	assert_consistent(pa);
+}
+
+static void test_run_fragmented(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t base = base_of(f), a, region;
+	int low;
+
+	/* Chunks 1-3 and 5-7 free: six chunks' worth, but no four in a row. */
+	drain(pa, 1);
+	assert_int_equal(palloc_free(pa, base + CHUNK, 3 * CHUNK, 1), 0);
+	assert_int_equal(palloc_free(pa, base + 5 * CHUNK, 3 * CHUNK, 1), 0);
+	assert_int_equal(palloc_run(pa, 4 * CHUNK_PAGES, CHUNK_PAGES, 6), 0);
+	assert_int_equal(palloc_run(pa, 4 * CHUNK_PAGES, 1, 6), 0);
+	assert_int_equal(pa->owner_pages[6], 0);
+	assert_int_equal(pa->free_pages, 6 * CHUNK_PAGES);
+
+	/* Over two chunks, unaligned: it must lie wholly in one free region. */
+	a = palloc_run(pa, 2 * CHUNK_PAGES + 1, 1, 6);
+	low = a < base + 4 * CHUNK;
+	region = base + (low ? CHUNK : 5 * CHUNK);
+	assert_true(a >= region);
+	assert_true(a + 2 * CHUNK + PAGE <= region + 3 * CHUNK);
+	/* That region has no three whole chunks left; the other one has. */
+	a = palloc_run(pa, 3 * CHUNK_PAGES, CHUNK_PAGES, 6);
+	assert_int_equal(a, base + (low ? 5 * CHUNK : CHUNK));
+	assert_int_equal(pa->owner_pages[6], 5 * CHUNK_PAGES + 1);
 	assert_consistent(pa);
 }
 
@@ -456,23 +484,19 @@ static void test_free_zeroes(void **state)
 }
 
 /* A refused free must leave both the allocator and the memory untouched. */
-struct snapshot {
-	struct palloc pa;
-	uint8_t *mem;
-};
-
-static void take_snapshot(const struct fixture *f, struct snapshot *s)
+static struct palloc take_snapshot(struct fixture *f)
 {
-	s->pa = f->pa;
-	s->mem = malloc(POOL_SIZE);
-	assert_non_null(s->mem);
-	memcpy(s->mem, f->buf, POOL_SIZE);
+	if (!f->snap)
+		f->snap = malloc(POOL_SIZE);
+	assert_non_null(f->snap);
+	memcpy(f->snap, f->buf, POOL_SIZE);
+	return f->pa;
 }
 
-static void assert_unchanged(const struct fixture *f, const struct snapshot *s)
+static void assert_unchanged(const struct fixture *f, const struct palloc *pa)
 {
-	assert_memory_equal(&s->pa, &f->pa, sizeof(s->pa));
-	assert_memory_equal(s->mem, f->buf, POOL_SIZE);
+	assert_memory_equal(pa, &f->pa, sizeof(*pa));
+	assert_memory_equal(f->snap, f->buf, POOL_SIZE);
 }
 
 static void test_free_rejects(void **state)
@@ -480,7 +504,7 @@ static void test_free_rejects(void **state)
 	struct fixture *f = *state;
 	struct palloc *pa = &f->pa;
 	uint64_t base = base_of(f), a, b, freed;
-	struct snapshot s;
+	struct palloc before;
 
 	a = palloc_page(pa, 1);
 	b = palloc_page(pa, 2);
@@ -490,7 +514,7 @@ static void test_free_rejects(void **state)
 	assert_int_equal(palloc_free(pa, freed, PAGE, 1), 0);
 	memset(ptr(a), 0x11, PAGE);
 	memset(ptr(b), 0x22, PAGE);
-	take_snapshot(f, &s);
+	before = take_snapshot(f);
 
 	/* Wrong owner, and owner 1 trying to take owner 2's page with its own. */
 	assert_int_equal(palloc_free(pa, a, PAGE, 2), HV_EINVAL);
@@ -516,12 +540,33 @@ static void test_free_rejects(void **state)
 	/* No such owner. */
 	assert_int_equal(palloc_free(pa, a, PAGE, PALLOC_MAX_OWNERS), HV_EINVAL);
 	assert_int_equal(palloc_free(pa, freed, PAGE, PALLOC_FREE), HV_EINVAL);
-	assert_unchanged(f, &s);
+	assert_unchanged(f, &before);
 
 	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
 	assert_int_equal(palloc_free(pa, b, PAGE, 2), 0);
-	free(s.mem);
 	assert_consistent(pa);
+}
+
+/*
+ * The map byte one past the last page is the first byte of page 1. Make it
+ * look like an owner's, so only the bounds check can refuse the range.
+ */
+static void test_free_past_end_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t base = base_of(f);
+	struct palloc before;
+
+	drain(pa, 1);
+	memset(ptr(base + PAGE), 1, PAGE);
+	before = take_snapshot(f);
+	assert_int_equal(palloc_free(pa, base + POOL_SIZE - PAGE, 2 * PAGE, 1),
+			 HV_EINVAL);
+	assert_int_equal(palloc_free(pa, base + POOL_SIZE - 8 * PAGE, 9 * PAGE,
+				     1), HV_EINVAL);
+	assert_unchanged(f, &before);
+	assert_int_equal(f->buf[POOL_SIZE], JUNK);
 }
 
 /*
@@ -534,13 +579,11 @@ static void test_free_owner_map_refused(void **state)
 	struct fixture *f = *state;
 	struct palloc *pa = &f->pa;
 	uint64_t a = palloc_page(pa, 1);
-	struct snapshot s;
+	struct palloc before = take_snapshot(f);
 
-	take_snapshot(f, &s);
 	assert_int_equal(palloc_free(pa, base_of(f), PAGE, PALLOC_OWNER_HV),
 			 HV_EINVAL);
-	assert_unchanged(f, &s);
-	free(s.mem);
+	assert_unchanged(f, &before);
 	assert_int_equal(pa->owner_of[page_index(pa, a)], 1);
 	assert_consistent(pa);
 }
@@ -584,14 +627,14 @@ static void test_largest_free_run(void **state)
 {
 	struct fixture *f = *state;
 	struct palloc *pa = &f->pa;
-	uint64_t base = base_of(f), c;
+	uint64_t base = base_of(f), below, above;
 
 	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - 1);
-	c = palloc_chunk(pa, 1);
-	/* Chunks come from the top, leaving the bottom run. */
-	assert_int_equal(c, base + POOL_SIZE - CHUNK);
+	/* A chunk splits the free pages in two: after the map, and above. */
+	below = page_index(pa, palloc_chunk(pa, 1)) - 1;
+	above = POOL_PAGES - 1 - CHUNK_PAGES - below;
 	assert_int_equal(palloc_largest_free_run(pa),
-			 POOL_PAGES - 1 - CHUNK_PAGES);
+			 below > above ? below : above);
 
 	drain(pa, 1);
 	assert_int_equal(palloc_largest_free_run(pa), 0);
@@ -601,7 +644,8 @@ static void test_largest_free_run(void **state)
 	assert_int_equal(palloc_free(pa, base + 30 * PAGE, PAGE, 1), 0);
 	assert_int_equal(palloc_largest_free_run(pa), 7);
 	/* A run at the very end of the pool counts as well. */
-	assert_int_equal(palloc_free(pa, c + CHUNK - 9 * PAGE, 9 * PAGE, 1), 0);
+	assert_int_equal(palloc_free(pa, base + POOL_SIZE - 9 * PAGE, 9 * PAGE,
+				     1), 0);
 	assert_int_equal(palloc_largest_free_run(pa), 9);
 	/* Joining 10..12 and 20..26 across 13..19 makes 17. */
 	assert_int_equal(palloc_free(pa, base + 13 * PAGE, 7 * PAGE, 1), 0);
@@ -632,6 +676,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_large, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_run_fragmented, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_run_single_page_aligned,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion, setup,
@@ -642,6 +688,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_free_rejects, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_free_past_end_refused,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_owner_map_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_counters, setup,

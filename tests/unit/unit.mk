@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-# Host-built unit tests of lib/, run under AddressSanitizer and
-# UndefinedBehaviorSanitizer with cmocka. Included by the top-level
-# Makefile, which defines BUILD. `make unit-test` builds and runs them all.
+# Host-built unit tests of lib/ and of the pure-logic parts of hv/ and
+# arch/x86/, run under AddressSanitizer and UndefinedBehaviorSanitizer with
+# cmocka. Included by the top-level Makefile, which defines BUILD.
+# `make unit-test` builds and runs them all.
 
 UNIT_SRC := tests/unit
 UNIT_OUT := $(BUILD)/unit
@@ -17,15 +18,18 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
 UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
 
-# test name -> the lib/ sources it tests (each test also gets common.c).
+# test name -> the sources it tests (each test also gets common.c).
 UNIT_LIB_elf := lib/elf.c lib/fmt.c
 UNIT_LIB_manifest := lib/manifest.c lib/fmt.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
 UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
+# hv/ and arch/x86/ sources call memset; on the host libc provides it.
+UNIT_LIB_palloc := hv/palloc.c
+UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 
-UNIT_NAMES := elf manifest vmxcap acpi fmt string
+UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
