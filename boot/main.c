@@ -71,10 +71,75 @@ static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
 }
 
 /*
- * Reads each partition's kernel image into pages of its own and checks it
- * is a fixed-address ELF that fits the partition's RAM, so that a bad
- * image is refused here, before anything changes, naming the partition.
+ * Reads one ELF file for partition mp into pages of its own, after checking
+ * it: a kernel must be a fixed-address image inside the partition's RAM
+ * above HV_GUEST_IMAGE_MIN; a program only a well-formed ELF, since its
+ * kernel places it. Refusals name the partition and the file.
  */
+static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
+			      struct hv_boot_info *bi, uint32_t part,
+			      uint32_t kind, const char *path, char *why,
+			      UINTN whylen)
+{
+	const struct hv_manifest_partition *mp = &bi->manifest.partitions[part];
+	uint32_t i = bi->module_count;
+	struct hv_boot_module *mod = &bi->modules[i];
+	uint64_t ram = (uint64_t)mp->ram_mb * MIB;
+	char detail[160];
+	struct elf_info elf;
+	void *buf;
+	UINTN len;
+	EFI_STATUS s;
+
+	if (i == HV_MAX_MODULES) {
+		fmt_snprintf(why, whylen,
+			     "%s: more than %u images and programs in all",
+			     MANIFEST_PATH, HV_MAX_MODULES);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	s = esp_read_file(image, path, &buf, &len, detail, sizeof(detail));
+	if (EFI_ERROR(s)) {
+		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
+			     path, detail);
+		return EFI_LOAD_ERROR;
+	}
+	if (elf_check(buf, len, &elf, detail, sizeof(detail))) {
+		FreePool(buf);
+		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
+			     path, detail);
+		return EFI_LOAD_ERROR;
+	}
+	if (kind == HV_MODULE_KERNEL &&
+	    (elf.type != ELF_ET_EXEC || elf.min_vaddr < HV_GUEST_IMAGE_MIN ||
+	     elf.max_vaddr > ram)) {
+		FreePool(buf);
+		fmt_snprintf(why, whylen,
+			     "partition %s: %s: needs a fixed-address image inside [0x%lx, 0x%lx) (ram_mb = %u); it spans [0x%lx, 0x%lx)",
+			     mp->name, path, HV_GUEST_IMAGE_MIN, ram, mp->ram_mb,
+			     elf.min_vaddr, elf.max_vaddr);
+		return EFI_LOAD_ERROR;
+	}
+	ls->module_pages[i] = (len + PAGE - 1) / PAGE;
+	s = alloc_pages(AllocateAnyPages, ls->module_pages[i], &ls->modules[i]);
+	if (EFI_ERROR(s)) {
+		FreePool(buf);
+		ls->modules[i] = 0;
+		fmt_snprintf(why, whylen, "partition %s: %s: out of memory",
+			     mp->name, path);
+		return s;
+	}
+	memcpy((void *)(uintptr_t)ls->modules[i], buf, len);
+	FreePool(buf);
+	mod->phys = ls->modules[i];
+	mod->size = len;
+	mod->partition = part;
+	mod->kind = kind;
+	fmt_snprintf(mod->path, sizeof(mod->path), "%s", path);
+	bi->module_count = i + 1;
+	return EFI_SUCCESS;
+}
+
+/* Every partition's kernel and programs, and a check that all fit. */
 static EFI_STATUS load_partition_images(EFI_HANDLE image,
 					struct loader_state *ls,
 					struct hv_boot_info *bi, char *why,
@@ -82,60 +147,23 @@ static EFI_STATUS load_partition_images(EFI_HANDLE image,
 {
 	const struct hv_manifest *m = &bi->manifest;
 	uint64_t ram_total = 0;
+	EFI_STATUS s;
 
 	for (uint32_t i = 0; i < m->partition_count; i++) {
 		const struct hv_manifest_partition *mp = &m->partitions[i];
-		struct hv_boot_module *mod = &bi->modules[i];
-		char detail[160];
-		struct elf_info elf;
-		void *buf;
-		UINTN len;
-		EFI_STATUS s;
 
-		s = esp_read_file(image, mp->image, &buf, &len, detail,
-				  sizeof(detail));
-		if (EFI_ERROR(s)) {
-			fmt_snprintf(why, whylen, "partition %s: %s: %s",
-				     mp->name, mp->image, detail);
-			return EFI_LOAD_ERROR;
-		}
-		if (elf_check(buf, len, &elf, detail, sizeof(detail))) {
-			FreePool(buf);
-			fmt_snprintf(why, whylen, "partition %s: %s: %s",
-				     mp->name, mp->image, detail);
-			return EFI_LOAD_ERROR;
-		}
-		if (elf.type != ELF_ET_EXEC ||
-		    elf.min_vaddr < HV_GUEST_IMAGE_MIN ||
-		    elf.max_vaddr > (uint64_t)mp->ram_mb * MIB) {
-			FreePool(buf);
-			fmt_snprintf(why, whylen,
-				     "partition %s: %s: needs a fixed-address image inside [0x%lx, 0x%lx) (ram_mb = %u); it spans [0x%lx, 0x%lx)",
-				     mp->name, mp->image, HV_GUEST_IMAGE_MIN,
-				     (uint64_t)mp->ram_mb * MIB, mp->ram_mb,
-				     elf.min_vaddr, elf.max_vaddr);
-			return EFI_LOAD_ERROR;
-		}
-		ls->module_pages[i] = (len + PAGE - 1) / PAGE;
-		s = alloc_pages(AllocateAnyPages, ls->module_pages[i],
-				&ls->modules[i]);
-		if (EFI_ERROR(s)) {
-			FreePool(buf);
-			ls->modules[i] = 0;
-			fmt_snprintf(why, whylen, "partition %s: %s: out of memory",
-				     mp->name, mp->image);
+		s = load_module(image, ls, bi, i, HV_MODULE_KERNEL, mp->image,
+				why, whylen);
+		for (uint32_t j = 0; !EFI_ERROR(s) && j < mp->program_count;
+		     j++)
+			s = load_module(image, ls, bi, i, HV_MODULE_PROGRAM,
+					mp->programs[j], why, whylen);
+		if (EFI_ERROR(s))
 			return s;
-		}
-		memcpy((void *)(uintptr_t)ls->modules[i], buf, len);
-		FreePool(buf);
-		mod->phys = ls->modules[i];
-		mod->size = len;
-		fmt_snprintf(mod->path, sizeof(mod->path), "%s", mp->image);
-		bi->module_count = i + 1;
 		/* RAM is handed out in 2 MiB chunks. */
 		ram_total += ((uint64_t)mp->ram_mb + 1) / 2 * 2;
-		binfo("partition %s: %s, %lu bytes, %u MiB RAM%s", mp->name,
-		      mp->image, (uint64_t)len, mp->ram_mb,
+		binfo("partition %s: %s, %u program(s), %u MiB RAM%s", mp->name,
+		      mp->image, mp->program_count, mp->ram_mb,
 		      mp->parent ? ", parent" : "");
 	}
 	/* hv keeps a few MiB of the pool for its own tables and vCPUs. */

@@ -17,10 +17,10 @@ static struct percpu boot_cpu;
 void hv_main(const struct hv_boot_info *loader_bi);
 
 /*
- * The loader put partition i's image in module i. A partition that cannot
- * be built is reported and left out; the others still run.
+ * A child that cannot be built is reported and left out. Without its
+ * parent nothing could manage the rest, so then hv runs nothing.
  */
-static void create_partitions(const struct hv_boot_info *bi)
+static bool create_partitions(const struct hv_boot_info *bi)
 {
 	const struct hv_manifest *m = &bi->manifest;
 	uint32_t created = 0;
@@ -28,19 +28,18 @@ static void create_partitions(const struct hv_boot_info *bi)
 	for (uint32_t i = 0; i < m->partition_count; i++) {
 		struct partition *p;
 
-		if (i >= bi->module_count) {
-			pr_err("partition %s: the loader passed no image",
-			       m->partitions[i].name);
+		if (!partition_create(bi, i, &p)) {
+			created++;
 			continue;
 		}
-		if (partition_create(&m->partitions[i], &bi->modules[i], i + 1,
-				     &p))
-			pr_err("partition %s: not created",
-			       m->partitions[i].name);
-		else
-			created++;
+		pr_err("partition %s: not created", m->partitions[i].name);
+		if (m->partitions[i].parent) {
+			pr_err("the parent partition could not be created: running nothing");
+			return false;
+		}
 	}
 	pr_info("partitions: %u of %u created", created, m->partition_count);
+	return true;
 }
 
 void hv_main(const struct hv_boot_info *loader_bi)
@@ -79,8 +78,8 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	pr_info("vmx root ok");
 	vmx_caps_init();
 
-	create_partitions(bi);
-	partitions_run();
+	if (create_partitions(bi))
+		partitions_run();
 	partitions_report();
 
 	if (vmx_off(&boot_cpu))

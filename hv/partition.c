@@ -82,7 +82,7 @@ static void partition_release(struct partition *p)
 }
 
 static int load_image(struct partition *p, const struct hv_boot_module *img,
-		      uint64_t *entry)
+		      uint64_t *entry, uint64_t *end)
 {
 	const void *file = (const void *)(uintptr_t)img->phys;
 	struct elf_info elf;
@@ -103,17 +103,81 @@ static int load_image(struct partition *p, const struct hv_boot_module *img,
 		 partition_gpa_to_hva(p, elf.min_vaddr,
 				      elf.max_vaddr - elf.min_vaddr));
 	*entry = elf.entry;
+	*end = elf.max_vaddr;
 	return 0;
 }
 
-int partition_create(const struct hv_manifest_partition *mp,
-		     const struct hv_boot_module *image, uint32_t id,
+/* "hv/programs/init.elf" -> "init": what the guest kernel calls it. */
+static void module_name(char *out, size_t n, const char *path)
+{
+	const char *base = path;
+	size_t len;
+
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			base = c + 1;
+	len = strlen(base);
+	if (len > 4 && !strncmp(base + len - 4, ".elf", 4))
+		len -= 4;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, base, len);
+	out[len] = '\0';
+}
+
+/*
+ * Copies the partition's programs, unmodified, into its RAM from `from`
+ * up, page aligned, and lists them in start_info for its kernel.
+ */
+static int load_programs(struct partition *p, const struct hv_boot_info *bi,
+			 uint32_t index, uint64_t from)
+{
+	struct hv_start_info *si =
+		partition_gpa_to_hva(p, HV_GUEST_START_INFO, sizeof(*si));
+	uint64_t gpa = (from + 4095) & ~4095ull;
+
+	for (uint32_t i = 0; i < bi->module_count; i++) {
+		const struct hv_boot_module *m = &bi->modules[i];
+		struct hv_start_module *sm;
+		void *dst;
+
+		if (m->partition != index || m->kind != HV_MODULE_PROGRAM)
+			continue;
+		dst = partition_gpa_to_hva(p, gpa, m->size);
+		if (!dst || si->module_count == HV_START_MAX_MODULES) {
+			pr_err("partition %s: program %s does not fit in its RAM (%lu MiB)",
+			       p->name, m->path, p->ram_size >> 20);
+			return HV_ENOSPC;
+		}
+		memcpy(dst, (const void *)(uintptr_t)m->phys, m->size);
+		sm = &si->modules[si->module_count++];
+		sm->gpa = gpa;
+		sm->size = m->size;
+		module_name(sm->name, sizeof(sm->name), m->path);
+		gpa = (gpa + m->size + 4095) & ~4095ull;
+	}
+	return 0;
+}
+
+int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		     struct partition **out)
 {
+	const struct hv_manifest_partition *mp = &bi->manifest.partitions[index];
+	const struct hv_boot_module *image = NULL;
+	uint32_t id = index + 1;
 	struct partition *p;
-	uint64_t entry;
+	uint64_t entry, end;
 	int r;
 
+	for (uint32_t i = 0; i < bi->module_count && !image; i++)
+		if (bi->modules[i].partition == index &&
+		    bi->modules[i].kind == HV_MODULE_KERNEL)
+			image = &bi->modules[i];
+	if (!image) {
+		pr_err("partition %s: the loader passed no kernel image",
+		       mp->name);
+		return HV_ENOENT;
+	}
 	if (partition_count >= HV_MAX_PARTITIONS || id >= PALLOC_MAX_OWNERS)
 		return HV_ENOSPC;
 	p = &partitions[partition_count];
@@ -143,10 +207,13 @@ int partition_create(const struct hv_manifest_partition *mp,
 		pr_err("partition %s: cannot build its EPT: %d", p->name, r);
 		goto fail;
 	}
-	r = load_image(p, image, &entry);
+	r = load_image(p, image, &entry, &end);
 	if (r)
 		goto fail;
 	build_start_state(p, mp->cmdline);
+	r = load_programs(p, bi, index, end);
+	if (r)
+		goto fail;
 
 	p->vcpu.part = p;
 	p->vcpu.id = 0;
@@ -159,9 +226,9 @@ int partition_create(const struct hv_manifest_partition *mp,
 	}
 	p->state = PART_CREATED;
 	partition_count++;
-	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx%s",
+	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u program(s)%s",
 		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
-		p->parent ? ", parent" : "");
+		mp->program_count, p->parent ? ", parent" : "");
 	*out = p;
 	return 0;
 fail:
@@ -210,8 +277,30 @@ void partitions_report(void)
 }
 
 /*
+ * The parent's fault policy: the parent manages every child, so when it
+ * faults nothing is left in charge. Its report is already out; every
+ * child is stopped and hv powers off.
+ */
+static void parent_faulted(struct partition *parent)
+{
+	pr_err("parent partition %s faulted: stopping every child and powering off",
+	       parent->name);
+	for (uint32_t i = 0; i < partition_count; i++) {
+		struct partition *c = &partitions[i];
+
+		if (c != parent && (c->state == PART_CREATED ||
+				    c->state == PART_RUNNING)) {
+			vuart_flush(c);
+			c->state = PART_STOPPED;
+			pr_info("partition %s: stopped", c->name);
+		}
+	}
+}
+
+/*
  * One CPU and no scheduler yet: partitions run one after another, each
- * until it stops. A shutdown from the parent ends everything.
+ * until it stops. A shutdown from the parent, or a fault of the parent,
+ * ends everything.
  */
 void partitions_run(void)
 {
@@ -229,5 +318,9 @@ void partitions_run(void)
 			p->state = PART_STOPPED;
 		if (outcome == VCPU_POWEROFF)
 			return;
+		if (p->parent && p->state == PART_FAULTED) {
+			parent_faulted(p);
+			return;
+		}
 	}
 }

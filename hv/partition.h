@@ -54,9 +54,11 @@ struct partition {
 	char last_fault[192];
 };
 
-/* Builds a partition from its manifest entry and its loaded image. */
-int partition_create(const struct hv_manifest_partition *mp,
-		     const struct hv_boot_module *image, uint32_t id,
+/*
+ * Builds manifest partition `index` from the images the loader passed in
+ * bi: RAM, EPT, kernel, entry state and programs. Its id is index + 1.
+ */
+int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		     struct partition **out);
 /* Translates a guest-physical range to a host pointer, or NULL if any of
  * it lies outside the partition's RAM. */

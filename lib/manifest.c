@@ -13,13 +13,20 @@
 #include "lib/string.h"
 
 enum key_scope { SCOPE_GLOBAL, SCOPE_PARTITION };
-enum key_type { TYPE_LOG_LEVEL, TYPE_UINT, TYPE_BOOL, TYPE_STRING };
+enum key_type {
+	TYPE_LOG_LEVEL,
+	TYPE_UINT,
+	TYPE_BOOL,
+	TYPE_STRING,
+	TYPE_PATH_LIST,
+};
 
 /*
  * Every key the manifest knows. offset is into struct hv_manifest for
  * global keys and into struct hv_manifest_partition for partition keys.
  * For TYPE_UINT, [min, max] is the accepted range; for TYPE_STRING, max is
- * the size of the destination buffer, terminating NUL included.
+ * the size of the destination buffer, terminating NUL included; for
+ * TYPE_PATH_LIST, min is the most paths and max the size of each.
  */
 struct key {
 	const char *name;
@@ -47,6 +54,9 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, cmdline), 0, HV_CMDLINE_MAX },
 	{ "parent", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, parent), 0, 0 },
+	{ "programs", SCOPE_PARTITION, TYPE_PATH_LIST, true,
+	  offsetof(struct hv_manifest_partition, programs),
+	  HV_MANIFEST_MAX_PROGRAMS, HV_PATH_MAX },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -216,6 +226,38 @@ static int parse_uint(const char *s, uint32_t *out, bool *too_big)
 	return 0;
 }
 
+/* Space-separated paths into the partition's programs[]. */
+static int set_path_list(struct parser *p, const struct key *k,
+			 const char *val)
+{
+	struct hv_manifest_partition *part = p->part;
+
+	part->program_count = 0;
+	while (*val) {
+		size_t n = 0;
+
+		while (is_space(*val))
+			val++;
+		if (!*val)
+			break;
+		while (val[n] && !is_space(val[n]))
+			n++;
+		if (part->program_count == k->min)
+			return error_at(p, p->line, "%s: more than %u paths",
+					k->name, k->min);
+		if (n >= k->max)
+			return error_at(p, p->line,
+					"%s: path %u is longer than %u characters",
+					k->name, part->program_count + 1,
+					k->max - 1);
+		memcpy(part->programs[part->program_count], val, n);
+		part->programs[part->program_count][n] = '\0';
+		part->program_count++;
+		val += n;
+	}
+	return 0;
+}
+
 static int set_value(struct parser *p, const struct key *k, const char *val)
 {
 	char *base = k->scope == SCOPE_GLOBAL ? (char *)p->m : (char *)p->part;
@@ -255,6 +297,8 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 					"%s: '%s' is not yes or no", k->name,
 					val);
 		break;
+	case TYPE_PATH_LIST:
+		return set_path_list(p, k, val);
 	case TYPE_STRING:
 		n = strlen(val);
 		if (n >= k->max)

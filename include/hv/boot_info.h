@@ -65,12 +65,19 @@ struct hv_poweroff {
 	uint16_t reserved;
 };
 
-#define HV_MAX_MODULES 16
+#define HV_MAX_MODULES 64
+
+enum hv_module_kind {
+	HV_MODULE_KERNEL = 1, /* a partition's kernel image */
+	HV_MODULE_PROGRAM = 2, /* a user program for a partition's kernel */
+};
 
 /* A file the loader read for hv: a partition's kernel image, a program. */
 struct hv_boot_module {
 	uint64_t phys; /* 4 KiB aligned, in loader memory listed as HV_BOOT */
 	uint64_t size;
+	uint32_t partition; /* index in the manifest */
+	uint32_t kind; /* enum hv_module_kind */
 	char path[HV_PATH_MAX]; /* as named in the manifest */
 };
 

@@ -20,6 +20,7 @@ enum hv_log_level {
 #define HV_NAME_MAX 32 /* including the terminating NUL */
 #define HV_PATH_MAX 64
 #define HV_CMDLINE_MAX 128
+#define HV_MANIFEST_MAX_PROGRAMS 8 /* user programs per partition */
 
 #define HV_POOL_MB_MIN 8
 #define HV_POOL_MB_MAX 65536
@@ -31,6 +32,9 @@ struct hv_manifest_partition {
 	char cmdline[HV_CMDLINE_MAX];
 	uint32_t ram_mb;
 	uint32_t parent; /* 1 for the parent partition */
+	uint32_t program_count;
+	/* ESP paths of the user programs, in the order the kernel runs them */
+	char programs[HV_MANIFEST_MAX_PROGRAMS][HV_PATH_MAX];
 };
 
 struct hv_manifest {

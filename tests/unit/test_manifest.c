@@ -331,6 +331,45 @@ static void test_partitions(void **state)
 	expect_error(text, "hv/hv.conf:17: more than 8 partitions");
 }
 
+static void test_programs(void **state)
+{
+	struct hv_manifest m;
+	char text[2048];
+	size_t n;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(parse("[partition a]\nimage = k.elf\n"
+			       "programs =  hv/p/one.elf\thv/p/two.elf  \n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].program_count, 2);
+	assert_string_equal(m.partitions[0].programs[0], "hv/p/one.elf");
+	assert_string_equal(m.partitions[0].programs[1], "hv/p/two.elf");
+
+	/* An empty list is allowed: a kernel with nothing to run. */
+	assert_int_equal(parse("[partition a]\nimage = k\nprograms =\n", &m),
+			 0);
+	assert_int_equal(m.partitions[0].program_count, 0);
+
+	n = (size_t)snprintf(text, sizeof(text), "[partition a]\nimage = k\nprograms =");
+	for (i = 0; i <= HV_MANIFEST_MAX_PROGRAMS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " p%u", i);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	expect_error(text, "hv/hv.conf:3: programs: more than 8 paths");
+
+	n = (size_t)snprintf(text, sizeof(text),
+			     "[partition a]\nimage = k\nprograms = ok ");
+	for (i = 0; i < HV_PATH_MAX; i++)
+		text[n++] = 'x';
+	text[n++] = '\n';
+	text[n] = '\0';
+	expect_error(text,
+		     "hv/hv.conf:3: programs: path 2 is longer than 63 characters");
+	expect_error("programs = a\n",
+		     "hv/hv.conf:1: 'programs' belongs in a [partition NAME] section");
+}
+
 static void test_duplicate_keys(void **state)
 {
 	struct hv_manifest m;
@@ -489,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_partitions),
+		cmocka_unit_test(test_programs),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_string_lengths),
 		cmocka_unit_test(test_line_length),

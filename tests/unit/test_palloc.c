@@ -25,7 +25,7 @@
 struct fixture {
 	uint8_t *buf;
 	struct palloc pa;
-	/* A copy of the pool; in the fixture so a failed test still frees it. */
+	/* A copy of the pool, here so that a failed test still frees it. */
 	uint8_t *snap;
 };
 
@@ -104,8 +104,8 @@ static void assert_consistent(const struct palloc *pa)
 			continue;
 		}
 		if (o >= PALLOC_MAX_OWNERS)
-			fail_msg("page %llu has owner %u", (unsigned long long)i,
-				 o);
+			fail_msg("page %llu has owner %u",
+				 (unsigned long long)i, o);
 		count[o]++;
 	}
 	assert_int_equal(nfree, pa->free_pages);
@@ -312,7 +312,7 @@ static void test_run_aligned(void **state)
 	uint64_t base = base_of(f), a;
 
 	assert_int_equal(drain(pa, 1), POOL_PAGES - 1);
-	/* Pages 101..103: three free pages, but none starts a 4-aligned pair. */
+	/* Pages 101..103 are free, but no 4-aligned pair starts there. */
 	assert_int_equal(palloc_free(pa, base + 101 * PAGE, 3 * PAGE, 1), 0);
 	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
 	assert_int_equal(palloc_run(pa, 3, 2, 5), 0);
@@ -516,7 +516,7 @@ static void test_free_rejects(void **state)
 	memset(ptr(b), 0x22, PAGE);
 	before = take_snapshot(f);
 
-	/* Wrong owner, and owner 1 trying to take owner 2's page with its own. */
+	/* Wrong owner, and ranges that are partly another owner's. */
 	assert_int_equal(palloc_free(pa, a, PAGE, 2), HV_EINVAL);
 	assert_int_equal(palloc_free(pa, a, PAGE, PALLOC_OWNER_HV), HV_EINVAL);
 	assert_int_equal(palloc_free(pa, a, 2 * PAGE, 1), HV_EINVAL);
@@ -538,7 +538,8 @@ static void test_free_rejects(void **state)
 	assert_int_equal(palloc_free(pa, a, ~0ull & ~(PAGE - 1), 1), HV_EINVAL);
 	assert_int_equal(palloc_free(pa, 0, PAGE, 1), HV_EINVAL);
 	/* No such owner. */
-	assert_int_equal(palloc_free(pa, a, PAGE, PALLOC_MAX_OWNERS), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a, PAGE, PALLOC_MAX_OWNERS),
+			 HV_EINVAL);
 	assert_int_equal(palloc_free(pa, freed, PAGE, PALLOC_FREE), HV_EINVAL);
 	assert_unchanged(f, &before);
 

@@ -209,7 +209,8 @@ static void test_map_1g(void **state)
 	assert_unmapped(&f->pt, G1 - K4);
 	assert_unmapped(&f->pt, 3 * G1);
 	assert_tables(f, 2);
-	assert_int_equal(raw_entry(&f->pt, G1, 2), 3 * G1 | HOST_LEAF | PT_LARGE);
+	assert_int_equal(raw_entry(&f->pt, G1, 2),
+			 3 * G1 | HOST_LEAF | PT_LARGE);
 
 	/* 1 GiB plus 2 MiB: the tail needs a PD of its own. */
 	assert_int_equal(pt_map(&f->pt, 4 * G1, 8 * G1, G1 + M2, HOST_LEAF),
@@ -266,6 +267,14 @@ static void test_map_misaligned_4k(void **state)
 	assert_maps(&f->pt, 8 * M2, 4 * M2 + K4, HOST_LEAF, K4);
 	assert_maps(&f->pt, 9 * M2 - K4, 5 * M2, HOST_LEAF, K4);
 	assert_tables(f, 6);
+
+	/* pa aligned, va not. */
+	assert_int_equal(pt_map(&f->pt, 16 * M2 + K4, 4 * G1, M2, HOST_LEAF),
+			 0);
+	assert_maps(&f->pt, 16 * M2 + K4, 4 * G1, HOST_LEAF, K4);
+	assert_maps(&f->pt, 17 * M2, 4 * G1 + M2 - K4, HOST_LEAF, K4);
+	assert_unmapped(&f->pt, 17 * M2 + K4);
+	assert_tables(f, 8);
 }
 
 static void test_map_mixed(void **state)

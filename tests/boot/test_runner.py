@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: MIT
+"""Checks of runner.py's own logic (scenario parsing, judging, the manifest
+tweak of `run`), without any emulator. Run: python3 -m unittest tests/boot/test_runner.py"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True
+
+import runner  # noqa: E402
+
+
+def scenario(text: str) -> runner.Scenario:
+    with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
+        f.write(text)
+    path = Path(f.name)
+    try:
+        return runner.parse_scenario(path)
+    finally:
+        path.unlink()
+
+
+def verdict(plan: runner.Plan, lines: list[str], how: str = "exit", powered_off: bool = True) -> list[str]:
+    return runner.judge(plan, lines, runner.Ending(how, powered_off, "note"), 60)
+
+
+class ParseTest(unittest.TestCase):
+    def test_engine_lines_override_general_ones_wherever_they_are(self) -> None:
+        s = scenario("engines bochs qemu-tcg\nbochs: timeout 200\ntimeout 30\ncpus 2\nqemu-tcg: cpus 4\n")
+        self.assertEqual(s.plans["bochs"].timeout, 200)
+        self.assertEqual(s.plans["qemu-tcg"].timeout, 30)
+        self.assertEqual((s.plans["bochs"].cpus, s.plans["qemu-tcg"].cpus), (2, 4))
+
+    def test_manifest_block_is_verbatim(self) -> None:
+        s = scenario("engines bochs\nmanifest <<END\n# c\n[partition p]\n  image = x\nEND\nexpect a\n")
+        self.assertEqual(s.plans["bochs"].manifest, ("text", "# c\n[partition p]\n  image = x\n"))
+        self.assertEqual(len(s.plans["bochs"].expects), 1)
+
+    def test_esp_directives(self) -> None:
+        s = scenario(
+            "engines bochs\nesp-add build/g.elf:hv/g.elf\nesp-omit hv/hv.elf\n"
+            "esp-corrupt hv/hv.conf patch 0x10 7f 45\nesp-corrupt hv/x text a\\n\\x00\n"
+        )
+        plan = s.plans["bochs"]
+        self.assertEqual(plan.esp_add, [("build/g.elf", "hv/g.elf")])
+        self.assertEqual([c.action for c in plan.esp_changes], ["omit", "patch", "text"])
+        self.assertEqual((plan.esp_changes[1].offset, plan.esp_changes[1].data), (16, b"\x7fE"))
+        self.assertEqual(plan.esp_changes[2].data, b"a\n\x00")
+
+    def test_errors_name_the_line(self) -> None:
+        for text, message in [
+            ("engines bochs\nfrobnicate x\n", ":2: unknown directive"),
+            ("engines bochs\nexpect (\n", ":2: bad regular expression"),
+            ("engines bochs\ncapture n x\n", "exactly one (group)"),
+            ("engines bochs\ncheck n == 1\n", "'n' is not a capture"),
+            ("engines bochs\nqemu-tcg: cpus 2\n", "qemu-tcg is not in this scenario's engines"),
+            ("engines bochs\nmanifest <<END\nx\n", "no line 'END' closes"),
+            ("expect x\n", "no 'engines' line"),
+        ]:
+            with self.assertRaises(runner.ScenarioError, msg=text) as caught:
+                scenario(text)
+            self.assertIn(message, str(caught.exception))
+
+    def test_shipped_scenarios_parse(self) -> None:
+        for path in runner.scenario_files():
+            runner.parse_scenario(path)
+
+
+class JudgeTest(unittest.TestCase):
+    def plan(self, body: str) -> runner.Plan:
+        return scenario("engines qemu-tcg\n" + body).plans["qemu-tcg"]
+
+    def test_pass(self) -> None:
+        plan = self.plan("expect ^hv: a\nexpect-count 2 b\nexpect-order a ; b ; c\n")
+        self.assertEqual(verdict(plan, ["hv: a", "b", "x", "b c"]), [])
+
+    def test_missing_forbidden_count_order(self) -> None:
+        plan = self.plan("expect zz\nforbid ^x\nexpect-count 1 b\nexpect-order c ; a\n")
+        reasons = verdict(plan, ["a", "b", "b", "c", "x"])
+        self.assertEqual(len(reasons), 4, reasons)
+
+    def test_default_forbids_only_hv_and_test_lines(self) -> None:
+        plan = self.plan("")
+        quiet = ["BdsDxe: FAIL", "[g] panic: on purpose", "TEST panic_path: PASS", "hv: failed lower-case"]
+        self.assertEqual(verdict(plan, quiet), [])
+        self.assertEqual(len(verdict(plan, ["hv: panic: bad", "[g] TEST t: FAIL why", "TEST u: FAIL"])), 3)
+        self.assertEqual(verdict(self.plan("allow ^hv: FAIL ok$\n"), ["hv: FAIL ok"]), [])
+
+    def test_captures_and_checks(self) -> None:
+        plan = self.plan("capture a a=(\\S+)\ncapture b b=(\\S+)\ncheck a == 16\ncheck b < a\ncheck a != b\n")
+        self.assertEqual(verdict(plan, ["a=0x10", "b=3"]), [])
+        self.assertEqual(len(verdict(plan, ["a=2", "b=3"])), 2)
+        self.assertIn("not both numbers", verdict(self.plan("capture a a=(\\S+)\ncheck a < 1\n"), ["a=x"])[0])
+
+    def test_endings(self) -> None:
+        plan = self.plan("end ^hv: stop\n")
+        self.assertEqual(verdict(plan, ["hv: stop"], "end-line"), [])
+        self.assertIn("timeout after 60s", verdict(plan, [], "timeout")[0])
+        self.assertIn("stopped before a line matched end", verdict(plan, [], "exit")[0])
+        self.assertIn("without powering off", verdict(self.plan(""), [], "exit", powered_off=False)[0])
+
+
+class HelpersTest(unittest.TestCase):
+    def test_clean_line_drops_escape_sequences(self) -> None:
+        self.assertEqual(runner.clean_line("\x1b[2J\x1b[01;01H\x1b[=3hhv: x\r"), "hv: x")
+
+    def test_serial_reader_hands_out_complete_lines_only(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "log"
+            reader = runner.SerialReader(path)
+            self.assertEqual(reader.new_lines(), [])
+            path.write_bytes(b"one\r\ntw")
+            self.assertEqual(reader.new_lines(), ["one"])
+            with open(path, "ab") as f:
+                f.write(b"o\n")
+            self.assertEqual(reader.new_lines(), ["two"])
+
+    def test_with_interactive(self) -> None:
+        text = "log_level = info\ninteractive = no\n\n[partition p]\ninteractive = no\n"
+        out = runner.with_interactive(text).splitlines()
+        self.assertIn("interactive = yes", out)
+        self.assertLess(out.index("interactive = yes"), out.index("[partition p]"))
+        self.assertEqual(out.count("interactive = no"), 1)  # the section's own line stays
+        self.assertEqual(runner.with_interactive("a = 1").splitlines()[-1], "interactive = yes")
+
+
+if __name__ == "__main__":
+    unittest.main()
