@@ -35,6 +35,7 @@ int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 	pa->free_pages = pa->pages - map_pages;
 	pa->owner_pages[PALLOC_OWNER_HV] = map_pages;
 	pa->hint = map_pages;
+	pa->map_pages = map_pages;
 	return 0;
 }
 
@@ -49,7 +50,7 @@ uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
 	 * Single pages are searched from a hint upwards, larger runs from the
 	 * top down, so the two kinds fragment each other as little as possible.
 	 */
-	if (n == 1) {
+	if (n == 1 && align == 1) {
 		for (i = 0; i < pa->pages; i++) {
 			start = (pa->hint + i) % pa->pages;
 			if (pa->owner_of[start] == PALLOC_FREE) {
@@ -109,7 +110,9 @@ int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
 		return HV_EINVAL;
 	first = (addr - pa->base) / PAGE;
 	n = size / PAGE;
-	if (first >= pa->pages || n > pa->pages - first)
+	/* The owner map itself is never free-able, even by hv. */
+	if (first < pa->map_pages || first >= pa->pages ||
+	    n > pa->pages - first)
 		return HV_EINVAL;
 	for (uint64_t i = first; i < first + n; i++)
 		if (pa->owner_of[i] != owner)

@@ -21,6 +21,7 @@ struct palloc {
 	uint64_t free_pages;
 	uint64_t owner_pages[PALLOC_MAX_OWNERS];
 	uint64_t hint; /* where the next 4 KiB search starts */
+	uint64_t map_pages; /* the owner map's own pages, at the start */
 };
 
 /*

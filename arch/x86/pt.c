@@ -79,9 +79,9 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, int leaf,
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint64_t leaf_flags)
 {
-	if ((va | pa | size) & (PT_PAGE_4K - 1) || va + size < va ||
-	    (pa + size - 1) > PT_ADDR_MASK || (va + size - 1) >> 48 ||
-	    (leaf_flags & PT_ADDR_MASK))
+	if (!size || (va | pa | size) & (PT_PAGE_4K - 1) || va + size < va ||
+	    pa + size < pa || (pa + size - 1) > (PT_ADDR_MASK | 0xfff) ||
+	    (va + size - 1) >> 48 || (leaf_flags & PT_ADDR_MASK))
 		return HV_EINVAL;
 	while (size) {
 		int leaf = leaf_level(pt, va, pa, size);

@@ -299,9 +299,27 @@ static enum exit_action handle_wrmsr(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_NEXT;
 }
 
+static void print_vmcs_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	pr_err("  vmcs: %s", line);
+}
+
+/* Everything the VMCS holds, for failures the short dump cannot explain. */
+static void dump_whole_vmcs(void)
+{
+	vmcs_dump(print_vmcs_line, NULL);
+}
+
 static enum exit_action handle_entry_failure(struct vcpu *v, struct exit_ctx *e)
 {
-	return stop(v, e, "VM entry failed");
+	/* SDM "VM-Entry Failures During or After Loading Guest State". */
+	stop(v, e,
+	     e->reason == EXIT_REASON_ENTRY_FAIL_MSR_LOADING ?
+		     "VM entry failed while loading MSRs" :
+		     "VM entry failed: invalid guest state");
+	dump_whole_vmcs();
+	return EXIT_STOP;
 }
 
 static enum exit_action handle_ept_violation(struct vcpu *v,
@@ -483,6 +501,8 @@ static void report_entry_error(struct vcpu *v, int fail)
 			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
 			fail == 2 ? vmx_instruction_error_text(err) :
 				    "no current VMCS");
+	if (fail == 2)
+		dump_whole_vmcs();
 }
 
 enum vcpu_outcome vcpu_arch_run(struct vcpu *v)

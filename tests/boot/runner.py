@@ -679,9 +679,10 @@ class Machine:
             "LOG": str(s.bochs_log),
             "EXTRA": "\n".join(s.bochs_lines),
         }
-        for key in ("ROM", "VGAROM", "DISK", "LOG"):
-            if re.search(r"[\s,]", fills[key]):
-                raise SetupError(f"Bochs cannot take a path with spaces or commas: {fills[key]}")
+        # bochsrc has no quoting: a comma or a space would end the value.
+        for path in (fills["ROM"], fills["VGAROM"], fills["DISK"], fills["LOG"], where):
+            if re.search(r"[\s,]", path):
+                raise SetupError(f"Bochs cannot take a path with spaces or commas: {path}")
         text = BOCHSRC_TEMPLATE.read_text()
         for key, value in fills.items():
             text = text.replace(f"@{key}@", value)
@@ -697,6 +698,9 @@ class Machine:
         argv = ["bochs", "-q", "-f", "bochsrc", "-rc", "bochs.rc"]
         try:
             proc = spawn(argv, cwd=s.workdir, stdin=slave, stdout=slave, stderr=slave, env=env)
+        except OSError:
+            os.close(master)
+            raise
         finally:
             os.close(slave)
         self.tty_thread = threading.Thread(target=self._drain_tty, args=(master,), daemon=True)
@@ -1203,6 +1207,10 @@ def cmd_test(args: argparse.Namespace) -> int:
                 result = run_job(job, build, rom, args.timeout_scale, stop)
             except Exception as e:  # a runner bug must still end in a verdict
                 result = Result(job, "fail", [f"runner error: {type(e).__name__}: {e}"])
+            # Set here, not when the main thread reads the result: by then this
+            # worker would already have started its next job.
+            if result.status == "fail" and not keep_going:
+                halt.set()
             with lock:
                 running.discard(job)
             results.put(result)
@@ -1235,8 +1243,6 @@ def cmd_test(args: argparse.Namespace) -> int:
                 continue
             done += 1
             tally(r)
-            if r.status == "fail" and not keep_going:
-                halt.set()
     except KeyboardInterrupt:
         interrupted = True
         stop.set()

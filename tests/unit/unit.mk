@@ -28,8 +28,9 @@ UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
 UNIT_LIB_palloc := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
+UNIT_LIB_vmcs_names := arch/x86/vmx_names.c
 
-UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt
+UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
@@ -39,13 +40,13 @@ UNIT_OBJS := $(sort $(UNIT_NAMES:%=$(UNIT_OUT)/$(UNIT_SRC)/test_%.o) \
 
 $(UNIT_OBJS): $(UNIT_OUT)/%.o: %.c $(UNIT_SRC)/unit.mk
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
 define UNIT_LINK_RULE
 $(UNIT_OUT)/test_$(1): $(UNIT_OUT)/$(UNIT_SRC)/test_$(1).o \
 		$(UNIT_OUT)/$(UNIT_SRC)/common.o \
 		$(patsubst %.c,$(UNIT_OUT)/%.o,$(UNIT_LIB_$(1)))
-	$$(UNIT_CC) $$(UNIT_LDFLAGS) $$^ $$(UNIT_LDLIBS) -o $$@
+	$$(Q)$$(call say,HOSTLD,$$@)$$(UNIT_CC) $$(UNIT_LDFLAGS) $$^ $$(UNIT_LDLIBS) -o $$@
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 
@@ -61,16 +62,16 @@ UNIT_FIXTURE_FLAGS := -nostdlib -O2 -fno-stack-protector -fcf-protection=none \
 
 $(UNIT_OUT)/fixtures/pie.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fpie -static-pie $< -o $@
+	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fpie -static-pie $< -o $@
 
 $(UNIT_OUT)/fixtures/pie-relr.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fpie -static-pie \
+	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fpie -static-pie \
 		-Wl,-z,pack-relative-relocs $< -o $@
 
 $(UNIT_OUT)/fixtures/exec.elf: $(UNIT_SRC)/fixtures/pie.c $(UNIT_SRC)/unit.mk
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fno-pie -static -no-pie $< -o $@
+	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_FIXTURE_FLAGS) -fno-pie -static -no-pie $< -o $@
 
 # Every binary runs once, even after a failure, and any failure fails the
 # target.
