@@ -281,15 +281,13 @@ void partitions_report(void)
  * faults nothing is left in charge. Its report is already out; every
  * child is stopped and hv powers off.
  */
-static void parent_faulted(struct partition *parent)
+static void stop_all_but(struct partition *keep)
 {
-	pr_err("parent partition %s faulted: stopping every child and powering off",
-	       parent->name);
 	for (uint32_t i = 0; i < partition_count; i++) {
 		struct partition *c = &partitions[i];
 
-		if (c != parent && (c->state == PART_CREATED ||
-				    c->state == PART_RUNNING)) {
+		if (c != keep && (c->state == PART_CREATED ||
+				  c->state == PART_RUNNING)) {
 			vuart_flush(c);
 			c->state = PART_STOPPED;
 			pr_info("partition %s: stopped", c->name);
@@ -297,30 +295,56 @@ static void parent_faulted(struct partition *parent)
 	}
 }
 
-/*
- * One CPU and no scheduler yet: partitions run one after another, each
- * until it stops. A shutdown from the parent, or a fault of the parent,
- * ends everything.
- */
-void partitions_run(void)
+static void parent_faulted(struct partition *parent)
 {
-	for (uint32_t i = 0; i < partition_count; i++) {
-		struct partition *p = &partitions[i];
-		enum vcpu_outcome outcome;
+	pr_err("parent partition %s faulted: stopping every child and powering off",
+	       parent->name);
+	stop_all_but(parent);
+}
 
-		if (p->state != PART_CREATED)
-			continue;
-		p->state = PART_RUNNING;
-		pr_info("partition %s: running", p->name);
-		outcome = vcpu_arch_run(&p->vcpu);
-		vuart_flush(p);
-		if (p->state == PART_RUNNING)
-			p->state = PART_STOPPED;
-		if (outcome == VCPU_POWEROFF)
-			return;
-		if (p->parent && p->state == PART_FAULTED) {
-			parent_faulted(p);
-			return;
+void partition_halted(struct partition *p, const char *why)
+{
+	vuart_flush(p);
+	p->state = PART_STOPPED;
+	pr_info("partition %s: %s: stopped", p->name, why);
+}
+
+/*
+ * One CPU, so partitions take turns: round-robin, one time slice each,
+ * until none is left to run. A shutdown from the parent, or a fault of the
+ * parent, ends everything.
+ */
+void partitions_run(uint64_t slice)
+{
+	bool ran = true;
+
+	while (ran) {
+		ran = false;
+		for (uint32_t i = 0; i < partition_count; i++) {
+			struct partition *p = &partitions[i];
+			enum vcpu_outcome outcome;
+
+			if (p->state == PART_CREATED) {
+				p->state = PART_RUNNING;
+				pr_info("partition %s: running", p->name);
+			}
+			if (p->state != PART_RUNNING)
+				continue;
+			ran = true;
+			outcome = vcpu_arch_run(&p->vcpu, slice);
+			if (outcome == VCPU_PREEMPTED)
+				continue;
+			vuart_flush(p);
+			if (p->state == PART_RUNNING)
+				p->state = PART_STOPPED;
+			if (outcome == VCPU_POWEROFF) {
+				stop_all_but(p);
+				return;
+			}
+			if (p->parent && p->state == PART_FAULTED) {
+				parent_faulted(p);
+				return;
+			}
 		}
 	}
 }

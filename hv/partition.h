@@ -66,8 +66,13 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
 /* Stops a partition because of a guest fault: prints the report. */
 void partition_fault(struct partition *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Runs every partition until none can run, then returns. */
-void partitions_run(void);
+/* Ends a partition that stopped on its own terms, such as a final HLT. */
+void partition_halted(struct partition *p, const char *why);
+/*
+ * Runs every partition, round-robin in slices of slice TSC ticks, until
+ * none can run or the parent powers off; then returns.
+ */
+void partitions_run(uint64_t slice);
 /* Prints one line per partition: state, exits, refusals. */
 void partitions_report(void);
 struct partition *partition_get(uint32_t index);

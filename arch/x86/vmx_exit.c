@@ -26,6 +26,7 @@ enum exit_action {
 	EXIT_RETRY,
 	EXIT_STOP,
 	EXIT_POWEROFF,
+	EXIT_PREEMPTED, /* the time slice is over: another vCPU's turn */
 };
 
 struct exit_ctx {
@@ -174,10 +175,16 @@ static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 
 static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 {
-	/* No virtual interrupt source exists yet: nothing could wake it. */
-	if (!(vmcs_read_nat(VMCS_GUEST_RFLAGS) & (1u << 9)))
-		return stop(v, e, "HLT with interrupts disabled");
-	return stop(v, e, "HLT with no interrupt source to wake it");
+	(void)e;
+	/*
+	 * No virtual interrupt source exists yet, so nothing could wake the
+	 * vCPU: the partition has ended on its own terms, which is no fault.
+	 */
+	partition_halted(v->part,
+			 vmcs_read_nat(VMCS_GUEST_RFLAGS) & (1u << 9) ?
+				 "halted with nothing to wake it" :
+				 "halted with interrupts off");
+	return EXIT_STOP;
 }
 
 static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
@@ -352,7 +359,7 @@ static enum exit_action handle_preemption_timer(struct vcpu *v,
 {
 	(void)v;
 	(void)e;
-	return EXIT_RETRY;
+	return EXIT_PREEMPTED;
 }
 
 static enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
@@ -505,10 +512,10 @@ static void report_entry_error(struct vcpu *v, int fail)
 		dump_whole_vmcs();
 }
 
-enum vcpu_outcome vcpu_arch_run(struct vcpu *v)
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 {
 	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t slice = 10000000ull; /* TSC ticks; the scheduler sets it later */
+	uint64_t deadline = rdtsc() + slice;
 
 	if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
 		panic("VMPTRLD of %s's VMCS failed", v->part->name);
@@ -517,10 +524,19 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v)
 	guest_msrs_load(v);
 	for (;;) {
 		enum exit_action a;
+		uint64_t now = rdtsc();
 		int r;
 
+		/*
+		 * SDM "VMX-Preemption Timer": it counts only in non-root mode,
+		 * so it is reloaded from the slice's deadline at every entry
+		 * and time spent in hv counts against the guest.
+		 */
 		if (!vmcs_write32(VMCS_PREEMPTION_TIMER,
-				  (uint32_t)(slice >> vmx_caps.preemption_shift)))
+				  now >= deadline ?
+					  0 :
+					  (uint32_t)((deadline - now) >>
+						     vmx_caps.preemption_shift)))
 			panic("VMWRITE of the preemption timer failed");
 		write_cr2(v->cr2);
 		r = vmx_enter(&v->regs, v->launched);
@@ -532,18 +548,23 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v)
 		v->cr2 = read_cr2();
 		v->exits++;
 		a = dispatch(v);
-		if (a == EXIT_NEXT)
+		if (a == EXIT_NEXT) {
 			advance_rip();
-		else if (a == EXIT_STOP)
+		} else if (a == EXIT_PREEMPTED) {
+			outcome = VCPU_PREEMPTED;
 			break;
-		else if (a == EXIT_POWEROFF) {
+		} else if (a == EXIT_STOP) {
+			break;
+		} else if (a == EXIT_POWEROFF) {
 			advance_rip();
 			outcome = VCPU_POWEROFF;
 			break;
 		}
 	}
 	guest_msrs_save(v);
-	/* The VMCS leaves this CPU clean, so any CPU may load it next. */
+	if (outcome == VCPU_PREEMPTED)
+		return outcome;
+	/* A stopped vCPU's VMCS leaves this CPU clean, ready to be freed. */
 	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of %s's VMCS failed", v->part->name);
 	v->launched = false;

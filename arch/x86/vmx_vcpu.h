@@ -8,6 +8,7 @@
 #include "hv/vcpu.h"
 
 enum vcpu_outcome {
+	VCPU_PREEMPTED, /* its time slice ended; it can run again */
 	VCPU_STOPPED, /* the partition stopped; hv/ has the report */
 	VCPU_POWEROFF, /* the parent asked to power off */
 };
@@ -23,8 +24,11 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 		   uint64_t rsp);
 /* Clears and frees the VMCS and the vCPU's other pages. */
 void vcpu_arch_release(struct vcpu *v);
-/* Runs the vCPU, handling its exits, until its partition stops. */
-enum vcpu_outcome vcpu_arch_run(struct vcpu *v);
+/*
+ * Runs the vCPU, handling its exits, for at most slice TSC ticks (time
+ * spent in hv counts too), or until its partition stops.
+ */
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice);
 /* Prints the guest's registers and the exit information. */
 void vcpu_arch_dump(struct vcpu *v);
 
