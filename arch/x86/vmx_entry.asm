@@ -101,12 +101,4 @@ vmx_exit_stub:
 	pop rbx
 	mov [rax + REGS_RAX], rbx
 	xor eax, eax
-.out_from_exit:
-	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp
-	pop rbx
-	ret
+	jmp vmx_enter.out
