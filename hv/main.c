@@ -78,10 +78,9 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	pr_info("vmx root ok");
 	vmx_caps_init();
 
-	/* A 10 ms slice; the manifest sets it in a later change. */
 	if (create_partitions(bi))
-		partitions_run(bi->tsc_hz / 100);
-	partitions_report();
+		partitions_run(bi->tsc_hz / 1000 * bi->manifest.slice_ms);
+	partitions_report(bi->tsc_hz);
 
 	if (vmx_off(&boot_cpu))
 		panic("VMXOFF failed on the boot CPU");

@@ -249,7 +249,7 @@ void partition_fault(struct partition *p, const char *fmt, ...)
 	vcpu_arch_dump(&p->vcpu);
 }
 
-void partitions_report(void)
+void partitions_report(uint64_t tsc_hz)
 {
 	struct palloc *pool = mem_pool();
 
@@ -261,8 +261,10 @@ void partitions_report(void)
 		static const char *const states[] = { "created", "running",
 						      "stopped", "faulted" };
 
-		pr_info("  %s: %s, %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
-			p->name, states[p->state], p->vcpu.exits,
+		pr_info("  %s: %s, run time %lu us (%lu tsc), %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
+			p->name, states[p->state],
+			tsc_hz ? p->vcpu.run_tsc / (tsc_hz / 1000000 ?: 1) : 0,
+			p->vcpu.run_tsc, p->vcpu.exits,
 			pool->owner_pages[p->id], p->refused.io, p->refused.msr,
 			p->refused.ept, p->refused.hypercall);
 		if (p->state == PART_FAULTED)

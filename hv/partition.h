@@ -73,8 +73,8 @@ void partition_halted(struct partition *p, const char *why);
  * none can run or the parent powers off; then returns.
  */
 void partitions_run(uint64_t slice);
-/* Prints one line per partition: state, exits, refusals. */
-void partitions_report(void);
+/* Prints one line per partition: state, run time, exits, refusals. */
+void partitions_report(uint64_t tsc_hz);
 struct partition *partition_get(uint32_t index);
 
 /* The virtual 16550 on ports 0x3f8-0x3ff. */

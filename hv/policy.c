@@ -210,7 +210,7 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	}
 }
 
-int64_t hypercall(struct vcpu *v, bool *poweroff)
+int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 {
 	struct partition *p = v->part;
 	uint64_t nr = v->regs.rax;
@@ -226,7 +226,10 @@ int64_t hypercall(struct vcpu *v, bool *poweroff)
 			return HV_STATUS_DENIED;
 		}
 		pr_info("%s: shutdown requested", p->name);
-		*poweroff = true;
+		*effect = HC_POWEROFF;
+		return HV_STATUS_OK;
+	case HV_HC_YIELD:
+		*effect = HC_YIELD;
 		return HV_STATUS_OK;
 	default:
 		p->refused.hypercall++;

@@ -40,11 +40,15 @@ int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
 void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	       uint32_t *value);
 
-/*
- * A hypercall from guest ring 0. Returns the status for RAX and sets
- * *poweroff when the machine is to be powered off.
- */
-int64_t hypercall(struct vcpu *v, bool *poweroff);
+/* What a hypercall asks of the scheduler besides its status. */
+enum hypercall_effect {
+	HC_CONTINUE,
+	HC_YIELD, /* give the CPU up for the rest of the slice */
+	HC_POWEROFF, /* power the machine off */
+};
+
+/* A hypercall from guest ring 0: returns the status for RAX. */
+int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect);
 
 /*
  * The guest wrote CR8. tpr_before and tpr_after are the host's TPR read

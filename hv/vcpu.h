@@ -41,6 +41,7 @@ struct vcpu {
 	bool cr8_written; /* reported with the host TPR in the final report */
 	struct partition *part;
 	uint64_t exits;
+	uint64_t run_tsc; /* TSC ticks it ran, time in hv for its exits included */
 };
 
 #endif

@@ -45,6 +45,9 @@ static const struct key keys[] = {
 	  HV_POOL_MB_MAX },
 	{ "interactive", SCOPE_GLOBAL, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest, interactive), 0, 0 },
+	{ "slice_ms", SCOPE_GLOBAL, TYPE_UINT, false,
+	  offsetof(struct hv_manifest, slice_ms), HV_SLICE_MS_MIN,
+	  HV_SLICE_MS_MAX },
 	{ "image", SCOPE_PARTITION, TYPE_STRING, false,
 	  offsetof(struct hv_manifest_partition, image), 0, HV_PATH_MAX },
 	{ "ram_mb", SCOPE_PARTITION, TYPE_UINT, false,
@@ -128,6 +131,7 @@ void manifest_defaults(struct hv_manifest *m)
 	m->log_level = HV_LOG_INFO;
 	m->pool_mb = HV_POOL_MB_DEFAULT;
 	m->interactive = 0;
+	m->slice_ms = HV_SLICE_MS_DEFAULT;
 	m->partition_count = 0;
 }
 

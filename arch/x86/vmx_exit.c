@@ -16,10 +16,12 @@
 
 /*
  * What a handler asks for. The contract: a handler that completed the
- * instruction returns NEXT and RIP is advanced in exactly one place,
- * run_exit() below; one that injected an event, or must see the
- * instruction again, returns RETRY; one that stopped the partition has
- * already filed the report and returns STOP.
+ * instruction returns NEXT (or YIELD, or POWEROFF, which also complete
+ * it), and RIP is advanced in exactly one place, the loop in
+ * vcpu_arch_run(); one that injected an event, or must see the
+ * instruction again, returns RETRY; PREEMPTED ends the time slice without
+ * completing anything; one that stopped the partition has already filed
+ * the report and returns STOP.
  */
 enum exit_action {
 	EXIT_NEXT,
@@ -27,6 +29,7 @@ enum exit_action {
 	EXIT_STOP,
 	EXIT_POWEROFF,
 	EXIT_PREEMPTED, /* the time slice is over: another vCPU's turn */
+	EXIT_YIELD, /* completed, and the vCPU gives up the rest of its slice */
 };
 
 struct exit_ctx {
@@ -40,6 +43,34 @@ typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
 #define VECTOR_UD 6
 #define VECTOR_GP 13
 
+static void xsetbv(uint64_t xcr0)
+{
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0),
+			 "d"((uint32_t)(xcr0 >> 32)));
+}
+
+/* Completes the instruction that exited: the one place RIP advances. */
+static void advance_rip(void)
+{
+	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
+	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	bool ok = vmcs_write_nat(VMCS_GUEST_RIP, rip + len);
+
+	/* An emulated instruction ends any STI or MOV SS shadow. */
+	if (intr & 3)
+		ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);
+	if (!ok)
+		panic("VMWRITE of guest RIP failed");
+}
+
+/*
+ * Everything of the guest CPU that the VMCS does not switch (hv/vcpu.h)
+ * goes onto the real CPU before the vCPU runs, and back into the vCPU
+ * after: the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX, DR0-DR3, DR6, XCR0
+ * and the x87/SSE/AVX state. hv itself uses none of them, so they stay
+ * the guest's until the next vCPU's are loaded over them.
+ */
 /* Queues a hardware exception for the next VM entry. */
 static enum exit_action inject(struct vcpu *v, uint8_t vector, bool has_error,
 			       uint32_t error)
@@ -189,14 +220,16 @@ static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 
 static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 {
-	bool poweroff = false;
+	enum hypercall_effect effect = HC_CONTINUE;
 
 	(void)e;
 	/* VMCALL exits from any ring: only the guest kernel may call. */
 	if (guest_cpl() != 0)
 		return inject(v, VECTOR_UD, false, 0);
-	v->regs.rax = (uint64_t)hypercall(v, &poweroff);
-	return poweroff ? EXIT_POWEROFF : EXIT_NEXT;
+	v->regs.rax = (uint64_t)hypercall(v, &effect);
+	if (effect == HC_POWEROFF)
+		return EXIT_POWEROFF;
+	return effect == HC_YIELD ? EXIT_YIELD : EXIT_NEXT;
 }
 
 static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
@@ -378,8 +411,7 @@ static enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
 	    ((value & XCR0_AVX) && !(value & XCR0_SSE)))
 		return inject_gp(v);
 	v->xcr0 = value;
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value),
-			 "d"((uint32_t)(value >> 32)));
+	xsetbv(value);
 	return EXIT_NEXT;
 }
 
@@ -463,23 +495,7 @@ static enum exit_action dispatch(struct vcpu *v)
 	return (h ? h : handle_unexpected)(v, &e);
 }
 
-/* Completes the instruction that exited: the one place RIP advances. */
-static void advance_rip(void)
-{
-	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
-	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
-	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-	bool ok = vmcs_write_nat(VMCS_GUEST_RIP, rip + len);
-
-	/* An emulated instruction ends any STI or MOV SS shadow. */
-	if (intr & 3)
-		ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);
-	if (!ok)
-		panic("VMWRITE of guest RIP failed");
-}
-
-/* The MSRs outside the VMCS that the guest kernel owns (hv/vcpu.h). */
-static void guest_msrs_load(const struct vcpu *v)
+static void guest_state_load(const struct vcpu *v)
 {
 	wrmsr(0xc0000081, v->star);
 	wrmsr(0xc0000082, v->lstar);
@@ -487,16 +503,36 @@ static void guest_msrs_load(const struct vcpu *v)
 	wrmsr(0xc0000084, v->sfmask);
 	wrmsr(0xc0000102, v->kernel_gs_base);
 	wrmsr(0xc0000103, v->tsc_aux);
+	__asm__ volatile("mov %0, %%dr0" : : "r"(v->dr[0]));
+	__asm__ volatile("mov %0, %%dr1" : : "r"(v->dr[1]));
+	__asm__ volatile("mov %0, %%dr2" : : "r"(v->dr[2]));
+	__asm__ volatile("mov %0, %%dr3" : : "r"(v->dr[3]));
+	__asm__ volatile("mov %0, %%dr6" : : "r"(v->dr6));
+	/* XRSTOR restores what XCR0 enables, so XCR0 goes first. */
+	xsetbv(v->xcr0);
+	__asm__ volatile("xrstor64 %0"
+			 :
+			 : "m"(*v->xsave_area), "a"(~0u), "d"(~0u)
+			 : "memory");
 }
 
-static void guest_msrs_save(struct vcpu *v)
+static void guest_state_save(struct vcpu *v)
 {
+	__asm__ volatile("xsave64 %0"
+			 : "=m"(*v->xsave_area)
+			 : "a"(~0u), "d"(~0u)
+			 : "memory");
 	v->star = rdmsr(0xc0000081);
 	v->lstar = rdmsr(0xc0000082);
 	v->cstar = rdmsr(0xc0000083);
 	v->sfmask = rdmsr(0xc0000084);
 	v->kernel_gs_base = rdmsr(0xc0000102);
 	v->tsc_aux = rdmsr(0xc0000103);
+	__asm__ volatile("mov %%dr0, %0" : "=r"(v->dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(v->dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(v->dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(v->dr[3]));
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v->dr6));
 }
 
 static void report_entry_error(struct vcpu *v, int fail)
@@ -515,13 +551,13 @@ static void report_entry_error(struct vcpu *v, int fail)
 enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 {
 	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t deadline = rdtsc() + slice;
+	uint64_t start = rdtsc(), deadline = start + slice;
 
 	if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
 		panic("VMPTRLD of %s's VMCS failed", v->part->name);
 	if (!vmx_setup_host_state())
 		panic("VMWRITE of the host state failed");
-	guest_msrs_load(v);
+	guest_state_load(v);
 	for (;;) {
 		enum exit_action a;
 		uint64_t now = rdtsc();
@@ -548,20 +584,21 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		v->cr2 = read_cr2();
 		v->exits++;
 		a = dispatch(v);
-		if (a == EXIT_NEXT) {
+		if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
 			advance_rip();
-		} else if (a == EXIT_PREEMPTED) {
+		if (a == EXIT_PREEMPTED || a == EXIT_YIELD) {
 			outcome = VCPU_PREEMPTED;
 			break;
-		} else if (a == EXIT_STOP) {
-			break;
-		} else if (a == EXIT_POWEROFF) {
-			advance_rip();
+		}
+		if (a == EXIT_POWEROFF) {
 			outcome = VCPU_POWEROFF;
 			break;
 		}
+		if (a == EXIT_STOP)
+			break;
 	}
-	guest_msrs_save(v);
+	guest_state_save(v);
+	v->run_tsc += rdtsc() - start;
 	if (outcome == VCPU_PREEMPTED)
 		return outcome;
 	/* A stopped vCPU's VMCS leaves this CPU clean, ready to be freed. */

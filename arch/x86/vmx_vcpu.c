@@ -87,6 +87,25 @@ static void build_bitmaps(void)
 	}
 }
 
+/*
+ * Every vCPU's x87/SSE/AVX state is switched with XSAVE/XRSTOR, which
+ * need CR4.OSXSAVE on the host and an area large enough for every state
+ * component the CPU has (CPUID.(EAX=0DH,ECX=0):ECX).
+ */
+static void xsave_init(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 26)))
+		panic("the CPU has no XSAVE (CPUID.1:ECX.XSAVE=0): vCPU FPU state cannot be switched");
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	if (c > XSAVE_AREA_SIZE)
+		panic("the XSAVE area needs %u bytes, more than the %u hv gives each vCPU",
+		      c, XSAVE_AREA_SIZE);
+}
+
 void vmx_caps_init(void)
 {
 	uint64_t basic = rdmsr(MSR_VMX_BASIC);
@@ -138,6 +157,7 @@ void vmx_caps_init(void)
 	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 	build_bitmaps();
+	xsave_init();
 	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
 		vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit,
 		vmx_caps.entry);
@@ -337,7 +357,8 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 	}
 	v->launched = false;
 	v->regs.rdi = rdi;
-	v->xcr0 = 1; /* x87 only, the reset value */
+	v->xcr0 = XCR0_X87; /* the reset values */
+	v->dr6 = 0xffff0ff0;
 	ok = vmx_setup_host_state();
 	ok &= setup_controls(v, eptp);
 	ok &= setup_guest(rip, rdi, rsp);

@@ -24,6 +24,7 @@
 /* Call numbers. */
 #define HV_HC_VERSION 1 /* returns HV_ABI_VERSION */
 #define HV_HC_SHUTDOWN 2 /* parent only: powers the machine off */
+#define HV_HC_YIELD 3 /* gives up the CPU for the rest of the time slice */
 
 /* Status codes (negative) in RAX. */
 #define HV_STATUS_OK 0

@@ -26,6 +26,10 @@ enum hv_log_level {
 #define HV_POOL_MB_MAX 65536
 #define HV_POOL_MB_DEFAULT 64
 
+#define HV_SLICE_MS_MIN 1
+#define HV_SLICE_MS_MAX 1000
+#define HV_SLICE_MS_DEFAULT 10
+
 struct hv_manifest_partition {
 	char name[HV_NAME_MAX];
 	char image[HV_PATH_MAX]; /* path on the ESP, e.g. "hv/guest.elf" */
@@ -41,6 +45,7 @@ struct hv_manifest {
 	uint32_t log_level; /* enum hv_log_level */
 	uint32_t pool_mb;
 	uint32_t interactive; /* 1: a person is at the console */
+	uint32_t slice_ms; /* a vCPU's time slice, in ms of guest time */
 	uint32_t partition_count;
 	struct hv_manifest_partition partitions[HV_MANIFEST_MAX_PARTITIONS];
 };

@@ -48,6 +48,7 @@ static void expect_defaults(const struct hv_manifest *m)
 	assert_int_equal(m->log_level, HV_LOG_INFO);
 	assert_int_equal(m->pool_mb, HV_POOL_MB_DEFAULT);
 	assert_int_equal(m->interactive, 0);
+	assert_int_equal(m->slice_ms, HV_SLICE_MS_DEFAULT);
 	assert_int_equal(m->partition_count, 0);
 }
 
@@ -331,6 +332,19 @@ static void test_partitions(void **state)
 	expect_error(text, "hv/hv.conf:17: more than 8 partitions");
 }
 
+static void test_slice(void **state)
+{
+	struct hv_manifest m;
+
+	(void)state;
+	assert_int_equal(parse("slice_ms = 1000\n", &m), 0);
+	assert_int_equal(m.slice_ms, 1000);
+	expect_error("slice_ms = 0\n",
+		     "hv/hv.conf:1: slice_ms: 0 is out of range (1..1000)");
+	expect_error("pool_mb = 8\nslice_ms = 1001\n",
+		     "hv/hv.conf:2: slice_ms: 1001 is out of range (1..1000)");
+}
+
 static void test_programs(void **state)
 {
 	struct hv_manifest m;
@@ -529,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_partitions),
 		cmocka_unit_test(test_programs),
+		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_string_lengths),
 		cmocka_unit_test(test_line_length),
