@@ -71,7 +71,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 
 	mem_init(bi);
 
-	lapic_init();
+	lapic_init(bi->tsc_hz);
 
 	if (vmx_on(&boot_cpu))
 		panic("cannot enter VMX root operation on the boot CPU");

@@ -2,6 +2,7 @@
 #include "hv/partition.h"
 
 #include "arch/x86/ept.h"
+#include "arch/x86/io.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/errno.h"
@@ -318,10 +319,10 @@ void partition_halted(struct partition *p, const char *why)
  */
 void partitions_run(uint64_t slice)
 {
-	bool ran = true;
+	for (;;) {
+		uint64_t wake = UINT64_MAX;
+		bool live = false, ran = false;
 
-	while (ran) {
-		ran = false;
 		for (uint32_t i = 0; i < partition_count; i++) {
 			struct partition *p = &partitions[i];
 			enum vcpu_outcome outcome;
@@ -332,6 +333,13 @@ void partitions_run(uint64_t slice)
 			}
 			if (p->state != PART_RUNNING)
 				continue;
+			live = true;
+			/* Halted until its virtual timer fires. */
+			if (p->vcpu.blocked_until > rdtsc()) {
+				if (p->vcpu.blocked_until < wake)
+					wake = p->vcpu.blocked_until;
+				continue;
+			}
 			ran = true;
 			outcome = vcpu_arch_run(&p->vcpu, slice);
 			if (outcome == VCPU_PREEMPTED)
@@ -348,5 +356,10 @@ void partitions_run(uint64_t slice)
 				return;
 			}
 		}
+		if (!live)
+			return;
+		/* Every partition sleeps: so does the CPU, not a busy loop. */
+		if (!ran)
+			cpu_idle_until(wake);
 	}
 }

@@ -36,8 +36,9 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 		 */
 		r->ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
 			    CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
-			    CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
-			    CPUID1_ECX_OSXSAVE);
+			    CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE);
+		/* The virtual local APIC is an x2APIC (hv/vlapic.c). */
+		r->ecx |= CPUID1_ECX_X2APIC;
 		if (guest_osxsave)
 			r->ecx |= CPUID1_ECX_OSXSAVE;
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
@@ -152,15 +153,26 @@ static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
 		 write ? "write" : "read", msr);
 }
 
+/* x2APIC mode enabled at the architectural base; vCPU 0 is the BSP. */
+static uint64_t apic_base(const struct vcpu *v)
+{
+	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id ? 0 : 1u << 8);
+}
+
 int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
+	if (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) {
+		if (!vlapic_rdmsr(&v->apic, msr, rdtsc(), value))
+			return 0;
+		count_msr_refusal(v, msr, false);
+		return -1;
+	}
 	switch (msr) {
 	case MSR_TSC:
 		*value = rdtsc();
 		return 0;
 	case MSR_APIC_BASE:
-		/* xAPIC at the architectural base, enabled; vCPU 0 is the BSP. */
-		*value = 0xfee00000ull | (1u << 11) | (v->id ? 0 : 1u << 8);
+		*value = apic_base(v);
 		return 0;
 	case MSR_FEATURE_CONTROL_:
 		*value = 1; /* locked with VMX off: guests get no VMX */
@@ -184,7 +196,12 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 
 int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 {
-	(void)value;
+	if (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) {
+		if (!vlapic_wrmsr(&v->apic, msr, rdtsc(), value))
+			return 0;
+	} else if (msr == MSR_APIC_BASE && value == apic_base(v)) {
+		return 0; /* rewriting the mode it is in changes nothing */
+	}
 	count_msr_refusal(v, msr, true);
 	return -1;
 }

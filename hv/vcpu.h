@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/vlapic.h"
+
 struct partition;
 
 /* The order is the exit path's: arch/x86/vmx_entry.asm uses offsets
@@ -40,6 +42,13 @@ struct vcpu {
 	uint8_t cr8; /* the guest's own TPR; the real one never changes */
 	bool cr8_written; /* reported with the host TPR in the final report */
 	struct partition *part;
+	struct vlapic apic;
+	/* Set by HLT with interrupts on: runs again at this TSC or earlier
+	 * when an interrupt is pending. 0 when runnable. */
+	uint64_t blocked_until;
+	uint64_t slice_end; /* TSC at which the current time slice ends */
+	/* An event whose delivery a VM exit interrupted, to deliver again. */
+	uint32_t reinject_info, reinject_error, reinject_len;
 	uint64_t exits;
 	uint64_t run_tsc; /* TSC ticks it ran, time in hv for its exits included */
 };

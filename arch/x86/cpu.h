@@ -40,6 +40,7 @@
 
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_ZF (1ull << 6)
+#define RFLAGS_IF (1ull << 9)
 
 #define DEFINE_CR(n)                                                    \
 	static inline uint64_t read_cr##n(void)                         \

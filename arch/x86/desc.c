@@ -19,14 +19,14 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-extern const uint64_t hv_exception_stubs[32];
+extern const uint64_t hv_exception_stubs[256];
 
 /* One IDT serves every CPU: the gates are the same everywhere. */
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 static void idt_build(void)
 {
-	for (int v = 0; v < 32; v++) {
+	for (int v = 0; v < 256; v++) {
 		uint64_t a = hv_exception_stubs[v];
 		struct idt_gate *g = &idt[v];
 

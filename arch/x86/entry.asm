@@ -35,7 +35,7 @@ section .text
 %macro STUB 1
 	align 16
 stub_%1:
-%if %1 != 8 && (%1 < 10 || %1 > 14) && %1 != 17 && %1 != 21 && %1 != 29 && %1 != 30
+%if %1 > 31 || (%1 != 8 && (%1 < 10 || %1 > 14) && %1 != 17 && %1 != 21 && %1 != 29 && %1 != 30)
 	push 0
 %endif
 	push %1
@@ -82,18 +82,20 @@ exception_common:
 	add rsp, 16		; vector and error code
 	iretq
 
+; Exceptions 0-31, then the interrupt vectors 32-255, which reach hv only
+; while it idles with interrupts on.
 %assign i 0
-%rep 32
+%rep 256
 	STUB i
 %assign i i+1
 %endrep
 
 section .data
 align 8
-; The IDT builder reads the 32 stub addresses from here.
+; The IDT builder reads the 256 stub addresses from here.
 hv_exception_stubs:
 %assign i 0
-%rep 32
+%rep 256
 	dq stub_ %+ i
 %assign i i+1
 %endrep

@@ -6,17 +6,59 @@
 #include "hv/log.h"
 
 #define MSR_APIC_BASE 0x1b
+#define MSR_TSC_DEADLINE 0x6e0
 #define APIC_BASE_X2APIC (1ull << 10)
+/* Register offsets in the xAPIC page; the x2APIC MSR is 0x800 + off / 16. */
 #define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_INITIAL_COUNT 0x380
+#define LAPIC_CURRENT_COUNT 0x390
+#define LAPIC_DIVIDE 0x3e0
 #define LVT_MASKED (1u << 16)
-#define MSR_X2APIC_EOI 0x80b
-#define MSR_X2APIC_LVT_TIMER 0x832
+#define LVT_TSC_DEADLINE (2u << 17)
+#define DIVIDE_BY_1 0xb
 
 static volatile uint32_t *lapic;
-static bool x2apic;
-static uint64_t host_interrupts;
+static bool x2apic, tsc_deadline;
+static uint64_t host_interrupts, idle_waits;
+static uint64_t lapic_hz, tsc_hz_host;
 static uint8_t boot_tpr;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+	return x2apic ? (uint32_t)rdmsr(0x800 + reg / 16) : lapic[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t val)
+{
+	if (x2apic)
+		wrmsr(0x800 + reg / 16, val);
+	else
+		lapic[reg / 4] = val;
+}
+
+/*
+ * Without the TSC-deadline mode, the one-shot count needs the timer's
+ * rate: count it down against the TSC for a millisecond.
+ */
+static void calibrate(void)
+{
+	uint64_t t0;
+	uint32_t left;
+
+	lapic_write(LAPIC_DIVIDE, DIVIDE_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
+	lapic_write(LAPIC_INITIAL_COUNT, 0xffffffff);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < tsc_hz_host / 1000)
+		cpu_relax();
+	left = lapic_read(LAPIC_CURRENT_COUNT);
+	lapic_write(LAPIC_INITIAL_COUNT, 0);
+	lapic_hz = (uint64_t)(0xffffffffu - left) * 1000;
+	if (!lapic_hz)
+		panic("the local APIC timer does not count");
+}
 
 uint8_t lapic_tpr(void)
 {
@@ -29,9 +71,10 @@ uint8_t lapic_boot_tpr(void)
 	return boot_tpr;
 }
 
-void lapic_init(void)
+void lapic_init(uint64_t tsc_hz)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint32_t a, b, c, d;
 
 	boot_tpr = lapic_tpr();
 
@@ -40,26 +83,63 @@ void lapic_init(void)
 	outb(0xa1, 0xff);
 
 	x2apic = base & APIC_BASE_X2APIC;
-	if (x2apic) {
-		wrmsr(MSR_X2APIC_LVT_TIMER,
-		      rdmsr(MSR_X2APIC_LVT_TIMER) | LVT_MASKED);
-		return;
+	if (!x2apic) {
+		base &= 0x000ffffffffff000ull;
+		paging_map_mmio(base, 4096, "the local APIC");
+		lapic = (volatile uint32_t *)(uintptr_t)base;
 	}
-	base &= ~0xfffull & 0x000ffffffffff000ull;
-	paging_map_mmio(base, 4096, "the local APIC");
-	lapic = (volatile uint32_t *)(uintptr_t)base;
-	lapic[LAPIC_LVT_TIMER / 4] |= LVT_MASKED;
+	/* Software-enabled, spurious vector 0xff: hv's idle timer needs it. */
+	lapic_write(LAPIC_SVR, 0x1ff);
+	lapic_write(LAPIC_LVT_TIMER,
+		    lapic_read(LAPIC_LVT_TIMER) | LVT_MASKED);
+	tsc_hz_host = tsc_hz;
+	cpuid(1, 0, &a, &b, &c, &d);
+	tsc_deadline = c & (1u << 24);
+	if (!tsc_deadline)
+		calibrate();
+	pr_info("lapic: %s, idle timer %s", x2apic ? "x2apic" : "xapic",
+		tsc_deadline ? "tsc-deadline" : "one-shot");
+}
+
+void cpu_idle_until(uint64_t tsc)
+{
+	uint64_t now = rdtsc();
+
+	if (now >= tsc)
+		return;
+	idle_waits++;
+	if (tsc_deadline) {
+		lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
+		wrmsr(MSR_TSC_DEADLINE, tsc);
+	} else {
+		uint64_t count = (tsc - now) * (lapic_hz / 1000) /
+				 (tsc_hz_host / 1000 ?: 1) + 1;
+
+		lapic_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR);
+		lapic_write(LAPIC_INITIAL_COUNT,
+			    count > 0xffffffff ? 0xffffffff : (uint32_t)count);
+	}
+	/*
+	 * STI's shadow covers HLT, so an interrupt that is already pending
+	 * wakes the HLT instead of slipping in before it.
+	 */
+	while (rdtsc() < tsc)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
+}
+
+uint64_t lapic_idle_waits(void)
+{
+	return idle_waits;
 }
 
 void host_interrupt(uint8_t vector)
 {
 	host_interrupts++;
 	pr_debug("host interrupt %u (%lu so far)", vector, host_interrupts);
-	/* Vectors below 32 cannot come from the APIC; nothing to end. */
-	if (vector < 32)
+	/* Vectors below 32 cannot come from the APIC, and a spurious
+	 * interrupt is not in service: neither is ended with an EOI. */
+	if (vector < 32 || vector == 0xff)
 		return;
-	if (x2apic)
-		wrmsr(MSR_X2APIC_EOI, 0);
-	else if (lapic)
-		lapic[LAPIC_EOI / 4] = 0;
+	lapic_write(LAPIC_EOI, 0);
 }

@@ -5,11 +5,18 @@
 
 #include <stdint.h>
 
+/* The vector of hv's own timer, which only wakes an idle CPU. */
+#define HOST_TIMER_VECTOR 0xef
+
 /*
  * Maps the local APIC, masks the legacy PIC and the firmware's LAPIC
- * timer: until hv programs interrupt sources of its own, none should fire.
+ * timer, and readies the timer hv idles with.
  */
-void lapic_init(void);
+void lapic_init(uint64_t tsc_hz);
+/* Halts this CPU, interrupts on, until the TSC reaches tsc. */
+void cpu_idle_until(uint64_t tsc);
+/* How many times a CPU idled, for the final report. */
+uint64_t lapic_idle_waits(void);
 /* The host's task priority now, and as hv found it at start-up. */
 uint8_t lapic_tpr(void);
 uint8_t lapic_boot_tpr(void);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "hv/log.h"
 #include "hv/mem.h"
@@ -39,6 +40,12 @@ void backtrace_from(uint64_t rbp)
 void trap_handler(struct trap_frame *f)
 {
 	const char *name = f->vector < 32 ? vector_names[f->vector] : NULL;
+
+	/* An interrupt while hv idled: ended, and hv goes on. */
+	if (f->vector >= 32) {
+		host_interrupt((uint8_t)f->vector);
+		return;
+	}
 
 	hv_log(HV_LOG_ERROR, "panic: host exception %lu (%s), error code 0x%lx",
 	       f->vector, name ? name : "reserved", f->error);

@@ -13,6 +13,7 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/policy.h"
+#include "hv/vlapic.h"
 
 /*
  * What a handler asks for. The contract: a handler that completed the
@@ -206,16 +207,29 @@ static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 
 static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 {
+	uint64_t now = rdtsc(), wake;
+
 	(void)e;
 	/*
-	 * No virtual interrupt source exists yet, so nothing could wake the
-	 * vCPU: the partition has ended on its own terms, which is no fault.
+	 * HLT completes now and the vCPU sleeps until its virtual timer
+	 * fires; the interrupt is then delivered after the HLT, as on a
+	 * real CPU. With interrupts off, or no timer armed, nothing can ever
+	 * wake it: the partition has ended on its own terms, not faulted.
 	 */
-	partition_halted(v->part,
-			 vmcs_read_nat(VMCS_GUEST_RFLAGS) & (1u << 9) ?
-				 "halted with nothing to wake it" :
-				 "halted with interrupts off");
-	return EXIT_STOP;
+	if (!(vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+		partition_halted(v->part, "halted with interrupts off");
+		return EXIT_STOP;
+	}
+	vlapic_tick(&v->apic, now);
+	if (vlapic_pending(&v->apic) >= 0)
+		return EXIT_NEXT;
+	wake = vlapic_next_deadline(&v->apic);
+	if (!wake) {
+		partition_halted(v->part, "halted with nothing to wake it");
+		return EXIT_STOP;
+	}
+	v->blocked_until = wake;
+	return EXIT_YIELD;
 }
 
 static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
@@ -390,9 +404,17 @@ static enum exit_action handle_ept_misconfig(struct vcpu *v,
 static enum exit_action handle_preemption_timer(struct vcpu *v,
 						struct exit_ctx *e)
 {
+	(void)e;
+	/* It also fires for the virtual APIC timer inside the slice. */
+	return rdtsc() < v->slice_end ? EXIT_RETRY : EXIT_PREEMPTED;
+}
+
+static enum exit_action handle_interrupt_window(struct vcpu *v,
+						struct exit_ctx *e)
+{
 	(void)v;
 	(void)e;
-	return EXIT_PREEMPTED;
+	return EXIT_RETRY; /* deliver_events() injects on the way back in */
 }
 
 static enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
@@ -437,6 +459,7 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_INIT] = handle_init,
 	[EXIT_REASON_SIPI] = handle_sipi,
 	[EXIT_REASON_CPUID] = handle_cpuid,
@@ -480,7 +503,18 @@ static enum exit_action dispatch(struct vcpu *v)
 		.instr_len = vmcs_read32(VMCS_EXIT_INSTR_LEN),
 	};
 	exit_handler h = NULL;
+	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 
+	/*
+	 * SDM "Information for VM Exits During Event Delivery": an exit in
+	 * the middle of delivering an event loses it unless hv delivers it
+	 * again on the next entry.
+	 */
+	if (idt & INTR_INFO_VALID) {
+		v->reinject_info = idt;
+		v->reinject_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
+		v->reinject_len = e.instr_len;
+	}
 	if (e.reason < EXIT_REASON_COUNT)
 		v->part->exit_counts[e.reason]++;
 	/*
@@ -548,31 +582,100 @@ static void report_entry_error(struct vcpu *v, int fail)
 		dump_whole_vmcs();
 }
 
+static void set_interrupt_window_exiting(bool on)
+{
+	uint32_t proc = vmcs_read32(VMCS_PROC_BASED_CTLS);
+	uint32_t want = on ? proc | PROC_INTERRUPT_WINDOW_EXITING :
+			     proc & ~PROC_INTERRUPT_WINDOW_EXITING;
+
+	if (want != proc && !vmcs_write32(VMCS_PROC_BASED_CTLS, want))
+		panic("VMWRITE of the processor-based controls failed");
+}
+
+/*
+ * Chooses the event for the next entry: first an event an exit cut off,
+ * then anything a handler injected, then the virtual APIC's highest
+ * pending vector if the guest can take an interrupt now (RFLAGS.IF and no
+ * STI or MOV-SS shadow). Otherwise interrupt-window exiting brings the
+ * vCPU back as soon as it can.
+ */
+static void deliver_events(struct vcpu *v, uint64_t now)
+{
+	uint32_t intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+	int vector;
+	bool ok = true;
+
+	if (v->reinject_info & INTR_INFO_VALID) {
+		uint32_t type = v->reinject_info & INTR_INFO_TYPE_MASK;
+
+		if (!(intr & INTR_INFO_VALID)) {
+			/* Bits 30:12 of the exit format are not entry bits. */
+			intr = v->reinject_info & ~0x7ffff000u;
+			intr |= INTR_INFO_VALID;
+			ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO, intr);
+			ok &= vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE,
+					   v->reinject_error);
+			if (type == INTR_TYPE_SW_INTERRUPT ||
+			    type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+			    type == INTR_TYPE_SW_EXCEPTION)
+				ok &= vmcs_write32(VMCS_ENTRY_INSTR_LEN,
+						   v->reinject_len);
+		}
+		v->reinject_info = 0;
+	}
+	vlapic_tick(&v->apic, now);
+	vector = vlapic_pending(&v->apic);
+	if (vector >= 0 && !(intr & INTR_INFO_VALID) &&
+	    (vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+	      (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
+		ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO,
+				   (uint32_t)vector |
+					   INTR_TYPE_EXTERNAL_INTERRUPT |
+					   INTR_INFO_VALID);
+		vlapic_accept(&v->apic, vector);
+		vector = vlapic_pending(&v->apic);
+		intr = INTR_INFO_VALID;
+	}
+	if (!ok)
+		panic("VMWRITE of an event for entry failed");
+	set_interrupt_window_exiting(vector >= 0);
+}
+
 enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 {
 	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t start = rdtsc(), deadline = start + slice;
+	uint64_t start = rdtsc();
 
 	if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
 		panic("VMPTRLD of %s's VMCS failed", v->part->name);
 	if (!vmx_setup_host_state())
 		panic("VMWRITE of the host state failed");
 	guest_state_load(v);
+	v->slice_end = start + slice;
+	v->blocked_until = 0;
 	for (;;) {
 		enum exit_action a;
-		uint64_t now = rdtsc();
+		uint64_t now = rdtsc(), deadline = v->slice_end;
+		uint64_t apic = vlapic_next_deadline(&v->apic);
+		uint64_t ticks;
 		int r;
 
+		deliver_events(v, now);
 		/*
 		 * SDM "VMX-Preemption Timer": it counts only in non-root mode,
 		 * so it is reloaded from the slice's deadline at every entry
-		 * and time spent in hv counts against the guest.
+		 * and time spent in hv counts against the guest. It also ends
+		 * at the virtual APIC timer's deadline, to deliver it on time.
 		 */
-		if (!vmcs_write32(VMCS_PREEMPTION_TIMER,
-				  now >= deadline ?
-					  0 :
-					  (uint32_t)((deadline - now) >>
-						     vmx_caps.preemption_shift)))
+		if (apic && apic < deadline)
+			deadline = apic;
+		ticks = now >= deadline ? 0 :
+					  (deadline - now) >>
+						  vmx_caps.preemption_shift;
+		if (ticks > UINT32_MAX)
+			ticks = UINT32_MAX;
+		if (!vmcs_write32(VMCS_PREEMPTION_TIMER, (uint32_t)ticks))
 			panic("VMWRITE of the preemption timer failed");
 		write_cr2(v->cr2);
 		r = vmx_enter(&v->regs, v->launched);

@@ -132,6 +132,10 @@ void vmx_caps_init(void)
 	       PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY |
 	       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_RDPMC_EXITING;
 	vmx_caps.proc = adjust_controls(proc_msr, need, need, "processor-based");
+	/* Interrupt-window exiting is switched on only while it is needed,
+	 * but the CPU must allow it. */
+	if (!(rdmsr(proc_msr) >> 32 & PROC_INTERRUPT_WINDOW_EXITING))
+		panic("VT-x lacks interrupt-window exiting, which hv needs");
 
 	need = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING;
 	vmx_caps.proc2 = adjust_controls(0x48b, need, need, "secondary");
@@ -357,6 +361,7 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 	}
 	v->launched = false;
 	v->regs.rdi = rdi;
+	vlapic_init(&v->apic, v->id);
 	v->xcr0 = XCR0_X87; /* the reset values */
 	v->dr6 = 0xffff0ff0;
 	ok = vmx_setup_host_state();

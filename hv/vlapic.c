@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Register numbers and semantics: SDM Vol. 3A, "Advanced Programmable
+ * Interrupt Controller (APIC)", section "x2APIC Register Address Space"
+ * and "APIC Timer". The virtual timer counts at the TSC rate divided by
+ * the divide configuration.
+ */
+#include "hv/vlapic.h"
+
+#include "lib/string.h"
+
+enum {
+	REG_ID = 0x802,
+	REG_VERSION = 0x803,
+	REG_TPR = 0x808,
+	REG_PPR = 0x80a,
+	REG_EOI = 0x80b,
+	REG_LDR = 0x80d,
+	REG_SVR = 0x80f,
+	REG_ISR0 = 0x810,
+	REG_TMR0 = 0x818,
+	REG_IRR0 = 0x820,
+	REG_ESR = 0x828,
+	REG_LVT_CMCI = 0x82f,
+	REG_ICR = 0x830,
+	REG_LVT_TIMER = 0x832,
+	REG_LVT_ERROR = 0x837,
+	REG_INITIAL_COUNT = 0x838,
+	REG_CURRENT_COUNT = 0x839,
+	REG_DIVIDE = 0x83e,
+	REG_SELF_IPI = 0x83f,
+};
+
+#define LVT_MASKED (1u << 16)
+#define LVT_TIMER_PERIODIC (1u << 17)
+#define SVR_ENABLE (1u << 8)
+/* Version 0x14 with six LVT entries, as integrated APICs report it. */
+#define VERSION_VALUE ((6u - 1) << 16 | 0x14)
+
+static unsigned lvt_index(uint32_t msr)
+{
+	return msr == REG_LVT_CMCI ? 0 : msr - REG_LVT_TIMER + 1;
+}
+
+static uint32_t divisor(const struct vlapic *a)
+{
+	uint32_t v = ((a->divide >> 1) & 4) | (a->divide & 3);
+
+	return v == 7 ? 1 : 2u << v;
+}
+
+static int highest(const uint32_t bits[8])
+{
+	for (int i = 7; i >= 0; i--)
+		if (bits[i])
+			return i * 32 + 31 - __builtin_clz(bits[i]);
+	return -1;
+}
+
+static void set_bit(uint32_t bits[8], int v)
+{
+	bits[v / 32] |= 1u << (v % 32);
+}
+
+static uint32_t ppr(const struct vlapic *a)
+{
+	int isrv = highest(a->isr);
+	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+
+	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
+}
+
+void vlapic_init(struct vlapic *a, uint32_t id)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = id;
+	a->svr = 0xff; /* reset value: disabled, spurious vector 0xff */
+	for (unsigned i = 0; i < 7; i++)
+		a->lvt[i] = LVT_MASKED;
+}
+
+static void arm(struct vlapic *a, uint64_t now)
+{
+	a->timer_start = now;
+	a->deadline = a->initial_count ?
+			      now + (uint64_t)a->initial_count * divisor(a) :
+			      0;
+}
+
+int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
+{
+	switch (msr) {
+	case REG_ID:
+		*val = a->id;
+		return 0;
+	case REG_VERSION:
+		*val = VERSION_VALUE;
+		return 0;
+	case REG_TPR:
+		*val = a->tpr;
+		return 0;
+	case REG_PPR:
+		*val = ppr(a);
+		return 0;
+	case REG_LDR:
+		/* x2APIC logical ID: cluster in 31:16, one bit in 15:0. */
+		*val = (a->id >> 4) << 16 | 1u << (a->id & 0xf);
+		return 0;
+	case REG_SVR:
+		*val = a->svr;
+		return 0;
+	case REG_ESR:
+		*val = a->esr;
+		return 0;
+	case REG_LVT_CMCI:
+	case REG_LVT_TIMER ... REG_LVT_ERROR:
+		*val = a->lvt[lvt_index(msr)];
+		return 0;
+	case REG_INITIAL_COUNT:
+		*val = a->initial_count;
+		return 0;
+	case REG_CURRENT_COUNT:
+		vlapic_tick(a, now);
+		*val = a->deadline && now < a->deadline ?
+			       (a->deadline - now) / divisor(a) :
+			       0;
+		return 0;
+	case REG_DIVIDE:
+		*val = a->divide;
+		return 0;
+	default:
+		if (msr >= REG_ISR0 && msr < REG_ISR0 + 8) {
+			*val = a->isr[msr - REG_ISR0];
+			return 0;
+		}
+		if (msr >= REG_TMR0 && msr < REG_TMR0 + 8) {
+			*val = 0; /* every vector is edge-triggered here */
+			return 0;
+		}
+		if (msr >= REG_IRR0 && msr < REG_IRR0 + 8) {
+			*val = a->irr[msr - REG_IRR0];
+			return 0;
+		}
+		return -1; /* EOI, ICR, SELF IPI are write-only or absent */
+	}
+}
+
+int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
+{
+	int v;
+
+	/* x2APIC registers are 32 bits (the ICR aside): high bits #GP. */
+	if (val >> 32)
+		return -1;
+	switch (msr) {
+	case REG_TPR:
+		if (val & ~0xffull)
+			return -1;
+		a->tpr = (uint32_t)val;
+		return 0;
+	case REG_EOI:
+		if (val)
+			return -1;
+		v = highest(a->isr);
+		if (v >= 0)
+			a->isr[v / 32] &= ~(1u << (v % 32));
+		return 0;
+	case REG_SVR:
+		if (val & ~0x11ffull)
+			return -1;
+		a->svr = (uint32_t)val;
+		/* Software-disabling the APIC masks every LVT entry. */
+		if (!(a->svr & SVR_ENABLE))
+			for (unsigned i = 0; i < 7; i++)
+				a->lvt[i] |= LVT_MASKED;
+		return 0;
+	case REG_ESR:
+		a->esr = 0; /* a write clears it */
+		return 0;
+	case REG_LVT_CMCI:
+	case REG_LVT_TIMER ... REG_LVT_ERROR:
+		/* While the APIC is software-disabled, LVTs stay masked. */
+		a->lvt[lvt_index(msr)] =
+			(uint32_t)val | (a->svr & SVR_ENABLE ? 0 : LVT_MASKED);
+		if (msr == REG_LVT_TIMER)
+			vlapic_tick(a, now);
+		return 0;
+	case REG_INITIAL_COUNT:
+		a->initial_count = (uint32_t)val;
+		arm(a, now);
+		return 0;
+	case REG_DIVIDE:
+		if (val & ~0xbull)
+			return -1;
+		a->divide = (uint32_t)val;
+		return 0;
+	case REG_SELF_IPI:
+		if (val < 16 || val > 255)
+			return -1;
+		set_bit(a->irr, (int)val);
+		return 0;
+	default:
+		return -1; /* read-only registers, and the ICR: no IPIs yet */
+	}
+}
+
+void vlapic_tick(struct vlapic *a, uint64_t now)
+{
+	uint32_t lvt = a->lvt[1];
+	uint64_t period;
+
+	if (!a->deadline || now < a->deadline)
+		return;
+	if (!(lvt & LVT_MASKED) && (lvt & 0xff) >= 16) {
+		set_bit(a->irr, lvt & 0xff);
+		a->timer_fired++;
+	}
+	if (!(lvt & LVT_TIMER_PERIODIC)) {
+		a->deadline = 0;
+		return;
+	}
+	/* Periods missed while the vCPU did not run collapse into one. */
+	period = (uint64_t)a->initial_count * divisor(a);
+	a->deadline += period;
+	if (a->deadline <= now)
+		a->deadline = now + period;
+}
+
+int vlapic_pending(const struct vlapic *a)
+{
+	int v = highest(a->irr);
+
+	if (v < 0 || !(a->svr & SVR_ENABLE))
+		return -1;
+	return ((uint32_t)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
+}
+
+void vlapic_accept(struct vlapic *a, int vector)
+{
+	a->irr[vector / 32] &= ~(1u << (vector % 32));
+	set_bit(a->isr, vector);
+}
+
+uint64_t vlapic_next_deadline(const struct vlapic *a)
+{
+	return a->deadline;
+}

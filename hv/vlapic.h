@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A vCPU's virtual local APIC, in x2APIC mode only: the registers a guest
+ * kernel needs for its own timer interrupt (ID, version, TPR, PPR, EOI,
+ * LDR, spurious vector, ISR/TMR/IRR, ESR, the LVTs, the timer's initial
+ * and current count and divide configuration, self-IPI). Pure logic on
+ * TSC values, so the unit tests run it on the host; arch/x86 injects what
+ * it says is pending.
+ */
+#ifndef HV_VLAPIC_H
+#define HV_VLAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VLAPIC_MSR_FIRST 0x800
+#define VLAPIC_MSR_LAST 0x8ff
+
+struct vlapic {
+	uint32_t id;
+	uint32_t tpr;
+	uint32_t svr;
+	uint32_t esr;
+	uint32_t lvt[7]; /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
+	uint32_t divide; /* the divide configuration register */
+	uint32_t initial_count;
+	uint64_t timer_start; /* TSC when the count was (re)loaded */
+	uint64_t deadline; /* TSC of the next expiry; 0 when not armed */
+	uint32_t irr[8]; /* requested vectors, one bit each */
+	uint32_t isr[8]; /* vectors in service */
+	uint64_t timer_fired; /* expiries that raised an interrupt */
+};
+
+void vlapic_init(struct vlapic *a, uint32_t id);
+/* 0 and the value, or -1 for #GP (a write-only or absent register). */
+int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val);
+/* 0, or -1 for #GP (read-only register, reserved bits, bad EOI value). */
+int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val);
+/* Raises the timer's interrupt if its deadline has passed. */
+void vlapic_tick(struct vlapic *a, uint64_t now);
+/* The vector to deliver now, or -1: the highest requested vector above
+ * the processor priority, with the APIC software-enabled. */
+int vlapic_pending(const struct vlapic *a);
+/* The vector was delivered: it moves from requested to in service. */
+void vlapic_accept(struct vlapic *a, int vector);
+/* TSC of the next timer expiry, or 0 when the timer is not armed. */
+uint64_t vlapic_next_deadline(const struct vlapic *a);
+
+#endif
