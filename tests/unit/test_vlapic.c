@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/* Tests of hv/vlapic.c, the virtual x2APIC, driven by made-up TSC values. */
+#include "tests/unit/common.h"
+
+#include "hv/vlapic.h"
+
+enum {
+	ID = 0x802, TPR = 0x808, PPR = 0x80a, EOI = 0x80b, SVR = 0x80f,
+	ISR0 = 0x810, IRR0 = 0x820, LVT_TIMER = 0x832, INIT = 0x838,
+	CURRENT = 0x839, DIVIDE = 0x83e, SELF_IPI = 0x83f, ICR = 0x830,
+};
+
+static uint64_t rd(struct vlapic *a, uint32_t msr, uint64_t now)
+{
+	uint64_t v = 0xdead;
+
+	assert_int_equal(vlapic_rdmsr(a, msr, now, &v), 0);
+	return v;
+}
+
+static void wr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t v)
+{
+	assert_int_equal(vlapic_wrmsr(a, msr, now, v), 0);
+}
+
+/* An enabled APIC with the timer on vector 0x40 in the given mode. */
+static void setup(struct vlapic *a, uint32_t mode, uint32_t count)
+{
+	vlapic_init(a, 3);
+	wr(a, SVR, 0, 0x1ff);
+	wr(a, DIVIDE, 0, 0xb); /* divide by 1 */
+	wr(a, LVT_TIMER, 0, 0x40 | mode << 17);
+	wr(a, INIT, 1000, count);
+}
+
+static void test_reset_state(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	vlapic_init(&a, 3);
+	assert_int_equal(rd(&a, ID, 0), 3);
+	assert_int_equal(rd(&a, SVR, 0), 0xff);
+	assert_true(rd(&a, LVT_TIMER, 0) & (1u << 16));
+	assert_int_equal(vlapic_pending(&a), -1);
+	assert_int_equal(vlapic_next_deadline(&a), 0);
+	/* Write-only and absent registers. */
+	uint64_t v;
+	assert_int_equal(vlapic_rdmsr(&a, EOI, 0, &v), -1);
+	assert_int_equal(vlapic_rdmsr(&a, 0x8ff, 0, &v), -1);
+	assert_int_equal(vlapic_wrmsr(&a, PPR, 0, 0), -1);
+	assert_int_equal(vlapic_wrmsr(&a, ICR, 0, 0x40), -1);
+	assert_int_equal(vlapic_wrmsr(&a, EOI, 0, 1), -1);
+	assert_int_equal(vlapic_wrmsr(&a, TPR, 0, 1ull << 32), -1);
+}
+
+static void test_disabled_apic_masks_timer(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	vlapic_init(&a, 0);
+	/* Software-disabled: unmasking the LVT does not take. */
+	wr(&a, LVT_TIMER, 0, 0x40);
+	assert_true(rd(&a, LVT_TIMER, 0) & (1u << 16));
+	wr(&a, INIT, 0, 10);
+	vlapic_tick(&a, 100);
+	assert_int_equal(vlapic_pending(&a), -1);
+}
+
+static void test_one_shot(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a, 0, 500);
+	assert_int_equal(vlapic_next_deadline(&a), 1500);
+	assert_int_equal(rd(&a, CURRENT, 1100), 400);
+	vlapic_tick(&a, 1499);
+	assert_int_equal(vlapic_pending(&a), -1);
+	vlapic_tick(&a, 1500);
+	assert_int_equal(vlapic_pending(&a), 0x40);
+	assert_int_equal(rd(&a, IRR0 + 2, 1500), 1u << 0);
+	/* One-shot: disarmed, current count 0. */
+	assert_int_equal(vlapic_next_deadline(&a), 0);
+	assert_int_equal(rd(&a, CURRENT, 2000), 0);
+	vlapic_accept(&a, 0x40);
+	assert_int_equal(vlapic_pending(&a), -1);
+	assert_int_equal(rd(&a, ISR0 + 2, 2000), 1);
+	assert_int_equal(rd(&a, PPR, 2000), 0x40);
+	wr(&a, EOI, 2000, 0);
+	assert_int_equal(rd(&a, ISR0 + 2, 2000), 0);
+	assert_int_equal(a.timer_fired, 1);
+}
+
+static void test_periodic_and_divide(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	vlapic_init(&a, 0);
+	wr(&a, SVR, 0, 0x100 | 0xff);
+	wr(&a, DIVIDE, 0, 0x3); /* divide by 16 */
+	wr(&a, LVT_TIMER, 0, 0x50 | 1u << 17);
+	wr(&a, INIT, 0, 10); /* 160 TSC ticks a period */
+	assert_int_equal(vlapic_next_deadline(&a), 160);
+	vlapic_tick(&a, 170);
+	assert_int_equal(vlapic_next_deadline(&a), 320);
+	/* Far behind: missed periods collapse into one interrupt. */
+	vlapic_tick(&a, 5000);
+	assert_int_equal(vlapic_next_deadline(&a), 5160);
+	assert_int_equal(a.timer_fired, 2);
+	/* Divide values: 0xb is 1, 0x0 is 2, 0xa is 128. */
+	wr(&a, DIVIDE, 0, 0xa);
+	wr(&a, INIT, 0, 1);
+	assert_int_equal(vlapic_next_deadline(&a), 128);
+	assert_int_equal(vlapic_wrmsr(&a, DIVIDE, 0, 0x4), -1);
+	/* A zero initial count stops the timer. */
+	wr(&a, INIT, 0, 0);
+	assert_int_equal(vlapic_next_deadline(&a), 0);
+}
+
+static void test_priority(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a, 0, 0);
+	wr(&a, SELF_IPI, 0, 0x35);
+	wr(&a, SELF_IPI, 0, 0x61);
+	assert_int_equal(vlapic_pending(&a), 0x61);
+	/* TPR class 6 blocks 0x61 and everything below it. */
+	wr(&a, TPR, 0, 0x60);
+	assert_int_equal(vlapic_pending(&a), -1);
+	wr(&a, TPR, 0, 0x20);
+	assert_int_equal(vlapic_pending(&a), 0x61);
+	vlapic_accept(&a, 0x61);
+	/* 0x35 is below the in-service class 6 until its EOI. */
+	assert_int_equal(vlapic_pending(&a), -1);
+	wr(&a, EOI, 0, 0);
+	assert_int_equal(vlapic_pending(&a), 0x35);
+	assert_int_equal(vlapic_wrmsr(&a, SELF_IPI, 0, 15), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reset_state),
+		cmocka_unit_test(test_disabled_apic_masks_timer),
+		cmocka_unit_test(test_one_shot),
+		cmocka_unit_test(test_periodic_and_divide),
+		cmocka_unit_test(test_priority),
+	};
+
+	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
+}
