@@ -82,5 +82,7 @@ struct partition *partition_get(uint32_t index);
 bool vuart_handles(uint16_t port);
 void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
 void vuart_flush(struct partition *p);
+/* One byte of the partition's console output, collected into lines. */
+void vuart_put(struct partition *p, uint8_t c);
 
 #endif

@@ -2,6 +2,7 @@
 #include "hv/policy.h"
 
 #include "arch/x86/io.h"
+#include "hv/hcargs.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
 #include "hv/partition.h"
@@ -227,6 +228,25 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	}
 }
 
+/*
+ * The buffer is copied into hv once and printed from that copy: the
+ * guest cannot change what hv prints after the check.
+ */
+static int64_t console_write(struct partition *p, uint64_t gpa, uint64_t len)
+{
+	char buf[HV_CONSOLE_WRITE_MAX];
+	int r = hc_check_buffer(p->ram_size, gpa, len, sizeof(buf));
+
+	if (r) {
+		p->refused.hypercall++;
+		return r;
+	}
+	memcpy(buf, partition_gpa_to_hva(p, gpa, len), len);
+	for (uint64_t i = 0; i < len; i++)
+		vuart_put(p, (uint8_t)buf[i]);
+	return (int64_t)len;
+}
+
 int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 {
 	struct partition *p = v->part;
@@ -248,6 +268,8 @@ int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 	case HV_HC_YIELD:
 		*effect = HC_YIELD;
 		return HV_STATUS_OK;
+	case HV_HC_CONSOLE_WRITE:
+		return console_write(p, v->regs.rdi, v->regs.rsi);
 	default:
 		p->refused.hypercall++;
 		pr_debug("%s: unknown hypercall %lu", p->name, nr);

@@ -40,7 +40,7 @@ void vuart_flush(struct partition *p)
 	u->len = 0;
 }
 
-static void vuart_put(struct partition *p, uint8_t c)
+void vuart_put(struct partition *p, uint8_t c)
 {
 	struct vuart *u = &p->uart;
 

@@ -25,11 +25,17 @@
 #define HV_HC_VERSION 1 /* returns HV_ABI_VERSION */
 #define HV_HC_SHUTDOWN 2 /* parent only: powers the machine off */
 #define HV_HC_YIELD 3 /* gives up the CPU for the rest of the time slice */
+#define HV_HC_CONSOLE_WRITE 4 /* RDI = buffer GPA, RSI = length: printed */
+
+/* The most bytes one console_write takes. */
+#define HV_CONSOLE_WRITE_MAX 256
 
 /* Status codes (negative) in RAX. */
 #define HV_STATUS_OK 0
 #define HV_STATUS_UNKNOWN_CALL (-1)
 #define HV_STATUS_DENIED (-2)
 #define HV_STATUS_INVALID (-3)
+#define HV_STATUS_BAD_ADDRESS (-4) /* a buffer not wholly inside the caller's RAM */
+#define HV_STATUS_TOO_BIG (-5) /* a length or count above the call's bound */
 
 #endif
