@@ -556,6 +556,12 @@ static void guest_state_save(struct vcpu *v)
 			 : "=m"(*v->xsave_area)
 			 : "a"(~0u), "d"(~0u)
 			 : "memory");
+	/*
+	 * XSAVE leaves XSTATE_BV bits outside XCR0 as they were; after the
+	 * guest drops a component from XCR0 a stale bit would make the next
+	 * XRSTOR #GP in hv. The header's XSTATE_BV is at byte 512.
+	 */
+	*(uint64_t *)(v->xsave_area + 512) &= v->xcr0;
 	v->star = rdmsr(0xc0000081);
 	v->lstar = rdmsr(0xc0000082);
 	v->cstar = rdmsr(0xc0000083);
