@@ -426,11 +426,19 @@ static enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
 	(void)e;
 	cpuid(0xd, 0, &a, &b, &c, &d);
 	supported = ((uint64_t)d << 32) | a;
-	/* SDM XSETBV: only XCR0; x87 always on; AVX needs SSE; nothing the
-	 * CPU lacks. */
+	/*
+	 * The SDM's XSETBV #GP conditions, all checked here so that hv's own
+	 * XSETBV can never fault: only XCR0; x87 always on; nothing the CPU
+	 * lacks; AVX only with SSE; the AVX-512 trio (bits 7:5) all or none
+	 * and only with AVX; MPX's two bits (4:3) together; AMX's two bits
+	 * (18:17) together.
+	 */
 	if ((uint32_t)v->regs.rcx != 0 || !(value & XCR0_X87) ||
 	    (value & ~supported) ||
-	    ((value & XCR0_AVX) && !(value & XCR0_SSE)))
+	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
+	    ((value & 0xe0) && ((value & 0xe0) != 0xe0 || !(value & XCR0_AVX))) ||
+	    ((value & 0x18) && (value & 0x18) != 0x18) ||
+	    ((value & 0x60000) && (value & 0x60000) != 0x60000))
 		return inject_gp(v);
 	v->xcr0 = value;
 	xsetbv(value);
