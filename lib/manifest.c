@@ -394,6 +394,10 @@ static int check_partitions(struct parser *p)
 					parent, part->name);
 		parent = part->name;
 	}
+	/* Children without a parent would have nobody to manage them. */
+	if (m->partition_count && !parent)
+		return error_at(p, 0,
+				"no partition is marked parent = yes (exactly one must be)");
 	return 0;
 }
 

@@ -168,6 +168,7 @@ static void test_comments(void **state)
 			       "pool_mb = 11 # was 12\n"
 			       "[partition a] # the only one\n"
 			       "image = a#b.elf\n"
+			       "parent = yes\n"
 			       "cmdline = x\t# tab before the hash\n",
 			       &m),
 			 0);
@@ -221,10 +222,14 @@ static void test_numbers(void **state)
 	assert_int_equal(m.pool_mb, 8);
 	assert_int_equal(parse("pool_mb = 0065536\n", &m), 0);
 	assert_int_equal(m.pool_mb, 65536);
-	assert_int_equal(parse("[partition a]\nimage=a\nram_mb=65536\n", &m),
+	assert_int_equal(parse("[partition a]\nimage=a\nparent=yes\n"
+			       "ram_mb=65536\n",
+			       &m),
 			 0);
 	assert_int_equal(m.partitions[0].ram_mb, 65536);
-	assert_int_equal(parse("[partition a]\nimage=a\nram_mb=1\n", &m), 0);
+	assert_int_equal(parse("[partition a]\nimage=a\nparent=yes\nram_mb=1\n",
+			       &m),
+			 0);
 	assert_int_equal(m.partitions[0].ram_mb, 1);
 }
 
@@ -291,7 +296,7 @@ static void test_names(void **state)
 		     "hv/hv.conf:1: partition name 'a.b' is not 1..31 characters of A-Z a-z 0-9 _ -");
 	expect_error("[partition a b]\n",
 		     "hv/hv.conf:1: partition name 'a b' is not 1..31 characters of A-Z a-z 0-9 _ -");
-	snprintf(text, sizeof(text), "[partition %s]\nimage = x\n",
+	snprintf(text, sizeof(text), "[partition %s]\nimage = x\nparent = yes\n",
 		 "abcdefghijklmnopqrstuvwxyz01234");
 	assert_int_equal(parse(text, &m), 0);
 	assert_string_equal(m.partitions[0].name,
@@ -320,16 +325,19 @@ static void test_partitions(void **state)
 		     "[partition b]\nram_mb = 4\n"
 		     "[partition c]\nimage = c\n",
 		     "hv/hv.conf:3: partition 'b' has no image");
+	expect_error("[partition a]\nimage = a\n[partition b]\nimage = b\n",
+		     "hv/hv.conf: no partition is marked parent = yes (exactly one must be)");
 
 	for (i = 0; i < HV_MANIFEST_MAX_PARTITIONS; i++)
 		n += snprintf(text + n, sizeof(text) - n,
-			      "[partition p%u]\nimage = p%u.elf\n", i, i);
+			      "[partition p%u]\nimage = p%u.elf\nparent = %s\n",
+			      i, i, i ? "no" : "yes");
 	assert_int_equal(parse(text, &m), 0);
 	assert_int_equal(m.partition_count, HV_MANIFEST_MAX_PARTITIONS);
 	assert_string_equal(m.partitions[7].name, "p7");
 	assert_string_equal(m.partitions[7].image, "p7.elf");
 	snprintf(text + n, sizeof(text) - n, "[partition p8]\nimage = x\n");
-	expect_error(text, "hv/hv.conf:17: more than 8 partitions");
+	expect_error(text, "hv/hv.conf:25: more than 8 partitions");
 }
 
 static void test_slice(void **state)
@@ -353,7 +361,7 @@ static void test_programs(void **state)
 	unsigned int i;
 
 	(void)state;
-	assert_int_equal(parse("[partition a]\nimage = k.elf\n"
+	assert_int_equal(parse("[partition a]\nimage = k.elf\nparent = yes\n"
 			       "programs =  hv/p/one.elf\thv/p/two.elf  \n",
 			       &m),
 			 0);
@@ -362,7 +370,9 @@ static void test_programs(void **state)
 	assert_string_equal(m.partitions[0].programs[1], "hv/p/two.elf");
 
 	/* An empty list is allowed: a kernel with nothing to run. */
-	assert_int_equal(parse("[partition a]\nimage = k\nprograms =\n", &m),
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "programs =\n",
+			       &m),
 			 0);
 	assert_int_equal(m.partitions[0].program_count, 0);
 
@@ -395,6 +405,7 @@ static void test_duplicate_keys(void **state)
 		     "hv/hv.conf:3: duplicate key 'image'");
 	/* The same key in two partitions is not a duplicate. */
 	assert_int_equal(parse("[partition a]\nimage = a\nram_mb = 2\n"
+			       "parent = yes\n"
 			       "[partition b]\nimage = b\nram_mb = 3\n",
 			       &m),
 			 0);
@@ -411,7 +422,8 @@ static void test_string_lengths(void **state)
 	(void)state;
 	memset(image, 'i', HV_PATH_MAX - 1);
 	image[HV_PATH_MAX - 1] = '\0';
-	snprintf(text, sizeof(text), "[partition a]\nimage = %s\n", image);
+	snprintf(text, sizeof(text), "[partition a]\nparent = yes\nimage = %s\n",
+		 image);
 	assert_int_equal(parse(text, &m), 0);
 	assert_string_equal(m.partitions[0].image, image);
 	strcat(image, "i");
@@ -420,8 +432,8 @@ static void test_string_lengths(void **state)
 
 	memset(cmdline, 'c', HV_CMDLINE_MAX - 1);
 	cmdline[HV_CMDLINE_MAX - 1] = '\0';
-	snprintf(text, sizeof(text), "[partition a]\nimage=x\ncmdline = %s\n",
-		 cmdline);
+	snprintf(text, sizeof(text),
+		 "[partition a]\nimage=x\nparent=yes\ncmdline = %s\n", cmdline);
 	assert_int_equal(parse(text, &m), 0);
 	assert_string_equal(m.partitions[0].cmdline, cmdline);
 	strcat(cmdline, "c");
