@@ -102,8 +102,10 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) tests/boo
 
 include tests/unit/unit.mk
 include guest/tests/guest.mk
+include guest/kernel/kernel.mk
+include guest/programs/programs.mk
 
-guests: $(GUEST_TEST_ELFS)
+guests: $(GUEST_TEST_ELFS) $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
 
 deps-test:
 	@sh tests/need-packages.sh test

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The user library: what a program for the guest kernel links with. It
+ * holds the system-call stubs (guest/kernel/uapi.h has the numbers and the
+ * ABI), formatted output, and the string functions of lib/string.h.
+ * crt0.asm calls main() and exits with its return value. docs/guest.md
+ * describes how to write and build a program.
+ */
+#ifndef GUEST_LIB_ULIB_H
+#define GUEST_LIB_ULIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/kernel/uapi.h"
+#include "include/hv/hypercall.h"
+#include "lib/string.h"
+
+/* Every program defines it; crt0 passes its value to exit(). */
+int main(void);
+
+/* ---- system calls: each returns what the kernel returned in RAX */
+long write(int fd, const void *buf, size_t len);
+void exit(int status) __attribute__((noreturn));
+/* Lets the other live programs run; returns how many are still live. */
+long yield(void);
+long getpid(void);
+/* Asks the kernel to make hypercall nr; hv's status, or a kernel error. */
+long hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
+	       unsigned long a3);
+
+/* ---- output on file descriptor 1 */
+/* Formats as lib/fmt.h describes; output past 1023 bytes is cut. Returns
+ * the number of bytes written, or a negative error. */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+/* s and a newline. */
+int puts(const char *s);
+/* Writes all of buf, through short writes; len, or a negative error. */
+long write_all(int fd, const void *buf, size_t len);
+
+/* ---- strings, besides lib/string.h */
+int strcmp(const char *a, const char *b);
+
+#endif

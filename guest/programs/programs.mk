@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: MIT
+# User programs for the guest kernel: guest/programs/<name>.c, linked with
+# the user library (guest/lib/) at USER_BASE by guest/lib/user.ld. The
+# boot scenarios kernel-*.scn put $(BUILD)/guest/programs/<name>.elf on the
+# ESP as hv/programs/<name>.elf, and the manifest lists them under
+# `programs =`. Included by the top-level Makefile, which defines BUILD.
+
+include guest/lib/lib.mk
+
+GP_SRC := guest/programs
+GP_OUT := $(BUILD)/guest/programs
+
+GUEST_PROGRAM_NAMES := init hello priv priv-cr3 vmcall peek poke nx
+GUEST_PROGRAM_ELFS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.elf)
+
+GP_OBJS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.o)
+GP_DEPS := $(MAKEDEPS) $(GP_SRC)/programs.mk $(GL_SRC)/lib.mk
+
+$(GP_OBJS): $(GP_OUT)/%.o: $(GP_SRC)/%.c $(GP_DEPS)
+	@mkdir -p $(@D)
+	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
+
+$(GUEST_PROGRAM_ELFS): $(GP_OUT)/%.elf: $(GP_OUT)/%.o $(GUEST_LIB_OBJS) \
+		$(GUEST_USER_LD)
+	$(Q)$(call say,LD,$@)$(LD) $(GUEST_USER_LDFLAGS) -o $@ \
+		$(GUEST_LIB_OBJS) $<
+
+-include $(GP_OBJS:.o=.d)
