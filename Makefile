@@ -63,6 +63,19 @@ BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf
 
+# The fragments below define rules of their own; `make` alone builds all.
+.DEFAULT_GOAL := all
+
+include tests/unit/unit.mk
+include guest/tests/guest.mk
+include guest/kernel/kernel.mk
+include guest/programs/programs.mk
+
+# The files the default manifest names, as SRC:DEST on the ESP.
+DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
+	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
+	$(BUILD)/guest/programs/init.elf:hv/programs/init.elf
+
 .PHONY: all clean test run unit-test deps-test deps-run guests
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
 
@@ -97,13 +110,11 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
-$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) tests/boot/mkesp.sh
-	$(Q)$(call say,ESP,$@)sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF)
+$(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
+		tests/boot/mkesp.sh $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
+	$(Q)$(call say,ESP,$@)sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI \
+		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
-include tests/unit/unit.mk
-include guest/tests/guest.mk
-include guest/kernel/kernel.mk
-include guest/programs/programs.mk
 
 guests: $(GUEST_TEST_ELFS) $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
 
@@ -119,7 +130,8 @@ test: deps-test
 
 run: deps-run
 	$(MAKE) all
-	$(PYTHON) tests/boot/runner.py run --conf $(DEFAULT_CONF)
+	$(PYTHON) tests/boot/runner.py run --conf $(DEFAULT_CONF) \
+		$(addprefix --add ,$(DEFAULT_ESP_FILES))
 
 clean:
 	rm -rf $(BUILD)
