@@ -176,6 +176,47 @@ static EFI_STATUS load_partition_images(EFI_HANDLE image,
 	return EFI_SUCCESS;
 }
 
+/*
+ * The manifest parser refuses grants of the ports it knows hv uses; the
+ * power-management block's ports are known only now.
+ */
+static bool grants_overlap_power(const struct hv_boot_info *bi, char *why,
+				 UINTN whylen)
+{
+	const struct hv_poweroff *po = &bi->poweroff;
+	uint32_t first[3], last[3], n = 0;
+
+	if (po->method == HV_POWEROFF_ACPI) {
+		first[n] = last[n] = po->pm1a_cnt;
+		last[n++] += 1;
+		if (po->pm1b_cnt) {
+			first[n] = last[n] = po->pm1b_cnt;
+			last[n++] += 1;
+		}
+	} else if (po->method == HV_POWEROFF_PIIX4) {
+		first[n] = po->piix4_base;
+		last[n++] = po->piix4_base + 0x3fu;
+	}
+	for (uint32_t i = 0; i < bi->manifest.partition_count; i++) {
+		const struct hv_manifest_partition *mp =
+			&bi->manifest.partitions[i];
+
+		for (uint32_t r = 0; r < mp->port_range_count; r++)
+			for (uint32_t k = 0; k < n; k++)
+				if (mp->ports[r].first <= last[k] &&
+				    first[k] <= mp->ports[r].last) {
+					fmt_snprintf(why, whylen,
+						     "%s:%u: ports: 0x%x-0x%x of partition '%s' overlaps the power-management ports 0x%x-0x%x",
+						     MANIFEST_PATH, mp->ports_line,
+						     mp->ports[r].first,
+						     mp->ports[r].last, mp->name,
+						     first[k], last[k]);
+					return true;
+				}
+	}
+	return false;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
@@ -255,6 +296,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return refuse(&ls, s, why);
 	platform_find_cpus(bi);
 	platform_find_poweroff(bi);
+	if (grants_overlap_power(bi, why, sizeof(why)))
+		return refuse(&ls, EFI_LOAD_ERROR, why);
 
 	/* 4. The CPU must have what hv needs. */
 	if (!platform_check_vtx(why, sizeof(why)))

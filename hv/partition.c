@@ -77,6 +77,8 @@ static void partition_release(struct partition *p)
 	if (p->io_logged)
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)p->io_logged,
 			    2 * 4096, p->id);
+	if (p->io_bitmap_pa)
+		palloc_free(mem_pool(), p->io_bitmap_pa, 2 * 4096, p->id);
 	if (p->ram_hpa)
 		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
 	memset(p, 0, sizeof(*p));
@@ -160,6 +162,33 @@ static int load_programs(struct partition *p, const struct hv_boot_info *bi,
 	return 0;
 }
 
+/*
+ * Every port exits but the ones the manifest grants, which the partition
+ * then drives directly. The manifest and the loader have already refused
+ * grants of hv's own devices and of another partition's ports.
+ */
+static int build_io_bitmap(struct partition *p,
+			   const struct hv_manifest_partition *mp)
+{
+	uint8_t *bits;
+
+	p->io_bitmap_pa = palloc_run(mem_pool(), 2, 1, p->id);
+	if (!p->io_bitmap_pa) {
+		pr_err("partition %s: no memory for its I/O bitmaps", p->name);
+		return HV_ENOMEM;
+	}
+	bits = (uint8_t *)(uintptr_t)p->io_bitmap_pa;
+	memset(bits, 0xff, 2 * 4096);
+	for (uint32_t r = 0; r < mp->port_range_count; r++) {
+		for (uint32_t port = mp->ports[r].first;
+		     port <= mp->ports[r].last; port++)
+			bits[port / 8] &= (uint8_t)~(1u << (port % 8));
+		pr_info("partition %s: ports 0x%x-0x%x granted", p->name,
+			mp->ports[r].first, mp->ports[r].last);
+	}
+	return 0;
+}
+
 int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		     struct partition **out)
 {
@@ -202,6 +231,10 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		pr_err("partition %s: no memory for its I/O log", p->name);
 		goto fail;
 	}
+
+	r = build_io_bitmap(p, mp);
+	if (r)
+		goto fail;
 
 	r = ept_build(&p->ept, p->ram_hpa, p->ram_size, mem_pool(), id);
 	if (r) {

@@ -49,6 +49,7 @@ struct partition {
 	struct vcpu vcpu;
 	struct vuart uart;
 	uint8_t *io_logged; /* one bit per port: already reported once */
+	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
 	struct refusals refused;
 	uint64_t exit_counts[EXIT_REASON_COUNT];
 	char last_fault[192];

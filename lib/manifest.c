@@ -19,6 +19,7 @@ enum key_type {
 	TYPE_BOOL,
 	TYPE_STRING,
 	TYPE_PATH_LIST,
+	TYPE_PORT_LIST,
 };
 
 /*
@@ -60,6 +61,24 @@ static const struct key keys[] = {
 	{ "programs", SCOPE_PARTITION, TYPE_PATH_LIST, true,
 	  offsetof(struct hv_manifest_partition, programs),
 	  HV_MANIFEST_MAX_PROGRAMS, HV_PATH_MAX },
+	{ "ports", SCOPE_PARTITION, TYPE_PORT_LIST, false,
+	  offsetof(struct hv_manifest_partition, ports),
+	  HV_MANIFEST_MAX_PORT_RANGES, 0xffff },
+};
+
+/*
+ * Ports hv itself drives or that steer the whole machine: never granted.
+ * The power-management block is found by the loader, which checks it.
+ */
+static const struct {
+	struct hv_port_range r;
+	const char *what;
+} reserved_ports[] = {
+	{ { 0x20, 0x21 }, "the master PIC" },
+	{ { 0x40, 0x43 }, "the PIT" },
+	{ { 0xa0, 0xa1 }, "the slave PIC" },
+	{ { 0x3f8, 0x3ff }, "hv's COM1" },
+	{ { 0xcf8, 0xcff }, "the PCI configuration ports" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -262,6 +281,133 @@ static int set_path_list(struct parser *p, const struct key *k,
 	return 0;
 }
 
+/* A port number: decimal, or hexadecimal after 0x. */
+static int parse_port(const char **s, uint32_t *out)
+{
+	const char *c = *s;
+	unsigned base = 10;
+	uint32_t v = 0;
+	int digits = 0;
+
+	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
+		base = 16;
+		c += 2;
+	}
+	for (;; c++, digits++) {
+		unsigned d;
+
+		if (*c >= '0' && *c <= '9')
+			d = (unsigned)(*c - '0');
+		else if (base == 16 && *c >= 'a' && *c <= 'f')
+			d = (unsigned)(*c - 'a' + 10);
+		else if (base == 16 && *c >= 'A' && *c <= 'F')
+			d = (unsigned)(*c - 'A' + 10);
+		else
+			break;
+		v = v * base + d;
+		if (v > 0xffff)
+			return -1;
+	}
+	if (!digits)
+		return -1;
+	*s = c;
+	*out = v;
+	return 0;
+}
+
+/* "0x2f8-0x2ff 0x60": ranges and single ports, space separated. */
+static int set_port_list(struct parser *p, const struct key *k,
+			 const char *val)
+{
+	struct hv_manifest_partition *part = p->part;
+
+	part->port_range_count = 0;
+	part->ports_line = p->line;
+	while (*val) {
+		char item[24];
+		const char *c = item;
+		uint32_t first, last;
+		size_t n = 0;
+
+		while (is_space(*val))
+			val++;
+		if (!*val)
+			break;
+		while (val[n] && !is_space(val[n]))
+			n++;
+		/* Longer than any valid item: keep a prefix for the message. */
+		fmt_snprintf(item, sizeof(item), "%s", val);
+		if (n < sizeof(item))
+			item[n] = '\0';
+		val += n;
+		if (n >= sizeof(item) || parse_port(&c, &first))
+			goto bad;
+		last = first;
+		if (*c == '-') {
+			c++;
+			if (parse_port(&c, &last) || last < first)
+				goto bad;
+		}
+		if (*c)
+			goto bad;
+		if (part->port_range_count == k->min)
+			return error_at(p, p->line, "%s: more than %u ranges",
+					k->name, k->min);
+		part->ports[part->port_range_count].first = (uint16_t)first;
+		part->ports[part->port_range_count].last = (uint16_t)last;
+		part->port_range_count++;
+		continue;
+bad:
+		return error_at(p, p->line,
+				"%s: '%s' is not a port or range of ports (0 to 0xffff, e.g. 0x2f8-0x2ff)",
+				k->name, item);
+	}
+	return 0;
+}
+
+static bool ranges_overlap(struct hv_port_range a, struct hv_port_range b)
+{
+	return a.first <= b.last && b.first <= a.last;
+}
+
+/* Grants must not touch hv's devices or another partition's grants. */
+static int check_grants(struct parser *p)
+{
+	const struct hv_manifest *m = p->m;
+
+	for (uint32_t i = 0; i < m->partition_count; i++) {
+		const struct hv_manifest_partition *a = &m->partitions[i];
+
+		for (uint32_t r = 0; r < a->port_range_count; r++) {
+			struct hv_port_range g = a->ports[r];
+
+			for (size_t d = 0; d < sizeof(reserved_ports) /
+						       sizeof(reserved_ports[0]);
+			     d++)
+				if (ranges_overlap(g, reserved_ports[d].r))
+					return error_at(p, a->ports_line,
+							"ports: 0x%x-0x%x overlaps %s (0x%x-0x%x)",
+							g.first, g.last,
+							reserved_ports[d].what,
+							reserved_ports[d].r.first,
+							reserved_ports[d].r.last);
+			for (uint32_t j = 0; j < i; j++) {
+				const struct hv_manifest_partition *b =
+					&m->partitions[j];
+
+				for (uint32_t q = 0; q < b->port_range_count; q++)
+					if (ranges_overlap(g, b->ports[q]))
+						return error_at(p, a->ports_line,
+								"ports: 0x%x-0x%x of partition '%s' overlaps 0x%x-0x%x of partition '%s'",
+								g.first, g.last, a->name,
+								b->ports[q].first,
+								b->ports[q].last, b->name);
+			}
+		}
+	}
+	return 0;
+}
+
 static int set_value(struct parser *p, const struct key *k, const char *val)
 {
 	char *base = k->scope == SCOPE_GLOBAL ? (char *)p->m : (char *)p->part;
@@ -303,6 +449,8 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 		break;
 	case TYPE_PATH_LIST:
 		return set_path_list(p, k, val);
+	case TYPE_PORT_LIST:
+		return set_port_list(p, k, val);
 	case TYPE_STRING:
 		n = strlen(val);
 		if (n >= k->max)
@@ -398,7 +546,7 @@ static int check_partitions(struct parser *p)
 	if (m->partition_count && !parent)
 		return error_at(p, 0,
 				"no partition is marked parent = yes (exactly one must be)");
-	return 0;
+	return check_grants(p);
 }
 
 int manifest_parse(const char *text, size_t len, const char *filename,

@@ -36,8 +36,8 @@ void vmcs_width_mismatch(uint32_t field)
 	      vmcs_field_name(field));
 }
 
-/* Page shared by every vCPU: the MSR and I/O policies are the same. */
-static uint64_t msr_bitmap_pa, io_bitmap_pa;
+/* One MSR bitmap serves every vCPU: the MSR policy is the same for all. */
+static uint64_t msr_bitmap_pa;
 
 /*
  * SDM Vol. 3D, "VMX Capability Reporting Facility": the low half of a
@@ -66,19 +66,16 @@ static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr)
 	bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
 }
 
-static void build_bitmaps(void)
+static void build_msr_bitmap(void)
 {
-	uint8_t *msr, *io;
+	uint8_t *msr;
 
 	msr_bitmap_pa = palloc_page(mem_pool(), PALLOC_OWNER_HV);
-	io_bitmap_pa = palloc_run(mem_pool(), 2, 1, PALLOC_OWNER_HV);
-	if (!msr_bitmap_pa || !io_bitmap_pa)
-		panic("no memory for the MSR and I/O bitmaps");
+	if (!msr_bitmap_pa)
+		panic("no memory for the MSR bitmap");
 	msr = (uint8_t *)(uintptr_t)msr_bitmap_pa;
-	io = (uint8_t *)(uintptr_t)io_bitmap_pa;
-	/* Every port exits, and every MSR but the guest-owned ones. */
+	/* Every MSR exits but the guest-owned ones. */
 	memset(msr, 0xff, 4096);
-	memset(io, 0xff, 8192);
 	for (uint32_t m = 0; m < 0x2000; m++) {
 		if (policy_msr_kind(m) == MSR_GUEST_OWNED)
 			msr_bitmap_pass(msr, m);
@@ -160,7 +157,7 @@ void vmx_caps_init(void)
 	vmx_caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
-	build_bitmaps();
+	build_msr_bitmap();
 	xsave_init();
 	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
 		vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit,
@@ -216,8 +213,8 @@ static bool setup_controls(struct vcpu *v, uint64_t eptp)
 	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
 	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	ok &= vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
-	ok &= vmcs_write64(VMCS_IO_BITMAP_A, io_bitmap_pa);
-	ok &= vmcs_write64(VMCS_IO_BITMAP_B, io_bitmap_pa + 4096);
+	ok &= vmcs_write64(VMCS_IO_BITMAP_A, v->part->io_bitmap_pa);
+	ok &= vmcs_write64(VMCS_IO_BITMAP_B, v->part->io_bitmap_pa + 4096);
 	ok &= vmcs_write64(VMCS_MSR_BITMAP, msr_bitmap_pa);
 	ok &= vmcs_write64(VMCS_EPT_POINTER, eptp);
 	ok &= vmcs_write16(VMCS_VPID, v->vpid);

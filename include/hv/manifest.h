@@ -21,6 +21,13 @@ enum hv_log_level {
 #define HV_PATH_MAX 64
 #define HV_CMDLINE_MAX 128
 #define HV_MANIFEST_MAX_PROGRAMS 8 /* user programs per partition */
+#define HV_MANIFEST_MAX_PORT_RANGES 8 /* granted I/O port ranges per partition */
+
+/* An inclusive range of I/O ports granted to a partition. */
+struct hv_port_range {
+	uint16_t first;
+	uint16_t last;
+};
 
 #define HV_POOL_MB_MIN 8
 #define HV_POOL_MB_MAX 65536
@@ -39,6 +46,11 @@ struct hv_manifest_partition {
 	uint32_t program_count;
 	/* ESP paths of the user programs, in the order the kernel runs them */
 	char programs[HV_MANIFEST_MAX_PROGRAMS][HV_PATH_MAX];
+	/* I/O ports passed through to the partition, and the manifest line
+	 * that grants them, for messages about conflicts found later. */
+	uint32_t port_range_count;
+	uint32_t ports_line;
+	struct hv_port_range ports[HV_MANIFEST_MAX_PORT_RANGES];
 };
 
 struct hv_manifest {

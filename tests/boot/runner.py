@@ -177,6 +177,9 @@ class Plan:
     captures: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     checks: list[Check] = dataclasses.field(default_factory=list)
     end: Optional[re.Pattern[str]] = None
+    # What must and must not arrive on the emulator's COM2, a second file.
+    com2_expects: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    com2_forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
 
     def effective_timeout(self, scale: float) -> float:
         return (self.timeout or DEFAULT_TIMEOUT[self.engine]) * scale
@@ -191,7 +194,7 @@ class Scenario:
     plans: dict[str, Plan]
 
 
-DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm):\s+)?([a-z][a-z-]*)(?:\s+(.*))?$")
+DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm):\s+)?([a-z][a-z0-9-]*)(?:\s+(.*))?$")
 CHECK_RE = re.compile(r"(\S+)\s*(==|!=|<=|>=|<|>)\s*(\S+)$")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 NUMBER_RE = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|[0-9]+)$")
@@ -313,6 +316,10 @@ def apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         plan.allows.append(parse_regex(arg, where))
     elif name == "end":
         plan.end = parse_regex(arg, where)
+    elif name == "com2-expect":
+        plan.com2_expects.append(parse_regex(arg, where))
+    elif name == "com2-forbid":
+        plan.com2_forbids.append(parse_regex(arg, where))
     elif name == "expect-count":
         count, _, regex = arg.partition(" ")
         plan.counts.append((parse_int(count, where, "the count"), parse_regex(regex.strip(), where)))
@@ -475,6 +482,19 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
         result = evaluate_check(check, values)
         if result:
             reasons.append(result)
+    return reasons
+
+
+def judge_com2(plan: Plan, path: Path) -> list[str]:
+    """The com2-expect and com2-forbid checks, on everything COM2 received."""
+    if not (plan.com2_expects or plan.com2_forbids):
+        return []
+    lines = log_lines(path) if path.exists() else []
+    reasons = [f"COM2 never received a line matching /{p.pattern}/" for p in plan.com2_expects if not any(p.search(line) for line in lines)]
+    for p in plan.com2_forbids:
+        hit = next((line for line in lines if p.search(line)), None)
+        if hit is not None:
+            reasons.append(f"COM2 received a forbidden line: {hit!r} (matches /{p.pattern}/)")
     return reasons
 
 
@@ -928,12 +948,18 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     workdir.mkdir(parents=True)
     for stale in (log, bochs_log):
         stale.unlink(missing_ok=True)
+    com2 = workdir / "com2.log"
+    qemu_args, bochs_lines = list(plan.qemu_args), list(plan.bochs_lines)
+    if plan.com2_expects or plan.com2_forbids:
+        # COM2 exists only for scenarios that check it, on a file of its own.
+        bochs_lines.append(f"com2: enabled=1, mode=file, dev={com2}")
+        qemu_args += ["-serial", f"file:{qemu_escape(com2)}"]
     try:
         image = workdir / "esp.img"
         make_esp(image, stage_esp(plan, build, workdir))
         spec = MachineSpec(
             job.engine, workdir, image, plan.cpus, plan.memory_mb, ("file", str(log)),
-            bochs_log, plan.qemu_args, plan.bochs_lines,
+            bochs_log, qemu_args, bochs_lines,
         )  # fmt: skip
         machine = Machine(spec, rom)
     except (SetupError, OSError) as e:
@@ -969,6 +995,7 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     if ending.how == "interrupted":
         return Result(job, "interrupted", [], seconds, log)
     reasons = judge(plan, log_lines(log), ending, timeout)
+    reasons += judge_com2(plan, com2)
     return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs_log if job.engine == "bochs" else None)
 
 

@@ -340,6 +340,50 @@ static void test_partitions(void **state)
 	expect_error(text, "hv/hv.conf:25: more than 8 partitions");
 }
 
+static void test_ports(void **state)
+{
+	struct hv_manifest m;
+
+	(void)state;
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "ports = 0x2f8-0x2ff 96 0X3E8-0x3eF\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].port_range_count, 3);
+	assert_int_equal(m.partitions[0].ports[0].first, 0x2f8);
+	assert_int_equal(m.partitions[0].ports[0].last, 0x2ff);
+	assert_int_equal(m.partitions[0].ports[1].first, 96);
+	assert_int_equal(m.partitions[0].ports[1].last, 96);
+	assert_int_equal(m.partitions[0].ports[2].first, 0x3e8);
+	assert_int_equal(m.partitions[0].ports[2].last, 0x3ef);
+	assert_int_equal(m.partitions[0].ports_line, 4);
+
+	expect_error("[partition a]\nimage = k\nparent = yes\nports = 0x2g8\n",
+		     "hv/hv.conf:4: ports: '0x2g8' is not a port or range of ports (0 to 0xffff, e.g. 0x2f8-0x2ff)");
+	expect_error("[partition a]\nimage = k\nparent = yes\nports = 0x10000\n",
+		     "hv/hv.conf:4: ports: '0x10000' is not a port or range of ports (0 to 0xffff, e.g. 0x2f8-0x2ff)");
+	expect_error("[partition a]\nimage = k\nparent = yes\nports = 9-8\n",
+		     "hv/hv.conf:4: ports: '9-8' is not a port or range of ports (0 to 0xffff, e.g. 0x2f8-0x2ff)");
+	expect_error("[partition a]\nimage = k\nparent = yes\nports = 1- 2\n",
+		     "hv/hv.conf:4: ports: '1-' is not a port or range of ports (0 to 0xffff, e.g. 0x2f8-0x2ff)");
+	expect_error("[partition a]\nimage = k\nparent = yes\n"
+		     "ports = 1 2 3 4 5 6 7 8 9\n",
+		     "hv/hv.conf:4: ports: more than 8 ranges");
+	/* hv's own devices are never granted. */
+	expect_error("[partition a]\nimage = k\nparent = yes\n"
+		     "ports = 0x3f0-0x3f8\n",
+		     "hv/hv.conf:4: ports: 0x3f0-0x3f8 overlaps hv's COM1 (0x3f8-0x3ff)");
+	expect_error("[partition a]\nimage = k\nparent = yes\nports = 0xcfc\n",
+		     "hv/hv.conf:4: ports: 0xcfc-0xcfc overlaps the PCI configuration ports (0xcf8-0xcff)");
+	expect_error("[partition a]\nimage = k\nparent = yes\nports = 0x43\n",
+		     "hv/hv.conf:4: ports: 0x43-0x43 overlaps the PIT (0x40-0x43)");
+	/* Nor one port to two partitions. */
+	expect_error("[partition a]\nimage = k\nparent = yes\n"
+		     "ports = 0x2f8-0x2ff\n"
+		     "[partition b]\nimage = k\nports = 0x300 0x2fc\n",
+		     "hv/hv.conf:7: ports: 0x2fc-0x2fc of partition 'b' overlaps 0x2f8-0x2ff of partition 'a'");
+}
+
 static void test_slice(void **state)
 {
 	struct hv_manifest m;
@@ -556,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_partitions),
 		cmocka_unit_test(test_programs),
 		cmocka_unit_test(test_slice),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_string_lengths),
 		cmocka_unit_test(test_line_length),
