@@ -24,6 +24,19 @@ struct partition *partition_get(uint32_t index)
 	return index < partition_count ? &partitions[index] : NULL;
 }
 
+struct partition *partition_by_id(uint32_t id)
+{
+	for (uint32_t i = 0; i < partition_count; i++)
+		if (partitions[i].id == id)
+			return &partitions[i];
+	return NULL;
+}
+
+uint32_t partition_count_get(void)
+{
+	return partition_count;
+}
+
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
 {
 	if (gpa >= p->ram_size || len > p->ram_size - gpa)

@@ -12,10 +12,11 @@
 
 #include "arch/x86/pt.h"
 #include "hv/boot_info.h"
+#include "hv/hypercall.h"
 #include "hv/vcpu.h"
 
 #define HV_MAX_PARTITIONS HV_MANIFEST_MAX_PARTITIONS
-#define EXIT_REASON_COUNT 80
+#define EXIT_REASON_COUNT HV_INFO_EXIT_REASONS
 
 enum partition_state {
 	PART_CREATED,
@@ -77,6 +78,9 @@ void partitions_run(uint64_t slice);
 /* Prints one line per partition: state, run time, exits, refusals. */
 void partitions_report(uint64_t tsc_hz);
 struct partition *partition_get(uint32_t index);
+/* The partition with this id, or NULL. */
+struct partition *partition_by_id(uint32_t id);
+uint32_t partition_count_get(void);
 
 /* The virtual 16550 on ports 0x3f8-0x3ff. */
 #define VUART_BASE 0x3f8

@@ -6,6 +6,7 @@
 #include "hv/hypercall.h"
 #include "hv/log.h"
 #include "hv/partition.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 /* CPUID feature bits (SDM Vol. 2A, CPUID). */
@@ -247,6 +248,94 @@ static int64_t console_write(struct partition *p, uint64_t gpa, uint64_t len)
 	return (int64_t)len;
 }
 
+/*
+ * Management calls are the parent's alone. A refusal is counted in the
+ * caller's stats, so the parent can see a child trying.
+ */
+static bool may_manage(struct partition *p, uint64_t nr)
+{
+	if (p->parent)
+		return true;
+	p->refused.hypercall++;
+	pr_warn("%s: hypercall %lu refused: only the parent may manage partitions",
+		p->name, nr);
+	return false;
+}
+
+/* Writes the answer into the caller's RAM once, after checking it fits. */
+static int64_t copy_to_caller(struct partition *p, uint64_t gpa,
+			      const void *src, uint64_t len, uint64_t max)
+{
+	int r = hc_check_buffer(p->ram_size, gpa, len, max);
+
+	if (r) {
+		p->refused.hypercall++;
+		return r;
+	}
+	memcpy(partition_gpa_to_hva(p, gpa, len), src, len);
+	return HV_STATUS_OK;
+}
+
+static int64_t partition_list(struct partition *p, uint64_t gpa,
+			      uint64_t capacity)
+{
+	uint32_t ids[HV_PARTITION_LIST_MAX];
+	uint32_t n = partition_count_get();
+	int64_t r;
+
+	if (capacity > HV_PARTITION_LIST_MAX) {
+		p->refused.hypercall++;
+		return HV_STATUS_TOO_BIG;
+	}
+	for (uint32_t i = 0; i < n && i < capacity; i++)
+		ids[i] = partition_get(i)->id;
+	r = copy_to_caller(p, gpa, ids,
+			   (n < capacity ? n : capacity) * sizeof(ids[0]),
+			   sizeof(ids));
+	return r ? r : (int64_t)n;
+}
+
+static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
+			      uint64_t size)
+{
+	static const uint32_t states[] = {
+		[PART_CREATED] = HV_PART_CREATED,
+		[PART_RUNNING] = HV_PART_RUNNING,
+		[PART_STOPPED] = HV_PART_STOPPED,
+		[PART_FAULTED] = HV_PART_FAULTED,
+	};
+	struct partition *t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) :
+						 NULL;
+	struct hv_partition_info info;
+
+	if (!t)
+		return HV_STATUS_NOT_FOUND;
+	/* A size that is not this ABI's struct is a caller built for another. */
+	if (size != sizeof(info)) {
+		p->refused.hypercall++;
+		return size > sizeof(info) ? HV_STATUS_TOO_BIG :
+					     HV_STATUS_INVALID;
+	}
+	memset(&info, 0, sizeof(info));
+	info.id = t->id;
+	info.state = states[t->state];
+	info.flags = t->parent ? HV_PART_FLAG_PARENT : 0;
+	info.vcpus = 1;
+	fmt_snprintf(info.name, sizeof(info.name), "%s", t->name);
+	info.ram_bytes = t->ram_size;
+	info.run_tsc = t->vcpu.run_tsc;
+	info.exits = t->vcpu.exits;
+	info.refused_io = t->refused.io;
+	info.refused_msr = t->refused.msr;
+	info.refused_ept = t->refused.ept;
+	info.refused_hypercall = t->refused.hypercall;
+	memcpy(info.exit_counts, t->exit_counts, sizeof(info.exit_counts));
+	if (t->state == PART_FAULTED)
+		fmt_snprintf(info.last_fault, sizeof(info.last_fault), "%s",
+			     t->last_fault);
+	return copy_to_caller(p, gpa, &info, sizeof(info), sizeof(info));
+}
+
 int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 {
 	struct partition *p = v->part;
@@ -270,6 +359,15 @@ int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 		return HV_STATUS_OK;
 	case HV_HC_CONSOLE_WRITE:
 		return console_write(p, v->regs.rdi, v->regs.rsi);
+	case HV_HC_PARTITION_LIST:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return partition_list(p, v->regs.rdi, v->regs.rsi);
+	case HV_HC_PARTITION_INFO:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return partition_info(p, v->regs.rdi, v->regs.rsi,
+				      v->regs.rdx);
 	default:
 		p->refused.hypercall++;
 		pr_debug("%s: unknown hypercall %lu", p->name, nr);

@@ -11,6 +11,8 @@
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
+#include <stdint.h>
+
 /* CPUID leaves a guest uses to find hv (SDM: leaves 0x40000000.. are
  * reserved for hypervisors and return zeros on bare metal). */
 #define HV_CPUID_LEAF_SIGNATURE 0x40000000u /* EAX: max leaf; EBX ECX EDX */
@@ -27,8 +29,15 @@
 #define HV_HC_YIELD 3 /* gives up the CPU for the rest of the time slice */
 #define HV_HC_CONSOLE_WRITE 4 /* RDI = buffer GPA, RSI = length: printed */
 
+/* Numbers 5-8 and 11 are kept for partition_create, partition_start,
+ * partition_stop, partition_destroy and vcpu_start. */
+#define HV_HC_PARTITION_LIST 9 /* parent only: RDI = ids GPA, RSI = capacity */
+#define HV_HC_PARTITION_INFO 10 /* parent only: RDI = id, RSI = GPA, RDX = size */
+
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
+/* The most ids one partition_list writes. */
+#define HV_PARTITION_LIST_MAX 64
 
 /* Status codes (negative) in RAX. */
 #define HV_STATUS_OK 0
@@ -37,5 +46,35 @@
 #define HV_STATUS_INVALID (-3)
 #define HV_STATUS_BAD_ADDRESS (-4) /* a buffer not wholly inside the caller's RAM */
 #define HV_STATUS_TOO_BIG (-5) /* a length or count above the call's bound */
+#define HV_STATUS_NOT_FOUND (-6) /* no partition has this id */
+
+/* partition_info's answer; the caller passes its size in RDX. */
+enum hv_partition_state {
+	HV_PART_CREATED = 0,
+	HV_PART_RUNNING = 1,
+	HV_PART_STOPPED = 2, /* ended on its own terms */
+	HV_PART_FAULTED = 3, /* stopped by hv; last_fault says why */
+};
+
+#define HV_PART_FLAG_PARENT 1u
+#define HV_INFO_EXIT_REASONS 80 /* exit_counts[] covers basic reasons 0..79 */
+
+struct hv_partition_info {
+	uint32_t id;
+	uint32_t state; /* enum hv_partition_state */
+	uint32_t flags; /* HV_PART_FLAG_* */
+	uint32_t vcpus;
+	char name[32];
+	uint64_t ram_bytes;
+	uint64_t run_tsc; /* TSC ticks run, hv's time on its exits included */
+	uint64_t exits;
+	/* Accesses refused, by kind. */
+	uint64_t refused_io;
+	uint64_t refused_msr;
+	uint64_t refused_ept;
+	uint64_t refused_hypercall;
+	uint64_t exit_counts[HV_INFO_EXIT_REASONS];
+	char last_fault[192]; /* empty unless state is HV_PART_FAULTED */
+};
 
 #endif
