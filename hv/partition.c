@@ -16,25 +16,33 @@
 #define MIB ((uint64_t)1 << 20)
 #define CHUNK (2 * MIB)
 
+/* Slot i holds partition id i + 1 while in use; destroy frees the slot. */
 static struct partition partitions[HV_MAX_PARTITIONS];
-static uint32_t partition_count;
+/* The loader's images, for partitions created at run time. */
+static const struct hv_boot_info *boot;
 
-struct partition *partition_get(uint32_t index)
-{
-	return index < partition_count ? &partitions[index] : NULL;
-}
+#define for_each_partition(p)                                               \
+	for (struct partition *p = partitions;                              \
+	     p < partitions + HV_MAX_PARTITIONS; p++)                       \
+		if (p->in_use)
 
 struct partition *partition_by_id(uint32_t id)
 {
-	for (uint32_t i = 0; i < partition_count; i++)
-		if (partitions[i].id == id)
-			return &partitions[i];
-	return NULL;
+	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use)
+		return NULL;
+	return &partitions[id - 1];
 }
 
-uint32_t partition_count_get(void)
+uint32_t partition_ids(uint32_t *ids, uint32_t max)
 {
-	return partition_count;
+	uint32_t n = 0;
+
+	for_each_partition(p) {
+		if (n < max)
+			ids[n] = p->id;
+		n++;
+	}
+	return n;
 }
 
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len)
@@ -94,6 +102,7 @@ static void partition_release(struct partition *p)
 		palloc_free(mem_pool(), p->io_bitmap_pa, 2 * 4096, p->id);
 	if (p->ram_hpa)
 		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
+	/* Zeroing clears in_use: the slot and its id are free again. */
 	memset(p, 0, sizeof(*p));
 }
 
@@ -145,20 +154,18 @@ static void module_name(char *out, size_t n, const char *path)
  * Copies the partition's programs, unmodified, into its RAM from `from`
  * up, page aligned, and lists them in start_info for its kernel.
  */
-static int load_programs(struct partition *p, const struct hv_boot_info *bi,
-			 uint32_t index, uint64_t from)
+static int load_programs(struct partition *p, const struct partition_spec *sp,
+			 uint64_t from)
 {
 	struct hv_start_info *si =
 		partition_gpa_to_hva(p, HV_GUEST_START_INFO, sizeof(*si));
 	uint64_t gpa = (from + 4095) & ~4095ull;
 
-	for (uint32_t i = 0; i < bi->module_count; i++) {
-		const struct hv_boot_module *m = &bi->modules[i];
+	for (uint32_t i = 0; i < sp->program_count; i++) {
+		const struct hv_boot_module *m = sp->programs[i];
 		struct hv_start_module *sm;
 		void *dst;
 
-		if (m->partition != index || m->kind != HV_MODULE_PROGRAM)
-			continue;
 		dst = partition_gpa_to_hva(p, gpa, m->size);
 		if (!dst || si->module_count == HV_START_MAX_MODULES) {
 			pr_err("partition %s: program %s does not fit in its RAM (%lu MiB)",
@@ -180,8 +187,7 @@ static int load_programs(struct partition *p, const struct hv_boot_info *bi,
  * then drives directly. The manifest and the loader have already refused
  * grants of hv's own devices and of another partition's ports.
  */
-static int build_io_bitmap(struct partition *p,
-			   const struct hv_manifest_partition *mp)
+static int build_io_bitmap(struct partition *p, const struct partition_spec *sp)
 {
 	uint8_t *bits;
 
@@ -192,79 +198,77 @@ static int build_io_bitmap(struct partition *p,
 	}
 	bits = (uint8_t *)(uintptr_t)p->io_bitmap_pa;
 	memset(bits, 0xff, 2 * 4096);
-	for (uint32_t r = 0; r < mp->port_range_count; r++) {
-		for (uint32_t port = mp->ports[r].first;
-		     port <= mp->ports[r].last; port++)
+	for (uint32_t r = 0; r < sp->port_range_count; r++) {
+		for (uint32_t port = sp->ports[r].first;
+		     port <= sp->ports[r].last; port++)
 			bits[port / 8] &= (uint8_t)~(1u << (port % 8));
 		pr_info("partition %s: ports 0x%x-0x%x granted", p->name,
-			mp->ports[r].first, mp->ports[r].last);
+			sp->ports[r].first, sp->ports[r].last);
 	}
 	return 0;
 }
 
-int partition_create(const struct hv_boot_info *bi, uint32_t index,
-		     struct partition **out)
+/* Builds a partition from its spec into a free slot. */
+static int partition_build(const struct partition_spec *sp,
+			   struct partition **out)
 {
-	const struct hv_manifest_partition *mp = &bi->manifest.partitions[index];
-	const struct hv_boot_module *image = NULL;
-	uint32_t id = index + 1;
-	struct partition *p;
+	struct partition *p = NULL;
 	uint64_t entry, end;
 	int r;
 
-	for (uint32_t i = 0; i < bi->module_count && !image; i++)
-		if (bi->modules[i].partition == index &&
-		    bi->modules[i].kind == HV_MODULE_KERNEL)
-			image = &bi->modules[i];
-	if (!image) {
-		pr_err("partition %s: the loader passed no kernel image",
-		       mp->name);
-		return HV_ENOENT;
-	}
-	if (partition_count >= HV_MAX_PARTITIONS || id >= PALLOC_MAX_OWNERS)
+	for (uint32_t i = 0; i < HV_MAX_PARTITIONS && !p; i++)
+		if (!partitions[i].in_use)
+			p = &partitions[i];
+	if (!p) {
+		pr_err("partition %s: all %u partition slots are in use",
+		       sp->name, HV_MAX_PARTITIONS);
 		return HV_ENOSPC;
-	p = &partitions[partition_count];
+	}
 	memset(p, 0, sizeof(*p));
-	p->id = id;
-	fmt_snprintf(p->name, sizeof(p->name), "%s", mp->name);
-	p->parent = mp->parent;
-	p->ram_size = ((uint64_t)mp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
+	p->id = (uint32_t)(p - partitions) + 1;
+	_Static_assert(HV_MAX_PARTITIONS < PALLOC_MAX_OWNERS,
+		       "partition ids are pool owners");
+	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
+	p->parent = sp->parent;
+	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 
-	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096, id);
+	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096,
+				p->id);
 	if (!p->ram_hpa) {
 		pr_err("partition %s: %lu MiB of RAM do not fit in the pool (%lu MiB free in one piece at most)",
 		       p->name, p->ram_size / MIB,
 		       palloc_largest_free_run(mem_pool()) * 4096 / MIB);
+		memset(p, 0, sizeof(*p));
 		return HV_ENOMEM;
 	}
+	p->in_use = true;
 	r = HV_ENOMEM;
 	/* One bit for each of the 65536 ports: two pages. */
-	p->io_logged = (uint8_t *)(uintptr_t)palloc_run(mem_pool(), 2, 1, id);
+	p->io_logged = (uint8_t *)(uintptr_t)palloc_run(mem_pool(), 2, 1, p->id);
 	if (!p->io_logged) {
 		pr_err("partition %s: no memory for its I/O log", p->name);
 		goto fail;
 	}
-
-	r = build_io_bitmap(p, mp);
+	r = build_io_bitmap(p, sp);
 	if (r)
 		goto fail;
 
-	r = ept_build(&p->ept, p->ram_hpa, p->ram_size, mem_pool(), id);
+	r = ept_build(&p->ept, p->ram_hpa, p->ram_size, mem_pool(), p->id);
 	if (r) {
 		pr_err("partition %s: cannot build its EPT: %d", p->name, r);
 		goto fail;
 	}
-	r = load_image(p, image, &entry, &end);
+	r = load_image(p, sp->kernel, &entry, &end);
 	if (r)
 		goto fail;
-	build_start_state(p, mp->cmdline);
-	r = load_programs(p, bi, index, end);
+	build_start_state(p, sp->cmdline);
+	r = load_programs(p, sp, end);
 	if (r)
 		goto fail;
 
 	p->vcpu.part = p;
 	p->vcpu.id = 0;
-	p->vcpu.vpid = (uint16_t)id; /* one vCPU per partition for now */
+	p->vcpu.vpid = (uint16_t)p->id; /* one vCPU per partition for now */
 	r = vcpu_arch_init(&p->vcpu, ept_pointer(&p->ept), entry,
 			   HV_GUEST_START_INFO, HV_GUEST_STACK_TOP);
 	if (r) {
@@ -272,14 +276,51 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		goto fail;
 	}
 	p->state = PART_CREATED;
-	partition_count++;
 	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u program(s)%s",
 		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
-		mp->program_count, p->parent ? ", parent" : "");
+		sp->program_count, p->parent ? ", parent" : "");
 	*out = p;
 	return 0;
 fail:
 	partition_release(p);
+	return r;
+}
+
+int partition_create(const struct hv_boot_info *bi, uint32_t index,
+		     struct partition **out)
+{
+	const struct hv_manifest_partition *mp = &bi->manifest.partitions[index];
+	struct partition_spec sp = {
+		.name = mp->name,
+		.ram_mb = mp->ram_mb,
+		.cmdline = mp->cmdline,
+		.parent = mp->parent,
+		.ports = mp->ports,
+		.port_range_count = mp->port_range_count,
+	};
+	int r;
+
+	boot = bi;
+	for (uint32_t i = 0; i < bi->module_count; i++) {
+		const struct hv_boot_module *m = &bi->modules[i];
+
+		if (m->partition != index)
+			continue;
+		if (m->kind == HV_MODULE_KERNEL && !sp.kernel)
+			sp.kernel = m;
+		else if (m->kind == HV_MODULE_PROGRAM &&
+			 sp.program_count < HV_START_MAX_MODULES)
+			sp.programs[sp.program_count++] = m;
+	}
+	if (!sp.kernel) {
+		pr_err("partition %s: the loader passed no kernel image",
+		       mp->name);
+		return HV_ENOENT;
+	}
+	r = partition_build(&sp, out);
+	/* Manifest partitions are static: they start at boot. */
+	if (!r)
+		(*out)->autostart = true;
 	return r;
 }
 
@@ -300,14 +341,13 @@ void partitions_report(uint64_t tsc_hz)
 {
 	struct palloc *pool = mem_pool();
 
-	pr_info("final report: %u partition(s); pool: %lu pages free, %lu used by hv",
-		partition_count, pool->free_pages,
-		pool->owner_pages[PALLOC_OWNER_HV]);
-	for (uint32_t i = 0; i < partition_count; i++) {
-		struct partition *p = &partitions[i];
-		static const char *const states[] = { "created", "running",
-						      "stopped", "faulted" };
+	static const char *const states[] = { "created", "running", "stopped",
+					      "faulted" };
 
+	pr_info("final report: %u partition(s); pool: %lu pages free, %lu used by hv",
+		partition_ids(NULL, 0), pool->free_pages,
+		pool->owner_pages[PALLOC_OWNER_HV]);
+	for_each_partition(p) {
 		pr_info("  %s: %s, run time %lu us (%lu tsc), %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
 			p->name, states[p->state],
 			tsc_hz ? p->vcpu.run_tsc / (tsc_hz / 1000000 ?: 1) : 0,
@@ -332,9 +372,7 @@ void partitions_report(uint64_t tsc_hz)
  */
 static void stop_all_but(struct partition *keep)
 {
-	for (uint32_t i = 0; i < partition_count; i++) {
-		struct partition *c = &partitions[i];
-
+	for_each_partition(c) {
 		if (c != keep && (c->state == PART_CREATED ||
 				  c->state == PART_RUNNING)) {
 			vuart_flush(c);
@@ -369,11 +407,10 @@ void partitions_run(uint64_t slice)
 		uint64_t wake = UINT64_MAX;
 		bool live = false, ran = false;
 
-		for (uint32_t i = 0; i < partition_count; i++) {
-			struct partition *p = &partitions[i];
+		for_each_partition(p) {
 			enum vcpu_outcome outcome;
 
-			if (p->state == PART_CREATED) {
+			if (p->state == PART_CREATED && p->autostart) {
 				p->state = PART_RUNNING;
 				pr_info("partition %s: running", p->name);
 			}

@@ -13,6 +13,7 @@
 #include "arch/x86/pt.h"
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
+#include "hv/start_info.h"
 #include "hv/vcpu.h"
 
 #define HV_MAX_PARTITIONS HV_MANIFEST_MAX_PARTITIONS
@@ -40,6 +41,8 @@ struct refusals {
 };
 
 struct partition {
+	bool in_use; /* the slot holds a partition */
+	bool autostart; /* a static partition: runs without partition_start */
 	uint32_t id; /* 1.., also the page allocator's owner id */
 	char name[HV_NAME_MAX];
 	bool parent;
@@ -54,6 +57,19 @@ struct partition {
 	struct refusals refused;
 	uint64_t exit_counts[EXIT_REASON_COUNT];
 	char last_fault[192];
+};
+
+/* What a partition is built from: the manifest, or a parent's request. */
+struct partition_spec {
+	const char *name;
+	const struct hv_boot_module *kernel;
+	const struct hv_boot_module *programs[HV_START_MAX_MODULES];
+	uint32_t program_count;
+	uint32_t ram_mb;
+	const char *cmdline;
+	bool parent;
+	const struct hv_port_range *ports;
+	uint32_t port_range_count;
 };
 
 /*
@@ -77,10 +93,10 @@ void partition_halted(struct partition *p, const char *why);
 void partitions_run(uint64_t slice);
 /* Prints one line per partition: state, run time, exits, refusals. */
 void partitions_report(uint64_t tsc_hz);
-struct partition *partition_get(uint32_t index);
 /* The partition with this id, or NULL. */
 struct partition *partition_by_id(uint32_t id);
-uint32_t partition_count_get(void);
+/* Writes up to max partition ids into ids; returns how many exist. */
+uint32_t partition_ids(uint32_t *ids, uint32_t max);
 
 /* The virtual 16550 on ports 0x3f8-0x3ff. */
 #define VUART_BASE 0x3f8

@@ -280,15 +280,14 @@ static int64_t partition_list(struct partition *p, uint64_t gpa,
 			      uint64_t capacity)
 {
 	uint32_t ids[HV_PARTITION_LIST_MAX];
-	uint32_t n = partition_count_get();
+	uint32_t n;
 	int64_t r;
 
 	if (capacity > HV_PARTITION_LIST_MAX) {
 		p->refused.hypercall++;
 		return HV_STATUS_TOO_BIG;
 	}
-	for (uint32_t i = 0; i < n && i < capacity; i++)
-		ids[i] = partition_get(i)->id;
+	n = partition_ids(ids, (uint32_t)capacity);
 	r = copy_to_caller(p, gpa, ids,
 			   (n < capacity ? n : capacity) * sizeof(ids[0]),
 			   sizeof(ids));
