@@ -446,3 +446,121 @@ void partitions_run(uint64_t slice)
 			cpu_idle_until(wake);
 	}
 }
+
+/* A preloaded file by its ESP path, of any partition in the manifest. */
+static const struct hv_boot_module *find_module(const char *path)
+{
+	for (uint32_t i = 0; boot && i < boot->module_count; i++)
+		if (!strncmp(boot->modules[i].path, path, HV_PATH_MAX))
+			return &boot->modules[i];
+	return NULL;
+}
+
+static bool terminated(const char *s, size_t n)
+{
+	return strnlen(s, n) < n;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+int64_t partition_create_request(const struct hv_partition_create *req)
+{
+	struct partition_spec sp = {
+		.name = req->name,
+		.ram_mb = req->ram_mb,
+		.cmdline = req->cmdline,
+	};
+	struct partition *p;
+	int r;
+
+	if (!terminated(req->name, sizeof(req->name)) ||
+	    !terminated(req->image, sizeof(req->image)) ||
+	    !terminated(req->cmdline, sizeof(req->cmdline)) ||
+	    !valid_name(req->name) || req->reserved || req->vcpus != 1 ||
+	    !req->ram_mb || req->ram_mb > HV_CREATE_RAM_MB_MAX ||
+	    req->program_count > HV_CREATE_MAX_PROGRAMS)
+		return HV_STATUS_INVALID;
+	for_each_partition(q)
+		if (!strncmp(q->name, req->name, HV_NAME_MAX))
+			return HV_STATUS_BUSY;
+	sp.kernel = find_module(req->image);
+	if (!sp.kernel)
+		return HV_STATUS_NOT_FOUND;
+	for (uint32_t i = 0; i < req->program_count; i++) {
+		if (!terminated(req->programs[i], sizeof(req->programs[i])))
+			return HV_STATUS_INVALID;
+		sp.programs[i] = find_module(req->programs[i]);
+		if (!sp.programs[i])
+			return HV_STATUS_NOT_FOUND;
+	}
+	sp.program_count = req->program_count;
+	r = partition_build(&sp, &p);
+	if (r == HV_ENOMEM || r == HV_ENOSPC)
+		return HV_STATUS_NO_MEMORY;
+	if (r)
+		return HV_STATUS_INVALID; /* e.g. an image that is no kernel */
+	return p->id;
+}
+
+int64_t partition_start(uint32_t id)
+{
+	struct partition *p = partition_by_id(id);
+
+	if (!p)
+		return HV_STATUS_NOT_FOUND;
+	if (p->state != PART_CREATED || p->autostart)
+		return HV_STATUS_BUSY;
+	p->state = PART_RUNNING;
+	pr_info("partition %s: started", p->name);
+	return HV_STATUS_OK;
+}
+
+/* Takes a partition off the CPU for good; its VMCS leaves it cleared. */
+static void park(struct partition *p, enum partition_state state)
+{
+	vuart_flush(p);
+	vcpu_arch_park(&p->vcpu);
+	p->state = state;
+}
+
+int64_t partition_stop(uint32_t id, const struct partition *caller)
+{
+	struct partition *p = partition_by_id(id);
+
+	if (!p)
+		return HV_STATUS_NOT_FOUND;
+	if (p == caller)
+		return HV_STATUS_INVALID;
+	if (p->state != PART_RUNNING && p->state != PART_CREATED)
+		return HV_STATUS_BUSY;
+	park(p, PART_STOPPED);
+	pr_info("partition %s: stopped by the parent", p->name);
+	return HV_STATUS_OK;
+}
+
+int64_t partition_destroy(uint32_t id, const struct partition *caller)
+{
+	struct partition *p = partition_by_id(id);
+	char name[HV_NAME_MAX];
+
+	if (!p)
+		return HV_STATUS_NOT_FOUND;
+	if (p == caller)
+		return HV_STATUS_INVALID;
+	if (p->state == PART_RUNNING || p->state == PART_CREATED)
+		park(p, PART_STOPPED);
+	memcpy(name, p->name, sizeof(name));
+	partition_release(p);
+	pr_info("partition %s: destroyed; pool: %lu pages free", name,
+		mem_pool()->free_pages);
+	return HV_STATUS_OK;
+}

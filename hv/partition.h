@@ -95,6 +95,16 @@ void partitions_run(uint64_t slice);
 void partitions_report(uint64_t tsc_hz);
 /* The partition with this id, or NULL. */
 struct partition *partition_by_id(uint32_t id);
+/*
+ * The parent's management requests, answering HV_STATUS_* codes:
+ * create builds a child from preloaded images and returns its id; start
+ * runs it; stop takes it off the CPU for good; destroy also gives back
+ * all its memory, zeroed. A partition cannot stop or destroy itself.
+ */
+int64_t partition_create_request(const struct hv_partition_create *req);
+int64_t partition_start(uint32_t id);
+int64_t partition_stop(uint32_t id, const struct partition *caller);
+int64_t partition_destroy(uint32_t id, const struct partition *caller);
 /* Writes up to max partition ids into ids; returns how many exist. */
 uint32_t partition_ids(uint32_t *ids, uint32_t max);
 

@@ -276,6 +276,26 @@ static int64_t copy_to_caller(struct partition *p, uint64_t gpa,
 	return HV_STATUS_OK;
 }
 
+/* The request is copied into hv once; only the copy is checked and used. */
+static int64_t create_request(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	struct hv_partition_create req;
+	int r;
+
+	if (size != sizeof(req)) {
+		p->refused.hypercall++;
+		return size > sizeof(req) ? HV_STATUS_TOO_BIG :
+					    HV_STATUS_INVALID;
+	}
+	r = hc_check_buffer(p->ram_size, gpa, size, sizeof(req));
+	if (r) {
+		p->refused.hypercall++;
+		return r;
+	}
+	memcpy(&req, partition_gpa_to_hva(p, gpa, size), sizeof(req));
+	return partition_create_request(&req);
+}
+
 static int64_t partition_list(struct partition *p, uint64_t gpa,
 			      uint64_t capacity)
 {
@@ -358,6 +378,22 @@ int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 		return HV_STATUS_OK;
 	case HV_HC_CONSOLE_WRITE:
 		return console_write(p, v->regs.rdi, v->regs.rsi);
+	case HV_HC_PARTITION_CREATE:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return create_request(p, v->regs.rdi, v->regs.rsi);
+	case HV_HC_PARTITION_START:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return partition_start((uint32_t)v->regs.rdi);
+	case HV_HC_PARTITION_STOP:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return partition_stop((uint32_t)v->regs.rdi, p);
+	case HV_HC_PARTITION_DESTROY:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return partition_destroy((uint32_t)v->regs.rdi, p);
 	case HV_HC_PARTITION_LIST:
 		if (!may_manage(p, nr))
 			return HV_STATUS_DENIED;

@@ -338,8 +338,36 @@ static uint64_t alloc_for(struct vcpu *v, uint64_t pages)
 	return palloc_run(mem_pool(), pages, 1, v->part->id);
 }
 
+static uint64_t current_vmcs(void)
+{
+	uint64_t pa;
+
+	/* VMPTRST cannot fail in VMX root at CPL 0 (SDM, VMPTRST). */
+	__asm__ volatile("vmptrst %0" : "=m"(pa) : : "memory");
+	return pa;
+}
+
+static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
+		      uint64_t rdi, uint64_t rsp);
+
+/*
+ * A parent's partition_create runs in the middle of the parent's own VM
+ * exit, with the parent's VMCS current: the new vCPU's VMCS is loaded to
+ * be filled in, and the parent's is made current again afterwards.
+ */
 int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 		   uint64_t rsp)
+{
+	uint64_t caller = current_vmcs();
+	int r = setup_vmcs(v, eptp, rip, rdi, rsp);
+
+	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
+		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
+	return r;
+}
+
+static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
+		      uint64_t rdi, uint64_t rsp)
 {
 	bool ok;
 
@@ -377,6 +405,13 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
 		return HV_EIO;
 	return 0;
+}
+
+void vcpu_arch_park(struct vcpu *v)
+{
+	if (v->vmcs_pa && vmx_vmclear(v->vmcs_pa) != VMX_OK)
+		panic("VMCLEAR of VMCS 0x%lx failed", v->vmcs_pa);
+	v->launched = false;
 }
 
 void vcpu_arch_release(struct vcpu *v)

@@ -22,6 +22,8 @@ void vmx_caps_init(void);
 /* Allocates and fills the vCPU's VMCS for a 64-bit entry. */
 int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 		   uint64_t rsp);
+/* VMCLEARs the vCPU's VMCS, so that it is active nowhere. */
+void vcpu_arch_park(struct vcpu *v);
 /* Clears and frees the VMCS and the vCPU's other pages. */
 void vcpu_arch_release(struct vcpu *v);
 /*

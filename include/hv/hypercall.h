@@ -29,8 +29,11 @@
 #define HV_HC_YIELD 3 /* gives up the CPU for the rest of the time slice */
 #define HV_HC_CONSOLE_WRITE 4 /* RDI = buffer GPA, RSI = length: printed */
 
-/* Numbers 5-8 and 11 are kept for partition_create, partition_start,
- * partition_stop, partition_destroy and vcpu_start. */
+#define HV_HC_PARTITION_CREATE 5 /* parent only: RDI = request GPA, RSI = size */
+#define HV_HC_PARTITION_START 6 /* parent only: RDI = id */
+#define HV_HC_PARTITION_STOP 7 /* parent only: RDI = id */
+#define HV_HC_PARTITION_DESTROY 8 /* parent only: RDI = id */
+/* Number 11 is kept for vcpu_start. */
 #define HV_HC_PARTITION_LIST 9 /* parent only: RDI = ids GPA, RSI = capacity */
 #define HV_HC_PARTITION_INFO 10 /* parent only: RDI = id, RSI = GPA, RDX = size */
 
@@ -46,7 +49,28 @@
 #define HV_STATUS_INVALID (-3)
 #define HV_STATUS_BAD_ADDRESS (-4) /* a buffer not wholly inside the caller's RAM */
 #define HV_STATUS_TOO_BIG (-5) /* a length or count above the call's bound */
-#define HV_STATUS_NOT_FOUND (-6) /* no partition has this id */
+#define HV_STATUS_NOT_FOUND (-6) /* no such partition, image or program */
+#define HV_STATUS_NO_MEMORY (-7) /* the pool, or the partition slots, ran out */
+#define HV_STATUS_BUSY (-8) /* the partition is in the wrong state, or the name is taken */
+
+/*
+ * partition_create's request. The kernel image and programs are files
+ * the loader preloaded because the manifest names them, given by their
+ * ESP paths. Strings are NUL-terminated within their arrays.
+ */
+#define HV_CREATE_MAX_PROGRAMS 8
+#define HV_CREATE_RAM_MB_MAX 4096
+
+struct hv_partition_create {
+	char name[32]; /* 1..31 of A-Z a-z 0-9 _ - */
+	char image[64]; /* e.g. "hv/kernel.elf" */
+	char cmdline[128];
+	uint32_t ram_mb; /* 1..HV_CREATE_RAM_MB_MAX */
+	uint32_t vcpus; /* 1 */
+	uint32_t program_count; /* 0..HV_CREATE_MAX_PROGRAMS */
+	uint32_t reserved; /* 0 */
+	char programs[HV_CREATE_MAX_PROGRAMS][64];
+};
 
 /* partition_info's answer; the caller passes its size in RDX. */
 enum hv_partition_state {
