@@ -92,7 +92,8 @@ static void build_start_state(struct partition *p, const char *cmdline)
 /* Gives back everything a partition holds; its memory is zeroed on free. */
 static void partition_release(struct partition *p)
 {
-	vcpu_arch_release(&p->vcpu);
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		vcpu_arch_release(&p->vcpus[i]);
 	if (p->ept.root)
 		pt_destroy(&p->ept);
 	if (p->io_logged)
@@ -266,19 +267,32 @@ static int partition_build(const struct partition_spec *sp,
 	if (r)
 		goto fail;
 
-	p->vcpu.part = p;
-	p->vcpu.id = 0;
-	p->vcpu.vpid = (uint16_t)p->id; /* one vCPU per partition for now */
-	r = vcpu_arch_init(&p->vcpu, ept_pointer(&p->ept), entry,
-			   HV_GUEST_START_INFO, HV_GUEST_STACK_TOP);
+	/*
+	 * Every vCPU has its own VPID: entries and exits flush nothing, so a
+	 * shared one would let vCPUs use each other's translations.
+	 */
+	p->vcpu_count = sp->vcpus;
+	for (uint32_t i = 0; i < p->vcpu_count && !r; i++) {
+		struct vcpu *v = &p->vcpus[i];
+
+		v->part = p;
+		v->id = i;
+		v->vpid = (uint16_t)((p->id - 1) * HV_MAX_VCPUS + i + 1);
+		r = vcpu_arch_alloc(v);
+	}
+	if (!r)
+		r = vcpu_arch_init(&p->vcpus[0], ept_pointer(&p->ept), entry,
+				   HV_GUEST_START_INFO, HV_GUEST_STACK_TOP,
+				   HV_GUEST_PAGE_TABLES);
+	p->vcpus[0].online = true;
 	if (r) {
 		pr_err("partition %s: cannot set up its vCPU: %d", p->name, r);
 		goto fail;
 	}
 	p->state = PART_CREATED;
-	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u program(s)%s",
+	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u vCPU(s), %u program(s)%s",
 		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
-		sp->program_count, p->parent ? ", parent" : "");
+		p->vcpu_count, sp->program_count, p->parent ? ", parent" : "");
 	*out = p;
 	return 0;
 fail:
@@ -295,6 +309,7 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		.ram_mb = mp->ram_mb,
 		.cmdline = mp->cmdline,
 		.parent = mp->parent,
+		.vcpus = mp->vcpus,
 		.ports = mp->ports,
 		.port_range_count = mp->port_range_count,
 	};
@@ -324,8 +339,15 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 	return r;
 }
 
-void partition_fault(struct partition *p, const char *fmt, ...)
+static void offline_all(struct partition *p)
 {
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		p->vcpus[i].online = false;
+}
+
+void vcpu_fault(struct vcpu *v, const char *fmt, ...)
+{
+	struct partition *p = v->part;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -333,8 +355,36 @@ void partition_fault(struct partition *p, const char *fmt, ...)
 	va_end(ap);
 	vuart_flush(p);
 	p->state = PART_FAULTED;
-	pr_err("partition %s stopped: %s", p->name, p->last_fault);
-	vcpu_arch_dump(&p->vcpu);
+	offline_all(p);
+	/* The other vCPUs' VMCSs may still be active here: clear them. The
+	 * faulting one's is current, and is cleared when it leaves. */
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		if (&p->vcpus[i] != v)
+			vcpu_arch_park(&p->vcpus[i]);
+	if (p->vcpu_count > 1)
+		pr_err("partition %s stopped: vcpu %u: %s", p->name, v->id,
+		       p->last_fault);
+	else
+		pr_err("partition %s stopped: %s", p->name, p->last_fault);
+	vcpu_arch_dump(v);
+}
+
+uint64_t partition_run_tsc(const struct partition *p)
+{
+	uint64_t t = 0;
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		t += p->vcpus[i].run_tsc;
+	return t;
+}
+
+uint64_t partition_exits(const struct partition *p)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		n += p->vcpus[i].exits;
+	return n;
 }
 
 void partitions_report(uint64_t tsc_hz)
@@ -350,15 +400,16 @@ void partitions_report(uint64_t tsc_hz)
 	for_each_partition(p) {
 		pr_info("  %s: %s, run time %lu us (%lu tsc), %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
 			p->name, states[p->state],
-			tsc_hz ? p->vcpu.run_tsc / (tsc_hz / 1000000 ?: 1) : 0,
-			p->vcpu.run_tsc, p->vcpu.exits,
+			tsc_hz ? partition_run_tsc(p) / (tsc_hz / 1000000 ?: 1) :
+				 0,
+			partition_run_tsc(p), partition_exits(p),
 			pool->owner_pages[p->id], p->refused.io, p->refused.msr,
 			p->refused.ept, p->refused.hypercall);
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
-		if (p->vcpu.cr8_written)
+		if (p->vcpus[0].cr8_written)
 			pr_info("  %s: guest cr8 %u; host tpr %s (%u, %u at start)",
-				p->name, p->vcpu.cr8,
+				p->name, p->vcpus[0].cr8,
 				lapic_tpr() == lapic_boot_tpr() ? "unchanged" :
 								  "CHANGED",
 				lapic_tpr(), lapic_boot_tpr());
@@ -389,11 +440,42 @@ static void parent_faulted(struct partition *parent)
 	stop_all_but(parent);
 }
 
-void partition_halted(struct partition *p, const char *why)
+void vcpu_halted(struct vcpu *v, const char *why)
 {
+	struct partition *p = v->part;
+
+	v->online = false;
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		if (p->vcpus[i].online) {
+			pr_info("partition %s: vcpu %u %s", p->name, v->id, why);
+			return;
+		}
+	}
 	vuart_flush(p);
 	p->state = PART_STOPPED;
 	pr_info("partition %s: %s: stopped", p->name, why);
+}
+
+int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
+		   uint64_t rsp, uint64_t cr3, uint64_t arg)
+{
+	struct partition *p = caller->part;
+	struct vcpu *v;
+
+	if (n >= p->vcpu_count || (cr3 & 0xfff) ||
+	    !partition_gpa_to_hva(p, cr3, 4096)) {
+		p->refused.hypercall++;
+		return HV_STATUS_INVALID;
+	}
+	v = &p->vcpus[n];
+	/* A vCPU starts once; its VMCS is set up only now. */
+	if (v->online || v->launched || v->exits)
+		return HV_STATUS_BUSY;
+	if (vcpu_arch_init(v, ept_pointer(&p->ept), rip, arg, rsp, cr3))
+		return HV_STATUS_NO_MEMORY;
+	v->online = true;
+	pr_info("partition %s: vcpu %lu started at 0x%lx", p->name, n, rip);
+	return HV_STATUS_OK;
 }
 
 /*
@@ -416,27 +498,32 @@ void partitions_run(uint64_t slice)
 			}
 			if (p->state != PART_RUNNING)
 				continue;
-			live = true;
-			/* Halted until its virtual timer fires. */
-			if (p->vcpu.blocked_until > rdtsc()) {
-				if (p->vcpu.blocked_until < wake)
-					wake = p->vcpu.blocked_until;
-				continue;
-			}
-			ran = true;
-			outcome = vcpu_arch_run(&p->vcpu, slice);
-			if (outcome == VCPU_PREEMPTED)
-				continue;
-			vuart_flush(p);
-			if (p->state == PART_RUNNING)
-				p->state = PART_STOPPED;
-			if (outcome == VCPU_POWEROFF) {
-				stop_all_but(p);
-				return;
-			}
-			if (p->parent && p->state == PART_FAULTED) {
-				parent_faulted(p);
-				return;
+			for (uint32_t i = 0; i < p->vcpu_count; i++) {
+				struct vcpu *v = &p->vcpus[i];
+
+				if (!v->online || p->state != PART_RUNNING)
+					continue;
+				live = true;
+				/* Halted until its virtual timer fires. */
+				if (v->blocked_until > rdtsc()) {
+					if (v->blocked_until < wake)
+						wake = v->blocked_until;
+					continue;
+				}
+				ran = true;
+				outcome = vcpu_arch_run(v, slice);
+				if (outcome == VCPU_PREEMPTED)
+					continue;
+				if (outcome == VCPU_POWEROFF) {
+					vuart_flush(p);
+					p->state = PART_STOPPED;
+					stop_all_but(p);
+					return;
+				}
+				if (p->parent && p->state == PART_FAULTED) {
+					parent_faulted(p);
+					return;
+				}
 			}
 		}
 		if (!live)
@@ -478,6 +565,7 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.name = req->name,
 		.ram_mb = req->ram_mb,
 		.cmdline = req->cmdline,
+		.vcpus = req->vcpus,
 	};
 	struct partition *p;
 	int r;
@@ -485,7 +573,8 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	if (!terminated(req->name, sizeof(req->name)) ||
 	    !terminated(req->image, sizeof(req->image)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)) ||
-	    !valid_name(req->name) || req->reserved || req->vcpus != 1 ||
+	    !valid_name(req->name) || req->reserved || !req->vcpus ||
+	    req->vcpus > HV_MAX_VCPUS ||
 	    !req->ram_mb || req->ram_mb > HV_CREATE_RAM_MB_MAX ||
 	    req->program_count > HV_CREATE_MAX_PROGRAMS)
 		return HV_STATUS_INVALID;
@@ -528,7 +617,9 @@ int64_t partition_start(uint32_t id)
 static void park(struct partition *p, enum partition_state state)
 {
 	vuart_flush(p);
-	vcpu_arch_park(&p->vcpu);
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		vcpu_arch_park(&p->vcpus[i]);
+	offline_all(p);
 	p->state = state;
 }
 

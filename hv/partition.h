@@ -50,7 +50,8 @@ struct partition {
 	uint64_t ram_hpa; /* RAM is one host-physical run, 2 MiB aligned */
 	uint64_t ram_size;
 	struct pt ept;
-	struct vcpu vcpu;
+	uint32_t vcpu_count;
+	struct vcpu vcpus[HV_MAX_VCPUS];
 	struct vuart uart;
 	uint8_t *io_logged; /* one bit per port: already reported once */
 	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
@@ -68,6 +69,7 @@ struct partition_spec {
 	uint32_t ram_mb;
 	const char *cmdline;
 	bool parent;
+	uint32_t vcpus;
 	const struct hv_port_range *ports;
 	uint32_t port_range_count;
 };
@@ -81,11 +83,20 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 /* Translates a guest-physical range to a host pointer, or NULL if any of
  * it lies outside the partition's RAM. */
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, uint64_t len);
-/* Stops a partition because of a guest fault: prints the report. */
-void partition_fault(struct partition *p, const char *fmt, ...)
+/*
+ * Stops the vCPU's partition because of something the guest did: prints
+ * the report, with the vCPU's registers, and keeps it for partition_info.
+ */
+void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Ends a partition that stopped on its own terms, such as a final HLT. */
-void partition_halted(struct partition *p, const char *why);
+/* A vCPU halted for good; its partition ends when the last one has. */
+void vcpu_halted(struct vcpu *v, const char *why);
+/* The vcpu_start hypercall: the caller's partition starts its vCPU n. */
+int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
+		   uint64_t rsp, uint64_t cr3, uint64_t arg);
+/* Sums over the partition's vCPUs. */
+uint64_t partition_run_tsc(const struct partition *p);
+uint64_t partition_exits(const struct partition *p);
 /*
  * Runs every partition, round-robin in slices of slice TSC ticks, until
  * none can run or the parent powers off; then returns.

@@ -339,11 +339,11 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	info.id = t->id;
 	info.state = states[t->state];
 	info.flags = t->parent ? HV_PART_FLAG_PARENT : 0;
-	info.vcpus = 1;
+	info.vcpus = t->vcpu_count;
 	fmt_snprintf(info.name, sizeof(info.name), "%s", t->name);
 	info.ram_bytes = t->ram_size;
-	info.run_tsc = t->vcpu.run_tsc;
-	info.exits = t->vcpu.exits;
+	info.run_tsc = partition_run_tsc(t);
+	info.exits = partition_exits(t);
 	info.refused_io = t->refused.io;
 	info.refused_msr = t->refused.msr;
 	info.refused_ept = t->refused.ept;
@@ -378,6 +378,9 @@ int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 		return HV_STATUS_OK;
 	case HV_HC_CONSOLE_WRITE:
 		return console_write(p, v->regs.rdi, v->regs.rsi);
+	case HV_HC_VCPU_START:
+		return vcpu_start(v, v->regs.rdi, v->regs.rsi, v->regs.rdx,
+				  v->regs.r10, v->regs.r8);
 	case HV_HC_PARTITION_CREATE:
 		if (!may_manage(p, nr))
 			return HV_STATUS_DENIED;

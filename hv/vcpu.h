@@ -38,6 +38,7 @@ struct vcpu {
 	uint64_t vmcs_pa;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
 	uint32_t id; /* index in the partition */
+	bool online; /* started and not yet halted for good */
 	uint16_t vpid;
 	uint8_t cr8; /* the guest's own TPR; the real one never changes */
 	bool cr8_written; /* reported with the host TPR in the final report */

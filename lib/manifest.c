@@ -58,6 +58,8 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, cmdline), 0, HV_CMDLINE_MAX },
 	{ "parent", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, parent), 0, 0 },
+	{ "vcpus", SCOPE_PARTITION, TYPE_UINT, false,
+	  offsetof(struct hv_manifest_partition, vcpus), 1, HV_MAX_VCPUS },
 	{ "programs", SCOPE_PARTITION, TYPE_PATH_LIST, true,
 	  offsetof(struct hv_manifest_partition, programs),
 	  HV_MANIFEST_MAX_PROGRAMS, HV_PATH_MAX },
@@ -222,6 +224,7 @@ static int parse_section(struct parser *p, char *s)
 	memset(part, 0, sizeof(*part));
 	memcpy(part->name, name, strlen(name) + 1);
 	part->ram_mb = MANIFEST_RAM_MB_DEFAULT;
+	part->vcpus = 1;
 	part->parent = 0;
 	p->part = part;
 	p->seen_part = 0;

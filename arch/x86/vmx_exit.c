@@ -140,7 +140,7 @@ static unsigned guest_cpl(void)
 static enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
 			     const char *what)
 {
-	partition_fault(v->part, "%s (exit %s, qualification 0x%lx) at rip 0x%lx",
+	vcpu_fault(v, "%s (exit %s, qualification 0x%lx) at rip 0x%lx",
 			what, vmx_exit_reason_name(e->reason), e->qual,
 			vmcs_read_nat(VMCS_GUEST_RIP));
 	return EXIT_STOP;
@@ -217,7 +217,7 @@ static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 	 * wake it: the partition has ended on its own terms, not faulted.
 	 */
 	if (!(vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-		partition_halted(v->part, "halted with interrupts off");
+		vcpu_halted(v, "halted with interrupts off");
 		return EXIT_STOP;
 	}
 	vlapic_tick(&v->apic, now);
@@ -225,7 +225,7 @@ static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 		return EXIT_NEXT;
 	wake = vlapic_next_deadline(&v->apic);
 	if (!wake) {
-		partition_halted(v->part, "halted with nothing to wake it");
+		vcpu_halted(v, "halted with nothing to wake it");
 		return EXIT_STOP;
 	}
 	v->blocked_until = wake;
@@ -385,7 +385,7 @@ static enum exit_action handle_ept_violation(struct vcpu *v,
 					   "read";
 
 	v->part->refused.ept++;
-	partition_fault(v->part,
+	vcpu_fault(v,
 			"EPT violation: %s of guest-physical 0x%lx, outside its RAM [0, 0x%lx) (qualification 0x%lx) at rip 0x%lx",
 			access, gpa, v->part->ram_size, e->qual,
 			vmcs_read_nat(VMCS_GUEST_RIP));
@@ -587,7 +587,7 @@ static void report_entry_error(struct vcpu *v, int fail)
 {
 	uint32_t err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
 
-	partition_fault(v->part, "%s failed: %s, VM-instruction error %u (%s)",
+	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
 			v->launched ? "VMRESUME" : "VMLAUNCH",
 			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
 			fail == 2 ? vmx_instruction_error_text(err) :

@@ -229,7 +229,7 @@ static bool setup_controls(struct vcpu *v, uint64_t eptp)
 	return ok;
 }
 
-static bool setup_guest(uint64_t rip, uint64_t rdi, uint64_t rsp)
+static bool setup_guest(uint64_t rip, uint64_t rsp, uint64_t cr3)
 {
 	/* Access rights (SDM "Format of the VMCS Region" / segment AR bytes). */
 	const uint32_t ar_code = 0xa09b; /* G, L, P, S, execute/read accessed */
@@ -254,7 +254,7 @@ static bool setup_guest(uint64_t rip, uint64_t rdi, uint64_t rsp)
 
 	ok &= vmcs_write_nat(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
 	ok &= vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
-	ok &= vmcs_write_nat(VMCS_GUEST_CR3, HV_GUEST_PAGE_TABLES);
+	ok &= vmcs_write_nat(VMCS_GUEST_CR3, cr3);
 	ok &= vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
 	ok &= vmcs_write_nat(VMCS_CR4_READ_SHADOW, cr4);
 	ok &= vmcs_write_nat(VMCS_GUEST_DR7, 0x400);
@@ -295,7 +295,6 @@ static bool setup_guest(uint64_t rip, uint64_t rdi, uint64_t rsp)
 	ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	ok &= vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);
 	ok &= vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	(void)rdi;
 	return ok;
 }
 
@@ -348,7 +347,7 @@ static uint64_t current_vmcs(void)
 }
 
 static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
-		      uint64_t rdi, uint64_t rsp);
+		      uint64_t rdi, uint64_t rsp, uint64_t cr3);
 
 /*
  * A parent's partition_create runs in the middle of the parent's own VM
@@ -356,25 +355,28 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
  * be filled in, and the parent's is made current again afterwards.
  */
 int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
-		   uint64_t rsp)
+		   uint64_t rsp, uint64_t cr3)
 {
 	uint64_t caller = current_vmcs();
-	int r = setup_vmcs(v, eptp, rip, rdi, rsp);
+	int r = setup_vmcs(v, eptp, rip, rdi, rsp, cr3);
 
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
 	return r;
 }
 
+int vcpu_arch_alloc(struct vcpu *v)
+{
+	v->vmcs_pa = alloc_for(v, 1);
+	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, 1);
+	return v->vmcs_pa && v->xsave_area ? 0 : HV_ENOMEM;
+}
+
 static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
-		      uint64_t rdi, uint64_t rsp)
+		      uint64_t rdi, uint64_t rsp, uint64_t cr3)
 {
 	bool ok;
 
-	v->vmcs_pa = alloc_for(v, 1);
-	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, 1);
-	if (!v->vmcs_pa || !v->xsave_area)
-		return HV_ENOMEM;
 	*(uint32_t *)(uintptr_t)v->vmcs_pa = vmx_caps.revision;
 	/* SDM "Software Use of Virtual-Machine Control Structures": a new
 	 * VMCS is cleared before its first VMPTRLD. */
@@ -391,7 +393,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 	v->dr6 = 0xffff0ff0;
 	ok = vmx_setup_host_state();
 	ok &= setup_controls(v, eptp);
-	ok &= setup_guest(rip, rdi, rsp);
+	ok &= setup_guest(rip, rsp, cr3);
 	ok &= setup_exit_entry();
 	if (!ok) {
 		pr_err("a VMWRITE failed while setting up the VMCS: error %u (%s)",

@@ -19,9 +19,14 @@ enum vcpu_outcome {
  * loader checked already, so a miss here is a broken invariant.
  */
 void vmx_caps_init(void);
-/* Allocates and fills the vCPU's VMCS for a 64-bit entry. */
+/* Allocates the vCPU's VMCS and other pages. */
+int vcpu_arch_alloc(struct vcpu *v);
+/*
+ * Fills the vCPU's VMCS for a 64-bit entry at rip with the given RSP, CR3
+ * and RDI, leaving the VMCS that was current before current again.
+ */
 int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
-		   uint64_t rsp);
+		   uint64_t rsp, uint64_t cr3);
 /* VMCLEARs the vCPU's VMCS, so that it is active nowhere. */
 void vcpu_arch_park(struct vcpu *v);
 /* Clears and frees the VMCS and the vCPU's other pages. */

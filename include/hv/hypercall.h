@@ -33,7 +33,9 @@
 #define HV_HC_PARTITION_START 6 /* parent only: RDI = id */
 #define HV_HC_PARTITION_STOP 7 /* parent only: RDI = id */
 #define HV_HC_PARTITION_DESTROY 8 /* parent only: RDI = id */
-/* Number 11 is kept for vcpu_start. */
+/* Any partition, for itself: RDI = vCPU, RSI = RIP, RDX = RSP, R10 = CR3,
+ * R8 = the new vCPU's RDI. */
+#define HV_HC_VCPU_START 11
 #define HV_HC_PARTITION_LIST 9 /* parent only: RDI = ids GPA, RSI = capacity */
 #define HV_HC_PARTITION_INFO 10 /* parent only: RDI = id, RSI = GPA, RDX = size */
 
@@ -66,7 +68,7 @@ struct hv_partition_create {
 	char image[64]; /* e.g. "hv/kernel.elf" */
 	char cmdline[128];
 	uint32_t ram_mb; /* 1..HV_CREATE_RAM_MB_MAX */
-	uint32_t vcpus; /* 1 */
+	uint32_t vcpus; /* 1..4 */
 	uint32_t program_count; /* 0..HV_CREATE_MAX_PROGRAMS */
 	uint32_t reserved; /* 0 */
 	char programs[HV_CREATE_MAX_PROGRAMS][64];

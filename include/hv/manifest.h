@@ -22,6 +22,7 @@ enum hv_log_level {
 #define HV_CMDLINE_MAX 128
 #define HV_MANIFEST_MAX_PROGRAMS 8 /* user programs per partition */
 #define HV_MANIFEST_MAX_PORT_RANGES 8 /* granted I/O port ranges per partition */
+#define HV_MAX_VCPUS 4 /* vCPUs per partition */
 
 /* An inclusive range of I/O ports granted to a partition. */
 struct hv_port_range {
@@ -43,6 +44,7 @@ struct hv_manifest_partition {
 	char cmdline[HV_CMDLINE_MAX];
 	uint32_t ram_mb;
 	uint32_t parent; /* 1 for the parent partition */
+	uint32_t vcpus; /* 1..HV_MAX_VCPUS; vCPU 0 starts, vcpu_start the rest */
 	uint32_t program_count;
 	/* ESP paths of the user programs, in the order the kernel runs them */
 	char programs[HV_MANIFEST_MAX_PROGRAMS][HV_PATH_MAX];

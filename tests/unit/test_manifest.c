@@ -389,6 +389,16 @@ static void test_slice(void **state)
 	struct hv_manifest m;
 
 	(void)state;
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n", &m),
+			 0);
+	assert_int_equal(m.partitions[0].vcpus, 1);
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "vcpus = 4\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].vcpus, 4);
+	expect_error("[partition a]\nimage = k\nparent = yes\nvcpus = 5\n",
+		     "hv/hv.conf:4: vcpus: 5 is out of range (1..4)");
 	assert_int_equal(parse("slice_ms = 1000\n", &m), 0);
 	assert_int_equal(m.slice_ms, 1000);
 	expect_error("slice_ms = 0\n",
