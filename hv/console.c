@@ -56,3 +56,8 @@ void console_write_partition_line(const char *name, const char *line)
 	out[n++] = '\n';
 	uart_write(UART_COM1, out, (uint64_t)n);
 }
+
+bool console_getc(char *c)
+{
+	return uart_getc(UART_COM1, c);
+}

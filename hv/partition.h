@@ -30,6 +30,9 @@ struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint32_t len;
 	char line[160];
+	/* Console input, for the parent only: bytes from the real COM1. */
+	uint8_t rx[64];
+	uint32_t rx_head, rx_tail;
 };
 
 /* Refused accesses, counted by kind. */

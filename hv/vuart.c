@@ -19,6 +19,7 @@ enum {
 };
 
 #define LCR_DLAB 0x80
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_EMPTY 0x40
 #define IIR_NO_INTERRUPT 0x01
@@ -58,6 +59,27 @@ void vuart_put(struct partition *p, uint8_t c)
 		vuart_flush(p);
 }
 
+/*
+ * Console input belongs to the parent (DESIGN: "Console input goes to the
+ * parent"). The real UART is polled only when the parent looks at its
+ * virtual one, so no other partition can read a keystroke.
+ */
+static void vuart_poll_input(struct partition *p)
+{
+	struct vuart *u = &p->uart;
+	char c;
+
+	if (!p->parent)
+		return;
+	while (u->rx_head - u->rx_tail < sizeof(u->rx) && console_getc(&c))
+		u->rx[u->rx_head++ % sizeof(u->rx)] = (uint8_t)c;
+}
+
+static bool vuart_rx_ready(const struct vuart *u)
+{
+	return u->rx_head != u->rx_tail;
+}
+
 void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
 {
 	struct vuart *u = &p->uart;
@@ -67,7 +89,13 @@ void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
 	if (in) {
 		switch (reg) {
 		case REG_DATA:
-			v = u->lcr & LCR_DLAB ? u->dll : 0; /* no input yet */
+			if (u->lcr & LCR_DLAB) {
+				v = u->dll;
+				break;
+			}
+			vuart_poll_input(p);
+			v = vuart_rx_ready(u) ? u->rx[u->rx_tail++ % sizeof(u->rx)] :
+						0;
 			break;
 		case REG_IER:
 			v = u->lcr & LCR_DLAB ? u->dlm : u->ier;
@@ -83,7 +111,9 @@ void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
 			break;
 		case REG_LSR:
 			/* Output is taken at once, so the line is always idle. */
-			v = LSR_THR_EMPTY | LSR_TX_EMPTY;
+			vuart_poll_input(p);
+			v = LSR_THR_EMPTY | LSR_TX_EMPTY |
+			    (vuart_rx_ready(u) ? LSR_DATA_READY : 0);
 			break;
 		case REG_MSR:
 			/* Loopback mirrors MCR, as 8250 probes expect. */
