@@ -67,6 +67,7 @@ DEFAULT_CONF := boot/default.conf
 .DEFAULT_GOAL := all
 
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 include guest/tests/guest.mk
 include guest/kernel/kernel.mk
 include guest/programs/programs.mk
@@ -125,7 +126,7 @@ deps-run:
 
 # The runner prints the one closing line `N passed, N failed`.
 test: deps-test
-	$(MAKE) all $(UNIT_TESTS)
+	$(MAKE) all $(UNIT_TESTS) fuzz-regress
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 run: deps-run

@@ -17,7 +17,7 @@ emulators="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios"
 
 case ${1:-test} in
 run) pkgs="$base $emulators" ;;
-test) pkgs="$base $emulators libcmocka-dev" ;;
+test) pkgs="$base $emulators libcmocka-dev clang libclang-rt-14-dev" ;;
 *)
 	echo "usage: $0 [run|test]" >&2
 	exit 2

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/vmcs.h"
+#include "arch/x86/vmx_decode.h"
 #include "arch/x86/vmx_exit.h"
 #include "arch/x86/vmx_names.h"
 #include "arch/x86/vmx_vcpu.h"
@@ -270,12 +271,13 @@ static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 
 static enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
 {
-	unsigned cr = e->qual & 15, type = (e->qual >> 4) & 3;
-	unsigned reg = (e->qual >> 8) & 15;
+	struct cr_exit c;
 	uint8_t before, after;
 
-	if (cr == 8 && type == 0) { /* MOV to CR8 */
-		uint64_t val = gpr_read(v, reg);
+	if (!vmx_decode_cr(e->qual, &c))
+		return stop(v, e, "undecodable control-register access");
+	if (c.cr == 8 && c.type == CR_ACCESS_MOV_TO) {
+		uint64_t val = gpr_read(v, c.gpr);
 
 		/* SDM "MOV-Move to/from Control Registers": bits 63:4 are
 		 * reserved and setting one is #GP(0). */
@@ -287,43 +289,43 @@ static enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
 		policy_cr8_written(v, v->cr8, before, after);
 		return EXIT_NEXT;
 	}
-	if (cr == 8 && type == 1) { /* MOV from CR8 */
-		gpr_write(v, reg, v->cr8);
+	if (c.cr == 8 && c.type == CR_ACCESS_MOV_FROM) {
+		gpr_write(v, c.gpr, v->cr8);
 		return EXIT_NEXT;
 	}
-	if ((cr == 0 || cr == 4) && type == 0)
-		return cr_write(v, cr, gpr_read(v, reg));
-	if (cr == 0 && type == 3) {
+	if ((c.cr == 0 || c.cr == 4) && c.type == CR_ACCESS_MOV_TO)
+		return cr_write(v, c.cr, gpr_read(v, c.gpr));
+	if (c.type == CR_ACCESS_LMSW) {
 		/* LMSW: only its low four bits, and it cannot clear PE. */
 		uint64_t shadow = vmcs_read_nat(VMCS_CR0_READ_SHADOW);
-		uint64_t src = (e->qual >> 16) & 0xf;
 
-		return cr_write(v, 0, (shadow & ~0xeull) | src | (shadow & 1));
+		return cr_write(v, 0, (shadow & ~0xeull) | (c.lmsw_src & 0xf) |
+					      (shadow & 1));
 	}
 	return stop(v, e, "unexpected control-register access");
 }
 
 static enum exit_action handle_io(struct vcpu *v, struct exit_ctx *e)
 {
-	unsigned size = (e->qual & 7) + 1;
-	bool in = e->qual & (1u << 3);
-	uint16_t port = (uint16_t)(e->qual >> 16);
+	struct io_exit io;
 	uint32_t value;
 
+	if (!vmx_decode_io(e->qual, &io))
+		return stop(v, e, "undecodable I/O instruction");
 	/*
 	 * String I/O would need the guest's page tables walked for its
 	 * buffer; hv refuses it with #GP(0), as docs/architecture.md says.
 	 */
-	if (e->qual & (1u << 4)) {
+	if (io.string) {
 		v->part->refused.io++;
 		return inject_gp(v);
 	}
-	value = in ? 0 : (uint32_t)v->regs.rax;
-	policy_io(v, port, size, in, &value);
-	if (in) {
-		if (size == 4)
+	value = io.in ? 0 : (uint32_t)v->regs.rax;
+	policy_io(v, io.port, io.size, io.in, &value);
+	if (io.in) {
+		if (io.size == 4)
 			v->regs.rax = value; /* a 32-bit write zero-extends */
-		else if (size == 2)
+		else if (io.size == 2)
 			v->regs.rax = (v->regs.rax & ~0xffffull) | (value & 0xffff);
 		else
 			v->regs.rax = (v->regs.rax & ~0xffull) | (value & 0xff);
@@ -380,9 +382,11 @@ static enum exit_action handle_ept_violation(struct vcpu *v,
 					     struct exit_ctx *e)
 {
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
-	const char *access = e->qual & 4 ? "execute" :
-			     e->qual & 2 ? "write" :
-					   "read";
+	struct ept_exit ept;
+	const char *access;
+
+	vmx_decode_ept(e->qual, &ept);
+	access = ept.fetch ? "execute" : ept.write ? "write" : "read";
 
 	v->part->refused.ept++;
 	vcpu_fault(v,

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the synthesized seed files of tests/fuzz/corpus/.
+
+The other seeds are real files: manifests from the repository and ELF
+images the build produces. These are the ones no build makes: two minimal
+ELF images, small enough that the fuzzer's mutations land in headers and
+relocations rather than in padding, and the binary inputs of fuzz_hcargs
+and fuzz_vmx_decode. Run from the repository root; the output is the same
+every time.
+"""
+
+import os
+import struct
+
+CORPUS = "tests/fuzz/corpus"
+
+
+def write(target, name, data):
+    path = os.path.join(CORPUS, target, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def ehdr(e_type, entry, phnum):
+    # ELF-64 header: ELFCLASS64, ELFDATA2LSB, EV_CURRENT, EM_X86_64 (62),
+    # program headers right after it (offset 64, 56 bytes each).
+    ident = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+    return ident + struct.pack("<HHIQQQIHHHHHH", e_type, 62, 1, entry, 64,
+                               0, 0, 64, 56, phnum, 0, 0, 0)
+
+
+def phdr(p_type, flags, offset, vaddr, filesz, memsz):
+    return struct.pack("<IIQQQQQQ", p_type, flags, offset, vaddr, vaddr,
+                       filesz, memsz, 0x1000)
+
+
+def tiny_pie():
+    # One RWX PT_LOAD covering the whole file at vaddr 0, a PT_DYNAMIC, a
+    # dynamic section naming a RELA table, and two relocations: one
+    # R_X86_64_RELATIVE (8) and one R_X86_64_NONE (0).
+    # Dynamic tags: DT_RELA 7, DT_RELASZ 8, DT_RELAENT 9, DT_NULL 0.
+    dyn_off = 64 + 2 * 56
+    rela_off = dyn_off + 4 * 16
+    target_off = rela_off + 48
+    rela = struct.pack("<QQq", target_off, 8, 0x1234)
+    rela += struct.pack("<QQq", 0, 0, 0)
+    dyn = struct.pack("<qQqQqQqQ", 7, rela_off, 8, 48, 9, 24, 0, 0)
+    size = target_off + 8
+    body = (ehdr(3, 0, 2) +
+            phdr(1, 7, 0, 0, size, size + 0x100) +
+            phdr(2, 6, dyn_off, dyn_off, len(dyn), len(dyn)) +
+            dyn + rela + bytes(8))
+    assert len(body) == size
+    return body
+
+
+def tiny_exec():
+    # ET_EXEC at 2 MiB, the guests' link address: a header page and an
+    # executable segment holding `hlt; jmp .-1`, plus a bss.
+    code = bytes([0xf4, 0xeb, 0xfd])
+    code_off = 64 + 2 * 56
+    return (ehdr(2, 0x200000 + code_off, 2) +
+            phdr(1, 5, 0, 0x200000, code_off + len(code),
+                 code_off + len(code)) +
+            phdr(1, 6, 0, 0x201000, 0, 0x2000) + code)
+
+
+def many_loads(n):
+    # n one-page PT_LOADs at consecutive pages, all backed by the same
+    # file page, the first executable: one more than ELF_MAX_LOADS (32)
+    # is refused, and a mutation of e_phnum gives the largest accepted.
+    phdrs = b"".join(phdr(1, 5 if i == 0 else 4, 0, 0x200000 + i * 0x1000,
+                          64, 64) for i in range(n))
+    return ehdr(2, 0x200000, n) + phdrs
+
+
+def main():
+    write("elf", "tiny-pie.elf", tiny_pie())
+    write("elf", "tiny-exec.elf", tiny_exec())
+    write("elf", "33-loads.elf", many_loads(33))
+
+    # hc_check_buffer(ram_size, gpa, len, max).
+    ram = 16 << 20
+    hcargs = {
+        "inside": (ram, 0x1000, 256, 256),
+        "last-byte": (ram, ram - 1, 1, 256),
+        "straddles-end": (ram, ram - 10, 11, 256),
+        "wraps": (ram, 2**64 - 4, 8, 256),
+        "too-big": (ram, 0, 2**64 - 1, 256),
+    }
+    for name, words in hcargs.items():
+        write("hcargs", name, struct.pack("<4Q", *words))
+
+    # Exit qualifications, as real instructions produce them.
+    quals = {
+        "io-out-imm-0x80": 0x00800040,          # out %al, $0x80
+        "io-in-dx-0xcfc-4": 0x0cfc000b,         # in %dx, %eax
+        "io-rep-outsw-0x3f8": 0x03f80031,       # rep outsw
+        "io-bad-size": 0x00600002,              # size field 2: unused
+        "cr-mov-to-cr4-r13": 0x00000d04,        # mov %r13, %cr4
+        "cr-mov-from-cr8-rcx": 0x00000118,      # mov %cr8, %rcx
+        "cr-clts": 0x00000020,                  # clts
+        "cr-lmsw-mem": 0x00010070,              # lmsw (mem), value 1
+        "ept-write-gla": 0x0000018a,            # write to a read-only page
+        "ept-fetch-nmi": 0x00001184,            # fetch, NMI unblocking
+    }
+    for name, qual in quals.items():
+        write("vmx_decode", name, struct.pack("<Q", qual))
+
+
+if __name__ == "__main__":
+    main()
