@@ -33,6 +33,28 @@
 /* The vector field of a frame built by syscall_entry, not by the CPU. */
 #define VEC_SYSCALL 256
 
+/*
+ * Interrupt vectors: the first one above the exceptions for the timer,
+ * and for the APIC's spurious interrupt 0xff, a vector whose low four
+ * bits are ones as older APICs require (SDM Vol. 3A, "Spurious
+ * Interrupt").
+ */
+#define VEC_TIMER 32
+#define VEC_SPURIOUS 255
+
+/*
+ * The length of a program's turn, in TSC ticks: hv's APIC timer counts
+ * at the TSC rate with the divider at 1. Nothing in a partition can
+ * measure that rate (hv denies the PIT and every other clock port), so it
+ * is a constant, chosen so that a turn holds a few lines of output. Each
+ * byte written costs two VM exits (LSR, THR), about 2,000 ticks in Bochs,
+ * where hv measures the TSC at 4 MHz and every instruction, hv's too, is
+ * one tick: a line takes about 100,000. A turn of 1,000,000 ticks is 250
+ * ms by that measure, and 0.3 ms with a 3 GHz TSC. The cmdline word
+ * tick=N sets another period.
+ */
+#define TIMER_DEFAULT_PERIOD 1000000u
+
 #define MAX_PROCS HV_START_MAX_MODULES
 
 /* What entry.asm leaves on a kernel stack, lowest address first. */
@@ -109,22 +131,44 @@ void as_destroy(uint64_t pml4);
 /* Whether [va, va + len) is mapped user-accessible (and writable). */
 bool user_range_ok(uint64_t pml4, uint64_t va, uint64_t len, bool write);
 
+/* ---- timer.c: the preemption tick */
+/* Starts the periodic tick; false, with the reason printed, if it cannot. */
+bool timer_start(uint32_t period);
+void timer_stop(void);
+/* Gives the next program's turn a whole period. */
+void timer_restart(void);
+/* Ends the interrupt in service, if the APIC is on. */
+void apic_eoi(void);
+/* The tick's interrupt, from frame f. */
+void timer_interrupt(const struct trap_frame *f);
+
 /* ---- proc.c: programs and the scheduler */
 struct proc {
 	int pid;
-	enum { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_DEAD } state;
+	enum {
+		PROC_FREE,
+		PROC_READY,
+		PROC_RUNNING,
+		PROC_WAITING, /* for the end of program wait_pid */
+		PROC_DEAD,
+	} state;
 	char name[sizeof(((struct hv_start_module *)0)->name)];
 	uint64_t pml4;
 	uint64_t ksp; /* saved kernel RSP while switched out */
 	int kstack;
+	int wait_pid;
+	unsigned long preemptions; /* turns the timer ended */
 };
 
 extern struct proc *current;
 
 void proc_create(const struct hv_start_module *m);
-/* Runs the programs until none is left. */
-void sched_run(void);
+/* Runs the programs until none can run; returns how many still wait. */
+int sched_run(void);
 long proc_yield(void);
+/* The tick ended the current program's turn. */
+void proc_preempt(void);
+long proc_wait(long pid);
 void proc_exit(int status) __attribute__((noreturn));
 /* The current program raised exception f: report it and end the program. */
 void proc_kill(const struct trap_frame *f) __attribute__((noreturn));

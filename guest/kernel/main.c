@@ -45,23 +45,76 @@ void kernel_finish(void)
 	halt_forever();
 }
 
-/* Whether the space-separated cmdline holds word exactly. */
-static bool cmdline_has(const char *cmdline, const char *word)
+/*
+ * The first word of the space-separated cmdline that starts with prefix,
+ * or NULL; *len is the word's length.
+ */
+static const char *cmdline_word(const char *cmdline, const char *prefix,
+				size_t *len)
 {
-	size_t n = strlen(word);
+	size_t n = strlen(prefix);
 
 	for (const char *p = cmdline; *p;) {
-		size_t len = 0;
+		size_t l = 0;
 
 		while (*p == ' ')
 			p++;
-		while (p[len] && p[len] != ' ')
-			len++;
-		if (len == n && !strncmp(p, word, n))
+		while (p[l] && p[l] != ' ')
+			l++;
+		if (l >= n && !strncmp(p, prefix, n)) {
+			*len = l;
+			return p;
+		}
+		p += l;
+	}
+	return NULL;
+}
+
+/* Whether the space-separated cmdline holds word exactly. */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	for (const char *p = cmdline; *p;) {
+		size_t len;
+
+		p = cmdline_word(p, word, &len);
+		if (!p)
+			return false;
+		if (len == strlen(word))
 			return true;
 		p += len;
 	}
 	return false;
+}
+
+/* The timer's period: tick=N in the cmdline, N decimal, 0 to 2^32 - 1. */
+static uint32_t tick_period(void)
+{
+	static const char key[] = "tick=";
+	const char *w;
+	uint64_t v = 0;
+	size_t len, i;
+
+	w = cmdline_word(start_info.cmdline, key, &len);
+	if (!w)
+		return TIMER_DEFAULT_PERIOD;
+	for (i = sizeof(key) - 1; i < len; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			break;
+		v = v * 10 + (uint64_t)(w[i] - '0');
+		if (v > UINT32_MAX)
+			break;
+	}
+	if (i == sizeof(key) - 1 || i < len) {
+		char word[sizeof(start_info.cmdline)];
+
+		/* fmt.c has no precision: a terminated copy of the word. */
+		memcpy(word, w, len);
+		word[len] = '\0';
+		kprintf("kernel: ignoring %s: not a count of TSC ticks below 2^32\n",
+			word);
+		return TIMER_DEFAULT_PERIOD;
+	}
+	return (uint32_t)v;
 }
 
 /*
@@ -117,6 +170,7 @@ void kmain(const struct hv_start_info *si)
 	uint64_t image_end = page_up((uint64_t)(uintptr_t)__image_end);
 	uint64_t free_start = image_end;
 	uint32_t count;
+	int waiting;
 
 	/* First, so that any fault from here on is reported, not a triple
 	 * fault. */
@@ -171,7 +225,22 @@ void kmain(const struct hv_start_info *si)
 		}
 		proc_create(m);
 	}
-	sched_run();
-	kprintf("kernel: all programs done\n");
+	/*
+	 * The kernel saves only the general registers when it switches
+	 * programs, and does not enable SSE. With CR0.EM set, x87 and MMX
+	 * instructions fault too (#NM, #UD; SDM Vol. 3A, "Using the TS, EM,
+	 * MP, and NE Flags") instead of sharing one unsaved state among the
+	 * programs.
+	 */
+	write_cr0(read_cr0() | CR0_EM);
+	timer_start(tick_period());
+	waiting = sched_run();
+	timer_stop();
+	/* Nobody waits for itself, so it takes two or more. */
+	if (waiting)
+		kprintf("kernel: %d programs wait for each other: none can run\n",
+			waiting);
+	else
+		kprintf("kernel: all programs done\n");
 	kernel_finish();
 }

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * Programs: loading them from the ELF files hv copied into RAM, and
- * taking turns. There is no timer yet, so the turns are cooperative: a
- * program runs until it exits, faults or yields, and the scheduler then
- * picks the next live one round-robin, in the order hv listed them.
+ * taking turns. A program runs until it exits, faults, yields, waits for
+ * another to end, or the timer's tick preempts it (timer.c); the
+ * scheduler then picks the next ready one round-robin, in the order hv
+ * listed them.
  *
  * Each program has a kernel stack of its own. Its ring 3 registers sit at
- * the top of that stack whenever it is in the kernel; switching programs
- * is switching kernel stacks (ctx_switch), by way of the scheduler's.
+ * the top of that stack whenever it is in the kernel, whether it came in
+ * by SYSCALL, exception or interrupt; switching programs is switching
+ * kernel stacks (ctx_switch), by way of the scheduler's. The kernel runs
+ * with interrupts off throughout, so a switch never happens halfway
+ * through kernel work: only ring 3 is ever preempted.
  */
 #include "guest/kernel/kernel.h"
 
@@ -294,25 +298,43 @@ static struct proc *pick_next(void)
 	return NULL;
 }
 
-void sched_run(void)
+static bool live(const struct proc *p)
+{
+	return p->state == PROC_READY || p->state == PROC_RUNNING ||
+	       p->state == PROC_WAITING;
+}
+
+int sched_run(void)
 {
 	struct proc *p;
+	int waiting = 0;
 
 	while ((p = pick_next())) {
 		current = p;
 		p->state = PROC_RUNNING;
 		set_kernel_entry_stack(kstack_top(p->kstack));
-		write_cr3(p->pml4);
+		/*
+		 * Every address space maps the kernel, so the scheduler runs
+		 * on whichever was loaded last; a program that runs turn
+		 * after turn, alone, keeps its TLB entries.
+		 */
+		if (read_cr3() != p->pml4)
+			write_cr3(p->pml4);
+		timer_restart();
 		ctx_switch(&sched_ksp, p->ksp);
-		/* Back when p yielded, exited or was killed. */
-		write_cr3(kernel_pml4());
+		/* Back when p yielded, waited, was preempted or ended. */
 		current = NULL;
 		if (p->state == PROC_DEAD) {
+			write_cr3(kernel_pml4());
 			as_destroy(p->pml4);
 			p->pml4 = 0;
 			p->state = PROC_FREE;
 		}
 	}
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].state == PROC_WAITING)
+			waiting++;
+	return waiting;
 }
 
 static int others_live(const struct proc *self)
@@ -320,10 +342,15 @@ static int others_live(const struct proc *self)
 	int n = 0;
 
 	for (int i = 0; i < MAX_PROCS; i++)
-		if (&procs[i] != self && (procs[i].state == PROC_READY ||
-					  procs[i].state == PROC_RUNNING))
+		if (&procs[i] != self && live(&procs[i]))
 			n++;
 	return n;
+}
+
+/* Back to the scheduler; returns when p is picked again. */
+static void switch_out(struct proc *p)
+{
+	ctx_switch(&p->ksp, sched_ksp);
 }
 
 long proc_yield(void)
@@ -332,15 +359,58 @@ long proc_yield(void)
 
 	if (others_live(p)) {
 		p->state = PROC_READY;
-		ctx_switch(&p->ksp, sched_ksp);
+		switch_out(p);
 	}
 	return others_live(p);
 }
 
+void proc_preempt(void)
+{
+	struct proc *p = current;
+
+	/* Alone, p would only be picked again. */
+	for (int i = 0; i < MAX_PROCS; i++) {
+		if (procs[i].state == PROC_READY) {
+			p->state = PROC_READY;
+			p->preemptions++;
+			switch_out(p);
+			return;
+		}
+	}
+}
+
+long proc_wait(long pid)
+{
+	struct proc *p = current;
+
+	if (pid == p->pid)
+		return -SYS_EINVAL; /* it would wait forever */
+	/* Pids are never reused, so an earlier pid not live has ended. */
+	if (pid < 1 || pid >= next_pid)
+		return -SYS_ECHILD;
+	for (int i = 0; i < MAX_PROCS; i++) {
+		if (procs[i].pid == pid && live(&procs[i])) {
+			p->wait_pid = (int)pid;
+			p->state = PROC_WAITING;
+			switch_out(p);
+			break;
+		}
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn)) proc_end(struct proc *p)
 {
+	if (p->preemptions)
+		kprintf("kernel: %s (pid %d) was preempted %lu time%s\n",
+			p->name, p->pid, p->preemptions,
+			p->preemptions == 1 ? "" : "s");
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].state == PROC_WAITING &&
+		    procs[i].wait_pid == p->pid)
+			procs[i].state = PROC_READY;
 	p->state = PROC_DEAD;
-	ctx_switch(&p->ksp, sched_ksp);
+	switch_out(p);
 	panic("%s (pid %d) ran after its end", p->name, p->pid);
 }
 

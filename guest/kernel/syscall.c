@@ -8,6 +8,7 @@
 #include "guest/kernel/kernel.h"
 
 #include "include/hv/hypercall.h"
+#include "lib/string.h"
 
 static long sys_write(uint64_t fd, uint64_t buf, uint64_t len)
 {
@@ -46,6 +47,29 @@ static long sys_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	}
 }
 
+_Static_assert(sizeof(struct sys_info) == 168, "the ABI's layout");
+_Static_assert(sizeof(((struct sys_info *)0)->name) ==
+		       sizeof(start_info.name) &&
+	       sizeof(((struct sys_info *)0)->cmdline) ==
+		       sizeof(start_info.cmdline),
+	       "start info fits");
+
+static long sys_info(uint64_t buf)
+{
+	struct sys_info si = { 0 };
+
+	if (!user_range_ok(current->pml4, buf, sizeof(si), true))
+		return -SYS_EFAULT;
+	si.partition_id = start_info.partition_id;
+	si.flags = start_info.flags & HV_START_PARENT ? SYS_INFO_PARENT : 0;
+	/* kmain terminated both strings. */
+	memcpy(si.name, start_info.name, sizeof(si.name));
+	memcpy(si.cmdline, start_info.cmdline, sizeof(si.cmdline));
+	/* Runs on the program's page tables, so buf is writable as is. */
+	memcpy((void *)(uintptr_t)buf, &si, sizeof(si));
+	return 0;
+}
+
 void syscall_handler(struct trap_frame *f)
 {
 	long ret;
@@ -64,6 +88,12 @@ void syscall_handler(struct trap_frame *f)
 		break;
 	case SYS_HYPERCALL:
 		ret = sys_hypercall(f->rdi, f->rsi, f->rdx, f->r10);
+		break;
+	case SYS_INFO:
+		ret = sys_info(f->rdi);
+		break;
+	case SYS_WAIT:
+		ret = proc_wait((long)f->rdi);
 		break;
 	default:
 		ret = -SYS_ENOSYS;

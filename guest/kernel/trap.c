@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exceptions. One from ring 3 is the program's fault, and ends the
- * program; one from ring 0 is a kernel bug, and ends the partition after
- * a dump.
+ * Exceptions and interrupts. An exception from ring 3 is the program's
+ * fault, and ends the program; one from ring 0 is a kernel bug, and ends
+ * the partition after a dump. The timer's interrupt goes to timer.c.
  */
 #include "guest/kernel/kernel.h"
 
@@ -107,10 +107,20 @@ static void kernel_fault(const struct trap_frame *f)
 
 void trap(struct trap_frame *f)
 {
+	if (f->vector == VEC_TIMER) {
+		timer_interrupt(f);
+		return;
+	}
+	/* The APIC sets no in-service bit for it, so it takes no EOI (SDM
+	 * Vol. 3A, "Spurious Interrupt"). */
+	if (f->vector == VEC_SPURIOUS)
+		return;
 	if (f->vector >= 32) {
-		/* Nothing in this kernel enables an interrupt source. */
+		/* The timer is the kernel's only interrupt source. */
 		kprintf("kernel: unexpected interrupt, vector %lu\n",
 			(unsigned long)f->vector);
+		/* In service, it would hold back the timer's lower vector. */
+		apic_eoi();
 		return;
 	}
 	/* A #DF is the kernel's even when ring 3 was running: it means the

@@ -11,12 +11,26 @@
 #ifndef GUEST_KERNEL_UAPI_H
 #define GUEST_KERNEL_UAPI_H
 
+#include <stdint.h>
+
 /* Call numbers. 0 is left unused, so that a forgotten RAX is an error. */
 #define SYS_WRITE 1 /* write(fd, buf, len): bytes written */
 #define SYS_EXIT 2 /* exit(status): does not return */
-#define SYS_YIELD 3 /* yield(): how many other programs are still live */
+#define SYS_YIELD 3 /* yield(): how many other programs have not ended */
 #define SYS_GETPID 4 /* getpid(): the caller's pid, 1 and up */
 #define SYS_HYPERCALL 5 /* hypercall(nr, a1, a2, a3): hv's status */
+#define SYS_INFO 6 /* info(struct sys_info *): 0 */
+#define SYS_WAIT 7 /* wait(pid): 0 once program pid has ended */
+
+/* What SYS_INFO tells a program about its partition. */
+struct sys_info {
+	uint32_t partition_id; /* hv's id: 1 and up, in manifest order */
+	uint32_t flags; /* SYS_INFO_* */
+	char name[32]; /* the partition's name, NUL-terminated */
+	char cmdline[128]; /* the partition's cmdline, NUL-terminated */
+};
+
+#define SYS_INFO_PARENT 1u /* the parent partition: it may power off */
 
 /*
  * Kernel errors, negated in RAX. The numbers are Linux's, and all lie
@@ -24,6 +38,7 @@
  * -3) that SYS_HYPERCALL passes back from hv.
  */
 #define SYS_EBADF 9 /* not a file descriptor the kernel knows */
+#define SYS_ECHILD 10 /* no program ever had this pid */
 #define SYS_EFAULT 14 /* a buffer is not readable user memory */
 #define SYS_EINVAL 22 /* an argument is out of range */
 #define SYS_ENOSYS 38 /* no such call, or a hypercall the kernel withholds */

@@ -82,3 +82,13 @@ long hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
 {
 	return syscall4(SYS_HYPERCALL, nr, a1, a2, a3);
 }
+
+long info(struct sys_info *si)
+{
+	return syscall1(SYS_INFO, (unsigned long)(uintptr_t)si);
+}
+
+long wait(long pid)
+{
+	return syscall1(SYS_WAIT, (unsigned long)pid);
+}

@@ -23,12 +23,18 @@ int main(void);
 /* ---- system calls: each returns what the kernel returned in RAX */
 long write(int fd, const void *buf, size_t len);
 void exit(int status) __attribute__((noreturn));
-/* Lets the other live programs run; returns how many are still live. */
+/* Lets the other programs run; returns how many have not ended. */
 long yield(void);
 long getpid(void);
 /* Asks the kernel to make hypercall nr; hv's status, or a kernel error. */
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
 	       unsigned long a3);
+/* Fills *si with the partition's id, flags, name and cmdline; 0. */
+long info(struct sys_info *si);
+/* Blocks until program pid has ended, and returns 0; at once if it has
+ * already. -SYS_EINVAL for the caller's own pid, -SYS_ECHILD for a pid
+ * the kernel never gave. */
+long wait(long pid);
 
 /* ---- output on file descriptor 1 */
 /* Formats as lib/fmt.h describes; output past 1023 bytes is cut. Returns

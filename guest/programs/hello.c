@@ -20,6 +20,7 @@ int main(void)
 {
 	static const char line[] = "hello: write works\n";
 	long pid = getpid();
+	struct sys_info si;
 
 	printf("hello from pid %ld\n", pid);
 	yield();
@@ -40,6 +41,22 @@ int main(void)
 	expect("write to fd 7", write(7, line, 1), -SYS_EBADF);
 	expect("hypercall 99", hypercall(99, 0, 0, 0), -SYS_ENOSYS);
 	expect("zero-length write", write(SYS_FD_STDOUT, NULL, 0), 0);
+
+	expect("info", info(&si), 0);
+	if (strnlen(si.name, sizeof(si.name)) == sizeof(si.name) ||
+	    strnlen(si.cmdline, sizeof(si.cmdline)) == sizeof(si.cmdline) ||
+	    !si.name[0] || !si.partition_id) {
+		printf("TEST hello: FAIL info: id %u, bad name or cmdline\n",
+		       si.partition_id);
+		failures++;
+	}
+	/* info writes: text is read-only. */
+	expect("info into its own text", info((struct sys_info *)main),
+	       -SYS_EFAULT);
+	expect("info into a kernel address", info((void *)0x200000),
+	       -SYS_EFAULT);
+	expect("wait for itself", wait(pid), -SYS_EINVAL);
+	expect("wait for pid 99", wait(99), -SYS_ECHILD);
 
 	if (failures)
 		return 1;

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The first program of the parent partition, and for now its last: it
- * checks that it runs in ring 3, that it can find hv and reach it through
- * the kernel, and then asks hv to power the machine off.
+ * The last program of the parent partition: it checks that it runs in
+ * ring 3, that it can find hv and reach it through the kernel, waits for
+ * the other programs to end, and then asks hv to power the machine off.
  */
 #include "guest/lib/ulib.h"
-
-/* How long init lets the other programs finish before it powers off. */
-#define MAX_YIELDS 1000
 
 static int fail(const char *why)
 {
@@ -19,8 +16,7 @@ int main(void)
 {
 	uint32_t sig[4] = { 0 };
 	uint16_t cs;
-	long version, others, r;
-	int n;
+	long version, me, pid, r;
 
 	asm volatile("mov %%cs, %0" : "=r"(cs));
 	if ((cs & 3) != 3) {
@@ -48,15 +44,25 @@ int main(void)
 	       version & 0xffff);
 	printf("TEST init: PASS\n");
 
-	/* Power-off ends every program: let the others finish first. */
-	for (n = 0; n < MAX_YIELDS; n++) {
-		others = yield();
-		if (others <= 0)
+	/*
+	 * Power-off ends every program: let the others end first. The
+	 * kernel gives pids 1, 2, ... to every program it loads, all before
+	 * the first one runs, so the first pid that wait does not know ends
+	 * the list.
+	 */
+	me = getpid();
+	for (pid = 1;; pid++) {
+		if (pid == me)
+			continue;
+		r = wait(pid);
+		if (r == -SYS_ECHILD)
 			break;
+		if (r) {
+			printf("TEST init: FAIL wait for pid %ld returned %ld\n",
+			       pid, r);
+			return 1;
+		}
 	}
-	if (n == MAX_YIELDS)
-		printf("init: %ld other programs still live; powering off anyway\n",
-		       others);
 	r = hypercall(HV_HC_SHUTDOWN, 0, 0, 0);
 	/* Only a child's init gets here, refused, with nothing left to do. */
 	if (r == HV_STATUS_DENIED) {

@@ -10,7 +10,8 @@ include guest/lib/lib.mk
 GP_SRC := guest/programs
 GP_OUT := $(BUILD)/guest/programs
 
-GUEST_PROGRAM_NAMES := init hello priv priv-cr3 vmcall peek poke nx
+GUEST_PROGRAM_NAMES := init hello priv priv-cr3 vmcall peek poke nx \
+	spin count halt-after x87
 GUEST_PROGRAM_ELFS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.elf)
 
 GP_OBJS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.o)
