@@ -73,6 +73,40 @@ static inline long hv_hypercall(unsigned long nr, unsigned long a1,
 void shutdown(void) __attribute__((noreturn));
 void rt_halt(void) __attribute__((noreturn));
 
+/* ---- start info */
+
+/*
+ * The value of "key=N" in the partition's cmdline (words separated by
+ * spaces; N decimal or 0x hex), or def when the key is absent or its
+ * value is not a number.
+ */
+uint64_t rt_cmdline_u64(const struct hv_start_info *si, const char *key,
+			uint64_t def);
+
+/* ---- scheduling */
+
+/* HV_HC_YIELD: the rest of this time slice goes to the other vCPUs. */
+static inline void rt_yield(void)
+{
+	hv_hypercall(HV_HC_YIELD, 0, 0, 0);
+}
+
+/* Quick yields in a row that rt_wait_alone() takes for proof. */
+#define RT_ALONE_STREAK 16
+
+/*
+ * Yields until this partition is the only one left to run, and returns
+ * the number of yields that took. A partition blocked in HLT looks
+ * finished here, so this is for waiting on partitions that compute.
+ */
+unsigned long rt_wait_alone(void);
+
+/*
+ * One yield, and whether it came back as soon as a lone vCPU's would. The
+ * first call calibrates against a null hypercall.
+ */
+bool rt_yield_was_alone(void);
+
 /* ---- exceptions */
 struct rt_fault {
 	uint64_t vector;

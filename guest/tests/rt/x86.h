@@ -88,6 +88,16 @@ static inline uint16_t read_cs(void)
 	return v;
 }
 
+/* Not serializing: the spans its callers time are far longer than any
+ * reordering could shift. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause");

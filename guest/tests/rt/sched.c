@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Telling from inside a partition whether any other partition still runs.
+ * hv gives no such answer, but the time a yield takes does: when another
+ * vCPU computes, the yield comes back after that vCPU's whole time slice;
+ * when none is left, it comes back after hv's switching work alone, a few
+ * VM exits' worth.
+ */
+#include "guest/tests/rt/rt.h"
+
+#include "guest/tests/rt/x86.h"
+
+/*
+ * A lone yield costs one exit plus saving and loading the vCPU state, a
+ * small multiple of a null hypercall; a time slice (1 ms at the least) is
+ * orders of magnitude more on any engine hv runs in. 16 null hypercalls
+ * lie between the two.
+ */
+#define ALONE_FACTOR 16
+#define CALIBRATION_CALLS 8
+
+static uint64_t alone_limit;
+
+static void calibrate(void)
+{
+	uint64_t best = UINT64_MAX;
+
+	/* The shortest of several: a call cut by the end of the slice
+	 * measures another vCPU's turn as well. */
+	for (int i = 0; i < CALIBRATION_CALLS; i++) {
+		uint64_t t0 = rdtsc(), dt;
+
+		hv_hypercall(HV_HC_VERSION, 0, 0, 0);
+		dt = rdtsc() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	alone_limit = best * ALONE_FACTOR;
+}
+
+bool rt_yield_was_alone(void)
+{
+	uint64_t t0;
+
+	if (!alone_limit)
+		calibrate();
+	t0 = rdtsc();
+	rt_yield();
+	return rdtsc() - t0 < alone_limit;
+}
+
+unsigned long rt_wait_alone(void)
+{
+	unsigned long yields = 0;
+	int streak = 0;
+
+	while (streak < RT_ALONE_STREAK) {
+		yields++;
+		streak = rt_yield_was_alone() ? streak + 1 : 0;
+	}
+	return yields;
+}
