@@ -28,6 +28,12 @@ static bool create_partitions(const struct hv_boot_info *bi)
 	for (uint32_t i = 0; i < m->partition_count; i++) {
 		struct partition *p;
 
+		/* Templates: the parent creates them when it wants them. */
+		if (m->partitions[i].start != HV_MANIFEST_START_BOOT) {
+			pr_info("partition %s: a template, for the parent to create",
+				m->partitions[i].name);
+			continue;
+		}
 		if (!partition_create(bi, i, &p)) {
 			created++;
 			continue;

@@ -231,6 +231,7 @@ static int partition_build(const struct partition_spec *sp,
 		       "partition ids are pool owners");
 	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
 	p->parent = sp->parent;
+	p->template_index = sp->template_index;
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 
 	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096,
@@ -300,43 +301,81 @@ fail:
 	return r;
 }
 
-int partition_create(const struct hv_boot_info *bi, uint32_t index,
-		     struct partition **out)
+/* The spec of manifest partition index, with the images the loader read. */
+static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
+			      struct partition_spec *sp)
 {
 	const struct hv_manifest_partition *mp = &bi->manifest.partitions[index];
-	struct partition_spec sp = {
-		.name = mp->name,
-		.ram_mb = mp->ram_mb,
-		.cmdline = mp->cmdline,
-		.parent = mp->parent,
-		.vcpus = mp->vcpus,
-		.ports = mp->ports,
-		.port_range_count = mp->port_range_count,
-	};
-	int r;
 
-	boot = bi;
+	memset(sp, 0, sizeof(*sp));
+	sp->name = mp->name;
+	sp->ram_mb = mp->ram_mb;
+	sp->cmdline = mp->cmdline;
+	sp->parent = mp->parent;
+	sp->vcpus = mp->vcpus;
+	sp->ports = mp->ports;
+	sp->port_range_count = mp->port_range_count;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 
 		if (m->partition != index)
 			continue;
-		if (m->kind == HV_MODULE_KERNEL && !sp.kernel)
-			sp.kernel = m;
+		if (m->kind == HV_MODULE_KERNEL && !sp->kernel)
+			sp->kernel = m;
 		else if (m->kind == HV_MODULE_PROGRAM &&
-			 sp.program_count < HV_START_MAX_MODULES)
-			sp.programs[sp.program_count++] = m;
+			 sp->program_count < HV_START_MAX_MODULES)
+			sp->programs[sp->program_count++] = m;
 	}
-	if (!sp.kernel) {
+	if (!sp->kernel) {
 		pr_err("partition %s: the loader passed no kernel image",
 		       mp->name);
 		return HV_ENOENT;
 	}
-	r = partition_build(&sp, out);
+	return 0;
+}
+
+int partition_create(const struct hv_boot_info *bi, uint32_t index,
+		     struct partition **out)
+{
+	struct partition_spec sp;
+	int r;
+
+	boot = bi;
+	r = spec_from_manifest(bi, index, &sp);
+	if (!r)
+		r = partition_build(&sp, out);
 	/* Manifest partitions are static: they start at boot. */
 	if (!r)
 		(*out)->autostart = true;
 	return r;
+}
+
+uint32_t partition_templates(struct hv_template *t, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; boot && i < boot->manifest.partition_count; i++) {
+		const struct hv_manifest_partition *mp =
+			&boot->manifest.partitions[i];
+
+		if (mp->start == HV_MANIFEST_START_BOOT)
+			continue;
+		if (n < max) {
+			memset(&t[n], 0, sizeof(t[n]));
+			fmt_snprintf(t[n].name, sizeof(t[n].name), "%s",
+				     mp->name);
+			fmt_snprintf(t[n].image, sizeof(t[n].image), "%s",
+				     mp->image);
+			t[n].start = mp->start == HV_MANIFEST_START_PARENT ?
+					     HV_START_BY_PARENT :
+					     HV_START_MANUAL;
+			t[n].ram_mb = mp->ram_mb;
+			t[n].vcpus = mp->vcpus;
+			t[n].program_count = mp->program_count;
+		}
+		n++;
+	}
+	return n;
 }
 
 static void offline_all(struct partition *p)
@@ -559,6 +598,60 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+static int64_t build_status(const struct partition_spec *sp)
+{
+	struct partition *p;
+	int r = partition_build(sp, &p);
+
+	if (r == HV_ENOMEM || r == HV_ENOSPC)
+		return HV_STATUS_NO_MEMORY;
+	if (r)
+		return HV_STATUS_INVALID; /* e.g. an image that is no kernel */
+	return p->id;
+}
+
+static bool name_taken(const char *name)
+{
+	for_each_partition(q)
+		if (!strncmp(q->name, name, HV_NAME_MAX))
+			return true;
+	return false;
+}
+
+/*
+ * A copy of a manifest partition that hv did not start at boot, grants
+ * included: the manifest, not the parent, decides what a child may touch.
+ */
+static int64_t create_from_template(const struct hv_partition_create *req)
+{
+	struct partition_spec sp;
+
+	if (!valid_name(req->name))
+		return HV_STATUS_INVALID;
+	if (name_taken(req->name))
+		return HV_STATUS_BUSY;
+	for (uint32_t i = 0; boot && i < boot->manifest.partition_count; i++) {
+		const struct hv_manifest_partition *mp =
+			&boot->manifest.partitions[i];
+
+		if (mp->start == HV_MANIFEST_START_BOOT ||
+		    strncmp(mp->name, req->template, HV_NAME_MAX))
+			continue;
+		if (spec_from_manifest(boot, i, &sp))
+			return HV_STATUS_NOT_FOUND;
+		sp.name = req->name;
+		/* One partition at a time may hold a port. */
+		if (sp.port_range_count) {
+			for_each_partition(q)
+				if (q->template_index == i + 1)
+					return HV_STATUS_BUSY;
+		}
+		sp.template_index = i + 1;
+		return build_status(&sp);
+	}
+	return HV_STATUS_NOT_FOUND;
+}
+
 int64_t partition_create_request(const struct hv_partition_create *req)
 {
 	struct partition_spec sp = {
@@ -567,20 +660,21 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.cmdline = req->cmdline,
 		.vcpus = req->vcpus,
 	};
-	struct partition *p;
-	int r;
 
 	if (!terminated(req->name, sizeof(req->name)) ||
-	    !terminated(req->image, sizeof(req->image)) ||
+	    !terminated(req->template, sizeof(req->template)))
+		return HV_STATUS_INVALID;
+	if (req->template[0])
+		return create_from_template(req);
+	if (!terminated(req->image, sizeof(req->image)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)) ||
 	    !valid_name(req->name) || req->reserved || !req->vcpus ||
 	    req->vcpus > HV_MAX_VCPUS ||
 	    !req->ram_mb || req->ram_mb > HV_CREATE_RAM_MB_MAX ||
 	    req->program_count > HV_CREATE_MAX_PROGRAMS)
 		return HV_STATUS_INVALID;
-	for_each_partition(q)
-		if (!strncmp(q->name, req->name, HV_NAME_MAX))
-			return HV_STATUS_BUSY;
+	if (name_taken(req->name))
+		return HV_STATUS_BUSY;
 	sp.kernel = find_module(req->image);
 	if (!sp.kernel)
 		return HV_STATUS_NOT_FOUND;
@@ -592,12 +686,7 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 			return HV_STATUS_NOT_FOUND;
 	}
 	sp.program_count = req->program_count;
-	r = partition_build(&sp, &p);
-	if (r == HV_ENOMEM || r == HV_ENOSPC)
-		return HV_STATUS_NO_MEMORY;
-	if (r)
-		return HV_STATUS_INVALID; /* e.g. an image that is no kernel */
-	return p->id;
+	return build_status(&sp);
 }
 
 int64_t partition_start(uint32_t id)

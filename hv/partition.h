@@ -46,6 +46,7 @@ struct refusals {
 struct partition {
 	bool in_use; /* the slot holds a partition */
 	bool autostart; /* a static partition: runs without partition_start */
+	uint32_t template_index; /* manifest index + 1 it was copied from, or 0 */
 	uint32_t id; /* 1.., also the page allocator's owner id */
 	char name[HV_NAME_MAX];
 	bool parent;
@@ -73,6 +74,7 @@ struct partition_spec {
 	const char *cmdline;
 	bool parent;
 	uint32_t vcpus;
+	uint32_t template_index;
 	const struct hv_port_range *ports;
 	uint32_t port_range_count;
 };
@@ -119,6 +121,9 @@ int64_t partition_create_request(const struct hv_partition_create *req);
 int64_t partition_start(uint32_t id);
 int64_t partition_stop(uint32_t id, const struct partition *caller);
 int64_t partition_destroy(uint32_t id, const struct partition *caller);
+/* Writes up to max templates; returns how many manifest partitions hv
+ * did not start at boot. */
+uint32_t partition_templates(struct hv_template *t, uint32_t max);
 /* Writes up to max partition ids into ids; returns how many exist. */
 uint32_t partition_ids(uint32_t *ids, uint32_t max);
 

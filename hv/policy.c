@@ -314,6 +314,24 @@ static int64_t partition_list(struct partition *p, uint64_t gpa,
 	return r ? r : (int64_t)n;
 }
 
+static int64_t template_list(struct partition *p, uint64_t gpa,
+			     uint64_t capacity)
+{
+	struct hv_template t[HV_TEMPLATE_LIST_MAX];
+	uint32_t n;
+	int64_t r;
+
+	if (capacity > HV_TEMPLATE_LIST_MAX) {
+		p->refused.hypercall++;
+		return HV_STATUS_TOO_BIG;
+	}
+	n = partition_templates(t, (uint32_t)capacity);
+	r = copy_to_caller(p, gpa, t,
+			   (n < capacity ? n : capacity) * sizeof(t[0]),
+			   sizeof(t));
+	return r ? r : (int64_t)n;
+}
+
 static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 			      uint64_t size)
 {
@@ -397,6 +415,10 @@ int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 		if (!may_manage(p, nr))
 			return HV_STATUS_DENIED;
 		return partition_destroy((uint32_t)v->regs.rdi, p);
+	case HV_HC_TEMPLATE_LIST:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return template_list(p, v->regs.rdi, v->regs.rsi);
 	case HV_HC_PARTITION_LIST:
 		if (!may_manage(p, nr))
 			return HV_STATUS_DENIED;

@@ -20,6 +20,7 @@ enum key_type {
 	TYPE_STRING,
 	TYPE_PATH_LIST,
 	TYPE_PORT_LIST,
+	TYPE_START,
 };
 
 /*
@@ -58,6 +59,8 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, cmdline), 0, HV_CMDLINE_MAX },
 	{ "parent", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, parent), 0, 0 },
+	{ "start", SCOPE_PARTITION, TYPE_START, false,
+	  offsetof(struct hv_manifest_partition, start), 0, 0 },
 	{ "vcpus", SCOPE_PARTITION, TYPE_UINT, false,
 	  offsetof(struct hv_manifest_partition, vcpus), 1, HV_MAX_VCPUS },
 	{ "programs", SCOPE_PARTITION, TYPE_PATH_LIST, true,
@@ -440,6 +443,18 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 					"%s: %s is out of range (%u..%u)",
 					k->name, val, k->min, k->max);
 		break;
+	case TYPE_START:
+		if (streq(val, "boot"))
+			v = HV_MANIFEST_START_BOOT;
+		else if (streq(val, "parent"))
+			v = HV_MANIFEST_START_PARENT;
+		else if (streq(val, "manual"))
+			v = HV_MANIFEST_START_MANUAL;
+		else
+			return error_at(p, p->line,
+					"%s: '%s' is not one of boot, parent, manual",
+					k->name, val);
+		break;
 	case TYPE_BOOL:
 		if (streq(val, "yes"))
 			v = 1;
@@ -539,6 +554,10 @@ static int check_partitions(struct parser *p)
 					part->name);
 		if (!part->parent)
 			continue;
+		if (part->start != HV_MANIFEST_START_BOOT)
+			return error_at(p, p->part_line[i],
+					"partition '%s' is the parent: it must start at boot",
+					part->name);
 		if (parent)
 			return error_at(p, 0,
 					"two partitions marked parent ('%s' and '%s')",

@@ -36,11 +36,30 @@
 /* Any partition, for itself: RDI = vCPU, RSI = RIP, RDX = RSP, R10 = CR3,
  * R8 = the new vCPU's RDI. */
 #define HV_HC_VCPU_START 11
+#define HV_HC_TEMPLATE_LIST 12 /* parent only: RDI = GPA, RSI = capacity */
 #define HV_HC_PARTITION_LIST 9 /* parent only: RDI = ids GPA, RSI = capacity */
 #define HV_HC_PARTITION_INFO 10 /* parent only: RDI = id, RSI = GPA, RDX = size */
 
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
+/* A manifest partition that hv did not start at boot (start = parent or
+ * start = manual), which the parent may create with partition_create. */
+enum hv_template_start {
+	HV_START_BY_PARENT = 1, /* the parent creates and starts it at once */
+	HV_START_MANUAL = 2, /* only on request */
+};
+
+struct hv_template {
+	char name[32];
+	char image[64];
+	uint32_t start; /* enum hv_template_start */
+	uint32_t ram_mb;
+	uint32_t vcpus;
+	uint32_t program_count;
+};
+
+#define HV_TEMPLATE_LIST_MAX 8
+
 /* The most ids one partition_list writes. */
 #define HV_PARTITION_LIST_MAX 64
 
@@ -65,6 +84,13 @@
 
 struct hv_partition_create {
 	char name[32]; /* 1..31 of A-Z a-z 0-9 _ - */
+	/*
+	 * A manifest partition to copy: its image, programs, command line,
+	 * RAM, vCPUs and port grants; the fields below are then ignored but
+	 * for the name. Empty: the fields below say everything, and the new
+	 * partition gets no port grants.
+	 */
+	char template[32];
 	char image[64]; /* e.g. "hv/kernel.elf" */
 	char cmdline[128];
 	uint32_t ram_mb; /* 1..HV_CREATE_RAM_MB_MAX */

@@ -38,6 +38,13 @@ struct hv_port_range {
 #define HV_SLICE_MS_MAX 1000
 #define HV_SLICE_MS_DEFAULT 10
 
+/* When a manifest partition is created. */
+enum hv_manifest_start {
+	HV_MANIFEST_START_BOOT = 0, /* by hv at boot: a static partition */
+	HV_MANIFEST_START_PARENT = 1, /* by the parent, at its start */
+	HV_MANIFEST_START_MANUAL = 2, /* by the parent, on request */
+};
+
 struct hv_manifest_partition {
 	char name[HV_NAME_MAX];
 	char image[HV_PATH_MAX]; /* path on the ESP, e.g. "hv/guest.elf" */
@@ -45,6 +52,7 @@ struct hv_manifest_partition {
 	uint32_t ram_mb;
 	uint32_t parent; /* 1 for the parent partition */
 	uint32_t vcpus; /* 1..HV_MAX_VCPUS; vCPU 0 starts, vcpu_start the rest */
+	uint32_t start; /* enum hv_manifest_start */
 	uint32_t program_count;
 	/* ESP paths of the user programs, in the order the kernel runs them */
 	char programs[HV_MANIFEST_MAX_PROGRAMS][HV_PATH_MAX];

@@ -399,6 +399,20 @@ static void test_slice(void **state)
 	assert_int_equal(m.partitions[0].vcpus, 4);
 	expect_error("[partition a]\nimage = k\nparent = yes\nvcpus = 5\n",
 		     "hv/hv.conf:4: vcpus: 5 is out of range (1..4)");
+
+	/* When a partition is created: by hv, or by the parent. */
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "[partition b]\nimage = k\nstart = parent\n"
+			       "[partition c]\nimage = k\nstart = manual\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].start, HV_MANIFEST_START_BOOT);
+	assert_int_equal(m.partitions[1].start, HV_MANIFEST_START_PARENT);
+	assert_int_equal(m.partitions[2].start, HV_MANIFEST_START_MANUAL);
+	expect_error("[partition a]\nimage = k\nparent = yes\nstart = later\n",
+		     "hv/hv.conf:4: start: 'later' is not one of boot, parent, manual");
+	expect_error("[partition a]\nimage = k\nparent = yes\nstart = manual\n",
+		     "hv/hv.conf:1: partition 'a' is the parent: it must start at boot");
 	assert_int_equal(parse("slice_ms = 1000\n", &m), 0);
 	assert_int_equal(m.slice_ms, 1000);
 	expect_error("slice_ms = 0\n",
