@@ -8,6 +8,7 @@
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/partition.h"
+#include "hv/policy.h"
 #include "lib/string.h"
 
 /* The loader's data is copied here first: hv keeps nothing of the loader's. */
@@ -83,6 +84,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 		panic("cannot enter VMX root operation on the boot CPU");
 	pr_info("vmx root ok");
 	vmx_caps_init();
+	policy_set_tsc_hz(bi->tsc_hz);
 
 	if (create_partitions(bi))
 		partitions_run(bi->tsc_hz / 1000 * bi->manifest.slice_ms);

@@ -25,6 +25,13 @@
 #define CPUIDD1_EAX_XSAVES (1u << 3)
 #define CPUID_EXT1_EDX_RDTSCP (1u << 27)
 
+static uint32_t tsc_khz;
+
+void policy_set_tsc_hz(uint64_t hz)
+{
+	tsc_khz = (uint32_t)(hz / 1000);
+}
+
 void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 		  bool guest_osxsave, struct cpuid_regs *r)
 {
@@ -72,7 +79,7 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 		r->edx &= ~CPUID_EXT1_EDX_RDTSCP;
 		break;
 	case HV_CPUID_LEAF_SIGNATURE:
-		r->eax = HV_CPUID_LEAF_ABI;
+		r->eax = HV_CPUID_LEAF_TIMING;
 		memcpy(&r->ebx, HV_CPUID_SIGNATURE, 4);
 		memcpy(&r->ecx, HV_CPUID_SIGNATURE + 4, 4);
 		memcpy(&r->edx, HV_CPUID_SIGNATURE + 8, 4);
@@ -80,6 +87,11 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 	case HV_CPUID_LEAF_ABI:
 		r->eax = HV_ABI_VERSION;
 		r->ebx = r->ecx = r->edx = 0;
+		break;
+	case HV_CPUID_LEAF_TIMING:
+		/* A guest cannot measure the TSC against anything else. */
+		r->eax = r->ebx = tsc_khz;
+		r->ecx = r->edx = 0;
 		break;
 	default:
 		/* The rest of hv's range reads as zeros, as on bare metal. */

@@ -16,6 +16,9 @@ struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
 
+/* The TSC frequency the guests are told (CPUID leaf 0x40000010). */
+void policy_set_tsc_hz(uint64_t hz);
+
 /*
  * Filters the host's answer for (leaf, subleaf) in place. guest_osxsave
  * is the guest's CR4.OSXSAVE, which CPUID.1:ECX.OSXSAVE must mirror.

@@ -48,6 +48,26 @@ static void check_abi_leaf(void)
 		test_pass("cpuid-abi");
 }
 
+/*
+ * The timing leaf reports the TSC rate for both clocks. The scenario
+ * compares the printed rate with the one hv measured at boot.
+ */
+static void check_timing_leaf(void)
+{
+	struct cpuid_regs top = cpuid(HV_CPUID_LEAF_SIGNATURE, 0);
+	struct cpuid_regs r = cpuid(HV_CPUID_LEAF_TIMING, 0);
+
+	if (top.eax < HV_CPUID_LEAF_TIMING)
+		test_fail("cpuid-timing", "max leaf 0x%x below 0x%x", top.eax,
+			  HV_CPUID_LEAF_TIMING);
+	else if (!r.eax || r.eax != r.ebx)
+		test_fail("cpuid-timing", "tsc %u kHz, apic timer %u kHz",
+			  r.eax, r.ebx);
+	else
+		test_pass("cpuid-timing");
+	rt_printf("virt: tsc %u kHz\n", r.eax);
+}
+
 static void check_vmx_hidden(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
@@ -139,6 +159,7 @@ void test_main(const struct hv_start_info *si)
 	(void)si;
 	check_signature();
 	check_abi_leaf();
+	check_timing_leaf();
 	check_vmx_hidden();
 	check_version();
 	check_unknown_call();

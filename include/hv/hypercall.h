@@ -17,6 +17,9 @@
  * reserved for hypervisors and return zeros on bare metal). */
 #define HV_CPUID_LEAF_SIGNATURE 0x40000000u /* EAX: max leaf; EBX ECX EDX */
 #define HV_CPUID_LEAF_ABI 0x40000001u /* EAX: HV_ABI_VERSION */
+/* EAX: TSC frequency in kHz; EBX: the virtual APIC timer's input clock
+ * in kHz (the same: it counts at the TSC rate). */
+#define HV_CPUID_LEAF_TIMING 0x40000010u
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* 12 bytes in EBX, ECX, EDX */
 
 #define HV_ABI_MAJOR 1
