@@ -232,6 +232,9 @@ static int partition_build(const struct partition_spec *sp,
 	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
 	p->parent = sp->parent;
 	p->template_index = sp->template_index;
+	p->msr_count = sp->msr_count;
+	for (uint32_t i = 0; i < sp->msr_count; i++)
+		p->msrs[i] = sp->msrs[i];
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 
 	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096,
@@ -315,6 +318,8 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->vcpus = mp->vcpus;
 	sp->ports = mp->ports;
 	sp->port_range_count = mp->port_range_count;
+	sp->msrs = mp->msrs;
+	sp->msr_count = mp->msr_count;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

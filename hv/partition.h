@@ -47,6 +47,8 @@ struct partition {
 	bool in_use; /* the slot holds a partition */
 	bool autostart; /* a static partition: runs without partition_start */
 	uint32_t template_index; /* manifest index + 1 it was copied from, or 0 */
+	uint32_t msr_count; /* MSRs granted for reading */
+	uint32_t msrs[HV_MANIFEST_MAX_MSRS];
 	uint32_t id; /* 1.., also the page allocator's owner id */
 	char name[HV_NAME_MAX];
 	bool parent;
@@ -75,6 +77,8 @@ struct partition_spec {
 	bool parent;
 	uint32_t vcpus;
 	uint32_t template_index;
+	const uint32_t *msrs;
+	uint32_t msr_count;
 	const struct hv_port_range *ports;
 	uint32_t port_range_count;
 };

@@ -203,6 +203,12 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 		*value = 0;
 		return 0;
 	default:
+		/* MSRs the manifest lets this partition read: the real value,
+		 * or #GP when this CPU has no such MSR. */
+		for (uint32_t i = 0; i < v->part->msr_count; i++)
+			if (v->part->msrs[i] == msr &&
+			    !rdmsr_safe(msr, value))
+				return 0;
 		count_msr_refusal(v, msr, false);
 		return -1;
 	}

@@ -21,6 +21,7 @@ enum key_type {
 	TYPE_PATH_LIST,
 	TYPE_PORT_LIST,
 	TYPE_START,
+	TYPE_MSR_LIST,
 };
 
 /*
@@ -59,6 +60,9 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, cmdline), 0, HV_CMDLINE_MAX },
 	{ "parent", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, parent), 0, 0 },
+	{ "msrs", SCOPE_PARTITION, TYPE_MSR_LIST, false,
+	  offsetof(struct hv_manifest_partition, msrs), HV_MANIFEST_MAX_MSRS,
+	  0 },
 	{ "start", SCOPE_PARTITION, TYPE_START, false,
 	  offsetof(struct hv_manifest_partition, start), 0, 0 },
 	{ "vcpus", SCOPE_PARTITION, TYPE_UINT, false,
@@ -371,6 +375,55 @@ bad:
 	return 0;
 }
 
+/* "0x10 0xce": MSR numbers in hexadecimal, space separated. */
+static int set_msr_list(struct parser *p, const struct key *k, const char *val)
+{
+	struct hv_manifest_partition *part = p->part;
+
+	part->msr_count = 0;
+	while (*val) {
+		char item[24];
+		uint64_t v = 0;
+		size_t n = 0, i;
+
+		while (is_space(*val))
+			val++;
+		if (!*val)
+			break;
+		while (val[n] && !is_space(val[n]))
+			n++;
+		fmt_snprintf(item, sizeof(item), "%s", val);
+		if (n < sizeof(item))
+			item[n] = '\0';
+		/* 0x and one to eight hex digits: MSR numbers are 32 bits. */
+		if (n < 3 || n > 10 || val[0] != '0' || val[1] != 'x')
+			goto bad;
+		for (i = 2; i < n; i++) {
+			char c = val[i];
+
+			if (c >= '0' && c <= '9')
+				v = v * 16 + (uint64_t)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v = v * 16 + (uint64_t)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				v = v * 16 + (uint64_t)(c - 'A' + 10);
+			else
+				goto bad;
+		}
+		val += n;
+		if (part->msr_count == k->min)
+			return error_at(p, p->line, "%s: more than %u MSRs",
+					k->name, k->min);
+		part->msrs[part->msr_count++] = (uint32_t)v;
+		continue;
+bad:
+		return error_at(p, p->line,
+				"%s: '%s' is not an MSR number (0x followed by 1 to 8 hex digits)",
+				k->name, item);
+	}
+	return 0;
+}
+
 static bool ranges_overlap(struct hv_port_range a, struct hv_port_range b)
 {
 	return a.first <= b.last && b.first <= a.last;
@@ -469,6 +522,8 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 		return set_path_list(p, k, val);
 	case TYPE_PORT_LIST:
 		return set_port_list(p, k, val);
+	case TYPE_MSR_LIST:
+		return set_msr_list(p, k, val);
 	case TYPE_STRING:
 		n = strlen(val);
 		if (n >= k->max)

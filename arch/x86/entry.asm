@@ -9,6 +9,9 @@ extern hv_main
 extern trap_handler
 global hv_entry
 global hv_exception_stubs
+global rdmsr_safe
+global rdmsr_safe_insn
+global rdmsr_safe_fixup
 
 section .bss
 align 16
@@ -31,6 +34,22 @@ hv_entry:
 	jmp .hang
 
 section .text
+; int rdmsr_safe(uint32_t msr, uint64_t *value): 0, or -1 if RDMSR faulted.
+; The #GP handler resumes a fault at rdmsr_safe_insn at rdmsr_safe_fixup,
+; so an MSR the manifest names but this CPU lacks cannot crash hv.
+rdmsr_safe:
+	mov ecx, edi
+rdmsr_safe_insn:
+	rdmsr
+	shl rdx, 32
+	or rax, rdx
+	mov [rsi], rax
+	xor eax, eax
+	ret
+rdmsr_safe_fixup:
+	mov eax, -1
+	ret
+
 ; Vectors that push an error code: 8, 10-14, 17, 21, 29, 30.
 %macro STUB 1
 	align 16

@@ -65,6 +65,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* RDMSR that returns -1 instead of faulting (arch/x86/entry.asm); hv only. */
+int rdmsr_safe(uint32_t msr, uint64_t *value);
+
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr"

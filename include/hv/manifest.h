@@ -23,6 +23,7 @@ enum hv_log_level {
 #define HV_MANIFEST_MAX_PROGRAMS 8 /* user programs per partition */
 #define HV_MANIFEST_MAX_PORT_RANGES 8 /* granted I/O port ranges per partition */
 #define HV_MAX_VCPUS 4 /* vCPUs per partition */
+#define HV_MANIFEST_MAX_MSRS 8 /* MSRs a partition may read, beyond the default */
 
 /* An inclusive range of I/O ports granted to a partition. */
 struct hv_port_range {
@@ -61,6 +62,9 @@ struct hv_manifest_partition {
 	uint32_t port_range_count;
 	uint32_t ports_line;
 	struct hv_port_range ports[HV_MANIFEST_MAX_PORT_RANGES];
+	/* MSRs the partition may read: RDMSR returns the real value. */
+	uint32_t msr_count;
+	uint32_t msrs[HV_MANIFEST_MAX_MSRS];
 };
 
 struct hv_manifest {

@@ -400,6 +400,23 @@ static void test_slice(void **state)
 	expect_error("[partition a]\nimage = k\nparent = yes\nvcpus = 5\n",
 		     "hv/hv.conf:4: vcpus: 5 is out of range (1..4)");
 
+	/* MSR read grants. */
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "msrs = 0x200 0xC0000080 0x4b564d99\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].msr_count, 3);
+	assert_int_equal(m.partitions[0].msrs[1], 0xc0000080);
+	assert_int_equal(m.partitions[0].msrs[2], 0x4b564d99);
+	expect_error("[partition a]\nimage = k\nparent = yes\nmsrs = 512\n",
+		     "hv/hv.conf:4: msrs: '512' is not an MSR number (0x followed by 1 to 8 hex digits)");
+	expect_error("[partition a]\nimage = k\nparent = yes\n"
+		     "msrs = 0x100000000\n",
+		     "hv/hv.conf:4: msrs: '0x100000000' is not an MSR number (0x followed by 1 to 8 hex digits)");
+	expect_error("[partition a]\nimage = k\nparent = yes\n"
+		     "msrs = 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8 0x9\n",
+		     "hv/hv.conf:4: msrs: more than 8 MSRs");
+
 	/* When a partition is created: by hv, or by the parent. */
 	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
 			       "[partition b]\nimage = k\nstart = parent\n"
