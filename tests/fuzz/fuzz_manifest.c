@@ -104,6 +104,9 @@ static void check_accepted(const struct hv_manifest *m)
 		CHECK(p->ram_mb >= MANIFEST_RAM_MB_MIN &&
 		      p->ram_mb <= MANIFEST_RAM_MB_MAX);
 		CHECK(p->vcpus >= 1 && p->vcpus <= HV_MAX_VCPUS);
+		CHECK(p->start <= HV_MANIFEST_START_MANUAL);
+		CHECK(!p->parent || p->start == HV_MANIFEST_START_BOOT);
+		CHECK(p->msr_count <= HV_MANIFEST_MAX_MSRS);
 		CHECK(p->parent <= 1);
 		parents += p->parent;
 		CHECK(p->program_count <= HV_MANIFEST_MAX_PROGRAMS);
