@@ -74,8 +74,10 @@ include guest/programs/programs.mk
 
 # The files the default manifest names, as SRC:DEST on the ESP.
 DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
+	$(BUILD)/guest/programs/pm.elf:hv/programs/pm.elf \
+	$(BUILD)/guest/programs/primes.elf:hv/programs/primes.elf \
 	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
-	$(BUILD)/guest/programs/init.elf:hv/programs/init.elf
+	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf
 
 .PHONY: all clean test run unit-test deps-test deps-run guests
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests

@@ -12,7 +12,9 @@
 
 #define COM1 0x3f8
 #define UART_THR 0
+#define UART_RBR 0
 #define UART_LSR 5
+#define LSR_DR (1u << 0) /* data ready: RBR holds a received byte */
 #define LSR_THRE (1u << 5) /* transmit holding register empty */
 #define LSR_TEMT (1u << 6) /* transmitter empty */
 
@@ -35,6 +37,16 @@ void con_write(const char *s, size_t n)
 		uart_wait(LSR_THRE);
 		outb(COM1 + UART_THR, (uint8_t)s[i]);
 	}
+}
+
+size_t con_read(char *buf, size_t n)
+{
+	size_t i = 0;
+
+	/* Never waits: a program that wants to block polls and yields. */
+	while (i < n && (inb(COM1 + UART_LSR) & LSR_DR))
+		buf[i++] = (char)inb(COM1 + UART_RBR);
+	return i;
 }
 
 void con_drain(void)

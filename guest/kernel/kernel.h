@@ -103,6 +103,8 @@ void kernel_finish(void) __attribute__((noreturn));
 
 /* ---- console.c: the partition's COM1 */
 void con_write(const char *s, size_t n);
+/* Takes up to n bytes that COM1 has received; how many, 0 if none. */
+size_t con_read(char *buf, size_t n);
 /* Waits until the UART has sent everything, before a power-off. */
 void con_drain(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,25 +23,154 @@ static long sys_write(uint64_t fd, uint64_t buf, uint64_t len)
 	return (long)len;
 }
 
+static long sys_read(uint64_t fd, uint64_t buf, uint64_t len)
+{
+	if (fd != SYS_FD_STDIN)
+		return -SYS_EBADF;
+	if (len > SYS_READ_MAX)
+		len = SYS_READ_MAX;
+	if (!user_range_ok(current->pml4, buf, len, true))
+		return -SYS_EFAULT;
+	/* Runs on the program's page tables, so buf is writable as is. */
+	return (long)con_read((char *)(uintptr_t)buf, len);
+}
+
+/*
+ * hv takes guest-physical addresses, and a program's pointers are virtual
+ * addresses in its own space, in pages the kernel may have placed
+ * anywhere. Kernel memory is identity-mapped, so a kernel buffer's
+ * address is its GPA: the kernel copies the program's buffer into this
+ * one, hands hv its address, and copies the answer back. The kernel runs
+ * one program at a time with interrupts off, so one buffer serves all.
+ */
+static union {
+	struct hv_partition_create create;
+	struct hv_partition_info info;
+	struct hv_template templates[HV_TEMPLATE_LIST_MAX];
+	uint32_t ids[HV_PARTITION_LIST_MAX];
+} bounce;
+
+static uint64_t bounce_gpa(void)
+{
+	return (uint64_t)(uintptr_t)&bounce;
+}
+
+/* The bytes of a program's buffer, copied in for hv to read. */
+static long bounce_in(uint64_t ubuf, uint64_t len)
+{
+	if (!user_range_ok(current->pml4, ubuf, len, false))
+		return -SYS_EFAULT;
+	memcpy(&bounce, (const void *)(uintptr_t)ubuf, len);
+	return 0;
+}
+
+/*
+ * A call whose answer is an array: a count n of which at most cap
+ * elements of size esz were written. The user's array is checked before
+ * hv is called, so that hv never acts for a program that cannot receive
+ * the answer.
+ */
+static long hv_call_array(uint64_t nr, uint64_t ubuf, uint64_t cap,
+			  uint64_t max, size_t esz)
+{
+	long n;
+
+	if (cap > max)
+		return -SYS_EINVAL;
+	if (!user_range_ok(current->pml4, ubuf, cap * esz, true))
+		return -SYS_EFAULT;
+	/* Nothing of an earlier call may reach this program. */
+	memset(&bounce, 0, sizeof(bounce));
+	n = hv_call(nr, bounce_gpa(), cap, 0);
+	if (n > 0)
+		memcpy((void *)(uintptr_t)ubuf, &bounce,
+		       ((uint64_t)n < cap ? (uint64_t)n : cap) * esz);
+	return n;
+}
+
+static long hv_call_info(uint64_t id, uint64_t ubuf, uint64_t size)
+{
+	long r;
+
+	if (size != sizeof(bounce.info))
+		return -SYS_EINVAL;
+	if (!user_range_ok(current->pml4, ubuf, size, true))
+		return -SYS_EFAULT;
+	memset(&bounce, 0, sizeof(bounce));
+	r = hv_call(HV_HC_PARTITION_INFO, id, bounce_gpa(), size);
+	if (!r)
+		memcpy((void *)(uintptr_t)ubuf, &bounce.info, size);
+	return r;
+}
+
+static long hv_call_create(uint64_t ubuf, uint64_t size)
+{
+	long r;
+
+	if (size != sizeof(bounce.create))
+		return -SYS_EINVAL;
+	r = bounce_in(ubuf, size);
+	if (r)
+		return r;
+	return hv_call(HV_HC_PARTITION_CREATE, bounce_gpa(), size, 0);
+}
+
+/* The management calls, for the parent's programs; pointers translated. */
+static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	switch (nr) {
+	case HV_HC_PARTITION_CREATE:
+		return hv_call_create(a1, a2);
+	case HV_HC_PARTITION_START:
+	case HV_HC_PARTITION_STOP:
+	case HV_HC_PARTITION_DESTROY:
+		return hv_call(nr, a1, 0, 0);
+	case HV_HC_PARTITION_LIST:
+		return hv_call_array(nr, a1, a2, HV_PARTITION_LIST_MAX,
+				     sizeof(bounce.ids[0]));
+	case HV_HC_PARTITION_INFO:
+		return hv_call_info(a1, a2, a3);
+	default: /* HV_HC_TEMPLATE_LIST */
+		return hv_call_array(nr, a1, a2, HV_TEMPLATE_LIST_MAX,
+				     sizeof(bounce.templates[0]));
+	}
+}
+
 /*
  * The kernel passes on only what it has decided a program may ask of hv:
- * the version to anyone, power-off to the programs of the parent
- * partition, which alone may power off. hv would refuse a child's
- * shutdown itself, but the kernel answers it without bothering hv.
+ * the version and yield to anyone; power-off and the management of
+ * partitions to the programs of the parent partition, which alone may do
+ * either. hv would refuse a child's call itself, but the kernel answers
+ * it without bothering hv.
  */
 static long sys_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 {
+	bool parent = start_info.flags & HV_START_PARENT;
+
 	switch (nr) {
 	case HV_HC_VERSION:
 		return hv_call(nr, a1, a2, a3);
+	case HV_HC_YIELD:
+		/* Gives the partition's slice away, whichever program asks. */
+		return hv_call(nr, 0, 0, 0);
 	case HV_HC_SHUTDOWN:
-		if (!(start_info.flags & HV_START_PARENT))
+		if (!parent)
 			return HV_STATUS_DENIED;
 		kprintf("kernel: %s (pid %d) asks hv to power off\n",
 			current->name, current->pid);
 		/* hv prints whole lines; let the last one leave first. */
 		con_drain();
 		return hv_call(nr, a1, a2, a3);
+	case HV_HC_PARTITION_CREATE:
+	case HV_HC_PARTITION_START:
+	case HV_HC_PARTITION_STOP:
+	case HV_HC_PARTITION_DESTROY:
+	case HV_HC_PARTITION_LIST:
+	case HV_HC_PARTITION_INFO:
+	case HV_HC_TEMPLATE_LIST:
+		if (!parent)
+			return HV_STATUS_DENIED;
+		return sys_manage(nr, a1, a2, a3);
 	default:
 		return -SYS_ENOSYS;
 	}
@@ -94,6 +223,9 @@ void syscall_handler(struct trap_frame *f)
 		break;
 	case SYS_WAIT:
 		ret = proc_wait((long)f->rdi);
+		break;
+	case SYS_READ:
+		ret = sys_read(f->rdi, f->rsi, f->rdx);
 		break;
 	default:
 		ret = -SYS_ENOSYS;

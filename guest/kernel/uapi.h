@@ -21,6 +21,7 @@
 #define SYS_HYPERCALL 5 /* hypercall(nr, a1, a2, a3): hv's status */
 #define SYS_INFO 6 /* info(struct sys_info *): 0 */
 #define SYS_WAIT 7 /* wait(pid): 0 once program pid has ended */
+#define SYS_READ 8 /* read(fd, buf, len): console bytes waiting, 0 if none */
 
 /* What SYS_INFO tells a program about its partition. */
 struct sys_info {
@@ -34,8 +35,8 @@ struct sys_info {
 
 /*
  * Kernel errors, negated in RAX. The numbers are Linux's, and all lie
- * below -3, so that they never collide with the HV_STATUS_* codes (-1 to
- * -3) that SYS_HYPERCALL passes back from hv.
+ * below -8, so that they never collide with the HV_STATUS_* codes (-1 to
+ * -8) that SYS_HYPERCALL passes back from hv.
  */
 #define SYS_EBADF 9 /* not a file descriptor the kernel knows */
 #define SYS_ECHILD 10 /* no program ever had this pid */
@@ -46,7 +47,11 @@ struct sys_info {
 /* The most bytes one SYS_WRITE moves; a longer write is a short write. */
 #define SYS_WRITE_MAX 4096
 
-/* File descriptors: both go to the partition's console (COM1). */
+/* The most bytes one SYS_READ moves. */
+#define SYS_READ_MAX 4096
+
+/* File descriptors: all three are the partition's console (COM1). */
+#define SYS_FD_STDIN 0
 #define SYS_FD_STDOUT 1
 #define SYS_FD_STDERR 2
 

@@ -92,3 +92,9 @@ long wait(long pid)
 {
 	return syscall1(SYS_WAIT, (unsigned long)pid);
 }
+
+long read(int fd, void *buf, size_t len)
+{
+	return syscall3(SYS_READ, (unsigned long)fd,
+			(unsigned long)(uintptr_t)buf, len);
+}

@@ -10,6 +10,7 @@
 #define GUEST_LIB_ULIB_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,9 @@ long info(struct sys_info *si);
  * already. -SYS_EINVAL for the caller's own pid, -SYS_ECHILD for a pid
  * the kernel never gave. */
 long wait(long pid);
+/* The console bytes that have arrived, at most len; 0 if none. Never
+ * blocks. fd must be 0. */
+long read(int fd, void *buf, size_t len);
 
 /* ---- output on file descriptor 1 */
 /* Formats as lib/fmt.h describes; output past 1023 bytes is cut. Returns
