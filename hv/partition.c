@@ -85,6 +85,9 @@ static void build_start_state(struct partition *p, const char *cmdline)
 	fmt_snprintf(si->name, sizeof(si->name), "%s", p->name);
 	si->ram_size = p->ram_size;
 	si->flags = p->parent ? HV_START_PARENT : 0;
+	/* Console input is the parent's, so only it hears of a person. */
+	if (p->parent && boot && boot->manifest.interactive)
+		si->flags |= HV_START_INTERACTIVE;
 	si->module_count = 0;
 	fmt_snprintf(si->cmdline, sizeof(si->cmdline), "%s", cmdline);
 }

@@ -191,6 +191,8 @@ static long sys_info(uint64_t buf)
 		return -SYS_EFAULT;
 	si.partition_id = start_info.partition_id;
 	si.flags = start_info.flags & HV_START_PARENT ? SYS_INFO_PARENT : 0;
+	if (start_info.flags & HV_START_INTERACTIVE)
+		si.flags |= SYS_INFO_INTERACTIVE;
 	/* kmain terminated both strings. */
 	memcpy(si.name, start_info.name, sizeof(si.name));
 	memcpy(si.cmdline, start_info.cmdline, sizeof(si.cmdline));

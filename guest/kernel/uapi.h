@@ -32,6 +32,7 @@ struct sys_info {
 };
 
 #define SYS_INFO_PARENT 1u /* the parent partition: it may power off */
+#define SYS_INFO_INTERACTIVE 2u /* parent: a person is at the console */
 
 /*
  * Kernel errors, negated in RAX. The numbers are Linux's, and all lie

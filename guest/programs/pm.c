@@ -7,7 +7,8 @@
  * At start it creates and starts every template marked start = parent,
  * and prints the table of partitions. It then runs the commands of the
  * cmdline's script= (the rest of the cmdline, ';' between commands).
- * After the script it powers off, unless the script ended with `prompt`:
+ * After the script it powers off, unless the script ended with `prompt`
+ * or hv says a person is at the console (the manifest's interactive key):
  * then it reads commands from the console for ever.
  */
 #include "guest/lib/ulib.h"
@@ -489,8 +490,14 @@ int main(void)
 	start_templates();
 	table();
 	script = find_script(si.cmdline);
+	/* With a person at the console (make run on a terminal), pm waits
+	 * for commands after its script instead of powering off. */
 	if (script && run_script(script) == PM_PROMPT)
 		prompt();
+	if (si.flags & SYS_INFO_INTERACTIVE) {
+		printf("pm: a person is at the console: waiting for commands (help lists them)\n");
+		prompt();
+	}
 	power_off();
 	return 1;
 }

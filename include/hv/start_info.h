@@ -12,6 +12,7 @@
 #define HV_START_INFO_MAGIC 0x4f464e4954525453ULL /* "STRTINFO" */
 #define HV_START_INFO_VERSION 1
 #define HV_START_PARENT 1u /* this partition may manage others */
+#define HV_START_INTERACTIVE 2u /* parent only: a person is at the console */
 
 #define HV_START_MAX_MODULES 8
 
