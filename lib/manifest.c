@@ -291,6 +291,27 @@ static int set_path_list(struct parser *p, const struct key *k,
 	return 0;
 }
 
+/*
+ * The next space-separated item of a list value: copied into item (cut
+ * short if it does not fit, which the caller sees from the length), with
+ * *val moved past it. Returns its full length, 0 at the end.
+ */
+static size_t next_item(const char **val, char *item, size_t size)
+{
+	const char *v = *val;
+	size_t n = 0;
+
+	while (is_space(*v))
+		v++;
+	while (v[n] && !is_space(v[n]))
+		n++;
+	fmt_snprintf(item, size, "%s", v);
+	if (n < size)
+		item[n] = '\0';
+	*val = v + n;
+	return n;
+}
+
 /* A port number: decimal, or hexadecimal after 0x. */
 static int parse_port(const char **s, uint32_t *out)
 {
@@ -333,23 +354,14 @@ static int set_port_list(struct parser *p, const struct key *k,
 
 	part->port_range_count = 0;
 	part->ports_line = p->line;
-	while (*val) {
+	for (;;) {
 		char item[24];
 		const char *c = item;
 		uint32_t first, last;
-		size_t n = 0;
+		size_t n = next_item(&val, item, sizeof(item));
 
-		while (is_space(*val))
-			val++;
-		if (!*val)
+		if (!n)
 			break;
-		while (val[n] && !is_space(val[n]))
-			n++;
-		/* Longer than any valid item: keep a prefix for the message. */
-		fmt_snprintf(item, sizeof(item), "%s", val);
-		if (n < sizeof(item))
-			item[n] = '\0';
-		val += n;
 		if (n >= sizeof(item) || parse_port(&c, &first))
 			goto bad;
 		last = first;
@@ -381,25 +393,18 @@ static int set_msr_list(struct parser *p, const struct key *k, const char *val)
 	struct hv_manifest_partition *part = p->part;
 
 	part->msr_count = 0;
-	while (*val) {
+	for (;;) {
 		char item[24];
 		uint64_t v = 0;
-		size_t n = 0, i;
+		size_t n = next_item(&val, item, sizeof(item)), i;
 
-		while (is_space(*val))
-			val++;
-		if (!*val)
+		if (!n)
 			break;
-		while (val[n] && !is_space(val[n]))
-			n++;
-		fmt_snprintf(item, sizeof(item), "%s", val);
-		if (n < sizeof(item))
-			item[n] = '\0';
 		/* 0x and one to eight hex digits: MSR numbers are 32 bits. */
-		if (n < 3 || n > 10 || val[0] != '0' || val[1] != 'x')
+		if (n < 3 || n > 10 || item[0] != '0' || item[1] != 'x')
 			goto bad;
 		for (i = 2; i < n; i++) {
-			char c = val[i];
+			char c = item[i];
 
 			if (c >= '0' && c <= '9')
 				v = v * 16 + (uint64_t)(c - '0');
@@ -410,7 +415,6 @@ static int set_msr_list(struct parser *p, const struct key *k, const char *val)
 			else
 				goto bad;
 		}
-		val += n;
 		if (part->msr_count == k->min)
 			return error_at(p, p->line, "%s: more than %u MSRs",
 					k->name, k->min);
