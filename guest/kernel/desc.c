@@ -6,53 +6,6 @@
  */
 #include "guest/kernel/kernel.h"
 
-/* The 64-bit TSS (SDM Vol. 3A, "Task Management in 64-bit Mode"). */
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct tss64) == 104, "64-bit TSS layout");
-
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-/*
- * Segment descriptors (SDM Vol. 3A, "Segment Descriptors"): access byte
- * P | DPL | S | type, and for code L = 1, D = 0 for 64-bit mode. Base and
- * limit are ignored in 64-bit mode; these are the customary flat values.
- */
-#define DESC_KCODE64 0x00af9a000000ffffull /* DPL 0, execute/read */
-#define DESC_KDATA 0x00cf92000000ffffull /* DPL 0, read/write */
-#define DESC_UDATA 0x00cff2000000ffffull /* DPL 3, read/write */
-#define DESC_UCODE64 0x00affa000000ffffull /* DPL 3, execute/read */
-#define TSS_TYPE_AVAILABLE 0x89 /* present, DPL 0, 64-bit TSS (available) */
-
-/*
- * Present, DPL 0, type 0xe: a 64-bit interrupt gate, which clears IF. DPL
- * 0 everywhere makes INT n from ring 3 a #GP, so a program cannot enter
- * the kernel through an exception handler.
- */
-#define GATE_INTERRUPT 0x8e
 #define IST_DF 1
 
 /*
@@ -71,15 +24,6 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 /* Read by syscall_entry: the kernel stack of the running program. */
 uint64_t syscall_kstack_top;
-
-static void set_tss_desc(uint64_t *slot, uint64_t base, uint32_t limit)
-{
-	slot[0] = (limit & 0xffffull) | ((base & 0xffffffull) << 16) |
-		  ((uint64_t)TSS_TYPE_AVAILABLE << 40) |
-		  ((uint64_t)((limit >> 16) & 0xf) << 48) |
-		  (((base >> 24) & 0xffull) << 56);
-	slot[1] = base >> 32;
-}
 
 static void gdt_init(void)
 {
@@ -125,19 +69,10 @@ static void idt_init(void)
 {
 	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 
-	for (int v = 0; v < 256; v++) {
-		uint64_t a = trap_stubs[v];
-		struct idt_gate *g = &idt[v];
-
-		g->offset_low = (uint16_t)a;
-		g->selector = SEL_KCODE;
-		/* A #DF may come from an overflowed stack: it gets its own. */
-		g->ist = v == VEC_DF ? IST_DF : 0;
-		g->type_attr = GATE_INTERRUPT;
-		g->offset_mid = (uint16_t)(a >> 16);
-		g->offset_high = (uint32_t)(a >> 32);
-		g->reserved = 0;
-	}
+	/* A #DF may come from an overflowed stack: it gets its own. */
+	for (int v = 0; v < 256; v++)
+		set_idt_gate(&idt[v], trap_stubs[v], SEL_KCODE,
+			     v == VEC_DF ? IST_DF : 0, GATE_INTERRUPT);
 	asm volatile("lidt %0" : : "m"(idtr) : "memory");
 }
 

@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The x86 instructions and architectural constants the kernel uses. */
+/* The x86 constants and instructions only the kernel uses. */
 #ifndef GUEST_KERNEL_X86_H
 #define GUEST_KERNEL_X86_H
 
-#include <stdint.h>
+#include "guest/include/x86.h"
 
 /* MSRs (SDM Vol. 4, "Architectural MSRs"). */
 #define MSR_APIC_BASE 0x1bu
-#define MSR_EFER 0xc0000080u
 #define MSR_STAR 0xc0000081u
-#define MSR_LSTAR 0xc0000082u
 #define MSR_CSTAR 0xc0000083u
 #define MSR_SFMASK 0xc0000084u
 
@@ -31,13 +29,11 @@
 #define APIC_DIV_BY_1 0xbu
 
 #define EFER_SCE (1ull << 0)
-#define EFER_NXE (1ull << 11)
 
 #define CR0_EM (1ull << 2)
 #define CR0_WP (1ull << 16)
 #define CR4_SMEP (1ull << 20)
 
-#define RFLAGS_FIXED (1ull << 1) /* always reads as 1 */
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_DF (1ull << 10)
@@ -67,102 +63,6 @@
 #define VEC_DF 8
 #define VEC_GP 13
 #define VEC_PF 14
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
-
-static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
-{
-	struct cpuid_regs r;
-
-	asm volatile("cpuid"
-		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-		     : "a"(leaf), "c"(subleaf));
-	return r;
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %w1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	asm volatile("wrmsr"
-		     :
-		     : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-		     : "memory");
-}
-
-static inline uint64_t read_cr0(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr0(uint64_t v)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static inline uint64_t read_cr2(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
-static inline uint64_t read_cr3(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
-/* Also flushes every TLB entry: the kernel uses no global pages. */
-static inline void write_cr3(uint64_t v)
-{
-	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static inline uint64_t read_cr4(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr4(uint64_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static inline void cpu_relax(void)
-{
-	asm volatile("pause");
-}
 
 /*
  * With interrupts off and no virtual interrupt source, HLT never wakes:

@@ -53,24 +53,6 @@ volatile uint64_t at_ticks_in_service;
 volatile uint64_t at_last_tick_tsc;
 void at_isr(void);
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-} __attribute__((packed));
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-/* Present, DPL 0, 64-bit interrupt gate: IF stays clear in the handler. */
-#define GATE_INTERRUPT 0x8e
-
 /*
  * The runtime's IDT stops at vector 31. This one keeps its exception
  * gates and adds the timer's; every other vector is not present, so a
@@ -82,8 +64,6 @@ static bool idt_install(void)
 {
 	struct desc_ptr cur, next = { sizeof(idt) - 1,
 				      (uint64_t)(uintptr_t)idt };
-	uint64_t a = (uint64_t)(uintptr_t)at_isr;
-	struct idt_gate *g = &idt[TIMER_VECTOR];
 
 	asm volatile("sidt %0" : "=m"(cur));
 	if ((size_t)cur.limit + 1 > sizeof(idt)) {
@@ -92,12 +72,8 @@ static bool idt_install(void)
 		return false;
 	}
 	memcpy(idt, (const void *)(uintptr_t)cur.base, (size_t)cur.limit + 1);
-	g->offset_low = (uint16_t)a;
-	g->selector = RT_SEL_KCODE;
-	g->ist = 0;
-	g->type_attr = GATE_INTERRUPT;
-	g->offset_mid = (uint16_t)(a >> 16);
-	g->offset_high = (uint32_t)(a >> 32);
+	set_idt_gate(&idt[TIMER_VECTOR], (uint64_t)(uintptr_t)at_isr,
+		     RT_SEL_KCODE, 0, GATE_INTERRUPT);
 	asm volatile("lidt %0" : : "m"(next) : "memory");
 	return true;
 }

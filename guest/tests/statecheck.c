@@ -218,19 +218,6 @@ static uint64_t pattern(uint32_t id, uint32_t reg, uint32_t lane)
 	return (key + 1) * 0x9e3779b97f4a7c15ull;
 }
 
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr4(uint64_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 static char check_name[32];
 
 /* Register numbers for pattern(), one space for every class of register. */

@@ -6,51 +6,13 @@
  */
 #include "guest/tests/rt/rt.h"
 
+#include "guest/tests/rt/x86.h"
+
 #define KSTACK_SIZE 16384
-
-/* The 64-bit TSS (SDM Vol. 3A, "Task Management in 64-bit Mode"). */
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct tss64) == 104, "64-bit TSS layout");
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-/*
- * Segment descriptors (SDM Vol. 3A, "Segment Descriptors"): limit 0xfffff
- * with G = 1; access byte P | DPL | S | type; for code, L = 1 and D = 0
- * select 64-bit mode. Base and limit are ignored in 64-bit mode, but these
- * are the values every loader checks.
- */
-#define DESC_KCODE64 0x00af9a000000ffffull /* DPL 0, execute/read */
-#define DESC_KDATA 0x00cf92000000ffffull /* DPL 0, read/write */
-#define DESC_UDATA 0x00cff2000000ffffull /* DPL 3, read/write */
-#define DESC_UCODE64 0x00affa000000ffffull /* DPL 3, execute/read */
-#define TSS_TYPE_AVAILABLE 0x89 /* present, DPL 0, 64-bit TSS (available) */
-#define RFLAGS_FIXED 0x2 /* bit 1 always reads as 1 */
 
 static uint64_t gdt[8] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16)));
-
-static void set_tss_desc(uint64_t *slot, uint64_t base, uint32_t limit)
-{
-	slot[0] = (limit & 0xffffull) | ((base & 0xffffffull) << 16) |
-		  ((uint64_t)TSS_TYPE_AVAILABLE << 40) |
-		  ((uint64_t)((limit >> 16) & 0xf) << 48) |
-		  (((base >> 24) & 0xffull) << 56);
-	slot[1] = base >> 32;
-}
 
 void rt_gdt_init(void)
 {

@@ -19,27 +19,6 @@ struct rt_frame {
 
 _Static_assert(sizeof(struct rt_frame) == 22 * 8, "matches trap_common");
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-/* Present, DPL 0, type 0xe: a 64-bit interrupt gate, which clears IF. DPL 0
- * makes INT n from ring 3 a #GP rather than a way in. */
-#define GATE_INTERRUPT 0x8e
-
 extern const uint64_t rt_trap_stubs[32];
 long rt_try(void (*fn)(void *), void *arg, uint64_t *resume_rsp,
 	    uint64_t *resume_rflags);
@@ -74,18 +53,9 @@ void rt_idt_init(void)
 {
 	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 
-	for (int v = 0; v < 32; v++) {
-		uint64_t a = rt_trap_stubs[v];
-		struct idt_gate *g = &idt[v];
-
-		g->offset_low = (uint16_t)a;
-		g->selector = RT_SEL_KCODE;
-		g->ist = 0;
-		g->type_attr = GATE_INTERRUPT;
-		g->offset_mid = (uint16_t)(a >> 16);
-		g->offset_high = (uint32_t)(a >> 32);
-		g->reserved = 0;
-	}
+	for (int v = 0; v < 32; v++)
+		set_idt_gate(&idt[v], rt_trap_stubs[v], RT_SEL_KCODE, 0,
+			     GATE_INTERRUPT);
 	/* Vectors 32..255 are beyond the limit: nothing should raise them with
 	 * interrupts off, and if something does, the #GP that follows is
 	 * reported like any other fault. */
