@@ -22,6 +22,7 @@ enum key_type {
 	TYPE_PORT_LIST,
 	TYPE_START,
 	TYPE_MSR_LIST,
+	TYPE_CPU_LIST,
 };
 
 /*
@@ -51,6 +52,8 @@ static const struct key keys[] = {
 	{ "slice_ms", SCOPE_GLOBAL, TYPE_UINT, false,
 	  offsetof(struct hv_manifest, slice_ms), HV_SLICE_MS_MIN,
 	  HV_SLICE_MS_MAX },
+	{ "max_cpus", SCOPE_GLOBAL, TYPE_UINT, false,
+	  offsetof(struct hv_manifest, max_cpus), 1, HV_MAX_RUN_CPUS },
 	{ "image", SCOPE_PARTITION, TYPE_STRING, false,
 	  offsetof(struct hv_manifest_partition, image), 0, HV_PATH_MAX },
 	{ "ram_mb", SCOPE_PARTITION, TYPE_UINT, false,
@@ -67,6 +70,9 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, start), 0, 0 },
 	{ "vcpus", SCOPE_PARTITION, TYPE_UINT, false,
 	  offsetof(struct hv_manifest_partition, vcpus), 1, HV_MAX_VCPUS },
+	{ "cpus", SCOPE_PARTITION, TYPE_CPU_LIST, false,
+	  offsetof(struct hv_manifest_partition, cpus), HV_MAX_VCPUS,
+	  HV_MAX_RUN_CPUS - 1 },
 	{ "programs", SCOPE_PARTITION, TYPE_PATH_LIST, true,
 	  offsetof(struct hv_manifest_partition, programs),
 	  HV_MANIFEST_MAX_PROGRAMS, HV_PATH_MAX },
@@ -160,6 +166,7 @@ void manifest_defaults(struct hv_manifest *m)
 	m->pool_mb = HV_POOL_MB_DEFAULT;
 	m->interactive = 0;
 	m->slice_ms = HV_SLICE_MS_DEFAULT;
+	m->max_cpus = HV_MAX_RUN_CPUS;
 	m->partition_count = 0;
 }
 
@@ -428,6 +435,56 @@ bad:
 	return 0;
 }
 
+/*
+ * "1,2" or "1 2": the CPU each vCPU is pinned to, vCPU 0 first, as
+ * decimal CPU numbers (0 is the boot CPU).
+ */
+static int set_cpu_list(struct parser *p, const struct key *k,
+			const char *val)
+{
+	struct hv_manifest_partition *part = p->part;
+
+	part->cpu_count = 0;
+	part->cpus_line = p->line;
+	for (;;) {
+		char item[16];
+		size_t n = 0;
+		uint32_t cpu = 0;
+
+		while (is_space(*val) || *val == ',')
+			val++;
+		if (!*val)
+			break;
+		while (val[n] && !is_space(val[n]) && val[n] != ',')
+			n++;
+		memcpy(item, val, n < sizeof(item) ? n : sizeof(item) - 1);
+		item[n < sizeof(item) ? n : sizeof(item) - 1] = '\0';
+		val += n;
+		if (n > 2)
+			goto bad;
+		for (size_t i = 0; i < n; i++) {
+			if (item[i] < '0' || item[i] > '9')
+				goto bad;
+			cpu = cpu * 10 + (uint32_t)(item[i] - '0');
+		}
+		if (cpu > k->max)
+			goto bad;
+		if (part->cpu_count == k->min)
+			return error_at(p, p->line,
+					"%s: more than %u CPUs (one per vCPU)",
+					k->name, k->min);
+		part->cpus[part->cpu_count++] = cpu;
+		continue;
+bad:
+		return error_at(p, p->line,
+				"%s: '%s' is not a CPU number (0 to %u)",
+				k->name, item, k->max);
+	}
+	if (!part->cpu_count)
+		return error_at(p, p->line, "%s: no CPU given", k->name);
+	return 0;
+}
+
 static bool ranges_overlap(struct hv_port_range a, struct hv_port_range b)
 {
 	return a.first <= b.last && b.first <= a.last;
@@ -528,6 +585,8 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 		return set_port_list(p, k, val);
 	case TYPE_MSR_LIST:
 		return set_msr_list(p, k, val);
+	case TYPE_CPU_LIST:
+		return set_cpu_list(p, k, val);
 	case TYPE_STRING:
 		n = strlen(val);
 		if (n >= k->max)
@@ -611,6 +670,11 @@ static int check_partitions(struct parser *p)
 			return error_at(p, p->part_line[i],
 					"partition '%s' has no image",
 					part->name);
+		if (part->cpu_count && part->cpu_count != part->vcpus)
+			return error_at(p, part->cpus_line,
+					"partition '%s': cpus names %u CPU(s) but the partition has %u vCPU(s): pin each vCPU to one CPU",
+					part->name, part->cpu_count,
+					part->vcpus);
 		if (!part->parent)
 			continue;
 		if (part->start != HV_MANIFEST_START_BOOT)

@@ -114,6 +114,10 @@ enum hv_partition_state {
 #define HV_PART_FLAG_PARENT 1u
 #define HV_INFO_EXIT_REASONS 80 /* exit_counts[] covers basic reasons 0..79 */
 
+#define HV_INFO_MAX_VCPUS 4
+#define HV_INFO_MAX_CPUS 16 /* hv runs at most this many CPUs */
+#define HV_CPU_NONE 0xffffffffu
+
 struct hv_partition_info {
 	uint32_t id;
 	uint32_t state; /* enum hv_partition_state */
@@ -130,6 +134,11 @@ struct hv_partition_info {
 	uint64_t refused_hypercall;
 	uint64_t exit_counts[HV_INFO_EXIT_REASONS];
 	char last_fault[192]; /* empty unless state is HV_PART_FAULTED */
+	/* Where the partition ran: physical CPU indices as hv numbers them
+	 * (0 is the boot CPU), not guest-visible APIC ids. */
+	uint32_t vcpu_last_cpu[HV_INFO_MAX_VCPUS]; /* HV_CPU_NONE: never ran */
+	uint32_t vcpu_migrations[HV_INFO_MAX_VCPUS]; /* arrivals on a new CPU */
+	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc split by CPU */
 };
 
 #endif

@@ -35,6 +35,9 @@ struct hv_port_range {
 #define HV_POOL_MB_MAX 65536
 #define HV_POOL_MB_DEFAULT 64
 
+/* CPUs hv runs on: the boot CPU is 0, the others follow in MADT order. */
+#define HV_MAX_RUN_CPUS 16
+
 #define HV_SLICE_MS_MIN 1
 #define HV_SLICE_MS_MAX 1000
 #define HV_SLICE_MS_DEFAULT 10
@@ -65,6 +68,10 @@ struct hv_manifest_partition {
 	/* MSRs the partition may read: RDMSR returns the real value. */
 	uint32_t msr_count;
 	uint32_t msrs[HV_MANIFEST_MAX_MSRS];
+	/* cpus[n] is the CPU vCPU n is pinned to; cpu_count 0: unpinned. */
+	uint32_t cpu_count;
+	uint32_t cpus[HV_MAX_VCPUS];
+	uint32_t cpus_line;
 };
 
 struct hv_manifest {
@@ -72,6 +79,7 @@ struct hv_manifest {
 	uint32_t pool_mb;
 	uint32_t interactive; /* 1: a person is at the console */
 	uint32_t slice_ms; /* a vCPU's time slice, in ms of guest time */
+	uint32_t max_cpus; /* at most this many CPUs run partitions */
 	uint32_t partition_count;
 	struct hv_manifest_partition partitions[HV_MANIFEST_MAX_PARTITIONS];
 };
