@@ -17,6 +17,8 @@ void console_init(uint32_t level);
 void console_set_level(uint32_t level);
 /* Waits until the UART has sent every byte: call before power-off. */
 void console_drain(void);
+/* After a panic: writers stop waiting for the line lock indefinitely. */
+void console_panic_mode(void);
 /* A byte typed on the console, if one is waiting; never blocks. */
 bool console_getc(char *c);
 /* Prints a partition's console line as "[name] line". */

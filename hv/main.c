@@ -3,6 +3,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/power.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
@@ -52,6 +53,7 @@ static bool create_partitions(const struct hv_boot_info *bi)
 void hv_main(const struct hv_boot_info *loader_bi)
 {
 	const struct hv_boot_info *bi = &boot_info;
+	uint64_t slice;
 
 	console_init(HV_LOG_INFO);
 	if (loader_bi->magic != HV_BOOT_INFO_MAGIC ||
@@ -85,9 +87,14 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	pr_info("vmx root ok");
 	vmx_caps_init();
 	policy_set_tsc_hz(bi->tsc_hz);
+	smp_start(&boot_cpu, bi, bi->manifest.max_cpus);
 
-	if (create_partitions(bi))
-		partitions_run(bi->tsc_hz / 1000 * bi->manifest.slice_ms);
+	slice = bi->tsc_hz / 1000 * bi->manifest.slice_ms;
+	if (!create_partitions(bi))
+		sched_end("the parent partition could not be created");
+	smp_release(slice);
+	partitions_run(slice);
+	smp_wait_done();
 	partitions_report(bi->tsc_hz);
 
 	if (vmx_off(&boot_cpu))

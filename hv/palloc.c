@@ -39,8 +39,8 @@ int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 	return 0;
 }
 
-uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
-		    uint32_t owner)
+static uint64_t run_locked(struct palloc *pa, uint64_t n, uint64_t align,
+			   uint32_t owner)
 {
 	uint64_t start, i;
 
@@ -78,6 +78,17 @@ uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
 	}
 }
 
+uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
+		    uint32_t owner)
+{
+	uint64_t r;
+
+	spin_lock(&pa->lock);
+	r = run_locked(pa, n, align, owner);
+	spin_unlock(&pa->lock);
+	return r;
+}
+
 uint64_t palloc_page(struct palloc *pa, uint32_t owner)
 {
 	return palloc_run(pa, 1, 1, owner);
@@ -100,8 +111,8 @@ uint64_t palloc_largest_free_run(const struct palloc *pa)
 	return best;
 }
 
-int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
-		uint32_t owner)
+static int free_locked(struct palloc *pa, uint64_t addr, uint64_t size,
+		       uint32_t owner)
 {
 	uint64_t first, n;
 
@@ -125,4 +136,15 @@ int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
 	if (first < pa->hint)
 		pa->hint = first;
 	return 0;
+}
+
+int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
+		uint32_t owner)
+{
+	int r;
+
+	spin_lock(&pa->lock);
+	r = free_locked(pa, addr, size, owner);
+	spin_unlock(&pa->lock);
+	return r;
 }

@@ -10,11 +10,14 @@
 
 #include <stdint.h>
 
+#include "lib/spinlock.h"
+
 #define PALLOC_MAX_OWNERS 16
 #define PALLOC_OWNER_HV 0
 #define PALLOC_FREE 0xff
 
 struct palloc {
+	struct spinlock lock; /* the map and the counters; innermost but the console's */
 	uint64_t base; /* 2 MiB aligned */
 	uint64_t pages;
 	uint8_t *owner_of; /* one byte per page: its owner, or PALLOC_FREE */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "hv/log.h"
 #include "lib/fmt.h"
@@ -12,7 +14,11 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	hv_log(HV_LOG_ERROR, "panic: %s", msg);
+	/* A second CPU to panic is stopped inside the claim, as a bystander. */
+	smp_panic_claim();
+	console_panic_mode();
+	hv_log(HV_LOG_ERROR, "panic: cpu %u: %s", this_cpu()->index, msg);
+	smp_panic_stop_others();
 	hv_log(HV_LOG_ERROR, "backtrace:");
 	backtrace_from((uint64_t)(uintptr_t)__builtin_frame_address(0));
 	console_drain();

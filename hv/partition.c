@@ -4,10 +4,13 @@
 #include "arch/x86/ept.h"
 #include "arch/x86/io.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
+#include "hv/policy.h"
 #include "hv/start_info.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
@@ -18,6 +21,11 @@
 
 /* Slot i holds partition id i + 1 while in use; destroy frees the slot. */
 static struct partition partitions[HV_MAX_PARTITIONS];
+struct spinlock partitions_lock;
+/* Set once, under partitions_lock: every CPU leaves its scheduler loop. */
+static bool sched_over;
+/* When scheduling began and ended, for the report's CPU use figure. */
+static uint64_t sched_start_tsc, sched_end_tsc;
 /* The loader's images, for partitions created at run time. */
 static const struct hv_boot_info *boot;
 
@@ -28,7 +36,8 @@ static const struct hv_boot_info *boot;
 
 struct partition *partition_by_id(uint32_t id)
 {
-	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use)
+	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use ||
+	    partitions[id - 1].busy)
 		return NULL;
 	return &partitions[id - 1];
 }
@@ -37,11 +46,15 @@ uint32_t partition_ids(uint32_t *ids, uint32_t max)
 {
 	uint32_t n = 0;
 
+	spin_lock(&partitions_lock);
 	for_each_partition(p) {
+		if (p->busy)
+			continue;
 		if (n < max)
 			ids[n] = p->id;
 		n++;
 	}
+	spin_unlock(&partitions_lock);
 	return n;
 }
 
@@ -107,7 +120,52 @@ static void partition_release(struct partition *p)
 	if (p->ram_hpa)
 		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
 	/* Zeroing clears in_use: the slot and its id are free again. */
+	spin_lock(&partitions_lock);
 	memset(p, 0, sizeof(*p));
+	spin_unlock(&partitions_lock);
+}
+
+static bool name_taken(const char *name)
+{
+	for_each_partition(q)
+		if (!strncmp(q->name, name, HV_NAME_MAX))
+			return true;
+	return false;
+}
+
+/*
+ * Claims a free slot for sp, under partitions_lock, so that two vCPUs of
+ * the parent creating at once can neither share a slot nor a name, nor
+ * both hold a template's ports. The slot stays busy until published.
+ */
+static int reserve_slot(const struct partition_spec *sp, struct partition **out)
+{
+	struct partition *p = NULL;
+
+	if (name_taken(sp->name))
+		return HV_EEXIST;
+	/* One partition at a time may hold a template's ports. */
+	if (sp->template_index && sp->port_range_count) {
+		for_each_partition(q)
+			if (q->template_index == sp->template_index)
+				return HV_EBUSY;
+	}
+	for (uint32_t i = 0; i < HV_MAX_PARTITIONS && !p; i++)
+		if (!partitions[i].in_use)
+			p = &partitions[i];
+	if (!p) {
+		pr_err("partition %s: all %u partition slots are in use",
+		       sp->name, HV_MAX_PARTITIONS);
+		return HV_ENOSPC;
+	}
+	memset(p, 0, sizeof(*p));
+	p->in_use = true;
+	p->busy = true;
+	p->id = (uint32_t)(p - partitions) + 1;
+	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
+	p->template_index = sp->template_index;
+	*out = p;
+	return 0;
 }
 
 static int load_image(struct partition *p, const struct hv_boot_module *img,
@@ -216,25 +274,25 @@ static int build_io_bitmap(struct partition *p, const struct partition_spec *sp)
 static int partition_build(const struct partition_spec *sp,
 			   struct partition **out)
 {
-	struct partition *p = NULL;
+	struct partition *p;
 	uint64_t entry, end;
 	int r;
 
-	for (uint32_t i = 0; i < HV_MAX_PARTITIONS && !p; i++)
-		if (!partitions[i].in_use)
-			p = &partitions[i];
-	if (!p) {
-		pr_err("partition %s: all %u partition slots are in use",
-		       sp->name, HV_MAX_PARTITIONS);
-		return HV_ENOSPC;
+	for (uint32_t n = 0; sp->cpus && n < sp->vcpus; n++) {
+		if (sp->cpus[n] >= smp_cpu_count()) {
+			pr_err("partition %s: vcpu %u is pinned to cpu %u, but hv runs %u cpu(s)",
+			       sp->name, n, sp->cpus[n], smp_cpu_count());
+			return HV_EINVAL;
+		}
 	}
-	memset(p, 0, sizeof(*p));
-	p->id = (uint32_t)(p - partitions) + 1;
+	spin_lock(&partitions_lock);
+	r = reserve_slot(sp, &p);
+	spin_unlock(&partitions_lock);
+	if (r)
+		return r;
 	_Static_assert(HV_MAX_PARTITIONS < PALLOC_MAX_OWNERS,
 		       "partition ids are pool owners");
-	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
 	p->parent = sp->parent;
-	p->template_index = sp->template_index;
 	p->msr_count = sp->msr_count;
 	for (uint32_t i = 0; i < sp->msr_count; i++)
 		p->msrs[i] = sp->msrs[i];
@@ -246,10 +304,9 @@ static int partition_build(const struct partition_spec *sp,
 		pr_err("partition %s: %lu MiB of RAM do not fit in the pool (%lu MiB free in one piece at most)",
 		       p->name, p->ram_size / MIB,
 		       palloc_largest_free_run(mem_pool()) * 4096 / MIB);
-		memset(p, 0, sizeof(*p));
-		return HV_ENOMEM;
+		r = HV_ENOMEM;
+		goto fail;
 	}
-	p->in_use = true;
 	r = HV_ENOMEM;
 	/* One bit for each of the 65536 ports: two pages. */
 	p->io_logged = (uint8_t *)(uintptr_t)palloc_run(mem_pool(), 2, 1, p->id);
@@ -284,6 +341,10 @@ static int partition_build(const struct partition_spec *sp,
 
 		v->part = p;
 		v->id = i;
+		v->vmcs_cpu = HV_CPU_NONE;
+		v->running_on = HV_CPU_NONE;
+		v->last_cpu = HV_CPU_NONE;
+		v->pin = sp->cpus ? sp->cpus[i] : HV_CPU_NONE;
 		v->vpid = (uint16_t)((p->id - 1) * HV_MAX_VCPUS + i + 1);
 		r = vcpu_arch_alloc(v);
 	}
@@ -291,20 +352,36 @@ static int partition_build(const struct partition_spec *sp,
 		r = vcpu_arch_init(&p->vcpus[0], ept_pointer(&p->ept), entry,
 				   HV_GUEST_START_INFO, HV_GUEST_STACK_TOP,
 				   HV_GUEST_PAGE_TABLES);
-	p->vcpus[0].online = true;
 	if (r) {
 		pr_err("partition %s: cannot set up its vCPU: %d", p->name, r);
 		goto fail;
 	}
+	p->vcpus[0].online = true;
+	p->vcpus[0].started = true;
 	p->state = PART_CREATED;
 	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u vCPU(s), %u program(s)%s",
 		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
 		p->vcpu_count, sp->program_count, p->parent ? ", parent" : "");
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		if (p->vcpus[i].pin != HV_CPU_NONE)
+			pr_info("partition %s: vcpu %u pinned to cpu %u", p->name,
+				i, p->vcpus[i].pin);
 	*out = p;
 	return 0;
 fail:
 	partition_release(p);
 	return r;
+}
+
+/* Makes a partition built outside the lock visible to everyone. */
+static void publish(struct partition *p, bool autostart)
+{
+	spin_lock(&partitions_lock);
+	p->autostart = autostart;
+	p->busy = false;
+	spin_unlock(&partitions_lock);
+	if (autostart)
+		sched_kick_idle();
 }
 
 /* The spec of manifest partition index, with the images the loader read. */
@@ -323,6 +400,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->port_range_count = mp->port_range_count;
 	sp->msrs = mp->msrs;
 	sp->msr_count = mp->msr_count;
+	sp->cpus = mp->cpu_count ? mp->cpus : NULL;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 
@@ -354,7 +432,7 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 		r = partition_build(&sp, out);
 	/* Manifest partitions are static: they start at boot. */
 	if (!r)
-		(*out)->autostart = true;
+		publish(*out, true);
 	return r;
 }
 
@@ -392,6 +470,53 @@ static void offline_all(struct partition *p)
 		p->vcpus[i].online = false;
 }
 
+/*
+ * Makes every CPU that runs one of p's vCPUs leave guest mode now: each
+ * finds the partition no longer running at its next exit and lets the
+ * vCPU go. The caller has changed p's state under partitions_lock.
+ */
+static void kick_partition(struct partition *p)
+{
+	uint32_t me = this_cpu()->index;
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		uint32_t cpu = __atomic_load_n(&p->vcpus[i].running_on,
+					       __ATOMIC_ACQUIRE);
+
+		if (cpu != HV_CPU_NONE && cpu != me)
+			smp_kick(cpu);
+	}
+}
+
+/*
+ * Waits until no CPU runs any of p's vCPUs, so that their VMCSs are clear
+ * and nothing of p is in use. The CPUs were kicked: this takes
+ * microseconds, and a second means hv has lost a vCPU.
+ */
+static void wait_off_cpus(struct partition *p)
+{
+	uint64_t deadline = rdtsc() + policy_tsc_hz();
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		while (__atomic_load_n(&p->vcpus[i].running_on,
+				       __ATOMIC_ACQUIRE) != HV_CPU_NONE) {
+			smp_poll();
+			cpu_pause();
+			if (rdtsc() > deadline)
+				panic("partition %s: vcpu %u did not leave cpu %u",
+				      p->name, i, p->vcpus[i].running_on);
+		}
+	}
+}
+
+/* CPUs halted in the scheduler look again: something became runnable. */
+void sched_kick_idle(void)
+{
+	for (uint32_t n = 0; n < smp_cpu_count(); n++)
+		if (__atomic_load_n(&smp_cpu(n)->idle, __ATOMIC_ACQUIRE))
+			smp_kick(n);
+}
+
 void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 {
 	struct partition *p = v->part;
@@ -401,13 +526,12 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	fmt_vsnprintf(p->last_fault, sizeof(p->last_fault), fmt, ap);
 	va_end(ap);
 	vuart_flush(p);
+	spin_lock(&partitions_lock);
 	p->state = PART_FAULTED;
 	offline_all(p);
-	/* The other vCPUs' VMCSs may still be active here: clear them. The
-	 * faulting one's is current, and is cleared when it leaves. */
-	for (uint32_t i = 0; i < p->vcpu_count; i++)
-		if (&p->vcpus[i] != v)
-			vcpu_arch_park(&p->vcpus[i]);
+	spin_unlock(&partitions_lock);
+	/* Its other vCPUs leave their CPUs on their own at their next exit. */
+	kick_partition(p);
 	if (p->vcpu_count > 1)
 		pr_err("partition %s stopped: vcpu %u: %s", p->name, v->id,
 		       p->last_fault);
@@ -434,6 +558,21 @@ uint64_t partition_exits(const struct partition *p)
 	return n;
 }
 
+/* "cpu1 123 cpu3 456": where a vCPU's run time went, CPUs it never ran on
+ * left out, so a pinned vCPU shows exactly one CPU. */
+static void format_cpu_times(const struct vcpu *v, char *out, size_t n)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (uint32_t c = 0; c < HV_INFO_MAX_CPUS && len < n; c++)
+		if (v->cpu_run_tsc[c])
+			len += (size_t)fmt_snprintf(out + len, n - len,
+						    "%scpu%u %lu",
+						    len ? " " : "", c,
+						    v->cpu_run_tsc[c]);
+}
+
 void partitions_report(uint64_t tsc_hz)
 {
 	struct palloc *pool = mem_pool();
@@ -441,9 +580,17 @@ void partitions_report(uint64_t tsc_hz)
 	static const char *const states[] = { "created", "running", "stopped",
 					      "faulted" };
 
+	uint64_t elapsed = sched_end_tsc - sched_start_tsc, ran = 0;
+
 	pr_info("final report: %u partition(s); pool: %lu pages free, %lu used by hv",
 		partition_ids(NULL, 0), pool->free_pages,
 		pool->owner_pages[PALLOC_OWNER_HV]);
+	for_each_partition(p)
+		ran += partition_run_tsc(p);
+	/* Above 100% only if partitions ran on several CPUs at once. */
+	pr_info("final report: %u cpu(s); partitions ran %lu tsc in %lu tsc of scheduling: %lu%% of one cpu",
+		smp_cpu_count(), ran, elapsed,
+		elapsed ? ran / (elapsed / 100 ?: 1) : 0);
 	for_each_partition(p) {
 		pr_info("  %s: %s, run time %lu us (%lu tsc), %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
 			p->name, states[p->state],
@@ -452,6 +599,17 @@ void partitions_report(uint64_t tsc_hz)
 			partition_run_tsc(p), partition_exits(p),
 			pool->owner_pages[p->id], p->refused.io, p->refused.msr,
 			p->refused.ept, p->refused.hypercall);
+		for (uint32_t i = 0; i < p->vcpu_count; i++) {
+			const struct vcpu *v = &p->vcpus[i];
+			char times[160];
+
+			if (v->last_cpu == HV_CPU_NONE)
+				continue;
+			format_cpu_times(v, times, sizeof(times));
+			pr_info("  %s: vcpu %u: last cpu %u, %u migration(s), pinned %s; run tsc by cpu: %s",
+				p->name, i, v->last_cpu, v->migrations,
+				v->pin == HV_CPU_NONE ? "no" : "yes", times);
+		}
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
 		if (p->vcpus[0].cr8_written)
@@ -464,42 +622,79 @@ void partitions_report(uint64_t tsc_hz)
 }
 
 /*
- * The parent's fault policy: the parent manages every child, so when it
- * faults nothing is left in charge. Its report is already out; every
- * child is stopped and hv powers off.
+ * Ends every partition but keep, for a power-off or a parent fault.
+ * Called with partitions_lock held.
  */
-static void stop_all_but(struct partition *keep)
+static void stop_all_but_locked(struct partition *keep)
 {
 	for_each_partition(c) {
 		if (c != keep && (c->state == PART_CREATED ||
 				  c->state == PART_RUNNING)) {
-			vuart_flush(c);
 			c->state = PART_STOPPED;
+			offline_all(c);
+			kick_partition(c);
 			pr_info("partition %s: stopped", c->name);
 		}
 	}
 }
 
+/* The end of scheduling on every CPU; with partitions_lock held. */
+static void end_all_locked(const char *why)
+{
+	if (sched_over)
+		return;
+	sched_over = true;
+	sched_end_tsc = rdtsc();
+	pr_info("scheduler: %s", why);
+	for (uint32_t n = 0; n < smp_cpu_count(); n++)
+		smp_kick(n);
+}
+
+void sched_end(const char *why)
+{
+	spin_lock(&partitions_lock);
+	end_all_locked(why);
+	spin_unlock(&partitions_lock);
+}
+
+bool sched_ending(void)
+{
+	return __atomic_load_n(&sched_over, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The parent's fault policy: the parent manages every child, so when it
+ * faults nothing is left in charge. Its report is already out; every
+ * child is stopped and hv powers off.
+ */
 static void parent_faulted(struct partition *parent)
 {
 	pr_err("parent partition %s faulted: stopping every child and powering off",
 	       parent->name);
-	stop_all_but(parent);
+	spin_lock(&partitions_lock);
+	stop_all_but_locked(parent);
+	end_all_locked("the parent faulted");
+	spin_unlock(&partitions_lock);
 }
 
 void vcpu_halted(struct vcpu *v, const char *why)
 {
 	struct partition *p = v->part;
+	bool last = true;
 
+	spin_lock(&partitions_lock);
 	v->online = false;
-	for (uint32_t i = 0; i < p->vcpu_count; i++) {
-		if (p->vcpus[i].online) {
-			pr_info("partition %s: vcpu %u %s", p->name, v->id, why);
-			return;
-		}
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		if (p->vcpus[i].online)
+			last = false;
+	if (last && p->state == PART_RUNNING)
+		p->state = PART_STOPPED;
+	spin_unlock(&partitions_lock);
+	if (!last) {
+		pr_info("partition %s: vcpu %u %s", p->name, v->id, why);
+		return;
 	}
 	vuart_flush(p);
-	p->state = PART_STOPPED;
 	pr_info("partition %s: %s: stopped", p->name, why);
 }
 
@@ -515,69 +710,142 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		return HV_STATUS_INVALID;
 	}
 	v = &p->vcpus[n];
-	/* A vCPU starts once; its VMCS is set up only now. */
-	if (v->online || v->launched || v->exits)
+	/* A vCPU starts once; its VMCS is set up only now. Claiming it
+	 * under the lock keeps two callers from setting it up at once. */
+	spin_lock(&partitions_lock);
+	if (v->started) {
+		spin_unlock(&partitions_lock);
 		return HV_STATUS_BUSY;
+	}
+	v->started = true;
+	spin_unlock(&partitions_lock);
 	if (vcpu_arch_init(v, ept_pointer(&p->ept), rip, arg, rsp, cr3))
 		return HV_STATUS_NO_MEMORY;
-	v->online = true;
+	spin_lock(&partitions_lock);
+	v->online = p->state == PART_RUNNING || p->state == PART_CREATED;
+	spin_unlock(&partitions_lock);
 	pr_info("partition %s: vcpu %lu started at 0x%lx", p->name, n, rip);
+	sched_kick_idle();
 	return HV_STATUS_OK;
 }
 
 /*
- * One CPU, so partitions take turns: round-robin, one time slice each,
- * until none is left to run. A shutdown from the parent, or a fault of the
- * parent, ends everything.
+ * The next vCPU for CPU cpu, round-robin over every partition's vCPUs
+ * from the one after prev (or after the last one picked anywhere), so
+ * prev runs again only if nothing else can. Called with partitions_lock
+ * held. *wake is the earliest time a vCPU blocked in HLT wants this CPU;
+ * *live says whether any vCPU anywhere can still run.
+ */
+static uint32_t cursor;
+
+static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
+			 uint64_t *wake, bool *live)
+{
+	const uint32_t slots = HV_MAX_PARTITIONS * HV_MAX_VCPUS;
+	uint32_t start = cursor;
+
+	if (prev)
+		start = (uint32_t)(prev->part - partitions) * HV_MAX_VCPUS +
+			prev->id;
+	for (uint32_t k = 1; k <= slots; k++) {
+		uint32_t i = (start + k) % slots;
+		struct partition *p = &partitions[i / HV_MAX_VCPUS];
+		struct vcpu *v = &p->vcpus[i % HV_MAX_VCPUS];
+
+		if (!p->in_use || p->busy || i % HV_MAX_VCPUS >= p->vcpu_count)
+			continue;
+		if (p->state == PART_CREATED && p->autostart) {
+			p->state = PART_RUNNING;
+			pr_info("partition %s: running", p->name);
+		}
+		if (p->state != PART_RUNNING || !v->online)
+			continue;
+		*live = true;
+		if ((v->pin != HV_CPU_NONE && v->pin != cpu) ||
+		    (v->running_on != HV_CPU_NONE && v != prev))
+			continue;
+		/* Halted until its virtual timer fires. */
+		if (v->blocked_until > now) {
+			if (v->blocked_until < *wake)
+				*wake = v->blocked_until;
+			continue;
+		}
+		cursor = i;
+		return v;
+	}
+	return NULL;
+}
+
+/*
+ * A vCPU leaves this CPU: its VMCS is cleared here, where it is active,
+ * before any other CPU may pick it; then an idle CPU is told, since the
+ * vCPU may be runnable.
+ */
+static void let_go(struct vcpu *v)
+{
+	vcpu_arch_leave(v);
+	__atomic_store_n(&v->running_on, HV_CPU_NONE, __ATOMIC_RELEASE);
+	if (v->online && smp_cpu_count() > 1)
+		sched_kick_idle();
+}
+
+/*
+ * Every CPU runs this loop: partitions take turns, one time slice each,
+ * on whichever CPU is free and allowed, until none is left to run. A
+ * shutdown from the parent, or a fault of the parent, ends everything.
  */
 void partitions_run(uint64_t slice)
 {
+	struct percpu *pc = this_cpu();
+	struct vcpu *prev = NULL;
+	uint64_t unset = 0;
+
+	__atomic_compare_exchange_n(&sched_start_tsc, &unset, rdtsc(), false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	for (;;) {
 		uint64_t wake = UINT64_MAX;
-		bool live = false, ran = false;
+		bool live = false;
+		struct vcpu *next = NULL;
+		enum vcpu_outcome outcome;
+		struct partition *p;
 
-		for_each_partition(p) {
-			enum vcpu_outcome outcome;
-
-			if (p->state == PART_CREATED && p->autostart) {
-				p->state = PART_RUNNING;
-				pr_info("partition %s: running", p->name);
-			}
-			if (p->state != PART_RUNNING)
-				continue;
-			for (uint32_t i = 0; i < p->vcpu_count; i++) {
-				struct vcpu *v = &p->vcpus[i];
-
-				if (!v->online || p->state != PART_RUNNING)
-					continue;
-				live = true;
-				/* Halted until its virtual timer fires. */
-				if (v->blocked_until > rdtsc()) {
-					if (v->blocked_until < wake)
-						wake = v->blocked_until;
-					continue;
-				}
-				ran = true;
-				outcome = vcpu_arch_run(v, slice);
-				if (outcome == VCPU_PREEMPTED)
-					continue;
-				if (outcome == VCPU_POWEROFF) {
-					vuart_flush(p);
-					p->state = PART_STOPPED;
-					stop_all_but(p);
-					return;
-				}
-				if (p->parent && p->state == PART_FAULTED) {
-					parent_faulted(p);
-					return;
-				}
-			}
+		spin_lock(&partitions_lock);
+		if (!sched_over) {
+			next = pick(pc->index, prev, rdtsc(), &wake, &live);
+			if (next)
+				next->running_on = pc->index;
+			else if (!live)
+				end_all_locked("no partition can run");
 		}
-		if (!live)
-			return;
-		/* Every partition sleeps: so does the CPU, not a busy loop. */
-		if (!ran)
+		__atomic_store_n(&pc->idle, !next && !sched_over,
+				 __ATOMIC_RELEASE);
+		spin_unlock(&partitions_lock);
+		if (prev && prev != next)
+			let_go(prev);
+		prev = next;
+		if (!next) {
+			if (sched_ending())
+				return;
+			/* Nothing for this CPU: it sleeps until a vCPU's timer
+			 * or another CPU's kick, not in a busy loop. */
 			cpu_idle_until(wake);
+			continue;
+		}
+		p = next->part;
+		pc->current = next;
+		outcome = vcpu_arch_run(next, slice);
+		pc->current = NULL;
+		if (outcome == VCPU_POWEROFF) {
+			vuart_flush(p);
+			spin_lock(&partitions_lock);
+			p->state = PART_STOPPED;
+			offline_all(p);
+			stop_all_but_locked(p);
+			end_all_locked("the parent powers off");
+			spin_unlock(&partitions_lock);
+		} else if (p->parent && p->state == PART_FAULTED) {
+			parent_faulted(p);
+		}
 	}
 }
 
@@ -613,17 +881,12 @@ static int64_t build_status(const struct partition_spec *sp)
 
 	if (r == HV_ENOMEM || r == HV_ENOSPC)
 		return HV_STATUS_NO_MEMORY;
+	if (r == HV_EEXIST || r == HV_EBUSY)
+		return HV_STATUS_BUSY; /* the name, or the template's ports */
 	if (r)
 		return HV_STATUS_INVALID; /* e.g. an image that is no kernel */
+	publish(p, false);
 	return p->id;
-}
-
-static bool name_taken(const char *name)
-{
-	for_each_partition(q)
-		if (!strncmp(q->name, name, HV_NAME_MAX))
-			return true;
-	return false;
 }
 
 /*
@@ -636,8 +899,6 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 
 	if (!valid_name(req->name))
 		return HV_STATUS_INVALID;
-	if (name_taken(req->name))
-		return HV_STATUS_BUSY;
 	for (uint32_t i = 0; boot && i < boot->manifest.partition_count; i++) {
 		const struct hv_manifest_partition *mp =
 			&boot->manifest.partitions[i];
@@ -648,12 +909,6 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 		if (spec_from_manifest(boot, i, &sp))
 			return HV_STATUS_NOT_FOUND;
 		sp.name = req->name;
-		/* One partition at a time may hold a port. */
-		if (sp.port_range_count) {
-			for_each_partition(q)
-				if (q->template_index == i + 1)
-					return HV_STATUS_BUSY;
-		}
 		sp.template_index = i + 1;
 		return build_status(&sp);
 	}
@@ -681,8 +936,6 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	    !req->ram_mb || req->ram_mb > HV_CREATE_RAM_MB_MAX ||
 	    req->program_count > HV_CREATE_MAX_PROGRAMS)
 		return HV_STATUS_INVALID;
-	if (name_taken(req->name))
-		return HV_STATUS_BUSY;
 	sp.kernel = find_module(req->image);
 	if (!sp.kernel)
 		return HV_STATUS_NOT_FOUND;
@@ -699,56 +952,105 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 
 int64_t partition_start(uint32_t id)
 {
-	struct partition *p = partition_by_id(id);
+	struct partition *p;
+	int64_t r = HV_STATUS_OK;
 
+	spin_lock(&partitions_lock);
+	p = partition_by_id(id);
 	if (!p)
-		return HV_STATUS_NOT_FOUND;
-	if (p->state != PART_CREATED || p->autostart)
-		return HV_STATUS_BUSY;
-	p->state = PART_RUNNING;
+		r = HV_STATUS_NOT_FOUND;
+	else if (p->state != PART_CREATED || p->autostart)
+		r = HV_STATUS_BUSY;
+	else
+		p->state = PART_RUNNING;
+	spin_unlock(&partitions_lock);
+	if (r)
+		return r;
 	pr_info("partition %s: started", p->name);
-	return HV_STATUS_OK;
+	sched_kick_idle();
+	return r;
 }
 
-/* Takes a partition off the CPU for good; its VMCS leaves it cleared. */
-static void park(struct partition *p, enum partition_state state)
+/*
+ * Takes p off every CPU for good: the state change stops the scheduler
+ * from picking its vCPUs, the kick makes the CPUs running them leave
+ * guest mode, and the wait returns once each has let its vCPU go, VMCS
+ * cleared. On return nothing of p runs anywhere.
+ */
+static int64_t take_off_cpus(uint32_t id, const struct partition *caller,
+			     bool destroy, struct partition **out)
 {
-	vuart_flush(p);
-	for (uint32_t i = 0; i < p->vcpu_count; i++)
-		vcpu_arch_park(&p->vcpus[i]);
+	struct partition *p;
+
+	spin_lock(&partitions_lock);
+	p = partition_by_id(id);
+	if (!p || p == caller || (!destroy && p->state != PART_RUNNING &&
+				  p->state != PART_CREATED)) {
+		spin_unlock(&partitions_lock);
+		return !p ? HV_STATUS_NOT_FOUND :
+		       p == caller ? HV_STATUS_INVALID :
+				     HV_STATUS_BUSY;
+	}
+	if (p->state == PART_RUNNING || p->state == PART_CREATED) {
+		p->state = PART_STOPPED;
+		p->stop_tsc = rdtsc();
+	}
 	offline_all(p);
-	p->state = state;
+	/* A partition being destroyed is invisible to every other call. */
+	p->busy = destroy;
+	spin_unlock(&partitions_lock);
+	kick_partition(p);
+	wait_off_cpus(p);
+	vuart_flush(p);
+	*out = p;
+	return HV_STATUS_OK;
 }
 
 int64_t partition_stop(uint32_t id, const struct partition *caller)
 {
-	struct partition *p = partition_by_id(id);
+	struct partition *p;
+	int64_t r = take_off_cpus(id, caller, false, &p);
 
-	if (!p)
-		return HV_STATUS_NOT_FOUND;
-	if (p == caller)
-		return HV_STATUS_INVALID;
-	if (p->state != PART_RUNNING && p->state != PART_CREATED)
-		return HV_STATUS_BUSY;
-	park(p, PART_STOPPED);
-	pr_info("partition %s: stopped by the parent", p->name);
-	return HV_STATUS_OK;
+	if (!r)
+		pr_info("partition %s: stopped by the parent", p->name);
+	return r;
+}
+
+/*
+ * SDM "Invalidation of TLBs and Paging-Structure Caches": translations
+ * tagged with the partition's EPTP and VPIDs may stay cached on every CPU
+ * that ran it. They are dropped on each of those CPUs before its memory
+ * can hold anything else.
+ */
+static void flush_partition(void *arg)
+{
+	struct partition *p = arg;
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		vcpu_arch_flush(&p->vcpus[i]);
 }
 
 int64_t partition_destroy(uint32_t id, const struct partition *caller)
 {
-	struct partition *p = partition_by_id(id);
+	struct partition *p;
 	char name[HV_NAME_MAX];
+	uint64_t held;
+	uint32_t owner;
+	int64_t r = take_off_cpus(id, caller, true, &p);
 
-	if (!p)
-		return HV_STATUS_NOT_FOUND;
-	if (p == caller)
-		return HV_STATUS_INVALID;
-	if (p->state == PART_RUNNING || p->state == PART_CREATED)
-		park(p, PART_STOPPED);
+	if (r)
+		return r;
+	for (uint32_t n = 0; n < smp_cpu_count(); n++)
+		if (p->cpus_used & (1u << n))
+			smp_call(n, flush_partition, p);
 	memcpy(name, p->name, sizeof(name));
+	owner = p->id;
+	held = mem_pool()->owner_pages[owner];
 	partition_release(p);
-	pr_info("partition %s: destroyed; pool: %lu pages free", name,
-		mem_pool()->free_pages);
+	if (mem_pool()->owner_pages[owner])
+		pr_err("partition %s: %lu pages not returned", name,
+		       mem_pool()->owner_pages[owner]);
+	pr_info("partition %s: destroyed; pool: %lu pages free (%lu returned)",
+		name, mem_pool()->free_pages, held);
 	return HV_STATUS_OK;
 }

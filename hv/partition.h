@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "arch/x86/pt.h"
+#include "lib/spinlock.h"
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
 #include "hv/start_info.h"
@@ -43,8 +44,18 @@ struct refusals {
 	uint64_t hypercall;
 };
 
+/*
+ * partitions_lock guards the partition table, every partition's state,
+ * and the scheduler's fields of every vCPU (running_on, online,
+ * blocked_until). Lock order: partitions_lock, then a partition's lock,
+ * then the pool's, then the console's.
+ */
+extern struct spinlock partitions_lock;
+
 struct partition {
 	bool in_use; /* the slot holds a partition */
+	/* Being built or torn down outside the lock: invisible by id. */
+	bool busy;
 	bool autostart; /* a static partition: runs without partition_start */
 	uint32_t template_index; /* manifest index + 1 it was copied from, or 0 */
 	uint32_t msr_count; /* MSRs granted for reading */
@@ -58,12 +69,15 @@ struct partition {
 	struct pt ept;
 	uint32_t vcpu_count;
 	struct vcpu vcpus[HV_MAX_VCPUS];
+	struct spinlock lock; /* its virtual UART, shared by its vCPUs */
 	struct vuart uart;
 	uint8_t *io_logged; /* one bit per port: already reported once */
 	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
 	struct refusals refused;
 	uint64_t exit_counts[EXIT_REASON_COUNT];
 	char last_fault[192];
+	uint32_t cpus_used; /* a bit per CPU that ran one of its vCPUs */
+	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
 };
 
 /* What a partition is built from: the manifest, or a parent's request. */
@@ -81,6 +95,7 @@ struct partition_spec {
 	uint32_t msr_count;
 	const struct hv_port_range *ports;
 	uint32_t port_range_count;
+	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
 };
 
 /*
@@ -107,10 +122,18 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 uint64_t partition_run_tsc(const struct partition *p);
 uint64_t partition_exits(const struct partition *p);
 /*
- * Runs every partition, round-robin in slices of slice TSC ticks, until
+ * Every CPU's scheduler loop: runs vCPUs, round-robin in slices of slice
+ * TSC ticks, on whichever CPU is free and allowed by their pinning, until
  * none can run or the parent powers off; then returns.
  */
 void partitions_run(uint64_t slice);
+/* Idle CPUs look for work again: a vCPU may have become runnable. */
+void sched_kick_idle(void);
+/* True once scheduling has ended on every CPU (power-off, or nothing
+ * left to run): a running vCPU leaves at its next exit. */
+bool sched_ending(void);
+/* Ends scheduling on every CPU, saying why. */
+void sched_end(const char *why);
 /* Prints one line per partition: state, run time, exits, refusals. */
 void partitions_report(uint64_t tsc_hz);
 /* The partition with this id, or NULL. */

@@ -32,6 +32,11 @@ void policy_set_tsc_hz(uint64_t hz)
 	tsc_khz = (uint32_t)(hz / 1000);
 }
 
+uint64_t policy_tsc_hz(void)
+{
+	return (uint64_t)tsc_khz * 1000;
+}
+
 void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 		  bool guest_osxsave, struct cpuid_regs *r)
 {
@@ -359,12 +364,9 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 		[PART_STOPPED] = HV_PART_STOPPED,
 		[PART_FAULTED] = HV_PART_FAULTED,
 	};
-	struct partition *t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) :
-						 NULL;
 	struct hv_partition_info info;
+	struct partition *t;
 
-	if (!t)
-		return HV_STATUS_NOT_FOUND;
 	/* A size that is not this ABI's struct is a caller built for another. */
 	if (size != sizeof(info)) {
 		p->refused.hypercall++;
@@ -372,6 +374,14 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 					     HV_STATUS_INVALID;
 	}
 	memset(&info, 0, sizeof(info));
+	/* Filled under the lock: another vCPU of the caller may be
+	 * destroying the same partition. */
+	spin_lock(&partitions_lock);
+	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
+	if (!t) {
+		spin_unlock(&partitions_lock);
+		return HV_STATUS_NOT_FOUND;
+	}
 	info.id = t->id;
 	info.state = states[t->state];
 	info.flags = t->parent ? HV_PART_FLAG_PARENT : 0;
@@ -388,6 +398,16 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	if (t->state == PART_FAULTED)
 		fmt_snprintf(info.last_fault, sizeof(info.last_fault), "%s",
 			     t->last_fault);
+	for (uint32_t i = 0; i < HV_INFO_MAX_VCPUS; i++) {
+		const struct vcpu *v = &t->vcpus[i];
+
+		info.vcpu_last_cpu[i] =
+			i < t->vcpu_count ? v->last_cpu : HV_CPU_NONE;
+		info.vcpu_migrations[i] = v->migrations;
+		for (uint32_t c = 0; c < HV_INFO_MAX_CPUS; c++)
+			info.cpu_run_tsc[c] += v->cpu_run_tsc[c];
+	}
+	spin_unlock(&partitions_lock);
 	return copy_to_caller(p, gpa, &info, sizeof(info), sizeof(info));
 }
 

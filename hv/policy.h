@@ -18,6 +18,7 @@ struct cpuid_regs {
 
 /* The TSC frequency the guests are told (CPUID leaf 0x40000010). */
 void policy_set_tsc_hz(uint64_t hz);
+uint64_t policy_tsc_hz(void);
 
 /*
  * Filters the host's answer for (leaf, subleaf) in place. guest_osxsave

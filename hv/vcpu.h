@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/hypercall.h"
 #include "hv/vlapic.h"
 
 struct partition;
@@ -37,7 +38,20 @@ struct vcpu {
 
 	uint64_t vmcs_pa;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	/*
+	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS
+	 * is active on at most one CPU. vmcs_cpu is that CPU, or HV_CPU_NONE
+	 * when the VMCS is clear; only that CPU changes it. running_on is
+	 * the CPU the scheduler gave the vCPU to, set under partitions_lock
+	 * and cleared by that CPU once its VMCS is clear again.
+	 */
+	uint32_t vmcs_cpu;
+	uint32_t running_on;
+	uint32_t last_cpu; /* where it last ran; its host state is that CPU's */
+	uint32_t pin; /* the only CPU it may run on, or HV_CPU_NONE */
+	uint32_t migrations; /* arrivals on a CPU other than the last one */
 	uint32_t id; /* index in the partition */
+	bool started; /* set up to run, once: vCPU 0 at creation, others by vcpu_start */
 	bool online; /* started and not yet halted for good */
 	uint16_t vpid;
 	uint8_t cr8; /* the guest's own TPR; the real one never changes */
@@ -52,6 +66,7 @@ struct vcpu {
 	uint32_t reinject_info, reinject_error, reinject_len;
 	uint64_t exits;
 	uint64_t run_tsc; /* TSC ticks it ran, time in hv for its exits included */
+	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc, by CPU */
 };
 
 #endif

@@ -30,7 +30,7 @@ bool vuart_handles(uint16_t port)
 	return port >= VUART_BASE && port < VUART_BASE + 8;
 }
 
-void vuart_flush(struct partition *p)
+static void flush_locked(struct partition *p)
 {
 	struct vuart *u = &p->uart;
 
@@ -41,14 +41,14 @@ void vuart_flush(struct partition *p)
 	u->len = 0;
 }
 
-void vuart_put(struct partition *p, uint8_t c)
+static void put_locked(struct partition *p, uint8_t c)
 {
 	struct vuart *u = &p->uart;
 
 	if (c == '\r')
 		return;
 	if (c == '\n') {
-		vuart_flush(p);
+		flush_locked(p);
 		return;
 	}
 	/* Unprintable bytes are shown, not passed to the real terminal. */
@@ -56,7 +56,7 @@ void vuart_put(struct partition *p, uint8_t c)
 		c = '?';
 	u->line[u->len++] = (char)c;
 	if (u->len == sizeof(u->line) - 1)
-		vuart_flush(p);
+		flush_locked(p);
 }
 
 /*
@@ -80,7 +80,8 @@ static bool vuart_rx_ready(const struct vuart *u)
 	return u->rx_head != u->rx_tail;
 }
 
-void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
+static void io_locked(struct partition *p, uint16_t port, bool in,
+		      uint32_t *value)
 {
 	struct vuart *u = &p->uart;
 	unsigned reg = port - VUART_BASE;
@@ -132,7 +133,7 @@ void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
 		if (u->lcr & LCR_DLAB)
 			u->dll = v;
 		else if (!(u->mcr & MCR_LOOP))
-			vuart_put(p, v);
+			put_locked(p, v);
 		break;
 	case REG_IER:
 		if (u->lcr & LCR_DLAB)
@@ -152,4 +153,26 @@ void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
 	default:
 		break; /* FCR, LSR and MSR writes change nothing visible */
 	}
+}
+
+/* A partition's vCPUs may run on several CPUs: one line at a time. */
+void vuart_flush(struct partition *p)
+{
+	spin_lock(&p->lock);
+	flush_locked(p);
+	spin_unlock(&p->lock);
+}
+
+void vuart_put(struct partition *p, uint8_t c)
+{
+	spin_lock(&p->lock);
+	put_locked(p, c);
+	spin_unlock(&p->lock);
+}
+
+void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
+{
+	spin_lock(&p->lock);
+	io_locked(p, port, in, value);
+	spin_unlock(&p->lock);
 }

@@ -18,6 +18,7 @@
 #define CR4_PAE (1ull << 5)
 #define CR4_PGE (1ull << 7)
 #define CR4_VMXE (1ull << 13)
+#define CR4_PCIDE (1ull << 17)
 #define CR4_OSXSAVE (1ull << 18)
 #define XCR0_X87 (1ull << 0)
 #define XCR0_SSE (1ull << 1)

@@ -3,18 +3,27 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
+#include "hv/errno.h"
 #include "hv/log.h"
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 #define APIC_BASE_X2APIC (1ull << 10)
 /* Register offsets in the xAPIC page; the x2APIC MSR is 0x800 + off / 16. */
+#define LAPIC_ID 0x20
 #define LAPIC_EOI 0xb0
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
+#define ICR_DELIVERY_PENDING (1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
 #define LAPIC_SVR 0xf0
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_INITIAL_COUNT 0x380
 #define LAPIC_CURRENT_COUNT 0x390
 #define LAPIC_DIVIDE 0x3e0
+#define ICR_NMI (4u << 8)
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
 #define DIVIDE_BY_1 0xb
@@ -23,7 +32,6 @@ static volatile uint32_t *lapic;
 static bool x2apic, tsc_deadline;
 static uint64_t host_interrupts, idle_waits;
 static uint64_t lapic_hz, tsc_hz_host;
-static uint8_t boot_tpr;
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -68,15 +76,73 @@ uint8_t lapic_tpr(void)
 
 uint8_t lapic_boot_tpr(void)
 {
-	return boot_tpr;
+	return this_cpu()->boot_tpr;
+}
+
+/* The parts of the local APIC that are per CPU: each CPU sets its own. */
+static void lapic_init_this_cpu(void)
+{
+	this_cpu()->boot_tpr = lapic_tpr();
+	/* Software-enabled, spurious vector 0xff: hv's idle timer and IPIs
+	 * need it. */
+	lapic_write(LAPIC_SVR, 0x1ff);
+	lapic_write(LAPIC_LVT_TIMER,
+		    lapic_read(LAPIC_LVT_TIMER) | LVT_MASKED);
+}
+
+int lapic_init_ap(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	/* One mode for all: the boot CPU's, which the firmware chose. */
+	if (x2apic && !(base & APIC_BASE_X2APIC))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
+	else if (!x2apic && (base & APIC_BASE_X2APIC))
+		return HV_EIO;
+	lapic_init_this_cpu();
+	return 0;
+}
+
+uint32_t lapic_id(void)
+{
+	uint32_t id = lapic_read(LAPIC_ID);
+
+	return x2apic ? id : id >> 24;
+}
+
+/*
+ * SDM "Interrupt Command Register (ICR)": in xAPIC mode the destination
+ * goes in the high half first, since writing the low half sends; in
+ * x2APIC mode one WRMSR does both.
+ */
+void lapic_send_icr(uint32_t apic_id, uint32_t icr)
+{
+	if (x2apic) {
+		wrmsr(0x830, (uint64_t)apic_id << 32 | icr);
+		return;
+	}
+	lapic[LAPIC_ICR_HIGH / 4] = apic_id << 24;
+	lapic[LAPIC_ICR_LOW / 4] = icr;
+	for (uint32_t i = 0; i < 1000000 &&
+			     (lapic[LAPIC_ICR_LOW / 4] & ICR_DELIVERY_PENDING);
+	     i++)
+		cpu_relax();
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	lapic_send_icr(apic_id, ICR_LEVEL_ASSERT | vector);
+}
+
+void lapic_send_nmi(uint32_t apic_id)
+{
+	lapic_send_icr(apic_id, ICR_LEVEL_ASSERT | ICR_NMI);
 }
 
 void lapic_init(uint64_t tsc_hz)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	uint32_t a, b, c, d;
-
-	boot_tpr = lapic_tpr();
 
 	/* The 8259s stay programmed by the firmware; mask every line. */
 	outb(0x21, 0xff);
@@ -88,10 +154,7 @@ void lapic_init(uint64_t tsc_hz)
 		paging_map_mmio(base, 4096, "the local APIC");
 		lapic = (volatile uint32_t *)(uintptr_t)base;
 	}
-	/* Software-enabled, spurious vector 0xff: hv's idle timer needs it. */
-	lapic_write(LAPIC_SVR, 0x1ff);
-	lapic_write(LAPIC_LVT_TIMER,
-		    lapic_read(LAPIC_LVT_TIMER) | LVT_MASKED);
+	lapic_init_this_cpu();
 	tsc_hz_host = tsc_hz;
 	cpuid(1, 0, &a, &b, &c, &d);
 	tsc_deadline = c & (1u << 24);
@@ -107,13 +170,16 @@ void cpu_idle_until(uint64_t tsc)
 
 	if (now >= tsc)
 		return;
-	idle_waits++;
-	if (tsc_deadline) {
+	__atomic_fetch_add(&idle_waits, 1, __ATOMIC_RELAXED);
+	if (tsc == UINT64_MAX) {
+		/* Nothing to wait for but another CPU's IPI. */
+	} else if (tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
 		wrmsr(MSR_TSC_DEADLINE, tsc);
 	} else {
-		uint64_t count = (tsc - now) * (lapic_hz / 1000) /
-				 (tsc_hz_host / 1000 ?: 1) + 1;
+		uint64_t count = (tsc - now) / (tsc_hz_host / 1000 ?: 1) *
+					 (lapic_hz / 1000) +
+				 1;
 
 		lapic_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR);
 		lapic_write(LAPIC_INITIAL_COUNT,
@@ -121,10 +187,10 @@ void cpu_idle_until(uint64_t tsc)
 	}
 	/*
 	 * STI's shadow covers HLT, so an interrupt that is already pending
-	 * wakes the HLT instead of slipping in before it.
+	 * wakes the HLT instead of slipping in before it. Any interrupt ends
+	 * the wait: an IPI means the caller has something new to look at.
 	 */
-	while (rdtsc() < tsc)
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
 }
 
@@ -135,8 +201,9 @@ uint64_t lapic_idle_waits(void)
 
 void host_interrupt(uint8_t vector)
 {
-	host_interrupts++;
-	pr_debug("host interrupt %u (%lu so far)", vector, host_interrupts);
+	__atomic_fetch_add(&host_interrupts, 1, __ATOMIC_RELAXED);
+	if (vector == HOST_IPI_VECTOR)
+		smp_poll();
 	/* Vectors below 32 cannot come from the APIC, and a spurious
 	 * interrupt is not in service: neither is ended with an EOI. */
 	if (vector < 32 || vector == 0xff)

@@ -7,13 +7,24 @@
 
 /* The vector of hv's own timer, which only wakes an idle CPU. */
 #define HOST_TIMER_VECTOR 0xef
+/* The vector of hv's IPIs: a kick out of guest mode or idle, and a
+ * request in the target's mailbox (arch/x86/smp.c). */
+#define HOST_IPI_VECTOR 0xee
 
 /*
  * Maps the local APIC, masks the legacy PIC and the firmware's LAPIC
  * timer, and readies the timer hv idles with.
  */
 void lapic_init(uint64_t tsc_hz);
-/* Halts this CPU, interrupts on, until the TSC reaches tsc. */
+/* An AP's own local APIC, in the boot CPU's mode. */
+int lapic_init_ap(void);
+uint32_t lapic_id(void);
+/* Sends an IPI; icr is the low half of the ICR. */
+void lapic_send_icr(uint32_t apic_id, uint32_t icr);
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+void lapic_send_nmi(uint32_t apic_id);
+/* Halts this CPU, interrupts on, until the TSC reaches tsc or any
+ * interrupt arrives; UINT64_MAX waits for an interrupt only. */
 void cpu_idle_until(uint64_t tsc);
 /* How many times a CPU idled, for the final report. */
 uint64_t lapic_idle_waits(void);

@@ -77,3 +77,15 @@ void paging_map_mmio(uint64_t start, uint64_t size, const char *what)
 	map_or_panic(start & ~4095ull, end,
 		     PTE_P | PTE_W | PTE_NX | PTE_PWT | PTE_PCD, what);
 }
+
+void paging_map_trampoline(uint64_t page)
+{
+	/* Written by hv, then executed by each starting CPU: the one page
+	 * of hv's tables that is both writable and executable. */
+	map_or_panic(page, page + 4096, PTE_P | PTE_W, "the AP start-up page");
+}
+
+uint64_t paging_host_root(void)
+{
+	return host_pt.root;
+}

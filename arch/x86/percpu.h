@@ -7,7 +7,12 @@
 #ifndef ARCH_X86_PERCPU_H
 #define ARCH_X86_PERCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "lib/spinlock.h"
+
+struct vcpu;
 
 #define HV_STACK_SIZE (16 * 1024)
 #define HV_IST_SIZE (8 * 1024)
@@ -35,6 +40,17 @@ struct percpu {
 	uint32_t index; /* 0 for the boot CPU */
 	uint32_t apic_id;
 	uint64_t vmxon_pa; /* 0 while the CPU is not in VMX operation */
+	uint32_t state; /* enum cpu_state, written by the CPU itself */
+	uint8_t boot_tpr; /* the TPR as hv found it, to prove guests never touch it */
+	bool idle; /* halted in the scheduler, waiting for work or a kick */
+	struct vcpu *current; /* the vCPU this CPU runs, for panic reports */
+	/* One request from another CPU at a time (smp_call): the caller
+	 * holds call_lock, sets fn and arg, bumps call_seq and sends an IPI;
+	 * this CPU runs it and sets call_done to call_seq. */
+	struct spinlock call_lock;
+	void (*call_fn)(void *arg);
+	void *call_arg;
+	uint32_t call_seq, call_done;
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	uint8_t ist_stacks[IST_COUNT][HV_IST_SIZE] __attribute__((aligned(16)));

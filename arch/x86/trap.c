@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 
@@ -55,8 +56,14 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 
-	hv_log(HV_LOG_ERROR, "panic: host exception %lu (%s), error code 0x%lx",
-	       f->vector, name ? name : "reserved", f->error);
+	/* Another CPU's panic stops this one by NMI. */
+	if (f->vector == 2)
+		smp_nmi(f->rip, false);
+	smp_panic_claim();
+	console_panic_mode();
+	hv_log(HV_LOG_ERROR, "panic: cpu %u: host exception %lu (%s), error code 0x%lx",
+	       this_cpu()->index, f->vector, name ? name : "reserved",
+	       f->error);
 	hv_log(HV_LOG_ERROR, "  rip %016lx (hv.elf+0x%lx) cs %lx rflags %016lx",
 	       f->rip, f->rip - mem_image_base(), f->cs, f->rflags);
 	hv_log(HV_LOG_ERROR, "  rsp %016lx ss %lx cr2 %016lx cr3 %016lx",
@@ -71,6 +78,7 @@ void trap_handler(struct trap_frame *f)
 	       f->r13, f->r14, f->r15, read_cr0());
 	hv_log(HV_LOG_ERROR, "  cr4 %016lx efer %016lx", read_cr4(),
 	       rdmsr(MSR_EFER));
+	smp_panic_stop_others();
 	hv_log(HV_LOG_ERROR, "backtrace:");
 	backtrace_from(f->rbp);
 	console_drain();

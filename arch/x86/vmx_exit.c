@@ -6,6 +6,8 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx_decode.h"
 #include "arch/x86/vmx_exit.h"
@@ -152,8 +154,10 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 {
 	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 
-	/* A host NMI arrived while the guest ran; it is not the guest's. */
+	/* A host NMI arrived while the guest ran; it is not the guest's.
+	 * Another CPU's panic stops this one this way. */
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		smp_nmi(vmcs_read_nat(VMCS_GUEST_RIP), true);
 		pr_warn("host NMI during %s; ignored", v->part->name);
 		return EXIT_RETRY;
 	}
@@ -660,19 +664,54 @@ static void deliver_events(struct vcpu *v, uint64_t now)
 	set_interrupt_window_exiting(vector >= 0);
 }
 
-enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
+/*
+ * Makes v's VMCS current on this CPU. If it arrives from elsewhere (or
+ * for the first time), its VMCS is clear, so the next entry is a
+ * VMLAUNCH; the host-state area is rewritten for this CPU, and this
+ * CPU's cached translations for the vCPU's VPID and EPTP are dropped,
+ * since the guest may have changed its page tables while it ran
+ * elsewhere and this CPU may still hold entries from before.
+ */
+static void arrive(struct vcpu *v, struct percpu *pc)
 {
-	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t start = rdtsc();
-
-	if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
-		panic("VMPTRLD of %s's VMCS failed", v->part->name);
+	if (v->vmcs_cpu != pc->index) {
+		HV_ASSERT(v->vmcs_cpu == HV_CPU_NONE && !v->launched);
+		if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
+			panic("VMPTRLD of %s's VMCS failed", v->part->name);
+		v->vmcs_cpu = pc->index;
+	}
+	if (v->last_cpu == pc->index)
+		return;
+	HV_ASSERT(!v->launched);
 	if (!vmx_setup_host_state())
 		panic("VMWRITE of the host state failed");
+	vcpu_arch_flush_here(v);
+	if (v->last_cpu != HV_CPU_NONE)
+		v->migrations++;
+	v->last_cpu = pc->index;
+	__atomic_fetch_or(&v->part->cpus_used, 1u << pc->index,
+			  __ATOMIC_RELAXED);
+}
+
+/* The partition stopped, or hv is ending: the vCPU leaves this CPU. */
+static bool must_leave(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->part->state, __ATOMIC_ACQUIRE) !=
+		       PART_RUNNING ||
+	       !__atomic_load_n(&v->online, __ATOMIC_ACQUIRE) || sched_ending();
+}
+
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
+{
+	struct percpu *pc = this_cpu();
+	enum vcpu_outcome outcome = VCPU_STOPPED;
+	uint64_t start = rdtsc(), stop_tsc, left;
+
+	arrive(v, pc);
 	guest_state_load(v);
 	v->slice_end = start + slice;
 	v->blocked_until = 0;
-	for (;;) {
+	while (!must_leave(v)) {
 		enum exit_action a;
 		uint64_t now = rdtsc(), deadline = v->slice_end;
 		uint64_t apic = vlapic_next_deadline(&v->apic);
@@ -718,14 +757,19 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		if (a == EXIT_STOP)
 			break;
 	}
+	left = rdtsc();
 	guest_state_save(v);
-	v->run_tsc += rdtsc() - start;
-	if (outcome == VCPU_PREEMPTED)
-		return outcome;
-	/* A stopped vCPU's VMCS leaves this CPU clean, ready to be freed. */
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
-		panic("VMCLEAR of %s's VMCS failed", v->part->name);
-	v->launched = false;
+	v->run_tsc += left - start;
+	v->cpu_run_tsc[pc->index] += left - start;
+	/* Stopped from another CPU: how long the IPI took to bring it out. */
+	stop_tsc = __atomic_load_n(&v->part->stop_tsc, __ATOMIC_ACQUIRE);
+	if (stop_tsc && outcome == VCPU_STOPPED) {
+		uint64_t took = left - stop_tsc;
+
+		pr_info("partition %s: vcpu %u left cpu %u %lu tsc after the stop request: %lu ppm of its %lu-tsc slice",
+			v->part->name, v->id, pc->index, took,
+			slice ? took * 1000000 / slice : 0, slice);
+	}
 	return outcome;
 }
 

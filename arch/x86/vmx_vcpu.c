@@ -358,8 +358,19 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 		   uint64_t rsp, uint64_t cr3)
 {
 	uint64_t caller = current_vmcs();
-	int r = setup_vmcs(v, eptp, rip, rdi, rsp, cr3);
+	int r;
 
+	HV_ASSERT(v->vmcs_cpu == HV_CPU_NONE && v->running_on == HV_CPU_NONE);
+	r = setup_vmcs(v, eptp, rip, rdi, rsp, cr3);
+	/*
+	 * Written back to memory and inactive: the vCPU may first run on
+	 * another CPU, which must VMLAUNCH it (SDM "Software Use of
+	 * Virtual-Machine Control Structures").
+	 */
+	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
+		panic("VMCLEAR of the new VMCS 0x%lx failed", v->vmcs_pa);
+	v->launched = false;
+	v->last_cpu = HV_CPU_NONE;
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
 	return r;
@@ -409,11 +420,29 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 	return 0;
 }
 
-void vcpu_arch_park(struct vcpu *v)
+void vcpu_arch_leave(struct vcpu *v)
 {
-	if (v->vmcs_pa && vmx_vmclear(v->vmcs_pa) != VMX_OK)
-		panic("VMCLEAR of VMCS 0x%lx failed", v->vmcs_pa);
+	HV_ASSERT(v->vmcs_cpu == this_cpu()->index);
+	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
+		panic("VMCLEAR of %s's VMCS 0x%lx failed", v->part->name,
+		      v->vmcs_pa);
 	v->launched = false;
+	__atomic_store_n(&v->vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
+}
+
+void vcpu_arch_flush_here(struct vcpu *v)
+{
+	if (vmx_invept(INVEPT_SINGLE_CONTEXT, ept_pointer(&v->part->ept)) !=
+		    VMX_OK ||
+	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+		panic("INVEPT/INVVPID for %s vcpu %u failed on cpu %u",
+		      v->part->name, v->id, this_cpu()->index);
+}
+
+void vcpu_arch_flush(struct vcpu *v)
+{
+	if (v->vmcs_pa && v->last_cpu != HV_CPU_NONE)
+		vcpu_arch_flush_here(v);
 }
 
 void vcpu_arch_release(struct vcpu *v)
@@ -421,9 +450,15 @@ void vcpu_arch_release(struct vcpu *v)
 	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
 
 	if (v->vmcs_pa) {
-		/* Never free a VMCS that could still be active. */
-		if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
-			panic("VMCLEAR of VMCS 0x%lx failed", v->vmcs_pa);
+		/*
+		 * Never free a VMCS that could still be active: every CPU
+		 * clears a vCPU's VMCS when it lets the vCPU go, so a VMCS
+		 * still marked active here is a broken invariant.
+		 */
+		HV_ASSERT(__atomic_load_n(&v->vmcs_cpu, __ATOMIC_ACQUIRE) ==
+				  HV_CPU_NONE &&
+			  __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE) ==
+				  HV_CPU_NONE);
 		palloc_free(mem_pool(), v->vmcs_pa, 4096, owner);
 		v->vmcs_pa = 0;
 	}

@@ -23,13 +23,19 @@ void vmx_caps_init(void);
 int vcpu_arch_alloc(struct vcpu *v);
 /*
  * Fills the vCPU's VMCS for a 64-bit entry at rip with the given RSP, CR3
- * and RDI, leaving the VMCS that was current before current again.
+ * and RDI, leaving it clear (so any CPU may launch it) and the VMCS that
+ * was current before current again.
  */
 int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 		   uint64_t rsp, uint64_t cr3);
-/* VMCLEARs the vCPU's VMCS, so that it is active nowhere. */
-void vcpu_arch_park(struct vcpu *v);
-/* Clears and frees the VMCS and the vCPU's other pages. */
+/* On the CPU where the vCPU's VMCS is active: VMCLEARs it, so that it
+ * is active nowhere and may next be launched on any CPU. */
+void vcpu_arch_leave(struct vcpu *v);
+/* Drops this CPU's cached translations of the vCPU (EPT and VPID);
+ * vcpu_arch_flush only if the vCPU has ever run. */
+void vcpu_arch_flush_here(struct vcpu *v);
+void vcpu_arch_flush(struct vcpu *v);
+/* Frees the VMCS, which must be clear, and the vCPU's other pages. */
 void vcpu_arch_release(struct vcpu *v);
 /*
  * Runs the vCPU, handling its exits, for at most slice TSC ticks (time

@@ -355,6 +355,10 @@ void test_main(const struct hv_start_info *si)
 		if (round > iters)
 			test_pass(check_name);
 	}
+	/* On several CPUs the rounds no longer keep the partitions in
+	 * step: the parent waits for the others before it powers off. */
+	if (si->flags & HV_START_PARENT)
+		rt_wait_others_ended(si->partition_id);
 	if (!(si->flags & HV_START_PARENT)) {
 		test_summary();
 		rt_halt();

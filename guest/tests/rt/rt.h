@@ -102,6 +102,13 @@ static inline void rt_yield(void)
 unsigned long rt_wait_alone(void);
 
 /*
+ * The parent's wait, by asking hv, until every other partition has
+ * stopped; returns the yields it took. Unlike rt_wait_alone() it holds on
+ * any number of CPUs.
+ */
+unsigned long rt_wait_others_ended(uint32_t self);
+
+/*
  * One yield, and whether it came back as soon as a lone vCPU's would. The
  * first call calibrates against a null hypercall.
  */

@@ -10,6 +10,9 @@
 
 #include "guest/tests/rt/x86.h"
 
+/* Enough for any manifest, and for partitions created at run time. */
+#define RT_MAX_PARTITIONS 64
+
 /*
  * A lone yield costs one exit plus saving and loading the vCPU state, a
  * small multiple of a null hypercall; a time slice (1 ms at the least) is
@@ -59,4 +62,29 @@ unsigned long rt_wait_alone(void)
 		streak = rt_yield_was_alone() ? streak + 1 : 0;
 	}
 	return yields;
+}
+
+unsigned long rt_wait_others_ended(uint32_t self)
+{
+	static struct hv_partition_info info;
+	static uint32_t ids[RT_MAX_PARTITIONS];
+	unsigned long yields = 0;
+
+	for (;;) {
+		long n = hv_hypercall(HV_HC_PARTITION_LIST, (uint64_t)ids,
+				      RT_MAX_PARTITIONS, 0);
+		bool running = false;
+
+		for (long i = 0; i < n && i < RT_MAX_PARTITIONS; i++)
+			if (ids[i] != self &&
+			    !hv_hypercall(HV_HC_PARTITION_INFO, ids[i],
+					  (uint64_t)&info, sizeof(info)) &&
+			    (info.state == HV_PART_RUNNING ||
+			     info.state == HV_PART_CREATED))
+				running = true;
+		if (n < 0 || !running)
+			return yields;
+		rt_yield();
+		yields++;
+	}
 }

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+#include "arch/x86/smp.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "hv/partition.h"
+#include "lib/string.h"
+
+/* The parameter block at the start of the trampoline (trampoline.asm). */
+struct ap_tramp {
+	uint8_t jump[8];
+	uint32_t pm_off, lm_off, gdt_off, reserved;
+	uint64_t cr3, cr4, cr0, efer;
+	uint64_t stack;
+	uint64_t percpu;
+	uint64_t entry;
+	uint32_t pm_jump;
+	uint16_t pm_cs, pad0;
+	uint32_t lm_jump;
+	uint16_t lm_cs, pad1;
+	uint16_t gdt_limit;
+	uint32_t gdt_base;
+	uint16_t pad2;
+} __attribute__((packed));
+_Static_assert(sizeof(struct ap_tramp) == 104, "matches trampoline.asm");
+
+extern const uint8_t ap_trampoline[], ap_trampoline_end[];
+
+#define ICR_INIT 0x4500u /* INIT, level assert */
+#define ICR_STARTUP 0x4600u /* start-up IPI; the low byte names the page */
+
+static struct percpu *cpus[HV_MAX_RUN_CPUS];
+static uint32_t cpu_count = 1;
+static uint64_t tsc_hz;
+static uint64_t run_slice;
+static bool go;
+/* The CPU that panicked first, and how many others have reported. */
+static uint32_t panic_cpu = HV_CPU_NONE;
+static uint32_t panic_reports;
+
+uint32_t smp_cpu_count(void)
+{
+	return cpu_count;
+}
+
+struct percpu *smp_cpu(uint32_t n)
+{
+	return n < cpu_count ? cpus[n] : NULL;
+}
+
+static uint32_t load_state(const struct percpu *pc)
+{
+	return __atomic_load_n(&pc->state, __ATOMIC_ACQUIRE);
+}
+
+static void set_state(struct percpu *pc, enum cpu_state s)
+{
+	__atomic_store_n(&pc->state, (uint32_t)s, __ATOMIC_RELEASE);
+}
+
+static void delay_us(uint64_t us)
+{
+	uint64_t end = rdtsc() + tsc_hz / 1000000 * us;
+
+	while (rdtsc() < end)
+		cpu_relax();
+}
+
+/* Waits up to ms milliseconds for pc to reach at least state s. */
+static bool wait_state(const struct percpu *pc, enum cpu_state s,
+		       uint64_t ms)
+{
+	uint64_t end = rdtsc() + tsc_hz / 1000 * ms;
+
+	while (load_state(pc) < s)
+		if (rdtsc() > end)
+			return false;
+		else
+			cpu_relax();
+	return true;
+}
+
+/* An AP's first C code, on its own stack, with hv's page tables. */
+static __attribute__((noreturn, used)) void ap_main(struct percpu *pc)
+{
+	cpu_init_descriptors(pc);
+	set_state(pc, CPU_ARRIVED);
+	if (lapic_init_ap()) {
+		pr_err("cpu %u: its local APIC is in x2APIC mode and the boot CPU's is not",
+		       pc->index);
+		set_state(pc, CPU_FAILED);
+		cpu_halt_forever();
+	}
+	if (vmx_on(pc)) {
+		set_state(pc, CPU_FAILED);
+		cpu_halt_forever();
+	}
+	set_state(pc, CPU_READY);
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		cpu_idle_until(UINT64_MAX);
+	partitions_run(run_slice);
+	if (vmx_off(pc))
+		pr_err("cpu %u: VMXOFF failed", pc->index);
+	set_state(pc, CPU_DONE);
+	cpu_halt_forever();
+}
+
+/*
+ * The INIT-SIPI-SIPI sequence with the delays of the SDM's "MP
+ * Initialization Protocol Algorithm" example: INIT, 10 ms, a start-up
+ * IPI, 200 us, and a second one only if the first was not seen, since
+ * the protocol allows for a lost start-up IPI.
+ */
+static bool start_one(struct percpu *pc, uint64_t page)
+{
+	lapic_send_icr(pc->apic_id, ICR_INIT);
+	delay_us(10000);
+	lapic_send_icr(pc->apic_id, ICR_STARTUP | (uint32_t)(page >> 12));
+	delay_us(200);
+	if (load_state(pc) < CPU_ARRIVED) {
+		lapic_send_icr(pc->apic_id,
+			       ICR_STARTUP | (uint32_t)(page >> 12));
+		delay_us(200);
+	}
+	return wait_state(pc, CPU_ARRIVED, 100) &&
+	       wait_state(pc, CPU_READY, 1000);
+}
+
+static struct percpu *alloc_cpu(uint32_t index, uint32_t apic_id,
+				uint64_t *stack_top)
+{
+	uint64_t pages = (sizeof(struct percpu) + 4095) / 4096;
+	uint64_t pc_pa = palloc_run(mem_pool(), pages, 1, PALLOC_OWNER_HV);
+	uint64_t stack = palloc_run(mem_pool(), HV_STACK_SIZE / 4096, 1,
+				    PALLOC_OWNER_HV);
+	struct percpu *pc = (struct percpu *)(uintptr_t)pc_pa;
+
+	if (!pc_pa || !stack) {
+		pr_err("cpu %u: no memory for its per-CPU block and stack",
+		       index);
+		return NULL;
+	}
+	memset(pc, 0, sizeof(*pc));
+	pc->index = index;
+	pc->apic_id = apic_id;
+	*stack_top = stack + HV_STACK_SIZE;
+	return pc;
+}
+
+static void prepare_trampoline(uint64_t page)
+{
+	size_t len = (size_t)(ap_trampoline_end - ap_trampoline);
+	struct ap_tramp *t = (struct ap_tramp *)(uintptr_t)page;
+
+	HV_ASSERT(len <= 4096);
+	memcpy(t, ap_trampoline, len);
+	t->pm_jump = (uint32_t)page + t->pm_off;
+	t->lm_jump = (uint32_t)page + t->lm_off;
+	t->gdt_base = (uint32_t)page + t->gdt_off;
+	t->cr3 = paging_host_root();
+	/* VMXE is each CPU's own to set in vmx_on; PCIDE cannot be set
+	 * outside IA-32e mode. */
+	t->cr4 = read_cr4() & ~(CR4_VMXE | CR4_PCIDE);
+	t->cr0 = read_cr0();
+	t->efer = rdmsr(MSR_EFER) & ~EFER_LMA;
+	t->entry = (uint64_t)(uintptr_t)ap_main;
+}
+
+uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
+		   uint32_t max_cpus)
+{
+	uint64_t page = bi->trampoline;
+	uint32_t others = 0;
+
+	tsc_hz = bi->tsc_hz;
+	cpus[0] = boot;
+	set_state(boot, CPU_READY);
+	for (uint32_t i = 0; i < bi->cpu_count; i++)
+		if (bi->cpus[i].apic_id != boot->apic_id &&
+		    (bi->cpus[i].flags & HV_CPU_ENABLED))
+			others++;
+	if (!others || max_cpus <= 1) {
+		pr_info("smp: 1 cpu in vmx root%s",
+			others ? " (max_cpus = 1)" : "");
+		return 1;
+	}
+	/* The trampoline loads CR3 in 32-bit code, and the start-up IPI
+	 * names a page below 1 MiB. */
+	if (!page || page >= 0x100000 || page & 0xfff ||
+	    paging_host_root() >> 32) {
+		pr_warn("smp: cannot start other CPUs (start-up page 0x%lx, page tables at 0x%lx): running on the boot CPU only",
+			page, paging_host_root());
+		return 1;
+	}
+	paging_map_trampoline(page);
+	prepare_trampoline(page);
+	for (uint32_t i = 0; i < bi->cpu_count && cpu_count < max_cpus; i++) {
+		const struct hv_cpu_desc *d = &bi->cpus[i];
+		struct ap_tramp *t = (struct ap_tramp *)(uintptr_t)page;
+		struct percpu *pc;
+		uint64_t stack_top;
+
+		if (d->apic_id == boot->apic_id || !(d->flags & HV_CPU_ENABLED))
+			continue;
+		pc = alloc_cpu(cpu_count, d->apic_id, &stack_top);
+		if (!pc)
+			break;
+		t->stack = stack_top;
+		t->percpu = (uint64_t)(uintptr_t)pc;
+		if (start_one(pc, page)) {
+			cpus[cpu_count++] = pc;
+			pr_info("smp: cpu %u (apic id %u) in vmx root", pc->index,
+				d->apic_id);
+			continue;
+		}
+		/*
+		 * An AP that never answered might still wake later and run
+		 * the trampoline with the next AP's stack: INIT puts it back
+		 * into wait-for-SIPI for good.
+		 */
+		if (load_state(pc) != CPU_FAILED)
+			lapic_send_icr(d->apic_id, ICR_INIT);
+		pr_err("smp: the cpu with apic id %u %s: left out", d->apic_id,
+		       load_state(pc) == CPU_FAILED ? "failed to enter VMX root" :
+		       load_state(pc) == CPU_ARRIVED ? "started but did not reach VMX root" :
+						       "did not start");
+	}
+	/* Nothing runs from the page again: no stale code stays there. */
+	memset((void *)(uintptr_t)page, 0, 4096);
+	pr_info("smp: %u cpus in vmx root (%u listed by the firmware%s)",
+		cpu_count, bi->cpu_count,
+		cpu_count < others + 1 && max_cpus < others + 1 ?
+			", limited by max_cpus" :
+			"");
+	return cpu_count;
+}
+
+void smp_release(uint64_t slice)
+{
+	run_slice = slice;
+	__atomic_store_n(&go, true, __ATOMIC_RELEASE);
+	for (uint32_t n = 1; n < cpu_count; n++)
+		smp_kick(n);
+}
+
+void smp_wait_done(void)
+{
+	for (uint32_t n = 1; n < cpu_count; n++)
+		if (!wait_state(cpus[n], CPU_DONE, 2000))
+			pr_err("smp: cpu %u did not leave VMX operation", n);
+}
+
+void smp_kick(uint32_t n)
+{
+	if (n < cpu_count && cpus[n] != this_cpu())
+		lapic_send_ipi(cpus[n]->apic_id, HOST_IPI_VECTOR);
+}
+
+void smp_poll(void)
+{
+	struct percpu *me = this_cpu();
+	uint32_t seq = __atomic_load_n(&me->call_seq, __ATOMIC_ACQUIRE);
+
+	if (seq == me->call_done)
+		return;
+	me->call_fn(me->call_arg);
+	__atomic_store_n(&me->call_done, seq, __ATOMIC_RELEASE);
+}
+
+void smp_call(uint32_t n, void (*fn)(void *arg), void *arg)
+{
+	struct percpu *t = smp_cpu(n);
+	uint64_t deadline;
+	uint32_t seq;
+
+	HV_ASSERT(t);
+	if (t == this_cpu()) {
+		fn(arg);
+		return;
+	}
+	while (!spin_trylock(&t->call_lock))
+		smp_poll();
+	t->call_fn = fn;
+	t->call_arg = arg;
+	seq = t->call_seq + 1;
+	__atomic_store_n(&t->call_seq, seq, __ATOMIC_RELEASE);
+	lapic_send_ipi(t->apic_id, HOST_IPI_VECTOR);
+	deadline = rdtsc() + tsc_hz;
+	while (__atomic_load_n(&t->call_done, __ATOMIC_ACQUIRE) != seq) {
+		smp_poll();
+		cpu_relax();
+		if (rdtsc() > deadline)
+			panic("cpu %u did not answer a request from cpu %u within a second",
+			      n, this_cpu()->index);
+	}
+	spin_unlock(&t->call_lock);
+}
+
+bool smp_panic_claim(void)
+{
+	uint32_t me = this_cpu()->index, none = HV_CPU_NONE;
+
+	if (__atomic_compare_exchange_n(&panic_cpu, &none, me, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return true;
+	/* A panic inside the panic path: let it print. */
+	if (none == me)
+		return true;
+	smp_nmi(0, false);
+	return false;
+}
+
+void smp_panic_stop_others(void)
+{
+	uint32_t me = this_cpu()->index, sent = 0;
+	uint64_t end;
+
+	for (uint32_t n = 0; n < cpu_count; n++) {
+		if (n == me || load_state(cpus[n]) != CPU_READY)
+			continue;
+		lapic_send_nmi(cpus[n]->apic_id);
+		sent++;
+	}
+	end = rdtsc() + tsc_hz / 10;
+	while (__atomic_load_n(&panic_reports, __ATOMIC_ACQUIRE) < sent &&
+	       rdtsc() < end)
+		cpu_relax();
+}
+
+bool smp_nmi(uint64_t rip, bool in_guest)
+{
+	struct percpu *me = this_cpu();
+	uint32_t by = __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE);
+	const struct vcpu *v = me->current;
+
+	if (by == HV_CPU_NONE)
+		return false;
+	if (v && in_guest)
+		pr_err("cpu %u: stopped by the panic on cpu %u while %s vcpu %u ran at guest rip 0x%lx",
+		       me->index, by, v->part->name, v->id, rip);
+	else if (v)
+		pr_err("cpu %u: stopped by the panic on cpu %u in hv at rip 0x%lx, handling an exit of %s vcpu %u",
+		       me->index, by, rip, v->part->name, v->id);
+	else
+		pr_err("cpu %u: stopped by the panic on cpu %u, in hv at rip 0x%lx",
+		       me->index, by, rip);
+	__atomic_fetch_add(&panic_reports, 1, __ATOMIC_RELEASE);
+	cpu_halt_forever();
+}
