@@ -520,23 +520,30 @@ void sched_kick_idle(void)
 void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 {
 	struct partition *p = v->part;
+	char why[sizeof(p->last_fault)];
+	bool first;
 	va_list ap;
 
 	va_start(ap, fmt);
-	fmt_vsnprintf(p->last_fault, sizeof(p->last_fault), fmt, ap);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	vuart_flush(p);
+	/* Two vCPUs may fault at once on two CPUs: the first one's report
+	 * is the partition's. */
 	spin_lock(&partitions_lock);
-	p->state = PART_FAULTED;
+	first = p->state != PART_FAULTED;
+	if (first) {
+		memcpy(p->last_fault, why, sizeof(why));
+		p->state = PART_FAULTED;
+	}
 	offline_all(p);
 	spin_unlock(&partitions_lock);
 	/* Its other vCPUs leave their CPUs on their own at their next exit. */
 	kick_partition(p);
 	if (p->vcpu_count > 1)
-		pr_err("partition %s stopped: vcpu %u: %s", p->name, v->id,
-		       p->last_fault);
+		pr_err("partition %s stopped: vcpu %u: %s", p->name, v->id, why);
 	else
-		pr_err("partition %s stopped: %s", p->name, p->last_fault);
+		pr_err("partition %s stopped: %s", p->name, why);
 	vcpu_arch_dump(v);
 }
 
@@ -736,7 +743,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
  * held. *wake is the earliest time a vCPU blocked in HLT wants this CPU;
  * *live says whether any vCPU anywhere can still run.
  */
-static uint32_t cursor;
+static uint32_t cursor = HV_MAX_PARTITIONS * HV_MAX_VCPUS - 1; /* first: slot 0 */
 
 static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 			 uint64_t *wake, bool *live)

@@ -404,6 +404,8 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 		info.vcpu_last_cpu[i] =
 			i < t->vcpu_count ? v->last_cpu : HV_CPU_NONE;
 		info.vcpu_migrations[i] = v->migrations;
+		info.vcpu_running_on[i] =
+			i < t->vcpu_count ? v->running_on : HV_CPU_NONE;
 		for (uint32_t c = 0; c < HV_INFO_MAX_CPUS; c++)
 			info.cpu_run_tsc[c] += v->cpu_run_tsc[c];
 	}

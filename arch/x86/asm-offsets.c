@@ -20,6 +20,8 @@ void asm_offsets(void)
 	DEFINE(TRAP_FRAME_VECTOR, offsetof(struct trap_frame, vector));
 	DEFINE(TRAP_FRAME_RIP, offsetof(struct trap_frame, rip));
 	DEFINE(HV_STACK_SIZE_ASM, HV_STACK_SIZE);
+	DEFINE(GDT_CODE_ASM, GDT_CODE);
+	DEFINE(GDT_DATA_ASM, GDT_DATA);
 	DEFINE(VMCS_HOST_RSP_ASM, VMCS_HOST_RSP);
 	DEFINE(VMCS_HOST_RIP_ASM, VMCS_HOST_RIP);
 	DEFINE(REGS_RAX, offsetof(struct guest_regs, rax));

@@ -69,6 +69,9 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
+/* An IRET to the next instruction: ends NMI blocking (entry.asm). */
+void cpu_unblock_nmi(void);
+
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
 	for (;;)

@@ -4,16 +4,6 @@
 #include "arch/x86/percpu.h"
 #include "lib/string.h"
 
-struct idt_gate {
-	uint16_t offset0;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type; /* 0x8e: present, DPL 0, 64-bit interrupt gate */
-	uint16_t offset1;
-	uint32_t offset2;
-	uint32_t reserved;
-} __attribute__((packed));
-
 struct desc_ptr {
 	uint16_t limit;
 	uint64_t base;
@@ -21,10 +11,9 @@ struct desc_ptr {
 
 extern const uint64_t hv_exception_stubs[256];
 
-/* One IDT serves every CPU: the gates are the same everywhere. */
-static struct idt_gate idt[256] __attribute__((aligned(16)));
-
-static void idt_build(void)
+/* Each CPU has its own IDT, with the same gates: a CPU's tables are its
+ * own, so none can be changed under another CPU. */
+static void idt_build(struct idt_gate *idt)
 {
 	for (int v = 0; v < 256; v++) {
 		uint64_t a = hv_exception_stubs[v];
@@ -58,10 +47,10 @@ void cpu_init_descriptors(struct percpu *pc)
 {
 	struct desc_ptr gdtr = { sizeof(pc->gdt) - 1,
 				 (uint64_t)(uintptr_t)pc->gdt };
-	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	struct desc_ptr idtr = { sizeof(pc->idt) - 1,
+				 (uint64_t)(uintptr_t)pc->idt };
 
-	if (pc->index == 0)
-		idt_build();
+	idt_build(pc->idt);
 	memset(&pc->tss, 0, sizeof(pc->tss));
 	for (int i = 0; i < IST_COUNT; i++)
 		pc->tss.ist[i] = (uint64_t)(uintptr_t)pc->ist_stacks[i] +

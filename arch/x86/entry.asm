@@ -12,6 +12,7 @@ global hv_exception_stubs
 global rdmsr_safe
 global rdmsr_safe_insn
 global rdmsr_safe_fixup
+global cpu_unblock_nmi
 
 section .bss
 align 16
@@ -48,6 +49,22 @@ rdmsr_safe_insn:
 	ret
 rdmsr_safe_fixup:
 	mov eax, -1
+	ret
+
+; void cpu_unblock_nmi(void): an IRET to the next instruction. After a VM
+; exit caused by an NMI, NMIs stay blocked until the next IRET (SDM
+; "Architectural State Before a VM Exit"); a CPU that goes idle instead of
+; re-entering the guest would never hear another NMI.
+cpu_unblock_nmi:
+	mov rax, rsp
+	push GDT_DATA_ASM
+	push rax
+	pushfq
+	push GDT_CODE_ASM
+	lea rax, [rel .unblocked]
+	push rax
+	iretq
+.unblocked:
 	ret
 
 ; Vectors that push an error code: 8, 10-14, 17, 21, 29, 30.

@@ -4,7 +4,6 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
-#include "arch/x86/smp.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 
@@ -129,11 +128,6 @@ void lapic_send_icr(uint32_t apic_id, uint32_t icr)
 		cpu_relax();
 }
 
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
-{
-	lapic_send_icr(apic_id, ICR_LEVEL_ASSERT | vector);
-}
-
 void lapic_send_nmi(uint32_t apic_id)
 {
 	lapic_send_icr(apic_id, ICR_LEVEL_ASSERT | ICR_NMI);
@@ -202,8 +196,6 @@ uint64_t lapic_idle_waits(void)
 void host_interrupt(uint8_t vector)
 {
 	__atomic_fetch_add(&host_interrupts, 1, __ATOMIC_RELAXED);
-	if (vector == HOST_IPI_VECTOR)
-		smp_poll();
 	/* Vectors below 32 cannot come from the APIC, and a spurious
 	 * interrupt is not in service: neither is ended with an EOI. */
 	if (vector < 32 || vector == 0xff)

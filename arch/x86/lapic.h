@@ -7,9 +7,6 @@
 
 /* The vector of hv's own timer, which only wakes an idle CPU. */
 #define HOST_TIMER_VECTOR 0xef
-/* The vector of hv's IPIs: a kick out of guest mode or idle, and a
- * request in the target's mailbox (arch/x86/smp.c). */
-#define HOST_IPI_VECTOR 0xee
 
 /*
  * Maps the local APIC, masks the legacy PIC and the firmware's LAPIC
@@ -21,7 +18,6 @@ int lapic_init_ap(void);
 uint32_t lapic_id(void);
 /* Sends an IPI; icr is the low half of the ICR. */
 void lapic_send_icr(uint32_t apic_id, uint32_t icr);
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_nmi(uint32_t apic_id);
 /* Halts this CPU, interrupts on, until the TSC reaches tsc or any
  * interrupt arrives; UINT64_MAX waits for an interrupt only. */

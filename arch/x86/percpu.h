@@ -35,6 +35,16 @@ struct tss64 {
 #define GDT_TSS 0x18
 #define GDT_ENTRIES 5 /* null, code, data, and the 16-byte TSS descriptor */
 
+struct idt_gate {
+	uint16_t offset0;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type; /* 0x8e: present, DPL 0, 64-bit interrupt gate */
+	uint16_t offset1;
+	uint32_t offset2;
+	uint32_t reserved;
+} __attribute__((packed));
+
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	uint32_t index; /* 0 for the boot CPU */
@@ -44,15 +54,18 @@ struct percpu {
 	uint8_t boot_tpr; /* the TPR as hv found it, to prove guests never touch it */
 	bool idle; /* halted in the scheduler, waiting for work or a kick */
 	struct vcpu *current; /* the vCPU this CPU runs, for panic reports */
+	/* hv's IPIs are NMIs (arch/x86/smp.c); set by the sender first. */
+	uint32_t nmi_pending;
 	/* One request from another CPU at a time (smp_call): the caller
-	 * holds call_lock, sets fn and arg, bumps call_seq and sends an IPI;
-	 * this CPU runs it and sets call_done to call_seq. */
+	 * holds call_lock, sets fn and arg, bumps call_seq and sends an NMI;
+	 * this CPU claims it (call_taken), runs it and sets call_done. */
 	struct spinlock call_lock;
 	void (*call_fn)(void *arg);
 	void *call_arg;
-	uint32_t call_seq, call_done;
+	uint32_t call_seq, call_taken, call_done;
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
+	struct idt_gate idt[256] __attribute__((aligned(16)));
 	uint8_t ist_stacks[IST_COUNT][HV_IST_SIZE] __attribute__((aligned(16)));
 	uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 };
@@ -65,7 +78,7 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
-/* Loads this CPU's GDT, TSS and the shared IDT, and points GS at pc. */
+/* Loads this CPU's GDT, TSS and IDT, and points GS at pc. */
 void cpu_init_descriptors(struct percpu *pc);
 
 #endif

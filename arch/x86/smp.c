@@ -172,6 +172,32 @@ static void prepare_trampoline(uint64_t page)
 	t->entry = (uint64_t)(uintptr_t)ap_main;
 }
 
+/*
+ * CPUs hv does not run are sent INIT, which leaves them in wait-for-SIPI:
+ * they execute nothing, neither firmware code that might still touch
+ * memory nor a spin loop that would slow an emulator's other CPUs.
+ */
+static void park_unused(const struct hv_boot_info *bi, uint32_t from)
+{
+	uint32_t parked = 0;
+
+	for (uint32_t i = from; i < bi->cpu_count; i++) {
+		const struct hv_cpu_desc *d = &bi->cpus[i];
+		bool running = false;
+
+		for (uint32_t n = 0; n < cpu_count; n++)
+			if (cpus[n]->apic_id == d->apic_id)
+				running = true;
+		if (running || !(d->flags & HV_CPU_ENABLED))
+			continue;
+		lapic_send_icr(d->apic_id, ICR_INIT);
+		parked++;
+	}
+	if (parked)
+		pr_info("smp: %u cpu(s) that hv does not run parked with INIT",
+			parked);
+}
+
 uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 		   uint32_t max_cpus)
 {
@@ -188,6 +214,7 @@ uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 	if (!others || max_cpus <= 1) {
 		pr_info("smp: 1 cpu in vmx root%s",
 			others ? " (max_cpus = 1)" : "");
+		park_unused(bi, 0);
 		return 1;
 	}
 	/* The trampoline loads CR3 in 32-bit code, and the start-up IPI
@@ -231,6 +258,7 @@ uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 		       load_state(pc) == CPU_ARRIVED ? "started but did not reach VMX root" :
 						       "did not start");
 	}
+	park_unused(bi, 0);
 	/* Nothing runs from the page again: no stale code stays there. */
 	memset((void *)(uintptr_t)page, 0, 4096);
 	pr_info("smp: %u cpus in vmx root (%u listed by the firmware%s)",
@@ -256,18 +284,40 @@ void smp_wait_done(void)
 			pr_err("smp: cpu %u did not leave VMX operation", n);
 }
 
+/*
+ * hv's IPIs are NMIs. An NMI reaches a CPU whatever it is doing: in a
+ * guest with interrupts off, in hv with interrupts off, or halted. A
+ * fixed-vector IPI would do on real CPUs, since external-interrupt
+ * exiting ignores the guest's RFLAGS.IF; but Bochs 2.7 masks external
+ * interrupts for a guest entered with IF clear and never exits for them,
+ * so a spinning guest could not be stopped (docs/architecture.md).
+ */
+static void send_nmi(struct percpu *t)
+{
+	__atomic_store_n(&t->nmi_pending, 1, __ATOMIC_RELEASE);
+	lapic_send_nmi(t->apic_id);
+}
+
 void smp_kick(uint32_t n)
 {
 	if (n < cpu_count && cpus[n] != this_cpu())
-		lapic_send_ipi(cpus[n]->apic_id, HOST_IPI_VECTOR);
+		send_nmi(cpus[n]);
 }
 
+/*
+ * Runs this CPU's pending request once. An NMI may arrive inside this
+ * very function (it runs from waits as well as from the NMI handler), so
+ * the request is claimed with a compare-and-swap before it runs.
+ */
 void smp_poll(void)
 {
 	struct percpu *me = this_cpu();
 	uint32_t seq = __atomic_load_n(&me->call_seq, __ATOMIC_ACQUIRE);
+	uint32_t taken = __atomic_load_n(&me->call_taken, __ATOMIC_ACQUIRE);
 
-	if (seq == me->call_done)
+	if (seq == taken ||
+	    !__atomic_compare_exchange_n(&me->call_taken, &taken, seq, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	me->call_fn(me->call_arg);
 	__atomic_store_n(&me->call_done, seq, __ATOMIC_RELEASE);
@@ -290,7 +340,7 @@ void smp_call(uint32_t n, void (*fn)(void *arg), void *arg)
 	t->call_arg = arg;
 	seq = t->call_seq + 1;
 	__atomic_store_n(&t->call_seq, seq, __ATOMIC_RELEASE);
-	lapic_send_ipi(t->apic_id, HOST_IPI_VECTOR);
+	send_nmi(t);
 	deadline = rdtsc() + tsc_hz;
 	while (__atomic_load_n(&t->call_done, __ATOMIC_ACQUIRE) != seq) {
 		smp_poll();
@@ -312,8 +362,9 @@ bool smp_panic_claim(void)
 	/* A panic inside the panic path: let it print. */
 	if (none == me)
 		return true;
-	smp_nmi(0, false);
-	return false;
+	/* Another CPU panics: its NMI stops this one, if not already. */
+	for (;;)
+		cpu_relax();
 }
 
 void smp_panic_stop_others(void)
@@ -339,17 +390,23 @@ bool smp_nmi(uint64_t rip, bool in_guest)
 	uint32_t by = __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE);
 	const struct vcpu *v = me->current;
 
-	if (by == HV_CPU_NONE)
+	if (by != HV_CPU_NONE && by != me->index) {
+		if (v && in_guest)
+			pr_err("cpu %u: stopped by the panic on cpu %u while %s vcpu %u ran at guest rip 0x%lx",
+			       me->index, by, v->part->name, v->id, rip);
+		else if (v)
+			pr_err("cpu %u: stopped by the panic on cpu %u in hv at rip 0x%lx, handling an exit of %s vcpu %u",
+			       me->index, by, rip, v->part->name, v->id);
+		else
+			pr_err("cpu %u: stopped by the panic on cpu %u, in hv at rip 0x%lx",
+			       me->index, by, rip);
+		__atomic_fetch_add(&panic_reports, 1, __ATOMIC_RELEASE);
+		cpu_halt_forever();
+	}
+	/* Two NMIs sent close together may arrive as one: the flag and the
+	 * mailbox say what is to be done, not the count of NMIs. */
+	if (!__atomic_exchange_n(&me->nmi_pending, 0, __ATOMIC_ACQ_REL))
 		return false;
-	if (v && in_guest)
-		pr_err("cpu %u: stopped by the panic on cpu %u while %s vcpu %u ran at guest rip 0x%lx",
-		       me->index, by, v->part->name, v->id, rip);
-	else if (v)
-		pr_err("cpu %u: stopped by the panic on cpu %u in hv at rip 0x%lx, handling an exit of %s vcpu %u",
-		       me->index, by, rip, v->part->name, v->id);
-	else
-		pr_err("cpu %u: stopped by the panic on cpu %u, in hv at rip 0x%lx",
-		       me->index, by, rip);
-	__atomic_fetch_add(&panic_reports, 1, __ATOMIC_RELEASE);
-	cpu_halt_forever();
+	smp_poll();
+	return true;
 }

@@ -37,7 +37,7 @@ void smp_release(uint64_t slice);
 /* Waits until every other CPU has left VMX operation. */
 void smp_wait_done(void);
 
-/* An IPI that makes CPU n leave guest mode or idle at once. */
+/* An IPI (an NMI) that makes CPU n leave guest mode or idle at once. */
 void smp_kick(uint32_t n);
 /*
  * Runs fn(arg) on CPU n and returns when it has. While it waits, this CPU
@@ -56,8 +56,8 @@ void smp_panic_stop_others(void);
 bool smp_panic_claim(void);
 /*
  * An NMI reached this CPU (in hv, or as a VM exit). If another CPU is
- * panicking, prints this CPU's state and halts for good; otherwise
- * returns false: the NMI is not hv's.
+ * panicking, prints this CPU's state and halts for good. Otherwise runs
+ * any request another CPU left, and says whether one was pending.
  */
 bool smp_nmi(uint64_t rip, bool in_guest);
 

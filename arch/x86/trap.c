@@ -56,9 +56,17 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 
-	/* Another CPU's panic stops this one by NMI. */
-	if (f->vector == 2)
+	/*
+	 * NMIs are hv's IPIs (arch/x86/smp.c): a kick, a request, or another
+	 * CPU's panic, which stops this one inside smp_nmi(). One with
+	 * nothing pending is a second NMI merged into the first, or the
+	 * platform's: there is nothing to do, and printing here could
+	 * deadlock on a line lock the interrupted code holds.
+	 */
+	if (f->vector == 2) {
 		smp_nmi(f->rip, false);
+		return;
+	}
 	smp_panic_claim();
 	console_panic_mode();
 	hv_log(HV_LOG_ERROR, "panic: cpu %u: host exception %lu (%s), error code 0x%lx",

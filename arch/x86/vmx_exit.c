@@ -154,11 +154,11 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 {
 	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 
-	/* A host NMI arrived while the guest ran; it is not the guest's.
-	 * Another CPU's panic stops this one this way. */
+	/* An NMI arrived while the guest ran: it is hv's IPI, never the
+	 * guest's. The exit left NMIs blocked; this CPU may idle next. */
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		smp_nmi(vmcs_read_nat(VMCS_GUEST_RIP), true);
-		pr_warn("host NMI during %s; ignored", v->part->name);
+		cpu_unblock_nmi();
 		return EXIT_RETRY;
 	}
 	/* The exception bitmap is empty, so only a machine check gets here. */

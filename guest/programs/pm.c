@@ -13,6 +13,8 @@
  */
 #include "guest/lib/ulib.h"
 
+#include "lib/fmt.h"
+
 #define PM_LINE_MAX 128
 #define PM_ARGS_MAX 5
 #define PM_WAIT_MAX 1000000
@@ -131,13 +133,14 @@ static void table(void)
 	uint32_t ids[HV_PARTITION_LIST_MAX];
 	struct hv_partition_info pi;
 	long n = part_ids(ids);
+	char cpu[12];
 
 	if (n < 0) {
 		report("list", "partitions", n);
 		return;
 	}
-	printf("pm: %3s %-16s %-8s %7s %5s %14s %10s\n", "ID", "NAME",
-	       "STATE", "RAM", "VCPUS", "RUN-TSC", "EXITS");
+	printf("pm: %3s %-16s %-8s %7s %5s %14s %10s %4s\n", "ID", "NAME",
+	       "STATE", "RAM", "VCPUS", "RUN-TSC", "EXITS", "CPU");
 	for (long i = 0; i < n; i++) {
 		long r = part_info(ids[i], &pi);
 
@@ -145,10 +148,15 @@ static void table(void)
 			printf("pm: %3u (gone: %s)\n", ids[i], status_name(r));
 			continue;
 		}
-		printf("pm: %3u %-16s %-8s %3lu MiB %5u %14lu %10lu\n", pi.id,
-		       pi.name, state_name(pi.state),
+		/* CPU: where vCPU 0 last ran, as hv numbers the CPUs. */
+		if (pi.vcpu_last_cpu[0] == HV_CPU_NONE)
+			fmt_snprintf(cpu, sizeof(cpu), "-");
+		else
+			fmt_snprintf(cpu, sizeof(cpu), "%u", pi.vcpu_last_cpu[0]);
+		printf("pm: %3u %-16s %-8s %3lu MiB %5u %14lu %10lu %4s\n",
+		       pi.id, pi.name, state_name(pi.state),
 		       (unsigned long)(pi.ram_bytes >> 20), pi.vcpus,
-		       (unsigned long)pi.run_tsc, (unsigned long)pi.exits);
+		       (unsigned long)pi.run_tsc, (unsigned long)pi.exits, cpu);
 	}
 }
 
@@ -166,6 +174,25 @@ static void info_cmd(const char *name)
 	       (unsigned long)(pi.ram_bytes >> 20), pi.vcpus);
 	printf("pm: %s: run time %lu TSC ticks, %lu exits\n", pi.name,
 	       (unsigned long)pi.run_tsc, (unsigned long)pi.exits);
+	for (uint32_t v = 0; v < pi.vcpus && v < HV_INFO_MAX_VCPUS; v++) {
+		if (pi.vcpu_last_cpu[v] == HV_CPU_NONE)
+			printf("pm: %s: vcpu %u: not run yet\n", pi.name, v);
+		else
+			printf("pm: %s: vcpu %u: last cpu %u, %u migration(s)\n",
+			       pi.name, v, pi.vcpu_last_cpu[v],
+			       pi.vcpu_migrations[v]);
+	}
+	k = 0;
+	for (int c = 0; c < HV_INFO_MAX_CPUS; c++) {
+		if (!pi.cpu_run_tsc[c])
+			continue;
+		if (!k++)
+			printf("pm: %s: run tsc by cpu:", pi.name);
+		printf(" cpu%d %lu", c, (unsigned long)pi.cpu_run_tsc[c]);
+	}
+	if (k)
+		printf("\n");
+	k = 0;
 	printf("pm: %s: refused io %lu, msr %lu, ept %lu, hypercall %lu\n",
 	       pi.name, (unsigned long)pi.refused_io,
 	       (unsigned long)pi.refused_msr, (unsigned long)pi.refused_ept,

@@ -18,6 +18,9 @@ const char test_name[] = "smpstop";
 #define ROUNDS 20
 /* Polls of partition_info before a started child counts as lost. */
 #define RUN_POLLS 2000000
+/* Fewer exits than the child takes to print its line through COM1. */
+#define SPIN_LINE_EXITS 20
+#define SETTLE_POLLS 200
 
 static struct hv_partition_info info;
 
@@ -29,17 +32,24 @@ static long info_of(long id)
 
 /*
  * Waits, without yielding (a yield could hand this CPU to the child),
- * until hv has put the child on a CPU and it has run there.
+ * until hv has the child on a CPU and it has made its exits to print
+ * its line: from then on it spins in guest mode, its slice far from over.
  */
 static bool wait_running(long id)
 {
 	for (long i = 0; i < RUN_POLLS; i++) {
 		if (info_of(id))
 			return false;
-		if (info.vcpu_last_cpu[0] != HV_CPU_NONE && info.run_tsc)
-			return true;
+		if (info.vcpu_running_on[0] != HV_CPU_NONE &&
+		    info.exits >= SPIN_LINE_EXITS)
+			break;
 	}
-	return false;
+	/* The child's CPU runs meanwhile: these polls give it ample time
+	 * to finish its line and reach its loop. */
+	for (long i = 0; i < SETTLE_POLLS; i++)
+		if (info_of(id))
+			return false;
+	return info.vcpu_running_on[0] != HV_CPU_NONE;
 }
 
 static bool round_trip(int round)

@@ -138,6 +138,7 @@ struct hv_partition_info {
 	 * (0 is the boot CPU), not guest-visible APIC ids. */
 	uint32_t vcpu_last_cpu[HV_INFO_MAX_VCPUS]; /* HV_CPU_NONE: never ran */
 	uint32_t vcpu_migrations[HV_INFO_MAX_VCPUS]; /* arrivals on a new CPU */
+	uint32_t vcpu_running_on[HV_INFO_MAX_VCPUS]; /* now; HV_CPU_NONE: none */
 	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc split by CPU */
 };
 

@@ -417,6 +417,43 @@ static void test_slice(void **state)
 		     "msrs = 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8 0x9\n",
 		     "hv/hv.conf:4: msrs: more than 8 MSRs");
 
+	/* Pinning: one CPU per vCPU, commas or blanks between. */
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "vcpus = 3\ncpus = 1,2 15\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].cpu_count, 3);
+	assert_int_equal(m.partitions[0].cpus[0], 1);
+	assert_int_equal(m.partitions[0].cpus[1], 2);
+	assert_int_equal(m.partitions[0].cpus[2], 15);
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n", &m),
+			 0);
+	assert_int_equal(m.partitions[0].cpu_count, 0);
+	expect_error("[partition a]\nimage = k\nparent = yes\ncpus = 16\n",
+		     "hv/hv.conf:4: cpus: '16' is not a CPU number (0 to 15)");
+	expect_error("[partition a]\nimage = k\nparent = yes\ncpus = 1x\n",
+		     "hv/hv.conf:4: cpus: '1x' is not a CPU number (0 to 15)");
+	expect_error("[partition a]\nimage = k\nparent = yes\ncpus = 100\n",
+		     "hv/hv.conf:4: cpus: '100' is not a CPU number (0 to 15)");
+	expect_error("[partition a]\nimage = k\nparent = yes\ncpus = ,\n",
+		     "hv/hv.conf:4: cpus: no CPU given");
+	expect_error("[partition a]\nimage = k\nparent = yes\nvcpus = 4\n"
+		     "cpus = 0 1 2 3 0\n",
+		     "hv/hv.conf:5: cpus: more than 4 CPUs (one per vCPU)");
+	expect_error("[partition a]\nimage = k\nparent = yes\nvcpus = 2\n"
+		     "cpus = 1\n",
+		     "hv/hv.conf:5: partition 'a': cpus names 1 CPU(s) but the partition has 2 vCPU(s): pin each vCPU to one CPU");
+
+	/* How many CPUs hv may use. */
+	assert_int_equal(parse("", &m), 0);
+	assert_int_equal(m.max_cpus, HV_MAX_RUN_CPUS);
+	assert_int_equal(parse("max_cpus = 1\n", &m), 0);
+	assert_int_equal(m.max_cpus, 1);
+	expect_error("max_cpus = 0\n",
+		     "hv/hv.conf:1: max_cpus: 0 is out of range (1..16)");
+	expect_error("max_cpus = 17\n",
+		     "hv/hv.conf:1: max_cpus: 17 is out of range (1..16)");
+
 	/* When a partition is created: by hv, or by the parent. */
 	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
 			       "[partition b]\nimage = k\nstart = parent\n"
