@@ -395,11 +395,12 @@ bool smp_nmi(uint64_t rip, bool in_guest)
 			pr_err("cpu %u: stopped by the panic on cpu %u while %s vcpu %u ran at guest rip 0x%lx",
 			       me->index, by, v->part->name, v->id, rip);
 		else if (v)
-			pr_err("cpu %u: stopped by the panic on cpu %u in hv at rip 0x%lx, handling an exit of %s vcpu %u",
-			       me->index, by, rip, v->part->name, v->id);
+			pr_err("cpu %u: stopped by the panic on cpu %u in hv at rip 0x%lx (hv.elf+0x%lx), handling an exit of %s vcpu %u",
+			       me->index, by, rip, rip - mem_image_base(),
+			       v->part->name, v->id);
 		else
-			pr_err("cpu %u: stopped by the panic on cpu %u, in hv at rip 0x%lx",
-			       me->index, by, rip);
+			pr_err("cpu %u: stopped by the panic on cpu %u in hv at rip 0x%lx (hv.elf+0x%lx)",
+			       me->index, by, rip, rip - mem_image_base());
 		__atomic_fetch_add(&panic_reports, 1, __ATOMIC_RELEASE);
 		cpu_halt_forever();
 	}

@@ -32,7 +32,8 @@ void backtrace_from(uint64_t rbp)
 	for (int depth = 0; depth < 16 && rbp && !(rbp & 7); depth++) {
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
 
-		if (!mem_is_hv_mapped(rbp, 16))
+		/* The entry code pushed a zero return address: the end. */
+		if (!mem_is_hv_mapped(rbp, 16) || !frame[1])
 			break;
 		hv_log(HV_LOG_ERROR, "  #%d 0x%lx (hv.elf+0x%lx)", depth,
 		       frame[1], frame[1] - mem_image_base());
