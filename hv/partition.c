@@ -565,6 +565,42 @@ uint64_t partition_exits(const struct partition *p)
 	return n;
 }
 
+struct tpr_reading {
+	uint8_t now, at_start;
+};
+
+static void read_tpr(void *arg)
+{
+	struct tpr_reading *r = arg;
+
+	r->now = lapic_tpr();
+	r->at_start = lapic_boot_tpr();
+}
+
+/*
+ * What hv checked on the partition's behalf: its writes to MSRs it owns
+ * stayed in its vCPUs, and its CR8 writes left the real TPR of the CPU
+ * they ran on as hv found it (read there).
+ */
+static void partition_audit(struct partition *p)
+{
+	if (p->msr_guest_writes)
+		pr_info("  %s: %lu write(s) to MSRs it owns kept in its vCPUs (last 0x%x); the host's values unchanged",
+			p->name, p->msr_guest_writes, p->msr_guest_last);
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		const struct vcpu *v = &p->vcpus[i];
+		struct tpr_reading r;
+
+		if (!v->cr8_written)
+			continue;
+		smp_call(v->cr8_cpu, read_tpr, &r);
+		pr_info("  %s: vcpu %u: guest cr8 %u; host tpr of cpu %u %s (%u, %u at start)",
+			p->name, i, v->cr8, v->cr8_cpu,
+			r.now == r.at_start ? "unchanged" : "CHANGED", r.now,
+			r.at_start);
+	}
+}
+
 /* "cpu1 123 cpu3 456": where a vCPU's run time went, CPUs it never ran on
  * left out, so a pinned vCPU shows exactly one CPU. */
 static void format_cpu_times(const struct vcpu *v, char *out, size_t n)
@@ -619,12 +655,7 @@ void partitions_report(uint64_t tsc_hz)
 		}
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
-		if (p->vcpus[0].cr8_written)
-			pr_info("  %s: guest cr8 %u; host tpr %s (%u, %u at start)",
-				p->name, p->vcpus[0].cr8,
-				lapic_tpr() == lapic_boot_tpr() ? "unchanged" :
-								  "CHANGED",
-				lapic_tpr(), lapic_boot_tpr());
+		partition_audit(p);
 	}
 }
 
@@ -1050,6 +1081,7 @@ int64_t partition_destroy(uint32_t id, const struct partition *caller)
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (p->cpus_used & (1u << n))
 			smp_call(n, flush_partition, p);
+	partition_audit(p);
 	memcpy(name, p->name, sizeof(name));
 	owner = p->id;
 	held = mem_pool()->owner_pages[owner];

@@ -77,6 +77,9 @@ struct partition {
 	uint64_t exit_counts[EXIT_REASON_COUNT];
 	char last_fault[192];
 	uint32_t cpus_used; /* a bit per CPU that ran one of its vCPUs */
+	/* Writes to MSRs it owns that hv checked (policy_msr_audited). */
+	uint64_t msr_guest_writes;
+	uint32_t msr_guest_last;
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
 };
 

@@ -2,6 +2,7 @@
 #include "hv/policy.h"
 
 #include "arch/x86/io.h"
+#include "arch/x86/percpu.h"
 #include "hv/hcargs.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
@@ -135,7 +136,9 @@ enum {
 enum msr_kind policy_msr_kind(uint32_t msr)
 {
 	switch (msr) {
-	/* Held in the VMCS guest state, or switched by hv with the vCPU. */
+	/* Held in the VMCS guest state, or switched by hv with the vCPU;
+	 * kernels write them once at boot, so their writes can afford an
+	 * exit. */
 	case MSR_SYSENTER_CS:
 	case MSR_SYSENTER_ESP:
 	case MSR_SYSENTER_EIP:
@@ -146,6 +149,8 @@ enum msr_kind policy_msr_kind(uint32_t msr)
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 	case MSR_SFMASK:
+		return MSR_GUEST_AUDITED;
+	/* Written often (FS/GS bases at every thread switch): no exits. */
 	case MSR_FS_BASE_:
 	case MSR_GS_BASE_:
 	case MSR_KERNEL_GS_BASE:
@@ -163,6 +168,16 @@ enum msr_kind policy_msr_kind(uint32_t msr)
 	default:
 		return MSR_DENIED;
 	}
+}
+
+void policy_msr_audited(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+	struct partition *p = v->part;
+
+	__atomic_fetch_add(&p->msr_guest_writes, 1, __ATOMIC_RELAXED);
+	p->msr_guest_last = msr;
+	pr_debug("%s: wrmsr 0x%x = 0x%lx kept in vcpu %u; host value unchanged",
+		 p->name, msr, value, v->id);
 }
 
 static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
@@ -483,5 +498,6 @@ void policy_cr8_written(struct vcpu *v, uint8_t value, uint8_t tpr_before,
 		panic("%s: the host TPR changed from %u to %u across a guest CR8 write",
 		      v->part->name, tpr_before, tpr_after);
 	v->cr8_written = true;
+	v->cr8_cpu = this_cpu()->index;
 	pr_debug("%s: cr8 write of %u kept in the vCPU", v->part->name, value);
 }

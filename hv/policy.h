@@ -31,10 +31,16 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 enum msr_kind {
 	MSR_DENIED, /* #GP */
 	MSR_GUEST_OWNED, /* passed through; the host's value is restored */
+	/* The guest's own too, but writes exit: hv checks and counts them
+	 * and proves the host's value untouched. */
+	MSR_GUEST_AUDITED,
 	MSR_READ_ONLY, /* reads see a fixed view; writes #GP */
 };
 
 enum msr_kind policy_msr_kind(uint32_t msr);
+/* A write to an audited MSR went to the vCPU's own copy, the host's value
+ * checked unchanged: counted for the partition's report. */
+void policy_msr_audited(struct vcpu *v, uint32_t msr, uint64_t value);
 /* RDMSR of an intercepted MSR: 0 and the value, or -1 for #GP. */
 int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
 /* WRMSR of an intercepted MSR: 0, or -1 for #GP. */

@@ -56,6 +56,7 @@ struct vcpu {
 	uint16_t vpid;
 	uint8_t cr8; /* the guest's own TPR; the real one never changes */
 	bool cr8_written; /* reported with the host TPR in the final report */
+	uint32_t cr8_cpu; /* the CPU of its last CR8 write */
 	struct partition *part;
 	struct vlapic apic;
 	/* Set by HLT with interrupts on: runs again at this TSC or earlier

@@ -33,6 +33,7 @@
 #define MSR_VMX_CR4_FIXED0 0x488
 #define MSR_VMX_CR4_FIXED1 0x489
 #define MSR_EFER 0xc0000080
+#define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)

@@ -349,12 +349,113 @@ static enum exit_action handle_rdmsr(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_NEXT;
 }
 
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* SDM "IA32_PAT MSR": each entry is UC, WC, WT, WP, WB or UC-. */
+static bool valid_pat(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (8 * i));
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A write to an MSR the guest owns. The value goes to the vCPU's own copy
+ * (its VMCS guest-state field, or hv's copy that is loaded while it runs);
+ * values the CPU would refuse, and changes to the 64-bit mode hv gives
+ * every guest, are #GP. Then the host's own value, which the VM exit
+ * loaded from the host-state area, is read back: were it the guest's, hv
+ * itself would now run with it.
+ */
+static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
+					uint64_t value)
+{
+	uint32_t field = 0;
+	uint64_t host = 0;
+	bool ok = true;
+
+	switch (msr) {
+	case 0xc0000080: /* EFER: only SCE and NXE are the guest's to change */
+		if ((value & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
+		    !(value & EFER_LME))
+			return inject_gp(v);
+		value |= EFER_LMA;
+		field = VMCS_GUEST_IA32_EFER;
+		host = vmcs_read64(VMCS_HOST_IA32_EFER);
+		break;
+	case 0x277: /* PAT */
+		if (!valid_pat(value))
+			return inject_gp(v);
+		field = VMCS_GUEST_IA32_PAT;
+		host = vmcs_read64(VMCS_HOST_IA32_PAT);
+		break;
+	case 0x1d9: /* DEBUGCTL: LBR and BTF only; a VM exit clears it */
+		if (value & ~3ull)
+			return inject_gp(v);
+		field = VMCS_GUEST_IA32_DEBUGCTL;
+		break;
+	case 0x174: /* SYSENTER_CS; the host's three are 0 */
+		field = VMCS_GUEST_SYSENTER_CS;
+		break;
+	case 0x175:
+	case 0x176:
+		if (!canonical(value))
+			return inject_gp(v);
+		field = msr == 0x175 ? VMCS_GUEST_SYSENTER_ESP :
+				       VMCS_GUEST_SYSENTER_EIP;
+		break;
+	case 0xc0000081: /* STAR */
+		v->star = value;
+		break;
+	case 0xc0000082: /* LSTAR */
+	case 0xc0000083: /* CSTAR */
+		if (!canonical(value))
+			return inject_gp(v);
+		*(msr == 0xc0000082 ? &v->lstar : &v->cstar) = value;
+		break;
+	case 0xc0000084: /* SFMASK: bits 63:32 are reserved */
+		if (value >> 32)
+			return inject_gp(v);
+		v->sfmask = value;
+		break;
+	default:
+		panic("%s: no emulation of a write to audited MSR 0x%x",
+		      v->part->name, msr);
+	}
+	if (field == VMCS_GUEST_SYSENTER_CS)
+		ok = vmcs_write32(field, (uint32_t)value);
+	else if (field == VMCS_GUEST_SYSENTER_ESP ||
+		 field == VMCS_GUEST_SYSENTER_EIP)
+		ok = vmcs_write_nat(field, value);
+	else if (field)
+		ok = vmcs_write64(field, value);
+	else
+		wrmsr(msr, value); /* hv's switched copy: live while it runs */
+	if (!ok)
+		panic("VMWRITE of guest MSR 0x%x failed", msr);
+	if (field && rdmsr(msr) != host)
+		panic("%s: the host's MSR 0x%x is 0x%lx, not its own 0x%lx, after a guest write",
+		      v->part->name, msr, rdmsr(msr), host);
+	policy_msr_audited(v, msr, value);
+	return EXIT_NEXT;
+}
+
 static enum exit_action handle_wrmsr(struct vcpu *v, struct exit_ctx *e)
 {
+	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
 	(void)e;
-	if (policy_wrmsr(v, (uint32_t)v->regs.rcx, value))
+	if (policy_msr_kind(msr) == MSR_GUEST_AUDITED)
+		return guest_msr_write(v, msr, value);
+	if (policy_wrmsr(v, msr, value))
 		return inject_gp(v);
 	return EXIT_NEXT;
 }

@@ -56,14 +56,15 @@ static uint32_t adjust_controls(uint32_t msr, uint32_t want, uint32_t need,
 	return v;
 }
 
-static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr)
+static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr, bool writes)
 {
 	/* Read-low at 0, read-high at 1024, write-low 2048, write-high 3072. */
 	uint32_t base = msr >= 0xc0000000 ? 1024 : 0;
 	uint32_t bit = msr & 0x1fff;
 
 	bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
-	bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+	if (writes)
+		bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
 }
 
 static void build_msr_bitmap(void)
@@ -74,13 +75,17 @@ static void build_msr_bitmap(void)
 	if (!msr_bitmap_pa)
 		panic("no memory for the MSR bitmap");
 	msr = (uint8_t *)(uintptr_t)msr_bitmap_pa;
-	/* Every MSR exits but the guest-owned ones. */
+	/* Every MSR exits but the guest-owned ones; the audited ones exit
+	 * on writes only. */
 	memset(msr, 0xff, 4096);
 	for (uint32_t m = 0; m < 0x2000; m++) {
-		if (policy_msr_kind(m) == MSR_GUEST_OWNED)
-			msr_bitmap_pass(msr, m);
-		if (policy_msr_kind(0xc0000000 + m) == MSR_GUEST_OWNED)
-			msr_bitmap_pass(msr, 0xc0000000 + m);
+		for (uint32_t hi = 0; hi <= 1; hi++) {
+			uint32_t n = hi ? 0xc0000000 + m : m;
+			enum msr_kind k = policy_msr_kind(n);
+
+			if (k == MSR_GUEST_OWNED || k == MSR_GUEST_AUDITED)
+				msr_bitmap_pass(msr, n, k == MSR_GUEST_OWNED);
+		}
 	}
 }
 
