@@ -69,6 +69,7 @@ DEFAULT_CONF := boot/default.conf
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include guest/tests/guest.mk
+include guest/attacks/attacks.mk
 include guest/kernel/kernel.mk
 include guest/programs/programs.mk
 
@@ -119,7 +120,8 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
 		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
 
-guests: $(GUEST_TEST_ELFS) $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
+guests: $(GUEST_TEST_ELFS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
+	$(GUEST_PROGRAM_ELFS)
 
 deps-test:
 	@sh tests/need-packages.sh test

@@ -947,6 +947,10 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 		if (spec_from_manifest(boot, i, &sp))
 			return HV_STATUS_NOT_FOUND;
 		sp.name = req->name;
+		/* The parent may pass its own command line: an argument,
+		 * never a grant. */
+		if (req->cmdline[0])
+			sp.cmdline = req->cmdline;
 		sp.template_index = i + 1;
 		return build_status(&sp);
 	}
@@ -963,7 +967,8 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	};
 
 	if (!terminated(req->name, sizeof(req->name)) ||
-	    !terminated(req->template, sizeof(req->template)))
+	    !terminated(req->template, sizeof(req->template)) ||
+	    !terminated(req->cmdline, sizeof(req->cmdline)))
 		return HV_STATUS_INVALID;
 	if (req->template[0])
 		return create_from_template(req);

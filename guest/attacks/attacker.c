@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A hostile partition kernel: it runs in ring 0 with the whole of its
+ * partition in its hands and makes one attack on what lies outside it,
+ * named on its command line ("attack=NAME", with "addr=0x..." where the
+ * attack needs a target the parent knows).
+ *
+ * It never judges itself contained. After an access that hv must stop,
+ * it prints "ESCAPED": if that line appears, hv let it through. After an
+ * access that hv must refuse, fault or keep to the guest, it checks what
+ * it saw (all-ones from a refused port, the fault it should get) and
+ * prints "ESCAPED" if that was wrong, or "done" and halts. The scenario
+ * judges by hv's own lines and the parent's reading of partition_info.
+ */
+#include "guest/attacks/attacks.h"
+#include "guest/tests/rt/rt.h"
+#include "guest/tests/rt/x86.h"
+
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+const char test_name[] = "attacker";
+
+static const struct attack *me;
+static uint64_t target;
+static uint64_t ram_size;
+
+static void __attribute__((noreturn)) escaped(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void __attribute__((noreturn)) escaped(const char *fmt, ...)
+{
+	char why[120];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rt_printf("attack %s: ESCAPED: %s\n", me->name, why);
+	rt_halt();
+}
+
+static void __attribute__((noreturn)) done(void)
+{
+	rt_printf("attack %s: done\n", me->name);
+	rt_halt();
+}
+
+/* ---- memory */
+
+/*
+ * The last 2 MiB slot of the entry page tables (virtual 0xffe00000,
+ * page directory 3, entry 511) is remapped to any guest-physical 2 MiB
+ * page: the attacker's own page tables pointing where it likes.
+ */
+#define SLOT_VA 0xffe00000ull
+#define SLOT_PDE ((uint64_t *)(uintptr_t)(HV_GUEST_PAGE_TABLES + 0x2000 + \
+					  3 * 0x1000 + 511 * 8))
+
+static volatile uint64_t *map(uint64_t gpa)
+{
+	*SLOT_PDE = (gpa & ~0x1fffffull) | 0x83; /* present, writable, 2 MiB */
+	asm volatile("invlpg (%0)" : : "r"(SLOT_VA) : "memory");
+	return (volatile uint64_t *)(uintptr_t)(SLOT_VA + (gpa & 0x1fffff));
+}
+
+static void mem_read(void)
+{
+	uint64_t v = *map(target);
+
+	escaped("read 0x%lx at guest-physical 0x%lx", (unsigned long)v,
+		(unsigned long)target);
+}
+
+static void mem_write(void)
+{
+	*map(target) = 0x6f776e6564ull;
+	escaped("wrote guest-physical 0x%lx", (unsigned long)target);
+}
+
+static void mem_exec(void)
+{
+	void (*fn)(void) = (void (*)(void))(uintptr_t)map(target);
+
+	fn();
+	escaped("executed at guest-physical 0x%lx", (unsigned long)target);
+}
+
+/* CR3 at an address outside its RAM: the next walk reads it. */
+static void pt_cr3(void)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(target & ~0xfffull) : "memory");
+	escaped("ran with CR3 at guest-physical 0x%lx", (unsigned long)target);
+}
+
+/* A page-table page outside its RAM: its PDPT entry names it. */
+static void pt_table(void)
+{
+	uint64_t *pdpt = (uint64_t *)(uintptr_t)(HV_GUEST_PAGE_TABLES + 0x1000);
+	volatile uint64_t *va = (volatile uint64_t *)(uintptr_t)(3ull << 30);
+
+	pdpt[3] = (target & ~0xfffull) | 0x3;
+	asm volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
+	(void)*va;
+	escaped("walked a page table at guest-physical 0x%lx",
+		(unsigned long)target);
+}
+
+/*
+ * Stale data: the filler writes a tag over its RAM above its image and
+ * halts; the parent destroys it and creates the scanner, which looks for
+ * the tag in every word of its RAM but its own image, and must not find
+ * it: hv zeroes memory between owners.
+ */
+static uint64_t stale_tag(void)
+{
+	volatile uint32_t a = STALE_TAG_A, b = STALE_TAG_B;
+
+	return (uint64_t)a << 32 | b;
+}
+
+extern char _start[], __image_end[];
+
+static void stale_fill(void)
+{
+	uint64_t tag = stale_tag();
+
+	for (uint64_t a = 3ull << 20; a + 8 <= ram_size; a += 8)
+		*(volatile uint64_t *)(uintptr_t)a = tag;
+	done();
+}
+
+static void stale_scan(void)
+{
+	uint64_t tag = stale_tag(), found = 0;
+	uint64_t lo = (uint64_t)(uintptr_t)_start & ~4095ull;
+	uint64_t hi = ((uint64_t)(uintptr_t)__image_end + 4095) & ~4095ull;
+
+	/* Its own image and entry stack may hold the tag it computed. */
+	for (uint64_t a = 0x1000; a + 8 <= ram_size; a += 8) {
+		if ((a >= lo && a < hi) ||
+		    (a >= HV_GUEST_STACK_TOP - 0x10000 && a < HV_GUEST_STACK_TOP))
+			continue;
+		if (*(volatile uint64_t *)(uintptr_t)a == tag)
+			found++;
+	}
+	if (found)
+		escaped("found the previous partition's tag %lu times",
+			(unsigned long)found);
+	done();
+}
+
+/* ---- ports */
+
+static void expect_ones(uint32_t got, unsigned size, uint16_t port)
+{
+	uint32_t ones = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+
+	if (got != ones)
+		escaped("read 0x%x from port 0x%x", got, port);
+}
+
+static void io_pci_config(void)
+{
+	outl(0xcf8, 0x80000000u);
+	expect_ones(inl(0xcfc), 4, 0xcfc);
+	done();
+}
+
+static void io_pit(void)
+{
+	outb(0x43, 0x34);
+	outb(0x40, 0x00);
+	outb(0x40, 0x00);
+	expect_ones(inb(0x40), 1, 0x40);
+	done();
+}
+
+static void io_cmos(void)
+{
+	outb(0x70, 0x00);
+	expect_ones(inb(0x71), 1, 0x71);
+	outb(0x70, 0x0f); /* shutdown status: what a reset would read */
+	outb(0x71, 0x0a);
+	done();
+}
+
+static void io_kbd_reset(void)
+{
+	outb(0x64, 0xfe); /* pulse the CPU reset line */
+	expect_ones(inb(0x64), 1, 0x64);
+	done();
+}
+
+/* The PM1a control register of Bochs's PIIX4 (0xb004) and of QEMU's q35
+ * (0x604): SLP_EN with a sleep type, which would power the machine off. */
+static void io_pm_block(void)
+{
+	outw(0xb004, 0x2000 | (0 << 10));
+	outw(0x604, 0x2000 | (0 << 10));
+	expect_ones(inw(0xb004), 2, 0xb004);
+	done();
+}
+
+static void io_reset_cf9(void)
+{
+	outb(0xcf9, 0x0e); /* full reset */
+	expect_ones(inb(0xcf9), 1, 0xcf9);
+	done();
+}
+
+static void io_debug_ports(void)
+{
+	static const char shutdown[] = "Shutdown";
+
+	outb(0xe9, 'X'); /* Bochs's console */
+	outb(0x402, 'X'); /* QEMU's debug console */
+	for (const char *c = shutdown; *c; c++)
+		outb(0x8900, (uint8_t)*c); /* Bochs's shutdown port */
+	expect_ones(inb(0xe9), 1, 0xe9);
+	done();
+}
+
+/* Wider accesses that start inside COM1 and run past 0x3ff. */
+static void io_com1_word(void)
+{
+	outw(0x3ff, 0x4141);
+	expect_ones(inw(0x3ff), 2, 0x3ff);
+	done();
+}
+
+static void io_com1_dword(void)
+{
+	outl(0x3fd, 0x41414141u);
+	expect_ones(inl(0x3fd), 4, 0x3fd);
+	done();
+}
+
+static void outs_outside(void *arg)
+{
+	uint64_t src = (uint64_t)(uintptr_t)arg;
+
+	asm volatile("rep outsb" : "+S"(src) : "d"(0x3f8), "c"(16) : "memory");
+}
+
+static void ins_outside(void *arg)
+{
+	uint64_t dst = (uint64_t)(uintptr_t)arg;
+
+	asm volatile("rep insb" : "+D"(dst) : "d"(0x3f8), "c"(16) : "memory");
+}
+
+/* String I/O whose buffer lies outside its RAM: hv must not read or
+ * write it for the guest; it refuses string I/O with #GP. */
+static void io_string(void (*fn)(void *))
+{
+	int vec = -1;
+
+	if (!expect_fault(fn, (void *)(uintptr_t)(SLOT_VA + 0x100), &vec) ||
+	    vec != VEC_GP)
+		escaped("string I/O completed (vector %d)", vec);
+	done();
+}
+
+/* ---- MSRs */
+
+struct msr_op {
+	uint32_t msr;
+	uint64_t value;
+};
+
+static void do_wrmsr(void *arg)
+{
+	const struct msr_op *op = arg;
+
+	wrmsr(op->msr, op->value);
+}
+
+static void do_rdmsr(void *arg)
+{
+	struct msr_op *op = arg;
+
+	op->value = rdmsr(op->msr);
+}
+
+static void must_gp_wrmsr(uint32_t msr, uint64_t value)
+{
+	struct msr_op op = { msr, value };
+	int vec = -1;
+
+	if (!expect_fault(do_wrmsr, &op, &vec) || vec != VEC_GP)
+		escaped("WRMSR 0x%x = 0x%lx completed", msr,
+			(unsigned long)value);
+}
+
+/* A write the guest owns: no fault, and it reads back as written. */
+static void own_wrmsr(uint32_t msr, uint64_t value)
+{
+	struct msr_op op = { msr, value };
+	int vec = -1;
+
+	if (expect_fault(do_wrmsr, &op, &vec))
+		escaped("WRMSR 0x%x faulted (vector %d) though the guest owns it",
+			msr, vec);
+	if (rdmsr(msr) != value)
+		escaped("MSR 0x%x reads 0x%lx after writing 0x%lx", msr,
+			(unsigned long)rdmsr(msr), (unsigned long)value);
+}
+
+#define MSR_EFER 0xc0000080u
+#define EFER_LME (1ull << 8)
+#define EFER_NXE (1ull << 11)
+
+static void msr_efer_nxe(void)
+{
+	uint64_t efer = rdmsr(MSR_EFER);
+
+	own_wrmsr(MSR_EFER, efer & ~EFER_NXE);
+	own_wrmsr(MSR_EFER, efer);
+	done();
+}
+
+static void msr_efer_lme(void)
+{
+	must_gp_wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_LME);
+	done();
+}
+
+static void msr_lstar(void)
+{
+	own_wrmsr(0xc0000082u, 0xffffffff81000000ull);
+	own_wrmsr(0xc0000081u, 0x0023001000000000ull); /* STAR */
+	done();
+}
+
+static void msr_sysenter(void)
+{
+	own_wrmsr(0x174, 0x10);
+	own_wrmsr(0x175, 0x7000);
+	own_wrmsr(0x176, 0x200000);
+	done();
+}
+
+static void msr_pat(void)
+{
+	own_wrmsr(0x277, 0x0000000000000000ull); /* everything uncached */
+	done();
+}
+
+static void msr_debugctl(void)
+{
+	own_wrmsr(0x1d9, 1); /* LBR */
+	own_wrmsr(0x1d9, 0);
+	done();
+}
+
+static void msr_apic_base(void)
+{
+	must_gp_wrmsr(0x1b, 0xfec00000ull | (1u << 11));
+	done();
+}
+
+static void msr_feature_control(void)
+{
+	must_gp_wrmsr(0x3a, 0x5); /* locked, VMX outside SMX */
+	done();
+}
+
+static void msr_vmx_write(void)
+{
+	must_gp_wrmsr(0x480, 0);
+	must_gp_wrmsr(0x48b, ~0ull);
+	done();
+}
+
+/* Every VMX capability MSR, IA32_VMX_BASIC to IA32_VMX_VMFUNC. */
+static void msr_vmx_read(void)
+{
+	for (uint32_t m = 0x480; m <= 0x491; m++) {
+		struct msr_op op = { m, 0 };
+		int vec = -1;
+
+		if (!expect_fault(do_rdmsr, &op, &vec) || vec != VEC_GP)
+			escaped("RDMSR 0x%x read 0x%lx", m,
+				(unsigned long)op.value);
+	}
+	done();
+}
+
+static void msr_mtrr(void)
+{
+	must_gp_wrmsr(0x2ff, 0); /* MTRRs off: everything uncached */
+	must_gp_wrmsr(0x200, 0x0); /* variable range 0 base */
+	done();
+}
+
+static void msr_spec_ctrl(void)
+{
+	must_gp_wrmsr(0x48, 1); /* IBRS */
+	done();
+}
+
+/* The virtual APIC's ICR: an NMI, and an INIT, to another APIC id. */
+static void ipi(uint32_t mode)
+{
+	must_gp_wrmsr(0x830, (1ull << 32) | (1u << 14) | mode);
+	done();
+}
+
+/* ---- instructions and state */
+
+static uint8_t vmx_region[4096] __attribute__((aligned(4096)));
+
+static void ud_vmxon(void *a) { (void)a; asm volatile("vmxon %0" : : "m"(vmx_region)); }
+static void ud_vmxoff(void *a) { (void)a; asm volatile("vmxoff"); }
+static void ud_vmclear(void *a) { (void)a; asm volatile("vmclear %0" : : "m"(vmx_region)); }
+static void ud_vmptrld(void *a) { (void)a; asm volatile("vmptrld %0" : : "m"(vmx_region)); }
+static void ud_vmptrst(void *a) { (void)a; asm volatile("vmptrst %0" : "=m"(vmx_region)); }
+static void ud_vmread(void *a) { uint64_t v; (void)a; asm volatile("vmread %1, %0" : "=r"(v) : "r"(0x681eull)); }
+static void ud_vmwrite(void *a) { (void)a; asm volatile("vmwrite %0, %1" : : "r"(0ull), "r"(0x681eull)); }
+static void ud_vmlaunch(void *a) { (void)a; asm volatile("vmlaunch"); }
+static void ud_vmresume(void *a) { (void)a; asm volatile("vmresume"); }
+static void ud_invept(void *a) { (void)a; asm volatile("invept %0, %1" : : "m"(vmx_region), "r"(1ull)); }
+static void ud_invvpid(void *a) { (void)a; asm volatile("invvpid %0, %1" : : "m"(vmx_region), "r"(1ull)); }
+static void ud_vmfunc(void *a) { (void)a; asm volatile("vmfunc" : : "a"(0), "c"(0)); }
+
+static void vmx_insns(void)
+{
+	static void (*const insns[])(void *) = {
+		ud_vmxon,  ud_vmxoff,	ud_vmclear,  ud_vmptrld,
+		ud_vmptrst, ud_vmread,	ud_vmwrite,  ud_vmlaunch,
+		ud_vmresume, ud_invept, ud_invvpid, ud_vmfunc,
+	};
+
+	for (unsigned i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
+		int vec = -1;
+
+		if (!expect_fault(insns[i], NULL, &vec) || vec != VEC_UD)
+			escaped("VMX instruction %u completed (vector %d)", i,
+				vec);
+	}
+	done();
+}
+
+static void do_xsetbv(void *arg)
+{
+	const uint64_t *v = arg;
+
+	asm volatile("xsetbv"
+		     : : "c"((uint32_t)v[0]), "a"((uint32_t)v[1]),
+		       "d"((uint32_t)(v[1] >> 32)));
+}
+
+static void xsetbv_bad(void)
+{
+	static const uint64_t bad[][2] = {
+		{ 0, 0 }, /* x87 off */
+		{ 0, 1ull << 63 }, /* a bit no CPU has */
+		{ 0, 0x5 }, /* AVX without SSE */
+		{ 1, 0x1 }, /* XCR1 */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int vec = -1;
+
+		if (!expect_fault(do_xsetbv, (void *)bad[i], &vec) ||
+		    vec != VEC_GP)
+			escaped("XSETBV %lu, 0x%lx completed",
+				(unsigned long)bad[i][0],
+				(unsigned long)bad[i][1]);
+	}
+	done();
+}
+
+static void do_cr4(void *arg)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(*(uint64_t *)arg) : "memory");
+}
+
+static void do_cr0(void *arg)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(*(uint64_t *)arg) : "memory");
+}
+
+static void cr4_vmxe(void)
+{
+	uint64_t cr4;
+	int vec = -1;
+
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 |= 1ull << 13;
+	if (!expect_fault(do_cr4, &cr4, &vec) || vec != VEC_GP)
+		escaped("CR4.VMXE set (vector %d)", vec);
+	done();
+}
+
+/* Protection and paging off, and a reserved bit: the 64-bit mode hv gives
+ * every guest is not the guest's to leave. */
+static void cr0_reserved(void)
+{
+	uint64_t cr0, bad;
+	int vec = -1;
+
+	asm volatile("mov %%cr0, %0" : "=r"(cr0));
+	bad = (cr0 & ~0x80000001ull) | (1ull << 40);
+	if (!expect_fault(do_cr0, &bad, &vec) || vec != VEC_GP)
+		escaped("CR0 0x%lx accepted (vector %d)", (unsigned long)bad,
+			vec);
+	done();
+}
+
+static void cr8_15(void)
+{
+	uint64_t cr8;
+
+	asm volatile("mov %0, %%cr8" : : "r"(15ull));
+	asm volatile("mov %%cr8, %0" : "=r"(cr8));
+	if (cr8 != 15)
+		escaped("CR8 reads %lu after writing 15", (unsigned long)cr8);
+	done();
+}
+
+static uint8_t user_stack[4096] __attribute__((aligned(16)));
+
+static void user_vmcall(void *arg)
+{
+	(void)arg;
+	asm volatile("vmcall" : : "a"(HV_HC_VERSION));
+}
+
+static void enter_user_vmcall(void *arg)
+{
+	(void)arg;
+	rt_enter_user(user_vmcall, NULL, user_stack + sizeof(user_stack));
+}
+
+static void vmcall_ring3(void)
+{
+	int vec = -1;
+
+	rt_gdt_init();
+	if (!expect_fault(enter_user_vmcall, NULL, &vec) || vec != VEC_UD)
+		escaped("VMCALL from ring 3 (vector %d)", vec);
+	done();
+}
+
+/* ---- hypercalls */
+
+static void hc_management(void)
+{
+	static const unsigned long calls[] = {
+		HV_HC_SHUTDOWN,	      HV_HC_PARTITION_CREATE,
+		HV_HC_PARTITION_START, HV_HC_PARTITION_STOP,
+		HV_HC_PARTITION_DESTROY, HV_HC_PARTITION_LIST,
+		HV_HC_PARTITION_INFO, HV_HC_TEMPLATE_LIST,
+	};
+
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		/* Ids 1 and 2 are the parent's and the bystander's. */
+		long r = hv_hypercall(calls[i], 1, 0x10000, 64);
+
+		if (r != HV_STATUS_DENIED)
+			escaped("management call %lu returned %ld", calls[i],
+				r);
+	}
+	done();
+}
+
+static void hc_bad_pointers(void)
+{
+	static const struct {
+		uint64_t gpa, len;
+	} bad[] = {
+		{ 0, 16 }, /* past its RAM: filled in below */
+		{ 0, 16 }, /* the last byte of RAM, running past its end */
+		{ 0x10000, ~0ull - 0x8000 }, /* a length that wraps */
+		{ ~0ull - 4, 16 }, /* an address that wraps */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t gpa = i == 0 ? target : i == 1 ? ram_size - 1 :
+							  bad[i].gpa;
+		long r = hv_hypercall(HV_HC_CONSOLE_WRITE, gpa, bad[i].len, 0);
+
+		if (r >= 0)
+			escaped("console_write 0x%lx + 0x%lx returned %ld",
+				(unsigned long)gpa, (unsigned long)bad[i].len,
+				r);
+	}
+	done();
+}
+
+#define FLOOD 100000
+
+static void hc_flood(void)
+{
+	for (long i = 0; i < FLOOD; i++)
+		if (hv_hypercall(0x7777, i, i, i) != HV_STATUS_UNKNOWN_CALL)
+			escaped("unknown hypercall %ld answered", i);
+	done();
+}
+
+/*
+ * TOCTOU: vCPU 1 flips the buffer between a short printable line and a
+ * long run of non-printable bytes while vCPU 0 hands it to console_write
+ * 10,000 times. hv copies the buffer once and never reads it again, and
+ * whatever it prints comes from that copy of the child's own RAM.
+ */
+#define TOCTOU_CALLS 10000
+
+static volatile char toctou_buf[64];
+static volatile int toctou_done;
+static uint8_t stack1[8192] __attribute__((aligned(16)));
+
+static void __attribute__((noreturn, used)) toctou_flipper(uint64_t arg)
+{
+	(void)arg;
+	while (!toctou_done) {
+		for (unsigned i = 0; i < sizeof(toctou_buf); i++)
+			toctou_buf[i] = (char)(i & 1 ? 0x00 : 0x7f);
+		for (unsigned i = 0; i < sizeof(toctou_buf); i++)
+			toctou_buf[i] = "ok "[i % 3];
+	}
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+static void hc_toctou(void)
+{
+	register uint64_t r10 asm("r10");
+	register uint64_t r8 asm("r8") = 0;
+	uint64_t rsp = (uint64_t)(uintptr_t)(stack1 + sizeof(stack1)) - 8;
+	long r;
+
+	asm volatile("mov %%cr3, %0" : "=r"(r10));
+	asm volatile("vmcall"
+		     : "=a"(r)
+		     : "a"(HV_HC_VCPU_START), "D"(1), "S"(toctou_flipper),
+		       "d"(rsp), "r"(r10), "r"(r8)
+		     : "memory");
+	if (r)
+		escaped("vcpu_start returned %ld", r);
+	for (int i = 0; i < TOCTOU_CALLS; i++) {
+		r = hv_hypercall(HV_HC_CONSOLE_WRITE,
+				 (uint64_t)(uintptr_t)toctou_buf, 3, 0);
+		if (r < 0)
+			escaped("console_write of its own buffer returned %ld",
+				r);
+	}
+	toctou_done = 1;
+	rt_puts("\n");
+	done();
+}
+
+/* ---- faults */
+
+struct idtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static void fault_triple(void)
+{
+	struct idtr empty = { 0, 0 };
+
+	asm volatile("lidt %0; int3" : : "m"(empty));
+	escaped("survived an exception with an empty IDT");
+}
+
+static void fault_idt_outside(void)
+{
+	struct idtr out = { 0xfff, target };
+
+	asm volatile("lidt %0; int3" : : "m"(out));
+	escaped("delivered an exception through an IDT at 0x%lx",
+		(unsigned long)target);
+}
+
+static void fault_cli_loop(void)
+{
+	rt_printf("attack %s: spinning with interrupts off\n", me->name);
+	asm volatile("cli");
+	for (;;)
+		asm volatile("" : : : "memory");
+}
+
+static void __attribute__((noinline)) recurse(volatile uint64_t depth)
+{
+	volatile uint64_t frame[64];
+
+	frame[0] = depth;
+	recurse(frame[0] + 1);
+	frame[1] = 0;
+}
+
+/* The kernel's stack pointer near the bottom of memory, then deeper:
+ * the stack runs off the bottom, and no exception can be delivered. */
+static void fault_stack_overflow(void)
+{
+	asm volatile("mov $0x2000, %%rsp" : : : "memory");
+	recurse(0);
+	escaped("survived a stack overflow");
+}
+
+/* ---- dispatch */
+
+static bool is(const char *name)
+{
+	return !strncmp(me->name, name, HV_NAME_MAX);
+}
+
+static void run(void)
+{
+	const char *n = me->name;
+
+	if (is("mem-read-past") || is("mem-read-pool") ||
+	    is("mem-read-hv") || is("mem-read-victim") ||
+	    !strncmp(n, "mmio-", 5))
+		mem_read();
+	if (!strncmp(n, "mem-write-", 10))
+		mem_write();
+	if (!strncmp(n, "mem-exec-", 9))
+		mem_exec();
+	if (is("pt-cr3-past"))
+		pt_cr3();
+	if (is("pt-table-past"))
+		pt_table();
+	if (is("stale-fill"))
+		stale_fill();
+	if (is("stale-scan"))
+		stale_scan();
+	if (is("io-pci-config"))
+		io_pci_config();
+	if (is("io-pit"))
+		io_pit();
+	if (is("io-cmos"))
+		io_cmos();
+	if (is("io-kbd-reset"))
+		io_kbd_reset();
+	if (is("io-pm-block"))
+		io_pm_block();
+	if (is("io-reset-cf9"))
+		io_reset_cf9();
+	if (is("io-debug-ports"))
+		io_debug_ports();
+	if (is("io-com1-word"))
+		io_com1_word();
+	if (is("io-com1-dword"))
+		io_com1_dword();
+	if (is("io-outs-outside")) {
+		map(target);
+		io_string(outs_outside);
+	}
+	if (is("io-ins-outside")) {
+		map(target);
+		io_string(ins_outside);
+	}
+	if (is("msr-efer-nxe"))
+		msr_efer_nxe();
+	if (is("msr-efer-lme"))
+		msr_efer_lme();
+	if (is("msr-lstar"))
+		msr_lstar();
+	if (is("msr-sysenter"))
+		msr_sysenter();
+	if (is("msr-pat"))
+		msr_pat();
+	if (is("msr-debugctl"))
+		msr_debugctl();
+	if (is("msr-apic-base"))
+		msr_apic_base();
+	if (is("msr-feature-control"))
+		msr_feature_control();
+	if (is("msr-vmx-write"))
+		msr_vmx_write();
+	if (is("msr-vmx-read"))
+		msr_vmx_read();
+	if (is("msr-mtrr"))
+		msr_mtrr();
+	if (is("msr-spec-ctrl"))
+		msr_spec_ctrl();
+	if (is("vmx-insns"))
+		vmx_insns();
+	if (is("xsetbv-bad"))
+		xsetbv_bad();
+	if (is("cr4-vmxe"))
+		cr4_vmxe();
+	if (is("cr0-reserved"))
+		cr0_reserved();
+	if (is("cr8-15"))
+		cr8_15();
+	if (is("ipi-nmi"))
+		ipi(4u << 8);
+	if (is("ipi-init"))
+		ipi(5u << 8);
+	if (is("vmcall-ring3"))
+		vmcall_ring3();
+	if (is("hc-management"))
+		hc_management();
+	if (is("hc-bad-pointers"))
+		hc_bad_pointers();
+	if (is("hc-flood"))
+		hc_flood();
+	if (is("hc-toctou"))
+		hc_toctou();
+	if (is("fault-triple"))
+		fault_triple();
+	if (is("fault-idt-outside"))
+		fault_idt_outside();
+	if (is("fault-cli-loop"))
+		fault_cli_loop();
+	if (is("fault-stack-overflow"))
+		fault_stack_overflow();
+	rt_printf("attacker: no code for attack %s\n", n);
+	rt_halt();
+}
+
+void test_main(const struct hv_start_info *si)
+{
+	char name[HV_NAME_MAX];
+	const char *c = si->cmdline;
+	size_t n = 0;
+
+	/* "attack=NAME ...": the partition is named after it too. */
+	if (!strncmp(c, "attack=", 7)) {
+		c += 7;
+		while (c[n] && c[n] != ' ' && n < sizeof(name) - 1) {
+			name[n] = c[n];
+			n++;
+		}
+	}
+	name[n] = '\0';
+	for (unsigned i = 0; i < ATTACK_COUNT; i++)
+		if (!strncmp(attacks[i].name, name, sizeof(name)))
+			me = &attacks[i];
+	if (!me) {
+		rt_printf("attacker: no attack named '%s'\n", name);
+		rt_halt();
+	}
+	ram_size = si->ram_size;
+	target = rt_cmdline_u64(si, "addr", ram_size);
+	rt_printf("attack %s: target 0x%lx\n", me->name,
+		  (unsigned long)target);
+	run();
+}

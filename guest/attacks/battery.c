@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The battery's parent. For each attack in guest/attacks/attacks.h it
+ * creates a child from the manifest's "attacker" template, named after the
+ * attack, with the target on its command line; starts it; waits until it
+ * ends (or, for an attack that never ends, stops it); reads what hv
+ * recorded in partition_info; prints its verdict; and destroys it. The
+ * verdict rests on hv's record only, never on anything the attacker says.
+ * The scenario then checks hv's own lines for each attack as well.
+ */
+#include "guest/attacks/attacks.h"
+#include "guest/tests/rt/rt.h"
+
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+const char test_name[] = "battery";
+
+/* Polls of partition_info, one yield apart, before an attacker that
+ * should have ended counts as not contained. */
+#define END_POLLS 200000
+#define SETTLE_POLLS 200
+
+static struct hv_partition_info info;
+static struct hv_info hvi;
+static uint64_t victim_hpa;
+/* In the parent's RAM only: no child may ever print it. */
+static volatile char canary[24];
+
+static long info_of(long id)
+{
+	return hv_hypercall(HV_HC_PARTITION_INFO, (uint64_t)id,
+			    (uint64_t)&info, sizeof(info));
+}
+
+static long find(const char *name)
+{
+	static uint32_t ids[64];
+	long n = hv_hypercall(HV_HC_PARTITION_LIST, (uint64_t)ids, 64, 0);
+
+	for (long i = 0; i < n && i < 64; i++)
+		if (!info_of(ids[i]) && !strncmp(info.name, name, HV_NAME_MAX))
+			return ids[i];
+	return -1;
+}
+
+static uint64_t target_of(const struct attack *a)
+{
+	switch (a->target) {
+	case TGT_POOL:
+		return hvi.pool_base + hvi.pool_bytes / 2;
+	case TGT_HV:
+		return hvi.image_base;
+	case TGT_VICTIM:
+		return victim_hpa;
+	case TGT_FIXED:
+		return a->addr;
+	default:
+		return 0; /* the attacker takes the end of its RAM */
+	}
+}
+
+static bool ended(void)
+{
+	return info.state != HV_PART_RUNNING && info.state != HV_PART_CREATED;
+}
+
+/* Waits without yielding until the spinner is on a CPU and spinning. */
+static bool wait_spinning(long id)
+{
+	for (long i = 0; i < END_POLLS; i++) {
+		if (info_of(id))
+			return false;
+		if (info.vcpu_running_on[0] != HV_CPU_NONE && info.exits >= 20)
+			break;
+	}
+	for (long i = 0; i < SETTLE_POLLS; i++)
+		if (info_of(id))
+			return false;
+	return info.state == HV_PART_RUNNING;
+}
+
+static bool wait_ended(long id)
+{
+	for (long i = 0; i < END_POLLS; i++) {
+		if (info_of(id))
+			return false;
+		if (ended())
+			return true;
+		rt_yield();
+	}
+	return false;
+}
+
+/*
+ * The verdict from hv's record: the state hv left it in, and the
+ * counter of the thing hv had to do.
+ */
+static const char *judge(const struct attack *a)
+{
+	bool halted = info.state == HV_PART_STOPPED && !info.faults;
+
+	switch (a->outcome) {
+	case OUT_STOPPED:
+		return info.state == HV_PART_FAULTED && info.faults ?
+			       NULL :
+			       "hv did not stop it";
+	case OUT_REFUSED_IO:
+		return halted && info.refused_io ? NULL : "no port refused";
+	case OUT_REFUSED_MSR:
+		return halted && info.refused_msr ? NULL : "no MSR refused";
+	case OUT_REFUSED_HC:
+		return halted && info.refused_hypercall ?
+			       NULL :
+			       "no hypercall refused";
+	case OUT_INJECT_GP:
+		return halted && info.injected[VEC_GP] ? NULL : "no #GP raised";
+	case OUT_INJECT_UD:
+		return halted && info.injected[VEC_UD] ? NULL : "no #UD raised";
+	case OUT_VIRTUALIZED:
+	case OUT_HALTS:
+		return halted ? NULL : "it did not end on its own terms";
+	case OUT_SPINS:
+		return info.state == HV_PART_STOPPED ? NULL : "not stopped";
+	}
+	return "unknown outcome";
+}
+
+static bool run_one(const struct attack *a, uint64_t target)
+{
+	static struct hv_partition_create req;
+	const char *why = NULL;
+	long id, r;
+
+	memset(&req, 0, sizeof(req));
+	fmt_snprintf(req.name, sizeof(req.name), "%s", a->name);
+	fmt_snprintf(req.template, sizeof(req.template), "attacker");
+	if (target)
+		fmt_snprintf(req.cmdline, sizeof(req.cmdline),
+			     "attack=%s addr=0x%lx", a->name,
+			     (unsigned long)target);
+	else
+		fmt_snprintf(req.cmdline, sizeof(req.cmdline), "attack=%s",
+			     a->name);
+	id = hv_hypercall(HV_HC_PARTITION_CREATE, (uint64_t)&req, sizeof(req),
+			  0);
+	if (id <= 0) {
+		rt_printf("battery: %s: ESCAPED: not created (%ld)\n", a->name,
+			  id);
+		return false;
+	}
+	r = hv_hypercall(HV_HC_PARTITION_START, (uint64_t)id, 0, 0);
+	if (r)
+		why = "not started";
+	else if (a->outcome == OUT_SPINS)
+		why = !wait_spinning(id) ? "never spun" :
+		      hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0) ?
+					   "could not be stopped" :
+					   NULL;
+	else if (!wait_ended(id))
+		why = "still running";
+	if (!why && !info_of(id))
+		why = judge(a);
+	if (why)
+		rt_printf("battery: %s: ESCAPED: %s\n", a->name, why);
+	else
+		rt_printf("battery: %s: contained: state %u, refused io %lu msr %lu ept %lu hypercall %lu, #GP %lu #UD %lu, faults %lu\n",
+			  a->name, info.state, (unsigned long)info.refused_io,
+			  (unsigned long)info.refused_msr,
+			  (unsigned long)info.refused_ept,
+			  (unsigned long)info.refused_hypercall,
+			  (unsigned long)info.injected[VEC_GP],
+			  (unsigned long)info.injected[VEC_UD],
+			  (unsigned long)info.faults);
+	if (info.state == HV_PART_RUNNING)
+		hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0);
+	r = hv_hypercall(HV_HC_PARTITION_DESTROY, (uint64_t)id, 0, 0);
+	if (r) {
+		rt_printf("battery: %s: not destroyed (%ld)\n", a->name, r);
+		return false;
+	}
+	return !why;
+}
+
+void test_main(const struct hv_start_info *si)
+{
+	unsigned contained = 0;
+	long bystander;
+
+	if (!(si->flags & HV_START_PARENT)) {
+		rt_printf("battery: runs only as the parent\n");
+		return;
+	}
+	fmt_snprintf((char *)canary, sizeof(canary), "canary-%x",
+		     0x5eedf00du);
+	if (hv_hypercall(HV_HC_HV_INFO, (uint64_t)&hvi, sizeof(hvi), 0)) {
+		test_fail("hv-info", "hv_info refused");
+		return;
+	}
+	bystander = find("bystander");
+	if (bystander < 0) {
+		test_fail("bystander", "no partition named bystander");
+		return;
+	}
+	victim_hpa = info.ram_hpa + info.ram_bytes / 2;
+	rt_printf("battery: %u attacks; pool at 0x%lx, hv at 0x%lx, bystander's RAM at 0x%lx\n",
+		  (unsigned)ATTACK_COUNT, (unsigned long)hvi.pool_base,
+		  (unsigned long)hvi.image_base, (unsigned long)info.ram_hpa);
+	for (unsigned i = 0; i < ATTACK_COUNT; i++)
+		if (run_one(&attacks[i], target_of(&attacks[i])))
+			contained++;
+	if (info_of(bystander) || info.state != HV_PART_RUNNING)
+		test_fail("bystander", "the bystander is not running (state %u)",
+			  info.state);
+	else
+		rt_printf("battery: bystander still running: %lu exits, run time %lu tsc\n",
+			  (unsigned long)info.exits,
+			  (unsigned long)info.run_tsc);
+	rt_printf("battery: %u attacks, %u contained, %u escaped\n",
+		  (unsigned)ATTACK_COUNT, contained,
+		  (unsigned)ATTACK_COUNT - contained);
+	if (contained == ATTACK_COUNT)
+		test_pass("battery");
+	else
+		test_fail("battery", "%u escaped", ATTACK_COUNT - contained);
+}
