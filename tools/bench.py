@@ -92,6 +92,8 @@ FIGURES = [
            "ticks", raw("user_syscall")),
     Figure("cpuid_user", "  for comparison: CPUID exit from ring 3",
            "ticks", raw("user_cpuid")),
+    Figure("cpuid_user_traced", "  the same with the partition's trace on",
+           "ticks", raw("user_cpuid_traced")),
     Figure("port_write", "emulated COM1 port write (scratch register)",
            "ticks", raw("kernel_port_write")),
     Figure("switch", "preemption-timer exit and switch between two "
@@ -124,6 +126,8 @@ FIGURES = [
            "256 MiB pool", "count", raw("children_2m")),
     Figure("children_2m_running", "  of which running at once", "count",
            raw("children_2m_running"), ">= 100"),
+    Figure("children_2m_pool_room", "  room in the pool at the refusal, "
+           "counted in such children", "count", raw("children_2m_pool_room")),
 ]
 
 
