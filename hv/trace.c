@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Each CPU writes only its own ring, so the exit path takes no lock: it
- * fills the slot, then publishes the new head with a release store. A
- * reader on another CPU copies records and then reads the head again; a
- * record the writer may have begun to overwrite meanwhile is dropped and
- * counted as lost, as a seqlock reader would retry. Readers of one ring
- * exclude each other with a flag; the loser is told to try again.
+ * Each CPU writes only its own ring, so the exit path takes no lock. A
+ * slot's seq says what it holds, as a seqlock's counter does: the writer
+ * marks the slot SEQ_WRITING, fills it, stores the record's number, and
+ * then publishes the new head. A reader on another CPU reads a slot's
+ * seq before and after copying it; unless both are the number it
+ * expects, the writer has lapped it there, and the record counts as
+ * lost. Readers of one ring exclude each other with a flag; the loser is
+ * told to try again.
  */
 #include "hv/trace.h"
 
@@ -19,6 +21,7 @@
 #include "lib/string.h"
 
 #define RING_MASK (TRACE_RING_RECORDS - 1)
+#define SEQ_WRITING UINT64_MAX
 #define RING_PAGES \
 	((TRACE_RING_RECORDS * sizeof(struct hv_trace_record) + 4095) / 4096)
 
@@ -57,37 +60,64 @@ static bool ring_alloc(struct ring *r)
 	return true;
 }
 
-void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
-		uint64_t rip, uint64_t tsc)
+/* The writer: only ever the ring's own CPU. */
+static void ring_put(struct ring *r, const struct hv_trace_record *in)
 {
-	uint32_t cpu = this_cpu()->index;
 	struct hv_trace_record *rec;
-	struct ring *r;
 	uint64_t head;
 
-	if (cpu >= HV_MAX_RUN_CPUS)
-		return;
-	r = &rings[cpu];
 	if (!r->rec && !ring_alloc(r)) {
 		r->dropped++;
 		return;
 	}
 	head = r->head;
 	rec = &r->rec[head & RING_MASK];
-	rec->seq = head;
-	rec->tsc = tsc;
-	rec->rip = rip;
-	rec->qual = qual;
-	rec->partition = (uint16_t)v->part->id;
-	rec->vcpu = (uint16_t)v->id;
-	rec->reason = raw_reason;
+	__atomic_store_n(&rec->seq, SEQ_WRITING, __ATOMIC_RELAXED);
+	/* The mark is seen before any field changes. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rec->tsc = in->tsc;
+	rec->rip = in->rip;
+	rec->qual = in->qual;
+	rec->partition = in->partition;
+	rec->vcpu = in->vcpu;
+	rec->reason = in->reason;
+	__atomic_store_n(&rec->seq, head, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+}
+
+void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
+		uint64_t rip, uint64_t tsc)
+{
+	uint32_t cpu = this_cpu()->index;
+	struct hv_trace_record rec = {
+		.tsc = tsc,
+		.rip = rip,
+		.qual = qual,
+		.partition = (uint16_t)v->part->id,
+		.vcpu = (uint16_t)v->id,
+		.reason = raw_reason,
+	};
+
+	if (cpu < HV_MAX_RUN_CPUS)
+		ring_put(&rings[cpu], &rec);
+}
+
+/* Copies record i of the ring to *out; false if the writer lapped it. */
+static bool take(const struct hv_trace_record *ring, uint64_t i,
+		 struct hv_trace_record *out)
+{
+	const struct hv_trace_record *slot = &ring[i & RING_MASK];
+	uint64_t before = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+
+	*out = *slot;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return before == i && __atomic_load_n(&slot->seq, __ATOMIC_RELAXED) == i;
 }
 
 int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max)
 {
 	const struct hv_trace_record *rec;
-	uint64_t head, first, n = 0, torn = 0;
+	uint64_t head, first, n, got = 0;
 	struct ring *r;
 
 	if (cpu >= HV_MAX_RUN_CPUS)
@@ -102,23 +132,14 @@ int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max)
 		if (head - first > TRACE_RING_RECORDS)
 			first = head - TRACE_RING_RECORDS;
 		n = head - first < max ? head - first : max;
-		for (uint64_t i = 0; i < n; i++)
-			out[i] = rec[(first + i) & RING_MASK];
-		/*
-		 * The writer began overwriting record i once head reached
-		 * i + TRACE_RING_RECORDS; those copies may be torn.
-		 */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
-		while (torn < n && first + torn + TRACE_RING_RECORDS <= head)
-			torn++;
-		memmove(out, out + torn, (n - torn) * sizeof(*out));
-		n -= torn;
-		r->lost += first + torn - r->tail;
-		r->tail = first + torn + n;
+		for (uint64_t i = first; i < first + n; i++)
+			if (take(rec, i, &out[got]))
+				got++;
+		r->lost += first - r->tail + n - got;
+		r->tail = first + n;
 	}
 	__atomic_store_n(&r->reading, 0, __ATOMIC_RELEASE);
-	return (int64_t)n;
+	return (int64_t)got;
 }
 
 uint32_t trace_cpus(void)
