@@ -45,7 +45,7 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
-	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c
+	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -80,7 +80,7 @@ DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
 	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
 	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf
 
-.PHONY: all clean test run unit-test deps-test deps-run guests
+.PHONY: all clean test run bench unit-test deps-test deps-run guests
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
 
 $(BUILD)/hv/%.o: %.c $(MAKEDEPS)
@@ -99,8 +99,14 @@ $(BUILD)/asm-offsets.s: arch/x86/asm-offsets.c $(MAKEDEPS)
 $(BUILD)/asm-offsets.inc: $(BUILD)/asm-offsets.s
 	$(Q)sed -n 's/^.*@@ASM \([A-Z0-9_]*\) \$$\{0,1\}\([0-9-]*\).*$$/%define \1 \2/p' $< > $@
 
-$(BUILD)/hv.elf: $(HV_OBJS) linker.ld
+$(BUILD)/hv.debug.elf: $(HV_OBJS) linker.ld
 	$(Q)$(call say,LD,$@)$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+# The loader reads the whole file from the ESP, and DWARF is over half of
+# it; the copy that boots keeps its symbols (nm works) but no debug info,
+# which hv.debug.elf keeps for gdb and addr2line.
+$(BUILD)/hv.elf: $(BUILD)/hv.debug.elf
+	$(Q)$(call say,STRIP,$@)$(OBJCOPY) --strip-debug $< $@
 
 $(BUILD)/boot/%.o: %.c $(MAKEDEPS)
 	@mkdir -p $(dir $@)
@@ -131,7 +137,14 @@ deps-run:
 # The runner prints the one closing line `N passed, N failed`.
 test: deps-test
 	$(MAKE) all $(UNIT_TESTS) fuzz-regress
+	$(PYTHON) -m unittest -q tools/test_trace2csv.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
+
+# docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,
+# and $(BUILD)/bench/results.json.
+bench: deps-test
+	$(MAKE) all
+	$(PYTHON) tools/bench.py --build $(BUILD)
 
 run: deps-run
 	$(MAKE) all

@@ -31,6 +31,11 @@ uint64_t mem_image_base(void)
 	return image_base;
 }
 
+uint64_t mem_image_size(void)
+{
+	return image_size;
+}
+
 bool mem_is_hv_mapped(uint64_t addr, uint64_t len)
 {
 	uint64_t end = addr + len;

@@ -12,6 +12,8 @@
 /* Takes over the pool and switches to hv's own page tables. */
 void mem_init(const struct hv_boot_info *bi);
 uint64_t mem_image_base(void);
+/* The bytes of hv's loaded image, data and bss included. */
+uint64_t mem_image_size(void);
 /* True when [addr, addr + len) lies in memory hv's page tables map. */
 bool mem_is_hv_mapped(uint64_t addr, uint64_t len);
 struct palloc *mem_pool(void);

@@ -12,6 +12,7 @@
 #include "hv/mem.h"
 #include "hv/policy.h"
 #include "hv/start_info.h"
+#include "hv/trace.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -108,8 +109,10 @@ static void build_start_state(struct partition *p, const char *cmdline)
 /* Gives back everything a partition holds; its memory is zeroed on free. */
 static void partition_release(struct partition *p)
 {
-	for (uint32_t i = 0; i < p->vcpu_count; i++)
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
 		vcpu_arch_release(&p->vcpus[i]);
+		stats_release(&p->vcpus[i]);
+	}
 	if (p->ept.root)
 		pt_destroy(&p->ept);
 	if (p->io_logged)
@@ -275,7 +278,7 @@ static int partition_build(const struct partition_spec *sp,
 			   struct partition **out)
 {
 	struct partition *p;
-	uint64_t entry, end;
+	uint64_t entry, end, t0 = rdtsc(), t1;
 	int r;
 
 	for (uint32_t n = 0; sp->cpus && n < sp->vcpus; n++) {
@@ -297,9 +300,12 @@ static int partition_build(const struct partition_spec *sp,
 	for (uint32_t i = 0; i < sp->msr_count; i++)
 		p->msrs[i] = sp->msrs[i];
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
+	p->trace = sp->trace;
 
+	t1 = rdtsc();
 	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096,
 				p->id);
+	p->stats.ram_tsc = rdtsc() - t1;
 	if (!p->ram_hpa) {
 		pr_err("partition %s: %lu MiB of RAM do not fit in the pool (%lu MiB free in one piece at most)",
 		       p->name, p->ram_size / MIB,
@@ -347,6 +353,8 @@ static int partition_build(const struct partition_spec *sp,
 		v->pin = sp->cpus ? sp->cpus[i] : HV_CPU_NONE;
 		v->vpid = (uint16_t)((p->id - 1) * HV_MAX_VCPUS + i + 1);
 		r = vcpu_arch_alloc(v);
+		if (!r)
+			r = stats_alloc(v);
 	}
 	if (!r)
 		r = vcpu_arch_init(&p->vcpus[0], ept_pointer(&p->ept), entry,
@@ -359,6 +367,7 @@ static int partition_build(const struct partition_spec *sp,
 	p->vcpus[0].online = true;
 	p->vcpus[0].started = true;
 	p->state = PART_CREATED;
+	p->stats.build_tsc = rdtsc() - t0;
 	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u vCPU(s), %u program(s)%s",
 		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
 		p->vcpu_count, sp->program_count, p->parent ? ", parent" : "");
@@ -401,6 +410,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->msrs = mp->msrs;
 	sp->msr_count = mp->msr_count;
 	sp->cpus = mp->cpu_count ? mp->cpus : NULL;
+	sp->trace = mp->trace;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 
@@ -535,6 +545,7 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	if (first) {
 		memcpy(p->last_fault, why, sizeof(why));
 		p->state = PART_FAULTED;
+		stats_fault(p);
 	}
 	offline_all(p);
 	spin_unlock(&partitions_lock);
@@ -655,8 +666,10 @@ void partitions_report(uint64_t tsc_hz)
 		}
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
+		stats_report(p);
 		partition_audit(p);
 	}
+	trace_dump();
 }
 
 /*
@@ -744,7 +757,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 
 	if (n >= p->vcpu_count || (cr3 & 0xfff) ||
 	    !partition_gpa_to_hva(p, cr3, 4096)) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return HV_STATUS_INVALID;
 	}
 	v = &p->vcpus[n];

@@ -74,13 +74,14 @@ struct partition {
 	uint8_t *io_logged; /* one bit per port: already reported once */
 	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
 	struct refusals refused;
-	uint64_t exit_counts[EXIT_REASON_COUNT];
 	char last_fault[192];
 	uint32_t cpus_used; /* a bit per CPU that ran one of its vCPUs */
 	/* Writes to MSRs it owns that hv checked (policy_msr_audited). */
 	uint64_t msr_guest_writes;
 	uint32_t msr_guest_last;
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
+	struct partition_stats stats;
+	bool trace; /* its exits go into the trace (hv/trace.h) */
 };
 
 /* What a partition is built from: the manifest, or a parent's request. */
@@ -99,6 +100,7 @@ struct partition_spec {
 	const struct hv_port_range *ports;
 	uint32_t port_range_count;
 	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
+	bool trace;
 };
 
 /*

@@ -6,7 +6,9 @@
 #include "hv/hcargs.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
+#include "hv/mem.h"
 #include "hv/partition.h"
+#include "hv/trace.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -182,7 +184,7 @@ void policy_msr_audited(struct vcpu *v, uint32_t msr, uint64_t value)
 
 static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
 {
-	v->part->refused.msr++;
+	stat_add_shared(&v->part->refused.msr, 1);
 	pr_debug("%s: %s of MSR 0x%x refused (#GP)", v->part->name,
 		 write ? "write" : "read", msr);
 }
@@ -256,7 +258,7 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		vuart_io(p, port, in, value);
 		return;
 	}
-	p->refused.io++;
+	stat_add_shared(&p->refused.io, 1);
 	if (in)
 		*value = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	/* Once per port: a guest probing in a loop must not flood the log. */
@@ -277,7 +279,7 @@ static int64_t console_write(struct partition *p, uint64_t gpa, uint64_t len)
 	int r = hc_check_buffer(p->ram_size, gpa, len, sizeof(buf));
 
 	if (r) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return r;
 	}
 	memcpy(buf, partition_gpa_to_hva(p, gpa, len), len);
@@ -294,7 +296,7 @@ static bool may_manage(struct partition *p, uint64_t nr)
 {
 	if (p->parent)
 		return true;
-	p->refused.hypercall++;
+	stat_add_shared(&p->refused.hypercall, 1);
 	pr_warn("%s: hypercall %lu refused: only the parent may manage partitions",
 		p->name, nr);
 	return false;
@@ -307,7 +309,7 @@ static int64_t copy_to_caller(struct partition *p, uint64_t gpa,
 	int r = hc_check_buffer(p->ram_size, gpa, len, max);
 
 	if (r) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return r;
 	}
 	memcpy(partition_gpa_to_hva(p, gpa, len), src, len);
@@ -321,13 +323,13 @@ static int64_t create_request(struct partition *p, uint64_t gpa, uint64_t size)
 	int r;
 
 	if (size != sizeof(req)) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return size > sizeof(req) ? HV_STATUS_TOO_BIG :
 					    HV_STATUS_INVALID;
 	}
 	r = hc_check_buffer(p->ram_size, gpa, size, sizeof(req));
 	if (r) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return r;
 	}
 	memcpy(&req, partition_gpa_to_hva(p, gpa, size), sizeof(req));
@@ -342,7 +344,7 @@ static int64_t partition_list(struct partition *p, uint64_t gpa,
 	int64_t r;
 
 	if (capacity > HV_PARTITION_LIST_MAX) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return HV_STATUS_TOO_BIG;
 	}
 	n = partition_ids(ids, (uint32_t)capacity);
@@ -360,7 +362,7 @@ static int64_t template_list(struct partition *p, uint64_t gpa,
 	int64_t r;
 
 	if (capacity > HV_TEMPLATE_LIST_MAX) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return HV_STATUS_TOO_BIG;
 	}
 	n = partition_templates(t, (uint32_t)capacity);
@@ -384,7 +386,7 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 
 	/* A size that is not this ABI's struct is a caller built for another. */
 	if (size != sizeof(info)) {
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		return size > sizeof(info) ? HV_STATUS_TOO_BIG :
 					     HV_STATUS_INVALID;
 	}
@@ -403,13 +405,14 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	info.vcpus = t->vcpu_count;
 	fmt_snprintf(info.name, sizeof(info.name), "%s", t->name);
 	info.ram_bytes = t->ram_size;
+	info.ram_hpa = t->ram_hpa;
 	info.run_tsc = partition_run_tsc(t);
 	info.exits = partition_exits(t);
-	info.refused_io = t->refused.io;
-	info.refused_msr = t->refused.msr;
-	info.refused_ept = t->refused.ept;
-	info.refused_hypercall = t->refused.hypercall;
-	memcpy(info.exit_counts, t->exit_counts, sizeof(info.exit_counts));
+	info.refused_io = stat_read(&t->refused.io);
+	info.refused_msr = stat_read(&t->refused.msr);
+	info.refused_ept = stat_read(&t->refused.ept);
+	info.refused_hypercall = stat_read(&t->refused.hypercall);
+	stats_fill_info(t, &info);
 	if (t->state == PART_FAULTED)
 		fmt_snprintf(info.last_fault, sizeof(info.last_fault), "%s",
 			     t->last_fault);
@@ -428,17 +431,90 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	return copy_to_caller(p, gpa, &info, sizeof(info), sizeof(info));
 }
 
+static int64_t trace_control(uint64_t id, uint64_t on)
+{
+	struct partition *t;
+	bool was;
+
+	if (on > 1)
+		return HV_STATUS_INVALID;
+	/* Under the lock, as partition_info: the slot may be being freed. */
+	spin_lock(&partitions_lock);
+	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
+	if (t)
+		was = __atomic_exchange_n(&t->trace, on == 1, __ATOMIC_RELAXED);
+	spin_unlock(&partitions_lock);
+	if (!t)
+		return HV_STATUS_NOT_FOUND;
+	if (was != (on == 1))
+		pr_info("partition %s: trace %s", t->name, on ? "on" : "off");
+	return was;
+}
+
+static int64_t trace_read_call(struct partition *p, uint64_t cpu,
+			       uint64_t gpa, uint64_t capacity)
+{
+	struct hv_trace_record recs[HV_TRACE_READ_MAX];
+	int64_t n;
+	int r;
+
+	/* Checked before anything is taken, so no record is lost to a
+	 * buffer that cannot receive it. The capacity is bounded first, so
+	 * the product cannot wrap. */
+	if (capacity > HV_TRACE_READ_MAX)
+		r = HV_STATUS_TOO_BIG;
+	else
+		r = hc_check_buffer(p->ram_size, gpa,
+				    capacity * sizeof(recs[0]), sizeof(recs));
+	if (r) {
+		stat_add_shared(&p->refused.hypercall, 1);
+		return r;
+	}
+	if (cpu > UINT32_MAX)
+		return HV_STATUS_INVALID;
+	n = trace_read((uint32_t)cpu, recs, (uint32_t)capacity);
+	if (n > 0)
+		memcpy(partition_gpa_to_hva(p, gpa, (uint64_t)n * sizeof(recs[0])),
+		       recs, (uint64_t)n * sizeof(recs[0]));
+	return n;
+}
+
+static int64_t hv_info(struct partition *p, uint64_t gpa, uint64_t size)
+{
+	struct palloc *pool = mem_pool();
+	struct hv_info hi;
+
+	if (size != sizeof(hi)) {
+		stat_add_shared(&p->refused.hypercall, 1);
+		return size > sizeof(hi) ? HV_STATUS_TOO_BIG :
+					   HV_STATUS_INVALID;
+	}
+	memset(&hi, 0, sizeof(hi));
+	hi.image_bytes = mem_image_size();
+	hi.image_base = mem_image_base();
+	hi.pool_base = pool->base;
+	hi.pool_bytes = pool->pages * 4096;
+	hi.pool_free_bytes = stat_read(&pool->free_pages) * 4096;
+	hi.pool_hv_bytes = stat_read(&pool->owner_pages[PALLOC_OWNER_HV]) * 4096;
+	hi.tsc_khz = tsc_khz;
+	hi.max_partitions = HV_MAX_PARTITIONS;
+	hi.trace_cpus = trace_cpus();
+	hi.trace_records = TRACE_RING_RECORDS;
+	return copy_to_caller(p, gpa, &hi, sizeof(hi), sizeof(hi));
+}
+
 int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 {
 	struct partition *p = v->part;
 	uint64_t nr = v->regs.rax;
 
+	stats_hypercall(v->stats, nr);
 	switch (nr) {
 	case HV_HC_VERSION:
 		return HV_ABI_VERSION;
 	case HV_HC_SHUTDOWN:
 		if (!p->parent) {
-			p->refused.hypercall++;
+			stat_add_shared(&p->refused.hypercall, 1);
 			pr_warn("%s: shutdown refused: only the parent may power off",
 				p->name);
 			return HV_STATUS_DENIED;
@@ -483,8 +559,21 @@ int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
 			return HV_STATUS_DENIED;
 		return partition_info(p, v->regs.rdi, v->regs.rsi,
 				      v->regs.rdx);
+	case HV_HC_TRACE_CONTROL:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return trace_control(v->regs.rdi, v->regs.rsi);
+	case HV_HC_TRACE_READ:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return trace_read_call(p, v->regs.rdi, v->regs.rsi,
+				       v->regs.rdx);
+	case HV_HC_HV_INFO:
+		if (!may_manage(p, nr))
+			return HV_STATUS_DENIED;
+		return hv_info(p, v->regs.rdi, v->regs.rsi);
 	default:
-		p->refused.hypercall++;
+		stat_add_shared(&p->refused.hypercall, 1);
 		pr_debug("%s: unknown hypercall %lu", p->name, nr);
 		return HV_STATUS_UNKNOWN_CALL;
 	}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/hypercall.h"
+#include "hv/stats.h"
 #include "hv/vlapic.h"
 
 struct partition;
@@ -68,6 +69,7 @@ struct vcpu {
 	uint64_t exits;
 	uint64_t run_tsc; /* TSC ticks it ran, time in hv for its exits included */
 	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc, by CPU */
+	struct vcpu_stats *stats; /* a pool page of its partition's */
 };
 
 #endif

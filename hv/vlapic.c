@@ -62,6 +62,12 @@ static void set_bit(uint32_t bits[8], int v)
 	bits[v / 32] |= 1u << (v % 32);
 }
 
+static void request(struct vlapic *a, int v)
+{
+	set_bit(a->irr, v);
+	a->irr_words |= 1u << (v / 32);
+}
+
 static uint32_t ppr(const struct vlapic *a)
 {
 	int isrv = highest(a->isr);
@@ -197,7 +203,7 @@ int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 	case REG_SELF_IPI:
 		if (val < 16 || val > 255)
 			return -1;
-		set_bit(a->irr, (int)val);
+		request(a, (int)val);
 		return 0;
 	default:
 		return -1; /* read-only registers, and the ICR: no IPIs yet */
@@ -212,7 +218,7 @@ void vlapic_tick(struct vlapic *a, uint64_t now)
 	if (!a->deadline || now < a->deadline)
 		return;
 	if (!(lvt & LVT_MASKED) && (lvt & 0xff) >= 16) {
-		set_bit(a->irr, lvt & 0xff);
+		request(a, lvt & 0xff);
 		a->timer_fired++;
 	}
 	if (!(lvt & LVT_TIMER_PERIODIC)) {
@@ -226,18 +232,25 @@ void vlapic_tick(struct vlapic *a, uint64_t now)
 		a->deadline = now + period;
 }
 
+/*
+ * Asked before every VM entry, when almost always nothing is requested:
+ * the summary of IRR words answers that without scanning them.
+ */
 int vlapic_pending(const struct vlapic *a)
 {
-	int v = highest(a->irr);
+	int v;
 
-	if (v < 0 || !(a->svr & SVR_ENABLE))
+	if (!a->irr_words || !(a->svr & SVR_ENABLE))
 		return -1;
+	v = highest(a->irr);
 	return ((uint32_t)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
 }
 
 void vlapic_accept(struct vlapic *a, int vector)
 {
 	a->irr[vector / 32] &= ~(1u << (vector % 32));
+	if (!a->irr[vector / 32])
+		a->irr_words &= ~(1u << (vector / 32));
 	set_bit(a->isr, vector);
 }
 

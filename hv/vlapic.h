@@ -27,6 +27,7 @@ struct vlapic {
 	uint64_t timer_start; /* TSC when the count was (re)loaded */
 	uint64_t deadline; /* TSC of the next expiry; 0 when not armed */
 	uint32_t irr[8]; /* requested vectors, one bit each */
+	uint32_t irr_words; /* bit i set: irr[i] is not zero */
 	uint32_t isr[8]; /* vectors in service */
 	uint64_t timer_fired; /* expiries that raised an interrupt */
 };

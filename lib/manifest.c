@@ -79,6 +79,8 @@ static const struct key keys[] = {
 	{ "ports", SCOPE_PARTITION, TYPE_PORT_LIST, false,
 	  offsetof(struct hv_manifest_partition, ports),
 	  HV_MANIFEST_MAX_PORT_RANGES, 0xffff },
+	{ "trace", SCOPE_PARTITION, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest_partition, trace), 0, 0 },
 };
 
 /*

@@ -16,6 +16,8 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/policy.h"
+#include "hv/stats.h"
+#include "hv/trace.h"
 #include "hv/vlapic.h"
 
 /*
@@ -613,6 +615,7 @@ static const exit_handler handlers[] = {
 
 static enum exit_action dispatch(struct vcpu *v)
 {
+	uint64_t t0 = rdtsc();
 	uint32_t raw = vmcs_read32(VMCS_EXIT_REASON);
 	struct exit_ctx e = {
 		.reason = raw & 0xffff,
@@ -621,6 +624,7 @@ static enum exit_action dispatch(struct vcpu *v)
 	};
 	exit_handler h = NULL;
 	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+	enum exit_action a;
 
 	/*
 	 * SDM "Information for VM Exits During Event Delivery": an exit in
@@ -632,18 +636,35 @@ static enum exit_action dispatch(struct vcpu *v)
 		v->reinject_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
 		v->reinject_len = e.instr_len;
 	}
-	if (e.reason < EXIT_REASON_COUNT)
-		v->part->exit_counts[e.reason]++;
+	if (__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED))
+		trace_exit(v, raw, e.qual, vmcs_read_nat(VMCS_GUEST_RIP), t0);
 	/*
 	 * SDM "VM-Entry Failures During or After Loading Guest State": bit 31
 	 * set means the entry failed; the guest never ran, so nothing of the
 	 * table applies.
 	 */
-	if (raw & EXIT_REASON_ENTRY_FAILURE)
-		return handle_entry_failure(v, &e);
-	if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
-		h = handlers[e.reason];
-	return (h ? h : handle_unexpected)(v, &e);
+	if (raw & EXIT_REASON_ENTRY_FAILURE) {
+		a = handle_entry_failure(v, &e);
+	} else {
+		if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
+			h = handlers[e.reason];
+		a = (h ? h : handle_unexpected)(v, &e);
+	}
+	/*
+	 * Every VM exit clears the valid bit of the VM-entry
+	 * interruption-information field (SDM "Recording VM-Exit Information
+	 * and Updating VM-Entry Control Fields"), so a valid exception there
+	 * now is one this handler injected.
+	 */
+	if (a == EXIT_RETRY) {
+		uint32_t ev = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+
+		if ((ev & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
+		    (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION))
+			stats_injected(v->stats, ev & 0xff);
+	}
+	stats_exit(v->stats, e.reason, rdtsc() - t0);
+	return a;
 }
 
 static void guest_state_load(const struct vcpu *v)

@@ -11,6 +11,7 @@
 #include "guest/attacks/attacks.h"
 #include "guest/tests/rt/rt.h"
 
+#include "include/hv/manifest.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -222,5 +223,6 @@ void test_main(const struct hv_start_info *si)
 	if (contained == ATTACK_COUNT)
 		test_pass("battery");
 	else
-		test_fail("battery", "%u escaped", ATTACK_COUNT - contained);
+		test_fail("battery", "%u escaped",
+			  (unsigned)ATTACK_COUNT - contained);
 }

@@ -101,6 +101,9 @@ long hv_call(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
 /* Powers off if this is the parent; otherwise, or if hv refuses, halts. */
 void kernel_finish(void) __attribute__((noreturn));
 
+/* ---- bench.c: the cmdline hook bench=kernel */
+void kbench_run(void);
+
 /* ---- console.c: the partition's COM1 */
 void con_write(const char *s, size_t n);
 /* Takes up to n bytes that COM1 has received; how many, 0 if none. */

@@ -212,6 +212,8 @@ void kmain(const struct hv_start_info *si)
 		crash_triple();
 	if (cmdline_has(start_info.cmdline, "crash=pagefault"))
 		crash_pagefault();
+	if (cmdline_has(start_info.cmdline, "bench=kernel"))
+		kbench_run();
 
 	for (uint32_t i = 0; i < count; i++) {
 		struct hv_start_module *m = &start_info.modules[i];

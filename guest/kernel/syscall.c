@@ -48,6 +48,8 @@ static union {
 	struct hv_partition_info info;
 	struct hv_template templates[HV_TEMPLATE_LIST_MAX];
 	uint32_t ids[HV_PARTITION_LIST_MAX];
+	struct hv_trace_record trace[HV_TRACE_READ_MAX];
+	struct hv_info hv;
 } bounce;
 
 static uint64_t bounce_gpa(void)
@@ -68,10 +70,10 @@ static long bounce_in(uint64_t ubuf, uint64_t len)
  * A call whose answer is an array: a count n of which at most cap
  * elements of size esz were written. The user's array is checked before
  * hv is called, so that hv never acts for a program that cannot receive
- * the answer.
+ * the answer. trace_read takes a CPU number, cpu, before the array.
  */
-static long hv_call_array(uint64_t nr, uint64_t ubuf, uint64_t cap,
-			  uint64_t max, size_t esz)
+static long hv_call_array(uint64_t nr, uint64_t cpu, uint64_t ubuf,
+			  uint64_t cap, uint64_t max, size_t esz)
 {
 	long n;
 
@@ -81,25 +83,36 @@ static long hv_call_array(uint64_t nr, uint64_t ubuf, uint64_t cap,
 		return -SYS_EFAULT;
 	/* Nothing of an earlier call may reach this program. */
 	memset(&bounce, 0, sizeof(bounce));
-	n = hv_call(nr, bounce_gpa(), cap, 0);
+	if (nr == HV_HC_TRACE_READ)
+		n = hv_call(nr, cpu, bounce_gpa(), cap);
+	else
+		n = hv_call(nr, bounce_gpa(), cap, 0);
 	if (n > 0)
 		memcpy((void *)(uintptr_t)ubuf, &bounce,
 		       ((uint64_t)n < cap ? (uint64_t)n : cap) * esz);
 	return n;
 }
 
-static long hv_call_info(uint64_t id, uint64_t ubuf, uint64_t size)
+/*
+ * A call that fills one struct of want bytes: partition_info (of
+ * partition id) or hv_info. The struct is copied back when hv returns 0.
+ */
+static long hv_call_struct(uint64_t nr, uint64_t id, uint64_t ubuf,
+			   uint64_t size, size_t want)
 {
 	long r;
 
-	if (size != sizeof(bounce.info))
+	if (size != want)
 		return -SYS_EINVAL;
 	if (!user_range_ok(current->pml4, ubuf, size, true))
 		return -SYS_EFAULT;
 	memset(&bounce, 0, sizeof(bounce));
-	r = hv_call(HV_HC_PARTITION_INFO, id, bounce_gpa(), size);
+	if (nr == HV_HC_PARTITION_INFO)
+		r = hv_call(nr, id, bounce_gpa(), size);
+	else
+		r = hv_call(nr, bounce_gpa(), size, 0);
 	if (!r)
-		memcpy((void *)(uintptr_t)ubuf, &bounce.info, size);
+		memcpy((void *)(uintptr_t)ubuf, &bounce, size);
 	return r;
 }
 
@@ -125,13 +138,20 @@ static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	case HV_HC_PARTITION_STOP:
 	case HV_HC_PARTITION_DESTROY:
 		return hv_call(nr, a1, 0, 0);
+	case HV_HC_TRACE_CONTROL:
+		return hv_call(nr, a1, a2, 0);
 	case HV_HC_PARTITION_LIST:
-		return hv_call_array(nr, a1, a2, HV_PARTITION_LIST_MAX,
+		return hv_call_array(nr, 0, a1, a2, HV_PARTITION_LIST_MAX,
 				     sizeof(bounce.ids[0]));
+	case HV_HC_TRACE_READ:
+		return hv_call_array(nr, a1, a2, a3, HV_TRACE_READ_MAX,
+				     sizeof(bounce.trace[0]));
 	case HV_HC_PARTITION_INFO:
-		return hv_call_info(a1, a2, a3);
+		return hv_call_struct(nr, a1, a2, a3, sizeof(bounce.info));
+	case HV_HC_HV_INFO:
+		return hv_call_struct(nr, 0, a1, a2, sizeof(bounce.hv));
 	default: /* HV_HC_TEMPLATE_LIST */
-		return hv_call_array(nr, a1, a2, HV_TEMPLATE_LIST_MAX,
+		return hv_call_array(nr, 0, a1, a2, HV_TEMPLATE_LIST_MAX,
 				     sizeof(bounce.templates[0]));
 	}
 }
@@ -168,6 +188,9 @@ static long sys_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	case HV_HC_PARTITION_LIST:
 	case HV_HC_PARTITION_INFO:
 	case HV_HC_TEMPLATE_LIST:
+	case HV_HC_TRACE_CONTROL:
+	case HV_HC_TRACE_READ:
+	case HV_HC_HV_INFO:
 		if (!parent)
 			return HV_STATUS_DENIED;
 		return sys_manage(nr, a1, a2, a3);

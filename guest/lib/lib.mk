@@ -27,7 +27,8 @@ GL_DEPS := $(MAKEDEPS) $(GL_SRC)/lib.mk
 
 GL_C_OBJS := $(patsubst $(GL_SRC)/%.c,$(GL_OUT)/%.o,$(wildcard $(GL_SRC)/*.c))
 GL_ASM_OBJS := $(patsubst $(GL_SRC)/%.asm,$(GL_OUT)/%.o,$(wildcard $(GL_SRC)/*.asm))
-GL_SHARED_OBJS := $(GL_OUT)/shared/fmt.o $(GL_OUT)/shared/string.o
+GL_SHARED_OBJS := $(GL_OUT)/shared/fmt.o $(GL_OUT)/shared/string.o \
+	$(GL_OUT)/shared/hvnames.o $(GL_OUT)/shared/vmx_names.o
 # crt0 first, so that _start opens the text segment.
 GUEST_LIB_OBJS := $(GL_ASM_OBJS) $(GL_C_OBJS) $(GL_SHARED_OBJS)
 
@@ -35,7 +36,12 @@ $(GL_C_OBJS): $(GL_OUT)/%.o: $(GL_SRC)/%.c $(GL_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
 
-$(GL_SHARED_OBJS): $(GL_OUT)/shared/%.o: lib/%.c $(GL_DEPS)
+$(filter-out %/vmx_names.o,$(GL_SHARED_OBJS)): $(GL_OUT)/shared/%.o: lib/%.c $(GL_DEPS)
+	@mkdir -p $(@D)
+	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
+
+# The exit reasons' names, for pm's statistics: a pure table in arch/.
+$(GL_OUT)/shared/vmx_names.o: arch/x86/vmx_names.c $(GL_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
 

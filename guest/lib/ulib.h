@@ -53,4 +53,14 @@ long write_all(int fd, const void *buf, size_t len);
 /* ---- strings, besides lib/string.h */
 int strcmp(const char *a, const char *b);
 
+/* ---- the partition's cmdline: words separated by spaces */
+/* What follows "key=" in the first word that starts so, up to the end of
+ * the cmdline; NULL if no word does. */
+const char *cmdline_value(const char *cmdline, const char *key);
+/* The word key=N, N decimal below 2^64: true and *value = N; false if
+ * there is no such word or N is not such a number. */
+bool cmdline_u64(const char *cmdline, const char *key, uint64_t *value);
+/* Whether the cmdline holds the word key=value. */
+bool cmdline_is(const char *cmdline, const char *key, const char *value);
+
 #endif

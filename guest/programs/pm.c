@@ -11,7 +11,10 @@
  * or hv says a person is at the console (the manifest's interactive key):
  * then it reads commands from the console for ever.
  */
+#include "arch/x86/vmx_names.h"
 #include "guest/lib/ulib.h"
+#include "lib/fmt.h"
+#include "lib/hvnames.h"
 
 #include "lib/fmt.h"
 
@@ -19,6 +22,10 @@
 #define PM_ARGS_MAX 5
 #define PM_WAIT_MAX 1000000
 #define PM_INFO_REASONS_PER_LINE 6
+/* hv keeps a console line to 160 characters; a list wraps before. */
+#define PM_ITEMS_LINE 96
+/* More than any CPU's ring holds (hv/trace.h). */
+#define PM_TRACE_READ_MAX 1000000ul
 
 enum pm_next {
 	PM_GO_ON,
@@ -32,6 +39,9 @@ static const char usage_text[] =
 	"pm:   create NAME TEMPLATE      a copy of a manifest template\n"
 	"pm:   create NAME IMAGE MIB     a partition of IMAGE, no programs\n"
 	"pm:   start NAME | stop NAME | destroy NAME\n"
+	"pm:   stats [NAME]              exit statistics of all, or of NAME\n"
+	"pm:   trace NAME on|off         record NAME's exits in hv's trace\n"
+	"pm:   trace read [N]            print the trace, N records a CPU at most\n"
 	"pm:   wait N                    give the CPU away N times\n"
 	"pm:   prompt                    end the script; read the console\n"
 	"pm:   shutdown                  power the machine off\n";
@@ -215,6 +225,170 @@ static void info_cmd(const char *name)
 	       pi.last_fault[0] ? pi.last_fault : "none");
 }
 
+static uint64_t total(const uint64_t *v, int n)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < n; i++)
+		t += v[i];
+	return t;
+}
+
+/* One row per partition: its exits, hv's time on them, and the rest. */
+static void stats_table(void)
+{
+	uint32_t ids[HV_PARTITION_LIST_MAX];
+	struct hv_partition_info pi;
+	long n = part_ids(ids);
+
+	if (n < 0) {
+		report("list", "partitions", n);
+		return;
+	}
+	printf("pm: %3s %-16s %10s %14s %10s %8s %6s %5s\n", "ID", "NAME",
+	       "EXITS", "HV-TSC", "HYPERCALLS", "REFUSED", "FAULTS", "TRACE");
+	for (long i = 0; i < n; i++) {
+		if (part_info(ids[i], &pi))
+			continue;
+		printf("pm: %3u %-16s %10lu %14lu %10lu %8lu %6lu %5s\n", pi.id,
+		       pi.name, (unsigned long)pi.exits,
+		       (unsigned long)total(pi.exit_tsc, HV_INFO_EXIT_REASONS),
+		       (unsigned long)total(pi.hypercall_counts,
+					    HV_INFO_HYPERCALLS),
+		       (unsigned long)(pi.refused_io + pi.refused_msr +
+				       pi.refused_ept + pi.refused_hypercall),
+		       (unsigned long)pi.faults, pi.trace ? "on" : "off");
+	}
+}
+
+/* "pm: NAME: what: name count name count ...", wrapped. */
+static void stats_items(const char *pname, const char *what,
+			const uint64_t *counts, int n,
+			const char *(*name)(uint32_t))
+{
+	char line[PM_ITEMS_LINE + 48];
+	int len = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!counts[i])
+			continue;
+		if (len > PM_ITEMS_LINE) {
+			printf("%s\n", line);
+			len = 0;
+		}
+		if (!len)
+			len = fmt_snprintf(line, sizeof(line), "pm: %s: %s:",
+					   pname, what);
+		len += fmt_snprintf(line + len, sizeof(line) - (size_t)len,
+				    " %s %lu", name((uint32_t)i),
+				    (unsigned long)counts[i]);
+	}
+	if (len)
+		printf("%s\n", line);
+}
+
+static const char *hypercall_name32(uint32_t nr)
+{
+	return hv_hypercall_name(nr);
+}
+
+/* Everything hv counts about one partition, as tables. */
+static void stats_cmd(const char *name)
+{
+	struct hv_partition_info pi;
+	long id = find(name, &pi);
+
+	if (id < 0)
+		return;
+	printf("pm: %s: %-24s %12s %14s %10s\n", pi.name, "exit", "count",
+	       "hv tsc", "tsc/exit");
+	for (int r = 0; r < HV_INFO_EXIT_REASONS; r++) {
+		if (!pi.exit_counts[r])
+			continue;
+		printf("pm: %s:   %-22s %12lu %14lu %10lu\n", pi.name,
+		       vmx_exit_reason_name((uint32_t)r),
+		       (unsigned long)pi.exit_counts[r],
+		       (unsigned long)pi.exit_tsc[r],
+		       (unsigned long)(pi.exit_tsc[r] / pi.exit_counts[r]));
+	}
+	stats_items(pi.name, "hypercalls", pi.hypercall_counts,
+		    HV_INFO_HYPERCALLS, hypercall_name32);
+	stats_items(pi.name, "injected", pi.injected, HV_INFO_VECTORS,
+		    hv_vector_name);
+	printf("pm: %s: refused io %lu, msr %lu, ept %lu, hypercall %lu; faults %lu\n",
+	       pi.name, (unsigned long)pi.refused_io,
+	       (unsigned long)pi.refused_msr, (unsigned long)pi.refused_ept,
+	       (unsigned long)pi.refused_hypercall, (unsigned long)pi.faults);
+	printf("pm: %s: run %lu tsc; built in %lu tsc (%lu taking its RAM); %lu bytes of pool beyond its RAM; trace %s\n",
+	       pi.name, (unsigned long)pi.run_tsc,
+	       (unsigned long)pi.build_tsc, (unsigned long)pi.ram_tsc,
+	       (unsigned long)(pi.pool_bytes - pi.ram_bytes),
+	       pi.trace ? "on" : "off");
+}
+
+static void trace_switch(const char *name, const char *onoff)
+{
+	struct hv_partition_info pi;
+	long id = find(name, &pi);
+	long r;
+
+	if (id < 0)
+		return;
+	if (strcmp(onoff, "on") && strcmp(onoff, "off")) {
+		printf("pm: trace %s: say on or off, not %s\n", name, onoff);
+		return;
+	}
+	r = hypercall(HV_HC_TRACE_CONTROL, (unsigned long)id,
+		      !strcmp(onoff, "on"), 0);
+	if (r < 0)
+		report("trace", name, r);
+	else
+		printf("pm: trace of %s %s (was %s)\n", name, onoff,
+		       r ? "on" : "off");
+}
+
+/*
+ * Takes up to max records from each CPU's ring and prints them in the
+ * format of hv's dump at power-off, which tools/trace2csv.py reads.
+ */
+static void trace_read_cmd(unsigned long max)
+{
+	static struct hv_trace_record rec[HV_TRACE_READ_MAX];
+	unsigned long shown = 0;
+
+	for (uint32_t cpu = 0; cpu < HV_INFO_MAX_CPUS; cpu++) {
+		unsigned long taken = 0;
+
+		while (taken < max) {
+			unsigned long want = max - taken < HV_TRACE_READ_MAX ?
+						     max - taken :
+						     HV_TRACE_READ_MAX;
+			long n = hypercall(HV_HC_TRACE_READ, cpu,
+					   (unsigned long)(uintptr_t)rec, want);
+
+			if (n < 0) {
+				report("trace read", "records", n);
+				return;
+			}
+			if (n == 0)
+				break;
+			for (long i = 0; i < n; i++)
+				printf("pm: trace cpu=%u seq=%lu tsc=%lu part=%u vcpu=%u exit=%u name=%s qual=0x%lx rip=0x%lx\n",
+				       cpu, (unsigned long)rec[i].seq,
+				       (unsigned long)rec[i].tsc,
+				       rec[i].partition, rec[i].vcpu,
+				       rec[i].reason & 0xffff,
+				       vmx_exit_reason_name(rec[i].reason &
+							    0xffff),
+				       (unsigned long)rec[i].qual,
+				       (unsigned long)rec[i].rip);
+			taken += (unsigned long)n;
+		}
+		shown += taken;
+	}
+	printf("pm: trace: %lu record(s)\n", shown);
+}
+
 /* Copies s into dst[size]; false, with a message, if it does not fit. */
 static bool copy_name(char *dst, size_t size, const char *s, const char *what)
 {
@@ -376,6 +550,23 @@ static enum pm_next command(char *line)
 	} else if (!strcmp(argv[0], "destroy") && argc == 2) {
 		by_name("destroy", "destroyed", HV_HC_PARTITION_DESTROY,
 			argv[1]);
+	} else if (!strcmp(argv[0], "stats") && argc == 1) {
+		stats_table();
+	} else if (!strcmp(argv[0], "stats") && argc == 2) {
+		stats_cmd(argv[1]);
+	} else if (!strcmp(argv[0], "trace") && argc == 2 &&
+		   !strcmp(argv[1], "read")) {
+		trace_read_cmd(PM_TRACE_READ_MAX);
+	} else if (!strcmp(argv[0], "trace") && argc == 3 &&
+		   !strcmp(argv[1], "read")) {
+		if (!number(argv[2], PM_TRACE_READ_MAX, &v)) {
+			printf("pm: bad count %s\n", argv[2]);
+			usage();
+			return PM_GO_ON;
+		}
+		trace_read_cmd(v);
+	} else if (!strcmp(argv[0], "trace") && argc == 3) {
+		trace_switch(argv[1], argv[2]);
 	} else if (!strcmp(argv[0], "wait") && argc == 2) {
 		if (!number(argv[1], PM_WAIT_MAX, &v)) {
 			printf("pm: bad count %s: 1 to %d\n", argv[1],

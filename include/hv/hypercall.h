@@ -42,6 +42,13 @@
 #define HV_HC_TEMPLATE_LIST 12 /* parent only: RDI = GPA, RSI = capacity */
 #define HV_HC_PARTITION_LIST 9 /* parent only: RDI = ids GPA, RSI = capacity */
 #define HV_HC_PARTITION_INFO 10 /* parent only: RDI = id, RSI = GPA, RDX = size */
+/* Parent only: RDI = partition id, RSI = 1 to trace its exits, 0 to stop;
+ * returns the previous setting. */
+#define HV_HC_TRACE_CONTROL 13
+/* Parent only: RDI = CPU, RSI = GPA of an array of struct hv_trace_record,
+ * RDX = its capacity; takes the oldest unread records of that CPU. */
+#define HV_HC_TRACE_READ 14
+#define HV_HC_HV_INFO 15 /* parent only: RDI = GPA, RSI = size of struct hv_info */
 
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
@@ -113,6 +120,9 @@ enum hv_partition_state {
 
 #define HV_PART_FLAG_PARENT 1u
 #define HV_INFO_EXIT_REASONS 80 /* exit_counts[] covers basic reasons 0..79 */
+/* hypercall_counts[n] counts call n; [0] every number hv does not know. */
+#define HV_INFO_HYPERCALLS 32
+#define HV_INFO_VECTORS 32 /* injected[] covers exception vectors 0..31 */
 
 #define HV_INFO_MAX_VCPUS 4
 #define HV_INFO_MAX_CPUS 16 /* hv runs at most this many CPUs */
@@ -140,6 +150,61 @@ struct hv_partition_info {
 	uint32_t vcpu_migrations[HV_INFO_MAX_VCPUS]; /* arrivals on a new CPU */
 	uint32_t vcpu_running_on[HV_INFO_MAX_VCPUS]; /* now; HV_CPU_NONE: none */
 	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc split by CPU */
+	/*
+	 * hv's TSC ticks in its handler for each basic exit reason, from
+	 * reading the exit to choosing the next step; the VM exit and entry
+	 * themselves and the scheduler are not in it.
+	 */
+	uint64_t exit_tsc[HV_INFO_EXIT_REASONS];
+	uint64_t hypercall_counts[HV_INFO_HYPERCALLS];
+	uint64_t injected[HV_INFO_VECTORS]; /* exceptions hv raised in it */
+	uint64_t faults; /* times hv stopped it for something it did */
+	/* Everything it holds in hv's pool: RAM, EPT tables, VMCSs, XSAVE
+	 * areas, I/O bitmaps; pool_bytes - ram_bytes is its cost to hv. */
+	uint64_t pool_bytes;
+	uint64_t build_tsc; /* hv's TSC ticks building it */
+	uint64_t ram_tsc; /* of build_tsc: taking its RAM, zeroed, from the pool */
+	uint32_t trace; /* 1: its exits are recorded in the trace */
+	uint32_t reserved2;
+	/* Where its RAM lies in host-physical memory: for the parent's
+	 * tools (the attack battery aims children at it), never for a
+	 * child, which sees only guest-physical addresses. */
+	uint64_t ram_hpa;
+};
+
+/*
+ * One VM exit in the trace (docs/hypercalls.md, trace_read). Each CPU
+ * numbers its records from 0; a gap in seq is records lost to the ring
+ * wrapping before they were read.
+ */
+struct hv_trace_record {
+	uint64_t seq;
+	uint64_t tsc; /* when hv began handling the exit */
+	uint64_t rip; /* the guest's RIP at the exit */
+	uint64_t qual; /* the exit qualification */
+	uint16_t partition; /* id */
+	uint16_t vcpu;
+	uint32_t reason; /* basic exit reason; bit 31: VM-entry failure */
+};
+
+#define HV_TRACE_READ_MAX 64 /* records one trace_read takes at most */
+
+/* hv_info's answer: hv's own footprint and constants. */
+struct hv_info {
+	uint64_t image_bytes; /* hv's loaded image: code, data and bss */
+	uint64_t pool_bytes;
+	uint64_t pool_free_bytes;
+	/* Pool memory hv holds for itself: the pool's owner map, its page
+	 * tables, the MSR bitmap, trace rings. */
+	uint64_t pool_hv_bytes;
+	uint64_t tsc_khz;
+	uint32_t max_partitions; /* partition slots */
+	uint32_t trace_cpus; /* CPUs whose trace ring exists */
+	uint32_t trace_records; /* records in each CPU's ring */
+	uint32_t reserved;
+	/* Host-physical addresses of hv's image and pool. */
+	uint64_t image_base;
+	uint64_t pool_base;
 };
 
 #endif

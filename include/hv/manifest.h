@@ -72,6 +72,7 @@ struct hv_manifest_partition {
 	uint32_t cpu_count;
 	uint32_t cpus[HV_MAX_VCPUS];
 	uint32_t cpus_line;
+	uint32_t trace; /* 1: its exits are recorded in the trace */
 };
 
 struct hv_manifest {

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include "hv/stats.h"
+
+#include "arch/x86/vmx_names.h"
+#include "hv/errno.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "hv/partition.h"
+#include "lib/fmt.h"
+#include "lib/hvnames.h"
+#include "lib/string.h"
+
+_Static_assert(sizeof(struct vcpu_stats) <= 4096, "one page per vCPU");
+
+int stats_alloc(struct vcpu *v)
+{
+	uint64_t pa = palloc_page(mem_pool(), v->part->id);
+
+	v->stats = (struct vcpu_stats *)(uintptr_t)pa;
+	return pa ? 0 : HV_ENOMEM;
+}
+
+void stats_release(struct vcpu *v)
+{
+	if (v->stats)
+		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->stats, 4096,
+			    v->part->id);
+	v->stats = NULL;
+}
+
+void stats_hypercall(struct vcpu_stats *s, uint64_t nr)
+{
+	stat_add_own(&s->hypercalls[nr < HV_INFO_HYPERCALLS ? nr : 0], 1);
+}
+
+void stats_injected(struct vcpu_stats *s, uint32_t vector)
+{
+	if (vector < HV_INFO_VECTORS)
+		stat_add_own(&s->injected[vector], 1);
+}
+
+void stats_fault(struct partition *p)
+{
+	stat_add_shared(&p->stats.faults, 1);
+}
+
+static void sum(uint64_t *dst, const uint64_t *src, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		dst[i] += stat_read(&src[i]);
+}
+
+void stats_fill_info(const struct partition *p,
+		     struct hv_partition_info *info)
+{
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		const struct vcpu_stats *s = p->vcpus[i].stats;
+
+		if (!s)
+			continue;
+		sum(info->exit_counts, s->exits, HV_INFO_EXIT_REASONS);
+		sum(info->exit_tsc, s->exit_tsc, HV_INFO_EXIT_REASONS);
+		sum(info->hypercall_counts, s->hypercalls, HV_INFO_HYPERCALLS);
+		sum(info->injected, s->injected, HV_INFO_VECTORS);
+	}
+	info->faults = stat_read(&p->stats.faults);
+	info->build_tsc = p->stats.build_tsc;
+	info->ram_tsc = p->stats.ram_tsc;
+	info->pool_bytes = stat_read(&mem_pool()->owner_pages[p->id]) * 4096;
+	info->trace = __atomic_load_n(&p->trace, __ATOMIC_RELAXED);
+}
+
+/*
+ * The final report: one row per exit reason that occurred, then the
+ * hypercalls and injected exceptions on as few lines as fit. The
+ * partition_info struct is large, so it lives here rather than on hv's
+ * stack; the report runs on one CPU after every partition has stopped.
+ */
+static struct hv_partition_info report_info;
+
+/* Appends " name count" items to line, printing it when the next would
+ * not fit. */
+static void item(char *line, size_t *len, size_t size, const char *prefix,
+		 const char *name, uint64_t count)
+{
+	char one[48];
+	int n = fmt_snprintf(one, sizeof(one), " %s %lu", name, count);
+
+	if (*len && *len + (size_t)n >= size) {
+		pr_info("%s", line);
+		*len = 0;
+	}
+	if (!*len)
+		*len = (size_t)fmt_snprintf(line, size, "%s", prefix);
+	*len += (size_t)fmt_snprintf(line + *len, size - *len, "%s", one);
+}
+
+static void items(const char *prefix, const uint64_t *counts, unsigned n,
+		  const char *(*name)(uint32_t))
+{
+	char line[112];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (counts[i])
+			item(line, &len, sizeof(line), prefix, name(i),
+			     counts[i]);
+	if (len)
+		pr_info("%s", line);
+}
+
+static const char *hypercall_name32(uint32_t nr)
+{
+	return hv_hypercall_name(nr);
+}
+
+void stats_report(const struct partition *p)
+{
+	struct hv_partition_info *in = &report_info;
+	char prefix[HV_NAME_MAX + 24];
+
+	memset(in, 0, sizeof(*in));
+	stats_fill_info(p, in);
+	pr_info("  %s: %-24s %12s %14s %10s", p->name, "exit", "count",
+		"hv tsc", "tsc/exit");
+	for (uint32_t r = 0; r < HV_INFO_EXIT_REASONS; r++) {
+		if (!in->exit_counts[r])
+			continue;
+		pr_info("  %s:   %-22s %12lu %14lu %10lu", p->name,
+			vmx_exit_reason_name(r), in->exit_counts[r],
+			in->exit_tsc[r], in->exit_tsc[r] / in->exit_counts[r]);
+	}
+	fmt_snprintf(prefix, sizeof(prefix), "  %s: hypercalls:", p->name);
+	items(prefix, in->hypercall_counts, HV_INFO_HYPERCALLS,
+	      hypercall_name32);
+	fmt_snprintf(prefix, sizeof(prefix), "  %s: injected:", p->name);
+	items(prefix, in->injected, HV_INFO_VECTORS, hv_vector_name);
+	pr_info("  %s: faults %lu, built in %lu tsc (%lu taking its RAM), %lu bytes of pool beyond its RAM",
+		p->name, in->faults, in->build_tsc, in->ram_tsc,
+		in->pool_bytes - p->ram_size);
+}

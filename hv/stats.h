@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What hv counts about each partition: exits and hv's time on them by
+ * basic exit reason, hypercalls by number, exceptions hv injected,
+ * faults, and what building the partition cost. partition_info hands
+ * them to the parent; the final report prints them at power-off.
+ *
+ * Most counters live in the vCPU, because only the CPU running a vCPU
+ * ever changes them: one writer needs no locked read-modify-write on the
+ * exit path, and readers sum over the vCPUs. The few partition-wide
+ * counters can be bumped from several CPUs at once and use atomics.
+ */
+#ifndef HV_STATS_H
+#define HV_STATS_H
+
+#include <stdint.h>
+
+#include "hv/hypercall.h"
+
+struct vcpu_stats {
+	uint64_t exits[HV_INFO_EXIT_REASONS];
+	uint64_t exit_tsc[HV_INFO_EXIT_REASONS];
+	uint64_t hypercalls[HV_INFO_HYPERCALLS];
+	uint64_t injected[HV_INFO_VECTORS];
+};
+
+struct partition_stats {
+	uint64_t faults;
+	uint64_t build_tsc;
+	uint64_t ram_tsc;
+};
+
+struct partition;
+struct vcpu;
+
+/*
+ * A counter with one writer, read from other CPUs: the relaxed atomic
+ * load and store keep every read whole without a LOCK prefix.
+ */
+static inline void stat_add_own(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* A counter that vCPUs on several CPUs may bump at the same time. */
+static inline void stat_add_shared(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t stat_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* One exit of basic reason `reason`, whose handling took `tsc` ticks. */
+static inline void stats_exit(struct vcpu_stats *s, uint32_t reason,
+			      uint64_t tsc)
+{
+	if (reason < HV_INFO_EXIT_REASONS) {
+		stat_add_own(&s->exits[reason], 1);
+		stat_add_own(&s->exit_tsc[reason], tsc);
+	}
+}
+
+/*
+ * The vCPU's counters live in a pool page of its partition's, allocated
+ * with the vCPU: a partition slot that is not in use costs nothing, and
+ * the page counts in what the partition costs hv. 0 or HV_ENOMEM.
+ */
+int stats_alloc(struct vcpu *v);
+void stats_release(struct vcpu *v);
+
+/* A hypercall of number nr; numbers hv does not know share slot 0. */
+void stats_hypercall(struct vcpu_stats *s, uint64_t nr);
+/* hv raised exception `vector` in the guest. */
+void stats_injected(struct vcpu_stats *s, uint32_t vector);
+/* The partition was stopped for a fault. */
+void stats_fault(struct partition *p);
+
+/*
+ * Fills exit_counts and the statistics fields of info, which the caller
+ * has zeroed, summing the vCPUs' counters.
+ */
+void stats_fill_info(const struct partition *p,
+		     struct hv_partition_info *info);
+/* The final report's lines about p's exits, hypercalls and injections. */
+void stats_report(const struct partition *p);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exit trace: one ring of struct hv_trace_record per CPU, filled by
+ * that CPU's exits of every partition whose trace is on, read by the
+ * parent (trace_read) and dumped on the console at power-off.
+ * docs/hypercalls.md gives the ABI, docs/benchmarks.md the dump's format.
+ */
+#ifndef HV_TRACE_H
+#define HV_TRACE_H
+
+#include <stdint.h>
+
+#include "hv/hypercall.h"
+
+/* Records in each CPU's ring: a power of two, so an index is a mask. */
+#define TRACE_RING_RECORDS 1024u
+
+struct vcpu;
+
+/*
+ * Records one exit of v on this CPU: raw_reason as the exit-reason field
+ * holds it, and the time hv began handling it. A ring that cannot be
+ * allocated counts its records as lost.
+ */
+void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
+		uint64_t rip, uint64_t tsc);
+/*
+ * Takes up to max of CPU cpu's oldest unread records into out: how many,
+ * or HV_STATUS_INVALID for a CPU hv cannot have, or HV_STATUS_BUSY while
+ * another vCPU reads the same ring.
+ */
+int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max);
+/* Prints every unread record, one line each; nothing if none. */
+void trace_dump(void);
+/* How many CPUs have a ring. */
+uint32_t trace_cpus(void);
+
+#endif

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""`make bench`: boots the benchmark scenario and reports its figures.
+
+  bench.py [--build DIR] [--log ENGINE=LOG ...]
+
+Boots tests/boot/scenarios/bench.scn with tests/boot/runner.py on every
+engine it lists (Bochs always; QEMU/KVM where this host offers VT-x),
+collects the "bench: NAME VALUE" lines the guests printed, adds the sizes
+of the files `make` built, prints a table and writes
+DIR/bench/results.json. With --log it reads logs that exist instead of
+booting anything. docs/benchmarks.md says what each figure means.
+
+Under Bochs the TSC counts instructions, so its column is instructions;
+under QEMU/KVM it counts cycles of the real CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = "bench"
+ENGINES = ("bochs", "qemu-kvm")
+COMMAND = "make bench"
+
+LINE = re.compile(r"^(?:\[[^\]]+\] )?bench: ([a-z0-9_]+) (-?[0-9]+)$")
+ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]|\r")
+SKIP = re.compile(r"^SKIP +" + SCENARIO + r"\.([a-z-]+): (.*)$")
+
+KIB = 1024
+
+
+@dataclass
+class Figure:
+    key: str
+    what: str
+    unit: str  # "ticks" (instructions or cycles), "bytes" or "count"
+    get: Callable[[dict[str, int]], Optional[int]]
+    target: Optional[str] = None  # e.g. "<= 150"
+    # "host": a file's size, the same whatever engine boots it; otherwise
+    # the engine whose figure the target is for (Bochs' counts).
+    target_engine: str = "bochs"
+
+
+def raw(name: str) -> Callable[[dict[str, int]], Optional[int]]:
+    return lambda v: v.get(name)
+
+
+def switch_cost(v: dict[str, int]) -> Optional[int]:
+    """Every tick of the window is one of the two partitions running or hv
+    switching: the switching is the sum of both gaps less the window, and
+    each gap began with one switch."""
+    need = ("switch_window_ticks", "switch_parent_gap_ticks",
+            "switch_child_gap_ticks", "switch_parent_gaps",
+            "switch_child_gaps", "switch_parent_late", "switch_child_late")
+    if any(k not in v for k in need):
+        return None
+    if v["switch_parent_late"] or v["switch_child_late"]:
+        return None
+    gaps = v["switch_parent_gaps"] + v["switch_child_gaps"]
+    spent = (v["switch_parent_gap_ticks"] + v["switch_child_gap_ticks"] -
+             v["switch_window_ticks"])
+    return round(spent / gaps) if gaps and spent > 0 else None
+
+
+def hv_cpuid(v: dict[str, int]) -> Optional[int]:
+    """hv's share of the round trip: all of it but the guest's CPUID."""
+    return v["kernel_cpuid"] - 1 if "kernel_cpuid" in v else None
+
+
+FIGURES = [
+    Figure("cpuid_exit", "CPUID exit round trip, in the child's kernel",
+           "ticks", raw("kernel_cpuid")),
+    Figure("cpuid_exit_hv", "  of which hv's instructions", "ticks",
+           hv_cpuid, "<= 150"),
+    Figure("cpuid_handler", "  of which hv's CPUID handler (stats)",
+           "ticks", raw("kernel_cpuid_handler")),
+    Figure("hypercall_kernel", "null hypercall round trip, guest kernel",
+           "ticks", raw("kernel_hypercall"), "<= 150"),
+    Figure("hypercall_user",
+           "null hypercall round trip, user program via its kernel",
+           "ticks", raw("user_hypercall")),
+    Figure("syscall_user", "  for comparison: a null system call",
+           "ticks", raw("user_syscall")),
+    Figure("cpuid_user", "  for comparison: CPUID exit from ring 3",
+           "ticks", raw("user_cpuid")),
+    Figure("cpuid_user_traced", "  the same with the partition's trace on",
+           "ticks", raw("user_cpuid_traced")),
+    Figure("port_write", "emulated COM1 port write (scratch register)",
+           "ticks", raw("kernel_port_write")),
+    Figure("switch", "preemption-timer exit and switch between two "
+           "partitions", "ticks", switch_cost),
+    Figure("create_to_user", "partition_create to the child's first user "
+           "instructions, 16 MiB child", "ticks", raw("create_to_user"),
+           "<= 3000000"),
+    Figure("create_ram", "  of which hv taking its RAM, zeroed", "ticks",
+           raw("create_hv_ram")),
+    Figure("create_build", "  of which hv building it (RAM included)",
+           "ticks", raw("create_hv_build")),
+    Figure("rep_stosb_65536", "REP STOSB of 65536 bytes (Bochs counts "
+           "iterations)", "ticks", raw("rep_stosb_65536")),
+    Figure("rep_stosq_65536", "REP STOSQ of 65536 bytes", "ticks",
+           raw("rep_stosq_65536")),
+    Figure("hv_elf_bytes", "hv.elf, the file", "bytes",
+           raw("hv_elf_bytes"), f"<= {256 * KIB}", "host"),
+    Figure("hv_elf_loaded_bytes", "hv.elf, what the loader loads "
+           "(PT_LOAD, bss included)", "bytes", raw("hv_elf_loaded_bytes"),
+           None, "host"),
+    Figure("loader_bytes", "the loader, BOOTX64.EFI", "bytes",
+           raw("loader_bytes"), None, "host"),
+    Figure("hv_resident", "hv's resident memory after boot (image and "
+           "its own pool pages)", "bytes", raw("hv_resident_bytes")),
+    Figure("child_overhead_16m", "pool bytes per 16 MiB child beyond its "
+           "RAM", "bytes", raw("child_16m_overhead_bytes"),
+           f"<= {64 * KIB}"),
+    Figure("child_overhead_2m", "pool bytes per 2 MiB child beyond its RAM",
+           "bytes", raw("child_2m_overhead_bytes"), f"<= {64 * KIB}"),
+    Figure("children_2m", "2 MiB children created until refusal, "
+           "256 MiB pool", "count", raw("children_2m")),
+    Figure("children_2m_running", "  of which running at once", "count",
+           raw("children_2m_running"), ">= 100"),
+    Figure("children_2m_pool_room", "  room in the pool at the refusal, "
+           "counted in such children", "count", raw("children_2m_pool_room")),
+]
+
+
+def parse_log(path: Path) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = LINE.match(ESCAPES.sub("", line).strip())
+        if m:
+            values[m.group(1)] = int(m.group(2))
+    return values
+
+
+def elf_loaded_bytes(path: Path) -> int:
+    """The bytes of memory the PT_LOAD segments span, page-rounded."""
+    data = path.read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        raise ValueError(f"{path}: not an ELF64 file")
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    lo, hi = None, 0
+    for i in range(phnum):
+        p_type, _, _, vaddr, _, _, memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == 1:  # PT_LOAD
+            lo = vaddr if lo is None else min(lo, vaddr)
+            hi = max(hi, vaddr + memsz)
+    if lo is None:
+        return 0
+    return ((hi + 4095) & ~4095) - (lo & ~4095)
+
+
+def host_figures(build: Path) -> dict[str, int]:
+    hv = build / "hv.elf"
+    return {
+        "hv_elf_bytes": hv.stat().st_size,
+        "hv_elf_loaded_bytes": elf_loaded_bytes(hv),
+        "loader_bytes": (build / "BOOTX64.EFI").stat().st_size,
+    }
+
+
+def meets(value: Optional[int], target: Optional[str]) -> Optional[bool]:
+    if value is None or target is None:
+        return None
+    op, limit = target.split()
+    return value <= int(limit) if op == "<=" else value >= int(limit)
+
+
+def run_scenario(build: Path) -> tuple[int, dict[str, str]]:
+    """Boots the scenario; its status and the engines it skipped, with why."""
+    cmd = [sys.executable, str(REPO / "tests/boot/runner.py"), "--build",
+           str(build), "test", SCENARIO]
+    print("bench: " + " ".join(cmd[1:]), flush=True)
+    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    skipped = {}
+    for line in proc.stdout.splitlines():
+        if not line.startswith("["):
+            print("  " + line)
+        m = SKIP.match(line)
+        if m:
+            skipped[m.group(1)] = m.group(2)
+    return proc.returncode, skipped
+
+
+def fmt(value: Optional[int]) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=str(REPO / "build"))
+    ap.add_argument("--log", action="append", default=[],
+                    metavar="ENGINE=LOG", help="read LOG instead of booting")
+    args = ap.parse_args(argv)
+    build = Path(args.build).resolve()
+
+    logs: dict[str, Path] = {}
+    skipped: dict[str, str] = {}
+    status = 0
+    if args.log:
+        for item in args.log:
+            engine, _, path = item.partition("=")
+            logs[engine] = Path(path)
+    else:
+        status, skipped = run_scenario(build)
+        for engine in ENGINES:
+            if engine not in skipped:
+                logs[engine] = build / "tests" / f"{SCENARIO}.{engine}.log"
+
+    host = host_figures(build)
+    columns: dict[str, dict[str, int]] = {}
+    for engine in ENGINES:
+        if engine in logs and logs[engine].exists():
+            columns[engine] = {**parse_log(logs[engine]), **host}
+    if "bochs" not in columns:
+        print("bench: no Bochs log to read", file=sys.stderr)
+        return 1
+
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+        "command": COMMAND,
+        "revision": subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO,
+            stdout=subprocess.PIPE, text=True).stdout.strip() or "unknown",
+        "units": {"bochs": "emulated instructions (TSC ticks)",
+                  "qemu-kvm": "CPU cycles (TSC ticks)",
+                  "bytes": "bytes", "count": "count"},
+        "engines": {},
+        "figures": {},
+    }
+    for engine in ENGINES:
+        if engine in columns:
+            results["engines"][engine] = "ran"
+        else:
+            why = skipped.get(engine, "not run")
+            results["engines"][engine] = (
+                "n/a (no VT-x here)" if "no VT-x" in why else f"n/a ({why})")
+
+    missing = []
+    width = max(len(f.what) for f in FIGURES)
+    print(f"\n{'figure':<{width}}  {'unit':<6} {'bochs':>14} "
+          f"{'qemu-kvm':>20}  target")
+    for f in FIGURES:
+        row = {"description": f.what.strip(), "unit": f.unit}
+        cells = []
+        for engine in ENGINES:
+            if f.target_engine == "host":
+                value = f.get(host)
+            else:
+                value = f.get(columns[engine]) if engine in columns else None
+            row[engine] = value
+            if engine == "bochs" and value is None:
+                missing.append(f.key)
+            cells.append(fmt(value) if engine in columns or
+                         f.target_engine == "host" else
+                         results["engines"][engine])
+        if f.target:
+            row["target"] = f.target
+            row["meets_target"] = meets(
+                row["bochs"] if f.target_engine in ("bochs", "host") else None,
+                f.target)
+        results["figures"][f.key] = row
+        mark = ""
+        if f.target:
+            mark = f"{f.target} " + {True: "met", False: "NOT met",
+                                     None: "?"}[row["meets_target"]]
+        print(f"{f.what:<{width}}  {f.unit:<6} {cells[0]:>14} "
+              f"{cells[1]:>20}  {mark}")
+
+    out = build / "bench" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nbench: wrote {out}")
+    if missing:
+        print("bench: missing figures: " + ", ".join(missing), file=sys.stderr)
+        return 1
+    if status:
+        print("bench: the scenario failed; see its log", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
