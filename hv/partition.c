@@ -612,6 +612,32 @@ static void partition_audit(struct partition *p)
 	}
 }
 
+static const char *const state_names[] = { "created", "running", "stopped",
+					   "faulted" };
+
+/*
+ * hv's record of a partition, on one line, as it is destroyed: what it
+ * was refused, the exceptions hv raised in it, and how it ended. The
+ * attack battery judges each attacker by this line.
+ */
+static void partition_record(const struct partition *p)
+{
+	uint64_t gp = 0, ud = 0;
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		const struct vcpu_stats *s = p->vcpus[i].stats;
+
+		if (s) {
+			gp += s->injected[13];
+			ud += s->injected[6];
+		}
+	}
+	pr_info("partition %s: record: %s, refused io %lu msr %lu ept %lu hypercall %lu, injected #GP %lu #UD %lu, faults %lu",
+		p->name, state_names[p->state], p->refused.io, p->refused.msr,
+		p->refused.ept, p->refused.hypercall, gp, ud,
+		stat_read(&p->stats.faults));
+}
+
 /* "cpu1 123 cpu3 456": where a vCPU's run time went, CPUs it never ran on
  * left out, so a pinned vCPU shows exactly one CPU. */
 static void format_cpu_times(const struct vcpu *v, char *out, size_t n)
@@ -631,8 +657,6 @@ void partitions_report(uint64_t tsc_hz)
 {
 	struct palloc *pool = mem_pool();
 
-	static const char *const states[] = { "created", "running", "stopped",
-					      "faulted" };
 
 	uint64_t elapsed = sched_end_tsc - sched_start_tsc, ran = 0;
 
@@ -647,7 +671,7 @@ void partitions_report(uint64_t tsc_hz)
 		elapsed ? ran / (elapsed / 100 ?: 1) : 0);
 	for_each_partition(p) {
 		pr_info("  %s: %s, run time %lu us (%lu tsc), %lu exits, %lu pages; refused io %lu, msr %lu, ept %lu, hypercall %lu",
-			p->name, states[p->state],
+			p->name, state_names[p->state],
 			tsc_hz ? partition_run_tsc(p) / (tsc_hz / 1000000 ?: 1) :
 				 0,
 			partition_run_tsc(p), partition_exits(p),
@@ -1099,6 +1123,7 @@ int64_t partition_destroy(uint32_t id, const struct partition *caller)
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (p->cpus_used & (1u << n))
 			smp_call(n, flush_partition, p);
+	partition_record(p);
 	partition_audit(p);
 	memcpy(name, p->name, sizeof(name));
 	owner = p->id;

@@ -346,8 +346,10 @@ void smp_call(uint32_t n, void (*fn)(void *arg), void *arg)
 		smp_poll();
 		cpu_relax();
 		if (rdtsc() > deadline)
-			panic("cpu %u did not answer a request from cpu %u within a second",
-			      n, this_cpu()->index);
+			panic("cpu %u did not answer a request from cpu %u within a second (its NMI flag %u, request %u taken %u done %u, idle %u, running %s)",
+			      n, this_cpu()->index, t->nmi_pending, seq,
+			      t->call_taken, t->call_done, t->idle,
+			      t->current ? t->current->part->name : "nothing");
 	}
 	spin_unlock(&t->call_lock);
 }

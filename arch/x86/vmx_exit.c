@@ -156,10 +156,23 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 {
 	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 
-	/* An NMI arrived while the guest ran: it is hv's IPI, never the
-	 * guest's. The exit left NMIs blocked; this CPU may idle next. */
+	/*
+	 * An NMI arrived while the guest ran: it is hv's IPI, never the
+	 * guest's. The exit left NMIs blocked on this CPU, which may idle
+	 * next: an IRET ends that. Bochs also saves the guest's state as
+	 * blocked by NMI, which the next entry would load into the guest,
+	 * and a guest that never executes IRET would then keep hv's NMIs out
+	 * of this CPU for good; hv never gives a guest an NMI, so the guest
+	 * is never blocked by one.
+	 */
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		uint32_t state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
 		smp_nmi(vmcs_read_nat(VMCS_GUEST_RIP), true);
+		if ((state & INTERRUPTIBILITY_NMI) &&
+		    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+				  state & ~INTERRUPTIBILITY_NMI))
+			panic("VMWRITE of the guest interruptibility failed");
 		cpu_unblock_nmi();
 		return EXIT_RETRY;
 	}
@@ -880,6 +893,9 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			break;
 	}
 	left = rdtsc();
+	/* The vCPU may leave this CPU idle: NMIs, hv's IPIs, must not stay
+	 * blocked by anything that happened in the guest. */
+	cpu_unblock_nmi();
 	guest_state_save(v);
 	v->run_tsc += left - start;
 	v->cpu_run_tsc[pc->index] += left - start;

@@ -49,7 +49,7 @@ static uint64_t target_of(const struct attack *a)
 {
 	switch (a->target) {
 	case TGT_POOL:
-		return hvi.pool_base + hvi.pool_bytes / 2;
+		return hvi.pool_base; /* the pool's owner map: hv's own */
 	case TGT_HV:
 		return hvi.image_base;
 	case TGT_VICTIM:
@@ -203,7 +203,7 @@ void test_main(const struct hv_start_info *si)
 		test_fail("bystander", "no partition named bystander");
 		return;
 	}
-	victim_hpa = info.ram_hpa + info.ram_bytes / 2;
+	victim_hpa = info.ram_hpa;
 	rt_printf("battery: %u attacks; pool at 0x%lx, hv at 0x%lx, bystander's RAM at 0x%lx\n",
 		  (unsigned)ATTACK_COUNT, (unsigned long)hvi.pool_base,
 		  (unsigned long)hvi.image_base, (unsigned long)info.ram_hpa);

@@ -180,6 +180,8 @@ class Plan:
     # What must and must not arrive on the emulator's COM2, a second file.
     com2_expects: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     com2_forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    # The attack battery: each attack's name and the line hv must print.
+    attacks: list[tuple[str, re.Pattern[str]]] = dataclasses.field(default_factory=list)
 
     def effective_timeout(self, scale: float) -> float:
         return (self.timeout or DEFAULT_TIMEOUT[self.engine]) * scale
@@ -197,6 +199,10 @@ class Scenario:
 DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm):\s+)?([a-z][a-z0-9-]*)(?:\s+(.*))?$")
 CHECK_RE = re.compile(r"(\S+)\s*(==|!=|<=|>=|<|>)\s*(\S+)$")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+ATTACK_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,31}$")
+PANIC_RE = re.compile(r"hv: panic: ")
+PANIC_GRACE_SECONDS = 3.0
+BATTERY_RE = re.compile(r"battery: (\d+) attacks, (\d+) contained, (\d+) escaped$")
 NUMBER_RE = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|[0-9]+)$")
 
 
@@ -336,6 +342,13 @@ def apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         if pattern.groups != 1:
             raise ScenarioError(f"{where}: a capture regex needs exactly one (group)")
         plan.captures[var] = pattern
+    elif name == "attack":
+        attack, _, regex = arg.partition(" ")
+        if not ATTACK_NAME_RE.match(attack) or not regex.strip():
+            raise ScenarioError(f"{where}: attack NAME REGEX, NAME as a partition name")
+        if any(attack == a for a, _ in plan.attacks):
+            raise ScenarioError(f"{where}: attack '{attack}' is listed twice")
+        plan.attacks.append((attack, parse_regex(regex.strip(), where)))
     elif name == "check":
         m = CHECK_RE.match(arg)
         if not m:
@@ -416,7 +429,7 @@ def scenario_files() -> list[Path]:
 
 @dataclasses.dataclass
 class Ending:
-    how: str  # end-line, exit, timeout, interrupted
+    how: str  # end-line, exit, timeout, panic, interrupted
     powered_off: bool = False
     note: str = ""
 
@@ -430,6 +443,8 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
     if ending.how == "timeout":
         waiting = f"a line matching /{plan.end.pattern}/" if plan.end else "power-off"
         reasons.append(f"timeout after {timeout:g}s (waiting for {waiting})")
+    elif ending.how == "panic":
+        reasons.append(f"hv panicked; the machine was stopped {PANIC_GRACE_SECONDS:g} s later")
     elif ending.how == "exit":
         if plan.end:
             reasons.append(f"the machine stopped before a line matched end /{plan.end.pattern}/: {ending.note}")
@@ -482,6 +497,41 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
         result = evaluate_check(check, values)
         if result:
             reasons.append(result)
+    reasons += judge_attacks(plan, lines)
+    return reasons
+
+
+def judge_attacks(plan: Plan, lines: list[str]) -> list[str]:
+    """
+    The battery, judged by the runner itself: an attack is contained when
+    hv printed the line its directive names, the parent's verdict from
+    partition_info says contained, and the attacker never printed
+    ESCAPED. The battery's closing line must then agree with this count.
+    """
+    if not plan.attacks:
+        return []
+    reasons: list[str] = []
+    escaped: list[str] = []
+    for name, pattern in plan.attacks:
+        tag = re.escape(name)
+        why = []
+        if not any(pattern.search(line) for line in lines):
+            why.append(f"no line matching /{pattern.pattern}/")
+        if not any(re.search(rf"\] battery: {tag}: contained", line) for line in lines):
+            why.append("the parent's verdict is not 'contained'")
+        said = next((line for line in lines if re.search(rf"^\[{tag}\] attack {tag}: ESCAPED", line)), None)
+        if said:
+            why.append(f"it printed: {said}")
+        if why:
+            escaped.append(name)
+            reasons.append(f"attack {name} ESCAPED: " + "; ".join(why))
+    total = len(plan.attacks)
+    want = (total, total - len(escaped), len(escaped))
+    got = next((m for m in (BATTERY_RE.search(line) for line in lines) if m), None)
+    if not got:
+        reasons.append(f"no battery line; the runner counts {want[0]} attacks, {want[1]} contained, {want[2]} escaped")
+    elif tuple(int(g) for g in got.groups()) != want:
+        reasons.append(f"battery line says {got.group(0)!r}; the runner counts {want[0]} attacks, {want[1]} contained, {want[2]} escaped")
     return reasons
 
 
@@ -969,10 +1019,20 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     job.started = time.monotonic()
     reader = SerialReader(log)
     ending = Ending("exit")
+    panicked_at = 0.0
     try:
         while True:
-            if plan.end and any(plan.end.search(line) for line in reader.new_lines()):
+            fresh = reader.new_lines()
+            if plan.end and any(plan.end.search(line) for line in fresh):
                 ending = Ending("end-line")
+                break
+            # hv halts after a panic and never powers off: waiting for the
+            # timeout would only waste it. The grace lets the other CPUs'
+            # reports arrive.
+            if not panicked_at and any(PANIC_RE.match(line) for line in fresh):
+                panicked_at = time.monotonic()
+            if panicked_at and time.monotonic() - panicked_at > PANIC_GRACE_SECONDS:
+                ending = Ending("panic")
                 break
             if machine.proc.poll() is not None:
                 break

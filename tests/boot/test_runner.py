@@ -97,6 +97,29 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(len(verdict(plan, ["a=2", "b=3"])), 2)
         self.assertIn("not both numbers", verdict(self.plan("capture a a=(\\S+)\ncheck a < 1\n"), ["a=x"])[0])
 
+    def test_attack_battery(self) -> None:
+        plan = self.plan("attack mem-a ^hv: partition mem-a stopped\nattack io-b ^hv: partition io-b: .*refused\n")
+        good = [
+            "hv: partition mem-a stopped: EPT violation",
+            "[parent] battery: mem-a: contained: state 4",
+            "hv: partition io-b: halted, refused io 1",
+            "[parent] battery: io-b: contained: state 3",
+            "[parent] battery: 2 attacks, 2 contained, 0 escaped",
+        ]
+        self.assertEqual(verdict(plan, good), [])
+        # The attacker's own ESCAPED line, whatever hv and the parent say.
+        said = good + ["[mem-a] attack mem-a: ESCAPED: read 0x1"]
+        reasons = verdict(plan, said)
+        self.assertEqual(len(reasons), 2, reasons)
+        self.assertIn("attack mem-a ESCAPED", reasons[0])
+        self.assertIn("the runner counts 2 attacks, 1 contained, 1 escaped", reasons[1])
+        # hv's line missing; the parent's verdict missing; no battery line.
+        self.assertEqual(len(verdict(plan, good[1:])), 2)
+        self.assertEqual(len(verdict(plan, [good[0], good[2], good[3], good[4]])), 2)
+        self.assertIn("no battery line", verdict(plan, good[:4])[0])
+        with self.assertRaises(runner.ScenarioError):
+            self.plan("attack a ^x\nattack a ^y\n")
+
     def test_endings(self) -> None:
         plan = self.plan("end ^hv: stop\n")
         self.assertEqual(verdict(plan, ["hv: stop"], "end-line"), [])
