@@ -6,8 +6,9 @@
  * cmdline word bench= says what this copy does:
  *
  *   (none)        in the parent: the whole benchmark. It times what a
- *                 program pays for hv from ring 3, checks that hv counts
- *                 CPUID exits exactly, and creates the children below.
+ *                 program pays for hv from ring 3, with its trace off
+ *                 and on, checks that hv counts CPUID exits exactly,
+ *                 reads hv's footprint, and creates the children below.
  *   bench=first   in a child: prints the TSC ticks since t=, which the
  *                 parent read just before its partition_create call.
  *   bench=switch  in a child and in the parent at once: spins across the

@@ -16,8 +16,6 @@
 #include "lib/fmt.h"
 #include "lib/hvnames.h"
 
-#include "lib/fmt.h"
-
 #define PM_LINE_MAX 128
 #define PM_ARGS_MAX 5
 #define PM_WAIT_MAX 1000000
