@@ -12,7 +12,7 @@
 
 #include "lib/spinlock.h"
 
-#define PALLOC_MAX_OWNERS 16
+#define PALLOC_MAX_OWNERS 160 /* hv, then up to 159 partitions */
 #define PALLOC_OWNER_HV 0
 #define PALLOC_FREE 0xff
 

@@ -23,6 +23,8 @@
 /* Slot i holds partition id i + 1 while in use; destroy frees the slot. */
 static struct partition partitions[HV_MAX_PARTITIONS];
 struct spinlock partitions_lock;
+/* One past the highest slot ever used: the scheduler scans no further. */
+static uint32_t slots_used;
 /* Set once, under partitions_lock: every CPU leaves its scheduler loop. */
 static bool sched_over;
 /* When scheduling began and ended, for the report's CPU use figure. */
@@ -165,6 +167,8 @@ static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 	p->in_use = true;
 	p->busy = true;
 	p->id = (uint32_t)(p - partitions) + 1;
+	if (p->id > slots_used)
+		slots_used = p->id;
 	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
 	p->template_index = sp->template_index;
 	*out = p;
@@ -811,14 +815,17 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
  * held. *wake is the earliest time a vCPU blocked in HLT wants this CPU;
  * *live says whether any vCPU anywhere can still run.
  */
-static uint32_t cursor = HV_MAX_PARTITIONS * HV_MAX_VCPUS - 1; /* first: slot 0 */
+static uint32_t cursor = UINT32_MAX; /* none yet: the first search starts at slot 0 */
 
 static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 			 uint64_t *wake, bool *live)
 {
-	const uint32_t slots = HV_MAX_PARTITIONS * HV_MAX_VCPUS;
-	uint32_t start = cursor;
+	const uint32_t slots = slots_used * HV_MAX_VCPUS;
+	uint32_t start;
 
+	if (!slots)
+		return NULL;
+	start = cursor < slots ? cursor : slots - 1;
 	if (prev)
 		start = (uint32_t)(prev->part - partitions) * HV_MAX_VCPUS +
 			prev->id;

@@ -17,7 +17,8 @@
 #include "hv/start_info.h"
 #include "hv/vcpu.h"
 
-#define HV_MAX_PARTITIONS HV_MANIFEST_MAX_PARTITIONS
+/* Partition slots: the manifest's few, and the parent's children. */
+#define HV_MAX_PARTITIONS 128
 #define EXIT_REASON_COUNT HV_INFO_EXIT_REASONS
 
 enum partition_state {

@@ -39,6 +39,7 @@ struct vcpu {
 
 	uint64_t vmcs_pa;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
 	/*
 	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS
 	 * is active on at most one CPU. vmcs_cpu is that CPU, or HV_CPU_NONE

@@ -336,7 +336,7 @@ static enum exit_action handle_io(struct vcpu *v, struct exit_ctx *e)
 	 * buffer; hv refuses it with #GP(0), as docs/architecture.md says.
 	 */
 	if (io.string) {
-		v->part->refused.io++;
+		stat_add_shared(&v->part->refused.io, 1);
 		return inject_gp(v);
 	}
 	value = io.in ? 0 : (uint32_t)v->regs.rax;
@@ -508,7 +508,7 @@ static enum exit_action handle_ept_violation(struct vcpu *v,
 	vmx_decode_ept(e->qual, &ept);
 	access = ept.fetch ? "execute" : ept.write ? "write" : "read";
 
-	v->part->refused.ept++;
+	stat_add_shared(&v->part->refused.ept, 1);
 	vcpu_fault(v,
 			"EPT violation: %s of guest-physical 0x%lx, outside its RAM [0, 0x%lx) (qualification 0x%lx) at rip 0x%lx",
 			access, gpa, v->part->ram_size, e->qual,
@@ -693,6 +693,9 @@ static void guest_state_load(const struct vcpu *v)
 	__asm__ volatile("mov %0, %%dr2" : : "r"(v->dr[2]));
 	__asm__ volatile("mov %0, %%dr3" : : "r"(v->dr[3]));
 	__asm__ volatile("mov %0, %%dr6" : : "r"(v->dr6));
+	/* CR2 is not in the VMCS; hv itself never takes a page fault, so the
+	 * guest's CR2 stays in place from here until the vCPU leaves. */
+	write_cr2(v->cr2);
 	/* XRSTOR restores what XCR0 enables, so XCR0 goes first. */
 	xsetbv(v->xcr0);
 	__asm__ volatile("xrstor64 %0"
@@ -724,6 +727,7 @@ static void guest_state_save(struct vcpu *v)
 	__asm__ volatile("mov %%dr2, %0" : "=r"(v->dr[2]));
 	__asm__ volatile("mov %%dr3, %0" : "=r"(v->dr[3]));
 	__asm__ volatile("mov %%dr6, %0" : "=r"(v->dr6));
+	v->cr2 = read_cr2();
 }
 
 static void report_entry_error(struct vcpu *v, int fail)
@@ -739,14 +743,17 @@ static void report_entry_error(struct vcpu *v, int fail)
 		dump_whole_vmcs();
 }
 
-static void set_interrupt_window_exiting(bool on)
+/* The vCPU remembers the control's state, which saves a VMREAD on the
+ * path every exit takes. */
+static void set_interrupt_window_exiting(struct vcpu *v, bool on)
 {
-	uint32_t proc = vmcs_read32(VMCS_PROC_BASED_CTLS);
-	uint32_t want = on ? proc | PROC_INTERRUPT_WINDOW_EXITING :
-			     proc & ~PROC_INTERRUPT_WINDOW_EXITING;
-
-	if (want != proc && !vmcs_write32(VMCS_PROC_BASED_CTLS, want))
+	if (on == v->window_exiting)
+		return;
+	if (!vmcs_write32(VMCS_PROC_BASED_CTLS,
+			  on ? vmx_caps.proc | PROC_INTERRUPT_WINDOW_EXITING :
+			       vmx_caps.proc))
 		panic("VMWRITE of the processor-based controls failed");
+	v->window_exiting = on;
 }
 
 /*
@@ -796,7 +803,7 @@ static void deliver_events(struct vcpu *v, uint64_t now)
 	}
 	if (!ok)
 		panic("VMWRITE of an event for entry failed");
-	set_interrupt_window_exiting(vector >= 0);
+	set_interrupt_window_exiting(v, vector >= 0);
 }
 
 /*
@@ -869,14 +876,12 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			ticks = UINT32_MAX;
 		if (!vmcs_write32(VMCS_PREEMPTION_TIMER, (uint32_t)ticks))
 			panic("VMWRITE of the preemption timer failed");
-		write_cr2(v->cr2);
 		r = vmx_enter(&v->regs, v->launched);
 		if (r) {
 			report_entry_error(v, r);
 			break;
 		}
 		v->launched = true;
-		v->cr2 = read_cr2();
 		v->exits++;
 		a = dispatch(v);
 		if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
@@ -924,8 +929,10 @@ void vcpu_arch_dump(struct vcpu *v)
 	       r->rdi, r->rbp, r->r8);
 	pr_err("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx", r->r9,
 	       r->r10, r->r11, r->r12);
+	/* Called from an exit handler on the vCPU's CPU: the guest's CR2 is
+	 * still the live one. */
 	pr_err("  r13 %016lx r14 %016lx r15 %016lx cr2 %016lx", r->r13,
-	       r->r14, r->r15, v->cr2);
+	       r->r14, r->r15, read_cr2());
 	pr_err("  cr0 %016lx cr3 %016lx cr4 %016lx efer %016lx",
 	       vmcs_read_nat(VMCS_CR0_READ_SHADOW),
 	       vmcs_read_nat(VMCS_GUEST_CR3),

@@ -403,6 +403,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 		return HV_EIO;
 	}
 	v->launched = false;
+	v->window_exiting = false; /* setup_controls writes vmx_caps.proc */
 	v->regs.rdi = rdi;
 	vlapic_init(&v->apic, v->id);
 	v->xcr0 = XCR0_X87; /* the reset values */
