@@ -765,10 +765,20 @@ static void set_interrupt_window_exiting(struct vcpu *v, bool on)
  */
 static void deliver_events(struct vcpu *v, uint64_t now)
 {
-	uint32_t intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+	uint32_t intr;
 	int vector;
 	bool ok = true;
 
+	/*
+	 * Most exits have nothing to deliver: no event to deliver again, no
+	 * vector requested in the virtual APIC, its timer not yet due, and
+	 * interrupt-window exiting already off. Then everything below would
+	 * leave the VMCS as it is, and the VMREADs are skipped.
+	 */
+	if (!(v->reinject_info & INTR_INFO_VALID) && !v->window_exiting &&
+	    !v->apic.irr_words && !(v->apic.deadline && now >= v->apic.deadline))
+		return;
+	intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 	if (v->reinject_info & INTR_INFO_VALID) {
 		uint32_t type = v->reinject_info & INTR_INFO_TYPE_MASK;
 
