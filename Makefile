@@ -148,7 +148,7 @@ bench: deps-test
 
 run: deps-run
 	$(MAKE) all
-	$(PYTHON) tests/boot/runner.py run --conf $(DEFAULT_CONF) \
+	$(PYTHON) tests/boot/runner.py run --cpus 2 --conf $(DEFAULT_CONF) \
 		$(addprefix --add ,$(DEFAULT_ESP_FILES))
 
 clean:

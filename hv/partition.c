@@ -798,8 +798,10 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	}
 	v->started = true;
 	spin_unlock(&partitions_lock);
-	if (vcpu_arch_init(v, ept_pointer(&p->ept), rip, arg, rsp, cr3))
+	if (vcpu_arch_init(v, ept_pointer(&p->ept), rip, arg, rsp, cr3)) {
+		__atomic_store_n(&v->started, false, __ATOMIC_RELEASE);
 		return HV_STATUS_NO_MEMORY;
+	}
 	spin_lock(&partitions_lock);
 	v->online = p->state == PART_RUNNING || p->state == PART_CREATED;
 	spin_unlock(&partitions_lock);
