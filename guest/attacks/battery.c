@@ -186,6 +186,7 @@ static bool run_one(const struct attack *a, uint64_t target)
 void test_main(const struct hv_start_info *si)
 {
 	unsigned contained = 0;
+	uint64_t free_before;
 	long bystander;
 
 	if (!(si->flags & HV_START_PARENT)) {
@@ -207,9 +208,16 @@ void test_main(const struct hv_start_info *si)
 	rt_printf("battery: %u attacks; pool at 0x%lx, hv at 0x%lx, bystander's RAM at 0x%lx\n",
 		  (unsigned)ATTACK_COUNT, (unsigned long)hvi.pool_base,
 		  (unsigned long)hvi.image_base, (unsigned long)info.ram_hpa);
+	free_before = hvi.pool_free_bytes;
 	for (unsigned i = 0; i < ATTACK_COUNT; i++)
 		if (run_one(&attacks[i], target_of(&attacks[i])))
 			contained++;
+	if (hv_hypercall(HV_HC_HV_INFO, (uint64_t)&hvi, sizeof(hvi), 0))
+		test_fail("hv-info", "hv_info refused after the attacks");
+	else
+		rt_printf("battery: pool free bytes %lu before the attacks, %lu after\n",
+			  (unsigned long)free_before,
+			  (unsigned long)hvi.pool_free_bytes);
 	if (info_of(bystander) || info.state != HV_PART_RUNNING)
 		test_fail("bystander", "the bystander is not running (state %u)",
 			  info.state);
