@@ -568,6 +568,8 @@ static void hc_management(void)
 		HV_HC_PARTITION_START, HV_HC_PARTITION_STOP,
 		HV_HC_PARTITION_DESTROY, HV_HC_PARTITION_LIST,
 		HV_HC_PARTITION_INFO, HV_HC_TEMPLATE_LIST,
+		HV_HC_TRACE_CONTROL, HV_HC_TRACE_READ,
+		HV_HC_HV_INFO,
 	};
 
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -601,6 +603,21 @@ static void hc_bad_pointers(void)
 			escaped("console_write 0x%lx + 0x%lx returned %ld",
 				(unsigned long)gpa, (unsigned long)bad[i].len,
 				r);
+	}
+	/* vcpu_start with page tables outside its RAM. */
+	{
+		register uint64_t r10 asm("r10") = target;
+		register uint64_t r8 asm("r8") = 0;
+		long r;
+
+		asm volatile("vmcall"
+			     : "=a"(r)
+			     : "a"(HV_HC_VCPU_START), "D"(1), "S"(0x200000),
+			       "d"(0x10000), "r"(r10), "r"(r8)
+			     : "memory");
+		if (r != HV_STATUS_INVALID)
+			escaped("vcpu_start with CR3 0x%lx returned %ld",
+				(unsigned long)target, r);
 	}
 	done();
 }
@@ -680,6 +697,22 @@ static void fault_triple(void)
 
 	asm volatile("lidt %0; int3" : : "m"(empty));
 	escaped("survived an exception with an empty IDT");
+}
+
+/* An IDT whose gates are all absent: the breakpoint's delivery faults
+ * (#NP), that fault's delivery makes a double fault, whose delivery
+ * faults again: a triple fault. */
+static struct {
+	uint64_t lo, hi;
+} absent_idt[256] __attribute__((aligned(16)));
+
+static void fault_double(void)
+{
+	struct idtr broken = { sizeof(absent_idt) - 1,
+			       (uint64_t)(uintptr_t)absent_idt };
+
+	asm volatile("lidt %0; int3" : : "m"(broken));
+	escaped("survived an exception with every IDT gate absent");
 }
 
 static void fault_idt_outside(void)
@@ -823,6 +856,8 @@ static void run(void)
 		hc_toctou();
 	if (is("fault-triple"))
 		fault_triple();
+	if (is("fault-double"))
+		fault_double();
 	if (is("fault-idt-outside"))
 		fault_idt_outside();
 	if (is("fault-cli-loop"))

@@ -102,6 +102,7 @@ static const struct attack attacks[] = {
 	{ "hc-toctou", OUT_HALTS, TGT_NONE, 0, 2 },
 	/* Faults. */
 	{ "fault-triple", OUT_STOPPED, TGT_NONE, 0, 1 },
+	{ "fault-double", OUT_STOPPED, TGT_NONE, 0, 1 },
 	{ "fault-idt-outside", OUT_STOPPED, PAST, 0, 1 },
 	{ "fault-cli-loop", OUT_SPINS, TGT_NONE, 0, 1 },
 	{ "fault-stack-overflow", OUT_STOPPED, TGT_NONE, 0, 1 },
