@@ -16,6 +16,7 @@ docs/testing.md describes the scenario format, the engines and the logs.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import fcntl
 import json
@@ -1178,12 +1179,14 @@ SANITIZER_RE = re.compile(r"ERROR: \w+Sanitizer|runtime error:")
 UNIT_TIMEOUT = 300.0
 
 
-def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
-    """Runs one cmocka binary; returns (passed, failed, skipped)."""
+def run_unit(binary: str) -> tuple[int, int, int, list[str]]:
+    """Runs one cmocka binary; returns (passed, failed, skipped, the lines
+    to print). Several run at once, so the caller prints, in order."""
+    out: list[str] = []
     path = Path(binary)
     if not path.exists():
-        console.line(f"FAIL  unit  {binary}: no such file ('make all' builds the unit tests)")
-        return 0, 1, 0
+        out.append(f"FAIL  unit  {binary}: no such file ('make all' builds the unit tests)")
+        return 0, 1, 0, out
     # cmocka's summary lines are what is counted: ask for that format.
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
     proc = spawn([str(path.resolve())], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
@@ -1226,16 +1229,15 @@ def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
         failed += 1
     label = f"unit  {binary}: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
     if failed:
-        console.line(f"FAIL  {label}" + (f" ({note})" if note else ""))
+        out.append(f"FAIL  {label}" + (f" ({note})" if note else ""))
         lines = text.splitlines()
         shown = lines[-200:]
         if len(lines) > len(shown):
-            console.line(f"      | ... ({len(lines) - len(shown)} lines before)")
-        for line in shown:
-            console.line(f"      | {line}")
+            out.append(f"      | ... ({len(lines) - len(shown)} lines before)")
+        out += [f"      | {line}" for line in shown]
     else:
-        console.line(f"PASS  {label}")
-    return passed, failed, skipped
+        out.append(f"PASS  {label}")
+    return passed, failed, skipped, out
 
 
 # ---------------------------------------------------------------------------
@@ -1253,6 +1255,29 @@ def part_index() -> dict[str, Path]:
         except (ScenarioError, OSError):
             pass
     return index
+
+
+# What a run took, by run name (vmx-guests.bochs), from the last time it
+# ran here; the order of the next runs comes from it. A run never seen
+# before is taken to be long, so that it starts early.
+DURATIONS_FILE = "durations.json"
+DEFAULT_DURATION = {"bochs": 60.0, "qemu-tcg": 10.0, "qemu-kvm": 10.0}
+
+
+def load_durations(build: Path) -> dict[str, float]:
+    try:
+        data = json.loads((build / "tests" / DURATIONS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+
+
+def save_durations(build: Path, durations: dict[str, float]) -> None:
+    path = build / "tests" / DURATIONS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(dict(sorted(durations.items())), indent=1) + "\n")
+    tmp.replace(path)
 
 
 def select_scenarios(names: list[str]) -> list[Path]:
@@ -1304,8 +1329,15 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     chosen = select_scenarios(args.scenarios)
     lock_build_area(build / "tests.lock", wait=True)
-    for binary in args.unit or []:
-        p, f, s = run_unit(console, binary)
+    jobs_at_once = args.jobs or os.cpu_count() or 1
+    # The unit binaries are independent and single-threaded: they run
+    # side by side, one per core, and still all before the first boot.
+    units = args.unit or []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs_at_once) as pool:
+        unit_results = list(pool.map(run_unit, units))
+    for binary, (p, f, s, out) in zip(units, unit_results):
+        for line in out:
+            console.line(line)
         passed += p
         failed += f
         skipped += [f"{binary}: {s} cmocka test(s) skipped"] if s else []
@@ -1345,8 +1377,10 @@ def cmd_test(args: argparse.Namespace) -> int:
                 failed += 1
             runnable = [j for j in runnable if j.engine != "bochs"]
 
-    # Bochs runs are the long ones: start them first so they overlap the rest.
-    runnable.sort(key=lambda j: (j.engine != "bochs", j.name))
+    # Longest first, as the last run timed them: a long run started last
+    # would leave the other cores idle while it finishes alone.
+    durations = load_durations(build)
+    runnable.sort(key=lambda j: (-durations.get(j.name, DEFAULT_DURATION[j.engine]), j.name))
     pending: queue.Queue[Job] = queue.Queue()
     for job in runnable:
         pending.put(job)
@@ -1379,6 +1413,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     def tally(r: Result) -> None:
         nonlocal passed, failed, not_run
         print_result(console, r)
+        if r.status in ("pass", "fail") and r.seconds:
+            durations[r.job.name] = round(r.seconds, 1)
         if r.status == "pass":
             passed += 1
         elif r.status == "fail":
@@ -1389,6 +1425,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     count = min(args.jobs or os.cpu_count() or 1, max(len(runnable), 1))
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(count)]
     done = 0
+    finished: list[Result] = []
     try:
         for t in threads:
             t.start()
@@ -1403,6 +1440,7 @@ def cmd_test(args: argparse.Namespace) -> int:
                     console.status(f"[{done}/{len(runnable)} done] running: " + ", ".join(shown))
                 continue
             done += 1
+            finished.append(r)
             tally(r)
     except KeyboardInterrupt:
         interrupted = True
@@ -1412,14 +1450,18 @@ def cmd_test(args: argparse.Namespace) -> int:
         for t in threads:
             t.join(5)
         while not results.empty():
-            tally(results.get())
+            r = results.get()
+            finished.append(r)
+            tally(r)
     finally:
         kill_all()
     not_run += pending.qsize()
+    save_durations(build, durations)
 
     console.clear_status()
     if runnable:
-        console.line(f"boot scenarios took {time.monotonic() - began:.0f} s on {count} job(s)")
+        cpu = sum(r.cpu for r in finished)
+        console.line(f"boot scenarios took {time.monotonic() - began:.0f} s on {count} job(s), {cpu:.0f} s of emulator CPU")
     if skipped:
         console.line(f"{len(skipped)} skipped: " + "; ".join(skipped))
     if not_run:
