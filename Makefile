@@ -134,9 +134,15 @@ deps-test:
 deps-run:
 	@sh tests/need-packages.sh run
 
+# The build before the tests takes one job per core unless make was given
+# -j: from a clean clone it is some 30 s of CPU, mostly independent
+# compiles (docs/testing.md, "How long things take").
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
+
 # The runner prints the one closing line `N passed, N failed`.
 test: deps-test
-	$(MAKE) all $(UNIT_TESTS) fuzz-regress
+	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 

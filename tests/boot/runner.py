@@ -16,6 +16,7 @@ docs/testing.md describes the scenario format, the engines and the logs.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import fcntl
 import json
@@ -48,7 +49,9 @@ ENGINES = ("bochs", "qemu-tcg", "qemu-kvm")
 # Bochs needs 10-15 s to reach the loader; QEMU about 4 s.
 DEFAULT_TIMEOUT = {"bochs": 120.0, "qemu-tcg": 60.0, "qemu-kvm": 60.0}
 DEFAULT_MEMORY_MB = 512
-POLL_SECONDS = 0.25
+# How often a run's serial log is read for its end line. The emulator's
+# exit is seen at once: the runner waits on it between reads.
+POLL_SECONDS = 0.1
 LOG_TAIL_LINES = 25
 LOG_TAIL_WIDTH = 200
 QEMU = "qemu-system-x86_64"
@@ -94,6 +97,9 @@ TEST_LINE_RE = re.compile(r"^(\[[^\]]*\] )?TEST ")
 # firmware message or a guest that crashes on purpose cannot fail a run. The
 # word boundaries keep "TEST panic_on_bad_gpa: PASS" out.
 DEFAULT_FORBIDS = {"FAIL": re.compile(r"\bFAIL"), "panic": re.compile(r"\bpanic\b")}
+# How the loader says it refuses to start; the firmware then goes on to its
+# boot menu and shell, and never stops by itself.
+REFUSAL_RE = re.compile(r"^hv: cannot start:")
 
 
 def clean_line(raw: str) -> str:
@@ -182,6 +188,14 @@ class Plan:
     com2_forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     # The attack battery: each attack's name and the line hv must print.
     attacks: list[tuple[str, re.Pattern[str]]] = dataclasses.field(default_factory=list)
+    # Which part of the scenario a judging directive belongs to, keyed by
+    # (kind, index in its list) or ("capture", name): a failure then names
+    # the check it comes from when one boot holds several.
+    labels: dict[tuple[str, int | str], str] = dataclasses.field(default_factory=dict)
+
+    def label(self, kind: str, key: int | str) -> str:
+        part = self.labels.get((kind, key))
+        return f"[{part}] " if part else ""
 
     def effective_timeout(self, scale: float) -> float:
         return (self.timeout or DEFAULT_TIMEOUT[self.engine]) * scale
@@ -194,6 +208,8 @@ class Scenario:
     description: str
     engines: list[str]
     plans: dict[str, Plan]
+    # (name, what it checks) of each `part`, in file order.
+    parts: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm):\s+)?([a-z][a-z0-9-]*)(?:\s+(.*))?$")
@@ -203,6 +219,7 @@ ATTACK_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,31}$")
 PANIC_RE = re.compile(r"hv: panic: ")
 PANIC_GRACE_SECONDS = 3.0
 BATTERY_RE = re.compile(r"battery: (\d+) attacks, (\d+) contained, (\d+) escaped$")
+PART_RE = re.compile(r"([a-z0-9][a-z0-9-]*)(?:\s+(.*))?$")
 NUMBER_RE = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|[0-9]+)$")
 
 
@@ -263,7 +280,29 @@ def esp_dest(text: str, where: str) -> str:
     return dest
 
 
-def apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
+# The list each judging directive appends to, for its label.
+JUDGING_LISTS = {
+    "expect": "expects",
+    "forbid": "forbids",
+    "expect-count": "counts",
+    "expect-order": "orders",
+    "check": "checks",
+    "com2-expect": "com2_expects",
+    "com2-forbid": "com2_forbids",
+}
+
+
+def apply_directive(plan: Plan, name: str, arg: str, where: str, part: str = "") -> None:
+    _apply_directive(plan, name, arg, where)
+    if not part:
+        return
+    if name in JUDGING_LISTS:
+        plan.labels[(name, len(getattr(plan, JUDGING_LISTS[name])) - 1)] = part
+    elif name == "capture":
+        plan.labels[("capture", arg.partition(" ")[0])] = part
+
+
+def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
     if name == "timeout":
         plan.timeout = float(parse_int(arg, where, "timeout", 1))
     elif name == "cpus":
@@ -363,7 +402,9 @@ def parse_scenario(path: Path) -> Scenario:
     name = path.stem
     description: list[str] = []
     engines: Optional[list[str]] = None
-    entries: list[tuple[Optional[str], str, str, str]] = []
+    entries: list[tuple[Optional[str], str, str, str, str]] = []
+    parts: list[tuple[str, str]] = []
+    part = ""
     i = 0
     while i < len(lines):
         lineno = i + 1
@@ -387,16 +428,28 @@ def parse_scenario(path: Path) -> Scenario:
             if i == len(lines):
                 raise ScenarioError(f"{where}: no line '{word}' closes this manifest")
             i += 1
-            entries.append((engine, "manifest-text", "".join(b + "\n" for b in body), where))
+            entries.append((engine, "manifest-text", "".join(b + "\n" for b in body), where, part))
         elif directive == "description":
+            if engine:
+                raise ScenarioError(f"{where}: description applies to every engine")
             description.append(arg)
+        elif directive == "part":
+            # The judging lines that follow, up to the next part, check
+            # what a scenario of this name used to check in a boot of its own.
+            pm = PART_RE.match(arg)
+            if engine or not pm:
+                raise ScenarioError(f"{where}: part NAME WHAT-IT-CHECKS, for every engine")
+            part = pm.group(1)
+            if part == name or part in (p for p, _ in parts):
+                raise ScenarioError(f"{where}: part {part} is named twice")
+            parts.append((part, (pm.group(2) or "").strip()))
         elif directive == "engines":
             engines = arg.split()
             bad = [e for e in engines if e not in ENGINES]
             if bad or not engines:
                 raise ScenarioError(f"{where}: engines are {', '.join(ENGINES)}, not '{arg}'")
         else:
-            entries.append((engine, directive, arg, where))
+            entries.append((engine, directive, arg, where, part))
     if engines is None:
         raise ScenarioError(f"{rel(path)}: no 'engines' line")
     plans: dict[str, Plan] = {}
@@ -406,17 +459,17 @@ def parse_scenario(path: Path) -> Scenario:
         # them whatever their place in the file.
         general = [e for e in entries if e[0] is None]
         specific = [e for e in entries if e[0] == engine]
-        for _, directive, arg, where in general + specific:
-            apply_directive(plan, directive, arg, where)
+        for _, directive, arg, where, entry_part in general + specific:
+            apply_directive(plan, directive, arg, where, entry_part)
         for check in plan.checks:
             for operand in (check.left, check.right):
                 if not NUMBER_RE.match(operand) and operand not in plan.captures:
                     raise ScenarioError(f"{rel(path)}: check '{check.text}' on {engine}: '{operand}' is not a capture")
         plans[engine] = plan
-    for engine, _, _, where in entries:
+    for engine, _, _, where, _ in entries:
         if engine is not None and engine not in engines:
             raise ScenarioError(f"{where}: {engine} is not in this scenario's engines")
-    return Scenario(name, path, " ".join(description), engines, plans)
+    return Scenario(name, path, " ".join(description), engines, plans, parts)
 
 
 def scenario_files() -> list[Path]:
@@ -429,7 +482,7 @@ def scenario_files() -> list[Path]:
 
 @dataclasses.dataclass
 class Ending:
-    how: str  # end-line, exit, timeout, panic, interrupted
+    how: str  # end-line, exit, refused, panic, timeout, interrupted
     powered_off: bool = False
     note: str = ""
 
@@ -443,6 +496,8 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
     if ending.how == "timeout":
         waiting = f"a line matching /{plan.end.pattern}/" if plan.end else "power-off"
         reasons.append(f"timeout after {timeout:g}s (waiting for {waiting})")
+    elif ending.how == "refused":
+        reasons.append(f"hv refused to start, so the run was stopped: {ending.note}")
     elif ending.how == "panic":
         reasons.append(f"hv panicked; the machine was stopped {PANIC_GRACE_SECONDS:g} s later")
     elif ending.how == "exit":
@@ -457,13 +512,13 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
                 return n
         return -1
 
-    for pattern in plan.expects:
+    for i, pattern in enumerate(plan.expects):
         if first(pattern) < 0:
-            reasons.append(f"expected line missing: /{pattern.pattern}/")
-    for pattern in plan.forbids:
+            reasons.append(f"{plan.label('expect', i)}expected line missing: /{pattern.pattern}/")
+    for i, pattern in enumerate(plan.forbids):
         n = first(pattern)
         if n >= 0:
-            reasons.append(f"forbidden /{pattern.pattern}/ matched line {n + 1}: {lines[n]}")
+            reasons.append(f"{plan.label('forbid', i)}forbidden /{pattern.pattern}/ matched line {n + 1}: {lines[n]}")
     for n, line in enumerate(lines):
         if not (HV_LINE_RE.match(line) or TEST_LINE_RE.match(line)):
             continue
@@ -473,30 +528,30 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
             if pattern.search(line):
                 reasons.append(f"line {n + 1} says {word}: {line}")
                 break
-    for count, pattern in plan.counts:
+    for i, (count, pattern) in enumerate(plan.counts):
         seen = sum(1 for line in lines if pattern.search(line))
         if seen != count:
-            reasons.append(f"expected {count} line(s) matching /{pattern.pattern}/, saw {seen}")
-    for order in plan.orders:
+            reasons.append(f"{plan.label('expect-count', i)}expected {count} line(s) matching /{pattern.pattern}/, saw {seen}")
+    for i, order in enumerate(plan.orders):
         at = -1
         for k, pattern in enumerate(order):
             found = first(pattern, at + 1)
             if found < 0:
                 after = f" after line {at + 1} (/{order[k - 1].pattern}/)" if k else ""
-                reasons.append(f"order broken: no line matching /{pattern.pattern}/{after}")
+                reasons.append(f"{plan.label('expect-order', i)}order broken: no line matching /{pattern.pattern}/{after}")
                 break
             at = found
     values: dict[str, int | str] = {}
     for var, pattern in plan.captures.items():
         n = first(pattern)
         if n < 0:
-            reasons.append(f"capture {var}: no line matched /{pattern.pattern}/")
+            reasons.append(f"{plan.label('capture', var)}capture {var}: no line matched /{pattern.pattern}/")
         else:
             values[var] = capture_value(pattern.search(lines[n]).group(1) or "")  # type: ignore[union-attr]
-    for check in plan.checks:
+    for i, check in enumerate(plan.checks):
         result = evaluate_check(check, values)
         if result:
-            reasons.append(result)
+            reasons.append(plan.label("check", i) + result)
     reasons += judge_attacks(plan, lines)
     return reasons
 
@@ -540,11 +595,15 @@ def judge_com2(plan: Plan, path: Path) -> list[str]:
     if not (plan.com2_expects or plan.com2_forbids):
         return []
     lines = log_lines(path) if path.exists() else []
-    reasons = [f"COM2 never received a line matching /{p.pattern}/" for p in plan.com2_expects if not any(p.search(line) for line in lines)]
-    for p in plan.com2_forbids:
+    reasons = [
+        f"{plan.label('com2-expect', i)}COM2 never received a line matching /{p.pattern}/"
+        for i, p in enumerate(plan.com2_expects)
+        if not any(p.search(line) for line in lines)
+    ]
+    for i, p in enumerate(plan.com2_forbids):
         hit = next((line for line in lines if p.search(line)), None)
         if hit is not None:
-            reasons.append(f"COM2 received a forbidden line: {hit!r} (matches /{p.pattern}/)")
+            reasons.append(f"{plan.label('com2-forbid', i)}COM2 received a forbidden line: {hit!r} (matches /{p.pattern}/)")
     return reasons
 
 
@@ -702,6 +761,16 @@ def kill_all() -> None:
         kill_group(proc, grace=0.5)
 
 
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of a live (or not yet reaped) process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); 12 and 13 after ")".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def qemu_escape(path: Path) -> str:
     return str(path).replace(",", ",,")
 
@@ -727,6 +796,10 @@ class Machine:
         self.spec = spec
         self.tty_thread: Optional[threading.Thread] = None
         self.open_files: list = []  # type: ignore[type-arg]
+        # CPU seconds the emulator used: exact once exited() has reaped it,
+        # else the last sample. A figure that a loaded machine hardly
+        # changes, unlike the wall time (docs/testing.md).
+        self.cpu = 0.0
         if spec.engine == "bochs":
             assert bochs_rom is not None
             self.proc = self._start_bochs(bochs_rom)
@@ -833,7 +906,31 @@ class Machine:
         proc.stdin.flush()
         return proc
 
+    def exited(self, timeout: float) -> bool:
+        """Waits up to timeout seconds for the emulator to exit; reaps it
+        with wait4 for its CPU time."""
+        deadline = time.monotonic() + timeout
+        while self.proc.returncode is None:
+            try:
+                pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere (kill_all)
+                self.proc.poll()
+                break
+            if pid:
+                # Popen would otherwise wait for it again.
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                self.cpu = usage.ru_utime + usage.ru_stime
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.cpu = max(self.cpu, process_cpu(self.proc.pid))
+                return False
+            time.sleep(min(0.02, left))
+        return True
+
     def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.cpu = max(self.cpu, process_cpu(self.proc.pid))
         kill_group(self.proc)
         if self.proc.stdin:
             try:
@@ -985,6 +1082,7 @@ class Result:
     seconds: float = 0.0
     log: Optional[Path] = None
     bochs_log: Optional[Path] = None
+    cpu: float = 0.0
 
 
 def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: threading.Event) -> Result:
@@ -1022,19 +1120,23 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     panicked_at = 0.0
     try:
         while True:
-            fresh = reader.new_lines()
-            if plan.end and any(plan.end.search(line) for line in fresh):
+            lines = reader.new_lines()
+            if plan.end and any(plan.end.search(line) for line in lines):
                 ending = Ending("end-line")
                 break
-            # hv halts after a panic and never powers off: waiting for the
-            # timeout would only waste it. The grace lets the other CPUs'
-            # reports arrive.
-            if not panicked_at and any(PANIC_RE.match(line) for line in fresh):
+            # After a refusal the firmware goes on to its shell and never
+            # powers off: unless the scenario expects one (it then has an
+            # end line), waiting for the timeout would only waste minutes.
+            refusal = None if plan.end else next((line for line in lines if REFUSAL_RE.match(line)), None)
+            if refusal:
+                ending = Ending("refused", note=refusal)
+                break
+            # hv halts after a panic and never powers off either. The grace
+            # lets the other CPUs' reports arrive.
+            if not panicked_at and any(PANIC_RE.match(line) for line in lines):
                 panicked_at = time.monotonic()
             if panicked_at and time.monotonic() - panicked_at > PANIC_GRACE_SECONDS:
                 ending = Ending("panic")
-                break
-            if machine.proc.poll() is not None:
                 break
             if stop.is_set():
                 ending = Ending("interrupted")
@@ -1042,7 +1144,8 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
             if time.monotonic() - job.started > timeout:
                 ending = Ending("timeout")
                 break
-            time.sleep(POLL_SECONDS)
+            if machine.exited(POLL_SECONDS):
+                break
     finally:
         machine.stop()
     if ending.how == "exit":
@@ -1053,10 +1156,11 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
             ending.powered_off, ending.note = machine.how_it_stopped()
     seconds = time.monotonic() - began
     if ending.how == "interrupted":
-        return Result(job, "interrupted", [], seconds, log)
+        return Result(job, "interrupted", [], seconds, log, cpu=machine.cpu)
     reasons = judge(plan, log_lines(log), ending, timeout)
     reasons += judge_com2(plan, com2)
-    return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs_log if job.engine == "bochs" else None)
+    bochs = bochs_log if job.engine == "bochs" else None
+    return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs, machine.cpu)
 
 
 # ---------------------------------------------------------------------------
@@ -1094,8 +1198,12 @@ class Console:
 
 def print_result(console: Console, r: Result) -> None:
     name = r.job.name
+    # A boot that holds several parts says which checks passed in it.
+    parts = [p for p, _ in r.job.scenario.parts] if r.job.scenario else []
     if r.status == "pass":
-        console.line(f"PASS  {name}  ({r.seconds:.0f} s)")
+        console.line(f"PASS  {name}  ({r.seconds:.0f} s, {r.cpu:.0f} s cpu)")
+        if parts:
+            console.line(f"      parts: {' '.join(parts)}")
         return
     if r.status == "skip":
         console.line(f"SKIP  {name}: {r.reasons[0]}")
@@ -1103,7 +1211,9 @@ def print_result(console: Console, r: Result) -> None:
     if r.status == "interrupted":
         console.line(f"STOP  {name}  (interrupted)")
         return
-    console.line(f"FAIL  {name}  ({r.seconds:.0f} s)")
+    console.line(f"FAIL  {name}  ({r.seconds:.0f} s, {r.cpu:.0f} s cpu)")
+    if parts:
+        console.line(f"      parts: {' '.join(parts)}")
     for reason in r.reasons:
         console.line(f"      - {reason}")
     if r.log and r.log.exists():
@@ -1127,12 +1237,14 @@ SANITIZER_RE = re.compile(r"ERROR: \w+Sanitizer|runtime error:")
 UNIT_TIMEOUT = 300.0
 
 
-def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
-    """Runs one cmocka binary; returns (passed, failed, skipped)."""
+def run_unit(binary: str) -> tuple[int, int, int, list[str]]:
+    """Runs one cmocka binary; returns (passed, failed, skipped, the lines
+    to print). Several run at once, so the caller prints, in order."""
+    out: list[str] = []
     path = Path(binary)
     if not path.exists():
-        console.line(f"FAIL  unit  {binary}: no such file ('make all' builds the unit tests)")
-        return 0, 1, 0
+        out.append(f"FAIL  unit  {binary}: no such file ('make all' builds the unit tests)")
+        return 0, 1, 0, out
     # cmocka's summary lines are what is counted: ask for that format.
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
     proc = spawn([str(path.resolve())], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
@@ -1175,35 +1287,78 @@ def run_unit(console: Console, binary: str) -> tuple[int, int, int]:
         failed += 1
     label = f"unit  {binary}: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
     if failed:
-        console.line(f"FAIL  {label}" + (f" ({note})" if note else ""))
+        out.append(f"FAIL  {label}" + (f" ({note})" if note else ""))
         lines = text.splitlines()
         shown = lines[-200:]
         if len(lines) > len(shown):
-            console.line(f"      | ... ({len(lines) - len(shown)} lines before)")
-        for line in shown:
-            console.line(f"      | {line}")
+            out.append(f"      | ... ({len(lines) - len(shown)} lines before)")
+        out += [f"      | {line}" for line in shown]
     else:
-        console.line(f"PASS  {label}")
-    return passed, failed, skipped
+        out.append(f"PASS  {label}")
+    return passed, failed, skipped, out
 
 
 # ---------------------------------------------------------------------------
 # test: the command
 
 
+def part_index() -> dict[str, Path]:
+    """Part name -> the scenario file that holds it. Files that do not parse
+    are left out here; running them reports why."""
+    index: dict[str, Path] = {}
+    for path in scenario_files():
+        try:
+            for part, _ in parse_scenario(path).parts:
+                index[part] = path
+        except (ScenarioError, OSError):
+            pass
+    return index
+
+
+# What a run took, by run name (vmx-guests.bochs), from the last time it
+# ran here; the order of the next runs comes from it. A run never seen
+# before is taken to be long, so that it starts early.
+DURATIONS_FILE = "durations.json"
+DEFAULT_DURATION = {"bochs": 60.0, "qemu-tcg": 10.0, "qemu-kvm": 10.0}
+
+
+def load_durations(build: Path) -> dict[str, float]:
+    try:
+        data = json.loads((build / "tests" / DURATIONS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+
+
+def save_durations(build: Path, durations: dict[str, float]) -> None:
+    path = build / "tests" / DURATIONS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(dict(sorted(durations.items())), indent=1) + "\n")
+    tmp.replace(path)
+
+
 def select_scenarios(names: list[str]) -> list[Path]:
     if not names:
         return scenario_files()
     chosen: list[Path] = []
+    parts: Optional[dict[str, Path]] = None
     for name in names:
         path = Path(name)
         if path.suffix == ".scn" and path.exists():
-            chosen.append(path.resolve())
+            found = path.resolve()
         elif (SCENARIO_DIR / f"{name}.scn").exists():
-            chosen.append(SCENARIO_DIR / f"{name}.scn")
+            found = SCENARIO_DIR / f"{name}.scn"
         else:
-            known = ", ".join(p.stem for p in scenario_files())
-            raise SystemExit(f"runner.py: no scenario '{name}' (known: {known})")
+            # A part is run by booting the scenario that holds it.
+            parts = part_index() if parts is None else parts
+            if name not in parts:
+                known = ", ".join(p.stem for p in scenario_files())
+                raise SystemExit(f"runner.py: no scenario or part '{name}' (scenarios: {known})")
+            found = parts[name]
+            print(f"{name} is a part of {found.stem}: running {found.stem}", flush=True)
+        if found not in chosen:
+            chosen.append(found)
     return chosen
 
 
@@ -1212,6 +1367,8 @@ def cmd_list() -> int:
         try:
             s = parse_scenario(path)
             print(f"{s.name:<22} {' '.join(s.engines):<18} {s.description}")
+            for part, what in s.parts:
+                print(f"  {part:<20} {'(part)':<18} {what}")
         except ScenarioError as e:
             print(f"{path.stem:<22} {'(invalid)':<18} {e}")
     return 0
@@ -1230,8 +1387,15 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     chosen = select_scenarios(args.scenarios)
     lock_build_area(build / "tests.lock", wait=True)
-    for binary in args.unit or []:
-        p, f, s = run_unit(console, binary)
+    jobs_at_once = args.jobs or os.cpu_count() or 1
+    # The unit binaries are independent and single-threaded: they run
+    # side by side, one per core, and still all before the first boot.
+    units = args.unit or []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs_at_once) as pool:
+        unit_results = list(pool.map(run_unit, units))
+    for binary, (p, f, s, out) in zip(units, unit_results):
+        for line in out:
+            console.line(line)
         passed += p
         failed += f
         skipped += [f"{binary}: {s} cmocka test(s) skipped"] if s else []
@@ -1271,8 +1435,10 @@ def cmd_test(args: argparse.Namespace) -> int:
                 failed += 1
             runnable = [j for j in runnable if j.engine != "bochs"]
 
-    # Bochs runs are the long ones: start them first so they overlap the rest.
-    runnable.sort(key=lambda j: (j.engine != "bochs", j.name))
+    # Longest first, as the last run timed them: a long run started last
+    # would leave the other cores idle while it finishes alone.
+    durations = load_durations(build)
+    runnable.sort(key=lambda j: (-durations.get(j.name, DEFAULT_DURATION[j.engine]), j.name))
     pending: queue.Queue[Job] = queue.Queue()
     for job in runnable:
         pending.put(job)
@@ -1305,6 +1471,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     def tally(r: Result) -> None:
         nonlocal passed, failed, not_run
         print_result(console, r)
+        if r.status in ("pass", "fail") and r.seconds:
+            durations[r.job.name] = round(r.seconds, 1)
         if r.status == "pass":
             passed += 1
         elif r.status == "fail":
@@ -1315,6 +1483,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     count = min(args.jobs or os.cpu_count() or 1, max(len(runnable), 1))
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(count)]
     done = 0
+    finished: list[Result] = []
     try:
         for t in threads:
             t.start()
@@ -1329,6 +1498,7 @@ def cmd_test(args: argparse.Namespace) -> int:
                     console.status(f"[{done}/{len(runnable)} done] running: " + ", ".join(shown))
                 continue
             done += 1
+            finished.append(r)
             tally(r)
     except KeyboardInterrupt:
         interrupted = True
@@ -1338,14 +1508,18 @@ def cmd_test(args: argparse.Namespace) -> int:
         for t in threads:
             t.join(5)
         while not results.empty():
-            tally(results.get())
+            r = results.get()
+            finished.append(r)
+            tally(r)
     finally:
         kill_all()
     not_run += pending.qsize()
+    save_durations(build, durations)
 
     console.clear_status()
     if runnable:
-        console.line(f"boot scenarios took {time.monotonic() - began:.0f} s on {count} job(s)")
+        cpu = sum(r.cpu for r in finished)
+        console.line(f"boot scenarios took {time.monotonic() - began:.0f} s on {count} job(s), {cpu:.0f} s of emulator CPU")
     if skipped:
         console.line(f"{len(skipped)} skipped: " + "; ".join(skipped))
     if not_run:
@@ -1411,7 +1585,6 @@ def write_out(data: bytes) -> None:
         view = view[os.write(sys.stdout.fileno(), view) :]
 
 
-REFUSAL_RE = re.compile(r"^hv: cannot start:")
 
 
 def bridge(conn: socket.socket, machine: Machine, deadline: Optional[float]) -> str:

@@ -67,8 +67,35 @@ class ParseTest(unittest.TestCase):
             self.assertIn(message, str(caught.exception))
 
     def test_shipped_scenarios_parse(self) -> None:
+        names = {path.stem for path in runner.scenario_files()}
+        parts: list[str] = []
         for path in runner.scenario_files():
-            runner.parse_scenario(path)
+            parts += [p for p, _ in runner.parse_scenario(path).parts]
+        # A part name selects its scenario on the command line: it must be
+        # unique, and no scenario may have it.
+        self.assertEqual(len(parts), len(set(parts)), parts)
+        self.assertFalse(names & set(parts))
+
+    def test_parts_label_their_checks(self) -> None:
+        s = scenario(
+            "engines bochs\nexpect ^a\npart p1 first things\nexpect ^b\nbochs: expect ^c\n"
+            "part p2\nforbid ^x\nexpect-count 2 ^y\nexpect-order ^a ; ^z\ncapture v v=(\\d+)\ncheck v == 3\n"
+        )
+        self.assertEqual(s.parts, [("p1", "first things"), ("p2", "")])
+        reasons = verdict(s.plans["bochs"], ["x", "v=2"])
+        self.assertEqual(
+            [r.split(" ", 1)[0] for r in reasons],
+            ["expected", "[p1]", "[p1]", "[p2]", "[p2]", "[p2]", "[p2]"],
+            reasons,
+        )
+        for text, message in [
+            ("engines bochs\npart a\npart a\n", "part a is named twice"),
+            ("engines bochs\nbochs: part a\n", "part NAME"),
+            ("engines bochs\npart Bad\n", "part NAME"),
+        ]:
+            with self.assertRaises(runner.ScenarioError, msg=text) as caught:
+                scenario(text)
+            self.assertIn(message, str(caught.exception))
 
 
 class JudgeTest(unittest.TestCase):

@@ -120,7 +120,18 @@ void rt_start(const struct hv_start_info *si)
 			  (unsigned long)si->magic);
 		shutdown();
 	}
+	/*
+	 * last=1 in a parent's cmdline: run the test only once every other
+	 * partition has ended, as if alone. Several test guests then share
+	 * one boot, and the parent's own test still sees an idle machine.
+	 */
+	if ((si->flags & HV_START_PARENT) && rt_cmdline_u64(si, "last", 0))
+		rt_wait_others_ended(si->partition_id);
 	test_main(si);
 	test_summary();
+	/* Only the parent may power off; a child's shutdown would be refused
+	 * and reported as a failure. A child ends by halting, and hv stops it. */
+	if (!(si->flags & HV_START_PARENT))
+		rt_halt();
 	shutdown();
 }

@@ -2,8 +2,10 @@
 /*
  * The runtime of the ring-0 test guests. hv enters _start (rt/entry.asm) in
  * long mode as include/hv/start_info.h describes; the runtime installs an
- * IDT, calls test_main(), prints the guest's summary line and asks hv to
- * power off.
+ * IDT, calls test_main(), prints the guest's summary line and, in the
+ * parent, asks hv to power off; a child halts instead. With last=1 in its
+ * cmdline, the parent first waits until every other partition has ended,
+ * so that several test guests can share one boot.
  *
  * Output follows the boot tests' convention: one line per check,
  * "TEST <check>: PASS" or "TEST <check>: FAIL <reason>", then a summary
