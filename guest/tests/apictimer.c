@@ -163,10 +163,10 @@ static void wait_ticks(uint32_t initial, uint64_t armed_tsc, bool verbose)
 
 	for (;;) {
 		asm volatile("cli" : : : "memory");
-		if (verbose && at_ticks != seen) {
-			seen = at_ticks;
-			rt_printf("apictimer: tick %lu\n", (unsigned long)seen);
-		}
+		/* Every tick is named, even two that came while the last
+		 * line was printing. */
+		while (verbose && seen < at_ticks)
+			rt_printf("apictimer: tick %lu\n", (unsigned long)++seen);
 		if (at_ticks >= TICKS)
 			break;
 		/* STI's shadow covers the HLT: no tick slips in between the
