@@ -662,7 +662,10 @@ void partitions_report(uint64_t tsc_hz)
 	struct palloc *pool = mem_pool();
 
 
-	uint64_t elapsed = sched_end_tsc - sched_start_tsc, ran = 0;
+	uint64_t elapsed = sched_start_tsc && sched_end_tsc > sched_start_tsc ?
+				   sched_end_tsc - sched_start_tsc :
+				   0,
+		 ran = 0;
 
 	pr_info("final report: %u partition(s); pool: %lu pages free, %lu used by hv",
 		partition_ids(NULL, 0), pool->free_pages,
