@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The ring-0 test guests: freestanding ET_EXEC images that hv loads into a
-# partition and enters in long mode. The boot scenarios vmx-<name>.scn put
+# partition and enters in long mode. The boot scenarios (most of them in
+# vmx-guests.scn and grant-guests.scn, several guests to a boot) put
 # $(BUILD)/guest/tests/<name>.elf on the ESP as hv/tests/<name>.elf.
 # Included by the top-level Makefile, which defines BUILD.
 #
