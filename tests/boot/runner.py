@@ -1317,9 +1317,16 @@ def part_index() -> dict[str, Path]:
 
 # What a run took, by run name (vmx-guests.bochs), from the last time it
 # ran here; the order of the next runs comes from it. A run never seen
-# before is taken to be long, so that it starts early.
+# before is taken to be long, so that it starts early, and longer with
+# more emulated CPUs: a 4-CPU Bochs run costs about twice a 1-CPU one.
 DURATIONS_FILE = "durations.json"
 DEFAULT_DURATION = {"bochs": 60.0, "qemu-tcg": 10.0, "qemu-kvm": 10.0}
+
+
+def expected_duration(job: "Job", durations: dict[str, float]) -> float:
+    if job.name in durations:
+        return durations[job.name]
+    return DEFAULT_DURATION[job.engine] * max(1, job.scenario.plans[job.engine].cpus)
 
 
 def load_durations(build: Path) -> dict[str, float]:
@@ -1438,7 +1445,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     # Longest first, as the last run timed them: a long run started last
     # would leave the other cores idle while it finishes alone.
     durations = load_durations(build)
-    runnable.sort(key=lambda j: (-durations.get(j.name, DEFAULT_DURATION[j.engine]), j.name))
+    runnable.sort(key=lambda j: (-expected_duration(j, durations), j.name))
     pending: queue.Queue[Job] = queue.Queue()
     for job in runnable:
         pending.put(job)

@@ -156,6 +156,16 @@ class JudgeTest(unittest.TestCase):
 
 
 class HelpersTest(unittest.TestCase):
+    def test_longest_runs_first(self) -> None:
+        one = runner.Job(scenario("engines bochs qemu-tcg\n"), "bochs")
+        four = runner.Job(scenario("engines bochs\ncpus 4\n"), "bochs")
+        qemu = runner.Job(one.scenario, "qemu-tcg")
+        # Never seen: by engine, and a 4-CPU Bochs run counts for more.
+        self.assertGreater(runner.expected_duration(four, {}), runner.expected_duration(one, {}))
+        self.assertGreater(runner.expected_duration(one, {}), runner.expected_duration(qemu, {}))
+        # Seen before: what it took then.
+        self.assertEqual(runner.expected_duration(one, {one.name: 3.5}), 3.5)
+
     def test_clean_line_drops_escape_sequences(self) -> None:
         self.assertEqual(runner.clean_line("\x1b[2J\x1b[01;01H\x1b[=3hhv: x\r"), "hv: x")
 
