@@ -30,8 +30,7 @@ static volatile char canary[24];
 
 static long info_of(long id)
 {
-	return hv_hypercall(HV_HC_PARTITION_INFO, (uint64_t)id,
-			    (uint64_t)&info, sizeof(info));
+	return rt_partition_info(id, &info);
 }
 
 static long find(const char *name)
@@ -69,16 +68,8 @@ static bool ended(void)
 /* Waits without yielding until the spinner is on a CPU and spinning. */
 static bool wait_spinning(long id)
 {
-	for (long i = 0; i < END_POLLS; i++) {
-		if (info_of(id))
-			return false;
-		if (info.vcpu_running_on[0] != HV_CPU_NONE && info.exits >= 20)
-			break;
-	}
-	for (long i = 0; i < SETTLE_POLLS; i++)
-		if (info_of(id))
-			return false;
-	return info.state == HV_PART_RUNNING;
+	return !rt_wait_on_cpu(id, &info, 20, END_POLLS, SETTLE_POLLS) &&
+	       info.state == HV_PART_RUNNING;
 }
 
 static bool wait_ended(long id)

@@ -26,30 +26,19 @@ static struct hv_partition_info info;
 
 static long info_of(long id)
 {
-	return hv_hypercall(HV_HC_PARTITION_INFO, (uint64_t)id,
-			    (uint64_t)&info, sizeof(info));
+	return rt_partition_info(id, &info);
 }
 
 /*
- * Waits, without yielding (a yield could hand this CPU to the child),
- * until hv has the child on a CPU and it has made its exits to print
- * its line: from then on it spins in guest mode, its slice far from over.
+ * Waits until hv has the child on a CPU and it has made its exits to
+ * print its line: from then on it spins in guest mode, its slice far from
+ * over. The settling polls give it ample time to reach its loop.
  */
 static bool wait_running(long id)
 {
-	for (long i = 0; i < RUN_POLLS; i++) {
-		if (info_of(id))
-			return false;
-		if (info.vcpu_running_on[0] != HV_CPU_NONE &&
-		    info.exits >= SPIN_LINE_EXITS)
-			break;
-	}
-	/* The child's CPU runs meanwhile: these polls give it ample time
-	 * to finish its line and reach its loop. */
-	for (long i = 0; i < SETTLE_POLLS; i++)
-		if (info_of(id))
-			return false;
-	return info.vcpu_running_on[0] != HV_CPU_NONE;
+	return !rt_wait_on_cpu(id, &info, SPIN_LINE_EXITS, RUN_POLLS,
+			       SETTLE_POLLS) &&
+	       info.vcpu_running_on[0] != HV_CPU_NONE;
 }
 
 static bool round_trip(int round)

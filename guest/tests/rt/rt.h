@@ -103,6 +103,19 @@ static inline void rt_yield(void)
  */
 unsigned long rt_wait_alone(void);
 
+/* HV_HC_PARTITION_INFO into *info: 0, or hv's status. Parent only. */
+long rt_partition_info(long id, struct hv_partition_info *info);
+
+/*
+ * The parent's wait, without yielding (a yield could hand its CPU to the
+ * child), until hv reports child id's vCPU 0 on a CPU with at least
+ * `exits` exits, polling at most `polls` times; then `settle` more polls,
+ * during which the child's own CPU runs on. *info holds the last reading.
+ * Returns 0, or the status of a partition_info call that failed.
+ */
+long rt_wait_on_cpu(long id, struct hv_partition_info *info, uint64_t exits,
+		    long polls, long settle);
+
 /*
  * The parent's wait, by asking hv, until every other partition has
  * stopped; returns the yields it took. Unlike rt_wait_alone() it holds on

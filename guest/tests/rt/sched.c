@@ -77,8 +77,7 @@ unsigned long rt_wait_others_ended(uint32_t self)
 
 		for (long i = 0; i < n && i < RT_MAX_PARTITIONS; i++)
 			if (ids[i] != self &&
-			    !hv_hypercall(HV_HC_PARTITION_INFO, ids[i],
-					  (uint64_t)&info, sizeof(info)) &&
+			    !rt_partition_info(ids[i], &info) &&
 			    (info.state == HV_PART_RUNNING ||
 			     info.state == HV_PART_CREATED))
 				running = true;
@@ -87,4 +86,31 @@ unsigned long rt_wait_others_ended(uint32_t self)
 		rt_yield();
 		yields++;
 	}
+}
+
+long rt_partition_info(long id, struct hv_partition_info *info)
+{
+	return hv_hypercall(HV_HC_PARTITION_INFO, (uint64_t)id,
+			    (uint64_t)info, sizeof(*info));
+}
+
+long rt_wait_on_cpu(long id, struct hv_partition_info *info, uint64_t exits,
+		    long polls, long settle)
+{
+	long r;
+
+	for (long i = 0; i < polls; i++) {
+		r = rt_partition_info(id, info);
+		if (r)
+			return r;
+		if (info->vcpu_running_on[0] != HV_CPU_NONE &&
+		    info->exits >= exits)
+			break;
+	}
+	for (long i = 0; i < settle; i++) {
+		r = rt_partition_info(id, info);
+		if (r)
+			return r;
+	}
+	return 0;
 }
