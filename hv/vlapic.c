@@ -246,6 +246,11 @@ int vlapic_pending(const struct vlapic *a)
 	return ((uint32_t)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
 }
 
+bool vlapic_quiet(const struct vlapic *a, uint64_t now)
+{
+	return !a->irr_words && !(a->deadline && now >= a->deadline);
+}
+
 void vlapic_accept(struct vlapic *a, int vector)
 {
 	a->irr[vector / 32] &= ~(1u << (vector % 32));

@@ -42,6 +42,9 @@ void vlapic_tick(struct vlapic *a, uint64_t now);
 /* The vector to deliver now, or -1: the highest requested vector above
  * the processor priority, with the APIC software-enabled. */
 int vlapic_pending(const struct vlapic *a);
+/* True when no vector is requested and the timer is not due at now:
+ * vlapic_tick and vlapic_pending would then change and find nothing. */
+bool vlapic_quiet(const struct vlapic *a, uint64_t now);
 /* The vector was delivered: it moves from requested to in service. */
 void vlapic_accept(struct vlapic *a, int vector);
 /* TSC of the next timer expiry, or 0 when the timer is not armed. */

@@ -776,7 +776,7 @@ static void deliver_events(struct vcpu *v, uint64_t now)
 	 * leave the VMCS as it is, and the VMREADs are skipped.
 	 */
 	if (!(v->reinject_info & INTR_INFO_VALID) && !v->window_exiting &&
-	    !v->apic.irr_words && !(v->apic.deadline && now >= v->apic.deadline))
+	    vlapic_quiet(&v->apic, now))
 		return;
 	intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 	if (v->reinject_info & INTR_INFO_VALID) {
@@ -908,9 +908,6 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			break;
 	}
 	left = rdtsc();
-	/* The vCPU may leave this CPU idle: NMIs, hv's IPIs, must not stay
-	 * blocked by anything that happened in the guest. */
-	cpu_unblock_nmi();
 	guest_state_save(v);
 	v->run_tsc += left - start;
 	v->cpu_run_tsc[pc->index] += left - start;

@@ -76,10 +76,15 @@ static void test_one_shot(void **state)
 	setup(&a, 0, 500);
 	assert_int_equal(vlapic_next_deadline(&a), 1500);
 	assert_int_equal(rd(&a, CURRENT, 1100), 400);
+	/* Quiet: nothing requested and the timer not yet due. */
+	assert_true(vlapic_quiet(&a, 1499));
+	assert_false(vlapic_quiet(&a, 1500));
 	vlapic_tick(&a, 1499);
 	assert_int_equal(vlapic_pending(&a), -1);
 	vlapic_tick(&a, 1500);
 	assert_int_equal(vlapic_pending(&a), 0x40);
+	/* Disarmed but requested: still not quiet. */
+	assert_false(vlapic_quiet(&a, 1500));
 	assert_int_equal(rd(&a, IRR0 + 2, 1500), 1u << 0);
 	/* One-shot: disarmed, current count 0. */
 	assert_int_equal(vlapic_next_deadline(&a), 0);
