@@ -26,7 +26,7 @@ struct spinlock partitions_lock;
 /* One past the highest slot ever used: the scheduler scans no further. */
 static uint32_t slots_used;
 /* Set once, under partitions_lock: every CPU leaves its scheduler loop. */
-static bool sched_over;
+bool sched_over;
 /* When scheduling began and ended, for the report's CPU use figure. */
 static uint64_t sched_start_tsc, sched_end_tsc;
 /* The loader's images, for partitions created at run time. */
@@ -478,6 +478,11 @@ uint32_t partition_templates(struct hv_template *t, uint32_t max)
 	return n;
 }
 
+/*
+ * Every change of a partition's state away from PART_RUNNING comes with
+ * this, or follows its last vCPU going offline: a running vCPU checks
+ * only its own online flag before each entry (arch/x86/vmx_exit.c).
+ */
 static void offline_all(struct partition *p)
 {
 	for (uint32_t i = 0; i < p->vcpu_count; i++)
@@ -575,8 +580,12 @@ uint64_t partition_exits(const struct partition *p)
 {
 	uint64_t n = 0;
 
-	for (uint32_t i = 0; i < p->vcpu_count; i++)
-		n += p->vcpus[i].exits;
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
+		const struct vcpu_stats *s = p->vcpus[i].stats;
+
+		for (uint32_t r = 0; s && r < HV_INFO_EXIT_REASONS; r++)
+			n += stat_read(&s->exits[r]);
+	}
 	return n;
 }
 
@@ -725,7 +734,7 @@ static void end_all_locked(const char *why)
 {
 	if (sched_over)
 		return;
-	sched_over = true;
+	__atomic_store_n(&sched_over, true, __ATOMIC_RELEASE);
 	sched_end_tsc = rdtsc();
 	pr_info("scheduler: %s", why);
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
@@ -737,11 +746,6 @@ void sched_end(const char *why)
 	spin_lock(&partitions_lock);
 	end_all_locked(why);
 	spin_unlock(&partitions_lock);
-}
-
-bool sched_ending(void)
-{
-	return __atomic_load_n(&sched_over, __ATOMIC_ACQUIRE);
 }
 
 /*

@@ -135,9 +135,14 @@ uint64_t partition_exits(const struct partition *p);
 void partitions_run(uint64_t slice);
 /* Idle CPUs look for work again: a vCPU may have become runnable. */
 void sched_kick_idle(void);
+/* Set once, under partitions_lock; read before every VM entry. */
+extern bool sched_over;
 /* True once scheduling has ended on every CPU (power-off, or nothing
  * left to run): a running vCPU leaves at its next exit. */
-bool sched_ending(void);
+static inline bool sched_ending(void)
+{
+	return __atomic_load_n(&sched_over, __ATOMIC_ACQUIRE);
+}
 /* Ends scheduling on every CPU, saying why. */
 void sched_end(const char *why);
 /* Prints one line per partition: state, run time, exits, refusals. */

@@ -12,101 +12,16 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-/* CPUID feature bits (SDM Vol. 2A, CPUID). */
-#define CPUID1_ECX_MONITOR (1u << 3)
-#define CPUID1_ECX_VMX (1u << 5)
-#define CPUID1_ECX_SMX (1u << 6)
-#define CPUID1_ECX_PDCM (1u << 15)
-#define CPUID1_ECX_X2APIC (1u << 21)
-#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
-#define CPUID1_ECX_OSXSAVE (1u << 27)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID7_EBX_SGX (1u << 2)
-#define CPUID7_EBX_INVPCID (1u << 10)
-#define CPUID7_EBX_PT (1u << 25)
-#define CPUID7_ECX_WAITPKG (1u << 5)
-#define CPUIDD1_EAX_XSAVES (1u << 3)
-#define CPUID_EXT1_EDX_RDTSCP (1u << 27)
-
-static uint32_t tsc_khz;
+uint32_t policy_tsc_khz;
 
 void policy_set_tsc_hz(uint64_t hz)
 {
-	tsc_khz = (uint32_t)(hz / 1000);
+	policy_tsc_khz = (uint32_t)(hz / 1000);
 }
 
 uint64_t policy_tsc_hz(void)
 {
-	return (uint64_t)tsc_khz * 1000;
-}
-
-void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
-		  bool guest_osxsave, struct cpuid_regs *r)
-{
-	(void)subleaf;
-	switch (leaf) {
-	case 1:
-		/*
-		 * No VMX or SMX for guests; no MONITOR/MWAIT (they exit and
-		 * raise #UD); no performance or APIC features hv does not
-		 * virtualize. The hypervisor bit says a guest runs under one.
-		 */
-		r->ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
-			    CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
-			    CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE);
-		/* The virtual local APIC is an x2APIC (hv/vlapic.c). */
-		r->ecx |= CPUID1_ECX_X2APIC;
-		if (guest_osxsave)
-			r->ecx |= CPUID1_ECX_OSXSAVE;
-		r->ecx |= CPUID1_ECX_HYPERVISOR;
-		/* One logical CPU per package, APIC id = vCPU number. */
-		r->ebx = (r->ebx & 0xffff) | (1u << 16) | (v->id << 24);
-		break;
-	case 7:
-		if (subleaf == 0) {
-			/* Their VMX enable controls stay off: #UD in a guest. */
-			r->ebx &= ~(CPUID7_EBX_SGX | CPUID7_EBX_INVPCID |
-				    CPUID7_EBX_PT);
-			r->ecx &= ~CPUID7_ECX_WAITPKG;
-		}
-		break;
-	case 0xd:
-		if (subleaf == 1)
-			r->eax &= ~CPUIDD1_EAX_XSAVES;
-		break;
-	case 5: /* MONITOR/MWAIT */
-	case 6: /* thermal and power */
-	case 0xa: /* performance monitoring */
-	case 0xb: /* topology: the host's would be wrong */
-	case 0x12: /* SGX */
-	case 0x14: /* processor trace */
-	case 0x1f:
-		r->eax = r->ebx = r->ecx = r->edx = 0;
-		break;
-	case 0x80000001:
-		r->edx &= ~CPUID_EXT1_EDX_RDTSCP;
-		break;
-	case HV_CPUID_LEAF_SIGNATURE:
-		r->eax = HV_CPUID_LEAF_TIMING;
-		memcpy(&r->ebx, HV_CPUID_SIGNATURE, 4);
-		memcpy(&r->ecx, HV_CPUID_SIGNATURE + 4, 4);
-		memcpy(&r->edx, HV_CPUID_SIGNATURE + 8, 4);
-		break;
-	case HV_CPUID_LEAF_ABI:
-		r->eax = HV_ABI_VERSION;
-		r->ebx = r->ecx = r->edx = 0;
-		break;
-	case HV_CPUID_LEAF_TIMING:
-		/* A guest cannot measure the TSC against anything else. */
-		r->eax = r->ebx = tsc_khz;
-		r->ecx = r->edx = 0;
-		break;
-	default:
-		/* The rest of hv's range reads as zeros, as on bare metal. */
-		if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
-			r->eax = r->ebx = r->ecx = r->edx = 0;
-		break;
-	}
+	return (uint64_t)policy_tsc_khz * 1000;
 }
 
 /* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
@@ -496,7 +411,7 @@ static int64_t hv_info(struct partition *p, uint64_t gpa, uint64_t size)
 	hi.pool_bytes = pool->pages * 4096;
 	hi.pool_free_bytes = stat_read(&pool->free_pages) * 4096;
 	hi.pool_hv_bytes = stat_read(&pool->owner_pages[PALLOC_OWNER_HV]) * 4096;
-	hi.tsc_khz = tsc_khz;
+	hi.tsc_khz = policy_tsc_khz;
 	hi.max_partitions = HV_MAX_PARTITIONS;
 	hi.trace_cpus = trace_cpus();
 	hi.trace_records = TRACE_RING_RECORDS;

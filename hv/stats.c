@@ -28,11 +28,6 @@ void stats_release(struct vcpu *v)
 	v->stats = NULL;
 }
 
-void stats_hypercall(struct vcpu_stats *s, uint64_t nr)
-{
-	stat_add_own(&s->hypercalls[nr < HV_INFO_HYPERCALLS ? nr : 0], 1);
-}
-
 void stats_injected(struct vcpu_stats *s, uint32_t vector)
 {
 	if (vector < HV_INFO_VECTORS)

@@ -17,8 +17,8 @@
 
 struct partition;
 
-/* The order is the exit path's: arch/x86/vmx_entry.asm uses offsets
- * generated from this struct, never literals. */
+/* arch/x86/vmx_entry.asm uses offsets generated from this struct and
+ * from struct vcpu, never literals. */
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -38,6 +38,9 @@ struct vcpu {
 	uint8_t *xsave_area; /* x87/SSE/AVX state, XSAVE_AREA_SIZE bytes */
 
 	uint64_t vmcs_pa;
+	/* The HOST_RSP its VMCS holds; 0 when the host state was rewritten
+	 * and it must be written again (arch/x86/vmx_entry.asm). */
+	uint64_t host_rsp;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
 	/*
@@ -67,7 +70,6 @@ struct vcpu {
 	uint64_t slice_end; /* TSC at which the current time slice ends */
 	/* An event whose delivery a VM exit interrupted, to deliver again. */
 	uint32_t reinject_info, reinject_error, reinject_len;
-	uint64_t exits;
 	uint64_t run_tsc; /* TSC ticks it ran, time in hv for its exits included */
 	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc, by CPU */
 	struct vcpu_stats *stats; /* a pool page of its partition's */

@@ -246,20 +246,10 @@ int vlapic_pending(const struct vlapic *a)
 	return ((uint32_t)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
 }
 
-bool vlapic_quiet(const struct vlapic *a, uint64_t now)
-{
-	return !a->irr_words && !(a->deadline && now >= a->deadline);
-}
-
 void vlapic_accept(struct vlapic *a, int vector)
 {
 	a->irr[vector / 32] &= ~(1u << (vector % 32));
 	if (!a->irr[vector / 32])
 		a->irr_words &= ~(1u << (vector / 32));
 	set_bit(a->isr, vector);
-}
-
-uint64_t vlapic_next_deadline(const struct vlapic *a)
-{
-	return a->deadline;
 }

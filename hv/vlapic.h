@@ -43,11 +43,19 @@ void vlapic_tick(struct vlapic *a, uint64_t now);
  * the processor priority, with the APIC software-enabled. */
 int vlapic_pending(const struct vlapic *a);
 /* True when no vector is requested and the timer is not due at now:
- * vlapic_tick and vlapic_pending would then change and find nothing. */
-bool vlapic_quiet(const struct vlapic *a, uint64_t now);
+ * vlapic_tick and vlapic_pending would then change and find nothing.
+ * Asked before every VM entry, hence inline. */
+static inline bool vlapic_quiet(const struct vlapic *a, uint64_t now)
+{
+	return !a->irr_words && !(a->deadline && now >= a->deadline);
+}
+
 /* The vector was delivered: it moves from requested to in service. */
 void vlapic_accept(struct vlapic *a, int vector);
 /* TSC of the next timer expiry, or 0 when the timer is not armed. */
-uint64_t vlapic_next_deadline(const struct vlapic *a);
+static inline uint64_t vlapic_next_deadline(const struct vlapic *a)
+{
+	return a->deadline;
+}
 
 #endif

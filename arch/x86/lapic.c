@@ -117,6 +117,12 @@ uint32_t lapic_id(void)
 void lapic_send_icr(uint32_t apic_id, uint32_t icr)
 {
 	if (x2apic) {
+		/*
+		 * SDM "x2APIC Register Access": a WRMSR to the ICR does not
+		 * wait for earlier stores, and the receiver must see what the
+		 * sender stored before its IPI (the reason for a kick).
+		 */
+		__asm__ volatile("mfence; lfence" : : : "memory");
 		wrmsr(0x830, (uint64_t)apic_id << 32 | icr);
 		return;
 	}

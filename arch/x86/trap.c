@@ -7,6 +7,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 
@@ -65,7 +66,8 @@ void trap_handler(struct trap_frame *f)
 	 * deadlock on a line lock the interrupted code holds.
 	 */
 	if (f->vector == 2) {
-		smp_nmi(f->rip, false);
+		if (smp_nmi(f->rip, false))
+			vcpu_arch_kicked();
 		return;
 	}
 	smp_panic_claim();

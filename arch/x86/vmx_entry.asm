@@ -1,13 +1,22 @@
 ; SPDX-License-Identifier: MIT
 ; Entering a guest and coming back from it.
 ;
-; vmx_enter saves the host's callee-saved registers and the guest_regs
-; pointer on its stack, points HOST_RSP there, loads every guest general
-; register and executes VMLAUNCH or VMRESUME. A VM exit lands at
-; vmx_exit_stub with RSP = HOST_RSP: it stores every guest register back
-; and returns 0 from vmx_enter. If the instruction itself fails, vmx_enter
-; returns 1 (VMfailInvalid) or 2 (VMfailValid: read the VM-instruction
-; error field).
+; vmx_enter saves RBP and the vCPU pointer on its stack, loads every
+; guest general register and executes VMLAUNCH or VMRESUME. Its one
+; caller (enter_guest in vmx_exit.c) tells the compiler that every other
+; general register is lost, so the compiler keeps nothing in them across
+; the call, instead of this code saving six callee-saved registers at
+; every entry and restoring them at every exit. A VM exit lands at vmx_exit_stub (HOST_RIP, written once
+; per CPU by vmx_setup_host_state) with RSP = HOST_RSP: it stores every
+; guest register back and returns 0 from vmx_enter, with RDI the vCPU
+; pointer again. If the instruction itself fails, vmx_enter returns 1
+; (VMfailInvalid) or 2 (VMfailValid: read the VM-instruction error
+; field).
+;
+; HOST_RSP is where this function's frame is, the same for every entry
+; from the same caller; the vCPU remembers the value its VMCS holds, and
+; the VMWRITE happens only when that changes (arrive() forgets it when
+; the host state is rewritten on another CPU).
 bits 64
 default rel
 
@@ -17,44 +26,33 @@ global vmx_enter
 global vmx_exit_stub
 
 section .text
-; int vmx_enter(struct guest_regs *regs, int launched)
+; RDI = the vCPU; returns EAX, keeps RBP and RDI, loses the rest.
 vmx_enter:
-	push rbx
 	push rbp
-	push r12
-	push r13
-	push r14
-	push r15
-	push rdi			; the guest_regs pointer, for the exit stub
+	push rdi			; the vCPU pointer, for the exit stub
 
-	mov rax, VMCS_HOST_RSP_ASM
-	vmwrite rax, rsp
-	jbe .fail_early
-	mov rax, VMCS_HOST_RIP_ASM
-	lea rbx, [vmx_exit_stub]
-	vmwrite rax, rbx
-	jbe .fail_early
-
-	mov eax, esi			; launched?
-	test eax, eax
-	mov rax, rdi
-	mov rbx, [rax + REGS_RBX]
-	mov rcx, [rax + REGS_RCX]
-	mov rdx, [rax + REGS_RDX]
-	mov rsi, [rax + REGS_RSI]
-	mov rdi, [rax + REGS_RDI]
-	mov rbp, [rax + REGS_RBP]
-	mov r8, [rax + REGS_R8]
-	mov r9, [rax + REGS_R9]
-	mov r10, [rax + REGS_R10]
-	mov r11, [rax + REGS_R11]
-	mov r12, [rax + REGS_R12]
-	mov r13, [rax + REGS_R13]
-	mov r14, [rax + REGS_R14]
-	mov r15, [rax + REGS_R15]
-	; MOV leaves the flags of the TEST above intact.
-	mov rax, [rax + REGS_RAX]
-	jnz .resume
+	cmp rsp, [rdi + VCPU_HOST_RSP]
+	jne .host_rsp
+.host_rsp_done:
+	cmp byte [rdi + VCPU_LAUNCHED], 0
+	mov rax, [rdi + VCPU_RAX]
+	mov rbx, [rdi + VCPU_RBX]
+	mov rcx, [rdi + VCPU_RCX]
+	mov rdx, [rdi + VCPU_RDX]
+	mov rsi, [rdi + VCPU_RSI]
+	mov rbp, [rdi + VCPU_RBP]
+	mov r8, [rdi + VCPU_R8]
+	mov r9, [rdi + VCPU_R9]
+	mov r10, [rdi + VCPU_R10]
+	mov r11, [rdi + VCPU_R11]
+	mov r12, [rdi + VCPU_R12]
+	mov r13, [rdi + VCPU_R13]
+	mov r14, [rdi + VCPU_R14]
+	mov r15, [rdi + VCPU_R15]
+	; RDI last, since it holds the pointer; MOV leaves the flags of the
+	; CMP above intact.
+	mov rdi, [rdi + VCPU_RDI]
+	jne .resume
 	vmlaunch
 	jmp .failed
 .resume:
@@ -65,40 +63,37 @@ vmx_enter:
 	jc .out
 	mov eax, 2
 .out:
-	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
+	pop rdi
 	pop rbp
-	pop rbx
 	ret
-.fail_early:
-	mov eax, 1
-	jc .out
-	mov eax, 2
-	jmp .out
+.host_rsp:
+	mov rax, VMCS_HOST_RSP_ASM
+	vmwrite rax, rsp
+	jbe .failed
+	mov [rdi + VCPU_HOST_RSP], rsp
+	jmp .host_rsp_done
 
 ; Every VM exit comes here (HOST_RIP). RSP = HOST_RSP = &saved pointer.
 align 16
 vmx_exit_stub:
 	push rax
 	mov rax, [rsp + 8]
-	mov [rax + REGS_RBX], rbx
-	mov [rax + REGS_RCX], rcx
-	mov [rax + REGS_RDX], rdx
-	mov [rax + REGS_RSI], rsi
-	mov [rax + REGS_RDI], rdi
-	mov [rax + REGS_RBP], rbp
-	mov [rax + REGS_R8], r8
-	mov [rax + REGS_R9], r9
-	mov [rax + REGS_R10], r10
-	mov [rax + REGS_R11], r11
-	mov [rax + REGS_R12], r12
-	mov [rax + REGS_R13], r13
-	mov [rax + REGS_R14], r14
-	mov [rax + REGS_R15], r15
-	pop rbx
-	mov [rax + REGS_RAX], rbx
+	mov [rax + VCPU_RBX], rbx
+	mov [rax + VCPU_RCX], rcx
+	mov [rax + VCPU_RDX], rdx
+	mov [rax + VCPU_RSI], rsi
+	mov [rax + VCPU_RDI], rdi
+	mov [rax + VCPU_RBP], rbp
+	mov [rax + VCPU_R8], r8
+	mov [rax + VCPU_R9], r9
+	mov [rax + VCPU_R10], r10
+	mov [rax + VCPU_R11], r11
+	mov [rax + VCPU_R12], r12
+	mov [rax + VCPU_R13], r13
+	mov [rax + VCPU_R14], r14
+	mov [rax + VCPU_R15], r15
+	pop qword [rax + VCPU_RAX]
 	xor eax, eax
-	jmp vmx_enter.out
+	pop rdi
+	pop rbp
+	ret

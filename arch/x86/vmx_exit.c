@@ -40,8 +40,7 @@ enum exit_action {
 
 struct exit_ctx {
 	uint32_t reason; /* basic exit reason */
-	uint64_t qual;
-	uint32_t instr_len;
+	uint64_t qual; /* 0 for CPUID and VMCALL, which vcpu_arch_run handles */
 };
 
 typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
@@ -61,13 +60,13 @@ static void advance_rip(void)
 	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
 	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-	bool ok = vmcs_write_nat(VMCS_GUEST_RIP, rip + len);
 
-	/* An emulated instruction ends any STI or MOV SS shadow. */
-	if (intr & 3)
-		ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u);
-	if (!ok)
+	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len))
 		panic("VMWRITE of guest RIP failed");
+	/* An emulated instruction ends any STI or MOV SS shadow. */
+	if ((intr & 3) &&
+	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u))
+		panic("VMWRITE of the guest interruptibility failed");
 }
 
 /*
@@ -90,7 +89,7 @@ static enum exit_action inject(struct vcpu *v, uint8_t vector, bool has_error,
 		ok &= vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);
 	if (!ok)
 		panic("VMWRITE of an event injection failed");
-	(void)v;
+	stats_injected(v->stats, vector);
 	return EXIT_RETRY;
 }
 
@@ -209,6 +208,12 @@ static enum exit_action handle_sipi(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_RETRY; /* only meaningful in wait-for-SIPI */
 }
 
+bool vcpu_arch_osxsave(const struct vcpu *v)
+{
+	(void)v; /* its VMCS is the current one */
+	return vmcs_read_nat(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE;
+}
+
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 {
 	struct cpuid_regs r;
@@ -216,8 +221,7 @@ static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 
 	(void)e;
 	cpuid(leaf, sub, &r.eax, &r.ebx, &r.ecx, &r.edx);
-	policy_cpuid(v, leaf, sub,
-		     vmcs_read_nat(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE, &r);
+	policy_cpuid(v, leaf, sub, &r);
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;
@@ -586,7 +590,8 @@ static enum exit_action handle_unexpected(struct vcpu *v, struct exit_ctx *e)
 	return stop(v, e, "unhandled VM exit");
 }
 
-/* One handler per basic exit reason (SDM Vol. 3D, "Basic Exit Reasons"). */
+/* One handler per basic exit reason (SDM Vol. 3D, "Basic Exit Reasons"),
+ * but CPUID and VMCALL: vcpu_arch_run calls those directly. */
 static const exit_handler handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
@@ -594,11 +599,9 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_INIT] = handle_init,
 	[EXIT_REASON_SIPI] = handle_sipi,
-	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_cache_flush,
 	[EXIT_REASON_RDPMC] = inject_ud,
-	[EXIT_REASON_VMCALL] = handle_vmcall,
 	[EXIT_REASON_VMCLEAR] = inject_ud,
 	[EXIT_REASON_VMLAUNCH] = inject_ud,
 	[EXIT_REASON_VMPTRLD] = inject_ud,
@@ -626,58 +629,38 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_VMFUNC] = inject_ud,
 };
 
-static enum exit_action dispatch(struct vcpu *v)
+/*
+ * Every exit but the two vcpu_arch_run handles itself. SDM "Information
+ * for VM Exits That Occur During Event Delivery": an exit in the middle
+ * of delivering an event loses it unless hv delivers it again on the next
+ * entry. Only exits that are not caused by an instruction can be such an
+ * exit, so CPUID and VMCALL never need the field read.
+ */
+static enum exit_action __attribute__((noinline))
+dispatch(struct vcpu *v, uint32_t raw)
 {
-	uint64_t t0 = rdtsc();
-	uint32_t raw = vmcs_read32(VMCS_EXIT_REASON);
 	struct exit_ctx e = {
-		.reason = raw & 0xffff,
+		.reason = raw & EXIT_REASON_BASIC_MASK,
 		.qual = vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
-		.instr_len = vmcs_read32(VMCS_EXIT_INSTR_LEN),
 	};
 	exit_handler h = NULL;
 	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
-	enum exit_action a;
 
-	/*
-	 * SDM "Information for VM Exits During Event Delivery": an exit in
-	 * the middle of delivering an event loses it unless hv delivers it
-	 * again on the next entry.
-	 */
 	if (idt & INTR_INFO_VALID) {
 		v->reinject_info = idt;
 		v->reinject_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
-		v->reinject_len = e.instr_len;
+		v->reinject_len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
 	}
-	if (__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED))
-		trace_exit(v, raw, e.qual, vmcs_read_nat(VMCS_GUEST_RIP), t0);
 	/*
 	 * SDM "VM-Entry Failures During or After Loading Guest State": bit 31
 	 * set means the entry failed; the guest never ran, so nothing of the
 	 * table applies.
 	 */
-	if (raw & EXIT_REASON_ENTRY_FAILURE) {
-		a = handle_entry_failure(v, &e);
-	} else {
-		if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
-			h = handlers[e.reason];
-		a = (h ? h : handle_unexpected)(v, &e);
-	}
-	/*
-	 * Every VM exit clears the valid bit of the VM-entry
-	 * interruption-information field (SDM "Recording VM-Exit Information
-	 * and Updating VM-Entry Control Fields"), so a valid exception there
-	 * now is one this handler injected.
-	 */
-	if (a == EXIT_RETRY) {
-		uint32_t ev = vmcs_read32(VMCS_ENTRY_INTR_INFO);
-
-		if ((ev & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
-		    (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION))
-			stats_injected(v->stats, ev & 0xff);
-	}
-	stats_exit(v->stats, e.reason, rdtsc() - t0);
-	return a;
+	if (raw & EXIT_REASON_ENTRY_FAILURE)
+		return handle_entry_failure(v, &e);
+	if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
+		h = handlers[e.reason];
+	return (h ? h : handle_unexpected)(v, &e);
 }
 
 static void guest_state_load(const struct vcpu *v)
@@ -837,6 +820,7 @@ static void arrive(struct vcpu *v, struct percpu *pc)
 	HV_ASSERT(!v->launched);
 	if (!vmx_setup_host_state())
 		panic("VMWRITE of the host state failed");
+	v->host_rsp = 0;
 	vcpu_arch_flush_here(v);
 	if (v->last_cpu != HV_CPU_NONE)
 		v->migrations++;
@@ -845,67 +829,133 @@ static void arrive(struct vcpu *v, struct percpu *pc)
 			  __ATOMIC_RELAXED);
 }
 
-/* The partition stopped, or hv is ending: the vCPU leaves this CPU. */
+/*
+ * The vCPU went offline (its partition stopped, faulted or halted), or
+ * hv is ending: it leaves this CPU. A partition never leaves
+ * PART_RUNNING without taking its vCPUs offline first (hv/partition.c),
+ * so its state needs no look of its own.
+ */
 static bool must_leave(const struct vcpu *v)
 {
-	return __atomic_load_n(&v->part->state, __ATOMIC_ACQUIRE) !=
-		       PART_RUNNING ||
-	       !__atomic_load_n(&v->online, __ATOMIC_ACQUIRE) || sched_ending();
+	return !__atomic_load_n(&v->online, __ATOMIC_ACQUIRE) || sched_ending();
 }
 
+/*
+ * SDM "VMX-Preemption Timer": it counts only in non-root mode, so it is
+ * reloaded from the slice's deadline at every entry and time spent in hv
+ * counts against the guest. It also ends at the virtual APIC timer's
+ * deadline, to deliver that on time.
+ */
+static void load_preemption_timer(struct vcpu *v, uint64_t now)
+{
+	uint64_t deadline = v->slice_end;
+	uint64_t apic = vlapic_next_deadline(&v->apic);
+	uint64_t ticks;
+
+	if (apic && apic < deadline)
+		deadline = apic;
+	ticks = now >= deadline ?
+			0 :
+			(deadline - now) >> vmx_caps.preemption_shift;
+	if (ticks > UINT32_MAX)
+		ticks = UINT32_MAX;
+	if (!vmcs_write32(VMCS_PREEMPTION_TIMER, (uint32_t)ticks))
+		panic("VMWRITE of the preemption timer failed");
+}
+
+void vcpu_arch_kicked(void)
+{
+	/*
+	 * Between vCPUs no VMCS may be current, and then the VMWRITE fails
+	 * with nothing to undo; a VMCS current without its vCPU running gets
+	 * its timer written again before its next entry.
+	 */
+	if (this_cpu()->current &&
+	    !vmcs_write32(VMCS_PREEMPTION_TIMER, 0))
+		return;
+}
+
+/*
+ * Enters the guest: 0 after a VM exit, 1 for VMfailInvalid, 2 for
+ * VMfailValid. vmx_enter (arch/x86/vmx_entry.asm) keeps only RBP, RSP and
+ * RDI of the host's registers; the compiler is told that the call loses
+ * all the others, so it keeps nothing in them that the loop needs.
+ */
+static inline int enter_guest(struct vcpu *v)
+{
+	int r;
+
+	__asm__ volatile("call vmx_enter"
+			 : "=a"(r)
+			 : "D"(v)
+			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
+			   "r12", "r13", "r14", "r15", "cc", "memory");
+	return r;
+}
+
+/*
+ * The loop every exit goes round. CPUID and VMCALL, the exits guests make
+ * most often and the ones a path length is quoted for
+ * (docs/benchmarks.md), are handled here without dispatch(): no exit
+ * qualification, no IDT-vectoring information, no indirect call.
+ */
 enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 {
 	struct percpu *pc = this_cpu();
 	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t start = rdtsc(), stop_tsc, left;
+	uint64_t start = rdtsc(), now, stop_tsc, left;
 
 	arrive(v, pc);
 	guest_state_load(v);
 	v->slice_end = start + slice;
 	v->blocked_until = 0;
-	while (!must_leave(v)) {
+	now = rdtsc();
+	for (;;) {
+		struct exit_ctx e = { 0, 0 };
 		enum exit_action a;
-		uint64_t now = rdtsc(), deadline = v->slice_end;
-		uint64_t apic = vlapic_next_deadline(&v->apic);
-		uint64_t ticks;
+		uint64_t exit_tsc;
+		uint32_t raw;
 		int r;
 
 		deliver_events(v, now);
+		load_preemption_timer(v, now);
 		/*
-		 * SDM "VMX-Preemption Timer": it counts only in non-root mode,
-		 * so it is reloaded from the slice's deadline at every entry
-		 * and time spent in hv counts against the guest. It also ends
-		 * at the virtual APIC timer's deadline, to deliver it on time.
+		 * Last, after the timer: a kick that reaches this CPU from here
+		 * to the entry is taken in hv, and vcpu_arch_kicked() then
+		 * zeroes the timer, so the guest exits at once. One that came
+		 * before is seen here.
 		 */
-		if (apic && apic < deadline)
-			deadline = apic;
-		ticks = now >= deadline ? 0 :
-					  (deadline - now) >>
-						  vmx_caps.preemption_shift;
-		if (ticks > UINT32_MAX)
-			ticks = UINT32_MAX;
-		if (!vmcs_write32(VMCS_PREEMPTION_TIMER, (uint32_t)ticks))
-			panic("VMWRITE of the preemption timer failed");
-		r = vmx_enter(&v->regs, v->launched);
+		if (must_leave(v))
+			break;
+		r = enter_guest(v);
 		if (r) {
 			report_entry_error(v, r);
 			break;
 		}
+		exit_tsc = rdtsc();
 		v->launched = true;
-		v->exits++;
-		a = dispatch(v);
+		raw = vmcs_read32(VMCS_EXIT_REASON);
+		e.reason = raw & EXIT_REASON_BASIC_MASK;
+		if (__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED))
+			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
+				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
+		if (e.reason == EXIT_REASON_CPUID)
+			a = handle_cpuid(v, &e);
+		else if (e.reason == EXIT_REASON_VMCALL)
+			a = handle_vmcall(v, &e);
+		else
+			a = dispatch(v, raw);
 		if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
 			advance_rip();
-		if (a == EXIT_PREEMPTED || a == EXIT_YIELD) {
+		now = rdtsc();
+		stats_exit(v->stats, e.reason, now - exit_tsc);
+		if (a == EXIT_NEXT || a == EXIT_RETRY)
+			continue;
+		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)
 			outcome = VCPU_PREEMPTED;
-			break;
-		}
-		if (a == EXIT_POWEROFF) {
+		else if (a == EXIT_POWEROFF)
 			outcome = VCPU_POWEROFF;
-			break;
-		}
-		if (a == EXIT_STOP)
-			break;
+		break;
 	}
 	left = rdtsc();
 	guest_state_save(v);

@@ -26,7 +26,7 @@ uint64_t vmx_guest_cr4(uint64_t shadow);
 /* Writes the host-state area for the CPU this runs on. */
 bool vmx_setup_host_state(void);
 
-/* Assembly: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */
-int vmx_enter(struct guest_regs *regs, int launched);
+/* Where every VM exit lands (HOST_RIP): not to be called. */
+void vmx_exit_stub(void);
 
 #endif

@@ -203,7 +203,9 @@ bool vmx_setup_host_state(void)
 	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
 	ok &= vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
 	ok &= vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(0x277));
-	/* HOST_RSP and HOST_RIP are written by vmx_enter itself. */
+	/* Every exit lands at the same place; HOST_RSP is vmx_enter's own
+	 * business, since it depends on the stack it is called on. */
+	ok &= vmcs_write_nat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 	return ok;
 }
 
@@ -409,6 +411,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 	v->xcr0 = XCR0_X87; /* the reset values */
 	v->dr6 = 0xffff0ff0;
 	ok = vmx_setup_host_state();
+	v->host_rsp = 0;
 	ok &= setup_controls(v, eptp);
 	ok &= setup_guest(rip, rsp, cr3);
 	ok &= setup_exit_entry();

@@ -42,6 +42,12 @@ void vcpu_arch_release(struct vcpu *v);
  * spent in hv counts too), or until its partition stops.
  */
 enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice);
+/*
+ * This CPU took a kick (an NMI) in hv: the vCPU it runs, if any, exits
+ * right after its next entry, so that vcpu_arch_run looks again at why
+ * it was kicked.
+ */
+void vcpu_arch_kicked(void);
 /* Prints the guest's registers and the exit information. */
 void vcpu_arch_dump(struct vcpu *v);
 
