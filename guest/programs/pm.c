@@ -19,6 +19,7 @@
 #define PM_LINE_MAX 128
 #define PM_ARGS_MAX 5
 #define PM_WAIT_MAX 1000000
+#define PM_WAIT_TICKS_MAX 1000000000000ul
 #define PM_INFO_REASONS_PER_LINE 6
 /* hv keeps a console line to 160 characters; a list wraps before. */
 #define PM_ITEMS_LINE 96
@@ -41,6 +42,7 @@ static const char usage_text[] =
 	"pm:   trace NAME on|off         record NAME's exits in hv's trace\n"
 	"pm:   trace read [N]            print the trace, N records a CPU at most\n"
 	"pm:   wait N                    give the CPU away N times\n"
+	"pm:   wait NAME TICKS           ... until NAME has run TICKS TSC ticks\n"
 	"pm:   prompt                    end the script; read the console\n"
 	"pm:   shutdown                  power the machine off\n";
 
@@ -484,6 +486,31 @@ static void give_cpu(unsigned long times)
 	}
 }
 
+/*
+ * Waits for a child's progress rather than for the parent's own: the
+ * CPU goes away until NAME has run TICKS TSC ticks, however fast or slow
+ * the parent's yields are. Ends early if NAME stops running.
+ */
+static void wait_for(const char *name, unsigned long ticks)
+{
+	struct hv_partition_info pi;
+	long id = find(name, &pi), r;
+
+	if (id < 0)
+		return;
+	while (!(r = part_info((uint32_t)id, &pi)) && pi.run_tsc < ticks &&
+	       pi.state == HV_PART_RUNNING)
+		give_cpu(1);
+	if (r)
+		report("info for", name, r);
+	else if (pi.run_tsc < ticks)
+		printf("pm: %s is %s after %lu TSC ticks: not waiting for it\n",
+		       name, state_name(pi.state), (unsigned long)pi.run_tsc);
+	else
+		printf("pm: %s has run %lu TSC ticks\n", name,
+		       (unsigned long)pi.run_tsc);
+}
+
 static void power_off(void)
 {
 	long r;
@@ -573,6 +600,14 @@ static enum pm_next command(char *line)
 			return PM_GO_ON;
 		}
 		give_cpu(v);
+	} else if (!strcmp(argv[0], "wait") && argc == 3) {
+		if (!number(argv[2], PM_WAIT_TICKS_MAX, &v)) {
+			printf("pm: bad tick count %s: 1 to %lu\n", argv[2],
+			       (unsigned long)PM_WAIT_TICKS_MAX);
+			usage();
+			return PM_GO_ON;
+		}
+		wait_for(argv[1], v);
 	} else if (!strcmp(argv[0], "shutdown") && argc == 1) {
 		power_off();
 	} else if (!strcmp(argv[0], "prompt") && argc == 1) {

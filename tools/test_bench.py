@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Checks of tools/bench.py's method; `make test` runs them.
+
+  python3 -m unittest tools/test_bench.py
+
+The guest kernel's figures are differences between an operation and a
+baseline that must be the same code but for the exiting instruction. The
+last check looks at the kernel that `make` built.
+"""
+
+from __future__ import annotations
+
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402
+
+BUILD = Path(__file__).resolve().parents[1] / "build"
+
+
+class PairTest(unittest.TestCase):
+    OP = ["push %rbp", "xor %eax,%eax", "cpuid", "leave", "ret", "nop"]
+    BASE = ["push %rbp", "xor %eax,%eax", "nop", "leave", "ret"]
+
+    def test_same_but_the_exit(self) -> None:
+        self.assertIsNone(bench.pair_problem(self.OP, self.BASE, "cpuid"))
+
+    def test_extra_instruction(self) -> None:
+        base = self.BASE[:2] + ["mov %rbx,%rax"] + self.BASE[2:]
+        self.assertIn("instructions against",
+                      bench.pair_problem(self.OP, base, "cpuid"))
+
+    def test_two_differences(self) -> None:
+        base = ["push %rbx"] + self.BASE[1:]
+        self.assertIn("2 places", bench.pair_problem(self.OP, base, "cpuid"))
+
+    def test_wrong_instruction(self) -> None:
+        self.assertIn("against", bench.pair_problem(self.OP, self.BASE,
+                                                    "vmcall"))
+
+    @unittest.skipUnless((BUILD / bench.KERNEL_ELF).exists(),
+                         "the guest kernel is not built")
+    def test_built_kernel(self) -> None:
+        self.assertEqual(bench.check_op_pairs(BUILD), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
