@@ -90,6 +90,11 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	smp_start(&boot_cpu, bi, bi->manifest.max_cpus);
 
 	slice = bi->tsc_hz / 1000 * bi->manifest.slice_ms;
+	if (slice > vcpu_arch_max_slice()) {
+		pr_warn("slice_ms = %u is more than the preemption timer counts at once: slices are %lu TSC ticks",
+			bi->manifest.slice_ms, vcpu_arch_max_slice());
+		slice = vcpu_arch_max_slice();
+	}
 	if (!create_partitions(bi))
 		sched_end("the parent partition could not be created");
 	smp_release(slice);

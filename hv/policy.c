@@ -203,19 +203,6 @@ static int64_t console_write(struct partition *p, uint64_t gpa, uint64_t len)
 	return (int64_t)len;
 }
 
-/*
- * Management calls are the parent's alone. A refusal is counted in the
- * caller's stats, so the parent can see a child trying.
- */
-static bool may_manage(struct partition *p, uint64_t nr)
-{
-	if (p->parent)
-		return true;
-	stat_add_shared(&p->refused.hypercall, 1);
-	pr_warn("%s: hypercall %lu refused: only the parent may manage partitions",
-		p->name, nr);
-	return false;
-}
 
 /* Writes the answer into the caller's RAM once, after checking it fits. */
 static int64_t copy_to_caller(struct partition *p, uint64_t gpa,
@@ -419,22 +406,19 @@ static int64_t hv_info(struct partition *p, uint64_t gpa, uint64_t size)
 }
 
 /*
- * The hypercalls, one function each, looked up by number: a table costs
- * the null hypercall a load and an indirect call, where one function
- * with every call in it pushed the registers and the stack frame of the
- * largest on every call (docs/benchmarks.md).
+ * The hypercalls, one function each, in a table indexed by number
+ * (hypercall() in hv/policy.h): the null hypercall costs a load and an
+ * indirect call, where one function with every call in it pushed the
+ * registers and the stack frame of the largest on every call
+ * (docs/benchmarks.md).
  */
-typedef int64_t (*hypercall_fn)(struct vcpu *v,
-				enum hypercall_effect *effect);
-
-static int64_t hc_version(struct vcpu *v, enum hypercall_effect *effect)
+static int64_t hc_version(struct vcpu *v)
 {
 	(void)v;
-	(void)effect;
 	return HV_ABI_VERSION;
 }
 
-static int64_t hc_shutdown(struct vcpu *v, enum hypercall_effect *effect)
+static int64_t hc_shutdown(struct vcpu *v)
 {
 	struct partition *p = v->part;
 
@@ -445,134 +429,111 @@ static int64_t hc_shutdown(struct vcpu *v, enum hypercall_effect *effect)
 		return HV_STATUS_DENIED;
 	}
 	pr_info("%s: shutdown requested", p->name);
-	*effect = HC_POWEROFF;
 	return HV_STATUS_OK;
 }
 
-static int64_t hc_yield(struct vcpu *v, enum hypercall_effect *effect)
+static int64_t hc_yield(struct vcpu *v)
 {
 	(void)v;
-	*effect = HC_YIELD;
 	return HV_STATUS_OK;
 }
 
-static int64_t hc_console_write(struct vcpu *v,
-				enum hypercall_effect *effect)
+static int64_t hc_console_write(struct vcpu *v)
 {
-	(void)effect;
 	return console_write(v->part, v->regs.rdi, v->regs.rsi);
 }
 
-static int64_t hc_vcpu_start(struct vcpu *v, enum hypercall_effect *effect)
+static int64_t hc_vcpu_start(struct vcpu *v)
 {
-	(void)effect;
 	return vcpu_start(v, v->regs.rdi, v->regs.rsi, v->regs.rdx,
 			  v->regs.r10, v->regs.r8);
 }
 
-static int64_t hc_partition_create(struct vcpu *v,
-				   enum hypercall_effect *effect)
+static int64_t hc_partition_create(struct vcpu *v)
 {
-	(void)effect;
 	return create_request(v->part, v->regs.rdi, v->regs.rsi);
 }
 
-static int64_t hc_partition_start(struct vcpu *v,
-				  enum hypercall_effect *effect)
+static int64_t hc_partition_start(struct vcpu *v)
 {
-	(void)effect;
 	return partition_start((uint32_t)v->regs.rdi);
 }
 
-static int64_t hc_partition_stop(struct vcpu *v,
-				 enum hypercall_effect *effect)
+static int64_t hc_partition_stop(struct vcpu *v)
 {
-	(void)effect;
 	return partition_stop((uint32_t)v->regs.rdi, v->part);
 }
 
-static int64_t hc_partition_destroy(struct vcpu *v,
-				    enum hypercall_effect *effect)
+static int64_t hc_partition_destroy(struct vcpu *v)
 {
-	(void)effect;
 	return partition_destroy((uint32_t)v->regs.rdi, v->part);
 }
 
-static int64_t hc_template_list(struct vcpu *v,
-				enum hypercall_effect *effect)
+static int64_t hc_template_list(struct vcpu *v)
 {
-	(void)effect;
 	return template_list(v->part, v->regs.rdi, v->regs.rsi);
 }
 
-static int64_t hc_partition_list(struct vcpu *v,
-				 enum hypercall_effect *effect)
+static int64_t hc_partition_list(struct vcpu *v)
 {
-	(void)effect;
 	return partition_list(v->part, v->regs.rdi, v->regs.rsi);
 }
 
-static int64_t hc_partition_info(struct vcpu *v,
-				 enum hypercall_effect *effect)
+static int64_t hc_partition_info(struct vcpu *v)
 {
-	(void)effect;
 	return partition_info(v->part, v->regs.rdi, v->regs.rsi, v->regs.rdx);
 }
 
-static int64_t hc_trace_control(struct vcpu *v,
-				enum hypercall_effect *effect)
+static int64_t hc_trace_control(struct vcpu *v)
 {
-	(void)effect;
 	return trace_control(v->regs.rdi, v->regs.rsi);
 }
 
-static int64_t hc_trace_read(struct vcpu *v, enum hypercall_effect *effect)
+static int64_t hc_trace_read(struct vcpu *v)
 {
-	(void)effect;
 	return trace_read_call(v->part, v->regs.rdi, v->regs.rsi, v->regs.rdx);
 }
 
-static int64_t hc_hv_info(struct vcpu *v, enum hypercall_effect *effect)
+static int64_t hc_hv_info(struct vcpu *v)
 {
-	(void)effect;
 	return hv_info(v->part, v->regs.rdi, v->regs.rsi);
 }
 
-static const struct {
-	hypercall_fn fn;
-	bool parent_only; /* a management call: may_manage() first */
-} hypercalls[] = {
-	[HV_HC_VERSION] = { hc_version, false },
-	[HV_HC_SHUTDOWN] = { hc_shutdown, false }, /* it refuses by itself */
-	[HV_HC_YIELD] = { hc_yield, false },
-	[HV_HC_CONSOLE_WRITE] = { hc_console_write, false },
-	[HV_HC_VCPU_START] = { hc_vcpu_start, false },
-	[HV_HC_PARTITION_CREATE] = { hc_partition_create, true },
-	[HV_HC_PARTITION_START] = { hc_partition_start, true },
-	[HV_HC_PARTITION_STOP] = { hc_partition_stop, true },
-	[HV_HC_PARTITION_DESTROY] = { hc_partition_destroy, true },
-	[HV_HC_TEMPLATE_LIST] = { hc_template_list, true },
-	[HV_HC_PARTITION_LIST] = { hc_partition_list, true },
-	[HV_HC_PARTITION_INFO] = { hc_partition_info, true },
-	[HV_HC_TRACE_CONTROL] = { hc_trace_control, true },
-	[HV_HC_TRACE_READ] = { hc_trace_read, true },
-	[HV_HC_HV_INFO] = { hc_hv_info, true },
+const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS] = {
+	[HV_HC_VERSION] = { hc_version, false, HC_CONTINUE },
+	/* Not parent_only: it refuses with a message of its own. */
+	[HV_HC_SHUTDOWN] = { hc_shutdown, false, HC_POWEROFF },
+	[HV_HC_YIELD] = { hc_yield, false, HC_YIELD },
+	[HV_HC_CONSOLE_WRITE] = { hc_console_write, false, HC_CONTINUE },
+	[HV_HC_VCPU_START] = { hc_vcpu_start, false, HC_CONTINUE },
+	[HV_HC_PARTITION_CREATE] = { hc_partition_create, true, HC_CONTINUE },
+	[HV_HC_PARTITION_START] = { hc_partition_start, true, HC_CONTINUE },
+	[HV_HC_PARTITION_STOP] = { hc_partition_stop, true, HC_CONTINUE },
+	[HV_HC_PARTITION_DESTROY] = { hc_partition_destroy, true, HC_CONTINUE },
+	[HV_HC_TEMPLATE_LIST] = { hc_template_list, true, HC_CONTINUE },
+	[HV_HC_PARTITION_LIST] = { hc_partition_list, true, HC_CONTINUE },
+	[HV_HC_PARTITION_INFO] = { hc_partition_info, true, HC_CONTINUE },
+	[HV_HC_TRACE_CONTROL] = { hc_trace_control, true, HC_CONTINUE },
+	[HV_HC_TRACE_READ] = { hc_trace_read, true, HC_CONTINUE },
+	[HV_HC_HV_INFO] = { hc_hv_info, true, HC_CONTINUE },
 };
 
-int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect)
+/*
+ * Management calls are the parent's alone. A refusal is counted in the
+ * caller's stats, so the parent can see a child trying.
+ */
+int64_t hypercall_refused(struct vcpu *v, uint64_t nr)
 {
-	uint64_t nr = v->regs.rax;
+	struct partition *p = v->part;
 
-	stats_hypercall(v->stats, nr);
-	if (nr >= sizeof(hypercalls) / sizeof(hypercalls[0]) ||
-	    !hypercalls[nr].fn) {
-		stat_add_shared(&v->part->refused.hypercall, 1);
-		pr_debug("%s: unknown hypercall %lu", v->part->name, nr);
-		return HV_STATUS_UNKNOWN_CALL;
-	}
-	if (hypercalls[nr].parent_only && !may_manage(v->part, nr))
+	stat_add_shared(&p->refused.hypercall, 1);
+	if (nr < HV_INFO_HYPERCALLS && hypercall_table[nr].fn) {
+		pr_warn("%s: hypercall %lu refused: only the parent may manage partitions",
+			p->name, nr);
 		return HV_STATUS_DENIED;
-	return hypercalls[nr].fn(v, effect);
+	}
+	pr_debug("%s: unknown hypercall %lu", p->name, nr);
+	return HV_STATUS_UNKNOWN_CALL;
 }
 
 void policy_cr8_written(struct vcpu *v, uint8_t value, uint8_t tpr_before,

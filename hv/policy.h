@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "hv/hypercall.h"
+#include "hv/partition.h"
+#include "hv/stats.h"
 #include "hv/vcpu.h"
 
 struct cpuid_regs {
@@ -157,8 +159,42 @@ enum hypercall_effect {
 	HC_POWEROFF, /* power the machine off */
 };
 
-/* A hypercall from guest ring 0: returns the status for RAX. */
-int64_t hypercall(struct vcpu *v, enum hypercall_effect *effect);
+struct hypercall_entry {
+	int64_t (*fn)(struct vcpu *v); /* the status for RAX */
+	bool parent_only; /* a management call: the parent's alone */
+	uint8_t effect; /* enum hypercall_effect, when fn returns OK */
+};
+
+/* Indexed by number; the numbers no call has are all zeros. */
+extern const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS];
+
+/* A call that has no function, or that the caller may not make: counted,
+ * logged, and the status for RAX. */
+int64_t hypercall_refused(struct vcpu *v, uint64_t nr);
+
+/*
+ * A hypercall from guest ring 0: sets RAX to its status and says what
+ * else is to be done. Inline: the exit path calls it for every VMCALL
+ * (docs/benchmarks.md).
+ */
+static inline enum hypercall_effect hypercall(struct vcpu *v)
+{
+	uint64_t nr = v->regs.rax;
+	const struct hypercall_entry *h = &hypercall_table[0];
+	int64_t status;
+
+	stats_hypercall(v->stats, nr);
+	if (nr < HV_INFO_HYPERCALLS)
+		h = &hypercall_table[nr];
+	if (!h->fn || (h->parent_only && !v->part->parent)) {
+		v->regs.rax = (uint64_t)hypercall_refused(v, nr);
+		return HC_CONTINUE;
+	}
+	status = h->fn(v);
+	v->regs.rax = (uint64_t)status;
+	return status == HV_STATUS_OK ? (enum hypercall_effect)h->effect :
+					HC_CONTINUE;
+}
 
 /*
  * The guest wrote CR8. tpr_before and tpr_after are the host's TPR read

@@ -42,12 +42,18 @@ void vlapic_tick(struct vlapic *a, uint64_t now);
 /* The vector to deliver now, or -1: the highest requested vector above
  * the processor priority, with the APIC software-enabled. */
 int vlapic_pending(const struct vlapic *a);
+/* True when the timer is armed and its deadline has come at now. */
+static inline bool vlapic_due(const struct vlapic *a, uint64_t now)
+{
+	return a->deadline && now >= a->deadline;
+}
+
 /* True when no vector is requested and the timer is not due at now:
  * vlapic_tick and vlapic_pending would then change and find nothing.
- * Asked before every VM entry, hence inline. */
+ * Both are asked before every VM entry, hence inline. */
 static inline bool vlapic_quiet(const struct vlapic *a, uint64_t now)
 {
-	return !a->irr_words && !(a->deadline && now >= a->deadline);
+	return !a->irr_words && !vlapic_due(a, now);
 }
 
 /* The vector was delivered: it moves from requested to in service. */

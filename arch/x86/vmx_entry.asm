@@ -8,8 +8,8 @@
 ; the call, instead of this code saving six callee-saved registers at
 ; every entry and restoring them at every exit. A VM exit lands at vmx_exit_stub (HOST_RIP, written once
 ; per CPU by vmx_setup_host_state) with RSP = HOST_RSP: it stores every
-; guest register back and returns 0 from vmx_enter, with RDI the vCPU
-; pointer again. If the instruction itself fails, vmx_enter returns 1
+; guest register back, marks the VMCS launched and returns 0 from
+; vmx_enter, with RDI the vCPU pointer again. If the instruction itself fails, vmx_enter returns 1
 ; (VMfailInvalid) or 2 (VMfailValid: read the VM-instruction error
 ; field).
 ;
@@ -93,6 +93,7 @@ vmx_exit_stub:
 	mov [rax + VCPU_R14], r14
 	mov [rax + VCPU_R15], r15
 	pop qword [rax + VCPU_RAX]
+	mov byte [rax + VCPU_LAUNCHED], 1
 	xor eax, eax
 	pop rdi
 	pop rbp

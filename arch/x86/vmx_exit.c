@@ -258,16 +258,16 @@ static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 
 static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 {
-	enum hypercall_effect effect = HC_CONTINUE;
+	enum hypercall_effect effect;
 
 	(void)e;
 	/* VMCALL exits from any ring: only the guest kernel may call. */
 	if (guest_cpl() != 0)
 		return inject(v, VECTOR_UD, false, 0);
-	v->regs.rax = (uint64_t)hypercall(v, &effect);
-	if (effect == HC_POWEROFF)
-		return EXIT_POWEROFF;
-	return effect == HC_YIELD ? EXIT_YIELD : EXIT_NEXT;
+	effect = hypercall(v);
+	if (effect == HC_CONTINUE)
+		return EXIT_NEXT;
+	return effect == HC_YIELD ? EXIT_YIELD : EXIT_POWEROFF;
 }
 
 static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
@@ -844,23 +844,27 @@ static bool must_leave(const struct vcpu *v)
  * SDM "VMX-Preemption Timer": it counts only in non-root mode, so it is
  * reloaded from the slice's deadline at every entry and time spent in hv
  * counts against the guest. It also ends at the virtual APIC timer's
- * deadline, to deliver that on time.
+ * deadline, to deliver that on time. The count never exceeds the slice's,
+ * which vcpu_arch_max_slice() keeps within the field's 32 bits.
  */
 static void load_preemption_timer(struct vcpu *v, uint64_t now)
 {
 	uint64_t deadline = v->slice_end;
 	uint64_t apic = vlapic_next_deadline(&v->apic);
-	uint64_t ticks;
+	uint32_t ticks = 0;
 
-	if (apic && apic < deadline)
+	/* 0 means the APIC timer is not armed: 0 - 1 is never below. */
+	if (apic - 1 < deadline)
 		deadline = apic;
-	ticks = now >= deadline ?
-			0 :
-			(deadline - now) >> vmx_caps.preemption_shift;
-	if (ticks > UINT32_MAX)
-		ticks = UINT32_MAX;
-	if (!vmcs_write32(VMCS_PREEMPTION_TIMER, (uint32_t)ticks))
+	if (deadline > now)
+		ticks = (uint32_t)((deadline - now) >> vmx_caps.preemption_shift);
+	if (!vmcs_write32(VMCS_PREEMPTION_TIMER, ticks))
 		panic("VMWRITE of the preemption timer failed");
+}
+
+uint64_t vcpu_arch_max_slice(void)
+{
+	return (uint64_t)UINT32_MAX << vmx_caps.preemption_shift;
 }
 
 void vcpu_arch_kicked(void)
@@ -886,8 +890,8 @@ static inline int enter_guest(struct vcpu *v)
 	int r;
 
 	__asm__ volatile("call vmx_enter"
-			 : "=a"(r)
-			 : "D"(v)
+			 : "=a"(r), "+D"(v)
+			 :
 			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
 			   "r12", "r13", "r14", "r15", "cc", "memory");
 	return r;
@@ -910,14 +914,23 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 	v->slice_end = start + slice;
 	v->blocked_until = 0;
 	now = rdtsc();
-	for (;;) {
+	for (bool fast = false;;) {
 		struct exit_ctx e = { 0, 0 };
 		enum exit_action a;
 		uint64_t exit_tsc;
 		uint32_t raw;
 		int r;
 
-		deliver_events(v, now);
+		/*
+		 * A CPUID or VMCALL exit leaves the vCPU's events as the last
+		 * entry found them: an instruction exit cuts no event off, and
+		 * neither changes the virtual APIC or interrupt-window exiting.
+		 * Only the virtual timer may have come due since, and then the
+		 * preemption timer is loaded with 0: the guest exits before its
+		 * first instruction and the next round delivers the interrupt.
+		 */
+		if (!fast)
+			deliver_events(v, now);
 		load_preemption_timer(v, now);
 		/*
 		 * Last, after the timer: a kick that reaches this CPU from here
@@ -933,18 +946,20 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			break;
 		}
 		exit_tsc = rdtsc();
-		v->launched = true;
 		raw = vmcs_read32(VMCS_EXIT_REASON);
 		e.reason = raw & EXIT_REASON_BASIC_MASK;
 		if (__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED))
 			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
 				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
-		if (e.reason == EXIT_REASON_CPUID)
+		fast = true;
+		if (e.reason == EXIT_REASON_CPUID) {
 			a = handle_cpuid(v, &e);
-		else if (e.reason == EXIT_REASON_VMCALL)
+		} else if (e.reason == EXIT_REASON_VMCALL) {
 			a = handle_vmcall(v, &e);
-		else
+		} else {
 			a = dispatch(v, raw);
+			fast = false;
+		}
 		if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
 			advance_rip();
 		now = rdtsc();

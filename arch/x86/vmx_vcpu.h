@@ -42,6 +42,9 @@ void vcpu_arch_release(struct vcpu *v);
  * spent in hv counts too), or until its partition stops.
  */
 enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice);
+/* The longest slice in TSC ticks: what the VMX-preemption timer's 32 bits
+ * can count at once. */
+uint64_t vcpu_arch_max_slice(void);
 /*
  * This CPU took a kick (an NMI) in hv: the vCPU it runs, if any, exits
  * right after its next entry, so that vcpu_arch_run looks again at why
