@@ -14,9 +14,12 @@
 #include "hv/partition.h"
 #include "hv/stats.h"
 #include "hv/vcpu.h"
+#include "lib/compiler.h"
 
+/* CPUID's answer as the 64-bit registers hold it: CPUID clears their
+ * upper halves, so nothing needs widening on the way to the guest. */
 struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
+	uint64_t eax, ebx, ecx, edx;
 };
 
 /* The TSC frequency the guests are told (CPUID leaf 0x40000010). */
@@ -184,9 +187,9 @@ static inline enum hypercall_effect hypercall(struct vcpu *v)
 	int64_t status;
 
 	stats_hypercall(v->stats, nr);
-	if (nr < HV_INFO_HYPERCALLS)
+	if (likely(nr < HV_INFO_HYPERCALLS))
 		h = &hypercall_table[nr];
-	if (!h->fn || (h->parent_only && !v->part->parent)) {
+	if (unlikely(!h->fn || (h->parent_only && !v->part->parent))) {
 		v->regs.rax = (uint64_t)hypercall_refused(v, nr);
 		return HC_CONTINUE;
 	}

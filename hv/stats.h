@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "hv/hypercall.h"
+#include "lib/compiler.h"
 
 struct vcpu_stats {
 	uint64_t exits[HV_INFO_EXIT_REASONS];
@@ -63,7 +64,7 @@ static inline uint64_t stat_read(const uint64_t *c)
 static inline void stats_exit(struct vcpu_stats *s, uint32_t reason,
 			      uint64_t tsc)
 {
-	if (reason < HV_INFO_EXIT_REASONS) {
+	if (likely(reason < HV_INFO_EXIT_REASONS)) {
 		stat_add_own(&s->exits[reason], 1);
 		stat_add_own(&s->exit_tsc[reason], tsc);
 	}

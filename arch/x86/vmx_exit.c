@@ -19,6 +19,7 @@
 #include "hv/stats.h"
 #include "hv/trace.h"
 #include "hv/vlapic.h"
+#include "lib/compiler.h"
 
 /*
  * What a handler asks for. The contract: a handler that completed the
@@ -64,7 +65,7 @@ static void advance_rip(void)
 	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len))
 		panic("VMWRITE of guest RIP failed");
 	/* An emulated instruction ends any STI or MOV SS shadow. */
-	if ((intr & 3) &&
+	if (unlikely(intr & 3) &&
 	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u))
 		panic("VMWRITE of the guest interruptibility failed");
 }
@@ -220,7 +221,9 @@ static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 
 	(void)e;
-	cpuid(leaf, sub, &r.eax, &r.ebx, &r.ecx, &r.edx);
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(sub));
 	policy_cpuid(v, leaf, sub, &r);
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
@@ -837,7 +840,8 @@ static void arrive(struct vcpu *v, struct percpu *pc)
  */
 static bool must_leave(const struct vcpu *v)
 {
-	return !__atomic_load_n(&v->online, __ATOMIC_ACQUIRE) || sched_ending();
+	return unlikely(!__atomic_load_n(&v->online, __ATOMIC_ACQUIRE)) ||
+	       unlikely(sched_ending());
 }
 
 /*
@@ -856,9 +860,9 @@ static void load_preemption_timer(struct vcpu *v, uint64_t now)
 	/* 0 means the APIC timer is not armed: 0 - 1 is never below. */
 	if (apic - 1 < deadline)
 		deadline = apic;
-	if (deadline > now)
+	if (likely(deadline > now))
 		ticks = (uint32_t)((deadline - now) >> vmx_caps.preemption_shift);
-	if (!vmcs_write32(VMCS_PREEMPTION_TIMER, ticks))
+	if (unlikely(!vmcs_write32(VMCS_PREEMPTION_TIMER, ticks)))
 		panic("VMWRITE of the preemption timer failed");
 }
 
@@ -929,7 +933,7 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 * preemption timer is loaded with 0: the guest exits before its
 		 * first instruction and the next round delivers the interrupt.
 		 */
-		if (!fast)
+		if (unlikely(!fast))
 			deliver_events(v, now);
 		load_preemption_timer(v, now);
 		/*
@@ -938,23 +942,23 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 * zeroes the timer, so the guest exits at once. One that came
 		 * before is seen here.
 		 */
-		if (must_leave(v))
+		if (unlikely(must_leave(v)))
 			break;
 		r = enter_guest(v);
-		if (r) {
+		if (unlikely(r)) {
 			report_entry_error(v, r);
 			break;
 		}
 		exit_tsc = rdtsc();
 		raw = vmcs_read32(VMCS_EXIT_REASON);
 		e.reason = raw & EXIT_REASON_BASIC_MASK;
-		if (__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED))
+		if (unlikely(__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED)))
 			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
 				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
 		fast = true;
-		if (e.reason == EXIT_REASON_CPUID) {
+		if (likely(e.reason == EXIT_REASON_CPUID)) {
 			a = handle_cpuid(v, &e);
-		} else if (e.reason == EXIT_REASON_VMCALL) {
+		} else if (likely(e.reason == EXIT_REASON_VMCALL)) {
 			a = handle_vmcall(v, &e);
 		} else {
 			a = dispatch(v, raw);
@@ -964,7 +968,7 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			advance_rip();
 		now = rdtsc();
 		stats_exit(v->stats, e.reason, now - exit_tsc);
-		if (a == EXIT_NEXT || a == EXIT_RETRY)
+		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
 		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)
 			outcome = VCPU_PREEMPTED;
