@@ -277,6 +277,18 @@ vmcs_vmwrite(enum vmcs_field f, uint64_t value)
 	return !failed;
 }
 
+/* The raw VMREAD: false when it failed, *value then undefined. */
+static inline bool vmcs_vmread(enum vmcs_field f, uint64_t *value)
+{
+	bool failed;
+
+	__asm__ volatile("vmread %[field], %[value]"
+			 : [value] "=rm"(*value), "=@ccbe"(failed)
+			 : [field] "r"((uint64_t)f)
+			 : "memory");
+	return !failed;
+}
+
 /*
  * VMREAD of any field, whatever its width. On failure *v is 0 and the
  * result is false; for a field the CPU does not support, that is VMfailValid
@@ -286,22 +298,19 @@ static inline bool __attribute__((warn_unused_result))
 vmcs_read_checked(enum vmcs_field f, uint64_t *v)
 {
 	uint64_t value;
-	bool failed;
+	bool ok = vmcs_vmread(f, &value);
 
-	__asm__ volatile("vmread %[field], %[value]"
-			 : [value] "=rm"(value), "=@ccbe"(failed)
-			 : [field] "r"((uint64_t)f)
-			 : "memory");
-	*v = failed ? 0 : value;
-	return !failed;
+	*v = ok ? value : 0;
+	return ok;
 }
 
+/* A failure is fatal here, so the value needs no clearing on it. */
 static inline uint64_t vmcs_read_width(enum vmcs_field f, unsigned w)
 {
 	uint64_t v;
 
 	vmcs_require_width(f, w);
-	if (!vmcs_read_checked(f, &v))
+	if (!vmcs_vmread(f, &v))
 		vmcs_read_failed(f);
 	return v;
 }

@@ -56,7 +56,7 @@ static void xsetbv(uint64_t xcr0)
 }
 
 /* Completes the instruction that exited: the one place RIP advances. */
-static void advance_rip(void)
+static inline __attribute__((always_inline)) void advance_rip(void)
 {
 	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
 	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
@@ -265,7 +265,7 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 
 	(void)e;
 	/* VMCALL exits from any ring: only the guest kernel may call. */
-	if (guest_cpl() != 0)
+	if (unlikely(guest_cpl() != 0))
 		return inject(v, VECTOR_UD, false, 0);
 	effect = hypercall(v);
 	if (effect == HC_CONTINUE)
@@ -884,6 +884,24 @@ void vcpu_arch_kicked(void)
 }
 
 /*
+ * Completes an exit: RIP past the instruction if it completed, and the
+ * exit's count and hv's time on it. Returns the TSC it read, which the
+ * next entry starts from. Inline, so that where the reason is a constant
+ * its counters' place is too.
+ */
+static inline uint64_t finish_exit(struct vcpu *v, uint32_t reason,
+				   enum exit_action a, uint64_t exit_tsc)
+{
+	uint64_t now;
+
+	if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
+		advance_rip();
+	now = rdtsc();
+	stats_exit(v->stats, reason, now - exit_tsc);
+	return now;
+}
+
+/*
  * Enters the guest: 0 after a VM exit, 1 for VMfailInvalid, 2 for
  * VMfailValid. vmx_enter (arch/x86/vmx_entry.asm) keeps only RBP, RSP and
  * RDI of the host's registers; the compiler is told that the call loses
@@ -958,16 +976,15 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		fast = true;
 		if (likely(e.reason == EXIT_REASON_CPUID)) {
 			a = handle_cpuid(v, &e);
+			now = finish_exit(v, EXIT_REASON_CPUID, a, exit_tsc);
 		} else if (likely(e.reason == EXIT_REASON_VMCALL)) {
 			a = handle_vmcall(v, &e);
+			now = finish_exit(v, EXIT_REASON_VMCALL, a, exit_tsc);
 		} else {
 			a = dispatch(v, raw);
+			now = finish_exit(v, e.reason, a, exit_tsc);
 			fast = false;
 		}
-		if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
-			advance_rip();
-		now = rdtsc();
-		stats_exit(v->stats, e.reason, now - exit_tsc);
 		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
 		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)
