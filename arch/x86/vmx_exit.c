@@ -873,14 +873,18 @@ uint64_t vcpu_arch_max_slice(void)
 
 void vcpu_arch_kicked(void)
 {
+	bool written;
+
+	if (!this_cpu()->current)
+		return; /* VMX operation may be over, and VMWRITE would #UD */
 	/*
-	 * Between vCPUs no VMCS may be current, and then the VMWRITE fails
-	 * with nothing to undo; a VMCS current without its vCPU running gets
-	 * its timer written again before its next entry.
+	 * Its result needs no check: between vCPUs no VMCS may be current,
+	 * and then the VMWRITE fails with nothing to undo; a VMCS current
+	 * without its vCPU running gets its timer written again before its
+	 * next entry.
 	 */
-	if (this_cpu()->current &&
-	    !vmcs_write32(VMCS_PREEMPTION_TIMER, 0))
-		return;
+	written = vmcs_write32(VMCS_PREEMPTION_TIMER, 0);
+	(void)written;
 }
 
 /*
