@@ -6,12 +6,14 @@
 ; caller (enter_guest in vmx_exit.c) tells the compiler that every other
 ; general register is lost, so the compiler keeps nothing in them across
 ; the call, instead of this code saving six callee-saved registers at
-; every entry and restoring them at every exit. A VM exit lands at vmx_exit_stub (HOST_RIP, written once
-; per CPU by vmx_setup_host_state) with RSP = HOST_RSP: it stores every
-; guest register back, marks the VMCS launched and returns 0 from
-; vmx_enter, with RDI the vCPU pointer again. If the instruction itself fails, vmx_enter returns 1
-; (VMfailInvalid) or 2 (VMfailValid: read the VM-instruction error
-; field).
+; every entry and restoring them at every exit.
+;
+; A VM exit lands at vmx_exit_stub (HOST_RIP, written once per CPU by
+; vmx_setup_host_state) with RSP = HOST_RSP: it stores every guest
+; register back, marks the VMCS launched and returns 0 from vmx_enter,
+; with RDI the vCPU pointer again. If the instruction itself fails,
+; vmx_enter returns 1 (VMfailInvalid) or 2 (VMfailValid: read the
+; VM-instruction error field).
 ;
 ; HOST_RSP is where this function's frame is, the same for every entry
 ; from the same caller; the vCPU remembers the value its VMCS holds, and
