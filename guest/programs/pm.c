@@ -19,7 +19,7 @@
 #define PM_LINE_MAX 128
 #define PM_ARGS_MAX 5
 #define PM_WAIT_MAX 1000000
-#define PM_WAIT_TICKS_MAX 1000000000000ul
+#define PM_WAIT_PROGRESS_MAX 1000000000000ul
 #define PM_INFO_REASONS_PER_LINE 6
 /* hv keeps a console line to 160 characters; a list wraps before. */
 #define PM_ITEMS_LINE 96
@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"pm:   trace NAME on|off         record NAME's exits in hv's trace\n"
 	"pm:   trace read [N]            print the trace, N records a CPU at most\n"
 	"pm:   wait N                    give the CPU away N times\n"
-	"pm:   wait NAME TICKS           ... until NAME has run TICKS TSC ticks\n"
+	"pm:   wait NAME N ticks|exits   ... until NAME has run N TSC ticks, or made N exits\n"
 	"pm:   prompt                    end the script; read the console\n"
 	"pm:   shutdown                  power the machine off\n";
 
@@ -488,27 +488,33 @@ static void give_cpu(unsigned long times)
 
 /*
  * Waits for a child's progress rather than for the parent's own: the
- * CPU goes away until NAME has run TICKS TSC ticks, however fast or slow
- * the parent's yields are. Ends early if NAME stops running.
+ * CPU goes away until NAME has run N TSC ticks, or made N VM exits,
+ * however fast or slow the parent's yields are. Exits measure what a
+ * program has done the same way on every machine (most of a small
+ * program's exits are its own port writes); ticks are time. Ends early
+ * if NAME stops running.
  */
-static void wait_for(const char *name, unsigned long ticks)
+static void wait_for(const char *name, unsigned long n, bool exits)
 {
+	const char *unit = exits ? "exits" : "TSC ticks";
 	struct hv_partition_info pi;
 	long id = find(name, &pi), r;
+	unsigned long got = 0;
 
 	if (id < 0)
 		return;
-	while (!(r = part_info((uint32_t)id, &pi)) && pi.run_tsc < ticks &&
+	while (!(r = part_info((uint32_t)id, &pi)) &&
+	       (got = exits ? pi.exits : pi.run_tsc) < n &&
 	       pi.state == HV_PART_RUNNING)
 		give_cpu(1);
 	if (r)
 		report("info for", name, r);
-	else if (pi.run_tsc < ticks)
-		printf("pm: %s is %s after %lu TSC ticks: not waiting for it\n",
-		       name, state_name(pi.state), (unsigned long)pi.run_tsc);
+	else if (got < n)
+		printf("pm: %s is %s after %lu %s: not waiting for it\n", name,
+		       state_name(pi.state), got, unit);
 	else
-		printf("pm: %s has run %lu TSC ticks\n", name,
-		       (unsigned long)pi.run_tsc);
+		printf("pm: %s has %s %lu %s\n", name, exits ? "made" : "run",
+		       got, unit);
 }
 
 static void power_off(void)
@@ -600,14 +606,15 @@ static enum pm_next command(char *line)
 			return PM_GO_ON;
 		}
 		give_cpu(v);
-	} else if (!strcmp(argv[0], "wait") && argc == 3) {
-		if (!number(argv[2], PM_WAIT_TICKS_MAX, &v)) {
-			printf("pm: bad tick count %s: 1 to %lu\n", argv[2],
-			       (unsigned long)PM_WAIT_TICKS_MAX);
+	} else if (!strcmp(argv[0], "wait") && argc == 4 &&
+		   (!strcmp(argv[3], "ticks") || !strcmp(argv[3], "exits"))) {
+		if (!number(argv[2], PM_WAIT_PROGRESS_MAX, &v)) {
+			printf("pm: bad count %s: 1 to %lu\n", argv[2],
+			       PM_WAIT_PROGRESS_MAX);
 			usage();
 			return PM_GO_ON;
 		}
-		wait_for(argv[1], v);
+		wait_for(argv[1], v, !strcmp(argv[3], "exits"));
 	} else if (!strcmp(argv[0], "shutdown") && argc == 1) {
 		power_off();
 	} else if (!strcmp(argv[0], "prompt") && argc == 1) {
