@@ -131,7 +131,6 @@ static inline void policy_cpuid(const struct vcpu *v, uint32_t leaf,
 	}
 }
 
-
 /* How an MSR is treated. */
 enum msr_kind {
 	MSR_DENIED, /* #GP */
