@@ -143,7 +143,8 @@ TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 # The runner prints the one closing line `N passed, N failed`.
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
-	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py
+	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
+		tests/boot/test_runner.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,

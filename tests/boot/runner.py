@@ -188,6 +188,9 @@ class Plan:
     com2_forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     # The attack battery: each attack's name and the line hv must print.
     attacks: list[tuple[str, re.Pattern[str]]] = dataclasses.field(default_factory=list)
+    # What a person types at COM1, in order: each text once a line matches
+    # its trigger, after the text before it was typed.
+    typed: list[tuple[re.Pattern[str], bytes]] = dataclasses.field(default_factory=list)
     # Which part of the scenario a judging directive belongs to, keyed by
     # (kind, index in its list) or ("capture", name): a failure then names
     # the check it comes from when one boot holds several.
@@ -388,6 +391,11 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         if any(attack == a for a, _ in plan.attacks):
             raise ScenarioError(f"{where}: attack '{attack}' is listed twice")
         plan.attacks.append((attack, parse_regex(regex.strip(), where)))
+    elif name == "type":
+        trigger, sep, text = arg.partition(" ; ")
+        if not sep or not text:
+            raise ScenarioError(f"{where}: type REGEX ; TEXT (escapes \\r \\n \\t \\\\ \\xNN)")
+        plan.typed.append((parse_regex(trigger.strip(), where), unescape_text(text, where)))
     elif name == "check":
         m = CHECK_RE.match(arg)
         if not m:
@@ -1085,6 +1093,61 @@ class Result:
     cpu: float = 0.0
 
 
+class TypedConsole:
+    """COM1 on a socket, for a scenario that types at the console: what the
+    machine sends is appended to the serial log, as a file would have it,
+    and each typed text goes out once a line has matched its trigger."""
+
+    def __init__(self, log: Path, typed: list[tuple[re.Pattern[str], bytes]]) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.listener.setblocking(False)
+        self.where = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.conn: Optional[socket.socket] = None
+        self.out = open(log, "ab")
+        self.pending = list(typed)
+
+    def pump(self) -> None:
+        """Moves what has arrived on COM1 into the log."""
+        if self.conn is None:
+            try:
+                self.conn, _ = self.listener.accept()
+            except BlockingIOError:
+                return
+            self.conn.setblocking(False)
+        while True:
+            try:
+                data = self.conn.recv(65536)
+            except (BlockingIOError, OSError):
+                break
+            if not data:
+                break
+            self.out.write(data)
+        self.out.flush()
+
+    def feed(self, lines: list[str]) -> None:
+        """Types the next text if one of these lines matches its trigger.
+        The lines after that one came before the text was typed, so none
+        of them may set off the text after it."""
+        for line in lines:
+            if self.conn is not None and self.pending and self.pending[0][0].search(line):
+                self.conn.setblocking(True)
+                self.conn.sendall(self.pending.pop(0)[1])
+                self.conn.setblocking(False)
+                return
+
+    def unsent(self) -> list[str]:
+        return [f"typed input never sent: no line matched /{p.pattern}/" for p, _ in self.pending]
+
+    def close(self) -> None:
+        self.pump()
+        if self.conn is not None:
+            self.conn.close()
+        self.listener.close()
+        self.out.close()
+
+
 def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: threading.Event) -> Result:
     plan = job.scenario.plans[job.engine]
     out = build / "tests"
@@ -1102,15 +1165,22 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
         # COM2 exists only for scenarios that check it, on a file of its own.
         bochs_lines.append(f"com2: enabled=1, mode=file, dev={com2}")
         qemu_args += ["-serial", f"file:{qemu_escape(com2)}"]
+    typing: Optional[TypedConsole] = None
     try:
         image = workdir / "esp.img"
         make_esp(image, stage_esp(plan, build, workdir))
+        serial = ("file", str(log))
+        if plan.typed:
+            typing = TypedConsole(log, plan.typed)
+            serial = ("tcp", typing.where)
         spec = MachineSpec(
-            job.engine, workdir, image, plan.cpus, plan.memory_mb, ("file", str(log)),
+            job.engine, workdir, image, plan.cpus, plan.memory_mb, serial,
             bochs_log, qemu_args, bochs_lines,
         )  # fmt: skip
         machine = Machine(spec, rom)
     except (SetupError, OSError) as e:
+        if typing:
+            typing.close()
         return Result(job, "fail", [str(e)], time.monotonic() - began)
 
     timeout = plan.effective_timeout(scale)
@@ -1120,7 +1190,11 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     panicked_at = 0.0
     try:
         while True:
+            if typing:
+                typing.pump()
             lines = reader.new_lines()
+            if typing:
+                typing.feed(lines)
             if plan.end and any(plan.end.search(line) for line in lines):
                 ending = Ending("end-line")
                 break
@@ -1148,6 +1222,8 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
                 break
     finally:
         machine.stop()
+        if typing:
+            typing.close()
     if ending.how == "exit":
         # The end line may have come with the emulator's last output.
         if plan.end and any(plan.end.search(line) for line in reader.new_lines()):
@@ -1159,6 +1235,8 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
         return Result(job, "interrupted", [], seconds, log, cpu=machine.cpu)
     reasons = judge(plan, log_lines(log), ending, timeout)
     reasons += judge_com2(plan, com2)
+    if typing:
+        reasons += typing.unsent()
     bochs = bochs_log if job.engine == "bochs" else None
     return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs, machine.cpu)
 

@@ -4,8 +4,11 @@ tweak of `run`), without any emulator. Run: python3 -m unittest tests/boot/test_
 
 from __future__ import annotations
 
+import re
+import socket
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -60,11 +63,18 @@ class ParseTest(unittest.TestCase):
             ("engines bochs\ncheck n == 1\n", "'n' is not a capture"),
             ("engines bochs\nqemu-tcg: cpus 2\n", "qemu-tcg is not in this scenario's engines"),
             ("engines bochs\nmanifest <<END\nx\n", "no line 'END' closes"),
+            ("engines bochs\ntype ^pm> $\n", "type REGEX ; TEXT"),
+            ("engines bochs\ntype x ; a\\q\n", "unknown escape"),
             ("expect x\n", "no 'engines' line"),
         ]:
             with self.assertRaises(runner.ScenarioError, msg=text) as caught:
                 scenario(text)
             self.assertIn(message, str(caught.exception))
+
+    def test_type(self) -> None:
+        s = scenario("engines bochs\ntype ^pm: ready$ ; list\\r\ntype ^pm: done ; shutdown\\r\n")
+        typed = s.plans["bochs"].typed
+        self.assertEqual([(p.pattern, t) for p, t in typed], [("^pm: ready$", b"list\r"), ("^pm: done", b"shutdown\r")])
 
     def test_shipped_scenarios_parse(self) -> None:
         names = {path.stem for path in runner.scenario_files()}
@@ -179,6 +189,35 @@ class HelpersTest(unittest.TestCase):
             with open(path, "ab") as f:
                 f.write(b"o\n")
             self.assertEqual(reader.new_lines(), ["two"])
+
+    def test_typed_console(self) -> None:
+        typed = [(re.compile("^ready$"), b"list\r"), (re.compile("^done$"), b"bye\r")]
+        with tempfile.TemporaryDirectory() as d:
+            log = Path(d) / "log"
+            console = runner.TypedConsole(log, typed)
+            host, port = console.where.split(":")
+            machine = socket.create_connection((host, int(port)))
+            try:
+                machine.sendall(b"ready\ndone\n")
+                reader = runner.SerialReader(log)
+                lines: list[str] = []
+                for _ in range(100):  # the bytes take a moment to arrive
+                    console.pump()
+                    lines += reader.new_lines()
+                    if len(lines) == 2:
+                        break
+                    time.sleep(0.01)
+                self.assertEqual(lines, ["ready", "done"])
+                # "done" came before "list" was typed: it sets nothing off.
+                console.feed(lines)
+                self.assertEqual(machine.recv(64), b"list\r")
+                self.assertEqual(console.unsent(), ["typed input never sent: no line matched /^done$/"])
+                console.feed(["done"])
+                self.assertEqual(machine.recv(64), b"bye\r")
+                self.assertEqual(console.unsent(), [])
+            finally:
+                machine.close()
+                console.close()
 
     def test_with_interactive(self) -> None:
         text = "log_level = info\ninteractive = no\n\n[partition p]\ninteractive = no\n"
