@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Every instruction of a VM exit's round trip, from Bochs' debugger.
 
-  bochs_trace.py [--build DIR] [--scenario NAME] [--exit CPUID] [--steps N]
+  bochs_trace.py [--build DIR] [--scenario NAME] [--exit CPUID] [--insn I]
+                 [--steps N]
 
 Boots a scenario's disk again, exactly as its last boot test did (the
 runner leaves the disk and bochsrc in DIR/tests/NAME.bochs), and stops
@@ -136,6 +137,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scenario", default="bench")
     ap.add_argument("--exit", default="CPUID",
                     help="the exit reason's name in hv's trace")
+    ap.add_argument("--insn", help="the guest instruction that makes that "
+                    "exit (default: cpuid for CPUID, vmcall for VMCALL)")
     ap.add_argument("--steps", type=int, default=2000)
     args = ap.parse_args(argv)
     build = Path(args.build).resolve()
@@ -155,8 +158,12 @@ def main(argv: list[str]) -> int:
         return 1
     base = int(m.group(1), 16)
     size = bench.elf_loaded_bytes(build / "hv.elf")
-    mnemonic = {"CPUID": "cpuid", "VMCALL": "vmcall"}.get(args.exit,
-                                                          args.exit.lower())
+    mnemonic = args.insn or {"CPUID": "cpuid", "VMCALL": "vmcall"}.get(
+        args.exit)
+    if not mnemonic:
+        print(f"bochs_trace: --insn names the guest instruction of a "
+              f"{args.exit} exit", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copy(test / "esp.img", work / "esp.img")
