@@ -12,6 +12,7 @@
  * then it reads commands from the console for ever.
  */
 #include "arch/x86/vmx_names.h"
+#include "guest/include/x86.h"
 #include "guest/lib/ulib.h"
 #include "lib/fmt.h"
 #include "lib/hvnames.h"
@@ -20,6 +21,8 @@
 #define PM_ARGS_MAX 5
 #define PM_WAIT_MAX 1000000
 #define PM_WAIT_PROGRESS_MAX 1000000000000ul
+/* A long wait says how far it has got this often, in seconds. */
+#define PM_WAIT_REPORT_SECONDS 5
 #define PM_INFO_REASONS_PER_LINE 6
 /* hv keeps a console line to 160 characters; a list wraps before. */
 #define PM_ITEMS_LINE 96
@@ -497,6 +500,10 @@ static void give_cpu(unsigned long times)
 static void wait_for(const char *name, unsigned long n, bool exits)
 {
 	const char *unit = exits ? "exits" : "TSC ticks";
+	/* hv tells every guest its TSC rate (docs/hypercalls.md). */
+	uint64_t every = (uint64_t)cpuid(HV_CPUID_LEAF_TIMING, 0).eax * 1000 *
+			 PM_WAIT_REPORT_SECONDS;
+	uint64_t next = rdtsc() + every;
 	struct hv_partition_info pi;
 	long id = find(name, &pi), r;
 	unsigned long got = 0;
@@ -505,8 +512,14 @@ static void wait_for(const char *name, unsigned long n, bool exits)
 		return;
 	while (!(r = part_info((uint32_t)id, &pi)) &&
 	       (got = exits ? pi.exits : pi.run_tsc) < n &&
-	       pi.state == HV_PART_RUNNING)
+	       pi.state == HV_PART_RUNNING) {
+		if (every && rdtsc() >= next) {
+			printf("pm: waiting for %s: %lu of %lu %s\n", name, got,
+			       n, unit);
+			next += every;
+		}
 		give_cpu(1);
+	}
 	if (r)
 		report("info for", name, r);
 	else if (got < n)
