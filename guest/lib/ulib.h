@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guest/include/x86.h"
 #include "guest/kernel/uapi.h"
 #include "include/hv/hypercall.h"
 #include "lib/string.h"
@@ -30,6 +31,12 @@ long getpid(void);
 /* Asks the kernel to make hypercall nr; hv's status, or a kernel error. */
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
 	       unsigned long a3);
+/* The TSC rate hv tells every guest, in kHz (docs/hypercalls.md). */
+static inline uint32_t hv_tsc_khz(void)
+{
+	return cpuid(HV_CPUID_LEAF_TIMING, 0).eax;
+}
+
 /* Fills *si with the partition's id, flags, name and cmdline; 0. */
 long info(struct sys_info *si);
 /* Blocks until program pid has ended, and returns 0; at once if it has

@@ -312,12 +312,6 @@ static void spin_window(uint64_t from, uint64_t to, uint64_t *gap_ticks,
 	}
 }
 
-/* hv tells every guest its TSC rate (docs/hypercalls.md, "Finding hv"). */
-static uint64_t tsc_khz(void)
-{
-	return cpuid(HV_CPUID_LEAF_TIMING, 0).eax;
-}
-
 static void switch_side(const char *side, uint64_t from, uint64_t len)
 {
 	uint64_t gap_ticks, gaps, first;
@@ -344,7 +338,7 @@ static void switch_figures(uint64_t margin)
 {
 	struct hv_partition_info pi;
 	char cmdline[sizeof(((struct hv_partition_create *)0)->cmdline)];
-	uint64_t from, len = (uint64_t)SWITCH_SLICES * SLICE_MS * tsc_khz();
+	uint64_t from, len = (uint64_t)SWITCH_SLICES * SLICE_MS * hv_tsc_khz();
 	long id;
 
 	from = rdtsc() + margin;

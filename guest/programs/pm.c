@@ -12,7 +12,6 @@
  * then it reads commands from the console for ever.
  */
 #include "arch/x86/vmx_names.h"
-#include "guest/include/x86.h"
 #include "guest/lib/ulib.h"
 #include "lib/fmt.h"
 #include "lib/hvnames.h"
@@ -500,9 +499,7 @@ static void give_cpu(unsigned long times)
 static void wait_for(const char *name, unsigned long n, bool exits)
 {
 	const char *unit = exits ? "exits" : "TSC ticks";
-	/* hv tells every guest its TSC rate (docs/hypercalls.md). */
-	uint64_t every = (uint64_t)cpuid(HV_CPUID_LEAF_TIMING, 0).eax * 1000 *
-			 PM_WAIT_REPORT_SECONDS;
+	uint64_t every = (uint64_t)hv_tsc_khz() * 1000 * PM_WAIT_REPORT_SECONDS;
 	uint64_t next = rdtsc() + every;
 	struct hv_partition_info pi;
 	long id = find(name, &pi), r;
