@@ -57,6 +57,8 @@ extern uint32_t policy_tsc_khz;
 /* From arch/x86: the guest's CR4.OSXSAVE, which CPUID.1:ECX.OSXSAVE must
  * mirror. */
 bool vcpu_arch_osxsave(const struct vcpu *v);
+/* From arch/x86: the guest's architectural CR4 (its view, not the CPU's). */
+uint64_t vcpu_arch_guest_cr4(const struct vcpu *v);
 
 /*
  * Filters the host's answer for (leaf, subleaf) in place. Inline: every

@@ -24,8 +24,6 @@ struct guest_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-#define XSAVE_AREA_SIZE 4096
-
 struct vcpu {
 	struct guest_regs regs;
 	uint64_t cr2;
@@ -35,7 +33,9 @@ struct vcpu {
 	uint64_t tsc_aux;
 	uint64_t dr[4]; /* DR0-DR3 */
 	uint64_t dr6;
-	uint8_t *xsave_area; /* x87/SSE/AVX state, XSAVE_AREA_SIZE bytes */
+	/* x87/SSE/AVX/AVX-512/PKRU state, standard form, sized by CPUID
+	 * (arch/x86/vmx_vcpu.c) */
+	uint8_t *xsave_area;
 
 	uint64_t vmcs_pa;
 	/* The HOST_RSP its VMCS holds; 0 when the host state was rewritten

@@ -253,3 +253,16 @@ void vlapic_accept(struct vlapic *a, int vector)
 		a->irr_words &= ~(1u << (vector / 32));
 	set_bit(a->isr, vector);
 }
+
+/*
+ * An interrupt vlapic_accept() handed to the guest whose delivery an exit
+ * cut off, while hv delivers an exception first: it goes back to
+ * requested, not in service, so that it is delivered again once the
+ * guest can take it, and its ISR bit is never left set with no handler
+ * run.
+ */
+void vlapic_unaccept(struct vlapic *a, int vector)
+{
+	a->isr[vector / 32] &= ~(1u << (vector % 32));
+	request(a, vector);
+}

@@ -58,6 +58,8 @@ static inline bool vlapic_quiet(const struct vlapic *a, uint64_t now)
 
 /* The vector was delivered: it moves from requested to in service. */
 void vlapic_accept(struct vlapic *a, int vector);
+/* Undoes vlapic_accept() for an interrupt whose delivery never finished. */
+void vlapic_unaccept(struct vlapic *a, int vector);
 /* TSC of the next timer expiry, or 0 when the timer is not armed. */
 static inline uint64_t vlapic_next_deadline(const struct vlapic *a)
 {

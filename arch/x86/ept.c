@@ -28,7 +28,13 @@ int ept_build(struct pt *ept, uint64_t hpa, uint64_t size,
 
 	if (r)
 		return r;
-	r = pt_map(ept, 0, hpa, size, EPT_RWX | EPT_MT_WB);
+	/*
+	 * Write-back whatever the guest's PAT says (SDM "Memory Type Used
+	 * for Translated Guest-Physical Addresses"): hv maps the same pages
+	 * write-back, and a guest-chosen uncached alias of them is one of
+	 * the mixed-type mappings the SDM warns can be unpredictable.
+	 */
+	r = pt_map(ept, 0, hpa, size, EPT_RWX | EPT_MT_WB | EPT_IGNORE_PAT);
 	if (r)
 		pt_destroy(ept);
 	return r;

@@ -14,6 +14,8 @@
 #define EPT_W (1ull << 1)
 #define EPT_X (1ull << 2)
 #define EPT_MT_WB (6ull << 3)
+/* "Ignore PAT" (bit 6): the memory type is the EPT entry's alone. */
+#define EPT_IGNORE_PAT (1ull << 6)
 #define EPT_RWX (EPT_R | EPT_W | EPT_X)
 
 /* Which large pages the CPU's EPT supports; set once at start-up. */

@@ -5,6 +5,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/mce.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/vmx_vcpu.h"
@@ -70,8 +71,13 @@ void trap_handler(struct trap_frame *f)
 			vcpu_arch_kicked();
 		return;
 	}
+	/* A machine check hv can survive (arch/x86/mce.h) ends here. */
+	if (f->vector == 18 && mce_handle(false) == MCE_RESUME)
+		return;
 	smp_panic_claim();
 	console_panic_mode();
+	if (f->vector == 18)
+		mce_dump();
 	hv_log(HV_LOG_ERROR, "panic: cpu %u: host exception %lu (%s), error code 0x%lx",
 	       this_cpu()->index, f->vector, name ? name : "reserved",
 	       f->error);

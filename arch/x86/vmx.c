@@ -2,6 +2,7 @@
 #include "arch/x86/vmx.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/mce.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 
@@ -48,6 +49,7 @@ int vmx_on(struct percpu *pc)
 	cr4 = ((read_cr4() | CR4_VMXE) | rdmsr(MSR_VMX_CR4_FIXED0)) &
 	      rdmsr(MSR_VMX_CR4_FIXED1);
 	write_cr4(cr4);
+	mce_cpu_init();
 	if (!(read_cr4() & CR4_VMXE)) {
 		pr_err("cpu %u: CR4.VMXE cannot be set", pc->index);
 		return HV_EIO;

@@ -5,11 +5,15 @@
  * hypercall); the answer is applied here.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/crcheck.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/mce.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/vmcs.h"
+#include "arch/x86/vmx.h"
 #include "arch/x86/vmx_decode.h"
+#include "arch/x86/vmx_events.h"
 #include "arch/x86/vmx_exit.h"
 #include "arch/x86/vmx_names.h"
 #include "arch/x86/vmx_vcpu.h"
@@ -47,20 +51,19 @@ struct exit_ctx {
 typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
 
 #define VECTOR_UD 6
-#define VECTOR_GP 13
 
-static void xsetbv(uint64_t xcr0)
-{
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0),
-			 "d"((uint32_t)(xcr0 >> 32)));
-}
-
-/* Completes the instruction that exited: the one place RIP advances. */
+/*
+ * Completes the instruction that exited: the one place RIP advances. A
+ * guest single-stepping with RFLAGS.TF expects the #DB trap after it, as
+ * a CPU raises after an instruction it runs itself: it is left pending
+ * in the pending-debug-exceptions field, for the entry to deliver.
+ */
 static inline __attribute__((always_inline)) void advance_rip(void)
 {
 	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
 	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
 
 	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len))
 		panic("VMWRITE of guest RIP failed");
@@ -68,6 +71,12 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	if (unlikely(intr & 3) &&
 	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u))
 		panic("VMWRITE of the guest interruptibility failed");
+	if (unlikely(rflags & RFLAGS_TF) &&
+	    !vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmx_pending_dbg_after_step(
+				    vmcs_read_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS),
+				    rflags, vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL))))
+		panic("VMWRITE of the pending debug exceptions failed");
 }
 
 /*
@@ -142,6 +151,17 @@ static unsigned guest_cpl(void)
 	return (vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3;
 }
 
+/*
+ * SDM "Relative Priority of Faults and VM Exits": a fault based on the
+ * privilege level comes before the exit of RDMSR, WRMSR, MOV CR, HLT,
+ * INVD, WBINVD and XSETBV on a CPU. Bochs 2.7 takes some of those exits
+ * first, so hv checks the CPL itself and raises the #GP(0) a CPU would.
+ */
+static inline bool user_mode(void)
+{
+	return unlikely(guest_cpl() != 0);
+}
+
 static enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
 			     const char *what)
 {
@@ -149,6 +169,66 @@ static enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
 			what, vmx_exit_reason_name(e->reason), e->qual,
 			vmcs_read_nat(VMCS_GUEST_RIP));
 	return EXIT_STOP;
+}
+
+/*
+ * A #DB that exited instead of reaching the guest: hv makes the guest's
+ * DR6 what the CPU would have made it, clears DR7.GD for a general
+ * detect as delivery does, and delivers it. The guest's DR6 is the live
+ * one while its vCPU is loaded (guest_state_load). ICEBP (INT1) is a
+ * privileged software exception and is delivered as one, with its
+ * length, and leaves DR6 alone.
+ */
+static enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
+				   uint32_t info)
+{
+	uint64_t dr6, dr7;
+	bool ok = true;
+
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO,
+				   VECTOR_DB | INTR_TYPE_PRIV_SW_EXCEPTION |
+					   INTR_INFO_VALID);
+		ok &= vmcs_write32(VMCS_ENTRY_INSTR_LEN,
+				   vmcs_read32(VMCS_EXIT_INSTR_LEN));
+		if (!ok)
+			panic("VMWRITE of an ICEBP reflection failed");
+		stats_injected(v->stats, VECTOR_DB);
+		return EXIT_RETRY;
+	}
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6 = vmx_db_dr6(dr6, e->qual);
+	__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
+	if (e->qual & (1ull << 13)) { /* BD: general detect */
+		dr7 = vmcs_read_nat(VMCS_GUEST_DR7);
+		if (!vmcs_write_nat(VMCS_GUEST_DR7, dr7 & ~(1ull << 13)))
+			panic("VMWRITE of guest DR7 failed");
+	}
+	/* The exception now carries what was pending (the BS rule then
+	 * holds trivially: nothing is pending). */
+	if (!vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0))
+		panic("VMWRITE of the pending debug exceptions failed");
+	return inject(v, VECTOR_DB, false, 0);
+}
+
+/*
+ * A machine check while the guest ran, or during its VM entry (exit
+ * reason 41). SDM "Machine-Check Events" in VMX non-root: the guest
+ * state saved may be suspect; IA32_MCG_STATUS says whether the guest's
+ * context survived (arch/x86/mce.h).
+ */
+static enum exit_action machine_check(struct vcpu *v, struct exit_ctx *e)
+{
+	switch (mce_handle(true)) {
+	case MCE_RESUME:
+		return EXIT_RETRY;
+	case MCE_STOP_GUEST:
+		return stop(v, e, "machine check in its context");
+	case MCE_PANIC:
+		break;
+	}
+	panic("machine check on cpu %u while %s ran: processor context corrupt",
+	      this_cpu()->index, v->part->name);
 }
 
 static enum exit_action handle_exception_nmi(struct vcpu *v,
@@ -176,7 +256,17 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 		cpu_unblock_nmi();
 		return EXIT_RETRY;
 	}
-	/* The exception bitmap is empty, so only a machine check gets here. */
+	switch (info & INTR_INFO_VECTOR_MASK) {
+	case VECTOR_DB:
+		return reflect_db(v, e, info);
+	case VECTOR_AC:
+		/* Only a CPL-3 access can raise it; its error code is 0. */
+		return inject(v, VECTOR_AC, true,
+			      vmcs_read32(VMCS_EXIT_INTR_ERROR_CODE));
+	case VECTOR_MC:
+		return machine_check(v, e);
+	}
+	/* Nothing else is in the exception bitmap (EXCEPTION_BITMAP_HV). */
 	return stop(v, e, "unexpected exception exit");
 }
 
@@ -211,8 +301,7 @@ static enum exit_action handle_sipi(struct vcpu *v, struct exit_ctx *e)
 
 bool vcpu_arch_osxsave(const struct vcpu *v)
 {
-	(void)v; /* its VMCS is the current one */
-	return vmcs_read_nat(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE;
+	return vcpu_arch_guest_cr4(v) & CR4_OSXSAVE;
 }
 
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
@@ -237,6 +326,8 @@ static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 	uint64_t now = rdtsc(), wake;
 
 	(void)e;
+	if (user_mode())
+		return inject_gp(v);
 	/*
 	 * HLT completes now and the vCPU sleeps until its virtual timer
 	 * fires; the interrupt is then delivered after the HLT, as on a
@@ -273,25 +364,54 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 	return effect == HC_YIELD ? EXIT_YIELD : EXIT_POWEROFF;
 }
 
+/*
+ * The guest's architectural CR4: hv's bits from the read shadow, the
+ * guest's own from the CPU.
+ */
+uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
+{
+	uint64_t mask = vmcs_read_nat(VMCS_CR4_GUEST_HOST_MASK);
+
+	(void)v; /* its VMCS is the current one */
+	return (vmcs_read_nat(VMCS_GUEST_CR4) & ~mask) |
+	       (vmcs_read_nat(VMCS_CR4_READ_SHADOW) & mask);
+}
+
+/*
+ * A MOV to CR0 or CR4 (or an LMSW) that changes a bit hv owns. The
+ * checks are the instruction's own (arch/x86/crcheck.h); the guest's
+ * value goes to the read shadow and the CPU's is derived from it. The
+ * VMWRITE does not flush what the TLB holds for the vCPU as the MOV
+ * would when paging bits change, so hv drops the vCPU's translations
+ * itself (SDM "Invalidation of TLBs and Paging-Structure Caches").
+ */
 static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 {
+	uint32_t field = cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4;
+	uint64_t real, old;
+
 	if (cr == 0) {
-		/* 64-bit guests only: paging and protection stay on. */
-		if ((val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
+		if (cr0_write_faults(val, vcpu_arch_guest_cr4(v)))
 			return inject_gp(v);
-		if (!vmcs_write_nat(VMCS_GUEST_CR0, vmx_guest_cr0(val)) ||
-		    !vmcs_write_nat(VMCS_CR0_READ_SHADOW, val))
-			panic("VMWRITE of guest CR0 failed");
-		return EXIT_NEXT;
+		val = cr0_written(val);
+		real = vmx_guest_cr0(val);
+		if (!vmcs_write_nat(VMCS_CR0_READ_SHADOW, val))
+			panic("VMWRITE of the CR0 read shadow failed");
+	} else {
+		old = vcpu_arch_guest_cr4(v);
+		if (cr4_write_faults(val, old, vmcs_read_nat(VMCS_GUEST_CR3),
+				     vmx_caps.cr4_fixed1))
+			return inject_gp(v);
+		real = vmx_guest_cr4(val);
+		if (!vmcs_write_nat(VMCS_CR4_READ_SHADOW, val))
+			panic("VMWRITE of the CR4 read shadow failed");
 	}
-	/* CR4: VMX is not offered; bits the CPU cannot set fault. */
-	if ((val & CR4_VMXE) ||
-	    (val & ~vmx_caps.cr4_fixed1 & ~CR4_VMXE & 0xffffffffull) ||
-	    !(val & CR4_PAE))
-		return inject_gp(v);
-	if (!vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(val)) ||
-	    !vmcs_write_nat(VMCS_CR4_READ_SHADOW, val))
-		panic("VMWRITE of guest CR4 failed");
+	if (real != vmcs_read_nat(field)) {
+		if (!vmcs_write_nat(field, real))
+			panic("VMWRITE of guest CR%u failed", cr);
+		if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+			panic("INVVPID after a guest CR%u write failed", cr);
+	}
 	return EXIT_NEXT;
 }
 
@@ -302,6 +422,8 @@ static enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
 
 	if (!vmx_decode_cr(e->qual, &c))
 		return stop(v, e, "undecodable control-register access");
+	if (user_mode())
+		return inject_gp(v);
 	if (c.cr == 8 && c.type == CR_ACCESS_MOV_TO) {
 		uint64_t val = gpr_read(v, c.gpr);
 
@@ -364,7 +486,7 @@ static enum exit_action handle_rdmsr(struct vcpu *v, struct exit_ctx *e)
 	uint64_t value;
 
 	(void)e;
-	if (policy_rdmsr(v, (uint32_t)v->regs.rcx, &value))
+	if (user_mode() || policy_rdmsr(v, (uint32_t)v->regs.rcx, &value))
 		return inject_gp(v);
 	v->regs.rax = (uint32_t)value;
 	v->regs.rdx = value >> 32;
@@ -475,6 +597,8 @@ static enum exit_action handle_wrmsr(struct vcpu *v, struct exit_ctx *e)
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
 	(void)e;
+	if (user_mode())
+		return inject_gp(v);
 	if (policy_msr_kind(msr) == MSR_GUEST_AUDITED)
 		return guest_msr_write(v, msr, value);
 	if (policy_wrmsr(v, msr, value))
@@ -496,7 +620,10 @@ static void dump_whole_vmcs(void)
 
 static enum exit_action handle_entry_failure(struct vcpu *v, struct exit_ctx *e)
 {
-	/* SDM "VM-Entry Failures During or After Loading Guest State". */
+	/* SDM "VM-Entry Failures During or After Loading Guest State": a
+	 * machine check during the entry is not the guest state's fault. */
+	if (e->reason == EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK)
+		return machine_check(v, e);
 	stop(v, e,
 	     e->reason == EXIT_REASON_ENTRY_FAIL_MSR_LOADING ?
 		     "VM entry failed while loading MSRs" :
@@ -551,26 +678,22 @@ static enum exit_action handle_interrupt_window(struct vcpu *v,
 static enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
 {
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-	uint32_t a, b, c, d;
-	uint64_t supported;
 
 	(void)e;
-	cpuid(0xd, 0, &a, &b, &c, &d);
-	supported = ((uint64_t)d << 32) | a;
 	/*
 	 * The SDM's XSETBV #GP conditions, all checked here so that hv's own
-	 * XSETBV can never fault: only XCR0; x87 always on; nothing the CPU
-	 * lacks; AVX only with SSE; the AVX-512 trio (bits 7:5) all or none
-	 * and only with AVX; MPX's two bits (4:3) together; AMX's two bits
-	 * (18:17) together.
+	 * XSETBV can never fault: CPL 0 only (a CPU checks it before the
+	 * exit, Bochs after); only XCR0; x87 always on; nothing outside the
+	 * components hv switches; AVX only with SSE; the AVX-512 trio (bits
+	 * 7:5) all or none and only with AVX.
 	 */
-	if ((uint32_t)v->regs.rcx != 0 || !(value & XCR0_X87) ||
-	    (value & ~supported) ||
+	if (user_mode() || (uint32_t)v->regs.rcx != 0 ||
+	    !(value & XCR0_X87) || (value & ~vcpu_arch_xfeatures()) ||
 	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
-	    ((value & 0xe0) && ((value & 0xe0) != 0xe0 || !(value & XCR0_AVX))) ||
-	    ((value & 0x18) && (value & 0x18) != 0x18) ||
-	    ((value & 0x60000) && (value & 0x60000) != 0x60000))
+	    ((value & 0xe0) && ((value & 0xe0) != 0xe0 || !(value & XCR0_AVX))))
 		return inject_gp(v);
+	/* Every component's state is already the vCPU's own: it was loaded
+	 * with hv's whole mask (guest_state_load). */
 	v->xcr0 = value;
 	xsetbv(value);
 	return EXIT_NEXT;
@@ -581,11 +704,20 @@ static enum exit_action handle_cache_flush(struct vcpu *v, struct exit_ctx *e)
 	/*
 	 * INVD would discard other partitions' dirty lines and WBINVD lets a
 	 * guest stall the machine; with write-back RAM neither is needed
-	 * for correctness, so both complete as no-ops.
+	 * for correctness, so both complete as no-ops, at CPL 0.
 	 */
-	(void)v;
 	(void)e;
-	return EXIT_NEXT;
+	return user_mode() ? inject_gp(v) : EXIT_NEXT;
+}
+
+/* RDPMC: no counters are offered; at CPL > 0 without CR4.PCE the
+ * privilege #GP comes first, as on a CPU. */
+static enum exit_action handle_rdpmc(struct vcpu *v, struct exit_ctx *e)
+{
+	(void)e;
+	if (user_mode() && !(vcpu_arch_guest_cr4(v) & CR4_PCE))
+		return inject_gp(v);
+	return inject(v, VECTOR_UD, false, 0);
 }
 
 static enum exit_action handle_unexpected(struct vcpu *v, struct exit_ctx *e)
@@ -604,7 +736,10 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_SIPI] = handle_sipi,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_cache_flush,
-	[EXIT_REASON_RDPMC] = inject_ud,
+	[EXIT_REASON_RDPMC] = handle_rdpmc,
+	/* GETSEC exits only with the guest's CR4.SMXE set, which hv
+	 * refuses; with SMXE clear a CPU raises #UD itself. */
+	[EXIT_REASON_GETSEC] = inject_ud,
 	[EXIT_REASON_VMCLEAR] = inject_ud,
 	[EXIT_REASON_VMLAUNCH] = inject_ud,
 	[EXIT_REASON_VMPTRLD] = inject_ud,
@@ -620,6 +755,7 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_WRMSR] = handle_wrmsr,
 	[EXIT_REASON_ENTRY_FAIL_GUEST_STATE] = handle_entry_failure,
 	[EXIT_REASON_ENTRY_FAIL_MSR_LOADING] = handle_entry_failure,
+	[EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK] = handle_entry_failure,
 	[EXIT_REASON_MWAIT] = inject_ud,
 	[EXIT_REASON_MONITOR] = inject_ud,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
@@ -631,6 +767,41 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
 	[EXIT_REASON_VMFUNC] = inject_ud,
 };
+
+/*
+ * The exit cut off an event's delivery, and its handler injected another:
+ * SDM Vol. 3C, "Reflecting Exceptions to Guest Software". Two faults
+ * that make a double fault become #DF; one during a #DF's delivery is
+ * the guest's triple fault. Otherwise the new event goes first, and the
+ * original is not lost: an exception comes back when its instruction
+ * runs again, an interrupt from the virtual APIC goes back to requested,
+ * and anything else stays queued for a later entry (deliver_events).
+ */
+static enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
+{
+	uint32_t orig = v->reinject_info;
+	uint32_t intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+
+	if (!(intr & INTR_INFO_VALID))
+		return EXIT_RETRY; /* deliver_events delivers it again */
+	switch (vmx_merge_events(orig, intr)) {
+	case MERGE_TRIPLE_FAULT:
+		v->reinject_info = 0;
+		return stop(v, e, "triple fault (an exception while delivering #DF)");
+	case MERGE_DOUBLE_FAULT:
+		v->reinject_info = 0;
+		return inject(v, VECTOR_DF, true, 0);
+	case MERGE_SERIAL:
+		break;
+	}
+	if ((orig & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXTERNAL_INTERRUPT) {
+		vlapic_unaccept(&v->apic, (int)(orig & INTR_INFO_VECTOR_MASK));
+		v->reinject_info = 0;
+	} else if (!vmx_event_kept(orig)) {
+		v->reinject_info = 0;
+	}
+	return EXIT_RETRY;
+}
 
 /*
  * Every exit but the two vcpu_arch_run handles itself. SDM "Information
@@ -648,6 +819,7 @@ dispatch(struct vcpu *v, uint32_t raw)
 	};
 	exit_handler h = NULL;
 	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+	enum exit_action a;
 
 	if (idt & INTR_INFO_VALID) {
 		v->reinject_info = idt;
@@ -663,7 +835,10 @@ dispatch(struct vcpu *v, uint32_t raw)
 		return handle_entry_failure(v, &e);
 	if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
 		h = handlers[e.reason];
-	return (h ? h : handle_unexpected)(v, &e);
+	a = (h ? h : handle_unexpected)(v, &e);
+	if (unlikely(v->reinject_info & INTR_INFO_VALID) && a == EXIT_RETRY)
+		a = merge_events(v, &e);
+	return a;
 }
 
 static void guest_state_load(const struct vcpu *v)
@@ -682,26 +857,22 @@ static void guest_state_load(const struct vcpu *v)
 	/* CR2 is not in the VMCS; hv itself never takes a page fault, so the
 	 * guest's CR2 stays in place from here until the vCPU leaves. */
 	write_cr2(v->cr2);
-	/* XRSTOR restores what XCR0 enables, so XCR0 goes first. */
+	/*
+	 * Every component hv switches is loaded, whatever the guest's own
+	 * XCR0: XRSTOR acts on XCR0 & RFBM, so XCR0 is widened to the mask
+	 * first and set to the guest's value after.
+	 */
+	xsetbv(vcpu_arch_xfeatures());
+	xrstor(v->xsave_area, vcpu_arch_xfeatures());
 	xsetbv(v->xcr0);
-	__asm__ volatile("xrstor64 %0"
-			 :
-			 : "m"(*v->xsave_area), "a"(~0u), "d"(~0u)
-			 : "memory");
 }
 
 static void guest_state_save(struct vcpu *v)
 {
-	__asm__ volatile("xsave64 %0"
-			 : "=m"(*v->xsave_area)
-			 : "a"(~0u), "d"(~0u)
-			 : "memory");
-	/*
-	 * XSAVE leaves XSTATE_BV bits outside XCR0 as they were; after the
-	 * guest drops a component from XCR0 a stale bit would make the next
-	 * XRSTOR #GP in hv. The header's XSTATE_BV is at byte 512.
-	 */
-	*(uint64_t *)(v->xsave_area + 512) &= v->xcr0;
+	/* The same mask as the load: the guest's SSE state, its AVX state
+	 * while its XCR0 has AVX off, and its PKRU are its own too. */
+	xsetbv(vcpu_arch_xfeatures());
+	xsave(v->xsave_area, vcpu_arch_xfeatures());
 	v->star = rdmsr(0xc0000081);
 	v->lstar = rdmsr(0xc0000082);
 	v->cstar = rdmsr(0xc0000083);
@@ -780,8 +951,9 @@ static void deliver_events(struct vcpu *v, uint64_t now)
 			    type == INTR_TYPE_SW_EXCEPTION)
 				ok &= vmcs_write32(VMCS_ENTRY_INSTR_LEN,
 						   v->reinject_len);
+			v->reinject_info = 0;
 		}
-		v->reinject_info = 0;
+		/* Else merge_events() kept it for an entry after this one. */
 	}
 	vlapic_tick(&v->apic, now);
 	vector = vlapic_pending(&v->apic);
@@ -999,6 +1171,14 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 	}
 	left = rdtsc();
 	guest_state_save(v);
+	/*
+	 * Neither entry nor exit loads CR0.CD or NW: had a guest set them on
+	 * the CPU, hv and the next partition here would run with them. hv
+	 * owns both (vmx_cr0_host_owned), so finding one set is hv's bug.
+	 */
+	if (unlikely(read_cr0() & (CR0_CD | CR0_NW)))
+		panic("cpu %u: CR0 is 0x%lx after %s ran: CD/NW reached the CPU",
+		      pc->index, read_cr0(), v->part->name);
 	v->run_tsc += left - start;
 	v->cpu_run_tsc[pc->index] += left - start;
 	/* Stopped from another CPU: how long the IPI took to bring it out. */

@@ -17,6 +17,14 @@ struct vmx_caps {
 };
 extern struct vmx_caps vmx_caps;
 
+#define VECTOR_DB 1
+#define VECTOR_DF 8
+#define VECTOR_GP 13
+#define VECTOR_AC 17
+#define VECTOR_MC 18
+#define EXCEPTION_BITMAP_HV \
+	((1u << VECTOR_DB) | (1u << VECTOR_AC) | (1u << VECTOR_MC))
+
 uint64_t vmx_cr0_host_owned(void);
 uint64_t vmx_cr4_host_owned(void);
 /* The CR0/CR4 value the CPU runs with for a guest-visible shadow. */

@@ -8,6 +8,7 @@
 #include "arch/x86/vmx_vcpu.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/crcheck.h"
 #include "arch/x86/ept.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmcs.h"
@@ -90,22 +91,79 @@ static void build_msr_bitmap(void)
 }
 
 /*
- * Every vCPU's x87/SSE/AVX state is switched with XSAVE/XRSTOR, which
- * need CR4.OSXSAVE on the host and an area large enough for every state
- * component the CPU has (CPUID.(EAX=0DH,ECX=0):ECX).
+ * The XSAVE components hv switches for every vCPU, and the size of the
+ * standard-form area that holds them. One mask for all: every vCPU's
+ * state is saved and restored with it as the requested-feature bitmap,
+ * whatever the vCPU's own XCR0, because SSE state needs no XCR0 bit (SDM
+ * Vol. 1, "Enabling the XSAVE Feature Set and XSAVE-Enabled Features")
+ * and a component a guest turns on later must already hold its own
+ * values, not the last partition's.
+ */
+static uint64_t xfeatures;
+static uint32_t xsave_pages;
+
+/*
+ * x87, SSE, AVX, the AVX-512 trio (opmask, ZMM_Hi256, Hi16_ZMM) and PKRU.
+ * Left out: MPX (its BNDCFGS lives in the VMCS and hv does not switch
+ * it), AMX (its tile data is 8 KiB and needs XFD), and every supervisor
+ * component (IA32_XSS is refused).
+ */
+#define XFEATURES_HV 0x2e7ull
+#define XCR0_AVX512 0xe0ull
+
+uint64_t vcpu_arch_xfeatures(void)
+{
+	return xfeatures;
+}
+
+/*
+ * A new vCPU starts from every component's initial state: XSTATE_BV 0
+ * makes XRSTOR initialise each one (SDM Vol. 1, "Operation of XRSTOR"),
+ * but MXCSR is read from the legacy region whenever SSE or AVX is
+ * requested, so it holds its reset value 1F80H. The pool's pages come
+ * zeroed; the area is cleared again so that nothing rests on that.
+ */
+static void xsave_area_init(uint8_t *area)
+{
+	memset(area, 0, (size_t)xsave_pages * 4096);
+	*(uint32_t *)(area + 24) = 0x1f80;
+}
+
+/*
+ * Every vCPU's x87/SSE/AVX/AVX-512/PKRU state is switched with XSAVE and
+ * XRSTOR, which need CR4.OSXSAVE on the host. The area's size is what
+ * CPUID.(EAX=0DH,ECX=0):EBX reports with XCR0 set to the mask (SDM Vol.
+ * 1, "XSAVE-Supported Features and State-Component Bitmaps"), never a
+ * fixed guess.
  */
 static void xsave_init(void)
 {
 	uint32_t a, b, c, d;
+	uint64_t host;
 
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (!(c & (1u << 26)))
 		panic("the CPU has no XSAVE (CPUID.1:ECX.XSAVE=0): vCPU FPU state cannot be switched");
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	cpuid(0xd, 0, &a, &b, &c, &d);
-	if (c > XSAVE_AREA_SIZE)
-		panic("the XSAVE area needs %u bytes, more than the %u hv gives each vCPU",
-		      c, XSAVE_AREA_SIZE);
+	host = ((uint64_t)d << 32) | a;
+	xfeatures = host & XFEATURES_HV;
+	/* XSETBV takes the AVX-512 components all together or none. */
+	if ((xfeatures & XCR0_AVX512) != XCR0_AVX512 || !(xfeatures & XCR0_AVX))
+		xfeatures &= ~XCR0_AVX512;
+	if ((xfeatures & (XCR0_X87 | XCR0_SSE)) != (XCR0_X87 | XCR0_SSE))
+		panic("XSAVE does not manage x87 and SSE state (CPUID.(EAX=0DH,ECX=0) = 0x%lx)",
+		      host);
+	xsetbv(xfeatures);
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	/* The legacy region and the header are 576 bytes; four pages hold
+	 * every component in the mask on any CPU so far. */
+	if (b < 576 || b > 4 * 4096)
+		panic("CPUID reports an XSAVE area of %u bytes for components 0x%lx: hv cannot size it",
+		      b, xfeatures);
+	xsave_pages = (b + 4095) / 4096;
+	pr_info("xsave: components 0x%lx of 0x%lx switched, %u bytes a vCPU",
+		xfeatures, host, b);
 }
 
 void vmx_caps_init(void)
@@ -216,7 +274,13 @@ static bool setup_controls(struct vcpu *v, uint64_t eptp)
 	ok &= vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
 	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
 	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
-	ok &= vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	/*
+	 * #DB and #AC exit, so that no guest can hold a CPU in an endless
+	 * delivery loop out of hv's reach (XSA-156: a #DB or #AC that
+	 * re-raises itself as it is delivered); hv reflects both. #MC exits
+	 * so that hv, not the guest, handles the machine's errors.
+	 */
+	ok &= vmcs_write32(VMCS_EXCEPTION_BITMAP, EXCEPTION_BITMAP_HV);
 	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
 	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	ok &= vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
@@ -318,25 +382,36 @@ static bool setup_exit_entry(void)
 	return ok;
 }
 
+/*
+ * Bits fixed to 1, and bits fixed to 0, are hv's, and so are CD and NW:
+ * neither VM entry nor VM exit loads them (SDM "Loading Guest Control
+ * Registers, Debug Registers, and MSRs" and "Loading Host Control
+ * Registers, Debug Registers, MSRs"), so a guest's CD would stay set for
+ * hv and for the next partition on the CPU. The guest's CD and NW live
+ * in the read shadow only; the CPU's stay 0.
+ */
 uint64_t vmx_cr0_host_owned(void)
 {
-	/* Bits fixed to 1, and bits fixed to 0, are hv's. */
-	return vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1;
+	return vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1 | CR0_CD | CR0_NW;
 }
 
+/* Everything but the bits a guest may own outright (arch/x86/crcheck.h). */
 uint64_t vmx_cr4_host_owned(void)
 {
-	return vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | CR4_VMXE;
+	return ~(CR4_GUEST_OWNED & vmx_caps.cr4_fixed1 & ~vmx_caps.cr4_fixed0);
 }
 
 uint64_t vmx_guest_cr0(uint64_t shadow)
 {
-	return (shadow | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1;
+	return ((shadow | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1) &
+	       ~(CR0_CD | CR0_NW);
 }
 
+/* MCE stays on while a guest runs, so that a machine check exits to hv
+ * through the exception bitmap rather than shutting the CPU down. */
 uint64_t vmx_guest_cr4(uint64_t shadow)
 {
-	return (shadow | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
+	return (shadow | vmx_caps.cr4_fixed0 | CR4_MCE) & vmx_caps.cr4_fixed1;
 }
 
 static uint64_t alloc_for(struct vcpu *v, uint64_t pages)
@@ -386,7 +461,7 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 int vcpu_arch_alloc(struct vcpu *v)
 {
 	v->vmcs_pa = alloc_for(v, 1);
-	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, 1);
+	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
 	return v->vmcs_pa && v->xsave_area ? 0 : HV_ENOMEM;
 }
 
@@ -409,6 +484,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 	v->regs.rdi = rdi;
 	vlapic_init(&v->apic, v->id);
 	v->xcr0 = XCR0_X87; /* the reset values */
+	xsave_area_init(v->xsave_area);
 	v->dr6 = 0xffff0ff0;
 	ok = vmx_setup_host_state();
 	v->host_rsp = 0;
@@ -473,7 +549,7 @@ void vcpu_arch_release(struct vcpu *v)
 	}
 	if (v->xsave_area) {
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->xsave_area,
-			    4096, owner);
+			    (uint64_t)xsave_pages * 4096, owner);
 		v->xsave_area = NULL;
 	}
 }

@@ -19,6 +19,9 @@ enum vcpu_outcome {
  * loader checked already, so a miss here is a broken invariant.
  */
 void vmx_caps_init(void);
+/* The XSAVE components every vCPU's state is switched with (XCR0 bits):
+ * the only ones a guest may enable, and the only ones CPUID shows. */
+uint64_t vcpu_arch_xfeatures(void);
 /* Allocates the vCPU's VMCS and other pages. */
 int vcpu_arch_alloc(struct vcpu *v);
 /*

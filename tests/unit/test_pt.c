@@ -25,7 +25,7 @@
 
 #define HOST_TABLE (PTE_P | PTE_W)
 #define HOST_LEAF (PTE_P | PTE_W | PTE_NX)
-#define EPT_LEAF (EPT_RWX | EPT_MT_WB)
+#define EPT_LEAF (EPT_RWX | EPT_MT_WB | EPT_IGNORE_PAT)
 
 struct fixture {
 	void *buf;
@@ -580,7 +580,7 @@ static void test_ept_build_2m(void **state)
 	assert_int_equal(raw_entry(&f->pt, 0, 3) & ~PT_ADDR_MASK, EPT_RWX);
 	assert_int_equal(raw_entry(&f->pt, 0, 2) & ~PT_ADDR_MASK, EPT_RWX);
 	assert_int_equal(raw_entry(&f->pt, M2, 1),
-			 (run + M2) | EPT_RWX | EPT_MT_WB | PT_LARGE);
+			 (run + M2) | EPT_LEAF | PT_LARGE);
 	pt_destroy(&f->pt);
 	assert_int_equal(f->pool.free_pages, f->free0);
 }
