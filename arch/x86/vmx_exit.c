@@ -1160,6 +1160,14 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			a = dispatch(v, raw);
 			now = finish_exit(v, e.reason, a, exit_tsc);
 			fast = false;
+			/*
+			 * Exits that reflect an event (#DB, #AC) can follow one
+			 * another without end, each before the preemption timer
+			 * fires: the slice still ends on time. An event queued
+			 * for entry stays in the VMCS for the next one.
+			 */
+			if (unlikely(a == EXIT_RETRY) && now >= v->slice_end)
+				a = EXIT_PREEMPTED;
 		}
 		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
