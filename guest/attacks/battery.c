@@ -264,7 +264,7 @@ static bool run_one(const struct attack *a, uint64_t target)
 }
 
 /*
- * "only=NAME" in the parent's cmdline runs that one attack: to see, one
+ * "only=NAME,NAME" in the parent's cmdline runs those attacks alone: to see, one
  * boot each, what a single attack does to an hv that it takes down.
  */
 static bool chosen(const struct hv_start_info *si, const struct attack *a,
@@ -281,9 +281,18 @@ static bool chosen(const struct hv_start_info *si, const struct attack *a,
 		return false;
 	if (!o)
 		return true;
-	o += 5;
+	/* A comma-separated list of names. */
 	n = strlen(a->name);
-	return !strncmp(o, a->name, n) && (o[n] == ' ' || !o[n]);
+	for (o += 5; *o && *o != ' '; o++) {
+		if (!strncmp(o, a->name, n) &&
+		    (o[n] == ' ' || o[n] == ',' || !o[n]))
+			return true;
+		while (*o && *o != ' ' && *o != ',')
+			o++;
+		if (*o != ',')
+			break;
+	}
+	return false;
 }
 
 void test_main(const struct hv_start_info *si)
