@@ -753,6 +753,662 @@ static void fault_stack_overflow(void)
 	escaped("survived a stack overflow");
 }
 
+/* ---- vector and extended state */
+
+/*
+ * A reader that sees what it must not ends by a triple fault, after its
+ * ESCAPED line: hv records that (state faulted, faults 1), so the
+ * parent's verdict, from partition_info, says so without taking the
+ * reader's word.
+ */
+static void __attribute__((noreturn)) leaked(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void __attribute__((noreturn)) leaked(const char *fmt, ...)
+{
+	struct idtr empty = { 0, 0 };
+	char why[120];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rt_printf("attack %s: ESCAPED: %s\n", me->name, why);
+	asm volatile("lidt %0; int3" : : "m"(empty));
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_AM (1ull << 18)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
+#define XCR0_X87 1ull
+#define XCR0_SSE 2ull
+#define XCR0_AVX 4ull
+
+/* SSE instructions need only CR4.OSFXSR (SDM Vol. 3A, "Initialization
+ * of the SSE Extensions"), no XCR0 bit: the review's case. */
+static void sse_on(void)
+{
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void xsetbv0(uint64_t v)
+{
+	asm volatile("xsetbv"
+		     : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* XCR0 = x87 | SSE | AVX, where CPUID has XSAVE and AVX (SDM Vol. 1,
+ * "Detection of Intel AVX Instructions"); false where it has not. */
+static bool avx_on(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+
+	if (!(r.ecx & (1u << 26)) || !(r.ecx & (1u << 28)))
+		return false;
+	sse_on();
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	xsetbv0(XCR0_X87 | XCR0_SSE | XCR0_AVX);
+	return true;
+}
+
+/* XMM0-15, or YMM0-15, to and from memory; the compiler itself never
+ * touches them (-mgeneral-regs-only). */
+static uint64_t vbuf[16][4] __attribute__((aligned(32)));
+
+#define XMM_LOAD(n) "movdqu " #n "*32(%0), %%xmm" #n "\n\t"
+#define XMM_STORE(n) "movdqu %%xmm" #n ", " #n "*32(%0)\n\t"
+#define YMM_LOAD(n) "vmovdqu " #n "*32(%0), %%ymm" #n "\n\t"
+#define YMM_STORE(n) "vmovdqu %%ymm" #n ", " #n "*32(%0)\n\t"
+#define ALL16(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) \
+	M(10) M(11) M(12) M(13) M(14) M(15)
+
+static void xmm_load(void)
+{
+	asm volatile(ALL16(XMM_LOAD) : : "r"(vbuf) : "memory");
+}
+
+static void xmm_store(void)
+{
+	memset(vbuf, 0, sizeof(vbuf));
+	asm volatile(ALL16(XMM_STORE) : : "r"(vbuf) : "memory");
+}
+
+static void ymm_load(void)
+{
+	asm volatile(ALL16(YMM_LOAD) : : "r"(vbuf) : "memory");
+}
+
+static void ymm_store(void)
+{
+	memset(vbuf, 0, sizeof(vbuf));
+	asm volatile(ALL16(YMM_STORE) : : "r"(vbuf) : "memory");
+}
+
+static uint32_t mxcsr_get(void)
+{
+	uint32_t v;
+
+	asm volatile("stmxcsr %0" : "=m"(v));
+	return v;
+}
+
+static void mxcsr_set(uint32_t v)
+{
+	asm volatile("ldmxcsr %0" : : "m"(v));
+}
+
+/* The tag in every 64-bit lane, numbered so that a partial copy shows. */
+static void vbuf_fill(uint32_t tag, unsigned lanes)
+{
+	for (unsigned r = 0; r < 16; r++)
+		for (unsigned l = 0; l < 4; l++)
+			vbuf[r][l] = l < lanes ? (uint64_t)tag << 32 | (r * 4 + l) :
+						 0;
+}
+
+/* The first register whose first `lanes` lanes are not all zero, or -1;
+ * *tagged says whether any lane held the tag. */
+static int vbuf_nonzero(unsigned from_lane, unsigned lanes, bool *tagged)
+{
+	volatile uint32_t tag = VEC_TAG;
+	int first = -1;
+
+	*tagged = false;
+	for (unsigned r = 0; r < 16; r++)
+		for (unsigned l = from_lane; l < lanes; l++) {
+			if (vbuf[r][l] && first < 0)
+				first = (int)r;
+			if (vbuf[r][l] >> 32 == tag)
+				*tagged = true;
+		}
+	return first;
+}
+
+static void vec_xmm_write(void)
+{
+	sse_on();
+	vbuf_fill(VEC_TAG, 2);
+	xmm_load();
+	done();
+}
+
+/* A new partition's XMM registers are in their initial state, zero
+ * (SDM Vol. 3A, "Initialization of the SSE Extensions"). */
+static void vec_xmm_read(void)
+{
+	bool tagged;
+	int r;
+
+	sse_on();
+	xmm_store();
+	r = vbuf_nonzero(0, 2, &tagged);
+	if (r >= 0)
+		leaked("XMM%d reads 0x%lx%016lx%s", r,
+		       (unsigned long)vbuf[r][1], (unsigned long)vbuf[r][0],
+		       tagged ? ": the writer's tag" : "");
+	done();
+}
+
+static void vec_mxcsr_write(void)
+{
+	sse_on();
+	mxcsr_set(MXCSR_TAG);
+	done();
+}
+
+static void vec_mxcsr_read(void)
+{
+	uint32_t v;
+
+	sse_on();
+	v = mxcsr_get();
+	if (v != MXCSR_INIT)
+		leaked("MXCSR reads 0x%x, not its initial 0x%x%s", v,
+		       MXCSR_INIT, v == MXCSR_TAG ? ": the writer's" : "");
+	done();
+}
+
+static void vec_ymm_write(void)
+{
+	if (!avx_on()) {
+		rt_printf("attack %s: no AVX in CPUID: nothing to write\n",
+			  me->name);
+		done();
+	}
+	vbuf_fill(VEC_TAG, 4);
+	ymm_load();
+	done();
+}
+
+/* Widening XCR0 must not bring another partition's upper halves in:
+ * each component starts in its initial state, zero. */
+static void vec_ymm_read(void)
+{
+	bool tagged;
+	int r;
+
+	if (!avx_on()) {
+		rt_printf("attack %s: no AVX in CPUID: nothing to read\n",
+			  me->name);
+		done();
+	}
+	ymm_store();
+	r = vbuf_nonzero(0, 4, &tagged);
+	if (r >= 0)
+		leaked("YMM%d reads 0x%lx%016lx%016lx%016lx%s", r,
+		       (unsigned long)vbuf[r][3], (unsigned long)vbuf[r][2],
+		       (unsigned long)vbuf[r][1], (unsigned long)vbuf[r][0],
+		       tagged ? ": the writer's tag" : "");
+	done();
+}
+
+#define VICTIM_TAG 0x3c71a3c7u
+#define VICTIM_MXCSR 0x5f80u /* round up, every exception masked */
+#define VICTIM_ROUNDS 400
+
+/*
+ * The victim keeps its own values in XMM0-15 and MXCSR across yields to
+ * the clobberer, which runs on the same CPU and writes its tag there
+ * each time it runs: the victim's must survive.
+ */
+static void vec_xmm_victim(void)
+{
+	static uint64_t mine[16][4];
+	uint32_t mx;
+
+	sse_on();
+	vbuf_fill(VICTIM_TAG, 2);
+	memcpy(mine, vbuf, sizeof(mine));
+	xmm_load();
+	mxcsr_set(VICTIM_MXCSR);
+	for (int i = 0; i < VICTIM_ROUNDS; i++) {
+		rt_yield();
+		mx = mxcsr_get();
+		xmm_store();
+		if (mx != VICTIM_MXCSR)
+			leaked("round %d: MXCSR became 0x%x", i, mx);
+		for (int r = 0; r < 16; r++)
+			if (vbuf[r][0] != mine[r][0] || vbuf[r][1] != mine[r][1])
+				leaked("round %d: XMM%d became 0x%lx%016lx", i,
+				       r, (unsigned long)vbuf[r][1],
+				       (unsigned long)vbuf[r][0]);
+		xmm_load();
+	}
+	done();
+}
+
+static void __attribute__((noreturn)) vec_xmm_clobber(void)
+{
+	sse_on();
+	vbuf_fill(VEC_TAG, 2);
+	rt_printf("attack %s: spinning\n", me->name);
+	for (;;) {
+		xmm_load();
+		mxcsr_set(MXCSR_TAG);
+		rt_yield();
+	}
+}
+
+/* ---- control-register state */
+
+/* CD and NW together are a legal setting (SDM Vol. 3A, "Cache Control
+ * Registers and Bits"): what the next partition on this CPU must not
+ * inherit. */
+static void cr0_cd_set(void)
+{
+	uint64_t cr0 = read_cr0() | CR0_CD | CR0_NW;
+
+	write_cr0(cr0);
+	rt_printf("attack %s: CR0 reads 0x%lx\n", me->name,
+		  (unsigned long)read_cr0());
+	done();
+}
+
+static void cr0_cd_next(void)
+{
+	uint64_t cr0 = read_cr0();
+
+	if (cr0 & (CR0_CD | CR0_NW))
+		leaked("CR0 reads 0x%lx: CD/NW of the partition before it",
+		       (unsigned long)cr0);
+	done();
+}
+
+/* MOV to CR0 with NW set and CD clear is #GP(0), as are bits 63:32 of
+ * CR0 and CR4 (SDM Vol. 2B, "MOV-Move to/from Control Registers"). */
+static void cr0_nw_no_cd(void)
+{
+	uint64_t bad = (read_cr0() & ~CR0_CD) | CR0_NW;
+	int vec = -1;
+
+	if (!expect_fault(do_cr0, &bad, &vec) || vec != VEC_GP)
+		escaped("CR0 0x%lx accepted (vector %d)", (unsigned long)bad,
+			vec);
+	done();
+}
+
+static void cr_high_bits(void)
+{
+	uint64_t cr0 = read_cr0() | (1ull << 32), cr4 = read_cr4() | (1ull << 32);
+	int vec = -1;
+
+	if (!expect_fault(do_cr0, &cr0, &vec) || vec != VEC_GP)
+		escaped("CR0 0x%lx accepted (vector %d)", (unsigned long)cr0,
+			vec);
+	vec = -1;
+	if (!expect_fault(do_cr4, &cr4, &vec) || vec != VEC_GP)
+		escaped("CR4 0x%lx accepted (vector %d)", (unsigned long)cr4,
+			vec);
+	done();
+}
+
+/* ---- privileged instructions from ring 3 */
+
+/* Each ends in an exception: the #GP it must raise, or the UD2 after it
+ * if it completed. */
+static void u_xsetbv(void *a) { (void)a; asm volatile("xsetbv; ud2" : : "c"(0), "a"(3), "d"(0)); }
+static void u_rdmsr(void *a) { (void)a; asm volatile("rdmsr; ud2" : : "c"(0x10) : "rax", "rdx"); }
+static void u_wrmsr(void *a) { (void)a; asm volatile("wrmsr; ud2" : : "c"(0x1d9), "a"(0), "d"(0)); }
+static void u_hlt(void *a) { (void)a; asm volatile("hlt; ud2"); }
+static void u_rdcr0(void *a) { (void)a; asm volatile("mov %%cr0, %%rax; ud2" : : : "rax"); }
+static void u_rdcr4(void *a) { (void)a; asm volatile("mov %%cr4, %%rax" : : : "rax"); }
+static void u_wrcr0(void *a) { (void)a; asm volatile("xor %%eax, %%eax; mov %%rax, %%cr0; ud2" : : : "rax"); }
+static void u_wrcr3(void *a) { (void)a; asm volatile("xor %%eax, %%eax; mov %%rax, %%cr3; ud2" : : : "rax"); }
+
+static void (*user_fn)(void *);
+
+static void enter_user_fn(void *arg)
+{
+	rt_enter_user(user_fn, arg, user_stack + sizeof(user_stack));
+}
+
+static int in_ring3(void (*fn)(void *))
+{
+	int vec = -1;
+
+	user_fn = fn;
+	if (!expect_fault(enter_user_fn, NULL, &vec))
+		return -1;
+	return vec;
+}
+
+/*
+ * XSETBV is privileged: #GP(0) at CPL > 0 comes before its VM exit (SDM
+ * Vol. 3C, "Relative Priority of Faults and VM Exits"); Bochs takes the
+ * exit first, so hv must check. The guest kernel's XCR0 must not change.
+ */
+static void xsetbv_ring3(void)
+{
+	uint64_t before;
+	int vec;
+
+	rt_gdt_init();
+	if (!(cpuid(1, 0).ecx & (1u << 26)))
+		escaped("no XSAVE in CPUID: the attack cannot be made");
+	sse_on();
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	before = xgetbv0();
+	vec = in_ring3(u_xsetbv);
+	if (xgetbv0() != before)
+		leaked("ring 3 changed XCR0 from 0x%lx to 0x%lx (vector %d)",
+		       (unsigned long)before, (unsigned long)xgetbv0(), vec);
+	if (vec != VEC_GP)
+		escaped("XSETBV from ring 3: vector %d, not #GP", vec);
+	done();
+}
+
+/* RDMSR, WRMSR, HLT and MOV CR from ring 3: #GP, whether the CPU raises
+ * it or hv does; hv must never perform them for ring 3. */
+static void ring3_privileged(void)
+{
+	static const struct {
+		const char *what;
+		void (*fn)(void *);
+	} insns[] = {
+		{ "RDMSR", u_rdmsr },	{ "WRMSR", u_wrmsr },
+		{ "HLT", u_hlt },	{ "MOV from CR0", u_rdcr0 },
+		{ "MOV from CR4", u_rdcr4 }, { "MOV to CR0", u_wrcr0 },
+		{ "MOV to CR3", u_wrcr3 },
+	};
+	uint64_t cr0 = read_cr0(), cr3 = read_cr3();
+
+	rt_gdt_init();
+	for (unsigned i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
+		int vec = in_ring3(insns[i].fn);
+
+		if (read_cr0() != cr0 || read_cr3() != cr3)
+			leaked("%s from ring 3 changed CR0 or CR3", insns[i].what);
+		if (vec != VEC_GP)
+			leaked("%s from ring 3: vector %d, not #GP",
+			       insns[i].what, vec);
+	}
+	done();
+}
+
+/* ---- debug and alignment exceptions */
+
+#define VEC_AC 17
+
+static uint8_t ist_stack[4096] __attribute__((aligned(4096)));
+
+/* The TSS that rt_gdt_init loaded, found as the CPU finds it: TR's
+ * descriptor in the GDT (SDM Vol. 3A, "TSS Descriptor in 64-bit mode"). */
+static struct tss64 *current_tss(void)
+{
+	struct desc_ptr gdtr;
+	uint16_t tr;
+	const uint64_t *d;
+
+	asm volatile("sgdt %0; str %1" : "=m"(gdtr), "=r"(tr));
+	d = (const uint64_t *)(uintptr_t)(gdtr.base + (tr & ~7u));
+	return (struct tss64 *)(uintptr_t)(((d[0] >> 16) & 0xffffff) |
+					   ((d[0] >> 56) & 0xff) << 24 |
+					   (d[1] & 0xffffffffull) << 32);
+}
+
+static void db_trigger(void *arg)
+{
+	/* A write to the watched slot: the first #DB, whose delivery then
+	 * writes the same slot again. */
+	*(volatile uint64_t *)arg = 0;
+}
+
+/*
+ * XSA-156 (CVE-2015-8104): #DB delivered on an IST stack that a data
+ * breakpoint watches. The delivery's own push of SS hits the breakpoint,
+ * so a new #DB is due before the handler's first instruction, again and
+ * again, in the CPU alone: unless hv intercepts #DB, nothing ever exits.
+ * The parent must still be able to stop it.
+ */
+static void fault_db_ist_loop(void)
+{
+	struct desc_ptr idtr;
+	struct idt_gate *idt;
+	uint64_t slot = (uint64_t)(uintptr_t)(ist_stack + sizeof(ist_stack)) - 8;
+	int vec = -1;
+
+	rt_gdt_init();
+	current_tss()->ist[0] = slot + 8;
+	asm volatile("sidt %0" : "=m"(idtr));
+	idt = (struct idt_gate *)(uintptr_t)idtr.base;
+	idt[VEC_DB].ist = 1;
+	/* Exits enough for the parent's wait, made before the loop, which
+	 * makes none on an hv that lets #DB through. */
+	for (int i = 0; i < 40; i++)
+		(void)cpuid(0, 0);
+	rt_printf("attack %s: spinning in #DB\n", me->name);
+	/* DR7: L0, R/W0 = 01 (data writes), LEN0 = 10 (8 bytes) (SDM Vol.
+	 * 3B, "Debug Control Register (DR7)"). */
+	asm volatile("mov %0, %%dr0" : : "r"(slot));
+	asm volatile("mov %0, %%dr7" : : "r"(1ull | 1ull << 16 | 2ull << 18));
+	if (expect_fault(db_trigger, (void *)(uintptr_t)slot, &vec))
+		rt_printf("attack %s: the #DB handler ran (vector %d): this CPU did not loop\n",
+			  me->name, vec);
+	asm volatile("mov %0, %%dr7" : : "r"(0ull));
+	asm volatile("cli");
+	for (;;)
+		asm volatile("" : : : "memory");
+}
+
+static volatile uint32_t ac_buf[4];
+
+static void u_misaligned(void *arg)
+{
+	(void)arg;
+	/* RFLAGS.AC at CPL 3, then a 4-byte load from an odd address. */
+	asm volatile("pushfq; orq $0x40000, (%%rsp); popfq\n\t"
+		     "movl (%0), %%eax; ud2"
+		     : : "r"((uintptr_t)ac_buf + 1) : "rax", "memory");
+}
+
+/* #AC(0) needs CR0.AM, RFLAGS.AC and CPL 3 (SDM Vol. 3A, "Alignment
+ * Check Exception (#AC)"); it must reach the guest's own handler. */
+static void fault_ac_ring3(void)
+{
+	int vec;
+
+	rt_gdt_init();
+	write_cr0(read_cr0() | CR0_AM);
+	vec = in_ring3(u_misaligned);
+	write_cr0(read_cr0() & ~CR0_AM);
+	if (vec != VEC_AC)
+		leaked("a misaligned load with AC at ring 3: vector %d, not #AC",
+		       vec);
+	done();
+}
+
+/* ---- bounded exits and floods */
+
+/* 128 short lines: the longest console_write (HV_CONSOLE_WRITE_MAX). */
+static char long_lines[HV_CONSOLE_WRITE_MAX];
+
+static void __attribute__((noreturn)) refused_forever(void)
+{
+	for (;;)
+		hv_hypercall(HV_HC_PARTITION_LIST, 0x10000, 64, 0);
+}
+
+static void __attribute__((noreturn, used)) flood_vcpu1(uint64_t arg)
+{
+	(void)arg;
+	refused_forever();
+}
+
+static void start_vcpu1(void (*entry)(uint64_t))
+{
+	register uint64_t r10 asm("r10");
+	register uint64_t r8 asm("r8") = 0;
+	uint64_t rsp = (uint64_t)(uintptr_t)(stack1 + sizeof(stack1)) - 8;
+	long r;
+
+	asm volatile("mov %%cr3, %0" : "=r"(r10));
+	asm volatile("vmcall"
+		     : "=a"(r)
+		     : "a"(HV_HC_VCPU_START), "D"(1), "S"(entry), "d"(rsp),
+		       "r"(r10), "r"(r8)
+		     : "memory");
+	if (r)
+		escaped("vcpu_start returned %ld", r);
+}
+
+static void __attribute__((noreturn)) console_forever(void)
+{
+	for (unsigned i = 0; i < sizeof(long_lines); i += 2) {
+		long_lines[i] = 's';
+		long_lines[i + 1] = '\n';
+	}
+	for (;;)
+		hv_hypercall(HV_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)long_lines,
+			     sizeof(long_lines), 0);
+}
+
+static void __attribute__((noreturn, used)) console_vcpu1(uint64_t arg)
+{
+	(void)arg;
+	console_forever();
+}
+
+/*
+ * vCPU 0 prints 128 lines per console_write, for ever, while vCPU 1 makes
+ * refused management calls, each of which hv reports, and the partner
+ * does the same the other way round: two long writers and two flooders
+ * contend for the console, and the parent's stop lands while vCPU 0 is
+ * in hv. Against 75fc0fb vCPU 0 left its CPU 3.3 to 3.9 million TSC
+ * ticks (0.8 to 1 s at Bochs' 4 MHz) after the stop request, the
+ * parent waiting inside its own exit all along, just under hv's
+ * one-second deadline.
+ */
+static void __attribute__((noreturn)) stall_console(void)
+{
+	start_vcpu1(flood_vcpu1);
+	rt_printf("attack %s: spinning in console_write\n", me->name);
+	console_forever();
+}
+
+static void __attribute__((noreturn)) stall_flood(void)
+{
+	start_vcpu1(console_vcpu1);
+	rt_printf("attack %s: spinning\n", me->name);
+	refused_forever();
+}
+
+/* Every port, once: each is refused (or is the virtual UART's). */
+static void flood_port_scan(void)
+{
+	for (uint32_t port = 0; port <= 0xffff; port++)
+		(void)inb((uint16_t)port);
+	done();
+}
+
+#define MANAGEMENT_FLOOD 5000
+
+static void flood_management(void)
+{
+	for (long i = 0; i < MANAGEMENT_FLOOD; i++) {
+		long r = hv_hypercall(HV_HC_PARTITION_LIST, 0x10000, 64, 0);
+
+		if (r != HV_STATUS_DENIED)
+			escaped("partition_list returned %ld", r);
+	}
+	done();
+}
+
+/* ---- PKRU and RDPID, on a CPU model that has them */
+
+static bool pku_on(void)
+{
+	if (!(cpuid(7, 0).ecx & (1u << 3))) {
+		rt_printf("attack %s: no PKU in CPUID\n", me->name);
+		return false;
+	}
+	rt_printf("attack %s: PKU in CPUID\n", me->name);
+	write_cr4(read_cr4() | CR4_PKE);
+	return true;
+}
+
+static void pkru_write(void)
+{
+	if (pku_on())
+		asm volatile("wrpkru" : : "a"(PKRU_TAG), "c"(0), "d"(0));
+	done();
+}
+
+/* PKRU's initial state is 0 (SDM Vol. 1, "PKRU State"). */
+static void pkru_read(void)
+{
+	uint32_t pkru, edx;
+
+	if (pku_on()) {
+		asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+		if (pkru)
+			leaked("PKRU reads 0x%x%s", pkru,
+			       pkru == PKRU_TAG ? ": the writer's" : "");
+	}
+	done();
+}
+
+static void do_rdpid(void *arg)
+{
+	uint64_t v;
+
+	asm volatile(".byte 0xf3, 0x0f, 0xc7, 0xf8" : "=a"(v)); /* rdpid rax */
+	*(uint64_t *)arg = v;
+}
+
+/* CPUID.(EAX=7,ECX=0):ECX[22] says whether RDPID works; it must not
+ * say one thing while the instruction does the other. */
+static void rdpid_cpuid(void)
+{
+	bool shown = cpuid(7, 0).ecx & (1u << 22);
+	uint64_t v = 0;
+	int vec = -1;
+	bool faulted = expect_fault(do_rdpid, &v, &vec);
+
+	rt_printf("attack %s: RDPID %s in CPUID, %s (vector %d)\n", me->name,
+		  shown ? "shown" : "hidden", faulted ? "faulted" : "ran",
+		  faulted ? vec : -1);
+	if (shown && faulted)
+		leaked("CPUID shows RDPID but it raised vector %d", vec);
+	if (!shown && (!faulted || vec != VEC_UD))
+		leaked("CPUID hides RDPID but it %s (vector %d)",
+		       faulted ? "faulted with another vector" : "ran", vec);
+	done();
+}
+
 /* ---- dispatch */
 
 static bool is(const char *name)
@@ -864,6 +1520,52 @@ static void run(void)
 		fault_cli_loop();
 	if (is("fault-stack-overflow"))
 		fault_stack_overflow();
+	if (is("vec-xmm-write"))
+		vec_xmm_write();
+	if (is("vec-xmm-read"))
+		vec_xmm_read();
+	if (is("vec-mxcsr-write"))
+		vec_mxcsr_write();
+	if (is("vec-mxcsr-read"))
+		vec_mxcsr_read();
+	if (is("vec-ymm-write"))
+		vec_ymm_write();
+	if (is("vec-ymm-read"))
+		vec_ymm_read();
+	if (is("vec-xmm-victim"))
+		vec_xmm_victim();
+	if (is("vec-xmm-clobber"))
+		vec_xmm_clobber();
+	if (is("cr0-cd-set"))
+		cr0_cd_set();
+	if (is("cr0-cd-next"))
+		cr0_cd_next();
+	if (is("cr0-nw-no-cd"))
+		cr0_nw_no_cd();
+	if (is("cr-high-bits"))
+		cr_high_bits();
+	if (is("xsetbv-ring3"))
+		xsetbv_ring3();
+	if (is("ring3-privileged"))
+		ring3_privileged();
+	if (is("fault-db-ist-loop"))
+		fault_db_ist_loop();
+	if (is("fault-ac-ring3"))
+		fault_ac_ring3();
+	if (is("stall-console"))
+		stall_console();
+	if (is("stall-flood"))
+		stall_flood();
+	if (is("flood-port-scan"))
+		flood_port_scan();
+	if (is("flood-management"))
+		flood_management();
+	if (is("pkru-write"))
+		pkru_write();
+	if (is("pkru-read"))
+		pkru_read();
+	if (is("rdpid-cpuid"))
+		rdpid_cpuid();
 	rt_printf("attacker: no code for attack %s\n", n);
 	rt_halt();
 }
@@ -886,6 +1588,9 @@ void test_main(const struct hv_start_info *si)
 	for (unsigned i = 0; i < ATTACK_COUNT; i++)
 		if (!strncmp(attacks[i].name, name, sizeof(name)))
 			me = &attacks[i];
+	for (unsigned i = 0; i < PARTNER_COUNT; i++)
+		if (!strncmp(partners[i].name, name, sizeof(name)))
+			me = &partners[i];
 	if (!me) {
 		rt_printf("attacker: no attack named '%s'\n", name);
 		rt_halt();

@@ -22,6 +22,15 @@ const char test_name[] = "battery";
 #define END_POLLS 200000
 #define SETTLE_POLLS 200
 
+/*
+ * hv's answer to a stop or destroy whose target has not yet left every
+ * CPU (issue 15): the parent asks again until the answer is final.
+ * Defined here until include/hv/hypercall.h has it.
+ */
+#ifndef HV_STATUS_PENDING
+#define HV_STATUS_PENDING (-9)
+#endif
+
 static struct hv_partition_info info;
 static struct hv_info hvi;
 static uint64_t victim_hpa;
@@ -84,6 +93,90 @@ static bool wait_ended(long id)
 	return false;
 }
 
+/* A stop or destroy, asked again while hv answers that it is pending. */
+static long manage(unsigned long call, long id)
+{
+	long r = hv_hypercall(call, (uint64_t)id, 0, 0);
+
+	for (long i = 0; r == HV_STATUS_PENDING && i < END_POLLS; i++) {
+		rt_yield();
+		r = hv_hypercall(call, (uint64_t)id, 0, 0);
+	}
+	return r;
+}
+
+/* A stop is done when hv says 0, or when a repeated request finds the
+ * partition no longer running. */
+static long stop(long id)
+{
+	long r = manage(HV_HC_PARTITION_STOP, id);
+
+	if (r && !info_of(id) && info.state != HV_PART_RUNNING)
+		return 0;
+	return r;
+}
+
+static const struct attack *partner_of(const struct attack *a)
+{
+	for (unsigned i = 0; a->partner && i < PARTNER_COUNT; i++)
+		if (!strncmp(partners[i].name, a->partner, HV_NAME_MAX))
+			return &partners[i];
+	return NULL;
+}
+
+static long create(const struct attack *a, uint64_t target)
+{
+	static struct hv_partition_create req;
+
+	memset(&req, 0, sizeof(req));
+	fmt_snprintf(req.name, sizeof(req.name), "%s", a->name);
+	fmt_snprintf(req.template, sizeof(req.template), "%s",
+		     a->tmpl ? a->tmpl : "attacker");
+	if (target)
+		fmt_snprintf(req.cmdline, sizeof(req.cmdline),
+			     "attack=%s addr=0x%lx", a->name,
+			     (unsigned long)target);
+	else
+		fmt_snprintf(req.cmdline, sizeof(req.cmdline), "attack=%s",
+			     a->name);
+	return hv_hypercall(HV_HC_PARTITION_CREATE, (uint64_t)&req, sizeof(req),
+			    0);
+}
+
+/* The partner, created and started, and on its CPU: its id, or 0 with
+ * *why set. */
+static long start_partner(const struct attack *p, const char **why)
+{
+	long id = create(p, 0);
+
+	if (id <= 0) {
+		*why = "its partner was not created";
+		return 0;
+	}
+	if (hv_hypercall(HV_HC_PARTITION_START, (uint64_t)id, 0, 0) ||
+	    !wait_spinning(id))
+		*why = "its partner never ran";
+	return id;
+}
+
+static bool end_partner(const struct attack *a, long pid)
+{
+	long r;
+
+	if (!info_of(pid) && info.state == HV_PART_RUNNING && stop(pid)) {
+		rt_printf("battery: %s: its partner could not be stopped\n",
+			  a->name);
+		return false;
+	}
+	r = manage(HV_HC_PARTITION_DESTROY, pid);
+	if (r) {
+		rt_printf("battery: %s: its partner was not destroyed (%ld)\n",
+			  a->name, r);
+		return false;
+	}
+	return true;
+}
+
 /*
  * The verdict from hv's record: the state hv left it in, and the
  * counter of the thing hv had to do.
@@ -120,25 +213,18 @@ static const char *judge(const struct attack *a)
 
 static bool run_one(const struct attack *a, uint64_t target)
 {
-	static struct hv_partition_create req;
+	const struct attack *p = partner_of(a);
 	const char *why = NULL;
-	long id, r;
+	long id, pid = 0, r;
 
-	memset(&req, 0, sizeof(req));
-	fmt_snprintf(req.name, sizeof(req.name), "%s", a->name);
-	fmt_snprintf(req.template, sizeof(req.template), "attacker");
-	if (target)
-		fmt_snprintf(req.cmdline, sizeof(req.cmdline),
-			     "attack=%s addr=0x%lx", a->name,
-			     (unsigned long)target);
-	else
-		fmt_snprintf(req.cmdline, sizeof(req.cmdline), "attack=%s",
-			     a->name);
-	id = hv_hypercall(HV_HC_PARTITION_CREATE, (uint64_t)&req, sizeof(req),
-			  0);
+	if (p)
+		pid = start_partner(p, &why);
+	id = why ? 0 : create(a, target);
 	if (id <= 0) {
-		rt_printf("battery: %s: ESCAPED: not created (%ld)\n", a->name,
-			  id);
+		rt_printf("battery: %s: ESCAPED: not created (%ld)%s%s\n",
+			  a->name, id, why ? ": " : "", why ? why : "");
+		if (pid)
+			end_partner(a, pid);
 		return false;
 	}
 	r = hv_hypercall(HV_HC_PARTITION_START, (uint64_t)id, 0, 0);
@@ -146,8 +232,7 @@ static bool run_one(const struct attack *a, uint64_t target)
 		why = "not started";
 	else if (a->outcome == OUT_SPINS)
 		why = !wait_spinning(id) ? "never spun" :
-		      hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0) ?
-					   "could not be stopped" :
+		      stop(id)		 ? "could not be stopped" :
 					   NULL;
 	else if (!wait_ended(id))
 		why = "still running";
@@ -156,27 +241,64 @@ static bool run_one(const struct attack *a, uint64_t target)
 	if (why)
 		rt_printf("battery: %s: ESCAPED: %s\n", a->name, why);
 	else
-		rt_printf("battery: %s: contained: state %u, refused io %lu msr %lu ept %lu hypercall %lu, #GP %lu #UD %lu, faults %lu\n",
+		rt_printf("battery: %s: contained: state %u, refused io %lu msr %lu ept %lu hypercall %lu, #GP %lu #UD %lu, faults %lu, #DB %lu #AC %lu\n",
 			  a->name, info.state, (unsigned long)info.refused_io,
 			  (unsigned long)info.refused_msr,
 			  (unsigned long)info.refused_ept,
 			  (unsigned long)info.refused_hypercall,
 			  (unsigned long)info.injected[VEC_GP],
 			  (unsigned long)info.injected[VEC_UD],
-			  (unsigned long)info.faults);
+			  (unsigned long)info.faults,
+			  (unsigned long)info.injected[VEC_DB],
+			  (unsigned long)info.injected[17]);
 	if (info.state == HV_PART_RUNNING)
-		hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0);
-	r = hv_hypercall(HV_HC_PARTITION_DESTROY, (uint64_t)id, 0, 0);
+		stop(id);
+	r = manage(HV_HC_PARTITION_DESTROY, id);
 	if (r) {
 		rt_printf("battery: %s: not destroyed (%ld)\n", a->name, r);
 		return false;
 	}
+	if (pid && !end_partner(a, pid))
+		return false;
 	return !why;
+}
+
+/*
+ * "only=NAME,NAME" in the parent's cmdline runs those attacks alone: to see, one
+ * boot each, what a single attack does to an hv that it takes down.
+ */
+static bool chosen(const struct hv_start_info *si, const struct attack *a,
+		   unsigned set)
+{
+	const char *o = NULL;
+	size_t n;
+
+	for (const char *c = si->cmdline; *c && !o; c++)
+		if ((c == si->cmdline || c[-1] == ' ') && !strncmp(c, "only=", 5))
+			o = c;
+
+	if (a->set != set)
+		return false;
+	if (!o)
+		return true;
+	/* A comma-separated list of names. */
+	n = strlen(a->name);
+	for (o += 5; *o && *o != ' '; o++) {
+		if (!strncmp(o, a->name, n) &&
+		    (o[n] == ' ' || o[n] == ',' || !o[n]))
+			return true;
+		while (*o && *o != ' ' && *o != ',')
+			o++;
+		if (*o != ',')
+			break;
+	}
+	return false;
 }
 
 void test_main(const struct hv_start_info *si)
 {
-	unsigned contained = 0;
+	unsigned contained = 0, count = 0;
+	unsigned set = (unsigned)rt_cmdline_u64(si, "set", SET_MAIN);
 	uint64_t free_before;
 	long bystander;
 
@@ -196,12 +318,15 @@ void test_main(const struct hv_start_info *si)
 		return;
 	}
 	victim_hpa = info.ram_hpa;
+	for (unsigned i = 0; i < ATTACK_COUNT; i++)
+		count += chosen(si, &attacks[i], set);
 	rt_printf("battery: %u attacks; pool at 0x%lx, hv at 0x%lx, bystander's RAM at 0x%lx\n",
-		  (unsigned)ATTACK_COUNT, (unsigned long)hvi.pool_base,
+		  count, (unsigned long)hvi.pool_base,
 		  (unsigned long)hvi.image_base, (unsigned long)info.ram_hpa);
 	free_before = hvi.pool_free_bytes;
 	for (unsigned i = 0; i < ATTACK_COUNT; i++)
-		if (run_one(&attacks[i], target_of(&attacks[i])))
+		if (chosen(si, &attacks[i], set) &&
+		    run_one(&attacks[i], target_of(&attacks[i])))
 			contained++;
 	if (hv_hypercall(HV_HC_HV_INFO, (uint64_t)&hvi, sizeof(hvi), 0))
 		test_fail("hv-info", "hv_info refused after the attacks");
@@ -216,12 +341,10 @@ void test_main(const struct hv_start_info *si)
 		rt_printf("battery: bystander still running: %lu exits, run time %lu tsc\n",
 			  (unsigned long)info.exits,
 			  (unsigned long)info.run_tsc);
-	rt_printf("battery: %u attacks, %u contained, %u escaped\n",
-		  (unsigned)ATTACK_COUNT, contained,
-		  (unsigned)ATTACK_COUNT - contained);
-	if (contained == ATTACK_COUNT)
+	rt_printf("battery: %u attacks, %u contained, %u escaped\n", count,
+		  contained, count - contained);
+	if (contained == count)
 		test_pass("battery");
 	else
-		test_fail("battery", "%u escaped",
-			  (unsigned)ATTACK_COUNT - contained);
+		test_fail("battery", "%u escaped", count - contained);
 }

@@ -49,6 +49,10 @@ ENGINES = ("bochs", "qemu-tcg", "qemu-kvm")
 # Bochs needs 10-15 s to reach the loader; QEMU about 4 s.
 DEFAULT_TIMEOUT = {"bochs": 120.0, "qemu-tcg": 60.0, "qemu-kvm": 60.0}
 DEFAULT_MEMORY_MB = 512
+# Bochs 2.7's CPU models with VMX and EPT that hv runs on (TESTBED.md):
+# Skylake-X for every scenario; Tiger Lake adds PKU and RDPID.
+DEFAULT_BOCHS_CPU = "corei7_skylake_x"
+BOCHS_CPU_MODELS = ("corei7_skylake_x", "tigerlake")
 # How often a run's serial log is read for its end line. The emulator's
 # exit is seen at once: the runner waits on it between reads.
 POLL_SECONDS = 0.1
@@ -172,6 +176,9 @@ class Plan:
     timeout: float = 0.0
     qemu_args: list[str] = dataclasses.field(default_factory=list)
     bochs_lines: list[str] = dataclasses.field(default_factory=list)
+    # Bochs' CPU model: the one with VT-x that every scenario uses, unless
+    # a scenario needs a feature only another model has (PKU, RDPID).
+    bochs_cpu: str = DEFAULT_BOCHS_CPU
     manifest: tuple[str, str] = ("default", "")
     esp_add: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     esp_changes: list[EspChange] = dataclasses.field(default_factory=list)
@@ -179,6 +186,8 @@ class Plan:
     forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     allows: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     counts: list[tuple[int, re.Pattern[str]]] = dataclasses.field(default_factory=list)
+    # Bounds: at most N lines may match (a log that a flood must not fill).
+    at_most: list[tuple[int, re.Pattern[str]]] = dataclasses.field(default_factory=list)
     orders: list[list[re.Pattern[str]]] = dataclasses.field(default_factory=list)
     captures: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     checks: list[Check] = dataclasses.field(default_factory=list)
@@ -288,6 +297,7 @@ JUDGING_LISTS = {
     "expect": "expects",
     "forbid": "forbids",
     "expect-count": "counts",
+    "expect-at-most": "at_most",
     "expect-order": "orders",
     "check": "checks",
     "com2-expect": "com2_expects",
@@ -318,6 +328,10 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         if not arg:
             raise ScenarioError(f"{where}: bochs-line needs a bochsrc line")
         plan.bochs_lines.append(arg)
+    elif name == "bochs-cpu":
+        if arg not in BOCHS_CPU_MODELS:
+            raise ScenarioError(f"{where}: bochs-cpu needs one of {', '.join(BOCHS_CPU_MODELS)}")
+        plan.bochs_cpu = arg
     elif name == "manifest":
         words = arg.split(None, 1)
         if words == ["default"]:
@@ -371,6 +385,9 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
     elif name == "expect-count":
         count, _, regex = arg.partition(" ")
         plan.counts.append((parse_int(count, where, "the count"), parse_regex(regex.strip(), where)))
+    elif name == "expect-at-most":
+        count, _, regex = arg.partition(" ")
+        plan.at_most.append((parse_int(count, where, "the bound"), parse_regex(regex.strip(), where)))
     elif name == "expect-order":
         parts = [p.strip() for p in re.split(r"\s+;\s+", arg)]
         if len(parts) < 2:
@@ -540,6 +557,10 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
         seen = sum(1 for line in lines if pattern.search(line))
         if seen != count:
             reasons.append(f"{plan.label('expect-count', i)}expected {count} line(s) matching /{pattern.pattern}/, saw {seen}")
+    for i, (bound, pattern) in enumerate(plan.at_most):
+        seen = sum(1 for line in lines if pattern.search(line))
+        if seen > bound:
+            reasons.append(f"{plan.label('expect-at-most', i)}expected at most {bound} line(s) matching /{pattern.pattern}/, saw {seen}")
     for i, order in enumerate(plan.orders):
         at = -1
         for k, pattern in enumerate(order):
@@ -795,6 +816,7 @@ class MachineSpec:
     bochs_log: Path
     qemu_args: list[str] = dataclasses.field(default_factory=list)
     bochs_lines: list[str] = dataclasses.field(default_factory=list)
+    bochs_cpu: str = DEFAULT_BOCHS_CPU
 
 
 class Machine:
@@ -824,6 +846,7 @@ class Machine:
             "ROM": str(rom),
             "VGAROM": str(VGABIOS),
             "CPUS": str(s.cpus),
+            "CPU_MODEL": s.bochs_cpu,
             "MEMORY": str(s.memory_mb),
             "DISK": str(s.image),
             "COM1": com1,
@@ -1175,7 +1198,7 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
             serial = ("tcp", typing.where)
         spec = MachineSpec(
             job.engine, workdir, image, plan.cpus, plan.memory_mb, serial,
-            bochs_log, qemu_args, bochs_lines,
+            bochs_log, qemu_args, bochs_lines, plan.bochs_cpu,
         )  # fmt: skip
         machine = Machine(spec, rom)
     except (SetupError, OSError) as e:

@@ -121,6 +121,24 @@ class JudgeTest(unittest.TestCase):
         reasons = verdict(plan, ["a", "b", "b", "c", "x"])
         self.assertEqual(len(reasons), 4, reasons)
 
+    def test_expect_at_most_is_a_bound(self) -> None:
+        plan = self.plan("expect-at-most 2 ^hv: .*denied\n")
+        self.assertEqual(verdict(plan, ["hv: a denied", "hv: b denied", "x"]), [])
+        self.assertEqual(verdict(plan, []), [])
+        reasons = verdict(plan, ["hv: a denied"] * 3)
+        self.assertEqual(len(reasons), 1, reasons)
+        self.assertIn("at most 2", reasons[0])
+
+    def test_bochs_cpu_picks_a_model_with_vmx(self) -> None:
+        self.assertEqual(self.plan("").bochs_cpu, "corei7_skylake_x")
+        plan = scenario("engines bochs\nbochs-cpu tigerlake\n").plans["bochs"]
+        self.assertEqual(plan.bochs_cpu, "tigerlake")
+        with self.assertRaises(runner.ScenarioError) as caught:
+            scenario("engines bochs\nbochs-cpu pentium\n")
+        self.assertIn("bochs-cpu needs one of", str(caught.exception))
+        # The template takes the model where the runner fills it in.
+        self.assertIn("cpu: model=@CPU_MODEL@,", runner.BOCHSRC_TEMPLATE.read_text())
+
     def test_default_forbids_only_hv_and_test_lines(self) -> None:
         plan = self.plan("")
         quiet = ["BdsDxe: FAIL", "[g] panic: on purpose", "TEST panic_path: PASS", "hv: failed lower-case"]
