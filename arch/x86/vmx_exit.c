@@ -52,6 +52,18 @@ typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
 
 #define VECTOR_UD 6
 
+/* Out of the common path: a guest single-stepping over an instruction
+ * hv completed gets the trap a CPU would raise after it. */
+static void __attribute__((noinline, cold)) step_trap_pending(uint64_t rflags)
+{
+	uint64_t dbg = vmcs_read_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+
+	dbg = vmx_pending_dbg_after_step(dbg, rflags,
+					 vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL));
+	if (!vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, dbg))
+		panic("VMWRITE of the pending debug exceptions failed");
+}
+
 /*
  * Completes the instruction that exited: the one place RIP advances. A
  * guest single-stepping with RFLAGS.TF expects the #DB trap after it, as
@@ -71,12 +83,8 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	if (unlikely(intr & 3) &&
 	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u))
 		panic("VMWRITE of the guest interruptibility failed");
-	if (unlikely(rflags & RFLAGS_TF) &&
-	    !vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
-			    vmx_pending_dbg_after_step(
-				    vmcs_read_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS),
-				    rflags, vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL))))
-		panic("VMWRITE of the pending debug exceptions failed");
+	if (unlikely(rflags & RFLAGS_TF))
+		step_trap_pending(rflags);
 }
 
 /*
@@ -1065,7 +1073,8 @@ void vcpu_arch_kicked(void)
  * next entry starts from. Inline, so that where the reason is a constant
  * its counters' place is too.
  */
-static inline uint64_t finish_exit(struct vcpu *v, uint32_t reason,
+static inline __attribute__((always_inline)) uint64_t
+finish_exit(struct vcpu *v, uint32_t reason,
 				   enum exit_action a, uint64_t exit_tsc)
 {
 	uint64_t now;
