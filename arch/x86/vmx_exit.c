@@ -167,7 +167,8 @@ static unsigned guest_cpl(void)
  */
 static inline bool user_mode(void)
 {
-	return unlikely(guest_cpl() != 0);
+	/* SS.DPL, bits 6:5 of its access rights, tested in place. */
+	return unlikely(vmcs_read32(VMCS_GUEST_SS_AR) & (3u << 5));
 }
 
 static enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
@@ -364,7 +365,7 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 
 	(void)e;
 	/* VMCALL exits from any ring: only the guest kernel may call. */
-	if (unlikely(guest_cpl() != 0))
+	if (user_mode())
 		return inject(v, VECTOR_UD, false, 0);
 	effect = hypercall(v);
 	if (effect == HC_CONTINUE)
