@@ -976,6 +976,82 @@ static void vec_ymm_read(void)
 	done();
 }
 
+/*
+ * The AVX-512 state: opmask k0-7, the upper halves of ZMM0-15 and all of
+ * ZMM16-31 (XCR0 bits 7:5, which XSETBV takes together and only with
+ * AVX; SDM Vol. 1, "Detection of AVX-512 Foundation Instructions").
+ * False where CPUID shows no AVX512F or XCR0 cannot hold the state.
+ */
+static bool avx512_on(void)
+{
+	struct cpuid_regs r7 = cpuid(7, 0), rd = cpuid(0xd, 0);
+
+	if (!(r7.ebx & (1u << 16)) || (rd.eax & 0xe0) != 0xe0 || !avx_on())
+		return false;
+	xsetbv0(XCR0_X87 | XCR0_SSE | XCR0_AVX | 0xe0);
+	return true;
+}
+
+static uint64_t zbuf[32][8] __attribute__((aligned(64)));
+static uint64_t kbuf[8];
+
+#define ZMM_LOAD(n) "vmovdqu64 " #n "*64(%0), %%zmm" #n "\n\t"
+#define ZMM_STORE(n) "vmovdqu64 %%zmm" #n ", " #n "*64(%0)\n\t"
+#define K_LOAD(n) "kmovw " #n "*8(%1), %%k" #n "\n\t"
+#define K_STORE(n) "kmovw %%k" #n ", " #n "*8(%1)\n\t"
+#define ALL32(M) ALL16(M) M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23) \
+	M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)
+#define ALL8(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+
+static void vec_zmm_write(void)
+{
+	if (!avx512_on()) {
+		rt_printf("attack %s: no AVX-512 in CPUID: nothing to write\n",
+			  me->name);
+		done();
+	}
+	for (unsigned r = 0; r < 32; r++)
+		for (unsigned l = 0; l < 8; l++)
+			zbuf[r][l] = (uint64_t)VEC_TAG << 32 | (r * 8 + l);
+	for (unsigned k = 0; k < 8; k++)
+		kbuf[k] = 0xa5a0 | k;
+	asm volatile(ALL32(ZMM_LOAD) ALL8(K_LOAD)
+		     : : "r"(zbuf), "r"(kbuf) : "memory");
+	done();
+}
+
+/* Every lane of ZMM0-31 and every opmask starts at 0, its initial
+ * state, whatever the partition before it left there. */
+static void vec_zmm_read(void)
+{
+	if (!avx512_on()) {
+		rt_printf("attack %s: no AVX-512 in CPUID: nothing to read\n",
+			  me->name);
+		done();
+	}
+	memset(zbuf, 0x5a, sizeof(zbuf));
+	memset(kbuf, 0x5a, sizeof(kbuf));
+	asm volatile(ALL32(ZMM_STORE) ALL8(K_STORE)
+		     : : "r"(zbuf), "r"(kbuf) : "memory");
+	for (unsigned k = 0; k < 8; k++)
+		if ((uint16_t)kbuf[k])
+			leaked("k%u reads 0x%x%s", k, (unsigned)(uint16_t)kbuf[k],
+			       ((uint16_t)kbuf[k] & 0xfff0) == 0xa5a0 ?
+				       ": the writer's" :
+				       "");
+	for (unsigned r = 0; r < 32; r++)
+		for (unsigned l = 0; l < 8; l++)
+			if (zbuf[r][l])
+				leaked("ZMM%u lane %u reads 0x%lx%s", r, l,
+				       (unsigned long)zbuf[r][l],
+				       zbuf[r][l] >> 32 == VEC_TAG ?
+					       ": the writer's tag" :
+					       "");
+	rt_printf("attack %s: ZMM0-31 and k0-7 read in their initial state\n",
+		  me->name);
+	done();
+}
+
 #define VICTIM_TAG 0x3c71a3c7u
 #define VICTIM_MXCSR 0x5f80u /* round up, every exception masked */
 #define VICTIM_ROUNDS 400
@@ -1532,6 +1608,10 @@ static void run(void)
 		vec_ymm_write();
 	if (is("vec-ymm-read"))
 		vec_ymm_read();
+	if (is("vec-zmm-write"))
+		vec_zmm_write();
+	if (is("vec-zmm-read"))
+		vec_zmm_read();
 	if (is("vec-xmm-victim"))
 		vec_xmm_victim();
 	if (is("vec-xmm-clobber"))

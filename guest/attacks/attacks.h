@@ -143,6 +143,8 @@ static const struct attack attacks[] = {
 	{ "vec-mxcsr-read", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, 0 },
 	{ "vec-ymm-write", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, 0 },
 	{ "vec-ymm-read", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, 0 },
+	{ "vec-zmm-write", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, 0 },
+	{ "vec-zmm-read", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, 0 },
 	{ "vec-xmm-victim", OUT_HALTS, TGT_NONE, 0, 1, PIN1, "vec-xmm-clobber", 0 },
 	/* Control-register state: CR0.CD/NW must not outlive the setter. */
 	{ "cr0-cd-set", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, 0 },
