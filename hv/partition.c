@@ -508,24 +508,19 @@ static void kick_partition(struct partition *p)
 }
 
 /*
- * Waits until no CPU runs any of p's vCPUs, so that their VMCSs are clear
- * and nothing of p is in use. The CPUs were kicked: this takes
- * microseconds, and a second means hv has lost a vCPU.
+ * Whether no CPU runs any of p's vCPUs, so that their VMCSs are clear and
+ * nothing of p is in use. Only a look: a management call never waits for
+ * another CPU inside its own exit, since that CPU may be in the middle of
+ * an exit that the guest made long, and the caller's exit would then be
+ * as long (docs/architecture.md, "Stop and destroy").
  */
-static void wait_off_cpus(struct partition *p)
+static bool off_cpus(const struct partition *p)
 {
-	uint64_t deadline = rdtsc() + policy_tsc_hz();
-
-	for (uint32_t i = 0; i < p->vcpu_count; i++) {
-		while (__atomic_load_n(&p->vcpus[i].running_on,
-				       __ATOMIC_ACQUIRE) != HV_CPU_NONE) {
-			smp_poll();
-			cpu_pause();
-			if (rdtsc() > deadline)
-				panic("partition %s: vcpu %u did not leave cpu %u",
-				      p->name, i, p->vcpus[i].running_on);
-		}
-	}
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		if (__atomic_load_n(&p->vcpus[i].running_on,
+				    __ATOMIC_ACQUIRE) != HV_CPU_NONE)
+			return false;
+	return true;
 }
 
 /* CPUs halted in the scheduler look again: something became runnable. */
@@ -1046,69 +1041,106 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	return build_status(&sp);
 }
 
-int64_t partition_start(uint32_t id)
+int64_t partition_start(uint64_t id)
 {
 	struct partition *p;
 	int64_t r = HV_STATUS_OK;
 
 	spin_lock(&partitions_lock);
-	p = partition_by_id(id);
+	p = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	if (!p)
 		r = HV_STATUS_NOT_FOUND;
 	else if (p->state != PART_CREATED || p->autostart)
 		r = HV_STATUS_BUSY;
 	else
 		p->state = PART_RUNNING;
+	/* Under the lock: another vCPU of the parent may destroy p next. */
+	if (!r)
+		pr_info("partition %s: started", p->name);
 	spin_unlock(&partitions_lock);
-	if (r)
-		return r;
-	pr_info("partition %s: started", p->name);
-	sched_kick_idle();
+	if (!r)
+		sched_kick_idle();
 	return r;
 }
 
 /*
- * Takes p off every CPU for good: the state change stops the scheduler
- * from picking its vCPUs, the kick makes the CPUs running them leave
- * guest mode, and the wait returns once each has let its vCPU go, VMCS
- * cleared. On return nothing of p runs anywhere.
+ * The slot of id for a stop or a destroy, with partitions_lock held: NULL
+ * and the status to answer if there is none to act on. A slot being torn
+ * down answers BUSY, never its contents: its memory is on its way back.
+ * The id is the caller's whole 64-bit register, so that an id with high
+ * bits set names no partition instead of another one.
  */
-static int64_t take_off_cpus(uint32_t id, const struct partition *caller,
-			     bool destroy, struct partition **out)
+static struct partition *target_locked(uint64_t id,
+				       const struct partition *caller,
+				       int64_t *status)
 {
 	struct partition *p;
 
-	spin_lock(&partitions_lock);
-	p = partition_by_id(id);
-	if (!p || p == caller || (!destroy && p->state != PART_RUNNING &&
-				  p->state != PART_CREATED)) {
-		spin_unlock(&partitions_lock);
-		return !p ? HV_STATUS_NOT_FOUND :
-		       p == caller ? HV_STATUS_INVALID :
-				     HV_STATUS_BUSY;
+	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use) {
+		*status = HV_STATUS_NOT_FOUND;
+		return NULL;
 	}
+	p = &partitions[id - 1];
+	if (p->busy) {
+		*status = HV_STATUS_BUSY;
+		return NULL;
+	}
+	if (p == caller) {
+		*status = HV_STATUS_INVALID;
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The first half of a stop, with partitions_lock held: the state change
+ * stops the scheduler from picking p's vCPUs, and the kick makes the CPUs
+ * running them leave guest mode. Each lets its vCPU go, VMCS cleared, at
+ * its next exit; off_cpus() then says so. Doing it under the lock keeps p
+ * from being torn down by another vCPU of the caller meanwhile.
+ */
+static void stop_locked(struct partition *p)
+{
 	if (p->state == PART_RUNNING || p->state == PART_CREATED) {
 		p->state = PART_STOPPED;
 		p->stop_tsc = rdtsc();
 	}
+	p->stop_requested = true;
 	offline_all(p);
-	/* A partition being destroyed is invisible to every other call. */
-	p->busy = destroy;
-	spin_unlock(&partitions_lock);
 	kick_partition(p);
-	wait_off_cpus(p);
-	vuart_flush(p);
-	*out = p;
-	return HV_STATUS_OK;
 }
 
-int64_t partition_stop(uint32_t id, const struct partition *caller)
+/*
+ * Stop answers OK once p is off every CPU and PENDING before: the caller
+ * asks again (guest/kernel/syscall.c yields between the tries). A stop of
+ * a partition the parent stopped before is the same question again, so
+ * it is answered the same way; a partition that ended on its own terms
+ * (halt, fault) was never the parent's to stop: BUSY, as before.
+ */
+int64_t partition_stop(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
-	int64_t r = take_off_cpus(id, caller, false, &p);
+	int64_t r = HV_STATUS_OK;
 
-	if (!r)
-		pr_info("partition %s: stopped by the parent", p->name);
+	spin_lock(&partitions_lock);
+	p = target_locked(id, caller, &r);
+	if (p && !p->stop_requested && p->state != PART_RUNNING &&
+	    p->state != PART_CREATED) {
+		r = HV_STATUS_BUSY;
+		p = NULL;
+	}
+	if (p) {
+		stop_locked(p);
+		if (!off_cpus(p)) {
+			r = HV_STATUS_PENDING;
+		} else if (!p->stop_reported) {
+			/* Its last line may still be in its virtual UART. */
+			vuart_flush(p);
+			p->stop_reported = true;
+			pr_info("partition %s: stopped by the parent", p->name);
+		}
+	}
+	spin_unlock(&partitions_lock);
 	return r;
 }
 
@@ -1126,16 +1158,37 @@ static void flush_partition(void *arg)
 		vcpu_arch_flush(&p->vcpus[i]);
 }
 
-int64_t partition_destroy(uint32_t id, const struct partition *caller)
+/*
+ * Destroy stops p first and answers PENDING while any CPU still runs one
+ * of its vCPUs. The call that finds it off every CPU claims the teardown
+ * (busy, under the lock): from then on every other call about p answers
+ * BUSY or, once the slot is free, NOT_FOUND, and only the claimant touches
+ * it. So a stop and a destroy, or two destroys, from two vCPUs of the
+ * parent never use a partition that is being freed.
+ */
+int64_t partition_destroy(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
 	char name[HV_NAME_MAX];
 	uint64_t held;
 	uint32_t owner;
-	int64_t r = take_off_cpus(id, caller, true, &p);
+	int64_t r = HV_STATUS_OK;
 
+	spin_lock(&partitions_lock);
+	p = target_locked(id, caller, &r);
+	if (p) {
+		stop_locked(p);
+		if (off_cpus(p)) {
+			vuart_flush(p);
+			p->busy = true;
+		} else {
+			r = HV_STATUS_PENDING;
+		}
+	}
+	spin_unlock(&partitions_lock);
 	if (r)
 		return r;
+	/* The one wait left: smp_call's, for each CPU's INVEPT/INVVPID. */
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (p->cpus_used & (1u << n))
 			smp_call(n, flush_partition, p);

@@ -81,6 +81,8 @@ struct partition {
 	uint64_t msr_guest_writes;
 	uint32_t msr_guest_last;
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
+	bool stop_requested; /* the parent stopped it: a stop again is OK */
+	bool stop_reported; /* "stopped by the parent" was printed */
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 };
@@ -156,9 +158,11 @@ struct partition *partition_by_id(uint32_t id);
  * all its memory, zeroed. A partition cannot stop or destroy itself.
  */
 int64_t partition_create_request(const struct hv_partition_create *req);
-int64_t partition_start(uint32_t id);
-int64_t partition_stop(uint32_t id, const struct partition *caller);
-int64_t partition_destroy(uint32_t id, const struct partition *caller);
+int64_t partition_start(uint64_t id);
+/* Stop and destroy answer HV_STATUS_PENDING until no CPU runs the
+ * partition any more; the caller asks again (docs/hypercalls.md). */
+int64_t partition_stop(uint64_t id, const struct partition *caller);
+int64_t partition_destroy(uint64_t id, const struct partition *caller);
 /* Writes up to max templates; returns how many manifest partitions hv
  * did not start at boot. */
 uint32_t partition_templates(struct hv_template *t, uint32_t max);

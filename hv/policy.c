@@ -456,17 +456,17 @@ static int64_t hc_partition_create(struct vcpu *v)
 
 static int64_t hc_partition_start(struct vcpu *v)
 {
-	return partition_start((uint32_t)v->regs.rdi);
+	return partition_start(v->regs.rdi);
 }
 
 static int64_t hc_partition_stop(struct vcpu *v)
 {
-	return partition_stop((uint32_t)v->regs.rdi, v->part);
+	return partition_stop(v->regs.rdi, v->part);
 }
 
 static int64_t hc_partition_destroy(struct vcpu *v)
 {
-	return partition_destroy((uint32_t)v->regs.rdi, v->part);
+	return partition_destroy(v->regs.rdi, v->part);
 }
 
 static int64_t hc_template_list(struct vcpu *v)

@@ -146,7 +146,7 @@ static bool run_one(const struct attack *a, uint64_t target)
 		why = "not started";
 	else if (a->outcome == OUT_SPINS)
 		why = !wait_spinning(id) ? "never spun" :
-		      hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0) ?
+		      rt_manage(HV_HC_PARTITION_STOP, id, NULL) ?
 					   "could not be stopped" :
 					   NULL;
 	else if (!wait_ended(id))
@@ -165,8 +165,8 @@ static bool run_one(const struct attack *a, uint64_t target)
 			  (unsigned long)info.injected[VEC_UD],
 			  (unsigned long)info.faults);
 	if (info.state == HV_PART_RUNNING)
-		hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0);
-	r = hv_hypercall(HV_HC_PARTITION_DESTROY, (uint64_t)id, 0, 0);
+		rt_manage(HV_HC_PARTITION_STOP, id, NULL);
+	r = rt_manage(HV_HC_PARTITION_DESTROY, id, NULL);
 	if (r) {
 		rt_printf("battery: %s: not destroyed (%ld)\n", a->name, r);
 		return false;

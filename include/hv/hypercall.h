@@ -83,6 +83,8 @@ struct hv_template {
 #define HV_STATUS_NOT_FOUND (-6) /* no such partition, image or program */
 #define HV_STATUS_NO_MEMORY (-7) /* the pool, or the partition slots, ran out */
 #define HV_STATUS_BUSY (-8) /* the partition is in the wrong state, or the name is taken */
+/* Begun, not finished: a CPU still runs the partition. Call again. */
+#define HV_STATUS_PENDING (-9)
 
 /*
  * partition_create's request. The kernel image and programs are files
