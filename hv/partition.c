@@ -32,6 +32,15 @@ static uint64_t sched_start_tsc, sched_end_tsc;
 /* The loader's images, for partitions created at run time. */
 static const struct hv_boot_info *boot;
 
+/* partitions_lock, with how long it made this CPU wait on record. */
+static void plock(void)
+{
+	uint64_t w = spin_lock_waited(&partitions_lock);
+
+	if (w)
+		stats_note_wait(w, "partitions_lock");
+}
+
 #define for_each_partition(p)                                               \
 	for (struct partition *p = partitions;                              \
 	     p < partitions + HV_MAX_PARTITIONS; p++)                       \
@@ -49,7 +58,7 @@ uint32_t partition_ids(uint32_t *ids, uint32_t max)
 {
 	uint32_t n = 0;
 
-	spin_lock(&partitions_lock);
+	plock();
 	for_each_partition(p) {
 		if (p->busy)
 			continue;
@@ -125,7 +134,7 @@ static void partition_release(struct partition *p)
 	if (p->ram_hpa)
 		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
 	/* Zeroing clears in_use: the slot and its id are free again. */
-	spin_lock(&partitions_lock);
+	plock();
 	memset(p, 0, sizeof(*p));
 	spin_unlock(&partitions_lock);
 }
@@ -292,7 +301,7 @@ static int partition_build(const struct partition_spec *sp,
 			return HV_EINVAL;
 		}
 	}
-	spin_lock(&partitions_lock);
+	plock();
 	r = reserve_slot(sp, &p);
 	spin_unlock(&partitions_lock);
 	if (r)
@@ -389,7 +398,7 @@ fail:
 /* Makes a partition built outside the lock visible to everyone. */
 static void publish(struct partition *p, bool autostart)
 {
-	spin_lock(&partitions_lock);
+	plock();
 	p->autostart = autostart;
 	p->busy = false;
 	spin_unlock(&partitions_lock);
@@ -544,7 +553,7 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	vuart_flush(p);
 	/* Two vCPUs may fault at once on two CPUs: the first one's report
 	 * is the partition's. */
-	spin_lock(&partitions_lock);
+	plock();
 	first = p->state != PART_FAULTED;
 	if (first) {
 		memcpy(p->last_fault, why, sizeof(why));
@@ -704,6 +713,7 @@ void partitions_report(uint64_t tsc_hz)
 		stats_report(p);
 		partition_audit(p);
 	}
+	stats_report_longest(tsc_hz);
 	trace_dump();
 }
 
@@ -738,7 +748,7 @@ static void end_all_locked(const char *why)
 
 void sched_end(const char *why)
 {
-	spin_lock(&partitions_lock);
+	plock();
 	end_all_locked(why);
 	spin_unlock(&partitions_lock);
 }
@@ -752,7 +762,7 @@ static void parent_faulted(struct partition *parent)
 {
 	pr_err("parent partition %s faulted: stopping every child and powering off",
 	       parent->name);
-	spin_lock(&partitions_lock);
+	plock();
 	stop_all_but_locked(parent);
 	end_all_locked("the parent faulted");
 	spin_unlock(&partitions_lock);
@@ -763,7 +773,7 @@ void vcpu_halted(struct vcpu *v, const char *why)
 	struct partition *p = v->part;
 	bool last = true;
 
-	spin_lock(&partitions_lock);
+	plock();
 	v->online = false;
 	for (uint32_t i = 0; i < p->vcpu_count; i++)
 		if (p->vcpus[i].online)
@@ -793,7 +803,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	v = &p->vcpus[n];
 	/* A vCPU starts once; its VMCS is set up only now. Claiming it
 	 * under the lock keeps two callers from setting it up at once. */
-	spin_lock(&partitions_lock);
+	plock();
 	if (v->started) {
 		spin_unlock(&partitions_lock);
 		return HV_STATUS_BUSY;
@@ -804,7 +814,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		__atomic_store_n(&v->started, false, __ATOMIC_RELEASE);
 		return HV_STATUS_NO_MEMORY;
 	}
-	spin_lock(&partitions_lock);
+	plock();
 	v->online = p->state == PART_RUNNING || p->state == PART_CREATED;
 	spin_unlock(&partitions_lock);
 	pr_info("partition %s: vcpu %lu started at 0x%lx", p->name, n, rip);
@@ -895,7 +905,7 @@ void partitions_run(uint64_t slice)
 		enum vcpu_outcome outcome;
 		struct partition *p;
 
-		spin_lock(&partitions_lock);
+		plock();
 		if (!sched_over) {
 			next = pick(pc->index, prev, rdtsc(), &wake, &live);
 			if (next)
@@ -909,9 +919,19 @@ void partitions_run(uint64_t slice)
 		if (prev && prev != next)
 			let_go(prev);
 		prev = next;
+		/* Between slices, and while idle, this CPU feeds the UART. */
+		console_pump();
 		if (!next) {
 			if (sched_ending())
 				return;
+			/* Output waiting: back when the UART's FIFO has
+			 * emptied (16 bytes at 115200 baud: 1/720 s). */
+			if (console_pending()) {
+				uint64_t soon = rdtsc() + policy_tsc_hz() / 720;
+
+				if (soon < wake)
+					wake = soon;
+			}
 			/* Nothing for this CPU: it sleeps until a vCPU's timer
 			 * or another CPU's kick, not in a busy loop. */
 			cpu_idle_until(wake);
@@ -923,7 +943,7 @@ void partitions_run(uint64_t slice)
 		pc->current = NULL;
 		if (outcome == VCPU_POWEROFF) {
 			vuart_flush(p);
-			spin_lock(&partitions_lock);
+			plock();
 			p->state = PART_STOPPED;
 			offline_all(p);
 			stop_all_but_locked(p);
@@ -1005,6 +1025,15 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 	return HV_STATUS_NOT_FOUND;
 }
 
+/* This exit's time counts apart from the bounded ones (hv/stats.h). */
+static void mgmt_exit(void)
+{
+	struct vcpu *me = this_cpu()->current;
+
+	if (me && me->stats)
+		stats_mgmt_exit(me->stats);
+}
+
 int64_t partition_create_request(const struct hv_partition_create *req)
 {
 	struct partition_spec sp = {
@@ -1014,6 +1043,7 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.vcpus = req->vcpus,
 	};
 
+	mgmt_exit();
 	if (!terminated(req->name, sizeof(req->name)) ||
 	    !terminated(req->template, sizeof(req->template)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)))
@@ -1044,9 +1074,10 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 int64_t partition_start(uint64_t id)
 {
 	struct partition *p;
+	char name[HV_NAME_MAX];
 	int64_t r = HV_STATUS_OK;
 
-	spin_lock(&partitions_lock);
+	plock();
 	p = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	if (!p)
 		r = HV_STATUS_NOT_FOUND;
@@ -1054,12 +1085,14 @@ int64_t partition_start(uint64_t id)
 		r = HV_STATUS_BUSY;
 	else
 		p->state = PART_RUNNING;
-	/* Under the lock: another vCPU of the parent may destroy p next. */
+	/* A copy: once unlocked, another vCPU of the parent may destroy p. */
 	if (!r)
-		pr_info("partition %s: started", p->name);
+		memcpy(name, p->name, sizeof(name));
 	spin_unlock(&partitions_lock);
-	if (!r)
-		sched_kick_idle();
+	if (r)
+		return r;
+	pr_info("partition %s: started", name);
+	sched_kick_idle();
 	return r;
 }
 
@@ -1120,9 +1153,10 @@ static void stop_locked(struct partition *p)
 int64_t partition_stop(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
+	char name[HV_NAME_MAX] = "";
 	int64_t r = HV_STATUS_OK;
 
-	spin_lock(&partitions_lock);
+	plock();
 	p = target_locked(id, caller, &r);
 	if (p && !p->stop_requested && p->state != PART_RUNNING &&
 	    p->state != PART_CREATED) {
@@ -1137,10 +1171,13 @@ int64_t partition_stop(uint64_t id, const struct partition *caller)
 			/* Its last line may still be in its virtual UART. */
 			vuart_flush(p);
 			p->stop_reported = true;
-			pr_info("partition %s: stopped by the parent", p->name);
+			memcpy(name, p->name, sizeof(name));
 		}
 	}
 	spin_unlock(&partitions_lock);
+	/* Printed from a copy, outside the lock: p may be destroyed now. */
+	if (name[0])
+		pr_info("partition %s: stopped by the parent", name);
 	return r;
 }
 
@@ -1174,7 +1211,8 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	uint32_t owner;
 	int64_t r = HV_STATUS_OK;
 
-	spin_lock(&partitions_lock);
+	mgmt_exit();
+	plock();
 	p = target_locked(id, caller, &r);
 	if (p) {
 		stop_locked(p);
@@ -1194,6 +1232,7 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 			smp_call(n, flush_partition, p);
 	partition_record(p);
 	partition_audit(p);
+	stats_keep_longest(p);
 	memcpy(name, p->name, sizeof(name));
 	owner = p->id;
 	held = mem_pool()->owner_pages[owner];

@@ -31,6 +31,7 @@ enum partition_state {
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint32_t len;
+	bool held; /* line is complete and waits for room in the console */
 	char line[160];
 	/* Console input, for the parent only: bytes from the real COM1. */
 	uint8_t rx[64];
@@ -176,5 +177,13 @@ void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
 void vuart_flush(struct partition *p);
 /* One byte of the partition's console output, collected into lines. */
 void vuart_put(struct partition *p, uint8_t c);
+/*
+ * The console_write hypercall's work: takes bytes of buf into the line
+ * buffer, at most VUART_SLICE_LINES lines' worth, and stops early when
+ * the console's ring is full. Returns how many bytes it took, which may
+ * be 0; the caller's guest calls again for the rest.
+ */
+#define VUART_SLICE_LINES 8
+uint64_t vuart_write(struct partition *p, const char *buf, uint64_t len);
 
 #endif
