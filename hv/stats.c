@@ -155,12 +155,15 @@ void stats_long_exit(struct vcpu_stats *s, uint32_t reason, uint64_t tsc)
 	}
 	s->max_exit_tsc = tsc;
 	s->max_exit_reason = reason;
+	s->max_exit_hypercall =
+		reason == EXIT_VMCALL ? (uint32_t)s->last_hypercall : 0;
 }
 
 /* hv's records, over partitions since destroyed as well; under lock. */
 struct longest {
 	uint64_t tsc;
 	uint32_t reason;
+	uint32_t hypercall;
 	char name[HV_NAME_MAX];
 };
 static struct spinlock longest_lock;
@@ -183,12 +186,13 @@ void stats_note_wait(uint64_t tsc, const char *what)
 }
 
 static void keep(struct longest *l, const char *name, uint64_t tsc,
-		 uint32_t reason)
+		 uint32_t reason, uint32_t hypercall)
 {
 	if (tsc <= l->tsc)
 		return;
 	l->tsc = tsc;
 	l->reason = reason;
+	l->hypercall = hypercall;
 	fmt_snprintf(l->name, sizeof(l->name), "%s", name);
 }
 
@@ -201,10 +205,10 @@ static void keep_locked(const struct partition *p)
 			continue;
 		keep(&longest_exit, p->name,
 		     __atomic_load_n(&s->max_exit_tsc, __ATOMIC_RELAXED),
-		     s->max_exit_reason);
+		     s->max_exit_reason, s->max_exit_hypercall);
 		keep(&longest_mgmt, p->name,
 		     __atomic_load_n(&s->max_mgmt_tsc, __ATOMIC_RELAXED),
-		     s->max_mgmt_reason);
+		     s->max_mgmt_reason, 0);
 	}
 }
 
@@ -235,10 +239,13 @@ void stats_report_longest(uint64_t tsc_hz)
 	/* The acceptance line of issue 15: exits bounded by hv's own work.
 	 * Creating and destroying a partition costs in proportion to its
 	 * size, and is reported apart. */
-	pr_info("final report: longest exit %lu tsc (%lu us, 1 ms is %lu tsc) by %s, reason %u (%s), creation and destruction of partitions excluded",
+	pr_info("final report: longest exit %lu tsc (%lu us, 1 ms is %lu tsc) by %s, reason %u (%s%s%s), creation and destruction of partitions excluded",
 		longest_exit.tsc, us(longest_exit.tsc, tsc_hz), tsc_hz / 1000,
 		longest_exit.name[0] ? longest_exit.name : "none",
-		longest_exit.reason, vmx_exit_reason_name(longest_exit.reason));
+		longest_exit.reason, vmx_exit_reason_name(longest_exit.reason),
+		longest_exit.reason == EXIT_VMCALL ? " " : "",
+		longest_exit.reason == EXIT_VMCALL ?
+			hv_hypercall_name(longest_exit.hypercall) : "");
 	pr_info("final report: longest exit creating or destroying a partition %lu tsc (%lu us) by %s",
 		longest_mgmt.tsc, us(longest_mgmt.tsc, tsc_hz),
 		longest_mgmt.name[0] ? longest_mgmt.name : "none");

@@ -26,6 +26,8 @@ struct vcpu_stats {
 	/* The longest exit, outside partition creation and destruction. */
 	uint64_t max_exit_tsc;
 	uint32_t max_exit_reason;
+	uint32_t max_exit_hypercall; /* for a VMCALL exit: the call's number */
+	uint64_t last_hypercall; /* the number of the call being handled */
 	/* The longest exit that created or destroyed a partition. */
 	uint32_t max_mgmt_reason;
 	uint64_t max_mgmt_tsc;
@@ -117,6 +119,7 @@ void stats_release(struct vcpu *v);
 static inline void stats_hypercall(struct vcpu_stats *s, uint64_t nr)
 {
 	stat_add_own(&s->hypercalls[nr < HV_INFO_HYPERCALLS ? nr : 0], 1);
+	s->last_hypercall = nr;
 }
 
 /* hv raised exception `vector` in the guest. */
