@@ -34,7 +34,8 @@ static bool console_broken; /* a panic: its lines matter more than order */
 static char ring_buf[RING_BYTES];
 static struct conring ring = { ring_buf, RING_BYTES, 0, 0 };
 static struct spinlock ring_lock;
-/* Whoever holds it owns the UART's transmitter. */
+/* Whoever holds it owns the UART's transmitter. Taken before ring_lock,
+ * never while holding it. */
 static struct spinlock tx_lock;
 static bool ring_on;
 /* Partition output given up on: the guest wrote on past a full ring. */
@@ -88,12 +89,19 @@ static void direct_write(const char *s, uint32_t n)
 	direct_end(locked);
 }
 
+/* A look without ring_lock: a stale answer only delays or wastes a pump. */
+static bool ring_nonempty(void)
+{
+	return __atomic_load_n(&ring.head, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&ring.tail, __ATOMIC_RELAXED);
+}
+
 void console_pump(void)
 {
 	char chunk[UART_FIFO_BYTES];
 
-	if (!__atomic_load_n(&ring_on, __ATOMIC_ACQUIRE) ||
-	    !conring_used(&ring) || !spin_trylock(&tx_lock))
+	if (!__atomic_load_n(&ring_on, __ATOMIC_ACQUIRE) || !ring_nonempty() ||
+	    !spin_trylock(&tx_lock))
 		return;
 	for (int b = 0; b < PUMP_BURSTS && uart_tx_idle(UART_COM1); b++) {
 		uint32_t n;
@@ -110,8 +118,7 @@ void console_pump(void)
 
 bool console_pending(void)
 {
-	return __atomic_load_n(&ring_on, __ATOMIC_ACQUIRE) &&
-	       conring_used(&ring);
+	return __atomic_load_n(&ring_on, __ATOMIC_ACQUIRE) && ring_nonempty();
 }
 
 void console_start_buffering(void)

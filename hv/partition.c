@@ -547,6 +547,8 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	bool first;
 	va_list ap;
 
+	if (v->stats)
+		stats_final_exit(v->stats);
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -795,6 +797,9 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	struct partition *p = caller->part;
 	struct vcpu *v;
 
+	/* Building the vCPU's VMCS is part of creating the partition. */
+	if (caller->stats)
+		stats_mgmt_exit(caller->stats);
 	if (n >= p->vcpu_count || (cr3 & 0xfff) ||
 	    !partition_gpa_to_hva(p, cr3, 4096)) {
 		stat_add_shared(&p->refused.hypercall, 1);

@@ -146,6 +146,13 @@ void stats_mgmt_exit(struct vcpu_stats *s)
 
 void stats_long_exit(struct vcpu_stats *s, uint32_t reason, uint64_t tsc)
 {
+	if (s->final_exit) {
+		if (tsc > s->max_final_tsc) {
+			s->max_final_tsc = tsc;
+			s->max_final_reason = reason;
+		}
+		return;
+	}
 	if (reason == EXIT_VMCALL && s->mgmt_seq == s->exits[EXIT_VMCALL]) {
 		if (tsc > s->max_mgmt_tsc) {
 			s->max_mgmt_tsc = tsc;
@@ -167,7 +174,7 @@ struct longest {
 	char name[HV_NAME_MAX];
 };
 static struct spinlock longest_lock;
-static struct longest longest_exit, longest_mgmt;
+static struct longest longest_exit, longest_mgmt, longest_final;
 static uint64_t longest_wait;
 static const char *longest_wait_what;
 
@@ -209,6 +216,9 @@ static void keep_locked(const struct partition *p)
 		keep(&longest_mgmt, p->name,
 		     __atomic_load_n(&s->max_mgmt_tsc, __ATOMIC_RELAXED),
 		     s->max_mgmt_reason, 0);
+		keep(&longest_final, p->name,
+		     __atomic_load_n(&s->max_final_tsc, __ATOMIC_RELAXED),
+		     s->max_final_reason, 0);
 	}
 }
 
@@ -239,7 +249,7 @@ void stats_report_longest(uint64_t tsc_hz)
 	/* The acceptance line of issue 15: exits bounded by hv's own work.
 	 * Creating and destroying a partition costs in proportion to its
 	 * size, and is reported apart. */
-	pr_info("final report: longest exit %lu tsc (%lu us, 1 ms is %lu tsc) by %s, reason %u (%s%s%s), creation and destruction of partitions excluded",
+	pr_info("final report: longest exit %lu tsc (%lu us, 1 ms is %lu tsc) by %s, reason %u (%s%s%s), creation and destruction of partitions and fault reports excluded",
 		longest_exit.tsc, us(longest_exit.tsc, tsc_hz), tsc_hz / 1000,
 		longest_exit.name[0] ? longest_exit.name : "none",
 		longest_exit.reason, vmx_exit_reason_name(longest_exit.reason),
@@ -249,6 +259,10 @@ void stats_report_longest(uint64_t tsc_hz)
 	pr_info("final report: longest exit creating or destroying a partition %lu tsc (%lu us) by %s",
 		longest_mgmt.tsc, us(longest_mgmt.tsc, tsc_hz),
 		longest_mgmt.name[0] ? longest_mgmt.name : "none");
+	pr_info("final report: longest exit stopping a partition with a fault report %lu tsc (%lu us) by %s, reason %u (%s)",
+		longest_final.tsc, us(longest_final.tsc, tsc_hz),
+		longest_final.name[0] ? longest_final.name : "none",
+		longest_final.reason, vmx_exit_reason_name(longest_final.reason));
 	pr_info("final report: longest wait in hv %lu tsc (%lu us) for %s; console full: %lu partition bytes and %lu hv lines dropped",
 		wait, us(wait, tsc_hz),
 		wait ? __atomic_load_n(&longest_wait_what, __ATOMIC_RELAXED) :

@@ -13,6 +13,7 @@
 #ifndef HV_STATS_H
 #define HV_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv/hypercall.h"
@@ -34,6 +35,11 @@ struct vcpu_stats {
 	/* exits[VMCALL] as it is after an exit that creates or destroys a
 	 * partition: that exit's time is counted apart (stats_mgmt_exit). */
 	uint64_t mgmt_seq;
+	/* This exit stops the partition with a fault report (vcpu_fault):
+	 * the vCPU never runs again, so the flag is never stale. */
+	bool final_exit;
+	uint32_t max_final_reason;
+	uint64_t max_final_tsc;
 };
 
 struct partition_stats {
@@ -95,6 +101,14 @@ static inline void stats_exit(struct vcpu_stats *s, uint32_t reason,
  * its time goes into max_mgmt_tsc instead of max_exit_tsc.
  */
 void stats_mgmt_exit(struct vcpu_stats *s);
+/*
+ * The current exit stops its partition with a fault report, a dozen lines
+ * formatted once in the partition's life; its time is counted apart too.
+ */
+static inline void stats_final_exit(struct vcpu_stats *s)
+{
+	s->final_exit = true;
+}
 
 /*
  * A wait inside hv for another CPU or a lock, of `tsc` ticks; `what` is a
