@@ -58,6 +58,23 @@ void uart_write(uint16_t base, const char *s, uint64_t len)
 	}
 }
 
+void uart_write_raw(uint16_t base, const char *s, uint64_t len)
+{
+	for (uint64_t i = 0; i < len; i++)
+		uart_putc(base, s[i]);
+}
+
+bool uart_tx_idle(uint16_t base)
+{
+	return inb(base + REG_LSR) & LSR_THR_EMPTY;
+}
+
+void uart_burst(uint16_t base, const char *s, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		outb(base + REG_DATA, (uint8_t)s[i]);
+}
+
 void uart_drain(uint16_t base)
 {
 	uart_wait(base, LSR_TX_EMPTY);

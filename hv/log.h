@@ -21,8 +21,24 @@ void console_drain(void);
 void console_panic_mode(void);
 /* A byte typed on the console, if one is waiting; never blocks. */
 bool console_getc(char *c);
-/* Prints a partition's console line as "[name] line". */
-void console_write_partition_line(const char *name, const char *line);
+/*
+ * Queues a partition's console line as "[name] line" (len bytes, no
+ * newline). False when the console's ring has no room for it: nothing was
+ * queued, and the caller keeps the line and asks again later.
+ */
+bool console_write_partition_line(const char *name, const char *line,
+				  uint32_t len);
+/* Sends what the UART takes now from the ring, without waiting. */
+void console_pump(void);
+/* Whether the ring holds output not yet sent. */
+bool console_pending(void);
+/* From here on lines go through the ring (hv_main, before scheduling). */
+void console_start_buffering(void);
+/* Partition output dropped because its guest wrote on past a full ring. */
+void console_note_dropped(uint64_t n);
+uint64_t console_dropped_bytes(void);
+/* hv lines made in VM exits that found the ring full. */
+uint64_t console_dropped_hv_lines(void);
 void hv_vlog(uint32_t level, const char *fmt, va_list ap);
 void hv_log(uint32_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

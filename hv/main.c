@@ -95,6 +95,8 @@ void hv_main(const struct hv_boot_info *loader_bi)
 			bi->manifest.slice_ms, vcpu_arch_max_slice());
 		slice = vcpu_arch_max_slice();
 	}
+	/* From here a VM exit that prints does not wait for the UART. */
+	console_start_buffering();
 	if (!create_partitions(bi))
 		sched_end("the parent partition could not be created");
 	smp_release(slice);

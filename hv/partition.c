@@ -32,6 +32,15 @@ static uint64_t sched_start_tsc, sched_end_tsc;
 /* The loader's images, for partitions created at run time. */
 static const struct hv_boot_info *boot;
 
+/* partitions_lock, with how long it made this CPU wait on record. */
+static void plock(void)
+{
+	uint64_t w = spin_lock_waited(&partitions_lock);
+
+	if (w)
+		stats_note_wait(w, "partitions_lock");
+}
+
 #define for_each_partition(p)                                               \
 	for (struct partition *p = partitions;                              \
 	     p < partitions + HV_MAX_PARTITIONS; p++)                       \
@@ -49,7 +58,7 @@ uint32_t partition_ids(uint32_t *ids, uint32_t max)
 {
 	uint32_t n = 0;
 
-	spin_lock(&partitions_lock);
+	plock();
 	for_each_partition(p) {
 		if (p->busy)
 			continue;
@@ -125,7 +134,7 @@ static void partition_release(struct partition *p)
 	if (p->ram_hpa)
 		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
 	/* Zeroing clears in_use: the slot and its id are free again. */
-	spin_lock(&partitions_lock);
+	plock();
 	memset(p, 0, sizeof(*p));
 	spin_unlock(&partitions_lock);
 }
@@ -292,7 +301,7 @@ static int partition_build(const struct partition_spec *sp,
 			return HV_EINVAL;
 		}
 	}
-	spin_lock(&partitions_lock);
+	plock();
 	r = reserve_slot(sp, &p);
 	spin_unlock(&partitions_lock);
 	if (r)
@@ -389,7 +398,7 @@ fail:
 /* Makes a partition built outside the lock visible to everyone. */
 static void publish(struct partition *p, bool autostart)
 {
-	spin_lock(&partitions_lock);
+	plock();
 	p->autostart = autostart;
 	p->busy = false;
 	spin_unlock(&partitions_lock);
@@ -508,24 +517,19 @@ static void kick_partition(struct partition *p)
 }
 
 /*
- * Waits until no CPU runs any of p's vCPUs, so that their VMCSs are clear
- * and nothing of p is in use. The CPUs were kicked: this takes
- * microseconds, and a second means hv has lost a vCPU.
+ * Whether no CPU runs any of p's vCPUs, so that their VMCSs are clear and
+ * nothing of p is in use. Only a look: a management call never waits for
+ * another CPU inside its own exit, since that CPU may be in the middle of
+ * an exit that the guest made long, and the caller's exit would then be
+ * as long (docs/architecture.md, "Stop and destroy").
  */
-static void wait_off_cpus(struct partition *p)
+static bool off_cpus(const struct partition *p)
 {
-	uint64_t deadline = rdtsc() + policy_tsc_hz();
-
-	for (uint32_t i = 0; i < p->vcpu_count; i++) {
-		while (__atomic_load_n(&p->vcpus[i].running_on,
-				       __ATOMIC_ACQUIRE) != HV_CPU_NONE) {
-			smp_poll();
-			cpu_pause();
-			if (rdtsc() > deadline)
-				panic("partition %s: vcpu %u did not leave cpu %u",
-				      p->name, i, p->vcpus[i].running_on);
-		}
-	}
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		if (__atomic_load_n(&p->vcpus[i].running_on,
+				    __ATOMIC_ACQUIRE) != HV_CPU_NONE)
+			return false;
+	return true;
 }
 
 /* CPUs halted in the scheduler look again: something became runnable. */
@@ -543,13 +547,15 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	bool first;
 	va_list ap;
 
+	if (v->stats)
+		stats_final_exit(v->stats);
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	vuart_flush(p);
 	/* Two vCPUs may fault at once on two CPUs: the first one's report
 	 * is the partition's. */
-	spin_lock(&partitions_lock);
+	plock();
 	first = p->state != PART_FAULTED;
 	if (first) {
 		memcpy(p->last_fault, why, sizeof(why));
@@ -709,6 +715,7 @@ void partitions_report(uint64_t tsc_hz)
 		stats_report(p);
 		partition_audit(p);
 	}
+	stats_report_longest(tsc_hz);
 	trace_dump();
 }
 
@@ -743,7 +750,7 @@ static void end_all_locked(const char *why)
 
 void sched_end(const char *why)
 {
-	spin_lock(&partitions_lock);
+	plock();
 	end_all_locked(why);
 	spin_unlock(&partitions_lock);
 }
@@ -757,7 +764,7 @@ static void parent_faulted(struct partition *parent)
 {
 	pr_err("parent partition %s faulted: stopping every child and powering off",
 	       parent->name);
-	spin_lock(&partitions_lock);
+	plock();
 	stop_all_but_locked(parent);
 	end_all_locked("the parent faulted");
 	spin_unlock(&partitions_lock);
@@ -768,7 +775,7 @@ void vcpu_halted(struct vcpu *v, const char *why)
 	struct partition *p = v->part;
 	bool last = true;
 
-	spin_lock(&partitions_lock);
+	plock();
 	v->online = false;
 	for (uint32_t i = 0; i < p->vcpu_count; i++)
 		if (p->vcpus[i].online)
@@ -790,6 +797,9 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	struct partition *p = caller->part;
 	struct vcpu *v;
 
+	/* Building the vCPU's VMCS is part of creating the partition. */
+	if (caller->stats)
+		stats_mgmt_exit(caller->stats);
 	if (n >= p->vcpu_count || (cr3 & 0xfff) ||
 	    !partition_gpa_to_hva(p, cr3, 4096)) {
 		stat_add_shared(&p->refused.hypercall, 1);
@@ -798,7 +808,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	v = &p->vcpus[n];
 	/* A vCPU starts once; its VMCS is set up only now. Claiming it
 	 * under the lock keeps two callers from setting it up at once. */
-	spin_lock(&partitions_lock);
+	plock();
 	if (v->started) {
 		spin_unlock(&partitions_lock);
 		return HV_STATUS_BUSY;
@@ -809,7 +819,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		__atomic_store_n(&v->started, false, __ATOMIC_RELEASE);
 		return HV_STATUS_NO_MEMORY;
 	}
-	spin_lock(&partitions_lock);
+	plock();
 	v->online = p->state == PART_RUNNING || p->state == PART_CREATED;
 	spin_unlock(&partitions_lock);
 	pr_info("partition %s: vcpu %lu started at 0x%lx", p->name, n, rip);
@@ -900,7 +910,7 @@ void partitions_run(uint64_t slice)
 		enum vcpu_outcome outcome;
 		struct partition *p;
 
-		spin_lock(&partitions_lock);
+		plock();
 		if (!sched_over) {
 			next = pick(pc->index, prev, rdtsc(), &wake, &live);
 			if (next)
@@ -914,9 +924,19 @@ void partitions_run(uint64_t slice)
 		if (prev && prev != next)
 			let_go(prev);
 		prev = next;
+		/* Between slices, and while idle, this CPU feeds the UART. */
+		console_pump();
 		if (!next) {
 			if (sched_ending())
 				return;
+			/* Output waiting: back when the UART's FIFO has
+			 * emptied (16 bytes at 115200 baud: 1/720 s). */
+			if (console_pending()) {
+				uint64_t soon = rdtsc() + policy_tsc_hz() / 720;
+
+				if (soon < wake)
+					wake = soon;
+			}
 			/* Nothing for this CPU: it sleeps until a vCPU's timer
 			 * or another CPU's kick, not in a busy loop. */
 			cpu_idle_until(wake);
@@ -928,7 +948,7 @@ void partitions_run(uint64_t slice)
 		pc->current = NULL;
 		if (outcome == VCPU_POWEROFF) {
 			vuart_flush(p);
-			spin_lock(&partitions_lock);
+			plock();
 			p->state = PART_STOPPED;
 			offline_all(p);
 			stop_all_but_locked(p);
@@ -1010,6 +1030,15 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 	return HV_STATUS_NOT_FOUND;
 }
 
+/* This exit's time counts apart from the bounded ones (hv/stats.h). */
+static void mgmt_exit(void)
+{
+	struct vcpu *me = this_cpu()->current;
+
+	if (me && me->stats)
+		stats_mgmt_exit(me->stats);
+}
+
 int64_t partition_create_request(const struct hv_partition_create *req)
 {
 	struct partition_spec sp = {
@@ -1019,6 +1048,7 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.vcpus = req->vcpus,
 	};
 
+	mgmt_exit();
 	if (!terminated(req->name, sizeof(req->name)) ||
 	    !terminated(req->template, sizeof(req->template)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)))
@@ -1046,69 +1076,113 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	return build_status(&sp);
 }
 
-int64_t partition_start(uint32_t id)
+int64_t partition_start(uint64_t id)
 {
 	struct partition *p;
+	char name[HV_NAME_MAX];
 	int64_t r = HV_STATUS_OK;
 
-	spin_lock(&partitions_lock);
-	p = partition_by_id(id);
+	plock();
+	p = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	if (!p)
 		r = HV_STATUS_NOT_FOUND;
 	else if (p->state != PART_CREATED || p->autostart)
 		r = HV_STATUS_BUSY;
 	else
 		p->state = PART_RUNNING;
+	/* A copy: once unlocked, another vCPU of the parent may destroy p. */
+	if (!r)
+		memcpy(name, p->name, sizeof(name));
 	spin_unlock(&partitions_lock);
 	if (r)
 		return r;
-	pr_info("partition %s: started", p->name);
+	pr_info("partition %s: started", name);
 	sched_kick_idle();
 	return r;
 }
 
 /*
- * Takes p off every CPU for good: the state change stops the scheduler
- * from picking its vCPUs, the kick makes the CPUs running them leave
- * guest mode, and the wait returns once each has let its vCPU go, VMCS
- * cleared. On return nothing of p runs anywhere.
+ * The slot of id for a stop or a destroy, with partitions_lock held: NULL
+ * and the status to answer if there is none to act on. A slot being torn
+ * down answers BUSY, never its contents: its memory is on its way back.
+ * The id is the caller's whole 64-bit register, so that an id with high
+ * bits set names no partition instead of another one.
  */
-static int64_t take_off_cpus(uint32_t id, const struct partition *caller,
-			     bool destroy, struct partition **out)
+static struct partition *target_locked(uint64_t id,
+				       const struct partition *caller,
+				       int64_t *status)
 {
 	struct partition *p;
 
-	spin_lock(&partitions_lock);
-	p = partition_by_id(id);
-	if (!p || p == caller || (!destroy && p->state != PART_RUNNING &&
-				  p->state != PART_CREATED)) {
-		spin_unlock(&partitions_lock);
-		return !p ? HV_STATUS_NOT_FOUND :
-		       p == caller ? HV_STATUS_INVALID :
-				     HV_STATUS_BUSY;
+	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use) {
+		*status = HV_STATUS_NOT_FOUND;
+		return NULL;
 	}
+	p = &partitions[id - 1];
+	if (p->busy) {
+		*status = HV_STATUS_BUSY;
+		return NULL;
+	}
+	if (p == caller) {
+		*status = HV_STATUS_INVALID;
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The first half of a stop, with partitions_lock held: the state change
+ * stops the scheduler from picking p's vCPUs, and the kick makes the CPUs
+ * running them leave guest mode. Each lets its vCPU go, VMCS cleared, at
+ * its next exit; off_cpus() then says so. Doing it under the lock keeps p
+ * from being torn down by another vCPU of the caller meanwhile.
+ */
+static void stop_locked(struct partition *p)
+{
 	if (p->state == PART_RUNNING || p->state == PART_CREATED) {
 		p->state = PART_STOPPED;
 		p->stop_tsc = rdtsc();
 	}
+	p->stop_requested = true;
 	offline_all(p);
-	/* A partition being destroyed is invisible to every other call. */
-	p->busy = destroy;
-	spin_unlock(&partitions_lock);
 	kick_partition(p);
-	wait_off_cpus(p);
-	vuart_flush(p);
-	*out = p;
-	return HV_STATUS_OK;
 }
 
-int64_t partition_stop(uint32_t id, const struct partition *caller)
+/*
+ * Stop answers OK once p is off every CPU and PENDING before: the caller
+ * asks again (guest/kernel/syscall.c yields between the tries). A stop of
+ * a partition the parent stopped before is the same question again, so
+ * it is answered the same way; a partition that ended on its own terms
+ * (halt, fault) was never the parent's to stop: BUSY, as before.
+ */
+int64_t partition_stop(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
-	int64_t r = take_off_cpus(id, caller, false, &p);
+	char name[HV_NAME_MAX] = "";
+	int64_t r = HV_STATUS_OK;
 
-	if (!r)
-		pr_info("partition %s: stopped by the parent", p->name);
+	plock();
+	p = target_locked(id, caller, &r);
+	if (p && !p->stop_requested && p->state != PART_RUNNING &&
+	    p->state != PART_CREATED) {
+		r = HV_STATUS_BUSY;
+		p = NULL;
+	}
+	if (p) {
+		stop_locked(p);
+		if (!off_cpus(p)) {
+			r = HV_STATUS_PENDING;
+		} else if (!p->stop_reported) {
+			/* Its last line may still be in its virtual UART. */
+			vuart_flush(p);
+			p->stop_reported = true;
+			memcpy(name, p->name, sizeof(name));
+		}
+	}
+	spin_unlock(&partitions_lock);
+	/* Printed from a copy, outside the lock: p may be destroyed now. */
+	if (name[0])
+		pr_info("partition %s: stopped by the parent", name);
 	return r;
 }
 
@@ -1126,21 +1200,44 @@ static void flush_partition(void *arg)
 		vcpu_arch_flush(&p->vcpus[i]);
 }
 
-int64_t partition_destroy(uint32_t id, const struct partition *caller)
+/*
+ * Destroy stops p first and answers PENDING while any CPU still runs one
+ * of its vCPUs. The call that finds it off every CPU claims the teardown
+ * (busy, under the lock): from then on every other call about p answers
+ * BUSY or, once the slot is free, NOT_FOUND, and only the claimant touches
+ * it. So a stop and a destroy, or two destroys, from two vCPUs of the
+ * parent never use a partition that is being freed.
+ */
+int64_t partition_destroy(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
 	char name[HV_NAME_MAX];
 	uint64_t held;
 	uint32_t owner;
-	int64_t r = take_off_cpus(id, caller, true, &p);
+	int64_t r = HV_STATUS_OK;
 
+	mgmt_exit();
+	plock();
+	p = target_locked(id, caller, &r);
+	if (p) {
+		stop_locked(p);
+		if (off_cpus(p)) {
+			vuart_flush(p);
+			p->busy = true;
+		} else {
+			r = HV_STATUS_PENDING;
+		}
+	}
+	spin_unlock(&partitions_lock);
 	if (r)
 		return r;
+	/* The one wait left: smp_call's, for each CPU's INVEPT/INVVPID. */
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (p->cpus_used & (1u << n))
 			smp_call(n, flush_partition, p);
 	partition_record(p);
 	partition_audit(p);
+	stats_keep_longest(p);
 	memcpy(name, p->name, sizeof(name));
 	owner = p->id;
 	held = mem_pool()->owner_pages[owner];

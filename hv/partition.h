@@ -31,6 +31,7 @@ enum partition_state {
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint32_t len;
+	bool held; /* line is complete and waits for room in the console */
 	char line[160];
 	/* Console input, for the parent only: bytes from the real COM1. */
 	uint8_t rx[64];
@@ -81,6 +82,8 @@ struct partition {
 	uint64_t msr_guest_writes;
 	uint32_t msr_guest_last;
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
+	bool stop_requested; /* the parent stopped it: a stop again is OK */
+	bool stop_reported; /* "stopped by the parent" was printed */
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 };
@@ -156,9 +159,11 @@ struct partition *partition_by_id(uint32_t id);
  * all its memory, zeroed. A partition cannot stop or destroy itself.
  */
 int64_t partition_create_request(const struct hv_partition_create *req);
-int64_t partition_start(uint32_t id);
-int64_t partition_stop(uint32_t id, const struct partition *caller);
-int64_t partition_destroy(uint32_t id, const struct partition *caller);
+int64_t partition_start(uint64_t id);
+/* Stop and destroy answer HV_STATUS_PENDING until no CPU runs the
+ * partition any more; the caller asks again (docs/hypercalls.md). */
+int64_t partition_stop(uint64_t id, const struct partition *caller);
+int64_t partition_destroy(uint64_t id, const struct partition *caller);
 /* Writes up to max templates; returns how many manifest partitions hv
  * did not start at boot. */
 uint32_t partition_templates(struct hv_template *t, uint32_t max);
@@ -172,5 +177,13 @@ void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
 void vuart_flush(struct partition *p);
 /* One byte of the partition's console output, collected into lines. */
 void vuart_put(struct partition *p, uint8_t c);
+/*
+ * The console_write hypercall's work: takes bytes of buf into the line
+ * buffer, at most VUART_SLICE_LINES lines' worth, and stops early when
+ * the console's ring is full. Returns how many bytes it took, which may
+ * be 0; the caller's guest calls again for the rest.
+ */
+#define VUART_SLICE_LINES 8
+uint64_t vuart_write(struct partition *p, const char *buf, uint64_t len);
 
 #endif

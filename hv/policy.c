@@ -197,10 +197,11 @@ static int64_t console_write(struct partition *p, uint64_t gpa, uint64_t len)
 		stat_add_shared(&p->refused.hypercall, 1);
 		return r;
 	}
+	/* One slice per exit: the guest calls again for the rest. */
+	if (len > HV_CONSOLE_WRITE_SLICE)
+		len = HV_CONSOLE_WRITE_SLICE;
 	memcpy(buf, partition_gpa_to_hva(p, gpa, len), len);
-	for (uint64_t i = 0; i < len; i++)
-		vuart_put(p, (uint8_t)buf[i]);
-	return (int64_t)len;
+	return (int64_t)vuart_write(p, buf, len);
 }
 
 
@@ -456,17 +457,17 @@ static int64_t hc_partition_create(struct vcpu *v)
 
 static int64_t hc_partition_start(struct vcpu *v)
 {
-	return partition_start((uint32_t)v->regs.rdi);
+	return partition_start(v->regs.rdi);
 }
 
 static int64_t hc_partition_stop(struct vcpu *v)
 {
-	return partition_stop((uint32_t)v->regs.rdi, v->part);
+	return partition_stop(v->regs.rdi, v->part);
 }
 
 static int64_t hc_partition_destroy(struct vcpu *v)
 {
-	return partition_destroy((uint32_t)v->regs.rdi, v->part);
+	return partition_destroy(v->regs.rdi, v->part);
 }
 
 static int64_t hc_template_list(struct vcpu *v)

@@ -13,6 +13,7 @@
 #ifndef HV_STATS_H
 #define HV_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv/hypercall.h"
@@ -23,6 +24,22 @@ struct vcpu_stats {
 	uint64_t exit_tsc[HV_INFO_EXIT_REASONS];
 	uint64_t hypercalls[HV_INFO_HYPERCALLS];
 	uint64_t injected[HV_INFO_VECTORS];
+	/* The longest exit, outside partition creation and destruction. */
+	uint64_t max_exit_tsc;
+	uint32_t max_exit_reason;
+	uint32_t max_exit_hypercall; /* for a VMCALL exit: the call's number */
+	uint64_t last_hypercall; /* the number of the call being handled */
+	/* The longest exit that created or destroyed a partition. */
+	uint32_t max_mgmt_reason;
+	uint64_t max_mgmt_tsc;
+	/* exits[VMCALL] as it is after an exit that creates or destroys a
+	 * partition: that exit's time is counted apart (stats_mgmt_exit). */
+	uint64_t mgmt_seq;
+	/* This exit stops the partition with a fault report (vcpu_fault):
+	 * the vCPU never runs again, so the flag is never stale. */
+	bool final_exit;
+	uint32_t max_final_reason;
+	uint64_t max_final_tsc;
 };
 
 struct partition_stats {
@@ -60,7 +77,13 @@ static inline uint64_t stat_read(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* One exit of basic reason `reason`, whose handling took `tsc` ticks. */
+void stats_long_exit(struct vcpu_stats *s, uint32_t reason, uint64_t tsc);
+
+/*
+ * One exit of basic reason `reason`, whose handling took `tsc` ticks. The
+ * longest one is kept: one compare on the exit path, the rest out of line
+ * only when an exit is the longest yet.
+ */
 static inline void stats_exit(struct vcpu_stats *s, uint32_t reason,
 			      uint64_t tsc)
 {
@@ -68,7 +91,34 @@ static inline void stats_exit(struct vcpu_stats *s, uint32_t reason,
 		stat_add_own(&s->exits[reason], 1);
 		stat_add_own(&s->exit_tsc[reason], tsc);
 	}
+	if (unlikely(tsc > s->max_exit_tsc))
+		stats_long_exit(s, reason, tsc);
 }
+
+/*
+ * The current exit of this vCPU creates or destroys a partition, work
+ * bounded by the partition's size rather than by hv (docs/architecture.md):
+ * its time goes into max_mgmt_tsc instead of max_exit_tsc.
+ */
+void stats_mgmt_exit(struct vcpu_stats *s);
+/*
+ * The current exit stops its partition with a fault report, a dozen lines
+ * formatted once in the partition's life; its time is counted apart too.
+ */
+static inline void stats_final_exit(struct vcpu_stats *s)
+{
+	s->final_exit = true;
+}
+
+/*
+ * A wait inside hv for another CPU or a lock, of `tsc` ticks; `what` is a
+ * string constant saying for what. The longest is kept for the report.
+ */
+void stats_note_wait(uint64_t tsc, const char *what);
+/* Folds p's longest exits into hv's record before p is destroyed. */
+void stats_keep_longest(const struct partition *p);
+/* The final report's lines on the longest exit and the longest wait. */
+void stats_report_longest(uint64_t tsc_hz);
 
 /*
  * The vCPU's counters live in a pool page of its partition's, allocated
@@ -83,6 +133,7 @@ void stats_release(struct vcpu *v);
 static inline void stats_hypercall(struct vcpu_stats *s, uint64_t nr)
 {
 	stat_add_own(&s->hypercalls[nr < HV_INFO_HYPERCALLS ? nr : 0], 1);
+	s->last_hypercall = nr;
 }
 
 /* hv raised exception `vector` in the guest. */

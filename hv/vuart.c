@@ -30,26 +30,38 @@ bool vuart_handles(uint16_t port)
 	return port >= VUART_BASE && port < VUART_BASE + 8;
 }
 
-static void flush_locked(struct partition *p)
+/*
+ * Hands the collected line to the console. When the console's ring is
+ * full the line stays here, held: the LSR says the transmitter is busy,
+ * and console_write takes no more bytes, until it has gone out.
+ */
+static bool flush_locked(struct partition *p)
 {
 	struct vuart *u = &p->uart;
 
-	if (!u->len)
-		return;
-	u->line[u->len] = '\0';
-	console_write_partition_line(p->name, u->line);
+	if (u->len && !console_write_partition_line(p->name, u->line, u->len)) {
+		u->held = true;
+		return false;
+	}
 	u->len = 0;
+	u->held = false;
+	return true;
 }
 
-static void put_locked(struct partition *p, uint8_t c)
+/* False if c was dropped: a held line that still finds no room. */
+static bool put_locked(struct partition *p, uint8_t c)
 {
 	struct vuart *u = &p->uart;
 
+	if (u->held && !flush_locked(p)) {
+		console_note_dropped(1);
+		return false;
+	}
 	if (c == '\r')
-		return;
+		return true;
 	if (c == '\n') {
 		flush_locked(p);
-		return;
+		return true;
 	}
 	/* Unprintable bytes are shown, not passed to the real terminal. */
 	if (c < 0x20 || c > 0x7e)
@@ -57,6 +69,7 @@ static void put_locked(struct partition *p, uint8_t c)
 	u->line[u->len++] = (char)c;
 	if (u->len == sizeof(u->line) - 1)
 		flush_locked(p);
+	return true;
 }
 
 /*
@@ -111,9 +124,12 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 			v = u->mcr;
 			break;
 		case REG_LSR:
-			/* Output is taken at once, so the line is always idle. */
+			/* Output is taken at once unless a line is held for
+			 * want of room in the console's ring. */
 			vuart_poll_input(p);
-			v = LSR_THR_EMPTY | LSR_TX_EMPTY |
+			if (u->held)
+				flush_locked(p);
+			v = (u->held ? 0 : LSR_THR_EMPTY | LSR_TX_EMPTY) |
 			    (vuart_rx_ready(u) ? LSR_DATA_READY : 0);
 			break;
 		case REG_MSR:
@@ -156,11 +172,34 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 }
 
 /* A partition's vCPUs may run on several CPUs: one line at a time. */
+/* The partition ends: a line that finds no room now is dropped. */
 void vuart_flush(struct partition *p)
 {
 	spin_lock(&p->lock);
-	flush_locked(p);
+	if (!flush_locked(p)) {
+		console_note_dropped(p->uart.len);
+		p->uart.len = 0;
+		p->uart.held = false;
+	}
 	spin_unlock(&p->lock);
+}
+
+uint64_t vuart_write(struct partition *p, const char *buf, uint64_t len)
+{
+	uint64_t i;
+	uint32_t lines = 0;
+
+	spin_lock(&p->lock);
+	for (i = 0; i < len && lines < VUART_SLICE_LINES; i++) {
+		if (p->uart.held && !flush_locked(p))
+			break;
+		if (buf[i] == '\n' ||
+		    p->uart.len == sizeof(p->uart.line) - 2)
+			lines++;
+		put_locked(p, (uint8_t)buf[i]);
+	}
+	spin_unlock(&p->lock);
+	return i;
 }
 
 void vuart_put(struct partition *p, uint8_t c)

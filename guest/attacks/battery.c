@@ -22,15 +22,6 @@ const char test_name[] = "battery";
 #define END_POLLS 200000
 #define SETTLE_POLLS 200
 
-/*
- * hv's answer to a stop or destroy whose target has not yet left every
- * CPU (issue 15): the parent asks again until the answer is final.
- * Defined here until include/hv/hypercall.h has it.
- */
-#ifndef HV_STATUS_PENDING
-#define HV_STATUS_PENDING (-9)
-#endif
-
 static struct hv_partition_info info;
 static struct hv_info hvi;
 static uint64_t victim_hpa;
@@ -93,23 +84,11 @@ static bool wait_ended(long id)
 	return false;
 }
 
-/* A stop or destroy, asked again while hv answers that it is pending. */
-static long manage(unsigned long call, long id)
-{
-	long r = hv_hypercall(call, (uint64_t)id, 0, 0);
-
-	for (long i = 0; r == HV_STATUS_PENDING && i < END_POLLS; i++) {
-		rt_yield();
-		r = hv_hypercall(call, (uint64_t)id, 0, 0);
-	}
-	return r;
-}
-
-/* A stop is done when hv says 0, or when a repeated request finds the
- * partition no longer running. */
+/* A stop is done when hv says 0 (rt_manage asks again while hv answers
+ * HV_STATUS_PENDING), or when the partition is found no longer running. */
 static long stop(long id)
 {
-	long r = manage(HV_HC_PARTITION_STOP, id);
+	long r = rt_manage(HV_HC_PARTITION_STOP, id, NULL);
 
 	if (r && !info_of(id) && info.state != HV_PART_RUNNING)
 		return 0;
@@ -168,7 +147,7 @@ static bool end_partner(const struct attack *a, long pid)
 			  a->name);
 		return false;
 	}
-	r = manage(HV_HC_PARTITION_DESTROY, pid);
+	r = rt_manage(HV_HC_PARTITION_DESTROY, pid, NULL);
 	if (r) {
 		rt_printf("battery: %s: its partner was not destroyed (%ld)\n",
 			  a->name, r);
@@ -253,7 +232,7 @@ static bool run_one(const struct attack *a, uint64_t target)
 			  (unsigned long)info.injected[17]);
 	if (info.state == HV_PART_RUNNING)
 		stop(id);
-	r = manage(HV_HC_PARTITION_DESTROY, id);
+	r = rt_manage(HV_HC_PARTITION_DESTROY, id, NULL);
 	if (r) {
 		rt_printf("battery: %s: not destroyed (%ld)\n", a->name, r);
 		return false;

@@ -128,6 +128,31 @@ static long hv_call_create(uint64_t ubuf, uint64_t size)
 	return hv_call(HV_HC_PARTITION_CREATE, bounce_gpa(), size, 0);
 }
 
+/*
+ * Stop and destroy answer HV_STATUS_PENDING while a CPU still runs the
+ * child: hv does not wait inside the VM exit (docs/hypercalls.md). The
+ * kernel asks again until the answer is final, yielding in between so
+ * that hv and the child's CPU get on with it, and says every 5 s that it
+ * is still waiting, so a person at pm sees why nothing happens.
+ */
+static long hv_call_until_done(uint64_t nr, uint64_t id)
+{
+	uint32_t khz = cpuid(0x40000010, 0).eax;
+	uint64_t every = khz ? (uint64_t)khz * 5000 : 1ull << 34;
+	uint64_t t0 = rdtsc(), next = t0 + every;
+	long r;
+
+	while ((r = hv_call(nr, id, 0, 0)) == HV_STATUS_PENDING) {
+		hv_call(HV_HC_YIELD, 0, 0, 0);
+		if (rdtsc() >= next) {
+			kprintf("kernel: partition %lu: still waiting for it to leave its cpus (%lu s)\n",
+				id, khz ? (rdtsc() - t0) / ((uint64_t)khz * 1000) : 0);
+			next += every;
+		}
+	}
+	return r;
+}
+
 /* The management calls, for the parent's programs; pointers translated. */
 static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 {
@@ -135,9 +160,10 @@ static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	case HV_HC_PARTITION_CREATE:
 		return hv_call_create(a1, a2);
 	case HV_HC_PARTITION_START:
+		return hv_call(nr, a1, 0, 0);
 	case HV_HC_PARTITION_STOP:
 	case HV_HC_PARTITION_DESTROY:
-		return hv_call(nr, a1, 0, 0);
+		return hv_call_until_done(nr, a1);
 	case HV_HC_TRACE_CONTROL:
 		return hv_call(nr, a1, a2, 0);
 	case HV_HC_PARTITION_LIST:

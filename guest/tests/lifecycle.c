@@ -105,7 +105,7 @@ static void parent(void)
 			test_fail("child-stops", "round %d", round);
 			break;
 		}
-		if (hv_hypercall(HV_HC_PARTITION_DESTROY, (uint64_t)id, 0, 0)) {
+		if (rt_manage(HV_HC_PARTITION_DESTROY, id, NULL)) {
 			test_fail("destroy", "round %d", round);
 			break;
 		}

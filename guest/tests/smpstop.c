@@ -61,7 +61,7 @@ static bool round_trip(int round)
 			  r);
 		return false;
 	}
-	r = hv_hypercall(HV_HC_PARTITION_STOP, (uint64_t)id, 0, 0);
+	r = rt_manage(HV_HC_PARTITION_STOP, id, NULL);
 	if (r || info_of(id) || info.state != HV_PART_STOPPED) {
 		test_fail("stop", "round %d: status %ld, state %u", round, r,
 			  info.state);
@@ -70,7 +70,7 @@ static bool round_trip(int round)
 	if (round == 1)
 		rt_printf("smpstop: s1 ran on cpu %u before the stop\n",
 			  info.vcpu_last_cpu[0]);
-	r = hv_hypercall(HV_HC_PARTITION_DESTROY, (uint64_t)id, 0, 0);
+	r = rt_manage(HV_HC_PARTITION_DESTROY, id, NULL);
 	if (r) {
 		test_fail("destroy", "round %d: status %ld", round, r);
 		return false;

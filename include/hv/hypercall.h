@@ -52,6 +52,12 @@
 
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
+/*
+ * console_write takes at most this many bytes (and at most 8 lines) per
+ * call and returns how many it took; the caller calls again for the rest,
+ * so that no VM exit does unbounded console work.
+ */
+#define HV_CONSOLE_WRITE_SLICE 64
 /* A manifest partition that hv did not start at boot (start = parent or
  * start = manual), which the parent may create with partition_create. */
 enum hv_template_start {
@@ -83,6 +89,8 @@ struct hv_template {
 #define HV_STATUS_NOT_FOUND (-6) /* no such partition, image or program */
 #define HV_STATUS_NO_MEMORY (-7) /* the pool, or the partition slots, ran out */
 #define HV_STATUS_BUSY (-8) /* the partition is in the wrong state, or the name is taken */
+/* Begun, not finished: a CPU still runs the partition. Call again. */
+#define HV_STATUS_PENDING (-9)
 
 /*
  * partition_create's request. The kernel image and programs are files

@@ -31,6 +31,8 @@ UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c
 UNIT_LIB_vlapic := hv/vlapic.c
 UNIT_LIB_hcargs :=
+# lib/conring.h is all inline.
+UNIT_LIB_conring :=
 UNIT_LIB_vmx_decode := arch/x86/vmx_decode.c
 UNIT_LIB_vmx_events := arch/x86/vmx_events.c
 # crcheck.h and mce_assess() in mce.h are inline.
@@ -42,7 +44,7 @@ UNIT_LIB_cpuid :=
 UNIT_LIB_trace := arch/x86/vmx_names.c
 
 UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
-	vmx_decode trace cpuid vmx_events crcheck mce
+	vmx_decode trace cpuid vmx_events crcheck mce conring
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 

@@ -103,6 +103,19 @@ static inline void rt_yield(void)
  */
 unsigned long rt_wait_alone(void);
 
+/*
+ * HV_HC_PARTITION_STOP or HV_HC_PARTITION_DESTROY of id, asked again with
+ * a yield in between for as long as hv answers HV_STATUS_PENDING; returns
+ * the final status. Every 5 s of waiting it prints how long it has been.
+ * *tries, if not NULL, gets how many calls it took.
+ */
+long rt_manage(unsigned long nr, long id, unsigned long *tries);
+
+/* HV_HC_CONSOLE_WRITE of all n bytes: hv takes a bounded slice per call
+ * and returns how many it took (docs/hypercalls.md); this loops. Returns
+ * n, or hv's status; *calls, if not NULL, gets how many calls it took. */
+long rt_console_write(const char *s, unsigned long n, unsigned long *calls);
+
 /* HV_HC_PARTITION_INFO into *info: 0, or hv's status. Parent only. */
 long rt_partition_info(long id, struct hv_partition_info *info);
 

@@ -114,3 +114,47 @@ long rt_wait_on_cpu(long id, struct hv_partition_info *info, uint64_t exits,
 	}
 	return 0;
 }
+
+long rt_manage(unsigned long nr, long id, unsigned long *tries)
+{
+	uint64_t khz = cpuid(0x40000010, 0).eax, every = khz ? khz * 5000 : 1ull << 34;
+	uint64_t t0 = rdtsc(), next = t0 + every;
+	unsigned long n = 1;
+	long r;
+
+	while ((r = hv_hypercall(nr, (uint64_t)id, 0, 0)) ==
+	       HV_STATUS_PENDING) {
+		rt_yield();
+		n++;
+		if (rdtsc() >= next) {
+			rt_printf("rt: partition %ld: still waiting for it to leave its cpus (%lu s, %lu calls)\n",
+				  id, khz ? (rdtsc() - t0) / (khz * 1000) : 0,
+				  n);
+			next += every;
+		}
+	}
+	if (tries)
+		*tries = n;
+	return r;
+}
+
+long rt_console_write(const char *s, unsigned long n, unsigned long *calls)
+{
+	unsigned long done = 0, k = 0;
+
+	while (done < n) {
+		long r = hv_hypercall(HV_HC_CONSOLE_WRITE,
+				      (uint64_t)(s + done), n - done, 0);
+
+		k++;
+		if (r < 0)
+			return r;
+		/* 0: hv's console buffer is full; let it drain. */
+		if (r == 0)
+			rt_yield();
+		done += (unsigned long)r;
+	}
+	if (calls)
+		*calls = k;
+	return (long)n;
+}
