@@ -531,6 +531,9 @@ static void wait_off_cpus(struct partition *p)
 /* CPUs halted in the scheduler look again: something became runnable. */
 void sched_kick_idle(void)
 {
+	/* Whatever the caller changed is visible before the idle flags are
+	 * read; partitions_run sets its flag before it looks (Dekker). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (__atomic_load_n(&smp_cpu(n)->idle, __ATOMIC_ACQUIRE))
 			smp_kick(n);
@@ -899,8 +902,18 @@ void partitions_run(uint64_t slice)
 		struct vcpu *next = NULL;
 		enum vcpu_outcome outcome;
 		struct partition *p;
+		uint32_t seen;
 
 		spin_lock(&partitions_lock);
+		/*
+		 * Idle while looking, and the kick count read before: a CPU
+		 * that makes something runnable without the lock (let_go)
+		 * either is seen by pick or sees this flag and kicks, and the
+		 * kick then cannot be lost before the HLT (docs/architecture.md,
+		 * "Idle CPUs and kicks").
+		 */
+		__atomic_store_n(&pc->idle, true, __ATOMIC_SEQ_CST);
+		seen = cpu_wake_seq();
 		if (!sched_over) {
 			next = pick(pc->index, prev, rdtsc(), &wake, &live);
 			if (next)
@@ -919,7 +932,7 @@ void partitions_run(uint64_t slice)
 				return;
 			/* Nothing for this CPU: it sleeps until a vCPU's timer
 			 * or another CPU's kick, not in a busy loop. */
-			cpu_idle_until(wake);
+			cpu_idle_until(wake, seen);
 			continue;
 		}
 		p = next->part;
@@ -1136,9 +1149,11 @@ int64_t partition_destroy(uint32_t id, const struct partition *caller)
 
 	if (r)
 		return r;
+	/* A CPU that has left VMX operation (a shutdown under way) kept no
+	 * translation to flush, and INVEPT there is #UD: it is skipped. */
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (p->cpus_used & (1u << n))
-			smp_call(n, flush_partition, p);
+			smp_call_vmx(n, flush_partition, p);
 	partition_record(p);
 	partition_audit(p);
 	memcpy(name, p->name, sizeof(name));

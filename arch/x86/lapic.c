@@ -164,11 +164,26 @@ void lapic_init(uint64_t tsc_hz)
 		tsc_deadline ? "tsc-deadline" : "one-shot");
 }
 
-void cpu_idle_until(uint64_t tsc)
+extern const char idle_window_start[], idle_window_end[];
+void cpu_idle_hlt(const uint32_t *wake_seq, uint32_t seen);
+
+uint32_t cpu_wake_seq(void)
+{
+	return __atomic_load_n(&this_cpu()->wake_seq, __ATOMIC_ACQUIRE);
+}
+
+void cpu_idle_nmi_fixup(uint64_t *rip)
+{
+	if (*rip >= (uint64_t)(uintptr_t)idle_window_start &&
+	    *rip < (uint64_t)(uintptr_t)idle_window_end)
+		*rip = (uint64_t)(uintptr_t)idle_window_end;
+}
+
+void cpu_idle_until(uint64_t tsc, uint32_t seen)
 {
 	uint64_t now = rdtsc();
 
-	if (now >= tsc)
+	if (now >= tsc || cpu_wake_seq() != seen)
 		return;
 	__atomic_fetch_add(&idle_waits, 1, __ATOMIC_RELAXED);
 	if (tsc == UINT64_MAX) {
@@ -186,11 +201,11 @@ void cpu_idle_until(uint64_t tsc)
 			    count > 0xffffffff ? 0xffffffff : (uint32_t)count);
 	}
 	/*
-	 * STI's shadow covers HLT, so an interrupt that is already pending
-	 * wakes the HLT instead of slipping in before it. Any interrupt ends
-	 * the wait: an IPI means the caller has something new to look at.
+	 * Any interrupt ends the wait, and so does a kick: the window in
+	 * cpu_idle_hlt (entry.asm) rechecks the kick count with interrupts
+	 * off and turns a kick that lands before the HLT into a skipped HLT.
 	 */
-	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	cpu_idle_hlt(&this_cpu()->wake_seq, seen);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
 }
 
