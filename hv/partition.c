@@ -1152,8 +1152,10 @@ int64_t partition_destroy(uint32_t id, const struct partition *caller)
 	/* A CPU that has left VMX operation (a shutdown under way) kept no
 	 * translation to flush, and INVEPT there is #UD: it is skipped. */
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
-		if (p->cpus_used & (1u << n))
-			smp_call_vmx(n, flush_partition, p);
+		if ((p->cpus_used & (1u << n)) &&
+		    !smp_call_vmx(n, flush_partition, p))
+			pr_info("partition %s: cpu %u has left VMX operation: nothing to flush there",
+				p->name, n);
 	partition_record(p);
 	partition_audit(p);
 	memcpy(name, p->name, sizeof(name));
