@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp_claim.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 
@@ -174,9 +175,8 @@ uint32_t cpu_wake_seq(void)
 
 void cpu_idle_nmi_fixup(uint64_t *rip)
 {
-	if (*rip >= (uint64_t)(uintptr_t)idle_window_start &&
-	    *rip < (uint64_t)(uintptr_t)idle_window_end)
-		*rip = (uint64_t)(uintptr_t)idle_window_end;
+	*rip = idle_window_fixup(*rip, (uint64_t)(uintptr_t)idle_window_start,
+				 (uint64_t)(uintptr_t)idle_window_end);
 }
 
 void cpu_idle_until(uint64_t tsc, uint32_t seen)

@@ -66,21 +66,10 @@ static uint32_t load_state(const struct percpu *pc)
 	return __atomic_load_n(&pc->state, __ATOMIC_ACQUIRE);
 }
 
-/*
- * An AP and the boot CPU race for its slot at each step of its start-up:
- * the AP moves it on (OFF to ARRIVED to READY or FAILED), the boot CPU
- * marks it ABANDONED when its timeout gives up. Whichever compare-and-swap
- * comes first decides, so an AP can never run on a slot the boot CPU has
- * given away, nor the boot CPU count an AP it has abandoned.
- */
 static bool move_state(struct percpu *pc, enum cpu_state from,
 		       enum cpu_state to)
 {
-	uint32_t expect = (uint32_t)from;
-
-	return __atomic_compare_exchange_n(&pc->state, &expect, (uint32_t)to,
-					   false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
+	return cpu_state_move(&pc->state, from, to);
 }
 
 static const char *state_name(uint32_t s)
@@ -224,15 +213,7 @@ static bool start_one(struct percpu *pc, uint64_t page, uint32_t *last)
 		wait_state(pc, CPU_READY, 1000);
 	/* Past the timeout: the slot is the AP's only if it got to READY
 	 * (or FAILED) first; otherwise it is abandoned for good. */
-	for (;;) {
-		uint32_t s = load_state(pc);
-
-		*last = s;
-		if (s == CPU_READY)
-			return true;
-		if (s == CPU_FAILED || move_state(pc, s, CPU_ABANDONED))
-			return false;
-	}
+	return cpu_state_abandon(&pc->state, last);
 }
 
 static struct percpu *alloc_cpu(uint32_t index, uint32_t apic_id,

@@ -10,18 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/smp_claim.h"
 #include "hv/boot_info.h"
 
 struct percpu;
-
-enum cpu_state {
-	CPU_OFF = 0, /* never started, or left out */
-	CPU_ARRIVED, /* running hv's code */
-	CPU_READY, /* in VMX root, waiting for or running partitions */
-	CPU_FAILED, /* could not enter VMX operation: parked */
-	CPU_DONE, /* left VMX operation at the end: parked */
-	CPU_ABANDONED, /* the boot CPU gave up on it: it parks if it comes */
-};
 
 /*
  * Starts every other CPU the loader listed, up to max_cpus in all, and
