@@ -33,6 +33,9 @@ uint32_t cpu_wake_seq(void);
 void cpu_idle_nmi_fixup(uint64_t *rip);
 /* How many times a CPU idled, for the final report. */
 uint64_t lapic_idle_waits(void);
+/* One line: the idle waits, and the kicks that came late enough to have
+ * been lost before the idle window existed. */
+void lapic_idle_report(void);
 /* The host's task priority now, and as hv found it at start-up. */
 uint8_t lapic_tpr(void);
 uint8_t lapic_boot_tpr(void);

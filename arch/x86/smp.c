@@ -396,6 +396,7 @@ void smp_wait_done(void)
 		}
 		note_wait(rdtsc() - t0);
 	}
+	lapic_idle_report();
 }
 
 /*
