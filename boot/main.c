@@ -10,6 +10,7 @@
 #include "lib/fmt.h"
 #include "lib/manifest.h"
 #include "lib/string.h"
+#include "lib/vmxcap.h"
 #include "hv/start_info.h"
 
 #define MANIFEST_PATH "hv/hv.conf"
@@ -226,6 +227,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct hv_boot_info *bi;
 	struct elf_info elf;
 	char why[200], detail[160];
+	const char *cr4_why;
+	uint64_t cr4, cr4_hv;
 	UINTN conf_len;
 	EFI_STATUS s;
 	uint64_t pool_bytes, entry;
@@ -302,6 +305,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	/* 4. The CPU must have what hv needs. */
 	if (!platform_check_vtx(why, sizeof(why)))
 		return refuse(&ls, EFI_UNSUPPORTED, why);
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4_hv = cr4_firmware_check(cr4, &cr4_why);
+	if (cr4_why)
+		return refuse(&ls, EFI_UNSUPPORTED, cr4_why);
+	if (cr4_hv != cr4)
+		binfo("cpu: the firmware left CR4.CET or CR4.PKS set (cr4 0x%lx): hv clears them when it starts",
+		      cr4);
 
 	/* 5. Memory: the pool (2 MiB aligned, for large EPT pages), the core
 	 * image, and one page below 1 MiB to start the other CPUs from. */
@@ -355,5 +365,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return refuse(&ls, s, "ExitBootServices failed");
 
 	__asm__ volatile("cli");
+	/* The firmware no longer runs: CET and PKS go now, before any hv
+	 * code (lib/vmxcap.h). The APs copy the boot CPU's CR4. */
+	if (cr4_hv != cr4)
+		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4_hv) : "memory");
 	((hv_entry_fn)(uintptr_t)entry)(bi);
 }

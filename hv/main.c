@@ -104,7 +104,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	smp_wait_done();
 	partitions_report(bi->tsc_hz);
 
-	if (vmx_off(&boot_cpu))
+	if (smp_vmx_off(&boot_cpu))
 		panic("VMXOFF failed on the boot CPU");
 	pr_info("vmx off ok");
 

@@ -535,6 +535,9 @@ static bool off_cpus(const struct partition *p)
 /* CPUs halted in the scheduler look again: something became runnable. */
 void sched_kick_idle(void)
 {
+	/* Whatever the caller changed is visible before the idle flags are
+	 * read; partitions_run sets its flag before it looks (Dekker). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
 		if (__atomic_load_n(&smp_cpu(n)->idle, __ATOMIC_ACQUIRE))
 			smp_kick(n);
@@ -909,8 +912,18 @@ void partitions_run(uint64_t slice)
 		struct vcpu *next = NULL;
 		enum vcpu_outcome outcome;
 		struct partition *p;
+		uint32_t seen;
 
 		plock();
+		/*
+		 * Idle while looking, and the kick count read before: a CPU
+		 * that makes something runnable without the lock (let_go)
+		 * either is seen by pick or sees this flag and kicks, and the
+		 * kick then cannot be lost before the HLT (docs/architecture.md,
+		 * "Idle CPUs and kicks").
+		 */
+		__atomic_store_n(&pc->idle, true, __ATOMIC_SEQ_CST);
+		seen = cpu_wake_seq();
 		if (!sched_over) {
 			next = pick(pc->index, prev, rdtsc(), &wake, &live);
 			if (next)
@@ -939,7 +952,7 @@ void partitions_run(uint64_t slice)
 			}
 			/* Nothing for this CPU: it sleeps until a vCPU's timer
 			 * or another CPU's kick, not in a busy loop. */
-			cpu_idle_until(wake);
+			cpu_idle_until(wake, seen);
 			continue;
 		}
 		p = next->part;
@@ -1231,10 +1244,16 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	spin_unlock(&partitions_lock);
 	if (r)
 		return r;
-	/* The one wait left: smp_call's, for each CPU's INVEPT/INVVPID. */
+	/*
+	 * The one wait left is smp_call's, for each CPU's INVEPT/INVVPID. A
+	 * CPU that has left VMX operation (a shutdown under way) kept no
+	 * translation to flush, and INVEPT there is #UD: it is skipped.
+	 */
 	for (uint32_t n = 0; n < smp_cpu_count(); n++)
-		if (p->cpus_used & (1u << n))
-			smp_call(n, flush_partition, p);
+		if ((p->cpus_used & (1u << n)) &&
+		    !smp_call_vmx(n, flush_partition, p))
+			pr_info("partition %s: cpu %u has left VMX operation: nothing to flush there",
+				p->name, n);
 	partition_record(p);
 	partition_audit(p);
 	stats_keep_longest(p);

@@ -176,3 +176,11 @@ void vmx_cap_decode(const struct vmx_cap_msrs *m, struct vmx_cap_report *r)
 	}
 	r->ok = !missing;
 }
+
+uint64_t cr4_firmware_check(uint64_t cr4, const char **refusal)
+{
+	*refusal = NULL;
+	if (cr4 & CR4_BIT_LA57)
+		*refusal = "the firmware runs with 5-level paging (CR4.LA57), and hv's page tables are 4-level";
+	return cr4 & ~(CR4_BIT_CET | CR4_BIT_PKS);
+}

@@ -51,4 +51,19 @@ bool vmx_cap_has_true_msrs(uint64_t basic);
 bool vmx_cap_has_secondary(uint64_t procbased);
 bool vmx_cap_has_ept_vpid_msr(uint64_t procbased2);
 
+/*
+ * What the firmware left in CR4 that hv cannot run under or changes. hv's
+ * page tables are 4-level: with CR4.LA57 set, CR3 would be read as a
+ * PML5 table, and LA57 cannot change while paging is on in IA-32e mode
+ * (SDM "Enumeration and Enabling of 5-Level Paging"), so the loader
+ * refuses; refusal names why. CR4.CET and CR4.PKS are hv's to clear:
+ * nothing of hv is built for shadow stacks or indirect-branch tracking,
+ * and its page tables carry no supervisor protection keys. Returns the
+ * CR4 hv runs with.
+ */
+#define CR4_BIT_LA57 (1ull << 12)
+#define CR4_BIT_CET (1ull << 23)
+#define CR4_BIT_PKS (1ull << 24)
+uint64_t cr4_firmware_check(uint64_t cr4, const char **refusal);
+
 #endif

@@ -13,6 +13,9 @@ global rdmsr_safe
 global rdmsr_safe_insn
 global rdmsr_safe_fixup
 global cpu_unblock_nmi
+global cpu_idle_hlt
+global idle_window_start
+global idle_window_end
 
 section .bss
 align 16
@@ -65,6 +68,29 @@ cpu_unblock_nmi:
 	push rax
 	iretq
 .unblocked:
+	ret
+
+; int cpu_idle_hlt(const uint32_t *wake_seq, uint32_t seen): halts unless
+; *wake_seq has moved on from seen. Called with interrupts off. The kick
+; that ends an idle wait is an NMI, and NMIs are not held off by IF or by
+; STI's shadow: one that lands between the compare and the HLT would be
+; handled and forgotten, and the CPU would sleep. The NMI handler moves a
+; saved RIP in [idle_window_start, idle_window_end) to idle_window_end
+; (trap.c), so the HLT is skipped. A maskable interrupt (the idle timer)
+; cannot land there: IF is 0 until STI, whose shadow covers the HLT.
+; Returns 1 if it did not halt because a kick had come, else 0.
+cpu_idle_hlt:
+idle_window_start:
+	cmp [rdi], esi
+	jne idle_kicked
+	sti
+	hlt
+idle_window_end:
+	cli
+	xor eax, eax
+	ret
+idle_kicked:
+	mov eax, 1
 	ret
 
 ; Vectors that push an error code: 8, 10-14, 17, 21, 29, 30.

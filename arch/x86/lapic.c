@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp_claim.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 
@@ -30,6 +31,10 @@
 static volatile uint32_t *lapic;
 static bool x2apic, tsc_deadline;
 static uint64_t host_interrupts, idle_waits;
+/* Kicks that came after the waiter's last look and before its HLT: seen
+ * by the count before the window, in the window's compare, or by the NMI
+ * handler inside the window. Each would have been a lost wake-up. */
+static uint64_t idle_kicks_before, idle_kicks_compare, idle_kicks_window;
 static uint64_t lapic_hz, tsc_hz_host;
 
 static uint32_t lapic_read(uint32_t reg)
@@ -164,12 +169,35 @@ void lapic_init(uint64_t tsc_hz)
 		tsc_deadline ? "tsc-deadline" : "one-shot");
 }
 
-void cpu_idle_until(uint64_t tsc)
+extern const char idle_window_start[], idle_window_end[];
+int cpu_idle_hlt(const uint32_t *wake_seq, uint32_t seen);
+
+uint32_t cpu_wake_seq(void)
+{
+	return __atomic_load_n(&this_cpu()->wake_seq, __ATOMIC_ACQUIRE);
+}
+
+void cpu_idle_nmi_fixup(uint64_t *rip)
+{
+	uint64_t to = idle_window_fixup(*rip,
+					(uint64_t)(uintptr_t)idle_window_start,
+					(uint64_t)(uintptr_t)idle_window_end);
+
+	if (to != *rip)
+		__atomic_fetch_add(&idle_kicks_window, 1, __ATOMIC_RELAXED);
+	*rip = to;
+}
+
+void cpu_idle_until(uint64_t tsc, uint32_t seen)
 {
 	uint64_t now = rdtsc();
 
 	if (now >= tsc)
 		return;
+	if (cpu_wake_seq() != seen) {
+		__atomic_fetch_add(&idle_kicks_before, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	__atomic_fetch_add(&idle_waits, 1, __ATOMIC_RELAXED);
 	if (tsc == UINT64_MAX) {
 		/* Nothing to wait for but another CPU's IPI. */
@@ -186,17 +214,27 @@ void cpu_idle_until(uint64_t tsc)
 			    count > 0xffffffff ? 0xffffffff : (uint32_t)count);
 	}
 	/*
-	 * STI's shadow covers HLT, so an interrupt that is already pending
-	 * wakes the HLT instead of slipping in before it. Any interrupt ends
-	 * the wait: an IPI means the caller has something new to look at.
+	 * Any interrupt ends the wait, and so does a kick: the window in
+	 * cpu_idle_hlt (entry.asm) rechecks the kick count with interrupts
+	 * off and turns a kick that lands before the HLT into a skipped HLT.
 	 */
-	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (cpu_idle_hlt(&this_cpu()->wake_seq, seen))
+		__atomic_fetch_add(&idle_kicks_compare, 1, __ATOMIC_RELAXED);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
 }
 
 uint64_t lapic_idle_waits(void)
 {
 	return idle_waits;
+}
+
+void lapic_idle_report(void)
+{
+	pr_info("idle: %lu wait(s); kicks that came between the last look and the HLT: %lu before the window, %lu at its compare, %lu inside it",
+		__atomic_load_n(&idle_waits, __ATOMIC_RELAXED),
+		__atomic_load_n(&idle_kicks_before, __ATOMIC_RELAXED),
+		__atomic_load_n(&idle_kicks_compare, __ATOMIC_RELAXED),
+		__atomic_load_n(&idle_kicks_window, __ATOMIC_RELAXED));
 }
 
 void host_interrupt(uint8_t vector)

@@ -56,6 +56,12 @@ struct percpu {
 	struct vcpu *current; /* the vCPU this CPU runs, for panic reports */
 	/* hv's IPIs are NMIs (arch/x86/smp.c); set by the sender first. */
 	uint32_t nmi_pending;
+	/* Bumped by every kick before its NMI: an idle wait that read it
+	 * before its last check does not halt if it moved (lapic.c). */
+	uint32_t wake_seq;
+	/* Takes requests that need VMX operation (smp_call_vmx); cleared
+	 * under call_lock before VMXOFF (smp_vmx_off). */
+	bool vmx_requests;
 	/* One request from another CPU at a time (smp_call): the caller
 	 * holds call_lock, sets fn and arg, bumps call_seq and sends an NMI;
 	 * this CPU claims it (call_taken), runs it and sets call_done. */

@@ -5,6 +5,7 @@
 #include "arch/x86/io.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/vmcs.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx.h"
 #include "hv/log.h"
@@ -43,6 +44,12 @@ static bool go;
 /* The CPU that panicked first, and how many others have reported. */
 static uint32_t panic_cpu = HV_CPU_NONE;
 static uint32_t panic_reports;
+/* The longest a CPU waited for another in smp_call or at the end, in TSC. */
+static uint64_t longest_wait;
+
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define CAP_INVEPT_ALL_CONTEXT (1ull << 26)
+#define CAP_INVVPID_ALL_CONTEXT (1ull << 42)
 
 uint32_t smp_cpu_count(void)
 {
@@ -59,9 +66,36 @@ static uint32_t load_state(const struct percpu *pc)
 	return __atomic_load_n(&pc->state, __ATOMIC_ACQUIRE);
 }
 
-static void set_state(struct percpu *pc, enum cpu_state s)
+static bool move_state(struct percpu *pc, enum cpu_state from,
+		       enum cpu_state to)
 {
-	__atomic_store_n(&pc->state, (uint32_t)s, __ATOMIC_RELEASE);
+	return cpu_state_move(&pc->state, from, to);
+}
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const names[] = {
+		[CPU_OFF] = "off", [CPU_ARRIVED] = "arrived",
+		[CPU_READY] = "ready", [CPU_FAILED] = "failed",
+		[CPU_DONE] = "done", [CPU_ABANDONED] = "abandoned",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static void note_wait(uint64_t tsc)
+{
+	uint64_t old = __atomic_load_n(&longest_wait, __ATOMIC_RELAXED);
+
+	while (tsc > old &&
+	       !__atomic_compare_exchange_n(&longest_wait, &old, tsc, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+uint64_t smp_longest_wait(void)
+{
+	return __atomic_load_n(&longest_wait, __ATOMIC_RELAXED);
 }
 
 static void delay_us(uint64_t us)
@@ -86,28 +120,75 @@ static bool wait_state(const struct percpu *pc, enum cpu_state s,
 	return true;
 }
 
+/* This CPU's APIC ID as the firmware set it, from CPUID: the local APIC
+ * may not be in hv's mode yet. */
+static uint32_t cpuid_apic_id(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 0xb) {
+		cpuid(0xb, 0, &a, &b, &c, &d);
+		if (b)
+			return d; /* the x2APIC ID */
+	}
+	cpuid(1, 0, &a, &b, &c, &d);
+	return b >> 24;
+}
+
+static __attribute__((noreturn)) void ap_refused(struct percpu *pc)
+{
+	pr_err("smp: the cpu with apic id %u came up after the boot CPU gave up on it: parked, not run",
+	       pc->apic_id);
+	cpu_halt_forever();
+}
+
 /* An AP's first C code, on its own stack, with hv's page tables. */
 static __attribute__((noreturn, used)) void ap_main(struct percpu *pc)
 {
+	uint32_t seen;
+
+	/*
+	 * An AP so late that the boot CPU has moved on to the next one reads
+	 * that one's block from the trampoline: it must not touch it, and
+	 * cannot even print without a GS base of its own.
+	 */
+	if (cpuid_apic_id() != pc->apic_id)
+		cpu_halt_forever();
 	cpu_init_descriptors(pc);
-	set_state(pc, CPU_ARRIVED);
+	if (!move_state(pc, CPU_OFF, CPU_ARRIVED))
+		ap_refused(pc);
 	if (lapic_init_ap()) {
 		pr_err("cpu %u: its local APIC is in x2APIC mode and the boot CPU's is not",
 		       pc->index);
-		set_state(pc, CPU_FAILED);
+		move_state(pc, CPU_ARRIVED, CPU_FAILED);
 		cpu_halt_forever();
 	}
 	if (vmx_on(pc)) {
-		set_state(pc, CPU_FAILED);
+		move_state(pc, CPU_ARRIVED, CPU_FAILED);
 		cpu_halt_forever();
 	}
-	set_state(pc, CPU_READY);
-	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
-		cpu_idle_until(UINT64_MAX);
+	if (!move_state(pc, CPU_ARRIVED, CPU_READY)) {
+		/* INIT is blocked in VMX root operation (SDM "VMX Root
+		 * Operation"): the boot CPU's INIT stays pending until this
+		 * VMXOFF, and then parks this CPU in wait-for-SIPI. */
+		if (vmx_off(pc))
+			pr_err("smp: the cpu with apic id %u: VMXOFF failed",
+			       pc->apic_id);
+		ap_refused(pc);
+	}
+	/* The go kick must not be missed: read the kick count before each
+	 * look at go (smp_release stores go before it kicks). */
+	for (;;) {
+		seen = cpu_wake_seq();
+		if (__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+			break;
+		cpu_idle_until(UINT64_MAX, seen);
+	}
 	partitions_run(run_slice);
-	if (vmx_off(pc))
+	if (smp_vmx_off(pc))
 		pr_err("cpu %u: VMXOFF failed", pc->index);
-	set_state(pc, CPU_DONE);
+	move_state(pc, CPU_READY, CPU_DONE);
 	cpu_halt_forever();
 }
 
@@ -117,7 +198,7 @@ static __attribute__((noreturn, used)) void ap_main(struct percpu *pc)
  * IPI, 200 us, and a second one only if the first was not seen, since
  * the protocol allows for a lost start-up IPI.
  */
-static bool start_one(struct percpu *pc, uint64_t page)
+static bool start_one(struct percpu *pc, uint64_t page, uint32_t *last)
 {
 	lapic_send_icr(pc->apic_id, ICR_INIT);
 	delay_us(10000);
@@ -128,8 +209,11 @@ static bool start_one(struct percpu *pc, uint64_t page)
 			       ICR_STARTUP | (uint32_t)(page >> 12));
 		delay_us(200);
 	}
-	return wait_state(pc, CPU_ARRIVED, 100) &&
-	       wait_state(pc, CPU_READY, 1000);
+	if (wait_state(pc, CPU_ARRIVED, 100))
+		wait_state(pc, CPU_READY, 1000);
+	/* Past the timeout: the slot is the AP's only if it got to READY
+	 * (or FAILED) first; otherwise it is abandoned for good. */
+	return cpu_state_abandon(&pc->state, last);
 }
 
 static struct percpu *alloc_cpu(uint32_t index, uint32_t apic_id,
@@ -206,7 +290,7 @@ uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 
 	tsc_hz = bi->tsc_hz;
 	cpus[0] = boot;
-	set_state(boot, CPU_READY);
+	__atomic_store_n(&boot->state, CPU_READY, __ATOMIC_RELEASE);
 	for (uint32_t i = 0; i < bi->cpu_count; i++)
 		if (bi->cpus[i].apic_id != boot->apic_id &&
 		    (bi->cpus[i].flags & HV_CPU_ENABLED))
@@ -232,6 +316,7 @@ uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 		struct ap_tramp *t = (struct ap_tramp *)(uintptr_t)page;
 		struct percpu *pc;
 		uint64_t stack_top;
+		uint32_t last;
 
 		if (d->apic_id == boot->apic_id || !(d->flags & HV_CPU_ENABLED))
 			continue;
@@ -240,7 +325,7 @@ uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 			break;
 		t->stack = stack_top;
 		t->percpu = (uint64_t)(uintptr_t)pc;
-		if (start_one(pc, page)) {
+		if (start_one(pc, page, &last)) {
 			cpus[cpu_count++] = pc;
 			pr_info("smp: cpu %u (apic id %u) in vmx root", pc->index,
 				d->apic_id);
@@ -251,12 +336,14 @@ uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 		 * the trampoline with the next AP's stack: INIT puts it back
 		 * into wait-for-SIPI for good.
 		 */
-		if (load_state(pc) != CPU_FAILED)
+		if (last != CPU_FAILED)
 			lapic_send_icr(d->apic_id, ICR_INIT);
+		/* The abandoned block is never reused or freed: an AP that
+		 * still wakes on it finds it ABANDONED and parks. */
 		pr_err("smp: the cpu with apic id %u %s: left out", d->apic_id,
-		       load_state(pc) == CPU_FAILED ? "failed to enter VMX root" :
-		       load_state(pc) == CPU_ARRIVED ? "started but did not reach VMX root" :
-						       "did not start");
+		       last == CPU_FAILED ? "failed to enter VMX root" :
+		       last == CPU_ARRIVED ? "started but did not reach VMX root in time" :
+					   "did not start in time");
 	}
 	park_unused(bi, 0);
 	/* Nothing runs from the page again: no stale code stays there. */
@@ -277,11 +364,39 @@ void smp_release(uint64_t slice)
 		smp_kick(n);
 }
 
+/*
+ * The end: each AP leaves the scheduler once it has finished what it was
+ * doing, a management call included, so this wait is also what orders the
+ * final report and power-off after every call in flight. A CPU that is
+ * slow is kicked again each second; one that never comes is left behind
+ * after SMP_DONE_WAIT_S seconds, so that a stuck CPU cannot keep the
+ * machine from powering off.
+ */
+#define SMP_DONE_WAIT_S 10
+
 void smp_wait_done(void)
 {
-	for (uint32_t n = 1; n < cpu_count; n++)
-		if (!wait_state(cpus[n], CPU_DONE, 2000))
-			pr_err("smp: cpu %u did not leave VMX operation", n);
+	for (uint32_t n = 1; n < cpu_count; n++) {
+		uint64_t t0 = rdtsc();
+		uint32_t s;
+
+		for (s = 1; !wait_state(cpus[n], CPU_DONE, 1000); s++) {
+			const struct vcpu *v = cpus[n]->current;
+
+			if (s == SMP_DONE_WAIT_S) {
+				pr_err("smp: cpu %u did not leave VMX operation in %u s: left behind",
+				       n, s);
+				break;
+			}
+			pr_warn("smp: cpu %u has not left VMX operation after %u s (state %s, %s%s): kicking it again",
+				n, s, state_name(load_state(cpus[n])),
+				v ? "running " : "running nothing",
+				v ? v->part->name : "");
+			smp_kick(n);
+		}
+		note_wait(rdtsc() - t0);
+	}
+	lapic_idle_report();
 }
 
 /*
@@ -295,6 +410,7 @@ void smp_wait_done(void)
 static void send_nmi(struct percpu *t)
 {
 	__atomic_store_n(&t->nmi_pending, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&t->wake_seq, 1, __ATOMIC_SEQ_CST);
 	lapic_send_nmi(t->apic_id);
 }
 
@@ -323,35 +439,100 @@ void smp_poll(void)
 	__atomic_store_n(&me->call_done, seq, __ATOMIC_RELEASE);
 }
 
-void smp_call(uint32_t n, void (*fn)(void *arg), void *arg)
+/*
+ * A request normally takes microseconds. One that takes a second is
+ * reported with the target's state and the target is kicked again (an NMI
+ * may have been merged or lost on the way), and the wait goes on: a slow
+ * CPU is no reason to stop the machine, and the reply is needed.
+ */
+static bool call(uint32_t n, void (*fn)(void *arg), void *arg, bool vmx)
 {
 	struct percpu *t = smp_cpu(n);
-	uint64_t deadline;
-	uint32_t seq;
+	uint64_t t0 = rdtsc(), next_warn = t0 + tsc_hz, now;
+	uint32_t seq, secs = 0;
 
 	HV_ASSERT(t);
 	if (t == this_cpu()) {
+		if (vmx && !t->vmx_requests)
+			return false;
 		fn(arg);
-		return;
+		return true;
 	}
 	while (!spin_trylock(&t->call_lock))
 		smp_poll();
+	/* Checked under the lock the target takes to clear it. */
+	if (vmx && !__atomic_load_n(&t->vmx_requests, __ATOMIC_ACQUIRE)) {
+		spin_unlock(&t->call_lock);
+		return false;
+	}
 	t->call_fn = fn;
 	t->call_arg = arg;
 	seq = t->call_seq + 1;
 	__atomic_store_n(&t->call_seq, seq, __ATOMIC_RELEASE);
 	send_nmi(t);
-	deadline = rdtsc() + tsc_hz;
 	while (__atomic_load_n(&t->call_done, __ATOMIC_ACQUIRE) != seq) {
 		smp_poll();
 		cpu_relax();
-		if (rdtsc() > deadline)
-			panic("cpu %u did not answer a request from cpu %u within a second (its NMI flag %u, request %u taken %u done %u, idle %u, running %s)",
-			      n, this_cpu()->index, t->nmi_pending, seq,
-			      t->call_taken, t->call_done, t->idle,
-			      t->current ? t->current->part->name : "nothing");
+		now = rdtsc();
+		if (now > next_warn) {
+			const struct vcpu *v = t->current;
+
+			secs++;
+			pr_warn("smp: cpu %u has not answered a request from cpu %u for %u s (state %s, NMI flag %u, request %u taken %u done %u, idle %u, %s%s): kicking it again",
+				n, this_cpu()->index, secs,
+				state_name(load_state(t)), t->nmi_pending, seq,
+				t->call_taken, t->call_done, t->idle,
+				v ? "running " : "running nothing",
+				v ? v->part->name : "");
+			send_nmi(t);
+			next_warn = now + tsc_hz;
+		}
 	}
 	spin_unlock(&t->call_lock);
+	note_wait(rdtsc() - t0);
+	return true;
+}
+
+void smp_call(uint32_t n, void (*fn)(void *arg), void *arg)
+{
+	call(n, fn, arg, false);
+}
+
+bool smp_call_vmx(uint32_t n, void (*fn)(void *arg), void *arg)
+{
+	return call(n, fn, arg, true);
+}
+
+/*
+ * SDM "Guidelines for Use of the INVEPT Instruction" (and the same for
+ * INVVPID): an all-context invalidation just before VMXOFF keeps nothing
+ * cached from EPT or under a VPID past the end of VMX operation; VMXOFF
+ * itself invalidates nothing ("Invalidation of TLBs and Paging-Structure
+ * Caches"). So a CPU out of VMX operation has no guest translation left
+ * that a request could need to flush, and must not be asked: INVEPT there
+ * is #UD. vmx_requests is cleared under this CPU's call_lock, which every
+ * request holds from posting to its answer: a request either ran before,
+ * or sees the flag clear and is skipped.
+ */
+int smp_vmx_off(struct percpu *pc)
+{
+	uint64_t cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
+
+	while (!spin_trylock(&pc->call_lock))
+		smp_poll();
+	if (!(cap & CAP_INVEPT_ALL_CONTEXT) ||
+	    vmx_invept(INVEPT_ALL_CONTEXT, 0) != VMX_OK)
+		pr_warn("cpu %u: all-context INVEPT %s before VMXOFF",
+			pc->index,
+			cap & CAP_INVEPT_ALL_CONTEXT ? "failed" : "unsupported");
+	if (!(cap & CAP_INVVPID_ALL_CONTEXT) ||
+	    vmx_invvpid(INVVPID_ALL_CONTEXT, 0, 0) != VMX_OK)
+		pr_warn("cpu %u: all-context INVVPID %s before VMXOFF",
+			pc->index,
+			cap & CAP_INVVPID_ALL_CONTEXT ? "failed" : "unsupported");
+	__atomic_store_n(&pc->vmx_requests, false, __ATOMIC_RELEASE);
+	spin_unlock(&pc->call_lock);
+	return vmx_off(pc);
 }
 
 bool smp_panic_claim(void)

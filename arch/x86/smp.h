@@ -10,17 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/smp_claim.h"
 #include "hv/boot_info.h"
 
 struct percpu;
-
-enum cpu_state {
-	CPU_OFF = 0, /* never started, or left out */
-	CPU_ARRIVED, /* running hv's code */
-	CPU_READY, /* in VMX root, waiting for or running partitions */
-	CPU_FAILED, /* could not enter VMX operation: parked */
-	CPU_DONE, /* left VMX operation at the end: parked */
-};
 
 /*
  * Starts every other CPU the loader listed, up to max_cpus in all, and
@@ -45,6 +38,22 @@ void smp_kick(uint32_t n);
  * deadlock.
  */
 void smp_call(uint32_t n, void (*fn)(void *arg), void *arg);
+/*
+ * The same for a request that needs VMX operation on CPU n (INVEPT,
+ * INVVPID, VMCLEAR): returns false without running it if CPU n has left
+ * VMX operation, where nothing such a request would flush is cached
+ * (smp_vmx_off).
+ */
+bool smp_call_vmx(uint32_t n, void (*fn)(void *arg), void *arg);
+/*
+ * Leaves VMX operation on this CPU, pc: answers what is in flight, stops
+ * taking VMX requests, invalidates every EPT and VPID translation, then
+ * VMXOFF. Returns vmx_off's result.
+ */
+int smp_vmx_off(struct percpu *pc);
+/* The longest wait of one CPU for another (smp_call, the end), in TSC
+ * ticks, for the final report. */
+uint64_t smp_longest_wait(void);
 /* Runs a request another CPU has left for this one, if any. */
 void smp_poll(void);
 

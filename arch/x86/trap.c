@@ -67,6 +67,7 @@ void trap_handler(struct trap_frame *f)
 	 * deadlock on a line lock the interrupted code holds.
 	 */
 	if (f->vector == 2) {
+		cpu_idle_nmi_fixup(&f->rip);
 		if (smp_nmi(f->rip, false))
 			vcpu_arch_kicked();
 		return;

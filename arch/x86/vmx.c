@@ -73,6 +73,7 @@ int vmx_on(struct percpu *pc)
 		return HV_EIO;
 	}
 	pc->vmxon_pa = pa;
+	__atomic_store_n(&pc->vmx_requests, true, __ATOMIC_RELEASE);
 	return 0;
 }
 

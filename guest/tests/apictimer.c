@@ -9,6 +9,7 @@
  *   initial=N  the timer's initial count (default 50000); with the
  *              divide configuration at 1 it counts at the TSC rate
  *   verbose=1  print "apictimer: tick N" at each tick
+ *   ticks=N    wait for N ticks (default 10)
  *
  * A child prints its summary and halts; the parent powers off.
  */
@@ -41,7 +42,8 @@ const char test_name[] = "apictimer";
 #define DIVIDE_BY_1 0xbu
 
 #define TIMER_VECTOR 0x40
-#define TICKS 10
+/* Ticks to wait for: cmdline ticks=, 10 unless told. */
+static uint64_t ticks = 10;
 /* Tries at catching the count between two reloads; a preemption between
  * the two reads can hide a reload, and one clean pair is enough. */
 #define COUNT_TRIES 5
@@ -154,8 +156,8 @@ static bool program_timer(uint32_t initial, uint64_t *armed_tsc)
 
 /*
  * Each tick's interrupt wakes the HLT. However late hv delivers, tick n
- * cannot come before n periods from the start, so TICKS ticks take at
- * least TICKS periods of TSC time.
+ * cannot come before n periods from the start, so `ticks` ticks take at
+ * least that many periods of TSC time.
  */
 static void wait_ticks(uint32_t initial, uint64_t armed_tsc, bool verbose)
 {
@@ -167,18 +169,18 @@ static void wait_ticks(uint32_t initial, uint64_t armed_tsc, bool verbose)
 		 * line was printing. */
 		while (verbose && seen < at_ticks)
 			rt_printf("apictimer: tick %lu\n", (unsigned long)++seen);
-		if (at_ticks >= TICKS)
+		if (at_ticks >= ticks)
 			break;
 		/* STI's shadow covers the HLT: no tick slips in between the
 		 * test above and the HLT, which would then wait a period. */
 		asm volatile("sti; hlt" : : : "memory");
 	}
 	elapsed = at_last_tick_tsc - armed_tsc;
-	if (elapsed < (uint64_t)TICKS * initial)
+	if (elapsed < ticks * initial)
 		test_fail("apictimer-periodic",
 			  "%lu ticks after %lu TSC ticks, before %u periods of %u",
 			  (unsigned long)at_ticks, (unsigned long)elapsed,
-			  TICKS, initial);
+			  (unsigned)ticks, initial);
 	else
 		test_pass("apictimer-periodic");
 }
@@ -206,6 +208,8 @@ void test_main(const struct hv_start_info *si)
 	uint32_t initial = (uint32_t)rt_cmdline_u64(si, "initial", 50000);
 	bool verbose = rt_cmdline_u64(si, "verbose", 0) != 0;
 	uint64_t armed_tsc;
+
+	ticks = rt_cmdline_u64(si, "ticks", 10);
 
 	if (idt_install() && check_x2apic() &&
 	    program_timer(initial, &armed_tsc)) {

@@ -321,6 +321,23 @@ static void test_helpers(void **state)
 	assert_false(vmx_cap_has_ept_vpid_msr(ALLOW1(~0x22u) | 0xffffffff));
 }
 
+static void test_cr4_firmware(void **state)
+{
+	const char *why = "x";
+
+	(void)state;
+	/* What OVMF leaves under Bochs: PAE, PGE, OSFXSR, OSXMMEXCPT. */
+	assert_int_equal(cr4_firmware_check(0x6a0, &why), 0x6a0);
+	assert_null(why);
+	assert_int_equal(cr4_firmware_check(0x6a0 | CR4_BIT_CET | CR4_BIT_PKS,
+					    &why),
+			 0x6a0);
+	assert_null(why);
+	cr4_firmware_check(0x6a0 | CR4_BIT_LA57, &why);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "LA57"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_true_controls),
 		cmocka_unit_test(test_reason_truncated),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_cr4_firmware),
 	};
 
 	return cmocka_run_group_tests_name("vmxcap", tests, NULL, NULL);
