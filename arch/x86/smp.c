@@ -9,6 +9,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx.h"
 #include "hv/log.h"
+#include "hv/stats.h"
 #include "hv/mem.h"
 #include "hv/partition.h"
 #include "lib/string.h"
@@ -44,8 +45,6 @@ static bool go;
 /* The CPU that panicked first, and how many others have reported. */
 static uint32_t panic_cpu = HV_CPU_NONE;
 static uint32_t panic_reports;
-/* The longest a CPU waited for another in smp_call or at the end, in TSC. */
-static uint64_t longest_wait;
 
 #define MSR_VMX_EPT_VPID_CAP 0x48c
 #define CAP_INVEPT_ALL_CONTEXT (1ull << 26)
@@ -81,21 +80,6 @@ static const char *state_name(uint32_t s)
 	};
 
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
-static void note_wait(uint64_t tsc)
-{
-	uint64_t old = __atomic_load_n(&longest_wait, __ATOMIC_RELAXED);
-
-	while (tsc > old &&
-	       !__atomic_compare_exchange_n(&longest_wait, &old, tsc, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
-uint64_t smp_longest_wait(void)
-{
-	return __atomic_load_n(&longest_wait, __ATOMIC_RELAXED);
 }
 
 static void delay_us(uint64_t us)
@@ -394,7 +378,7 @@ void smp_wait_done(void)
 				v ? v->part->name : "");
 			smp_kick(n);
 		}
-		note_wait(rdtsc() - t0);
+		stats_note_wait(rdtsc() - t0, "a cpu leaving VMX operation");
 	}
 	lapic_idle_report();
 }
@@ -489,7 +473,7 @@ static bool call(uint32_t n, void (*fn)(void *arg), void *arg, bool vmx)
 		}
 	}
 	spin_unlock(&t->call_lock);
-	note_wait(rdtsc() - t0);
+	stats_note_wait(rdtsc() - t0, "smp_call");
 	return true;
 }
 

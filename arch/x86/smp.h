@@ -51,9 +51,6 @@ bool smp_call_vmx(uint32_t n, void (*fn)(void *arg), void *arg);
  * VMXOFF. Returns vmx_off's result.
  */
 int smp_vmx_off(struct percpu *pc);
-/* The longest wait of one CPU for another (smp_call, the end), in TSC
- * ticks, for the final report. */
-uint64_t smp_longest_wait(void);
 /* Runs a request another CPU has left for this one, if any. */
 void smp_poll(void);
 
