@@ -24,6 +24,17 @@ uint64_t policy_tsc_hz(void)
 	return (uint64_t)policy_tsc_khz * 1000;
 }
 
+void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(leaf, subleaf, &a, &b, &c, &d);
+	r->eax = a;
+	r->ebx = b;
+	r->ecx = c;
+	r->edx = d;
+}
+
 /* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
 enum {
 	MSR_TSC = 0x10,

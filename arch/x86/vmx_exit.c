@@ -209,10 +209,18 @@ static enum exit_action handle_sipi(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_RETRY; /* only meaningful in wait-for-SIPI */
 }
 
-bool vcpu_arch_osxsave(const struct vcpu *v)
+/*
+ * SDM "Guest/Host Masks and Read Shadows for CR0 and CR4": the guest owns
+ * the bits clear in the mask, which live in GUEST_CR4; for the bits hv
+ * owns, the guest's own value is the read shadow.
+ */
+uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
 {
+	uint64_t mask = vmcs_read_nat(VMCS_CR4_GUEST_HOST_MASK);
+
 	(void)v; /* its VMCS is the current one */
-	return vmcs_read_nat(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE;
+	return (vmcs_read_nat(VMCS_GUEST_CR4) & ~mask) |
+	       (vmcs_read_nat(VMCS_CR4_READ_SHADOW) & mask);
 }
 
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)

@@ -477,3 +477,12 @@ void vcpu_arch_release(struct vcpu *v)
 		v->xsave_area = NULL;
 	}
 }
+
+/* The XSAVE components hv switches for every vCPU. */
+uint64_t vcpu_arch_xfeatures(void)
+{
+	uint32_t eax, ebx, ecx, edx;
+
+	cpuid(0xd, 0, &eax, &ebx, &ecx, &edx);
+	return ((uint64_t)edx << 32 | eax) & 0x2e7;
+}

@@ -51,6 +51,9 @@ uint64_t vcpu_arch_max_slice(void);
  * it was kicked.
  */
 void vcpu_arch_kicked(void);
+/* The XSAVE components hv switches for every vCPU: the host's among x87,
+ * SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM and PKRU. */
+uint64_t vcpu_arch_xfeatures(void);
 /* Prints the guest's registers and the exit information. */
 void vcpu_arch_dump(struct vcpu *v);
 
