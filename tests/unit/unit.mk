@@ -37,8 +37,10 @@ UNIT_LIB_cpuid := hv/cpuid.c
 # test_trace.c includes hv/trace.c itself, with the pool and console faked.
 UNIT_LIB_trace := arch/x86/vmx_names.c
 
+UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
+
 UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
-	vmx_decode trace cpuid
+	vmx_decode trace cpuid ratelimit
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
