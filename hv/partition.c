@@ -167,6 +167,7 @@ static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 	p->in_use = true;
 	p->busy = true;
 	p->id = (uint32_t)(p - partitions) + 1;
+	trace_partition_new(p->id);
 	if (p->id > slots_used)
 		slots_used = p->id;
 	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
