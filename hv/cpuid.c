@@ -14,13 +14,14 @@
 
 #include "arch/x86/vmx_vcpu.h"
 
-/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36
- * CLFSH MMX FXSR SSE SSE2, and HTT, which hv sets: EBX[23:16] is valid. Left out: MCE and MCA (hv owns machine
- * checks), MTRR (the MTRR MSRs are refused), PSN, DS, ACPI, SS, TM, PBE. */
+/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT CLFSH
+ * MMX FXSR SSE SSE2, and HTT, which hv sets: EBX[23:16] is valid. Left
+ * out: MCE and MCA (hv owns machine checks), MTRR (the MTRR MSRs are
+ * refused), PSE-36 (32-bit paging only), PSN, DS, ACPI, SS, TM, PBE. */
 #define L1_EDX_ALLOW                                                        \
 	(1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | \
 	 1u << 8 | 1u << 9 | 1u << 11 | 1u << 13 | 1u << 15 | 1u << 16 |      \
-	 1u << 17 | 1u << 19 | 1u << 23 | 1u << 24 | 1u << 25 | 1u << 26)
+	 1u << 19 | 1u << 23 | 1u << 24 | 1u << 25 | 1u << 26)
 /* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT
  * AES XSAVE RDRAND, and FMA F16C AVX when AVX state is switched. Left out:
  * DTES64 MONITOR DS-CPL VMX SMX EIST TM2 CNXT-ID SDBG xTPR PDCM DCA and
@@ -39,10 +40,9 @@
 	(1u << 0 | 1u << 3 | 1u << 7 | 1u << 8 | 1u << 9 | 1u << 18 |       \
 	 1u << 19 | 1u << 20 | 1u << 23 | 1u << 24 | 1u << 29)
 #define L7_EBX_AVX (1u << 5)
-/* AVX512F DQ IFMA PF ER CD BW VL */
-#define L7_EBX_AVX512                                                  \
-	(1u << 16 | 1u << 17 | 1u << 21 | 1u << 26 | 1u << 27 | 1u << 28 | \
-	 1u << 30 | 1u << 31)
+/* AVX512F DQ IFMA CD BW VL. Xeon Phi's PF and ER are left out, untested. */
+#define L7_EBX_AVX512 \
+	(1u << 16 | 1u << 17 | 1u << 21 | 1u << 28 | 1u << 30 | 1u << 31)
 /* Leaf 7.0 ECX: UMIP GFNI VAES VPCLMULQDQ CLDEMOTE MOVDIRI MOVDIR64B; PKU
  * with PKRU switched; the AVX-512 ones with AVX-512 state. Left out:
  * WAITPKG (its VMX enable is off), CET_SS, TME, LA57 (guests run 4-level
@@ -51,15 +51,15 @@
 #define L7_ECX_ALLOW                                                    \
 	(1u << 2 | 1u << 8 | 1u << 9 | 1u << 10 | 1u << 25 | 1u << 27 |    \
 	 1u << 28)
-/* PREFETCHWT1 VBMI VBMI2 VNNI BITALG VPOPCNTDQ */
-#define L7_ECX_AVX512 \
-	(1u << 0 | 1u << 1 | 1u << 6 | 1u << 11 | 1u << 12 | 1u << 14)
+/* VBMI VBMI2 VNNI BITALG VPOPCNTDQ (Xeon Phi's PREFETCHWT1 left out) */
+#define L7_ECX_AVX512 (1u << 1 | 1u << 6 | 1u << 11 | 1u << 12 | 1u << 14)
 /* Leaf 7.0 EDX: FSRM SERIALIZE; the AVX-512 ones with AVX-512 state. Left
  * out: UINTR, SRBDS, MD_CLEAR, TSX bits, hybrid, PCONFIG, ARCH_LBR,
  * CET_IBT, AMX, and the speculation controls (IBRS/IBPB, STIBP, L1D_FLUSH,
  * ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD): their MSRs are refused. */
 #define L7_EDX_ALLOW (1u << 4 | 1u << 14)
-#define L7_EDX_AVX512 (1u << 2 | 1u << 3 | 1u << 8 | 1u << 23)
+/* VP2INTERSECT FP16 (Xeon Phi's 4VNNIW and 4FMAPS left out) */
+#define L7_EDX_AVX512 (1u << 8 | 1u << 23)
 /* 0x80000001 ECX: LAHF-SAHF LZCNT PREFETCHW. EDX: SYSCALL NX 1-GiB pages
  * LM. RDTSCP is left out: it is off in the secondary controls. */
 #define LX1_ECX_ALLOW (1u << 0 | 1u << 5 | 1u << 8)
