@@ -503,12 +503,114 @@ static void enable_state(void)
 		write_cr4(read_cr4() | CR4_PKE);
 }
 
+/*
+ * OSXSAVE and OSPKE follow the guest's own CR4 both ways (SDM, CPUID:
+ * "OSXSAVE ... reflects CR4.OSXSAVE"). CR4 writes of guest-owned bits do
+ * not exit, so a CPUID that reads CR4's read shadow shows 0 here.
+ */
+static void check_os_bits(void)
+{
+	uint64_t cr4 = read_cr4();
+	const char *why = NULL;
+
+	if (!(cpuid(1, 0).ecx & (1u << 26))) {
+		test_pass("os-bits-follow-cr4"); /* no XSAVE: nothing to follow */
+		return;
+	}
+	if (!(cpuid(1, 0).ecx & (1u << 27)))
+		why = "CR4.OSXSAVE set, CPUID.1:ECX.OSXSAVE clear";
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	if (!why && (cpuid(1, 0).ecx & (1u << 27)))
+		why = "CR4.OSXSAVE clear, CPUID.1:ECX.OSXSAVE set";
+	write_cr4(cr4);
+	xsetbv(xcr0_shown);
+	if (!why && (cpuid(7, 0).ecx & (1u << 3))) {
+		if (!(cpuid(7, 0).ecx & (1u << 4)))
+			why = "CR4.PKE set, CPUID.7:ECX.OSPKE clear";
+		write_cr4(cr4 & ~CR4_PKE);
+		if (!why && (cpuid(7, 0).ecx & (1u << 4)))
+			why = "CR4.PKE clear, CPUID.7:ECX.OSPKE set";
+		write_cr4(cr4);
+	}
+	if (why)
+		test_fail("os-bits-follow-cr4", "%s", why);
+	else
+		test_pass("os-bits-follow-cr4");
+}
+
+/*
+ * The topology is the partition's: vcpus=N in the cmdline says how many
+ * vCPUs the manifest gave it. One package, a core per vCPU, a thread per
+ * core, and this vCPU 0 has x2APIC id 0 everywhere.
+ */
+static void check_topology(const struct hv_start_info *si)
+{
+	uint32_t n = (uint32_t)rt_cmdline_u64(si, "vcpus", 1);
+	struct cpuid_regs one = cpuid(1, 0), smt = cpuid(0xb, 0),
+			  core = cpuid(0xb, 1), end = cpuid(0xb, 2),
+			  l4 = cpuid(4, 0);
+	uint32_t ids = (one.ebx >> 16) & 0xff;
+
+	if (one.ebx >> 24 || smt.edx || core.edx)
+		test_fail("topology", "vCPU 0 has APIC id %u / %u / %u",
+			  one.ebx >> 24, smt.edx, core.edx);
+	else if (ids < n || (ids & (ids - 1)) || ids >= 2 * n)
+		test_fail("topology", "CPUID.1:EBX[23:16] %u for %u vCPUs", ids,
+			  n);
+	else if ((smt.ebx & 0xffff) != 1 || ((smt.ecx >> 8) & 0xff) != 1)
+		test_fail("topology", "leaf 0xB level 0: ebx 0x%x ecx 0x%x",
+			  smt.ebx, smt.ecx);
+	else if ((core.ebx & 0xffff) != n || ((core.ecx >> 8) & 0xff) != 2 ||
+		 (1u << (core.eax & 0x1f)) != ids)
+		test_fail("topology", "leaf 0xB level 1: eax 0x%x ebx 0x%x ecx 0x%x for %u vCPUs",
+			  core.eax, core.ebx, core.ecx, n);
+	else if ((end.ecx >> 8) & 0xff)
+		test_fail("topology", "leaf 0xB has a level 2: ecx 0x%x",
+			  end.ecx);
+	else if ((l4.eax & 0x1f) && (l4.eax >> 26) + 1 != ids)
+		test_fail("topology", "CPUID.4:EAX[31:26] %u for %u ids",
+			  l4.eax >> 26, ids);
+	else
+		test_pass("topology");
+}
+
+/* Leaf 0xD's sizes, with every shown component in XCR0: EBX (for XCR0)
+ * equals ECX (for all), and every shown component lies inside. */
+static void check_xsave_sizes(void)
+{
+	struct cpuid_regs d = cpuid(0xd, 0);
+
+	if (!xcr0_shown) {
+		test_pass("xsave-sizes");
+		return;
+	}
+	if (d.ebx != d.ecx || d.ebx < 576) {
+		test_fail("xsave-sizes", "ebx %u ecx %u with XCR0 0x%lx", d.ebx,
+			  d.ecx, (unsigned long)xcr0_shown);
+		return;
+	}
+	for (uint32_t i = 2; i < 63; i++) {
+		struct cpuid_regs c = cpuid(0xd, i);
+
+		if (!(xcr0_shown & (1ull << i)))
+			continue;
+		if (!c.eax || c.eax + c.ebx > d.ecx) {
+			test_fail("xsave-sizes", "component %u at %u, %u bytes, past %u",
+				  i, c.ebx, c.eax, d.ecx);
+			return;
+		}
+	}
+	test_pass("xsave-sizes");
+}
+
 void test_main(const struct hv_start_info *si)
 {
 	unsigned failed = 0, used = 0;
 
-	(void)si;
 	enable_state();
+	check_os_bits();
+	check_topology(si);
+	check_xsave_sizes();
 	for (unsigned w = 0; w < sizeof(walked) / sizeof(walked[0]); w++) {
 		uint32_t bits = reg_of(cpuid(walked[w].leaf, walked[w].sub),
 				       walked[w].reg);
