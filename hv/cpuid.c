@@ -135,6 +135,30 @@ static void cache_params(const struct vcpu *v, struct cpuid_regs *r)
 		r->eax |= ids << 14;
 }
 
+/*
+ * The XSAVE components shown: those hv switches, less any the host's leaf
+ * 0xD gives no size for. Bochs' tigerlake model lists PKRU in XCR0's
+ * supported bits with a size and offset of 0: a guest sizing its area
+ * from ECX would get an XSAVE that writes past it. Recomputed at each
+ * ask (a few host CPUIDs, in the rare leaves 1, 7 and 0xD) so that it
+ * needs no initialization order.
+ */
+static uint64_t shown_xfeatures(void)
+{
+	uint64_t xf = vcpu_arch_xfeatures();
+
+	for (uint32_t i = 2; i < 63; i++) {
+		struct cpuid_regs c;
+
+		if (!(xf & (1ull << i)))
+			continue;
+		policy_host_cpuid(0xd, i, &c);
+		if (!c.eax || !c.ebx)
+			xf &= ~(1ull << i);
+	}
+	return xf;
+}
+
 /* The components' layout: standard-format end of the area that holds
  * the components in mask, and the compacted format's size. */
 static void xsave_sizes(uint64_t mask, uint32_t *standard,
@@ -162,7 +186,7 @@ static void xsave_sizes(uint64_t mask, uint32_t *standard,
 static void xsave_leaf(const struct vcpu *v, uint32_t subleaf,
 		       struct cpuid_regs *r)
 {
-	uint64_t shown = vcpu_arch_xfeatures();
+	uint64_t shown = shown_xfeatures();
 	uint32_t all, xcr0_size, cmp;
 
 	if (subleaf == 0) {
@@ -203,7 +227,7 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 			r->eax = 0x1f;
 		break;
 	case 1:
-		xf = vcpu_arch_xfeatures();
+		xf = shown_xfeatures();
 		cr4 = vcpu_arch_guest_cr4(v);
 		n = v->part ? v->part->vcpu_count : 1;
 		r->edx = (r->edx & L1_EDX_ALLOW) | CPUID1_EDX_HTT;
@@ -230,7 +254,7 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 			zero(r);
 			break;
 		}
-		xf = vcpu_arch_xfeatures();
+		xf = shown_xfeatures();
 		r->eax = 0; /* subleaf 0 is the only one */
 		r->ebx &= L7_EBX_ALLOW | ((xf & XCR0_YMM) ? L7_EBX_AVX : 0) |
 			  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_EBX_AVX512 :

@@ -14,6 +14,7 @@ uint32_t policy_tsc_khz = 2000000;
 static uint64_t guest_cr4;
 static uint64_t xfeatures = 0x2e7;
 static bool odd_avx; /* an AVX area that ends off a 64-byte line */
+static bool pkru_unsized; /* PKRU listed with no size, as Bochs' tigerlake */
 
 #define CR4_OSXSAVE (1ull << 18)
 #define CR4_PKE (1ull << 22)
@@ -43,6 +44,8 @@ void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 	r->eax = subleaf < 10 ? size[subleaf] : 0;
 	if (subleaf == 2 && odd_avx)
 		r->eax = 260;
+	if (subleaf == 9 && pkru_unsized)
+		r->eax = r->ebx = r->ecx = 0;
 	r->ebx = subleaf < 10 ? offset[subleaf] : 0;
 	r->ecx = subleaf == 9 ? 2 : 0; /* pretend PKRU is 64-byte aligned */
 	r->edx = 0;
@@ -77,6 +80,7 @@ static int reset(void **state)
 	guest_cr4 = 0;
 	xfeatures = 0x2e7;
 	odd_avx = false;
+	pkru_unsized = false;
 	return 0;
 }
 
@@ -235,6 +239,25 @@ static void test_xsave_leaf(void **state)
 	}
 }
 
+/* A component the host lists but does not size is not shown, nor is the
+ * feature that needs it. */
+static void test_unsized_component_hidden(void **state)
+{
+	struct cpuid_regs r;
+
+	(void)state;
+	pkru_unsized = true;
+	guest_cr4 = CR4_PKE;
+	r = ask_xcr0(0, 1, 0xd, 0, ALL, 0x2e7);
+	assert_int_equal(r.eax, 0xe7);
+	assert_int_equal(r.ebx, 2688);
+	assert_int_equal(r.ecx, 2688);
+	r = ask(0, 0xd, 9, ALL);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	r = ask(0, 7, 0, ALL);
+	assert_int_equal(r.ecx & (1u << 3 | 1u << 4), 0);
+}
+
 static void test_topology(void **state)
 {
 	struct cpuid_regs r;
@@ -335,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup(test_leaf7_hidden, reset),
 		cmocka_unit_test_setup(test_avx_follows_xfeatures, reset),
 		cmocka_unit_test_setup(test_xsave_leaf, reset),
+		cmocka_unit_test_setup(test_unsized_component_hidden, reset),
 		cmocka_unit_test_setup(test_topology, reset),
 		cmocka_unit_test_setup(test_hidden_leaves, reset),
 		cmocka_unit_test_setup(test_hv_leaves, reset),
