@@ -94,7 +94,7 @@ static uint32_t id_bits(uint32_t count)
  * per core; the x2APIC id is the vCPU's number (hv/vlapic.c). Leaf 0xB and
  * 0x1F: level 0 is SMT (one thread, shift 0), level 1 the cores.
  */
-static void topology(const struct vcpu *v, uint32_t subleaf,
+static __attribute__((noinline)) void topology(const struct vcpu *v, uint32_t subleaf,
 		     struct cpuid_regs *r)
 {
 	uint32_t n = v->part ? v->part->vcpu_count : 1;
@@ -119,7 +119,7 @@ static void topology(const struct vcpu *v, uint32_t subleaf,
  * sharing fields of the partition's topology. Caches of levels 1 and 2
  * belong to one core, and a higher level to the package.
  */
-static void cache_params(const struct vcpu *v, struct cpuid_regs *r)
+static __attribute__((noinline)) void cache_params(const struct vcpu *v, struct cpuid_regs *r)
 {
 	uint32_t n = v->part ? v->part->vcpu_count : 1;
 	uint32_t ids = (1u << id_bits(n)) - 1;
@@ -183,7 +183,7 @@ static void xsave_sizes(uint64_t mask, uint32_t *standard,
 }
 
 /* Leaf 0xD, the XSAVE features: only the components hv switches. */
-static void xsave_leaf(const struct vcpu *v, uint32_t subleaf,
+static __attribute__((noinline)) void xsave_leaf(const struct vcpu *v, uint32_t subleaf,
 		       struct cpuid_regs *r)
 {
 	uint64_t shown = shown_xfeatures();
@@ -214,12 +214,68 @@ static void xsave_leaf(const struct vcpu *v, uint32_t subleaf,
 	}
 }
 
-void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
-		  struct cpuid_regs *r)
+/*
+ * The leaves with work to do are functions of their own, kept out of
+ * line: policy_cpuid itself then needs no saved registers, and a CPUID
+ * of a simple leaf (0, hv's own) costs a call and a jump table.
+ */
+static __attribute__((noinline)) void leaf1(const struct vcpu *v,
+					    struct cpuid_regs *r)
 {
 	uint64_t xf, cr4;
 	uint32_t n;
 
+	xf = shown_xfeatures();
+	cr4 = vcpu_arch_guest_cr4(v);
+	n = v->part ? v->part->vcpu_count : 1;
+	r->edx = (r->edx & L1_EDX_ALLOW) | CPUID1_EDX_HTT;
+	r->ecx &= L1_ECX_ALLOW | ((xf & XCR0_YMM) ? L1_ECX_AVX : 0);
+	/* SDM: OSXSAVE reflects CR4.OSXSAVE, the guest's own. */
+	if (cr4 & CR4_OSXSAVE_BIT)
+		r->ecx |= CPUID1_ECX_OSXSAVE;
+	/* The virtual local APIC is an x2APIC (hv/vlapic.c). */
+	r->ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_HYPERVISOR;
+	/* Addressable logical-processor ids in the package, and the
+	 * initial APIC id: the vCPU's number. */
+	r->ebx = (r->ebx & 0xffff) | (1u << id_bits(n)) << 16 |
+		 v->id << 24;
+}
+
+static __attribute__((noinline)) void leaf7(const struct vcpu *v,
+					    uint32_t subleaf,
+					    struct cpuid_regs *r)
+{
+	uint64_t xf;
+
+	if (subleaf != 0) {
+		zero(r);
+		return;
+	}
+	xf = shown_xfeatures();
+	r->eax = 0; /* subleaf 0 is the only one */
+	r->ebx &= L7_EBX_ALLOW | ((xf & XCR0_YMM) ? L7_EBX_AVX : 0) |
+		  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_EBX_AVX512 :
+						       0);
+	r->ecx &= L7_ECX_ALLOW | ((xf & XCR0_PKRU) ? CPUID7_ECX_PKU : 0) |
+		  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_ECX_AVX512 :
+						       0);
+	r->edx &= L7_EDX_ALLOW |
+		  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_EDX_AVX512 :
+						       0);
+	/* AVX-512 without AVX is not a combination software expects. */
+	if (!(xf & XCR0_YMM)) {
+		r->ebx &= ~L7_EBX_AVX512;
+		r->ecx &= ~L7_ECX_AVX512;
+		r->edx &= ~L7_EDX_AVX512;
+	}
+	if ((r->ecx & CPUID7_ECX_PKU) &&
+	    (vcpu_arch_guest_cr4(v) & CR4_PKE_BIT))
+		r->ecx |= CPUID7_ECX_OSPKE;
+}
+
+void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		  struct cpuid_regs *r)
+{
 	switch (leaf) {
 	case 0:
 		/* Leaves past 0x1F are not in the allow-list. */
@@ -227,20 +283,7 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 			r->eax = 0x1f;
 		break;
 	case 1:
-		xf = shown_xfeatures();
-		cr4 = vcpu_arch_guest_cr4(v);
-		n = v->part ? v->part->vcpu_count : 1;
-		r->edx = (r->edx & L1_EDX_ALLOW) | CPUID1_EDX_HTT;
-		r->ecx &= L1_ECX_ALLOW | ((xf & XCR0_YMM) ? L1_ECX_AVX : 0);
-		/* SDM: OSXSAVE reflects CR4.OSXSAVE, the guest's own. */
-		if (cr4 & CR4_OSXSAVE_BIT)
-			r->ecx |= CPUID1_ECX_OSXSAVE;
-		/* The virtual local APIC is an x2APIC (hv/vlapic.c). */
-		r->ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_HYPERVISOR;
-		/* Addressable logical-processor ids in the package, and the
-		 * initial APIC id: the vCPU's number. */
-		r->ebx = (r->ebx & 0xffff) | (1u << id_bits(n)) << 16 |
-			 v->id << 24;
+		leaf1(v, r);
 		break;
 	case 2: /* cache and TLB descriptors */
 	case 0x15: /* TSC and crystal clock ratio */
@@ -250,30 +293,7 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 		cache_params(v, r);
 		break;
 	case 7:
-		if (subleaf != 0) {
-			zero(r);
-			break;
-		}
-		xf = shown_xfeatures();
-		r->eax = 0; /* subleaf 0 is the only one */
-		r->ebx &= L7_EBX_ALLOW | ((xf & XCR0_YMM) ? L7_EBX_AVX : 0) |
-			  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_EBX_AVX512 :
-							       0);
-		r->ecx &= L7_ECX_ALLOW | ((xf & XCR0_PKRU) ? CPUID7_ECX_PKU : 0) |
-			  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_ECX_AVX512 :
-							       0);
-		r->edx &= L7_EDX_ALLOW |
-			  ((xf & XCR0_AVX512) == XCR0_AVX512 ? L7_EDX_AVX512 :
-							       0);
-		/* AVX-512 without AVX is not a combination software expects. */
-		if (!(xf & XCR0_YMM)) {
-			r->ebx &= ~L7_EBX_AVX512;
-			r->ecx &= ~L7_ECX_AVX512;
-			r->edx &= ~L7_EDX_AVX512;
-		}
-		if ((r->ecx & CPUID7_ECX_PKU) &&
-		    (vcpu_arch_guest_cr4(v) & CR4_PKE_BIT))
-			r->ecx |= CPUID7_ECX_OSPKE;
+		leaf7(v, subleaf, r);
 		break;
 	case 0xb:
 	case 0x1f:
