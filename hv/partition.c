@@ -176,6 +176,7 @@ static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 	p->in_use = true;
 	p->busy = true;
 	p->id = (uint32_t)(p - partitions) + 1;
+	trace_partition_new(p->id);
 	if (p->id > slots_used)
 		slots_used = p->id;
 	fmt_snprintf(p->name, sizeof(p->name), "%s", sp->name);
@@ -628,7 +629,7 @@ static void partition_audit(struct partition *p)
 			continue;
 		smp_call(v->cr8_cpu, read_tpr, &r);
 		pr_info("  %s: vcpu %u: guest cr8 %u; host tpr of cpu %u %s (%u, %u at start)",
-			p->name, i, v->cr8, v->cr8_cpu,
+			p->name, i, vlapic_get_cr8(&v->apic), v->cr8_cpu,
 			r.now == r.at_start ? "unchanged" : "CHANGED", r.now,
 			r.at_start);
 	}

@@ -15,6 +15,7 @@
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
 #include "hv/start_info.h"
+#include "hv/ratelimit.h"
 #include "hv/vcpu.h"
 
 /* Partition slots: the manifest's few, and the parent's children. */
@@ -76,6 +77,7 @@ struct partition {
 	uint8_t *io_logged; /* one bit per port: already reported once */
 	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
 	struct refusals refused;
+	struct ratelimit warn; /* its guest-caused log lines, by kind */
 	char last_fault[192];
 	uint32_t cpus_used; /* a bit per CPU that ran one of its vCPUs */
 	/* Writes to MSRs it owns that hv checked (policy_msr_audited). */

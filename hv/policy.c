@@ -24,6 +24,17 @@ uint64_t policy_tsc_hz(void)
 	return (uint64_t)policy_tsc_khz * 1000;
 }
 
+void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(leaf, subleaf, &a, &b, &c, &d);
+	r->eax = a;
+	r->ebx = b;
+	r->ecx = c;
+	r->edx = d;
+}
+
 /* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
 enum {
 	MSR_TSC = 0x10,
@@ -93,15 +104,17 @@ void policy_msr_audited(struct vcpu *v, uint32_t msr, uint64_t value)
 
 	__atomic_fetch_add(&p->msr_guest_writes, 1, __ATOMIC_RELAXED);
 	p->msr_guest_last = msr;
-	pr_debug("%s: wrmsr 0x%x = 0x%lx kept in vcpu %u; host value unchanged",
-		 p->name, msr, value, v->id);
+	pr_limited(&p->warn, WARN_MSR_AUDITED, HV_LOG_DEBUG,
+		   "%s: wrmsr 0x%x = 0x%lx kept in vcpu %u; host value unchanged",
+		   p->name, msr, value, v->id);
 }
 
 static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
 {
 	stat_add_shared(&v->part->refused.msr, 1);
-	pr_debug("%s: %s of MSR 0x%x refused (#GP)", v->part->name,
-		 write ? "write" : "read", msr);
+	pr_limited(&v->part->warn, WARN_MSR, HV_LOG_DEBUG,
+		   "%s: %s of MSR 0x%x refused (#GP)", v->part->name,
+		   write ? "write" : "read", msr);
 }
 
 /* x2APIC mode enabled at the architectural base; vCPU 0 is the BSP. */
@@ -176,11 +189,16 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	stat_add_shared(&p->refused.io, 1);
 	if (in)
 		*value = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-	/* Once per port: a guest probing in a loop must not flood the log. */
+	/*
+	 * A guest probing ports must not flood the log: each port is logged
+	 * once, and the first accesses of distinct ports are rate-limited, so
+	 * a scan of all 65,536 prints 21 lines.
+	 */
 	if (!(logged[port / 8] & (1u << (port % 8)))) {
 		logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		pr_warn("%s: denied %s of port 0x%x (logged once per port)",
-			p->name, in ? "read" : "write", port);
+		pr_limited(&p->warn, WARN_PORT, HV_LOG_WARN,
+			   "%s: denied %s of port 0x%x (logged once per port)",
+			   p->name, in ? "read" : "write", port);
 	}
 }
 
@@ -425,8 +443,9 @@ static int64_t hc_shutdown(struct vcpu *v)
 
 	if (!p->parent) {
 		stat_add_shared(&p->refused.hypercall, 1);
-		pr_warn("%s: shutdown refused: only the parent may power off",
-			p->name);
+		pr_limited(&p->warn, WARN_HYPERCALL, HV_LOG_WARN,
+			   "%s: shutdown refused: only the parent may power off",
+			   p->name);
 		return HV_STATUS_DENIED;
 	}
 	pr_info("%s: shutdown requested", p->name);
@@ -529,11 +548,13 @@ int64_t hypercall_refused(struct vcpu *v, uint64_t nr)
 
 	stat_add_shared(&p->refused.hypercall, 1);
 	if (nr < HV_INFO_HYPERCALLS && hypercall_table[nr].fn) {
-		pr_warn("%s: hypercall %lu refused: only the parent may manage partitions",
-			p->name, nr);
+		pr_limited(&p->warn, WARN_HYPERCALL, HV_LOG_WARN,
+			   "%s: hypercall %lu refused: only the parent may manage partitions",
+			   p->name, nr);
 		return HV_STATUS_DENIED;
 	}
-	pr_debug("%s: unknown hypercall %lu", p->name, nr);
+	pr_limited(&p->warn, WARN_UNKNOWN_HYPERCALL, HV_LOG_DEBUG,
+		   "%s: unknown hypercall %lu", p->name, nr);
 	return HV_STATUS_UNKNOWN_CALL;
 }
 
@@ -546,5 +567,6 @@ void policy_cr8_written(struct vcpu *v, uint8_t value, uint8_t tpr_before,
 		      v->part->name, tpr_before, tpr_after);
 	v->cr8_written = true;
 	v->cr8_cpu = this_cpu()->index;
-	pr_debug("%s: cr8 write of %u kept in the vCPU", v->part->name, value);
+	pr_limited(&v->part->warn, WARN_CR8, HV_LOG_DEBUG,
+		   "%s: cr8 write of %u kept in the vCPU", v->part->name, value);
 }

@@ -26,21 +26,14 @@ struct cpuid_regs {
 void policy_set_tsc_hz(uint64_t hz);
 uint64_t policy_tsc_hz(void);
 
-/* CPUID feature bits (SDM Vol. 2A, CPUID). */
-#define CPUID1_ECX_MONITOR (1u << 3)
-#define CPUID1_ECX_VMX (1u << 5)
-#define CPUID1_ECX_SMX (1u << 6)
-#define CPUID1_ECX_PDCM (1u << 15)
+/* CPUID feature bits hv sets or tests by name (SDM Vol. 2A, CPUID). */
+#define CPUID1_EDX_HTT (1u << 28)
 #define CPUID1_ECX_X2APIC (1u << 21)
-#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID7_EBX_SGX (1u << 2)
-#define CPUID7_EBX_INVPCID (1u << 10)
-#define CPUID7_EBX_PT (1u << 25)
-#define CPUID7_ECX_WAITPKG (1u << 5)
-#define CPUIDD1_EAX_XSAVES (1u << 3)
-#define CPUID_EXT1_EDX_RDTSCP (1u << 27)
+#define CPUID7_ECX_PKU (1u << 3)
+#define CPUID7_ECX_OSPKE (1u << 4)
 
 /* Four bytes of a string as CPUID returns them, the first lowest. A
  * constant, unlike a memcpy, so the answer can stay in registers. */
@@ -54,84 +47,23 @@ static inline uint32_t cpuid_word(const char *s, unsigned at)
 /* The kHz policy_set_tsc_hz was given. */
 extern uint32_t policy_tsc_khz;
 
-/* From arch/x86: the guest's CR4.OSXSAVE, which CPUID.1:ECX.OSXSAVE must
- * mirror. */
-bool vcpu_arch_osxsave(const struct vcpu *v);
-/* From arch/x86: the guest's architectural CR4 (its view, not the CPU's). */
+/*
+ * From arch/x86: the guest's architectural CR4 (its own bits, and the
+ * read shadow's for the bits hv owns), which CPUID.1:ECX.OSXSAVE and
+ * CPUID.7.0:ECX.OSPKE mirror. The vCPU's VMCS must be the current one.
+ */
 uint64_t vcpu_arch_guest_cr4(const struct vcpu *v);
 
+/* The host's CPUID answer for (leaf, subleaf). */
+void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
+
 /*
- * Filters the host's answer for (leaf, subleaf) in place. Inline: every
- * CPUID exit asks, and the call would cost more than the answer
- * (docs/benchmarks.md).
+ * Filters the host's answer for (leaf, subleaf) in place, as an
+ * allow-list (hv/cpuid.c): a bit the guest sees is a feature hv
+ * virtualizes completely; every other bit and leaf is 0.
  */
-static inline void policy_cpuid(const struct vcpu *v, uint32_t leaf,
-				uint32_t subleaf, struct cpuid_regs *r)
-{
-	switch (leaf) {
-	case 1:
-		/*
-		 * No VMX or SMX for guests; no MONITOR/MWAIT (they exit and
-		 * raise #UD); no performance or APIC features hv does not
-		 * virtualize. The hypervisor bit says a guest runs under one.
-		 */
-		r->ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
-			    CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
-			    CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE);
-		/* The virtual local APIC is an x2APIC (hv/vlapic.c). */
-		r->ecx |= CPUID1_ECX_X2APIC;
-		if (vcpu_arch_osxsave(v))
-			r->ecx |= CPUID1_ECX_OSXSAVE;
-		r->ecx |= CPUID1_ECX_HYPERVISOR;
-		/* One logical CPU per package, APIC id = vCPU number. */
-		r->ebx = (r->ebx & 0xffff) | (1u << 16) | (v->id << 24);
-		break;
-	case 7:
-		if (subleaf == 0) {
-			/* Their VMX enable controls stay off: #UD in a guest. */
-			r->ebx &= ~(CPUID7_EBX_SGX | CPUID7_EBX_INVPCID |
-				    CPUID7_EBX_PT);
-			r->ecx &= ~CPUID7_ECX_WAITPKG;
-		}
-		break;
-	case 0xd:
-		if (subleaf == 1)
-			r->eax &= ~CPUIDD1_EAX_XSAVES;
-		break;
-	case 5: /* MONITOR/MWAIT */
-	case 6: /* thermal and power */
-	case 0xa: /* performance monitoring */
-	case 0xb: /* topology: the host's would be wrong */
-	case 0x12: /* SGX */
-	case 0x14: /* processor trace */
-	case 0x1f:
-		r->eax = r->ebx = r->ecx = r->edx = 0;
-		break;
-	case 0x80000001:
-		r->edx &= ~CPUID_EXT1_EDX_RDTSCP;
-		break;
-	case HV_CPUID_LEAF_SIGNATURE:
-		r->eax = HV_CPUID_LEAF_TIMING;
-		r->ebx = cpuid_word(HV_CPUID_SIGNATURE, 0);
-		r->ecx = cpuid_word(HV_CPUID_SIGNATURE, 4);
-		r->edx = cpuid_word(HV_CPUID_SIGNATURE, 8);
-		break;
-	case HV_CPUID_LEAF_ABI:
-		r->eax = HV_ABI_VERSION;
-		r->ebx = r->ecx = r->edx = 0;
-		break;
-	case HV_CPUID_LEAF_TIMING:
-		/* A guest cannot measure the TSC against anything else. */
-		r->eax = r->ebx = policy_tsc_khz;
-		r->ecx = r->edx = 0;
-		break;
-	default:
-		/* The rest of hv's range reads as zeros, as on bare metal. */
-		if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
-			r->eax = r->ebx = r->ecx = r->edx = 0;
-		break;
-	}
-}
+void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		  struct cpuid_regs *r);
 
 /* How an MSR is treated. */
 enum msr_kind {

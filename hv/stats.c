@@ -132,7 +132,7 @@ void stats_report(const struct partition *p)
 	items(prefix, in->injected, HV_INFO_VECTORS, hv_vector_name);
 	pr_info("  %s: faults %lu, built in %lu tsc (%lu taking its RAM), %lu bytes of pool beyond its RAM",
 		p->name, in->faults, in->build_tsc, in->ram_tsc,
-		in->pool_bytes - p->ram_size);
+		in->pool_bytes - p->ram_size);	ratelimit_report(p->name, &p->warn);
 }
 
 /* VMCALL's basic exit reason (SDM Vol. 3 Appendix C, "VMX Basic Exit

@@ -22,8 +22,12 @@
 
 #define RING_MASK (TRACE_RING_RECORDS - 1)
 #define SEQ_WRITING UINT64_MAX
-#define RING_PAGES \
-	((TRACE_RING_RECORDS * sizeof(struct hv_trace_record) + 4095) / 4096)
+/* The records, then each record's partition generation. */
+#define RING_PAGES                                                  \
+	((TRACE_RING_RECORDS *                                      \
+		  (sizeof(struct hv_trace_record) + sizeof(uint32_t)) + \
+	  4095) /                                                   \
+	 4096)
 
 _Static_assert((TRACE_RING_RECORDS & RING_MASK) == 0,
 	       "the ring's size is a power of two");
@@ -32,6 +36,7 @@ struct ring {
 	/* Allocated by its CPU at its first traced exit: a machine that
 	 * traces nothing spends no memory on rings. */
 	struct hv_trace_record *rec;
+	uint32_t *gen; /* rec[i]'s partition generation, after the records */
 	uint64_t head; /* records written; the next goes to head & RING_MASK */
 	uint64_t tail; /* the first record no reader has taken */
 	uint64_t lost; /* overwritten before a reader took them */
@@ -41,6 +46,27 @@ struct ring {
 };
 
 static struct ring rings[HV_MAX_RUN_CPUS];
+
+/*
+ * A partition id names a slot, and a slot is reused after a destroy: a
+ * record also keeps the generation of the partition it was taken for, so
+ * a reader is never told that a dead partition's exits were those of the
+ * partition that holds its id now.
+ */
+static uint32_t generation[HV_MAX_PARTITIONS + 1];
+
+void trace_partition_new(uint32_t id)
+{
+	if (id <= HV_MAX_PARTITIONS)
+		__atomic_fetch_add(&generation[id], 1, __ATOMIC_RELEASE);
+}
+
+static uint32_t generation_of(uint32_t id)
+{
+	return id <= HV_MAX_PARTITIONS ?
+		       __atomic_load_n(&generation[id], __ATOMIC_ACQUIRE) :
+		       0;
+}
 
 static bool ring_alloc(struct ring *r)
 {
@@ -55,13 +81,16 @@ static bool ring_alloc(struct ring *r)
 			(unsigned)(r - rings));
 		return false;
 	}
+	r->gen = (uint32_t *)(uintptr_t)(pa + TRACE_RING_RECORDS *
+						      sizeof(struct hv_trace_record));
 	__atomic_store_n(&r->rec, (struct hv_trace_record *)(uintptr_t)pa,
 			 __ATOMIC_RELEASE);
 	return true;
 }
 
 /* The writer: only ever the ring's own CPU. */
-static void ring_put(struct ring *r, const struct hv_trace_record *in)
+static void ring_put(struct ring *r, const struct hv_trace_record *in,
+		     uint32_t gen)
 {
 	struct hv_trace_record *rec;
 	uint64_t head;
@@ -81,6 +110,7 @@ static void ring_put(struct ring *r, const struct hv_trace_record *in)
 	rec->partition = in->partition;
 	rec->vcpu = in->vcpu;
 	rec->reason = in->reason;
+	r->gen[head & RING_MASK] = gen;
 	__atomic_store_n(&rec->seq, head, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
 }
@@ -99,19 +129,29 @@ void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
 	};
 
 	if (cpu < HV_MAX_RUN_CPUS)
-		ring_put(&rings[cpu], &rec);
+		ring_put(&rings[cpu], &rec, generation_of(v->part->id));
 }
 
-/* Copies record i of the ring to *out; false if the writer lapped it. */
-static bool take(const struct hv_trace_record *ring, uint64_t i,
-		 struct hv_trace_record *out)
+/*
+ * Copies record i of the ring to *out; false if the writer lapped it. A
+ * record of a partition destroyed since is given partition 0, which no
+ * partition has.
+ */
+static bool take(const struct ring *r, const struct hv_trace_record *ring,
+		 uint64_t i, struct hv_trace_record *out)
 {
 	const struct hv_trace_record *slot = &ring[i & RING_MASK];
 	uint64_t before = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+	uint32_t gen;
 
 	*out = *slot;
+	gen = r->gen[i & RING_MASK];
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return before == i && __atomic_load_n(&slot->seq, __ATOMIC_RELAXED) == i;
+	if (before != i || __atomic_load_n(&slot->seq, __ATOMIC_RELAXED) != i)
+		return false;
+	if (gen != generation_of(out->partition))
+		out->partition = 0;
+	return true;
 }
 
 int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max)
@@ -133,7 +173,7 @@ int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max)
 			first = head - TRACE_RING_RECORDS;
 		n = head - first < max ? head - first : max;
 		for (uint64_t i = first; i < first + n; i++)
-			if (take(rec, i, &out[got]))
+			if (take(r, rec, i, &out[got]))
 				got++;
 		r->lost += first - r->tail + n - got;
 		r->tail = first + n;

@@ -24,6 +24,9 @@ struct vcpu;
  */
 void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
 		uint64_t rip, uint64_t tsc);
+/* A partition took slot id: records of its earlier holders are
+ * reported as partition 0 from now on. */
+void trace_partition_new(uint32_t id);
 /*
  * Takes up to max of CPU cpu's oldest unread records into out: how many,
  * or HV_STATUS_INVALID for a CPU hv cannot have, or HV_STATUS_BUSY while

@@ -59,7 +59,6 @@ struct vcpu {
 	bool started; /* set up to run, once: vCPU 0 at creation, others by vcpu_start */
 	bool online; /* started and not yet halted for good */
 	uint16_t vpid;
-	uint8_t cr8; /* the guest's own TPR; the real one never changes */
 	bool cr8_written; /* reported with the host TPR in the final report */
 	uint32_t cr8_cpu; /* the CPU of its last CR8 write */
 	struct partition *part;

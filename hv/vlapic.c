@@ -134,6 +134,11 @@ int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
 	case REG_DIVIDE:
 		*val = a->divide;
 		return 0;
+	case REG_ICR:
+		/* SDM "x2APIC Register Address Space": the ICR is read/write
+		 * and 64 bits; delivery is done by the time a read comes. */
+		*val = a->icr;
+		return 0;
 	default:
 		if (msr >= REG_ISR0 && msr < REG_ISR0 + 8) {
 			*val = a->isr[msr - REG_ISR0];
@@ -147,14 +152,38 @@ int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
 			*val = a->irr[msr - REG_IRR0];
 			return 0;
 		}
-		return -1; /* EOI, ICR, SELF IPI are write-only or absent */
+		return -1; /* EOI and SELF IPI are write-only; the rest absent */
 	}
+}
+
+/*
+ * SDM "Interrupt Command Register (ICR)" in x2APIC mode: the only IPI a
+ * vCPU can send yet is a fixed, edge-triggered one to itself (shorthand
+ * "self"); any other destination or delivery mode is #GP, as is a
+ * reserved bit set. An accepted value reads back.
+ */
+static int write_icr(struct vlapic *a, uint64_t val)
+{
+	uint32_t vector = (uint32_t)val & 0xff;
+	uint32_t mode = ((uint32_t)val >> 8) & 7;
+	uint32_t shorthand = ((uint32_t)val >> 18) & 3;
+
+	/* Refused: delivery status (12, read-only 0 in x2APIC), 13, level
+	 * trigger (15: every vector is edge-triggered here), 17:16, 31:20. */
+	if ((val & 0xfff3b000ull & 0xffffffffull) || shorthand != 1 ||
+	    mode != 0 || vector < 16)
+		return -1;
+	a->icr = val;
+	request(a, (int)vector);
+	return 0;
 }
 
 int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 {
 	int v;
 
+	if (msr == REG_ICR)
+		return write_icr(a, val);
 	/* x2APIC registers are 32 bits (the ICR aside): high bits #GP. */
 	if (val >> 32)
 		return -1;
@@ -181,7 +210,11 @@ int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 				a->lvt[i] |= LVT_MASKED;
 		return 0;
 	case REG_ESR:
-		a->esr = 0; /* a write clears it */
+		/* SDM "x2APIC Register Address Space": a write of anything
+		 * but 0 is #GP. A write of 0 clears it. */
+		if (val)
+			return -1;
+		a->esr = 0;
 		return 0;
 	case REG_LVT_CMCI:
 	case REG_LVT_TIMER ... REG_LVT_ERROR:
@@ -206,7 +239,7 @@ int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 		request(a, (int)val);
 		return 0;
 	default:
-		return -1; /* read-only registers, and the ICR: no IPIs yet */
+		return -1; /* read-only registers */
 	}
 }
 

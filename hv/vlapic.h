@@ -21,6 +21,7 @@ struct vlapic {
 	uint32_t tpr;
 	uint32_t svr;
 	uint32_t esr;
+	uint64_t icr; /* the last accepted ICR write, read back as written */
 	uint32_t lvt[7]; /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
 	uint32_t divide; /* the divide configuration register */
 	uint32_t initial_count;
@@ -60,10 +61,36 @@ static inline bool vlapic_quiet(const struct vlapic *a, uint64_t now)
 void vlapic_accept(struct vlapic *a, int vector);
 /* Undoes vlapic_accept() for an interrupt whose delivery never finished. */
 void vlapic_unaccept(struct vlapic *a, int vector);
-/* TSC of the next timer expiry, or 0 when the timer is not armed. */
+/*
+ * TSC at which the timer next raises an interrupt, or 0 when it will not:
+ * not armed, or its LVT entry masked (or with a vector below 16, which
+ * vlapic_tick never delivers). A halted vCPU with only such a timer stays
+ * halted, as a CPU does (SDM "HLT"), and the preemption timer does not
+ * end a slice early for it. The count still runs: vlapic_tick, called
+ * at every exit and when the LVT is written, moves a masked periodic
+ * timer's deadline along.
+ */
 static inline uint64_t vlapic_next_deadline(const struct vlapic *a)
 {
-	return a->deadline;
+	uint32_t lvt = a->lvt[1];
+
+	return (lvt & (1u << 16)) || (lvt & 0xff) < 16 ? 0 : a->deadline;
+}
+
+/*
+ * CR8 is the TPR's priority class: CR8[3:0] = TPR[7:4], and a CR8 write
+ * clears TPR[3:0] (SDM "Task Priority in IA-32e Mode"). One register, so
+ * a CR8 write masks interrupts as a TPR write does.
+ */
+static inline uint8_t vlapic_get_cr8(const struct vlapic *a)
+{
+	return (uint8_t)((a->tpr >> 4) & 0xf);
+}
+
+/* value is CR8's bits 3:0; the caller has refused bits 63:4 with #GP. */
+static inline void vlapic_set_cr8(struct vlapic *a, uint64_t value)
+{
+	a->tpr = (uint32_t)(value & 0xf) << 4;
 }
 
 #endif

@@ -308,9 +308,18 @@ static enum exit_action handle_sipi(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_RETRY; /* only meaningful in wait-for-SIPI */
 }
 
-bool vcpu_arch_osxsave(const struct vcpu *v)
+/*
+ * SDM "Guest/Host Masks and Read Shadows for CR0 and CR4": the guest owns
+ * the bits clear in the mask, which live in GUEST_CR4; for the bits hv
+ * owns, the guest's own value is the read shadow.
+ */
+uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
 {
-	return vcpu_arch_guest_cr4(v) & CR4_OSXSAVE;
+	uint64_t mask = vmcs_read_nat(VMCS_CR4_GUEST_HOST_MASK);
+
+	(void)v; /* its VMCS is the current one */
+	return (vmcs_read_nat(VMCS_GUEST_CR4) & ~mask) |
+	       (vmcs_read_nat(VMCS_CR4_READ_SHADOW) & mask);
 }
 
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
@@ -374,19 +383,6 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 }
 
 /*
- * The guest's architectural CR4: hv's bits from the read shadow, the
- * guest's own from the CPU.
- */
-uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
-{
-	uint64_t mask = vmcs_read_nat(VMCS_CR4_GUEST_HOST_MASK);
-
-	(void)v; /* its VMCS is the current one */
-	return (vmcs_read_nat(VMCS_GUEST_CR4) & ~mask) |
-	       (vmcs_read_nat(VMCS_CR4_READ_SHADOW) & mask);
-}
-
-/*
  * A MOV to CR0 or CR4 (or an LMSW) that changes a bit hv owns. The
  * checks are the instruction's own (arch/x86/crcheck.h); the guest's
  * value goes to the read shadow and the CPU's is derived from it. The
@@ -441,13 +437,13 @@ static enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
 		if (val & ~15ull)
 			return inject_gp(v);
 		before = (uint8_t)read_cr8();
-		v->cr8 = (uint8_t)val;
+		vlapic_set_cr8(&v->apic, val);
 		after = (uint8_t)read_cr8();
-		policy_cr8_written(v, v->cr8, before, after);
+		policy_cr8_written(v, (uint8_t)val, before, after);
 		return EXIT_NEXT;
 	}
 	if (c.cr == 8 && c.type == CR_ACCESS_MOV_FROM) {
-		gpr_write(v, c.gpr, v->cr8);
+		gpr_write(v, c.gpr, vlapic_get_cr8(&v->apic));
 		return EXIT_NEXT;
 	}
 	if ((c.cr == 0 || c.cr == 4) && c.type == CR_ACCESS_MOV_TO)

@@ -190,7 +190,7 @@ struct hv_trace_record {
 	uint64_t tsc; /* when hv began handling the exit */
 	uint64_t rip; /* the guest's RIP at the exit */
 	uint64_t qual; /* the exit qualification */
-	uint16_t partition; /* id */
+	uint16_t partition; /* id; 0 once that partition was destroyed */
 	uint16_t vcpu;
 	uint32_t reason; /* basic exit reason; bit 31: VM-entry failure */
 };

@@ -195,6 +195,10 @@ class Plan:
     # What must and must not arrive on the emulator's COM2, a second file.
     com2_expects: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     com2_forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    # What Bochs' own log must show: an access Bochs only logs, such as an
+    # MSR it does not model and reads as 0 (its ignore_bad_msrs default).
+    bochs_log_expects: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
+    bochs_log_forbids: list[re.Pattern[str]] = dataclasses.field(default_factory=list)
     # The attack battery: each attack's name and the line hv must print.
     attacks: list[tuple[str, re.Pattern[str]]] = dataclasses.field(default_factory=list)
     # What a person types at COM1, in order: each text once a line matches
@@ -302,6 +306,8 @@ JUDGING_LISTS = {
     "check": "checks",
     "com2-expect": "com2_expects",
     "com2-forbid": "com2_forbids",
+    "bochs-log-expect": "bochs_log_expects",
+    "bochs-log-forbid": "bochs_log_forbids",
 }
 
 
@@ -382,6 +388,10 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         plan.com2_expects.append(parse_regex(arg, where))
     elif name == "com2-forbid":
         plan.com2_forbids.append(parse_regex(arg, where))
+    elif name == "bochs-log-expect":
+        plan.bochs_log_expects.append(parse_regex(arg, where))
+    elif name == "bochs-log-forbid":
+        plan.bochs_log_forbids.append(parse_regex(arg, where))
     elif name == "expect-count":
         count, _, regex = arg.partition(" ")
         plan.counts.append((parse_int(count, where, "the count"), parse_regex(regex.strip(), where)))
@@ -633,6 +643,23 @@ def judge_com2(plan: Plan, path: Path) -> list[str]:
         hit = next((line for line in lines if p.search(line)), None)
         if hit is not None:
             reasons.append(f"{plan.label('com2-forbid', i)}COM2 received a forbidden line: {hit!r} (matches /{p.pattern}/)")
+    return reasons
+
+
+def judge_bochs_log(plan: Plan, path: Path) -> list[str]:
+    """The bochs-log-expect and bochs-log-forbid checks, on Bochs' own log."""
+    if not (plan.bochs_log_expects or plan.bochs_log_forbids):
+        return []
+    lines = log_lines(path) if path.exists() else []
+    reasons = [
+        f"{plan.label('bochs-log-expect', i)}Bochs' log has no line matching /{p.pattern}/"
+        for i, p in enumerate(plan.bochs_log_expects)
+        if not any(p.search(line) for line in lines)
+    ]
+    for i, p in enumerate(plan.bochs_log_forbids):
+        hit = next((line for line in lines if p.search(line)), None)
+        if hit is not None:
+            reasons.append(f"{plan.label('bochs-log-forbid', i)}Bochs' log has a forbidden line: {hit!r} (matches /{p.pattern}/)")
     return reasons
 
 
@@ -1258,6 +1285,8 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
         return Result(job, "interrupted", [], seconds, log, cpu=machine.cpu)
     reasons = judge(plan, log_lines(log), ending, timeout)
     reasons += judge_com2(plan, com2)
+    if job.engine == "bochs":
+        reasons += judge_bochs_log(plan, bochs_log)
     if typing:
         reasons += typing.unsent()
     bochs = bochs_log if job.engine == "bochs" else None

@@ -146,6 +146,16 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(len(verdict(plan, ["hv: panic: bad", "[g] TEST t: FAIL why", "TEST u: FAIL"])), 3)
         self.assertEqual(verdict(self.plan("allow ^hv: FAIL ok$\n"), ["hv: FAIL ok"]), [])
 
+    def test_bochs_log(self) -> None:
+        plan = scenario("engines bochs\nbochs-log-expect Unknown register 0x99$\nbochs-log-forbid Unknown register 0x200$\n").plans["bochs"]
+        with tempfile.TemporaryDirectory() as d:
+            log = Path(d) / "bochslog"
+            log.write_text("00001e[CPU0  ] RDMSR: Unknown register 0x99\n")
+            self.assertEqual(runner.judge_bochs_log(plan, log), [])
+            log.write_text("00001e[CPU0  ] RDMSR: Unknown register 0x200\n")
+            self.assertEqual(len(runner.judge_bochs_log(plan, log)), 2)
+            self.assertEqual(len(runner.judge_bochs_log(plan, Path(d) / "none")), 1)
+
     def test_captures_and_checks(self) -> None:
         plan = self.plan("capture a a=(\\S+)\ncapture b b=(\\S+)\ncheck a == 16\ncheck b < a\ncheck a != b\n")
         self.assertEqual(verdict(plan, ["a=0x10", "b=3"]), [])

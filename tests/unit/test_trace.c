@@ -62,6 +62,7 @@ static int reset(void **state)
 	for (unsigned c = 0; c < HV_MAX_RUN_CPUS; c++)
 		free(rings[c].rec);
 	memset(rings, 0, sizeof(rings));
+	memset(generation, 0, sizeof(generation));
 	pool_empty = false;
 	pool_calls = 0;
 	nlines = 0;
@@ -75,7 +76,7 @@ static void put(uint32_t cpu, uint64_t tsc)
 		.partition = 7, .vcpu = 1, .reason = 10,
 	};
 
-	ring_put(&rings[cpu], &rec);
+	ring_put(&rings[cpu], &rec, generation_of(7));
 }
 
 static void test_no_ring(void **state)
@@ -200,7 +201,7 @@ static void test_dump_format(void **state)
 
 	(void)state;
 	put(2, 123);
-	ring_put(&rings[2], &fail);
+	ring_put(&rings[2], &fail, generation_of(2));
 	trace_dump();
 	assert_int_equal(nlines, 3);
 	assert_string_equal(lines[0],
@@ -217,6 +218,36 @@ static void test_dump_format(void **state)
 			    "trace: cpu 2: 0 record(s) unread, 0 lost, 0 dropped");
 }
 
+/*
+ * Partition 7 is destroyed and its slot taken by a new partition 7: the
+ * old one's records, read after that, name partition 0; the new one's
+ * name 7. Records taken before the reuse kept their id.
+ */
+static void test_slot_reuse(void **state)
+{
+	struct hv_trace_record out[HV_TRACE_READ_MAX];
+
+	(void)state;
+	trace_partition_new(7);
+	put(0, 100);
+	put(0, 101);
+	assert_int_equal(trace_read(0, out, 1), 1);
+	assert_int_equal(out[0].partition, 7);
+	trace_partition_new(7); /* destroyed, and the slot reused */
+	put(0, 102);
+	assert_int_equal(trace_read(0, out, HV_TRACE_READ_MAX), 2);
+	assert_int_equal(out[0].tsc, 101);
+	assert_int_equal(out[0].partition, 0);
+	assert_int_equal(out[1].tsc, 102);
+	assert_int_equal(out[1].partition, 7);
+	/* The dump says the same. */
+	put(0, 103);
+	trace_partition_new(7);
+	trace_dump();
+	assert_int_equal(nlines, 2);
+	assert_non_null(strstr(lines[1], " part=0 vcpu=1 "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reader_held_off, reset),
 		cmocka_unit_test_setup(test_no_memory, reset),
 		cmocka_unit_test_setup(test_dump_format, reset),
+		cmocka_unit_test_setup(test_slot_reuse, reset),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, NULL, reset);

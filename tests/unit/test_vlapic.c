@@ -174,6 +174,87 @@ static void test_pending_summary(void **state)
 	assert_int_equal(vlapic_pending(&a), 0x9f);
 }
 
+/* SDM "x2APIC Register Address Space": the ICR reads back its 64 bits;
+ * a self IPI through it is delivered; other IPIs are refused. */
+static void test_icr(void **state)
+{
+	struct vlapic a;
+	uint64_t v;
+
+	(void)state;
+	setup(&a, 0, 0);
+	assert_int_equal(rd(&a, ICR, 0), 0);
+	wr(&a, ICR, 0, 0x500000000ull | 1u << 18 | 0x51);
+	assert_int_equal(rd(&a, ICR, 0), 0x500000000ull | 1u << 18 | 0x51);
+	assert_int_equal(vlapic_pending(&a), 0x51);
+	/* Physical destination 5, all-but-self, NMI mode, level trigger,
+	 * a vector below 16: each refused, and the ICR keeps its value. */
+	assert_int_equal(vlapic_wrmsr(&a, ICR, 0, 0x500000051ull), -1);
+	assert_int_equal(vlapic_wrmsr(&a, ICR, 0, 3u << 18 | 0x51), -1);
+	assert_int_equal(vlapic_wrmsr(&a, ICR, 0, 1u << 18 | 4u << 8 | 0x51),
+			 -1);
+	assert_int_equal(vlapic_wrmsr(&a, ICR, 0, 1u << 18 | 1u << 15 | 0x51),
+			 -1);
+	assert_int_equal(vlapic_wrmsr(&a, ICR, 0, 1u << 18 | 0x0f), -1);
+	assert_int_equal(vlapic_rdmsr(&a, ICR, 0, &v), 0);
+	assert_int_equal(v, 0x500000000ull | 1u << 18 | 0x51);
+}
+
+static void test_esr_write(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a, 0, 0);
+	assert_int_equal(vlapic_wrmsr(&a, 0x828, 0, 1), -1);
+	wr(&a, 0x828, 0, 0);
+	assert_int_equal(rd(&a, 0x828, 0), 0);
+}
+
+/* A masked timer still counts, but cannot wake a halted vCPU: no
+ * deadline is reported for it until the LVT is unmasked. */
+static void test_masked_timer_no_deadline(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a, 0, 500);
+	assert_int_equal(vlapic_next_deadline(&a), 1500);
+	wr(&a, LVT_TIMER, 1100, 0x40 | 1u << 16);
+	assert_int_equal(vlapic_next_deadline(&a), 0);
+	wr(&a, LVT_TIMER, 1200, 0x40);
+	assert_int_equal(vlapic_next_deadline(&a), 1500);
+	wr(&a, LVT_TIMER, 1300, 0x0f); /* a vector that is never delivered */
+	assert_int_equal(vlapic_next_deadline(&a), 0);
+	/* Masked through its deadline: nothing requested, and disarmed. */
+	wr(&a, LVT_TIMER, 1400, 0x40 | 1u << 16);
+	vlapic_tick(&a, 1600);
+	assert_int_equal(vlapic_pending(&a), -1);
+	wr(&a, LVT_TIMER, 1700, 0x40);
+	assert_int_equal(vlapic_next_deadline(&a), 0);
+}
+
+/* SDM "Task Priority in IA-32e Mode": CR8[3:0] is TPR[7:4]. */
+static void test_cr8_is_tpr(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a, 0, 0);
+	wr(&a, TPR, 0, 0x5a);
+	assert_int_equal(vlapic_get_cr8(&a), 5);
+	vlapic_set_cr8(&a, 7);
+	assert_int_equal(rd(&a, TPR, 0), 0x70); /* bits 3:0 cleared */
+	assert_int_equal(vlapic_get_cr8(&a), 7);
+	/* A CR8 write masks interrupts as the TPR does. */
+	wr(&a, SELF_IPI, 0, 0x71);
+	assert_int_equal(vlapic_pending(&a), -1);
+	vlapic_set_cr8(&a, 6);
+	assert_int_equal(vlapic_pending(&a), 0x71);
+	vlapic_set_cr8(&a, 0);
+	assert_int_equal(rd(&a, TPR, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +264,10 @@ int main(void)
 		cmocka_unit_test(test_periodic_and_divide),
 		cmocka_unit_test(test_priority),
 		cmocka_unit_test(test_pending_summary),
+		cmocka_unit_test(test_icr),
+		cmocka_unit_test(test_esr_write),
+		cmocka_unit_test(test_masked_timer_no_deadline),
+		cmocka_unit_test(test_cr8_is_tpr),
 	};
 
 	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);

@@ -38,14 +38,16 @@ UNIT_LIB_vmx_events := arch/x86/vmx_events.c
 # crcheck.h and mce_assess() in mce.h are inline.
 UNIT_LIB_crcheck :=
 UNIT_LIB_mce :=
-# policy_cpuid is inline in hv/policy.h; the test provides what it calls.
-UNIT_LIB_cpuid :=
+# The test provides what hv/cpuid.c asks of arch/x86 and of the host CPU.
+UNIT_LIB_cpuid := hv/cpuid.c
 # test_trace.c includes hv/trace.c itself, with the pool and console faked.
 UNIT_LIB_trace := arch/x86/vmx_names.c
 UNIT_LIB_smp_claim :=
 
+UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
+
 UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
-	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim
+	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
