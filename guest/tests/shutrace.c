@@ -126,6 +126,12 @@ void test_main(const struct hv_start_info *si)
 			return;
 		}
 	}
+	/*
+	 * The creates above ran in this vCPU's slice (time in hv counts
+	 * against it): a fresh one, so that no preemption comes between the
+	 * shutdown and the destroy below.
+	 */
+	rt_yield();
 	rt_printf("shutrace: racing destroy against shutdown\n");
 	r = start_vcpu1();
 	if (r) {
