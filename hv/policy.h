@@ -16,12 +16,6 @@
 #include "hv/vcpu.h"
 #include "lib/compiler.h"
 
-/* CPUID's answer as the 64-bit registers hold it: CPUID clears their
- * upper halves, so nothing needs widening on the way to the guest. */
-struct cpuid_regs {
-	uint64_t eax, ebx, ecx, edx;
-};
-
 /* The TSC frequency the guests are told (CPUID leaf 0x40000010). */
 void policy_set_tsc_hz(uint64_t hz);
 uint64_t policy_tsc_hz(void);

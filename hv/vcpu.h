@@ -19,8 +19,20 @@ struct partition;
 
 /* arch/x86/vmx_entry.asm uses offsets generated from this struct and
  * from struct vcpu, never literals. */
+/* What CPUID answers in: the guest's own RAX-RDX, which the CPUID exit
+ * fills and hv/cpuid.c filters in place, with no copy in between. */
+struct cpuid_regs {
+	uint64_t eax, ebx, ecx, edx;
+};
+
 struct guest_regs {
-	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	union {
+		struct {
+			uint64_t rax, rbx, rcx, rdx;
+		};
+		struct cpuid_regs cpuid;
+	};
+	uint64_t rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 

@@ -74,15 +74,19 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 {
 	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
 	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
-	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
 
-	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len))
-		panic("VMWRITE of guest RIP failed");
-	/* An emulated instruction ends any STI or MOV SS shadow. */
-	if (unlikely(intr & 3) &&
-	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3u))
-		panic("VMWRITE of the guest interruptibility failed");
+	/*
+	 * An emulated instruction ends any STI or MOV SS shadow, and no other
+	 * interruptibility bit is ever set in a guest of hv's: blocking by
+	 * SMI needs the dual-monitor treatment, by an enclave interruption
+	 * SGX, both hidden, and hv gives no guest an NMI (the NMI exit clears
+	 * the blocking Bochs saves). So the field is written 0, without a
+	 * VMREAD to see whether it needs it.
+	 */
+	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len) ||
+	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0))
+		panic("VMWRITE of guest RIP or interruptibility failed");
 	if (unlikely(rflags & RFLAGS_TF))
 		step_trap_pending(rflags);
 }
@@ -324,18 +328,15 @@ uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
 
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 {
-	struct cpuid_regs r;
-	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
+	struct cpuid_regs *r = &v->regs.cpuid;
+	uint32_t leaf = (uint32_t)r->eax, sub = (uint32_t)r->ecx;
 
 	(void)e;
+	/* In 64-bit mode CPUID clears bits 63:32 of all four registers. */
 	__asm__ volatile("cpuid"
-			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
 			 : "a"(leaf), "c"(sub));
-	policy_cpuid(v, leaf, sub, &r);
-	v->regs.rax = r.eax;
-	v->regs.rbx = r.ebx;
-	v->regs.rcx = r.ecx;
-	v->regs.rdx = r.edx;
+	policy_cpuid(v, leaf, sub, r);
 	return EXIT_NEXT;
 }
 

@@ -2,17 +2,17 @@
 /*
  * A destroy racing the parent's own shutdown (issue 15). The parent has
  * two vCPUs. vCPU 0 creates the child "victim", which the manifest pins to
- * CPU 2; the child leaves a line without its newline in its virtual COM1,
- * which hv writes out when the child is destroyed (milliseconds at 115200
- * baud), then spins. vCPU 0 also creates children that never start: the
- * shutdown prints one "stopped" line for each while it holds the
- * partition lock, which keeps that lock for milliseconds more. vCPU 1 then
- * calls shutdown; vCPU 0 waits a little and calls destroy on the victim.
- * The destroy then waits for the lock until the shutdown has kicked every
- * CPU, CPU 2 leaves VMX operation meanwhile, and the destroy's flush of
- * the victim's translations reaches a CPU that is out of VMX operation:
- * INVEPT there was #UD, a panic of hv. hv now skips that CPU and powers
- * off. The scenario judges hv's lines; the guest sees neither call return.
+ * CPU 2; the child leaves a line without its newline in its virtual COM1
+ * and spins. vCPU 0 also creates children that never start, and stops the
+ * victim, which then no longer runs anywhere. vCPU 1 calls shutdown, and
+ * vCPU 0 calls destroy on the victim at once. The destroy's teardown then
+ * flushes the victim's translations on CPU 2 while the shutdown makes
+ * CPU 2 leave VMX operation: at revision 75fc0fb INVEPT there could be
+ * #UD, a panic of hv. hv now asks CPU 2 only while it is in VMX operation
+ * (smp_call_vmx) and skips it after, having invalidated everything before
+ * VMXOFF. Which comes first is the race; either way the destroy completes
+ * and hv powers off. The scenario judges hv's lines; the guest sees
+ * neither call return.
  */
 #include "guest/tests/rt/rt.h"
 
@@ -27,32 +27,11 @@ const char test_name[] = "shutrace";
 #define LINE_EXITS 200
 #define RUN_POLLS 2000000
 #define SETTLE_POLLS 200
-/* vCPU 0's pause between vCPU 1's word and its destroy, in microseconds:
- * after the shutdown's first line, inside its lines under the lock. */
-#define DESTROY_DELAY_US 8000
 
 static uint8_t stack1[8192] __attribute__((aligned(16)));
 static volatile int shutting;
 static struct hv_partition_info info;
 static struct hv_partition_create req;
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint32_t tsc_khz(void)
-{
-	uint32_t a, b, c, d;
-
-	asm volatile("cpuid"
-		     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
-		     : "a"(HV_CPUID_LEAF_TIMING), "c"(0));
-	return a;
-}
 
 /* vCPU 1: says it is about to, and powers off. */
 static void __attribute__((noreturn, used)) second(uint64_t arg)
@@ -94,7 +73,6 @@ void test_main(const struct hv_start_info *si)
 {
 	char name[16];
 	long id, r;
-	uint64_t until;
 
 	if (!(si->flags & HV_START_PARENT)) {
 		if (!strncmp(si->name, "victim", sizeof("victim"))) {
@@ -127,10 +105,18 @@ void test_main(const struct hv_start_info *si)
 		}
 	}
 	/*
-	 * The creates above ran in this vCPU's slice (time in hv counts
-	 * against it): a fresh one, so that no preemption comes between the
-	 * shutdown and the destroy below.
+	 * The victim is stopped first, so that the destroy below is the
+	 * teardown itself (not a PENDING answer) and runs its flush on CPU 2
+	 * while the shutdown makes that CPU leave VMX operation.
 	 */
+	r = rt_manage(HV_HC_PARTITION_STOP, id, NULL);
+	if (r) {
+		test_fail("victim-stop", "status %ld", r);
+		return;
+	}
+	/* A fresh slice: the creates above ran in this one (time in hv
+	 * counts against it), and no preemption may come between the
+	 * shutdown and the destroy. */
 	rt_yield();
 	rt_printf("shutrace: racing destroy against shutdown\n");
 	r = start_vcpu1();
@@ -139,9 +125,6 @@ void test_main(const struct hv_start_info *si)
 		return;
 	}
 	while (!__atomic_load_n(&shutting, __ATOMIC_ACQUIRE))
-		asm volatile("pause");
-	until = rdtsc() + (uint64_t)tsc_khz() * DESTROY_DELAY_US / 1000;
-	while (rdtsc() < until)
 		asm volatile("pause");
 	r = hv_hypercall(HV_HC_PARTITION_DESTROY, (uint64_t)id, 0, 0);
 	/* Reached only if hv let this vCPU run on after its shutdown. */
