@@ -262,12 +262,10 @@ bool console_write_partition_line(const char *name, const char *line,
 		direct_write(out, (uint32_t)k);
 		return true;
 	}
-	if (!ring_put(out, (uint32_t)k, RING_HV_RESERVE)) {
-		console_pump();
-		return false;
-	}
-	console_pump();
-	return true;
+	/* The caller feeds the UART once it has queued all it will
+	 * (console_pump), not once a line: a slice of short lines would
+	 * otherwise pay for a pump each. */
+	return ring_put(out, (uint32_t)k, RING_HV_RESERVE);
 }
 
 bool console_getc(char *c)

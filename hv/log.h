@@ -24,7 +24,8 @@ bool console_getc(char *c);
 /*
  * Queues a partition's console line as "[name] line" (len bytes, no
  * newline). False when the console's ring has no room for it: nothing was
- * queued, and the caller keeps the line and asks again later.
+ * queued, and the caller keeps the line and asks again later. The caller
+ * calls console_pump() after, outside its own locks.
  */
 bool console_write_partition_line(const char *name, const char *line,
 				  uint32_t len);

@@ -1235,7 +1235,8 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	p = target_locked(id, caller, &r);
 	if (p) {
 		stop_locked(p);
-		if (off_cpus(p)) {
+		if (off_cpus(p) &&
+		    !__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE)) {
 			vuart_flush(p);
 			p->busy = true;
 		} else {

@@ -33,6 +33,7 @@ struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint32_t len;
 	bool held; /* line is complete and waits for room in the console */
+	bool queued; /* a line went into the console's ring: pump it */
 	char line[160];
 	/* Console input, for the parent only: bytes from the real COM1. */
 	uint8_t rx[64];
@@ -59,6 +60,9 @@ struct partition {
 	bool in_use; /* the slot holds a partition */
 	/* Being built or torn down outside the lock: invisible by id. */
 	bool busy;
+	/* partition_info calls reading its counters outside the lock: a
+	 * destroy waits for none of them, it answers PENDING instead. */
+	uint32_t readers;
 	bool autostart; /* a static partition: runs without partition_start */
 	uint32_t template_index; /* manifest index + 1 it was copied from, or 0 */
 	uint32_t msr_count; /* MSRs granted for reading */

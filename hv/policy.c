@@ -312,8 +312,13 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 					     HV_STATUS_INVALID;
 	}
 	memset(&info, 0, sizeof(info));
-	/* Filled under the lock: another vCPU of the caller may be
-	 * destroying the same partition. */
+	/*
+	 * What can change or go away is read under the lock, where another
+	 * vCPU of the caller may be destroying the same partition; the
+	 * counters, summed over its vCPUs, after it, with the partition
+	 * pinned (a destroy answers PENDING while readers is not 0). So the
+	 * lock is held for a few dozen instructions, not for the sums.
+	 */
 	spin_lock(&partitions_lock);
 	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	if (!t) {
@@ -324,19 +329,16 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	info.state = states[t->state];
 	info.flags = t->parent ? HV_PART_FLAG_PARENT : 0;
 	info.vcpus = t->vcpu_count;
-	fmt_snprintf(info.name, sizeof(info.name), "%s", t->name);
+	/* Both are NUL-terminated arrays of one size: copied whole, which
+	 * costs a few instructions where formatting cost some per byte. */
+	_Static_assert(sizeof(info.name) == sizeof(t->name), "name sizes");
+	memcpy(info.name, t->name, sizeof(info.name));
 	info.ram_bytes = t->ram_size;
 	info.ram_hpa = t->ram_hpa;
-	info.run_tsc = partition_run_tsc(t);
-	info.exits = partition_exits(t);
-	info.refused_io = stat_read(&t->refused.io);
-	info.refused_msr = stat_read(&t->refused.msr);
-	info.refused_ept = stat_read(&t->refused.ept);
-	info.refused_hypercall = stat_read(&t->refused.hypercall);
-	stats_fill_info(t, &info);
+	_Static_assert(sizeof(info.last_fault) == sizeof(t->last_fault),
+		       "last_fault sizes");
 	if (t->state == PART_FAULTED)
-		fmt_snprintf(info.last_fault, sizeof(info.last_fault), "%s",
-			     t->last_fault);
+		memcpy(info.last_fault, t->last_fault, sizeof(info.last_fault));
 	for (uint32_t i = 0; i < HV_INFO_MAX_VCPUS; i++) {
 		const struct vcpu *v = &t->vcpus[i];
 
@@ -345,10 +347,22 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 		info.vcpu_migrations[i] = v->migrations;
 		info.vcpu_running_on[i] =
 			i < t->vcpu_count ? v->running_on : HV_CPU_NONE;
-		for (uint32_t c = 0; c < HV_INFO_MAX_CPUS; c++)
-			info.cpu_run_tsc[c] += v->cpu_run_tsc[c];
 	}
+	__atomic_fetch_add(&t->readers, 1, __ATOMIC_RELAXED);
 	spin_unlock(&partitions_lock);
+
+	info.run_tsc = partition_run_tsc(t);
+	info.refused_io = stat_read(&t->refused.io);
+	info.refused_msr = stat_read(&t->refused.msr);
+	info.refused_ept = stat_read(&t->refused.ept);
+	info.refused_hypercall = stat_read(&t->refused.hypercall);
+	stats_fill_info(t, &info);
+	for (uint32_t r = 0; r < HV_INFO_EXIT_REASONS; r++)
+		info.exits += info.exit_counts[r];
+	for (uint32_t i = 0; i < t->vcpu_count; i++)
+		for (uint32_t c = 0; c < HV_INFO_MAX_CPUS; c++)
+			info.cpu_run_tsc[c] += t->vcpus[i].cpu_run_tsc[c];
+	__atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
 	return copy_to_caller(p, gpa, &info, sizeof(info), sizeof(info));
 }
 
@@ -519,24 +533,28 @@ static int64_t hc_hv_info(struct vcpu *v)
 	return hv_info(v->part, v->regs.rdi, v->regs.rsi);
 }
 
+#define OPEN true
+#define PARENT false
 const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS] = {
-	[HV_HC_VERSION] = { hc_version, false, HC_CONTINUE },
-	/* Not parent_only: it refuses with a message of its own. */
-	[HV_HC_SHUTDOWN] = { hc_shutdown, false, HC_POWEROFF },
-	[HV_HC_YIELD] = { hc_yield, false, HC_YIELD },
-	[HV_HC_CONSOLE_WRITE] = { hc_console_write, false, HC_CONTINUE },
-	[HV_HC_VCPU_START] = { hc_vcpu_start, false, HC_CONTINUE },
-	[HV_HC_PARTITION_CREATE] = { hc_partition_create, true, HC_CONTINUE },
-	[HV_HC_PARTITION_START] = { hc_partition_start, true, HC_CONTINUE },
-	[HV_HC_PARTITION_STOP] = { hc_partition_stop, true, HC_CONTINUE },
-	[HV_HC_PARTITION_DESTROY] = { hc_partition_destroy, true, HC_CONTINUE },
-	[HV_HC_TEMPLATE_LIST] = { hc_template_list, true, HC_CONTINUE },
-	[HV_HC_PARTITION_LIST] = { hc_partition_list, true, HC_CONTINUE },
-	[HV_HC_PARTITION_INFO] = { hc_partition_info, true, HC_CONTINUE },
-	[HV_HC_TRACE_CONTROL] = { hc_trace_control, true, HC_CONTINUE },
-	[HV_HC_TRACE_READ] = { hc_trace_read, true, HC_CONTINUE },
-	[HV_HC_HV_INFO] = { hc_hv_info, true, HC_CONTINUE },
+	[HV_HC_VERSION] = { hc_version, OPEN, HC_CONTINUE },
+	/* Open: a child's shutdown is refused with a message of its own. */
+	[HV_HC_SHUTDOWN] = { hc_shutdown, OPEN, HC_POWEROFF },
+	[HV_HC_YIELD] = { hc_yield, OPEN, HC_YIELD },
+	[HV_HC_CONSOLE_WRITE] = { hc_console_write, OPEN, HC_CONTINUE },
+	[HV_HC_VCPU_START] = { hc_vcpu_start, OPEN, HC_CONTINUE },
+	[HV_HC_PARTITION_CREATE] = { hc_partition_create, PARENT, HC_CONTINUE },
+	[HV_HC_PARTITION_START] = { hc_partition_start, PARENT, HC_CONTINUE },
+	[HV_HC_PARTITION_STOP] = { hc_partition_stop, PARENT, HC_CONTINUE },
+	[HV_HC_PARTITION_DESTROY] = { hc_partition_destroy, PARENT, HC_CONTINUE },
+	[HV_HC_TEMPLATE_LIST] = { hc_template_list, PARENT, HC_CONTINUE },
+	[HV_HC_PARTITION_LIST] = { hc_partition_list, PARENT, HC_CONTINUE },
+	[HV_HC_PARTITION_INFO] = { hc_partition_info, PARENT, HC_CONTINUE },
+	[HV_HC_TRACE_CONTROL] = { hc_trace_control, PARENT, HC_CONTINUE },
+	[HV_HC_TRACE_READ] = { hc_trace_read, PARENT, HC_CONTINUE },
+	[HV_HC_HV_INFO] = { hc_hv_info, PARENT, HC_CONTINUE },
 };
+#undef OPEN
+#undef PARENT
 
 /*
  * Management calls are the parent's alone. A refusal is counted in the

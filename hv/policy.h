@@ -91,7 +91,9 @@ enum hypercall_effect {
 
 struct hypercall_entry {
 	int64_t (*fn)(struct vcpu *v); /* the status for RAX */
-	bool parent_only; /* a management call: the parent's alone */
+	/* Any partition may make it; a management call is the parent's
+	 * alone, and a number with no call is open to none. */
+	bool open;
 	uint8_t effect; /* enum hypercall_effect, when fn returns OK */
 };
 
@@ -116,7 +118,8 @@ static inline enum hypercall_effect hypercall(struct vcpu *v)
 	stats_hypercall(v->stats, nr);
 	if (likely(nr < HV_INFO_HYPERCALLS))
 		h = &hypercall_table[nr];
-	if (unlikely(!h->fn || (h->parent_only && !v->part->parent))) {
+	/* One test on the common path, for a call open to every partition. */
+	if (unlikely(!h->open) && (!h->fn || !v->part->parent)) {
 		v->regs.rax = (uint64_t)hypercall_refused(v, nr);
 		return HC_CONTINUE;
 	}

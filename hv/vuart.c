@@ -43,9 +43,24 @@ static bool flush_locked(struct partition *p)
 		u->held = true;
 		return false;
 	}
+	if (u->len)
+		u->queued = true;
 	u->len = 0;
 	u->held = false;
 	return true;
+}
+
+/*
+ * Called with p->lock held at the end of an access: whether it queued a
+ * line, in which case the caller feeds the UART (console_pump) once the
+ * lock is dropped, once an access however many lines it queued.
+ */
+static bool take_queued(struct partition *p)
+{
+	bool q = p->uart.queued;
+
+	p->uart.queued = false;
+	return q;
 }
 
 /* False if c was dropped: a held line that still finds no room. */
@@ -175,19 +190,25 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 /* The partition ends: a line that finds no room now is dropped. */
 void vuart_flush(struct partition *p)
 {
+	bool q;
+
 	spin_lock(&p->lock);
 	if (!flush_locked(p)) {
 		console_note_dropped(p->uart.len);
 		p->uart.len = 0;
 		p->uart.held = false;
 	}
+	q = take_queued(p);
 	spin_unlock(&p->lock);
+	if (q)
+		console_pump();
 }
 
 uint64_t vuart_write(struct partition *p, const char *buf, uint64_t len)
 {
 	uint64_t i;
 	uint32_t lines = 0;
+	bool q;
 
 	spin_lock(&p->lock);
 	for (i = 0; i < len && lines < VUART_SLICE_LINES; i++) {
@@ -198,20 +219,33 @@ uint64_t vuart_write(struct partition *p, const char *buf, uint64_t len)
 			lines++;
 		put_locked(p, (uint8_t)buf[i]);
 	}
+	q = take_queued(p);
 	spin_unlock(&p->lock);
+	if (q)
+		console_pump();
 	return i;
 }
 
 void vuart_put(struct partition *p, uint8_t c)
 {
+	bool q;
+
 	spin_lock(&p->lock);
 	put_locked(p, c);
+	q = take_queued(p);
 	spin_unlock(&p->lock);
+	if (q)
+		console_pump();
 }
 
 void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value)
 {
+	bool q;
+
 	spin_lock(&p->lock);
 	io_locked(p, port, in, value);
+	q = take_queued(p);
 	spin_unlock(&p->lock);
+	if (q)
+		console_pump();
 }
