@@ -657,7 +657,8 @@ static void __attribute__((noreturn, used)) toctou_flipper(uint64_t arg)
 		asm volatile("cli; hlt");
 }
 
-static void hc_toctou(void)
+/* Starts vCPU 1 at entry on the top of stack1, in this address space. */
+static void start_vcpu1(void (*entry)(uint64_t))
 {
 	register uint64_t r10 asm("r10");
 	register uint64_t r8 asm("r8") = 0;
@@ -667,11 +668,18 @@ static void hc_toctou(void)
 	asm volatile("mov %%cr3, %0" : "=r"(r10));
 	asm volatile("vmcall"
 		     : "=a"(r)
-		     : "a"(HV_HC_VCPU_START), "D"(1), "S"(toctou_flipper),
-		       "d"(rsp), "r"(r10), "r"(r8)
+		     : "a"(HV_HC_VCPU_START), "D"(1), "S"(entry), "d"(rsp),
+		       "r"(r10), "r"(r8)
 		     : "memory");
 	if (r)
 		escaped("vcpu_start returned %ld", r);
+}
+
+static void hc_toctou(void)
+{
+	long r;
+
+	start_vcpu1(toctou_flipper);
 	for (int i = 0; i < TOCTOU_CALLS; i++) {
 		r = hv_hypercall(HV_HC_CONSOLE_WRITE,
 				 (uint64_t)(uintptr_t)toctou_buf, 3, 0);
@@ -1342,23 +1350,6 @@ static void __attribute__((noreturn, used)) flood_vcpu1(uint64_t arg)
 {
 	(void)arg;
 	refused_forever();
-}
-
-static void start_vcpu1(void (*entry)(uint64_t))
-{
-	register uint64_t r10 asm("r10");
-	register uint64_t r8 asm("r8") = 0;
-	uint64_t rsp = (uint64_t)(uintptr_t)(stack1 + sizeof(stack1)) - 8;
-	long r;
-
-	asm volatile("mov %%cr3, %0" : "=r"(r10));
-	asm volatile("vmcall"
-		     : "=a"(r)
-		     : "a"(HV_HC_VCPU_START), "D"(1), "S"(entry), "d"(rsp),
-		       "r"(r10), "r"(r8)
-		     : "memory");
-	if (r)
-		escaped("vcpu_start returned %ld", r);
 }
 
 static void __attribute__((noreturn)) console_forever(void)

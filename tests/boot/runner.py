@@ -629,38 +629,40 @@ def judge_attacks(plan: Plan, lines: list[str]) -> list[str]:
     return reasons
 
 
-def judge_com2(plan: Plan, path: Path) -> list[str]:
-    """The com2-expect and com2-forbid checks, on everything COM2 received."""
-    if not (plan.com2_expects or plan.com2_forbids):
+def judge_file(path: Path, expects: list, forbids: list, kind: str,
+               label, missing: str, forbidden: str) -> list[str]:
+    """kind-expect and kind-forbid checks on every line of one file:
+    missing and forbidden say what was wrong, with {p} the pattern and
+    {hit} the line."""
+    if not (expects or forbids):
         return []
     lines = log_lines(path) if path.exists() else []
     reasons = [
-        f"{plan.label('com2-expect', i)}COM2 never received a line matching /{p.pattern}/"
-        for i, p in enumerate(plan.com2_expects)
+        label(f"{kind}-expect", i) + missing.format(p=p.pattern)
+        for i, p in enumerate(expects)
         if not any(p.search(line) for line in lines)
     ]
-    for i, p in enumerate(plan.com2_forbids):
+    for i, p in enumerate(forbids):
         hit = next((line for line in lines if p.search(line)), None)
         if hit is not None:
-            reasons.append(f"{plan.label('com2-forbid', i)}COM2 received a forbidden line: {hit!r} (matches /{p.pattern}/)")
+            reasons.append(label(f"{kind}-forbid", i) +
+                           forbidden.format(p=p.pattern, hit=repr(hit)))
     return reasons
+
+
+def judge_com2(plan: Plan, path: Path) -> list[str]:
+    """The com2-expect and com2-forbid checks, on everything COM2 received."""
+    return judge_file(path, plan.com2_expects, plan.com2_forbids, "com2",
+                      plan.label, "COM2 never received a line matching /{p}/",
+                      "COM2 received a forbidden line: {hit} (matches /{p}/)")
 
 
 def judge_bochs_log(plan: Plan, path: Path) -> list[str]:
     """The bochs-log-expect and bochs-log-forbid checks, on Bochs' own log."""
-    if not (plan.bochs_log_expects or plan.bochs_log_forbids):
-        return []
-    lines = log_lines(path) if path.exists() else []
-    reasons = [
-        f"{plan.label('bochs-log-expect', i)}Bochs' log has no line matching /{p.pattern}/"
-        for i, p in enumerate(plan.bochs_log_expects)
-        if not any(p.search(line) for line in lines)
-    ]
-    for i, p in enumerate(plan.bochs_log_forbids):
-        hit = next((line for line in lines if p.search(line)), None)
-        if hit is not None:
-            reasons.append(f"{plan.label('bochs-log-forbid', i)}Bochs' log has a forbidden line: {hit!r} (matches /{p.pattern}/)")
-    return reasons
+    return judge_file(path, plan.bochs_log_expects, plan.bochs_log_forbids,
+                      "bochs-log", plan.label,
+                      "Bochs' log has no line matching /{p}/",
+                      "Bochs' log has a forbidden line: {hit} (matches /{p}/)")
 
 
 def evaluate_check(check: Check, values: dict[str, int | str]) -> str:
