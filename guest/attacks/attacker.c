@@ -29,15 +29,22 @@ static uint64_t ram_size;
 static void __attribute__((noreturn)) escaped(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-static void __attribute__((noreturn)) escaped(const char *fmt, ...)
+/* The line the runner looks for when an attack got through. */
+static void say_escaped(const char *fmt, va_list ap)
 {
 	char why[120];
+
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	rt_printf("attack %s: ESCAPED: %s\n", me->name, why);
+}
+
+static void __attribute__((noreturn)) escaped(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	say_escaped(fmt, ap);
 	va_end(ap);
-	rt_printf("attack %s: ESCAPED: %s\n", me->name, why);
 	rt_halt();
 }
 
@@ -775,13 +782,11 @@ static void __attribute__((noreturn)) leaked(const char *fmt, ...)
 static void __attribute__((noreturn)) leaked(const char *fmt, ...)
 {
 	struct idtr empty = { 0, 0 };
-	char why[120];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	say_escaped(fmt, ap);
 	va_end(ap);
-	rt_printf("attack %s: ESCAPED: %s\n", me->name, why);
 	asm volatile("lidt %0; int3" : : "m"(empty));
 	for (;;)
 		asm volatile("cli; hlt");
