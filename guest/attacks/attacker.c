@@ -792,17 +792,6 @@ static void __attribute__((noreturn)) leaked(const char *fmt, ...)
 		asm volatile("cli; hlt");
 }
 
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_AM (1ull << 18)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_PKE (1ull << 22)
-#define XCR0_X87 1ull
-#define XCR0_SSE 2ull
-#define XCR0_AVX 4ull
-
 /* SSE instructions need only CR4.OSFXSR (SDM Vol. 3A, "Initialization
  * of the SSE Extensions"), no XCR0 bit: the review's case. */
 static void sse_on(void)
@@ -1302,12 +1291,12 @@ static void fault_db_ist_loop(void)
 	rt_printf("attack %s: spinning in #DB\n", me->name);
 	/* DR7: L0, R/W0 = 01 (data writes), LEN0 = 10 (8 bytes) (SDM Vol.
 	 * 3B, "Debug Control Register (DR7)"). */
-	asm volatile("mov %0, %%dr0" : : "r"(slot));
-	asm volatile("mov %0, %%dr7" : : "r"(1ull | 1ull << 16 | 2ull << 18));
+	write_dr0(slot);
+	write_dr7(1ull | 1ull << 16 | 2ull << 18);
 	if (expect_fault(db_trigger, (void *)(uintptr_t)slot, &vec))
 		rt_printf("attack %s: the #DB handler ran (vector %d): this CPU did not loop\n",
 			  me->name, vec);
-	asm volatile("mov %0, %%dr7" : : "r"(0ull));
+	write_dr7(0);
 	asm volatile("cli");
 	for (;;)
 		asm volatile("" : : : "memory");

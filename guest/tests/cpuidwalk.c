@@ -19,24 +19,6 @@ const char test_name[] = "cpuidwalk";
 
 enum reg { EAX, EBX, ECX, EDX };
 
-#define CR4_VME (1ull << 0)
-#define CR4_DE (1ull << 3)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_UMIP (1ull << 11)
-#define CR4_FSGSBASE (1ull << 16)
-#define CR4_PCIDE (1ull << 17)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
-#define CR4_PKE (1ull << 22)
-#define CR0_EM (1ull << 2)
-#define CR0_TS (1ull << 3)
-#define EFER_SCE (1ull << 0)
-
 /* Why the current use failed without a fault, or NULL. */
 static const char *bad;
 static uint64_t xcr0_shown;

@@ -29,32 +29,6 @@ const char test_name[] = "debug";
 extern const char dbg_after_cpuid[], dbg_after_vmcall[], dbg_after_store[],
 	dbg_after_icebp[], dbg_at_movdr[];
 
-static uint64_t read_dr6(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%dr6, %0" : "=r"(v));
-	return v;
-}
-
-static void write_dr6(uint64_t v)
-{
-	asm volatile("mov %0, %%dr6" : : "r"(v));
-}
-
-static uint64_t read_dr7(void)
-{
-	uint64_t v;
-
-	asm volatile("mov %%dr7, %0" : "=r"(v));
-	return v;
-}
-
-static void write_dr7(uint64_t v)
-{
-	asm volatile("mov %0, %%dr7" : : "r"(v));
-}
-
 static void step_cpuid(void *arg)
 {
 	uint64_t leaf = 0;
@@ -165,22 +139,22 @@ void test_main(const struct hv_start_info *si)
 	check("debug-step-vmcall", step_vmcall, dbg_after_vmcall, DR6_BS);
 
 	/* DR0 on `watched`, write-only (R/W0 = 01), 8 bytes (LEN0 = 10). */
-	asm volatile("mov %0, %%dr0" : : "r"((uint64_t)(uintptr_t)&watched));
-	write_dr7(0x400 | 1 | (1ull << 16) | (2ull << 18));
+	write_dr0((uint64_t)(uintptr_t)&watched);
+	write_dr7(DR7_INIT | 1 | (1ull << 16) | (2ull << 18));
 	write_dr6(DR6_INIT);
 	check("debug-data-breakpoint", store_watched, dbg_after_store, DR6_B0);
-	write_dr7(0x400);
+	write_dr7(DR7_INIT);
 
 	write_dr6(DR6_INIT);
 	check("debug-icebp", icebp, dbg_after_icebp, 0);
 
 	write_dr6(DR6_INIT);
-	write_dr7(0x400 | DR7_GD);
+	write_dr7(DR7_INIT | DR7_GD);
 	check("debug-general-detect", mov_dr_detected, dbg_at_movdr, DR6_BD);
 	if (read_dr7() & DR7_GD)
 		test_fail("debug-gd-cleared", "DR7 0x%lx still has GD",
 			  (unsigned long)read_dr7());
 	else
 		test_pass("debug-gd-cleared");
-	write_dr7(0x400);
+	write_dr7(DR7_INIT);
 }

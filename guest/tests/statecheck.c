@@ -23,14 +23,8 @@
 
 const char test_name[] = "statecheck";
 
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_OSXSAVE (1ull << 18)
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_AVX (1u << 28)
-#define XCR0_X87 1ull
-#define XCR0_SSE 2ull
-#define XCR0_AVX 4ull
 
 #define MSR_STAR 0xc0000081u
 #define MSR_CSTAR 0xc0000083u
