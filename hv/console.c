@@ -224,8 +224,12 @@ void hv_vlog(uint32_t level, const char *fmt, va_list ap)
 	if (level > console_level)
 		return;
 	memcpy(line, "hv: ", 4);
-	fmt_vsnprintf(line + 4, sizeof(line) - 6, fmt, ap);
-	n = strlen(line);
+	/* The length it returns is the untruncated one: clipped to what
+	 * fitted, which saves a strlen over the line. */
+	n = (size_t)fmt_vsnprintf(line + 4, sizeof(line) - 6, fmt, ap);
+	if (n > sizeof(line) - 7)
+		n = sizeof(line) - 7;
+	n += 4;
 	line[n++] = '\r';
 	line[n++] = '\n';
 	emit_hv_line(line, (uint32_t)n);

@@ -357,8 +357,6 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	info.refused_ept = stat_read(&t->refused.ept);
 	info.refused_hypercall = stat_read(&t->refused.hypercall);
 	stats_fill_info(t, &info);
-	for (uint32_t r = 0; r < HV_INFO_EXIT_REASONS; r++)
-		info.exits += info.exit_counts[r];
 	for (uint32_t i = 0; i < t->vcpu_count; i++)
 		for (uint32_t c = 0; c < HV_INFO_MAX_CPUS; c++)
 			info.cpu_run_tsc[c] += t->vcpus[i].cpu_run_tsc[c];

@@ -39,10 +39,23 @@ void stats_fault(struct partition *p)
 	stat_add_shared(&p->stats.faults, 1);
 }
 
-static void sum(uint64_t *dst, const uint64_t *src, unsigned n)
+/*
+ * Adds src's counters into dst, and returns their total. Unrolled: the
+ * parent's partition_info makes hundreds of these adds in one exit, and
+ * the loop's own instructions were most of them.
+ */
+static uint64_t sum(uint64_t *dst, const uint64_t *src, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		dst[i] += stat_read(&src[i]);
+	uint64_t total = 0;
+
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = stat_read(&src[i]);
+
+		dst[i] += v;
+		total += v;
+	}
+	return total;
 }
 
 void stats_fill_info(const struct partition *p,
@@ -53,10 +66,12 @@ void stats_fill_info(const struct partition *p,
 
 		if (!s)
 			continue;
-		sum(info->exit_counts, s->exits, HV_INFO_EXIT_REASONS);
-		sum(info->exit_tsc, s->exit_tsc, HV_INFO_EXIT_REASONS);
-		sum(info->hypercall_counts, s->hypercalls, HV_INFO_HYPERCALLS);
-		sum(info->injected, s->injected, HV_INFO_VECTORS);
+		info->exits += sum(info->exit_counts, s->exits,
+				   HV_INFO_EXIT_REASONS);
+		(void)sum(info->exit_tsc, s->exit_tsc, HV_INFO_EXIT_REASONS);
+		(void)sum(info->hypercall_counts, s->hypercalls,
+			  HV_INFO_HYPERCALLS);
+		(void)sum(info->injected, s->injected, HV_INFO_VECTORS);
 	}
 	info->faults = stat_read(&p->stats.faults);
 	info->build_tsc = p->stats.build_tsc;

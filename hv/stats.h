@@ -142,8 +142,8 @@ void stats_injected(struct vcpu_stats *s, uint32_t vector);
 void stats_fault(struct partition *p);
 
 /*
- * Fills exit_counts and the statistics fields of info, which the caller
- * has zeroed, summing the vCPUs' counters.
+ * Fills exit_counts, exits and the statistics fields of info, which the
+ * caller has zeroed, summing the vCPUs' counters.
  */
 void stats_fill_info(const struct partition *p,
 		     struct hv_partition_info *info);

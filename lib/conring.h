@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/string.h"
+
 struct conring {
 	char *buf;
 	uint32_t size; /* a power of two */
@@ -33,13 +35,31 @@ static inline uint32_t conring_free(const struct conring *r)
  * lines never mix. keep is room that must stay free afterwards (hv keeps
  * some for its own lines, so a partition cannot crowd them out).
  */
+/*
+ * n bytes at free-running position pos lie in at most two runs, since
+ * the ring wraps at most once in them: *first bytes from pos to the end
+ * of the buffer, the rest from its start. Copied a run at a time, which
+ * REP MOVS does in one go where a byte loop took a few instructions a
+ * byte, in exits that print (docs/architecture.md, "Console buffering").
+ */
+static inline void conring_run(const struct conring *r, uint32_t pos,
+			       uint32_t n, uint32_t *first)
+{
+	uint32_t to_end = r->size - (pos & (r->size - 1));
+
+	*first = n < to_end ? n : to_end;
+}
+
 static inline bool conring_put(struct conring *r, const char *s, uint32_t n,
 			       uint32_t keep)
 {
+	uint32_t first;
+
 	if (n > conring_free(r) || conring_free(r) - n < keep)
 		return false;
-	for (uint32_t i = 0; i < n; i++)
-		r->buf[(r->head + i) & (r->size - 1)] = s[i];
+	conring_run(r, r->head, n, &first);
+	memcpy(r->buf + (r->head & (r->size - 1)), s, first);
+	memcpy(r->buf, s + first, n - first);
 	r->head += n;
 	return true;
 }
@@ -48,10 +68,11 @@ static inline bool conring_put(struct conring *r, const char *s, uint32_t n,
 static inline uint32_t conring_take(struct conring *r, char *out,
 				    uint32_t max)
 {
-	uint32_t n = conring_used(r) < max ? conring_used(r) : max;
+	uint32_t n = conring_used(r) < max ? conring_used(r) : max, first;
 
-	for (uint32_t i = 0; i < n; i++)
-		out[i] = r->buf[(r->tail + i) & (r->size - 1)];
+	conring_run(r, r->tail, n, &first);
+	memcpy(out, r->buf + (r->tail & (r->size - 1)), first);
+	memcpy(out + first, r->buf, n - first);
 	r->tail += n;
 	return n;
 }

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "lib/string.h"
+
 #define FMT_WIDTH_MAX 4096
 
 struct out {
@@ -18,6 +20,18 @@ static void put(struct out *o, char c)
 	o->len++;
 }
 
+/* A run of bytes at once: the part that fits in one copy, and the whole
+ * run counted, as put() a byte at a time would have. */
+static void put_run(struct out *o, const char *s, size_t len)
+{
+	if (o->len + 1 < o->n) {
+		size_t room = o->n - 1 - o->len;
+
+		memcpy(o->buf + o->len, s, len < room ? len : room);
+	}
+	o->len += len;
+}
+
 static void put_padded(struct out *o, const char *s, size_t slen, int width,
 		       int left, char pad)
 {
@@ -31,8 +45,7 @@ static void put_padded(struct out *o, const char *s, size_t slen, int width,
 	}
 	while (!left && fill-- > 0)
 		put(o, pad);
-	while (slen--)
-		put(o, *s++);
+	put_run(o, s, slen);
 	while (left && fill-- > 0)
 		put(o, ' ');
 }
@@ -65,7 +78,12 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 		uint64_t u;
 
 		if (*fmt != '%') {
-			put(&o, *fmt);
+			size_t run = 1;
+
+			while (fmt[run] && fmt[run] != '%')
+				run++;
+			put_run(&o, fmt, run);
+			fmt += run - 1;
 			continue;
 		}
 		fmt++;

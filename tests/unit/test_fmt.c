@@ -123,6 +123,15 @@ static void test_truncation(void **state)
 	assert_int_equal(buf[0], 'x');
 	assert_int_equal(fmt_snprintf(NULL, 0, "%d", -1000), 5);
 
+	/* A string argument, then literal text, cut where the room ends:
+	 * both are copied a run at a time. */
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(fmt_snprintf(buf, 6, "ab%scd", "wxyz"), 8);
+	assert_string_equal(buf, "abwxy");
+	assert_int_equal(buf[6], 'x');
+	assert_int_equal(fmt_snprintf(buf, sizeof(buf), "a%sbcdefgh", "w"), 9);
+	assert_string_equal(buf, "awbcdef");
+
 	/* A number cut in the middle, padding included. */
 	assert_int_equal(fmt_snprintf(buf, sizeof(buf), "[%08x]", 0xabcdu), 10);
 	assert_string_equal(buf, "[0000ab");
