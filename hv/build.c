@@ -184,32 +184,6 @@ static int load_programs(struct partition *p, const struct partition_spec *sp,
 	return 0;
 }
 
-/*
- * Every port exits but the ones the manifest grants, which the partition
- * then drives directly. The manifest and the loader have already refused
- * grants of hv's own devices and of another partition's ports.
- */
-static int build_io_bitmap(struct partition *p, const struct partition_spec *sp)
-{
-	uint8_t *bits;
-
-	p->io_bitmap_pa = palloc_run(mem_pool(), 2, 1, p->id);
-	if (!p->io_bitmap_pa) {
-		pr_err("partition %s: no memory for its I/O bitmaps", p->name);
-		return HV_ENOMEM;
-	}
-	bits = (uint8_t *)(uintptr_t)p->io_bitmap_pa;
-	memset(bits, 0xff, 2 * 4096);
-	for (uint32_t r = 0; r < sp->port_range_count; r++) {
-		for (uint32_t port = sp->ports[r].first;
-		     port <= sp->ports[r].last; port++)
-			bits[port / 8] &= (uint8_t)~(1u << (port % 8));
-		pr_info("partition %s: ports 0x%x-0x%x granted", p->name,
-			sp->ports[r].first, sp->ports[r].last);
-	}
-	return 0;
-}
-
 /* Builds a partition from its spec into a free slot. */
 static int partition_build(const struct partition_spec *sp,
 			   struct partition **out)
@@ -257,15 +231,9 @@ static int partition_build(const struct partition_spec *sp,
 		pr_err("partition %s: no memory for its I/O log", p->name);
 		goto fail;
 	}
-	r = build_io_bitmap(p, sp);
+	r = partition_arch_init(p, sp->ports, sp->port_range_count);
 	if (r)
 		goto fail;
-
-	r = ept_build(&p->ept, p->ram_hpa, p->ram_size, mem_pool(), p->id);
-	if (r) {
-		pr_err("partition %s: cannot build its EPT: %d", p->name, r);
-		goto fail;
-	}
 	r = load_image(p, sp->kernel, &entry, &end);
 	if (r)
 		goto fail;
@@ -274,29 +242,22 @@ static int partition_build(const struct partition_spec *sp,
 	if (r)
 		goto fail;
 
-	/*
-	 * Every vCPU has its own VPID: entries and exits flush nothing, so a
-	 * shared one would let vCPUs use each other's translations.
-	 */
 	p->vcpu_count = sp->vcpus;
 	for (uint32_t i = 0; i < p->vcpu_count && !r; i++) {
 		struct vcpu *v = &p->vcpus[i];
 
 		v->part = p;
 		v->id = i;
-		v->vmcs_cpu = HV_CPU_NONE;
 		v->running_on = HV_CPU_NONE;
 		v->last_cpu = HV_CPU_NONE;
 		v->pin = sp->cpus ? sp->cpus[i] : HV_CPU_NONE;
-		v->vpid = (uint16_t)((p->id - 1) * HV_MAX_VCPUS + i + 1);
 		r = vcpu_arch_alloc(v);
 		if (!r)
 			r = stats_alloc(v);
 	}
 	if (!r)
-		r = vcpu_arch_init(&p->vcpus[0], ept_pointer(&p->ept), entry,
-				   HV_GUEST_START_INFO, HV_GUEST_STACK_TOP,
-				   HV_GUEST_PAGE_TABLES);
+		r = vcpu_arch_init(&p->vcpus[0], entry, HV_GUEST_START_INFO,
+				   HV_GUEST_STACK_TOP, HV_GUEST_PAGE_TABLES);
 	if (r) {
 		pr_err("partition %s: cannot set up its vCPU: %d", p->name, r);
 		goto fail;
@@ -425,17 +386,15 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static int64_t build_status(const struct partition_spec *sp)
+/* A child built at the parent's request: its id, or why not (a name
+ * taken and a template's ports held answer BUSY, hv/hcall.c). */
+static int64_t build_child(const struct partition_spec *sp)
 {
 	struct partition *p;
 	int r = partition_build(sp, &p);
 
-	if (r == HV_ENOMEM || r == HV_ENOSPC)
-		return HV_STATUS_NO_MEMORY;
-	if (r == HV_EEXIST || r == HV_EBUSY)
-		return HV_STATUS_BUSY; /* the name, or the template's ports */
 	if (r)
-		return HV_STATUS_INVALID; /* e.g. an image that is no kernel */
+		return r;
 	publish(p, false);
 	return p->id;
 }
@@ -449,7 +408,7 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 	struct partition_spec sp;
 
 	if (!valid_name(req->name))
-		return HV_STATUS_INVALID;
+		return HV_EINVAL;
 	for (uint32_t i = 0; boot && i < boot->manifest.partition_count; i++) {
 		const struct hv_manifest_partition *mp =
 			&boot->manifest.partitions[i];
@@ -458,16 +417,16 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 		    strncmp(mp->name, req->template, HV_NAME_MAX))
 			continue;
 		if (spec_from_manifest(boot, i, &sp))
-			return HV_STATUS_NOT_FOUND;
+			return HV_ENOENT;
 		sp.name = req->name;
 		/* The parent may pass its own command line: an argument,
 		 * never a grant. */
 		if (req->cmdline[0])
 			sp.cmdline = req->cmdline;
 		sp.template_index = i + 1;
-		return build_status(&sp);
+		return build_child(&sp);
 	}
-	return HV_STATUS_NOT_FOUND;
+	return HV_ENOENT;
 }
 
 int64_t partition_create_request(const struct hv_partition_create *req)
@@ -483,7 +442,7 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	if (!terminated(req->name, sizeof(req->name)) ||
 	    !terminated(req->template, sizeof(req->template)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)))
-		return HV_STATUS_INVALID;
+		return HV_EINVAL;
 	if (req->template[0])
 		return create_from_template(req);
 	if (!terminated(req->image, sizeof(req->image)) ||
@@ -492,17 +451,17 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 	    req->vcpus > HV_MAX_VCPUS ||
 	    !req->ram_mb || req->ram_mb > HV_CREATE_RAM_MB_MAX ||
 	    req->program_count > HV_CREATE_MAX_PROGRAMS)
-		return HV_STATUS_INVALID;
+		return HV_EINVAL;
 	sp.kernel = find_module(req->image);
 	if (!sp.kernel)
-		return HV_STATUS_NOT_FOUND;
+		return HV_ENOENT;
 	for (uint32_t i = 0; i < req->program_count; i++) {
 		if (!terminated(req->programs[i], sizeof(req->programs[i])))
-			return HV_STATUS_INVALID;
+			return HV_EINVAL;
 		sp.programs[i] = find_module(req->programs[i]);
 		if (!sp.programs[i])
-			return HV_STATUS_NOT_FOUND;
+			return HV_ENOENT;
 	}
 	sp.program_count = req->program_count;
-	return build_status(&sp);
+	return build_child(&sp);
 }

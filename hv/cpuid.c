@@ -12,7 +12,7 @@
  */
 #include "hv/policy.h"
 
-#include "arch/x86/vmx_vcpu.h"
+#include "hv/arch.h"
 
 /* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT CLFSH
  * MMX FXSR SSE SSE2, and HTT, which hv sets: EBX[23:16] is valid. Left
@@ -190,7 +190,7 @@ static __attribute__((noinline)) void xsave_leaf(const struct vcpu *v, uint32_t 
 	uint32_t all, xcr0_size, cmp;
 
 	if (subleaf == 0) {
-		xsave_sizes(v->xcr0 & shown, &xcr0_size, &cmp);
+		xsave_sizes(vcpu_arch_xcr0(v) & shown, &xcr0_size, &cmp);
 		xsave_sizes(shown, &all, &cmp);
 		r->eax = (uint32_t)shown;
 		r->edx = (uint32_t)(shown >> 32);
@@ -200,7 +200,7 @@ static __attribute__((noinline)) void xsave_leaf(const struct vcpu *v, uint32_t 
 		r->eax &= LD1_EAX_ALLOW;
 		/* XSAVEC's size for XCR0 | IA32_XSS; IA32_XSS is 0. */
 		if (r->eax & 2) {
-			xsave_sizes(v->xcr0 & shown, &xcr0_size, &cmp);
+			xsave_sizes(vcpu_arch_xcr0(v) & shown, &xcr0_size, &cmp);
 			r->ebx = cmp;
 		} else {
 			r->ebx = 0;

@@ -69,13 +69,10 @@ void partition_release(struct partition *p)
 		vcpu_arch_release(&p->vcpus[i]);
 		stats_release(&p->vcpus[i]);
 	}
-	if (p->ept.root)
-		pt_destroy(&p->ept);
+	partition_arch_release(p);
 	if (p->io_logged)
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)p->io_logged,
 			    2 * 4096, p->id);
-	if (p->io_bitmap_pa)
-		palloc_free(mem_pool(), p->io_bitmap_pa, 2 * 4096, p->id);
 	if (p->ram_hpa)
 		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
 	/* Zeroing clears in_use: the slot and its id are free again. */
@@ -238,7 +235,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	if (n >= p->vcpu_count || (cr3 & 0xfff) ||
 	    !partition_gpa_to_hva(p, cr3, 4096)) {
 		stat_add_shared(&p->refused.hypercall, 1);
-		return HV_STATUS_INVALID;
+		return HV_EINVAL;
 	}
 	v = &p->vcpus[n];
 	/* A vCPU starts once; its VMCS is set up only now. Claiming it
@@ -246,34 +243,34 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	plock();
 	if (v->started) {
 		spin_unlock(&partitions_lock);
-		return HV_STATUS_BUSY;
+		return HV_EBUSY;
 	}
 	v->started = true;
 	spin_unlock(&partitions_lock);
-	if (vcpu_arch_init(v, ept_pointer(&p->ept), rip, arg, rsp, cr3)) {
+	if (vcpu_arch_init(v, rip, arg, rsp, cr3)) {
 		__atomic_store_n(&v->started, false, __ATOMIC_RELEASE);
-		return HV_STATUS_NO_MEMORY;
+		return HV_ENOMEM;
 	}
 	plock();
 	v->online = p->state == PART_RUNNING || p->state == PART_CREATED;
 	spin_unlock(&partitions_lock);
 	pr_info("partition %s: vcpu %lu started at 0x%lx", p->name, n, rip);
 	sched_kick_idle();
-	return HV_STATUS_OK;
+	return HV_OK;
 }
 
 int64_t partition_start(uint64_t id)
 {
 	struct partition *p;
 	char name[HV_NAME_MAX];
-	int64_t r = HV_STATUS_OK;
+	int64_t r = HV_OK;
 
 	plock();
 	p = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	if (!p)
-		r = HV_STATUS_NOT_FOUND;
+		r = HV_ENOENT;
 	else if (p->state != PART_CREATED || p->autostart)
-		r = HV_STATUS_BUSY;
+		r = HV_EBUSY;
 	else
 		p->state = PART_RUNNING;
 	/* A copy: once unlocked, another vCPU of the parent may destroy p. */
@@ -301,16 +298,16 @@ static struct partition *target_locked(uint64_t id,
 	struct partition *p;
 
 	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use) {
-		*status = HV_STATUS_NOT_FOUND;
+		*status = HV_ENOENT;
 		return NULL;
 	}
 	p = &partitions[id - 1];
 	if (p->busy) {
-		*status = HV_STATUS_BUSY;
+		*status = HV_EBUSY;
 		return NULL;
 	}
 	if (p == caller) {
-		*status = HV_STATUS_INVALID;
+		*status = HV_EINVAL;
 		return NULL;
 	}
 	return p;
@@ -345,19 +342,19 @@ int64_t partition_stop(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
 	char name[HV_NAME_MAX] = "";
-	int64_t r = HV_STATUS_OK;
+	int64_t r = HV_OK;
 
 	plock();
 	p = target_locked(id, caller, &r);
 	if (p && !p->stop_requested && p->state != PART_RUNNING &&
 	    p->state != PART_CREATED) {
-		r = HV_STATUS_BUSY;
+		r = HV_EBUSY;
 		p = NULL;
 	}
 	if (p) {
 		stop_locked(p);
 		if (!off_cpus(p)) {
-			r = HV_STATUS_PENDING;
+			r = HV_EAGAIN;
 		} else if (!p->stop_reported) {
 			/* Its last line may still be in its virtual UART. */
 			vuart_flush(p);
@@ -409,7 +406,7 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	char name[HV_NAME_MAX];
 	uint64_t held;
 	uint32_t owner;
-	int64_t r = HV_STATUS_OK;
+	int64_t r = HV_OK;
 
 	mgmt_exit();
 	plock();
@@ -421,7 +418,7 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 			vuart_flush(p);
 			p->busy = true;
 		} else {
-			r = HV_STATUS_PENDING;
+			r = HV_EAGAIN;
 		}
 	}
 	spin_unlock(&partitions_lock);
@@ -449,5 +446,5 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 		       mem_pool()->owner_pages[owner]);
 	pr_info("partition %s: destroyed; pool: %lu pages free (%lu returned)",
 		name, mem_pool()->free_pages, held);
-	return HV_STATUS_OK;
+	return HV_OK;
 }

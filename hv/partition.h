@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arch/x86/pt.h"
 #include "lib/spinlock.h"
+#include "hv/arch.h"
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
 #include "hv/start_info.h"
@@ -73,13 +73,12 @@ struct partition {
 	enum partition_state state;
 	uint64_t ram_hpa; /* RAM is one host-physical run, 2 MiB aligned */
 	uint64_t ram_size;
-	struct pt ept;
+	struct partition_arch arch; /* its EPT and I/O bitmaps */
 	uint32_t vcpu_count;
 	struct vcpu vcpus[HV_MAX_VCPUS];
 	struct spinlock lock; /* its virtual UART, shared by its vCPUs */
 	struct vuart uart;
 	uint8_t *io_logged; /* one bit per port: already reported once */
-	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
 	struct refusals refused;
 	struct ratelimit warn; /* its guest-caused log lines, by kind */
 	char last_fault[192];

@@ -116,6 +116,39 @@ static void let_go(struct vcpu *v)
 }
 
 /*
+ * One slice of v on this CPU, with the accounting that is the
+ * scheduler's: where it ran, how often it moved, how long it ran there.
+ */
+static enum vcpu_outcome run_slice(struct vcpu *v, uint32_t cpu,
+				   uint64_t slice)
+{
+	uint64_t start = rdtsc(), took, stop_tsc;
+	enum vcpu_outcome outcome;
+
+	if (v->last_cpu != cpu) {
+		if (v->last_cpu != HV_CPU_NONE)
+			v->migrations++;
+		v->last_cpu = cpu;
+		__atomic_fetch_or(&v->part->cpus_used, 1u << cpu,
+				  __ATOMIC_RELAXED);
+	}
+	v->blocked_until = 0;
+	outcome = vcpu_arch_run(v, slice);
+	took = rdtsc() - start;
+	v->run_tsc += took;
+	v->cpu_run_tsc[cpu] += took;
+	/* Stopped from another CPU: how long the kick took to bring it out. */
+	stop_tsc = __atomic_load_n(&v->part->stop_tsc, __ATOMIC_ACQUIRE);
+	if (stop_tsc && outcome == VCPU_STOPPED) {
+		took = rdtsc() - stop_tsc;
+		pr_info("partition %s: vcpu %u left cpu %u %lu tsc after the stop request: %lu ppm of its %lu-tsc slice",
+			v->part->name, v->id, cpu, took,
+			slice ? took * 1000000 / slice : 0, slice);
+	}
+	return outcome;
+}
+
+/*
  * Every CPU runs this loop: partitions take turns, one time slice each,
  * on whichever CPU is free and allowed, until none is left to run. A
  * shutdown from the parent, or a fault of the parent, ends everything.
@@ -179,7 +212,7 @@ void partitions_run(uint64_t slice)
 		}
 		p = next->part;
 		pc->current = next;
-		outcome = vcpu_arch_run(next, slice);
+		outcome = run_slice(next, pc->index, slice);
 		pc->current = NULL;
 		if (outcome == VCPU_POWEROFF) {
 			vuart_flush(p);

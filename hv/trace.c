@@ -13,8 +13,8 @@
 
 #include <stdbool.h>
 
-#include "arch/x86/percpu.h"
-#include "arch/x86/vmx_names.h"
+#include "hv/arch.h"
+#include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/partition.h"
@@ -161,10 +161,10 @@ int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max)
 	struct ring *r;
 
 	if (cpu >= HV_MAX_RUN_CPUS)
-		return HV_STATUS_INVALID;
+		return HV_EINVAL;
 	r = &rings[cpu];
 	if (__atomic_exchange_n(&r->reading, 1, __ATOMIC_ACQUIRE))
-		return HV_STATUS_BUSY;
+		return HV_EBUSY;
 	rec = __atomic_load_n(&r->rec, __ATOMIC_ACQUIRE);
 	if (rec) {
 		head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* hv's own GDT, TSS and IDT. */
+#include "hv/arch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "lib/string.h"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Names of VMCS fields, and a dump of the current VMCS for fatal paths. */
+#include "hv/arch.h"
 #include "arch/x86/vmcs.h"
 
 #include "arch/x86/vmx_names.h"

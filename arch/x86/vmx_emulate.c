@@ -29,6 +29,11 @@ uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
 	       (vmcs_read_nat(VMCS_CR4_READ_SHADOW) & mask);
 }
 
+uint64_t vcpu_arch_xcr0(const struct vcpu *v)
+{
+	return v->arch.xcr0;
+}
+
 /*
  * A MOV to CR0 or CR4 (or an LMSW) that changes a bit hv owns. The
  * checks are the instruction's own (arch/x86/crcheck.h); the guest's
@@ -61,7 +66,7 @@ static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 	if (real != vmcs_read_nat(field)) {
 		if (!vmcs_write_nat(field, real))
 			panic("VMWRITE of guest CR%u failed", cr);
-		if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+		if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 			panic("INVVPID after a guest CR%u write failed", cr);
 	}
 	return EXIT_NEXT;
@@ -110,10 +115,10 @@ enum exit_action handle_rdmsr(struct vcpu *v, struct exit_ctx *e)
 	uint64_t value;
 
 	(void)e;
-	if (user_mode() || policy_rdmsr(v, (uint32_t)v->regs.rcx, &value))
+	if (user_mode() || policy_rdmsr(v, (uint32_t)v->arch.regs.rcx, &value))
 		return inject_gp(v);
-	v->regs.rax = (uint32_t)value;
-	v->regs.rdx = value >> 32;
+	v->arch.regs.rax = (uint32_t)value;
+	v->arch.regs.rdx = value >> 32;
 	return EXIT_NEXT;
 }
 
@@ -180,18 +185,18 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 				       VMCS_GUEST_SYSENTER_EIP;
 		break;
 	case 0xc0000081: /* STAR */
-		v->star = value;
+		v->arch.star = value;
 		break;
 	case 0xc0000082: /* LSTAR */
 	case 0xc0000083: /* CSTAR */
 		if (!canonical(value))
 			return inject_gp(v);
-		*(msr == 0xc0000082 ? &v->lstar : &v->cstar) = value;
+		*(msr == 0xc0000082 ? &v->arch.lstar : &v->arch.cstar) = value;
 		break;
 	case 0xc0000084: /* SFMASK: bits 63:32 are reserved */
 		if (value >> 32)
 			return inject_gp(v);
-		v->sfmask = value;
+		v->arch.sfmask = value;
 		break;
 	default:
 		panic("%s: no emulation of a write to audited MSR 0x%x",
@@ -217,8 +222,8 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 
 enum exit_action handle_wrmsr(struct vcpu *v, struct exit_ctx *e)
 {
-	uint32_t msr = (uint32_t)v->regs.rcx;
-	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	uint32_t msr = (uint32_t)v->arch.regs.rcx;
+	uint64_t value = (v->arch.regs.rdx << 32) | (uint32_t)v->arch.regs.rax;
 
 	(void)e;
 	if (user_mode())
@@ -232,7 +237,7 @@ enum exit_action handle_wrmsr(struct vcpu *v, struct exit_ctx *e)
 
 enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
 {
-	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	uint64_t value = (v->arch.regs.rdx << 32) | (uint32_t)v->arch.regs.rax;
 
 	(void)e;
 	/*
@@ -242,14 +247,14 @@ enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e)
 	 * components hv switches; AVX only with SSE; the AVX-512 trio (bits
 	 * 7:5) all or none and only with AVX.
 	 */
-	if (user_mode() || (uint32_t)v->regs.rcx != 0 ||
+	if (user_mode() || (uint32_t)v->arch.regs.rcx != 0 ||
 	    !(value & XCR0_X87) || (value & ~vcpu_arch_xfeatures()) ||
 	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
 	    ((value & 0xe0) && ((value & 0xe0) != 0xe0 || !(value & XCR0_AVX))))
 		return inject_gp(v);
 	/* Every component's state is already the vCPU's own: it was loaded
 	 * with hv's whole mask (guest_state_load). */
-	v->xcr0 = value;
+	v->arch.xcr0 = value;
 	xsetbv(value);
 	return EXIT_NEXT;
 }

@@ -25,11 +25,11 @@
 static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
 	uint64_t *const regs[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-		NULL /* RSP lives in the VMCS */, &v->regs.rbp, &v->regs.rsi,
-		&v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
-		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14,
-		&v->regs.r15,
+		&v->arch.regs.rax, &v->arch.regs.rcx, &v->arch.regs.rdx, &v->arch.regs.rbx,
+		NULL /* RSP lives in the VMCS */, &v->arch.regs.rbp, &v->arch.regs.rsi,
+		&v->arch.regs.rdi, &v->arch.regs.r8, &v->arch.regs.r9, &v->arch.regs.r10,
+		&v->arch.regs.r11, &v->arch.regs.r12, &v->arch.regs.r13, &v->arch.regs.r14,
+		&v->arch.regs.r15,
 	};
 
 	return regs[n & 15];
@@ -193,15 +193,15 @@ static enum exit_action handle_io(struct vcpu *v, struct exit_ctx *e)
 		stat_add_shared(&v->part->refused.io, 1);
 		return inject_gp(v);
 	}
-	value = io.in ? 0 : (uint32_t)v->regs.rax;
+	value = io.in ? 0 : (uint32_t)v->arch.regs.rax;
 	policy_io(v, io.port, io.size, io.in, &value);
 	if (io.in) {
 		if (io.size == 4)
-			v->regs.rax = value; /* a 32-bit write zero-extends */
+			v->arch.regs.rax = value; /* a 32-bit write zero-extends */
 		else if (io.size == 2)
-			v->regs.rax = (v->regs.rax & ~0xffffull) | (value & 0xffff);
+			v->arch.regs.rax = (v->arch.regs.rax & ~0xffffull) | (value & 0xffff);
 		else
-			v->regs.rax = (v->regs.rax & ~0xffull) | (value & 0xff);
+			v->arch.regs.rax = (v->arch.regs.rax & ~0xffull) | (value & 0xff);
 	}
 	return EXIT_NEXT;
 }
@@ -342,9 +342,9 @@ dispatch(struct vcpu *v, uint32_t raw)
 	enum exit_action a;
 
 	if (idt & INTR_INFO_VALID) {
-		v->reinject_info = idt;
-		v->reinject_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
-		v->reinject_len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
+		v->arch.reinject_info = idt;
+		v->arch.reinject_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
+		v->arch.reinject_len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
 	}
 	/*
 	 * SDM "VM-Entry Failures During or After Loading Guest State": bit 31
@@ -356,14 +356,14 @@ dispatch(struct vcpu *v, uint32_t raw)
 	if (e.reason < sizeof(handlers) / sizeof(handlers[0]))
 		h = handlers[e.reason];
 	a = (h ? h : handle_unexpected)(v, &e);
-	if (unlikely(v->reinject_info & INTR_INFO_VALID) && a == EXIT_RETRY)
+	if (unlikely(v->arch.reinject_info & INTR_INFO_VALID) && a == EXIT_RETRY)
 		a = merge_events(v, &e);
 	return a;
 }
 
 void vcpu_arch_dump(struct vcpu *v)
 {
-	const struct guest_regs *r = &v->regs;
+	const struct guest_regs *r = &v->arch.regs;
 
 	pr_err("  rip %016lx rsp %016lx rflags %016lx cpl %u",
 	       vmcs_read_nat(VMCS_GUEST_RIP), vmcs_read_nat(VMCS_GUEST_RSP),

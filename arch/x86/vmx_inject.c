@@ -104,26 +104,26 @@ enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
  */
 enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
 {
-	uint32_t orig = v->reinject_info;
+	uint32_t orig = v->arch.reinject_info;
 	uint32_t intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 
 	if (!(intr & INTR_INFO_VALID))
 		return EXIT_RETRY; /* deliver_events delivers it again */
 	switch (vmx_merge_events(orig, intr)) {
 	case MERGE_TRIPLE_FAULT:
-		v->reinject_info = 0;
+		v->arch.reinject_info = 0;
 		return stop(v, e, "triple fault (an exception while delivering #DF)");
 	case MERGE_DOUBLE_FAULT:
-		v->reinject_info = 0;
+		v->arch.reinject_info = 0;
 		return inject(v, VECTOR_DF, true, 0);
 	case MERGE_SERIAL:
 		break;
 	}
 	if ((orig & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXTERNAL_INTERRUPT) {
 		vlapic_unaccept(&v->apic, (int)(orig & INTR_INFO_VECTOR_MASK));
-		v->reinject_info = 0;
+		v->arch.reinject_info = 0;
 	} else if (!vmx_event_kept(orig)) {
-		v->reinject_info = 0;
+		v->arch.reinject_info = 0;
 	}
 	return EXIT_RETRY;
 }
@@ -132,13 +132,13 @@ enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
  * path every exit takes. */
 static void set_interrupt_window_exiting(struct vcpu *v, bool on)
 {
-	if (on == v->window_exiting)
+	if (on == v->arch.window_exiting)
 		return;
 	if (!vmcs_write32(VMCS_PROC_BASED_CTLS,
 			  on ? vmx_caps.proc | PROC_INTERRUPT_WINDOW_EXITING :
 			       vmx_caps.proc))
 		panic("VMWRITE of the processor-based controls failed");
-	v->window_exiting = on;
+	v->arch.window_exiting = on;
 }
 
 /*
@@ -160,26 +160,26 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	 * interrupt-window exiting already off. Then everything below would
 	 * leave the VMCS as it is, and the VMREADs are skipped.
 	 */
-	if (!(v->reinject_info & INTR_INFO_VALID) && !v->window_exiting &&
+	if (!(v->arch.reinject_info & INTR_INFO_VALID) && !v->arch.window_exiting &&
 	    vlapic_quiet(&v->apic, now))
 		return;
 	intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
-	if (v->reinject_info & INTR_INFO_VALID) {
-		uint32_t type = v->reinject_info & INTR_INFO_TYPE_MASK;
+	if (v->arch.reinject_info & INTR_INFO_VALID) {
+		uint32_t type = v->arch.reinject_info & INTR_INFO_TYPE_MASK;
 
 		if (!(intr & INTR_INFO_VALID)) {
 			/* Bits 30:12 of the exit format are not entry bits. */
-			intr = v->reinject_info & ~0x7ffff000u;
+			intr = v->arch.reinject_info & ~0x7ffff000u;
 			intr |= INTR_INFO_VALID;
 			ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO, intr);
 			ok &= vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE,
-					   v->reinject_error);
+					   v->arch.reinject_error);
 			if (type == INTR_TYPE_SW_INTERRUPT ||
 			    type == INTR_TYPE_PRIV_SW_EXCEPTION ||
 			    type == INTR_TYPE_SW_EXCEPTION)
 				ok &= vmcs_write32(VMCS_ENTRY_INSTR_LEN,
-						   v->reinject_len);
-			v->reinject_info = 0;
+						   v->arch.reinject_len);
+			v->arch.reinject_info = 0;
 		}
 		/* Else merge_events() kept it for an entry after this one. */
 	}

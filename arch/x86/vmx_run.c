@@ -12,6 +12,7 @@
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
 #include "hv/partition.h"
+#include "hv/hcall.h"
 #include "hv/policy.h"
 #include "hv/stats.h"
 #include "hv/trace.h"
@@ -19,7 +20,7 @@
 
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 {
-	struct cpuid_regs *r = &v->regs.cpuid;
+	struct cpuid_regs *r = &v->arch.regs.cpuid;
 	uint32_t leaf = (uint32_t)r->eax, sub = (uint32_t)r->ecx;
 
 	(void)e;
@@ -50,7 +51,7 @@ static void report_entry_error(struct vcpu *v, int fail)
 	uint32_t err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
 
 	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
-			v->launched ? "VMRESUME" : "VMLAUNCH",
+			v->arch.launched ? "VMRESUME" : "VMLAUNCH",
 			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
 			fail == 2 ? vmx_instruction_error_text(err) :
 				    "no current VMCS");
@@ -68,24 +69,20 @@ static void report_entry_error(struct vcpu *v, int fail)
  */
 static void arrive(struct vcpu *v, struct percpu *pc)
 {
-	if (v->vmcs_cpu != pc->index) {
-		HV_ASSERT(v->vmcs_cpu == HV_CPU_NONE && !v->launched);
-		if (vmx_vmptrld(v->vmcs_pa) != VMX_OK)
+	if (v->arch.vmcs_cpu != pc->index) {
+		HV_ASSERT(v->arch.vmcs_cpu == HV_CPU_NONE && !v->arch.launched);
+		if (vmx_vmptrld(v->arch.vmcs_pa) != VMX_OK)
 			panic("VMPTRLD of %s's VMCS failed", v->part->name);
-		v->vmcs_cpu = pc->index;
+		v->arch.vmcs_cpu = pc->index;
 	}
-	if (v->last_cpu == pc->index)
+	if (v->arch.host_cpu == pc->index)
 		return;
-	HV_ASSERT(!v->launched);
+	HV_ASSERT(!v->arch.launched);
 	if (!vmx_setup_host_state())
 		panic("VMWRITE of the host state failed");
-	v->host_rsp = 0;
+	v->arch.host_rsp = 0;
 	vcpu_arch_flush_here(v);
-	if (v->last_cpu != HV_CPU_NONE)
-		v->migrations++;
-	v->last_cpu = pc->index;
-	__atomic_fetch_or(&v->part->cpus_used, 1u << pc->index,
-			  __ATOMIC_RELAXED);
+	v->arch.host_cpu = pc->index;
 }
 
 /*
@@ -190,12 +187,11 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 {
 	struct percpu *pc = this_cpu();
 	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t start = rdtsc(), now, stop_tsc, left;
+	uint64_t start = rdtsc(), now;
 
 	arrive(v, pc);
 	guest_state_load(v);
 	v->slice_end = start + slice;
-	v->blocked_until = 0;
 	now = rdtsc();
 	for (bool fast = false;;) {
 		struct exit_ctx e = { 0, 0 };
@@ -262,7 +258,6 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			outcome = VCPU_POWEROFF;
 		break;
 	}
-	left = rdtsc();
 	guest_state_save(v);
 	/*
 	 * Neither entry nor exit loads CR0.CD or NW: had a guest set them on
@@ -272,16 +267,5 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 	if (unlikely(read_cr0() & (CR0_CD | CR0_NW)))
 		panic("cpu %u: CR0 is 0x%lx after %s ran: CD/NW reached the CPU",
 		      pc->index, read_cr0(), v->part->name);
-	v->run_tsc += left - start;
-	v->cpu_run_tsc[pc->index] += left - start;
-	/* Stopped from another CPU: how long the IPI took to bring it out. */
-	stop_tsc = __atomic_load_n(&v->part->stop_tsc, __ATOMIC_ACQUIRE);
-	if (stop_tsc && outcome == VCPU_STOPPED) {
-		uint64_t took = left - stop_tsc;
-
-		pr_info("partition %s: vcpu %u left cpu %u %lu tsc after the stop request: %lu ppm of its %lu-tsc slice",
-			v->part->name, v->id, pc->index, took,
-			slice ? took * 1000000 / slice : 0, slice);
-	}
 	return outcome;
 }

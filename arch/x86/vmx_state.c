@@ -14,28 +14,28 @@
 
 void guest_state_load(const struct vcpu *v)
 {
-	wrmsr(0xc0000081, v->star);
-	wrmsr(0xc0000082, v->lstar);
-	wrmsr(0xc0000083, v->cstar);
-	wrmsr(0xc0000084, v->sfmask);
-	wrmsr(0xc0000102, v->kernel_gs_base);
-	wrmsr(0xc0000103, v->tsc_aux);
-	__asm__ volatile("mov %0, %%dr0" : : "r"(v->dr[0]));
-	__asm__ volatile("mov %0, %%dr1" : : "r"(v->dr[1]));
-	__asm__ volatile("mov %0, %%dr2" : : "r"(v->dr[2]));
-	__asm__ volatile("mov %0, %%dr3" : : "r"(v->dr[3]));
-	__asm__ volatile("mov %0, %%dr6" : : "r"(v->dr6));
+	wrmsr(0xc0000081, v->arch.star);
+	wrmsr(0xc0000082, v->arch.lstar);
+	wrmsr(0xc0000083, v->arch.cstar);
+	wrmsr(0xc0000084, v->arch.sfmask);
+	wrmsr(0xc0000102, v->arch.kernel_gs_base);
+	wrmsr(0xc0000103, v->arch.tsc_aux);
+	__asm__ volatile("mov %0, %%dr0" : : "r"(v->arch.dr[0]));
+	__asm__ volatile("mov %0, %%dr1" : : "r"(v->arch.dr[1]));
+	__asm__ volatile("mov %0, %%dr2" : : "r"(v->arch.dr[2]));
+	__asm__ volatile("mov %0, %%dr3" : : "r"(v->arch.dr[3]));
+	__asm__ volatile("mov %0, %%dr6" : : "r"(v->arch.dr6));
 	/* CR2 is not in the VMCS; hv itself never takes a page fault, so the
 	 * guest's CR2 stays in place from here until the vCPU leaves. */
-	write_cr2(v->cr2);
+	write_cr2(v->arch.cr2);
 	/*
 	 * Every component hv switches is loaded, whatever the guest's own
 	 * XCR0: XRSTOR acts on XCR0 & RFBM, so XCR0 is widened to the mask
 	 * first and set to the guest's value after.
 	 */
 	xsetbv(vcpu_arch_xfeatures());
-	xrstor(v->xsave_area, vcpu_arch_xfeatures());
-	xsetbv(v->xcr0);
+	xrstor(v->arch.xsave_area, vcpu_arch_xfeatures());
+	xsetbv(v->arch.xcr0);
 }
 
 void guest_state_save(struct vcpu *v)
@@ -43,17 +43,17 @@ void guest_state_save(struct vcpu *v)
 	/* The same mask as the load: the guest's SSE state, its AVX state
 	 * while its XCR0 has AVX off, and its PKRU are its own too. */
 	xsetbv(vcpu_arch_xfeatures());
-	xsave(v->xsave_area, vcpu_arch_xfeatures());
-	v->star = rdmsr(0xc0000081);
-	v->lstar = rdmsr(0xc0000082);
-	v->cstar = rdmsr(0xc0000083);
-	v->sfmask = rdmsr(0xc0000084);
-	v->kernel_gs_base = rdmsr(0xc0000102);
-	v->tsc_aux = rdmsr(0xc0000103);
-	__asm__ volatile("mov %%dr0, %0" : "=r"(v->dr[0]));
-	__asm__ volatile("mov %%dr1, %0" : "=r"(v->dr[1]));
-	__asm__ volatile("mov %%dr2, %0" : "=r"(v->dr[2]));
-	__asm__ volatile("mov %%dr3, %0" : "=r"(v->dr[3]));
-	__asm__ volatile("mov %%dr6, %0" : "=r"(v->dr6));
-	v->cr2 = read_cr2();
+	xsave(v->arch.xsave_area, vcpu_arch_xfeatures());
+	v->arch.star = rdmsr(0xc0000081);
+	v->arch.lstar = rdmsr(0xc0000082);
+	v->arch.cstar = rdmsr(0xc0000083);
+	v->arch.sfmask = rdmsr(0xc0000084);
+	v->arch.kernel_gs_base = rdmsr(0xc0000102);
+	v->arch.tsc_aux = rdmsr(0xc0000103);
+	__asm__ volatile("mov %%dr0, %0" : "=r"(v->arch.dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(v->arch.dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(v->arch.dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(v->arch.dr[3]));
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v->arch.dr6));
+	v->arch.cr2 = read_cr2();
 }

@@ -284,11 +284,11 @@ static bool setup_controls(struct vcpu *v, uint64_t eptp)
 	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
 	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	ok &= vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
-	ok &= vmcs_write64(VMCS_IO_BITMAP_A, v->part->io_bitmap_pa);
-	ok &= vmcs_write64(VMCS_IO_BITMAP_B, v->part->io_bitmap_pa + 4096);
+	ok &= vmcs_write64(VMCS_IO_BITMAP_A, v->part->arch.io_bitmap_pa);
+	ok &= vmcs_write64(VMCS_IO_BITMAP_B, v->part->arch.io_bitmap_pa + 4096);
 	ok &= vmcs_write64(VMCS_MSR_BITMAP, msr_bitmap_pa);
 	ok &= vmcs_write64(VMCS_EPT_POINTER, eptp);
-	ok &= vmcs_write16(VMCS_VPID, v->vpid);
+	ok &= vmcs_write16(VMCS_VPID, v->arch.vpid);
 	/*
 	 * CR0 and CR4 bits the VMX fixed-bit MSRs pin are owned by hv; the
 	 * guest reads its own values from the shadows, and writes that would
@@ -436,23 +436,24 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
  * exit, with the parent's VMCS current: the new vCPU's VMCS is loaded to
  * be filled in, and the parent's is made current again afterwards.
  */
-int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
-		   uint64_t rsp, uint64_t cr3)
+int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
+		   uint64_t cr3)
 {
+	uint64_t eptp = ept_pointer(&v->part->arch.ept);
 	uint64_t caller = current_vmcs();
 	int r;
 
-	HV_ASSERT(v->vmcs_cpu == HV_CPU_NONE && v->running_on == HV_CPU_NONE);
+	HV_ASSERT(v->arch.vmcs_cpu == HV_CPU_NONE && v->running_on == HV_CPU_NONE);
 	r = setup_vmcs(v, eptp, rip, rdi, rsp, cr3);
 	/*
 	 * Written back to memory and inactive: the vCPU may first run on
 	 * another CPU, which must VMLAUNCH it (SDM "Software Use of
 	 * Virtual-Machine Control Structures").
 	 */
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
-		panic("VMCLEAR of the new VMCS 0x%lx failed", v->vmcs_pa);
-	v->launched = false;
-	v->last_cpu = HV_CPU_NONE;
+	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
+		panic("VMCLEAR of the new VMCS 0x%lx failed", v->arch.vmcs_pa);
+	v->arch.launched = false;
+	v->arch.host_cpu = HV_CPU_NONE;
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
 	return r;
@@ -460,9 +461,16 @@ int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
 
 int vcpu_arch_alloc(struct vcpu *v)
 {
-	v->vmcs_pa = alloc_for(v, 1);
-	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
-	return v->vmcs_pa && v->xsave_area ? 0 : HV_ENOMEM;
+	v->arch.vmcs_cpu = HV_CPU_NONE;
+	v->arch.host_cpu = HV_CPU_NONE;
+	/*
+	 * Every vCPU has its own VPID: entries and exits flush nothing, so a
+	 * shared one would let vCPUs use each other's translations.
+	 */
+	v->arch.vpid = (uint16_t)((v->part->id - 1) * HV_MAX_VCPUS + v->id + 1);
+	v->arch.vmcs_pa = alloc_for(v, 1);
+	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
+	return v->arch.vmcs_pa && v->arch.xsave_area ? 0 : HV_ENOMEM;
 }
 
 static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
@@ -470,24 +478,24 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 {
 	bool ok;
 
-	*(uint32_t *)(uintptr_t)v->vmcs_pa = vmx_caps.revision;
+	*(uint32_t *)(uintptr_t)v->arch.vmcs_pa = vmx_caps.revision;
 	/* SDM "Software Use of Virtual-Machine Control Structures": a new
 	 * VMCS is cleared before its first VMPTRLD. */
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK ||
-	    vmx_vmptrld(v->vmcs_pa) != VMX_OK) {
+	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK ||
+	    vmx_vmptrld(v->arch.vmcs_pa) != VMX_OK) {
 		pr_err("VMCLEAR/VMPTRLD of a new VMCS at 0x%lx failed",
-		       v->vmcs_pa);
+		       v->arch.vmcs_pa);
 		return HV_EIO;
 	}
-	v->launched = false;
-	v->window_exiting = false; /* setup_controls writes vmx_caps.proc */
-	v->regs.rdi = rdi;
+	v->arch.launched = false;
+	v->arch.window_exiting = false; /* setup_controls writes vmx_caps.proc */
+	v->arch.regs.rdi = rdi;
 	vlapic_init(&v->apic, v->id);
-	v->xcr0 = XCR0_X87; /* the reset values */
-	xsave_area_init(v->xsave_area);
-	v->dr6 = 0xffff0ff0;
+	v->arch.xcr0 = XCR0_X87; /* the reset values */
+	xsave_area_init(v->arch.xsave_area);
+	v->arch.dr6 = 0xffff0ff0;
 	ok = vmx_setup_host_state();
-	v->host_rsp = 0;
+	v->arch.host_rsp = 0;
 	ok &= setup_controls(v, eptp);
 	ok &= setup_guest(rip, rsp, cr3);
 	ok &= setup_exit_entry();
@@ -500,33 +508,33 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 	}
 	/* The guest's translations start from nothing. */
 	if (vmx_invept(INVEPT_SINGLE_CONTEXT, eptp) != VMX_OK ||
-	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 		return HV_EIO;
 	return 0;
 }
 
 void vcpu_arch_leave(struct vcpu *v)
 {
-	HV_ASSERT(v->vmcs_cpu == this_cpu()->index);
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
+	HV_ASSERT(v->arch.vmcs_cpu == this_cpu()->index);
+	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of %s's VMCS 0x%lx failed", v->part->name,
-		      v->vmcs_pa);
-	v->launched = false;
-	__atomic_store_n(&v->vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
+		      v->arch.vmcs_pa);
+	v->arch.launched = false;
+	__atomic_store_n(&v->arch.vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
 }
 
 void vcpu_arch_flush_here(struct vcpu *v)
 {
-	if (vmx_invept(INVEPT_SINGLE_CONTEXT, ept_pointer(&v->part->ept)) !=
+	if (vmx_invept(INVEPT_SINGLE_CONTEXT, ept_pointer(&v->part->arch.ept)) !=
 		    VMX_OK ||
-	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 		panic("INVEPT/INVVPID for %s vcpu %u failed on cpu %u",
 		      v->part->name, v->id, this_cpu()->index);
 }
 
 void vcpu_arch_flush(struct vcpu *v)
 {
-	if (v->vmcs_pa && v->last_cpu != HV_CPU_NONE)
+	if (v->arch.vmcs_pa && v->arch.host_cpu != HV_CPU_NONE)
 		vcpu_arch_flush_here(v);
 }
 
@@ -534,22 +542,22 @@ void vcpu_arch_release(struct vcpu *v)
 {
 	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
 
-	if (v->vmcs_pa) {
+	if (v->arch.vmcs_pa) {
 		/*
 		 * Never free a VMCS that could still be active: every CPU
 		 * clears a vCPU's VMCS when it lets the vCPU go, so a VMCS
 		 * still marked active here is a broken invariant.
 		 */
-		HV_ASSERT(__atomic_load_n(&v->vmcs_cpu, __ATOMIC_ACQUIRE) ==
+		HV_ASSERT(__atomic_load_n(&v->arch.vmcs_cpu, __ATOMIC_ACQUIRE) ==
 				  HV_CPU_NONE &&
 			  __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE) ==
 				  HV_CPU_NONE);
-		palloc_free(mem_pool(), v->vmcs_pa, 4096, owner);
-		v->vmcs_pa = 0;
+		palloc_free(mem_pool(), v->arch.vmcs_pa, 4096, owner);
+		v->arch.vmcs_pa = 0;
 	}
-	if (v->xsave_area) {
-		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->xsave_area,
+	if (v->arch.xsave_area) {
+		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->arch.xsave_area,
 			    (uint64_t)xsave_pages * 4096, owner);
-		v->xsave_area = NULL;
+		v->arch.xsave_area = NULL;
 	}
 }

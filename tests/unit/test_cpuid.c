@@ -7,7 +7,7 @@
  */
 #include "tests/unit/common.h"
 
-#include "arch/x86/vmx_vcpu.h"
+#include "hv/arch.h"
 #include "hv/policy.h"
 
 uint32_t policy_tsc_khz = 2000000;
@@ -23,6 +23,11 @@ uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
 {
 	(void)v;
 	return guest_cr4;
+}
+
+uint64_t vcpu_arch_xcr0(const struct vcpu *v)
+{
+	return v->arch.xcr0;
 }
 
 uint64_t vcpu_arch_xfeatures(void)
@@ -57,7 +62,7 @@ static struct cpuid_regs ask_xcr0(uint32_t id, uint32_t vcpus, uint32_t leaf,
 				  uint32_t sub, struct cpuid_regs host,
 				  uint64_t xcr0)
 {
-	struct vcpu v = { .id = id, .part = &part, .xcr0 = xcr0 };
+	struct vcpu v = { .id = id, .part = &part, .arch.xcr0 = xcr0 };
 
 	part.vcpu_count = vcpus;
 	policy_cpuid(&v, leaf, sub, &host);

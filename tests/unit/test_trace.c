@@ -86,7 +86,7 @@ static void test_no_ring(void **state)
 	(void)state;
 	assert_int_equal(trace_read(0, out, 4), 0);
 	assert_int_equal(trace_read(HV_MAX_RUN_CPUS, out, 4),
-			 HV_STATUS_INVALID);
+			 HV_EINVAL);
 	assert_int_equal(trace_cpus(), 0);
 	trace_dump();
 	assert_int_equal(nlines, 0);
@@ -168,7 +168,7 @@ static void test_reader_held_off(void **state)
 	(void)state;
 	put(1, 1);
 	rings[1].reading = 1;
-	assert_int_equal(trace_read(1, out, 4), HV_STATUS_BUSY);
+	assert_int_equal(trace_read(1, out, 4), HV_EBUSY);
 	rings[1].reading = 0;
 	assert_int_equal(trace_read(1, out, 4), 1);
 }

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hypercall dispatch (docs/hypercalls.md): one function per call in a
+ * table indexed by number, and the one place where hv's internal error
+ * codes (hv/errno.h) become the ABI's HV_STATUS_* codes.
+ */
+#ifndef HV_HCALL_H
+#define HV_HCALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/arch.h"
+#include "hv/hypercall.h"
+#include "hv/partition.h"
+#include "hv/stats.h"
+#include "hv/vcpu.h"
+#include "lib/compiler.h"
+
+/*
+ * The ABI status for a negative HV_E* code: each internal code has one
+ * status, and a code without one is hv's bug, answered HV_STATUS_INVALID.
+ */
+int64_t hv_status(int64_t err);
+
+/* What a hypercall asks of the scheduler besides its status. */
+enum hypercall_effect {
+	HC_CONTINUE,
+	HC_YIELD, /* give the CPU up for the rest of the slice */
+	HC_POWEROFF, /* power the machine off */
+};
+
+struct hypercall_entry {
+	/* 0 or a count or id, or a negative HV_E* code */
+	int64_t (*fn)(struct vcpu *v);
+	/* Any partition may make it; a management call is the parent's
+	 * alone, and a number with no call is open to none. */
+	bool open;
+	uint8_t effect; /* enum hypercall_effect, when fn returns OK */
+};
+
+/* Indexed by number; the numbers no call has are all zeros. */
+extern const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS];
+
+/* A call that has no function, or that the caller may not make: counted,
+ * logged, and HV_EPERM or HV_ENOSYS. */
+int64_t hypercall_refused(struct vcpu *v, uint64_t nr);
+
+/*
+ * A hypercall from guest ring 0: sets RAX to its status and says what
+ * else is to be done. Inline: the exit path calls it for every VMCALL
+ * (docs/benchmarks.md).
+ */
+static inline enum hypercall_effect hypercall(struct vcpu *v)
+{
+	uint64_t nr = hcall_nr(&v->arch);
+	const struct hypercall_entry *h = &hypercall_table[0];
+	int64_t r;
+
+	stats_hypercall(v->stats, nr);
+	if (likely(nr < HV_INFO_HYPERCALLS))
+		h = &hypercall_table[nr];
+	/* One test on the common path, for a call open to every partition. */
+	if (unlikely(!h->open) && (!h->fn || !v->part->parent)) {
+		hcall_set_status(&v->arch, hv_status(hypercall_refused(v, nr)));
+		return HC_CONTINUE;
+	}
+	r = h->fn(v);
+	if (likely(r == 0)) {
+		hcall_set_status(&v->arch, HV_STATUS_OK);
+		return (enum hypercall_effect)h->effect;
+	}
+	hcall_set_status(&v->arch, r > 0 ? r : hv_status(r));
+	return HC_CONTINUE;
+}
+
+#endif
