@@ -15,7 +15,7 @@
 #include "hv/trace.h"
 #include "lib/string.h"
 
-int64_t hv_status(int64_t err)
+int64_t hv_status_of_error(int64_t err)
 {
 	switch (err) {
 	case HV_ENOSYS:
@@ -299,7 +299,7 @@ static int64_t hc_shutdown(struct vcpu *v)
 		pr_limited(&p->warn, WARN_HYPERCALL, HV_LOG_WARN,
 			   "%s: shutdown refused: only the parent may power off",
 			   p->name);
-		return HV_EPERM;
+		return hv_status(HV_EPERM);
 	}
 	pr_info("%s: shutdown requested", p->name);
 	return HV_OK;
@@ -311,66 +311,73 @@ static int64_t hc_yield(struct vcpu *v)
 	return HV_OK;
 }
 
+/* The calls' arguments, by position in the ABI (hcall_arg). */
+#define ARG(v, n) hcall_arg(&(v)->arch, (n))
+
 static int64_t hc_console_write(struct vcpu *v)
 {
-	return console_write(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1));
+	return hv_status(console_write(v->part, ARG(v, 0), ARG(v, 1)));
 }
 
 static int64_t hc_vcpu_start(struct vcpu *v)
 {
-	return vcpu_start(v, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1), hcall_arg(&v->arch, 2),
-			  hcall_arg(&v->arch, 3), hcall_arg(&v->arch, 4));
+	return hv_status(vcpu_start(v, ARG(v, 0), ARG(v, 1), ARG(v, 2),
+				    ARG(v, 3), ARG(v, 4)));
 }
 
 static int64_t hc_partition_create(struct vcpu *v)
 {
-	return create_request(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1));
+	return hv_status(create_request(v->part, ARG(v, 0), ARG(v, 1)));
 }
 
 static int64_t hc_partition_start(struct vcpu *v)
 {
-	return partition_start(hcall_arg(&v->arch, 0));
+	return hv_status(partition_start(ARG(v, 0)));
 }
 
 static int64_t hc_partition_stop(struct vcpu *v)
 {
-	return partition_stop(hcall_arg(&v->arch, 0), v->part);
+	return hv_status(partition_stop(ARG(v, 0), v->part));
 }
 
 static int64_t hc_partition_destroy(struct vcpu *v)
 {
-	return partition_destroy(hcall_arg(&v->arch, 0), v->part);
+	return hv_status(partition_destroy(ARG(v, 0), v->part));
 }
 
 static int64_t hc_template_list(struct vcpu *v)
 {
-	return template_list(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1));
+	return hv_status(template_list(v->part, ARG(v, 0), ARG(v, 1)));
 }
 
 static int64_t hc_partition_list(struct vcpu *v)
 {
-	return partition_list(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1));
+	return hv_status(partition_list(v->part, ARG(v, 0), ARG(v, 1)));
 }
 
 static int64_t hc_partition_info(struct vcpu *v)
 {
-	return partition_info(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1), hcall_arg(&v->arch, 2));
+	return hv_status(
+		partition_info(v->part, ARG(v, 0), ARG(v, 1), ARG(v, 2)));
 }
 
 static int64_t hc_trace_control(struct vcpu *v)
 {
-	return trace_control(hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1));
+	return hv_status(trace_control(ARG(v, 0), ARG(v, 1)));
 }
 
 static int64_t hc_trace_read(struct vcpu *v)
 {
-	return trace_read_call(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1), hcall_arg(&v->arch, 2));
+	return hv_status(
+		trace_read_call(v->part, ARG(v, 0), ARG(v, 1), ARG(v, 2)));
 }
 
 static int64_t hc_hv_info(struct vcpu *v)
 {
-	return hv_info(v->part, hcall_arg(&v->arch, 0), hcall_arg(&v->arch, 1));
+	return hv_status(hv_info(v->part, ARG(v, 0), ARG(v, 1)));
 }
+
+#undef ARG
 
 #define OPEN true
 #define PARENT false

@@ -19,9 +19,20 @@
 
 /*
  * The ABI status for a negative HV_E* code: each internal code has one
- * status, and a code without one is hv's bug, answered HV_STATUS_INVALID.
+ * status, and a code without one is answered HV_STATUS_INVALID.
  */
-int64_t hv_status(int64_t err);
+int64_t hv_status_of_error(int64_t err) __attribute__((cold));
+
+/*
+ * What a call's function answers: a count, an id or OK as they are, an
+ * internal error as its ABI status. Every function of the table returns
+ * through this, so the translation has one place and costs the calls
+ * that succeed one test.
+ */
+static inline int64_t hv_status(int64_t r)
+{
+	return likely(r >= 0) ? r : hv_status_of_error(r);
+}
 
 /* What a hypercall asks of the scheduler besides its status. */
 enum hypercall_effect {
@@ -31,7 +42,8 @@ enum hypercall_effect {
 };
 
 struct hypercall_entry {
-	/* 0 or a count or id, or a negative HV_E* code */
+	/* The status for RAX: 0 or a count or an id, or an HV_STATUS_*
+	 * code made by hv_status() */
 	int64_t (*fn)(struct vcpu *v);
 	/* Any partition may make it; a management call is the parent's
 	 * alone, and a number with no call is open to none. */
@@ -55,7 +67,7 @@ static inline enum hypercall_effect hypercall(struct vcpu *v)
 {
 	uint64_t nr = hcall_nr(&v->arch);
 	const struct hypercall_entry *h = &hypercall_table[0];
-	int64_t r;
+	int64_t status;
 
 	stats_hypercall(v->stats, nr);
 	if (likely(nr < HV_INFO_HYPERCALLS))
@@ -65,13 +77,10 @@ static inline enum hypercall_effect hypercall(struct vcpu *v)
 		hcall_set_status(&v->arch, hv_status(hypercall_refused(v, nr)));
 		return HC_CONTINUE;
 	}
-	r = h->fn(v);
-	if (likely(r == 0)) {
-		hcall_set_status(&v->arch, HV_STATUS_OK);
-		return (enum hypercall_effect)h->effect;
-	}
-	hcall_set_status(&v->arch, r > 0 ? r : hv_status(r));
-	return HC_CONTINUE;
+	status = h->fn(v);
+	hcall_set_status(&v->arch, status);
+	return status == HV_STATUS_OK ? (enum hypercall_effect)h->effect :
+					HC_CONTINUE;
 }
 
 #endif

@@ -158,15 +158,16 @@ void partitions_report(uint64_t tsc_hz);
 /* The partition with this id, or NULL. */
 struct partition *partition_by_id(uint32_t id);
 /*
- * The parent's management requests, answering HV_STATUS_* codes:
+ * The parent's management requests, answering 0 or an HV_E* code:
  * create builds a child from preloaded images and returns its id; start
  * runs it; stop takes it off the CPU for good; destroy also gives back
  * all its memory, zeroed. A partition cannot stop or destroy itself.
  */
 int64_t partition_create_request(const struct hv_partition_create *req);
 int64_t partition_start(uint64_t id);
-/* Stop and destroy answer HV_STATUS_PENDING until no CPU runs the
- * partition any more; the caller asks again (docs/hypercalls.md). */
+/* Stop and destroy answer HV_EAGAIN (HV_STATUS_PENDING to the caller)
+ * until no CPU runs the partition any more; the caller asks again
+ * (docs/hypercalls.md). */
 int64_t partition_stop(uint64_t id, const struct partition *caller);
 int64_t partition_destroy(uint64_t id, const struct partition *caller);
 /* Writes up to max templates; returns how many manifest partitions hv

@@ -29,7 +29,7 @@ void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
 void trace_partition_new(uint32_t id);
 /*
  * Takes up to max of CPU cpu's oldest unread records into out: how many,
- * or HV_STATUS_INVALID for a CPU hv cannot have, or HV_STATUS_BUSY while
+ * or HV_EINVAL for a CPU hv cannot have, or HV_EBUSY while
  * another vCPU reads the same ring.
  */
 int64_t trace_read(uint32_t cpu, struct hv_trace_record *out, uint32_t max);

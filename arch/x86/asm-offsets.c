@@ -9,7 +9,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vmcs.h"
-#include "hv/vcpu.h"
+#include "hv/upcall.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@ASM " #sym " %0" : : "i"(val))
 

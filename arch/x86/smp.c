@@ -9,9 +9,8 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx.h"
 #include "hv/log.h"
-#include "hv/stats.h"
+#include "hv/upcall.h"
 #include "hv/mem.h"
-#include "hv/partition.h"
 #include "lib/string.h"
 
 /* The parameter block at the start of the trampoline (trampoline.asm). */

@@ -10,7 +10,7 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
-#include "hv/partition.h"
+#include "hv/upcall.h"
 #include "lib/string.h"
 
 /*

@@ -11,9 +11,7 @@
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
-#include "hv/partition.h"
-#include "hv/policy.h"
-#include "hv/vlapic.h"
+#include "hv/upcall.h"
 
 /*
  * SDM "Guest/Host Masks and Read Shadows for CR0 and CR4": the guest owns

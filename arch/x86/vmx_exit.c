@@ -16,10 +16,7 @@
 #include "arch/x86/vmx_names.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
-#include "hv/partition.h"
-#include "hv/policy.h"
-#include "hv/stats.h"
-#include "hv/vlapic.h"
+#include "hv/upcall.h"
 
 /* The register an exit qualification names: 0 RAX ... 15 R15 (SDM order). */
 static uint64_t *gpr(struct vcpu *v, unsigned n)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/vcpu.h"
+#include "hv/upcall.h"
 
 /* The control values hv uses, adjusted once to the capability MSRs. */
 struct vmx_caps {

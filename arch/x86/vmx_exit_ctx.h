@@ -15,7 +15,7 @@
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx_exit.h"
 #include "hv/log.h"
-#include "hv/vcpu.h"
+#include "hv/upcall.h"
 #include "lib/compiler.h"
 
 /*

@@ -9,9 +9,7 @@
 #include "arch/x86/vmx_events.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "hv/log.h"
-#include "hv/partition.h"
-#include "hv/stats.h"
-#include "hv/vlapic.h"
+#include "hv/upcall.h"
 
 /* Out of the common path: a guest single-stepping over an instruction
  * hv completed gets the trap a CPU would raise after it. */

@@ -11,12 +11,7 @@
 #include "arch/x86/vmx_names.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
-#include "hv/partition.h"
-#include "hv/hcall.h"
-#include "hv/policy.h"
-#include "hv/stats.h"
-#include "hv/trace.h"
-#include "hv/vlapic.h"
+#include "hv/upcall.h"
 
 static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 {
@@ -83,18 +78,6 @@ static void arrive(struct vcpu *v, struct percpu *pc)
 	v->arch.host_rsp = 0;
 	vcpu_arch_flush_here(v);
 	v->arch.host_cpu = pc->index;
-}
-
-/*
- * The vCPU went offline (its partition stopped, faulted or halted), or
- * hv is ending: it leaves this CPU. A partition never leaves
- * PART_RUNNING without taking its vCPUs offline first (hv/partition.c),
- * so its state needs no look of its own.
- */
-static bool must_leave(const struct vcpu *v)
-{
-	return unlikely(!__atomic_load_n(&v->online, __ATOMIC_ACQUIRE)) ||
-	       unlikely(sched_ending());
 }
 
 /*
@@ -217,7 +200,7 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 * zeroes the timer, so the guest exits at once. One that came
 		 * before is seen here.
 		 */
-		if (unlikely(must_leave(v)))
+		if (vcpu_must_leave(v))
 			break;
 		r = enter_guest(v);
 		if (unlikely(r)) {

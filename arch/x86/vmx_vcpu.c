@@ -17,8 +17,7 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
-#include "hv/partition.h"
-#include "hv/policy.h"
+#include "hv/upcall.h"
 #include "hv/start_info.h"
 #include "lib/string.h"
 

@@ -5,7 +5,7 @@
 #define ARCH_X86_VMX_VCPU_H
 
 #include "hv/arch.h"
-#include "hv/vcpu.h"
+#include "hv/upcall.h"
 
 /* Drops this CPU's cached translations of the vCPU (EPT and VPID). */
 void vcpu_arch_flush_here(struct vcpu *v);
