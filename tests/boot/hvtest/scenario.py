@@ -182,6 +182,18 @@ JUDGING_LISTS = {
 }
 
 
+# The directives that add one regular expression to a list of the plan.
+REGEX_LISTS = {
+    "expect": "expects",
+    "forbid": "forbids",
+    "allow": "allows",
+    "com2-expect": "com2_expects",
+    "com2-forbid": "com2_forbids",
+    "bochs-log-expect": "bochs_log_expects",
+    "bochs-log-forbid": "bochs_log_forbids",
+}
+
+
 def apply_directive(plan: Plan, name: str, arg: str, where: str, part: str = "") -> None:
     _apply_directive(plan, name, arg, where)
     if not part:
@@ -247,28 +259,15 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         else:
             raise ScenarioError(f"{where}: unknown esp-corrupt action '{action}'")
         plan.esp_changes.append(change)
-    elif name == "expect":
-        plan.expects.append(parse_regex(arg, where))
-    elif name == "forbid":
-        plan.forbids.append(parse_regex(arg, where))
-    elif name == "allow":
-        plan.allows.append(parse_regex(arg, where))
+    elif name in REGEX_LISTS:
+        getattr(plan, REGEX_LISTS[name]).append(parse_regex(arg, where))
     elif name == "end":
         plan.end = parse_regex(arg, where)
-    elif name == "com2-expect":
-        plan.com2_expects.append(parse_regex(arg, where))
-    elif name == "com2-forbid":
-        plan.com2_forbids.append(parse_regex(arg, where))
-    elif name == "bochs-log-expect":
-        plan.bochs_log_expects.append(parse_regex(arg, where))
-    elif name == "bochs-log-forbid":
-        plan.bochs_log_forbids.append(parse_regex(arg, where))
-    elif name == "expect-count":
+    elif name in ("expect-count", "expect-at-most"):
         count, _, regex = arg.partition(" ")
-        plan.counts.append((parse_int(count, where, "the count"), parse_regex(regex.strip(), where)))
-    elif name == "expect-at-most":
-        count, _, regex = arg.partition(" ")
-        plan.at_most.append((parse_int(count, where, "the bound"), parse_regex(regex.strip(), where)))
+        what = "the count" if name == "expect-count" else "the bound"
+        pair = (parse_int(count, where, what), parse_regex(regex.strip(), where))
+        getattr(plan, JUDGING_LISTS[name]).append(pair)
     elif name == "expect-order":
         parts = [p.strip() for p in re.split(r"\s+;\s+", arg)]
         if len(parts) < 2:
