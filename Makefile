@@ -121,8 +121,8 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
-		tests/boot/mkesp.sh $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
-	$(Q)$(call say,ESP,$@)sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI \
+		tools/mkesp.sh $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
+	$(Q)$(call say,ESP,$@)sh tools/mkesp.sh $@ $(BUILD)/BOOTX64.EFI \
 		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
 
@@ -130,9 +130,9 @@ guests: $(GUEST_TEST_ELFS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
 	$(GUEST_PROGRAM_ELFS)
 
 deps-test:
-	@sh tests/need-packages.sh test
+	@sh tools/need-packages.sh test
 deps-run:
-	@sh tests/need-packages.sh run
+	@sh tools/need-packages.sh run
 
 # The build before the tests takes one job per core unless make was given
 # -j: from a clean clone it is some 30 s of CPU, mostly independent
@@ -155,7 +155,7 @@ bench: deps-test
 
 run: deps-run
 	$(MAKE) all
-	$(PYTHON) tests/boot/runner.py run --cpus 2 --conf $(DEFAULT_CONF) \
+	$(PYTHON) tools/run.py --cpus 2 --conf $(DEFAULT_CONF) \
 		$(addprefix --add ,$(DEFAULT_ESP_FILES))
 
 clean:

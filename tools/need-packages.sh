@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# tests/need-packages.sh [run|test]
+# tools/need-packages.sh [run|test]
 #
 # Checks that the Debian packages `make run` (run) or `make test` (test, the
 # default) need are installed. Says nothing when they are. Otherwise, as root
