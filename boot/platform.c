@@ -3,6 +3,7 @@
 #include "boot/loader.h"
 
 #include "arch/x86/io.h"
+#include "arch/x86/msr.h"
 #include "lib/acpi.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -237,22 +238,22 @@ bool platform_check_vtx(char *why, UINTN whylen)
 	m.cpuid1_ecx = c;
 	/* The VMX MSRs raise #GP on a CPU without VMX: read none of them. */
 	if (c & (1u << 5)) {
-		m.feature_control = rdmsr(0x3a);
-		m.basic = rdmsr(0x480);
-		m.pinbased = rdmsr(0x481);
-		m.procbased = rdmsr(0x482);
-		m.exit = rdmsr(0x483);
-		m.entry = rdmsr(0x484);
-		m.misc = rdmsr(0x485);
+		m.feature_control = rdmsr(IA32_FEATURE_CONTROL);
+		m.basic = rdmsr(IA32_VMX_BASIC);
+		m.pinbased = rdmsr(IA32_VMX_PINBASED_CTLS);
+		m.procbased = rdmsr(IA32_VMX_PROCBASED_CTLS);
+		m.exit = rdmsr(IA32_VMX_EXIT_CTLS);
+		m.entry = rdmsr(IA32_VMX_ENTRY_CTLS);
+		m.misc = rdmsr(IA32_VMX_MISC);
 		if (vmx_cap_has_secondary(m.procbased))
-			m.procbased2 = rdmsr(0x48b);
+			m.procbased2 = rdmsr(IA32_VMX_PROCBASED_CTLS2);
 		if (vmx_cap_has_ept_vpid_msr(m.procbased2))
-			m.ept_vpid = rdmsr(0x48c);
+			m.ept_vpid = rdmsr(IA32_VMX_EPT_VPID_CAP);
 		if (vmx_cap_has_true_msrs(m.basic)) {
-			m.true_pinbased = rdmsr(0x48d);
-			m.true_procbased = rdmsr(0x48e);
-			m.true_exit = rdmsr(0x48f);
-			m.true_entry = rdmsr(0x490);
+			m.true_pinbased = rdmsr(IA32_VMX_TRUE_PINBASED_CTLS);
+			m.true_procbased = rdmsr(IA32_VMX_TRUE_PROCBASED_CTLS);
+			m.true_exit = rdmsr(IA32_VMX_TRUE_EXIT_CTLS);
+			m.true_entry = rdmsr(IA32_VMX_TRUE_ENTRY_CTLS);
 		}
 	}
 	vmx_cap_decode(&m, &r);

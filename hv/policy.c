@@ -34,63 +34,37 @@ void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 	r->edx = d;
 }
 
-/* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
-enum {
-	MSR_TSC = 0x10,
-	MSR_PLATFORM_ID = 0x17,
-	MSR_APIC_BASE = 0x1b,
-	MSR_FEATURE_CONTROL_ = 0x3a,
-	MSR_BIOS_SIGN_ID = 0x8b,
-	MSR_MTRRCAP = 0xfe,
-	MSR_SYSENTER_CS = 0x174,
-	MSR_SYSENTER_ESP = 0x175,
-	MSR_SYSENTER_EIP = 0x176,
-	MSR_MISC_ENABLE = 0x1a0,
-	MSR_DEBUGCTL = 0x1d9,
-	MSR_PAT = 0x277,
-	MSR_MTRR_DEF_TYPE = 0x2ff,
-	MSR_EFER_ = 0xc0000080,
-	MSR_STAR = 0xc0000081,
-	MSR_LSTAR = 0xc0000082,
-	MSR_CSTAR = 0xc0000083,
-	MSR_SFMASK = 0xc0000084,
-	MSR_FS_BASE_ = 0xc0000100,
-	MSR_GS_BASE_ = 0xc0000101,
-	MSR_KERNEL_GS_BASE = 0xc0000102,
-	MSR_TSC_AUX = 0xc0000103,
-};
-
 enum msr_kind policy_msr_kind(uint32_t msr)
 {
 	switch (msr) {
 	/* Held in the VMCS guest state, or switched by hv with the vCPU;
 	 * kernels write them once at boot, so their writes can afford an
 	 * exit. */
-	case MSR_SYSENTER_CS:
-	case MSR_SYSENTER_ESP:
-	case MSR_SYSENTER_EIP:
-	case MSR_DEBUGCTL:
-	case MSR_PAT:
-	case MSR_EFER_:
-	case MSR_STAR:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_SFMASK:
+	case IA32_SYSENTER_CS:
+	case IA32_SYSENTER_ESP:
+	case IA32_SYSENTER_EIP:
+	case IA32_DEBUGCTL:
+	case IA32_PAT:
+	case IA32_EFER:
+	case IA32_STAR:
+	case IA32_LSTAR:
+	case IA32_CSTAR:
+	case IA32_FMASK:
 		return MSR_GUEST_AUDITED;
 	/* Written often (FS/GS bases at every thread switch): no exits. */
-	case MSR_FS_BASE_:
-	case MSR_GS_BASE_:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_TSC_AUX:
+	case IA32_FS_BASE:
+	case IA32_GS_BASE:
+	case IA32_KERNEL_GS_BASE:
+	case IA32_TSC_AUX:
 		return MSR_GUEST_OWNED;
-	case MSR_TSC:
-	case MSR_PLATFORM_ID:
-	case MSR_APIC_BASE:
-	case MSR_FEATURE_CONTROL_:
-	case MSR_BIOS_SIGN_ID:
-	case MSR_MTRRCAP:
-	case MSR_MISC_ENABLE:
-	case MSR_MTRR_DEF_TYPE:
+	case IA32_TIME_STAMP_COUNTER:
+	case IA32_PLATFORM_ID:
+	case IA32_APIC_BASE:
+	case IA32_FEATURE_CONTROL:
+	case IA32_BIOS_SIGN_ID:
+	case IA32_MTRRCAP:
+	case IA32_MISC_ENABLE:
+	case IA32_MTRR_DEF_TYPE:
 		return MSR_READ_ONLY;
 	default:
 		return MSR_DENIED;
@@ -119,36 +93,37 @@ static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
 /* x2APIC mode enabled at the architectural base; vCPU 0 is the BSP. */
 static uint64_t apic_base(const struct vcpu *v)
 {
-	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id ? 0 : 1u << 8);
+	return APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD |
+	       (v->id ? 0 : APIC_BASE_BSP);
 }
 
 int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
-	if (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) {
+	if (msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) {
 		if (!vlapic_rdmsr(&v->apic, msr, rdtsc(), value))
 			return 0;
 		count_msr_refusal(v, msr, false);
 		return -1;
 	}
 	switch (msr) {
-	case MSR_TSC:
+	case IA32_TIME_STAMP_COUNTER:
 		*value = rdtsc();
 		return 0;
-	case MSR_APIC_BASE:
+	case IA32_APIC_BASE:
 		*value = apic_base(v);
 		return 0;
-	case MSR_FEATURE_CONTROL_:
-		*value = 1; /* locked with VMX off: guests get no VMX */
+	case IA32_FEATURE_CONTROL:
+		*value = FEATURE_CONTROL_LOCK; /* with VMX off: guests get no VMX */
 		return 0;
-	case MSR_MISC_ENABLE:
-		*value = 1; /* fast strings */
+	case IA32_MISC_ENABLE:
+		*value = MISC_ENABLE_FAST_STRINGS;
 		return 0;
-	case MSR_MTRR_DEF_TYPE:
-		*value = (1u << 11) | 6; /* MTRRs on, default write-back */
+	case IA32_MTRR_DEF_TYPE:
+		*value = MTRR_DEF_TYPE_E | MTRR_TYPE_WB;
 		return 0;
-	case MSR_PLATFORM_ID:
-	case MSR_BIOS_SIGN_ID:
-	case MSR_MTRRCAP:
+	case IA32_PLATFORM_ID:
+	case IA32_BIOS_SIGN_ID:
+	case IA32_MTRRCAP:
 		*value = 0;
 		return 0;
 	default:
@@ -165,10 +140,10 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 
 int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 {
-	if (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) {
+	if (msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) {
 		if (!vlapic_wrmsr(&v->apic, msr, rdtsc(), value))
 			return 0;
-	} else if (msr == MSR_APIC_BASE && value == apic_base(v)) {
+	} else if (msr == IA32_APIC_BASE && value == apic_base(v)) {
 		return 0; /* rewriting the mode it is in changes nothing */
 	}
 	count_msr_refusal(v, msr, true);

@@ -153,7 +153,7 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 	bool ok = true;
 
 	switch (msr) {
-	case 0xc0000080: /* EFER: only SCE and NXE are the guest's to change */
+	case IA32_EFER: /* only SCE and NXE are the guest's to change */
 		if ((value & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
 		    !(value & EFER_LME))
 			return inject_gp(v);
@@ -161,37 +161,37 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 		field = VMCS_GUEST_IA32_EFER;
 		host = vmcs_read64(VMCS_HOST_IA32_EFER);
 		break;
-	case 0x277: /* PAT */
+	case IA32_PAT:
 		if (!valid_pat(value))
 			return inject_gp(v);
 		field = VMCS_GUEST_IA32_PAT;
 		host = vmcs_read64(VMCS_HOST_IA32_PAT);
 		break;
-	case 0x1d9: /* DEBUGCTL: LBR and BTF only; a VM exit clears it */
-		if (value & ~3ull)
+	case IA32_DEBUGCTL: /* LBR and BTF only; a VM exit clears it */
+		if (value & ~(DEBUGCTL_LBR | DEBUGCTL_BTF))
 			return inject_gp(v);
 		field = VMCS_GUEST_IA32_DEBUGCTL;
 		break;
-	case 0x174: /* SYSENTER_CS; the host's three are 0 */
+	case IA32_SYSENTER_CS: /* the host's three SYSENTER MSRs are 0 */
 		field = VMCS_GUEST_SYSENTER_CS;
 		break;
-	case 0x175:
-	case 0x176:
+	case IA32_SYSENTER_ESP:
+	case IA32_SYSENTER_EIP:
 		if (!canonical(value))
 			return inject_gp(v);
-		field = msr == 0x175 ? VMCS_GUEST_SYSENTER_ESP :
+		field = msr == IA32_SYSENTER_ESP ? VMCS_GUEST_SYSENTER_ESP :
 				       VMCS_GUEST_SYSENTER_EIP;
 		break;
-	case 0xc0000081: /* STAR */
+	case IA32_STAR:
 		v->arch.star = value;
 		break;
-	case 0xc0000082: /* LSTAR */
-	case 0xc0000083: /* CSTAR */
+	case IA32_LSTAR:
+	case IA32_CSTAR:
 		if (!canonical(value))
 			return inject_gp(v);
-		*(msr == 0xc0000082 ? &v->arch.lstar : &v->arch.cstar) = value;
+		*(msr == IA32_LSTAR ? &v->arch.lstar : &v->arch.cstar) = value;
 		break;
-	case 0xc0000084: /* SFMASK: bits 63:32 are reserved */
+	case IA32_FMASK: /* bits 63:32 are reserved */
 		if (value >> 32)
 			return inject_gp(v);
 		v->arch.sfmask = value;

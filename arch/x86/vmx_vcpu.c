@@ -167,16 +167,20 @@ static void xsave_init(void)
 
 void vmx_caps_init(void)
 {
-	uint64_t basic = rdmsr(MSR_VMX_BASIC);
-	bool true_msrs = basic & (1ull << 55);
-	uint32_t pin_msr = true_msrs ? 0x48d : 0x481;
-	uint32_t proc_msr = true_msrs ? 0x48e : 0x482;
-	uint32_t exit_msr = true_msrs ? 0x48f : 0x483;
-	uint32_t entry_msr = true_msrs ? 0x490 : 0x484;
+	uint64_t basic = rdmsr(IA32_VMX_BASIC);
+	bool true_msrs = basic & VMX_BASIC_TRUE_CTLS;
+	uint32_t pin_msr = true_msrs ? IA32_VMX_TRUE_PINBASED_CTLS :
+				       IA32_VMX_PINBASED_CTLS;
+	uint32_t proc_msr = true_msrs ? IA32_VMX_TRUE_PROCBASED_CTLS :
+					IA32_VMX_PROCBASED_CTLS;
+	uint32_t exit_msr = true_msrs ? IA32_VMX_TRUE_EXIT_CTLS :
+					IA32_VMX_EXIT_CTLS;
+	uint32_t entry_msr = true_msrs ? IA32_VMX_TRUE_ENTRY_CTLS :
+					 IA32_VMX_ENTRY_CTLS;
 	uint32_t need, want;
 	uint64_t ev;
 
-	vmx_caps.revision = (uint32_t)basic & 0x7fffffff;
+	vmx_caps.revision = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 
 	need = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING |
 	       PIN_PREEMPTION_TIMER;
@@ -197,7 +201,8 @@ void vmx_caps_init(void)
 		panic("VT-x lacks interrupt-window exiting, which hv needs");
 
 	need = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING;
-	vmx_caps.proc2 = adjust_controls(0x48b, need, need, "secondary");
+	vmx_caps.proc2 = adjust_controls(IA32_VMX_PROCBASED_CTLS2, need, need,
+					 "secondary");
 
 	need = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
 	       EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
@@ -208,17 +213,18 @@ void vmx_caps_init(void)
 	want = need | ENTRY_LOAD_DEBUG_CONTROLS;
 	vmx_caps.entry = adjust_controls(entry_msr, want, need, "VM-entry");
 
-	ev = rdmsr(0x48c);
-	if (!(ev & (1ull << 6)) || !(ev & (1ull << 14)) ||
-	    !(ev & (1ull << 25)) || !(ev & (1ull << 41)))
+	ev = rdmsr(IA32_VMX_EPT_VPID_CAP);
+	if (!(ev & EPT_VPID_CAP_WALK_4) || !(ev & EPT_VPID_CAP_WB) ||
+	    !(ev & EPT_VPID_CAP_INVEPT_SINGLE) ||
+	    !(ev & EPT_VPID_CAP_INVVPID_SINGLE))
 		panic("EPT/VPID capabilities 0x%lx lack a 4-level walk, write-back, single-context INVEPT or INVVPID",
 		      ev);
-	ept_set_page_sizes(ev & (1ull << 16), ev & (1ull << 17));
-	vmx_caps.preemption_shift = rdmsr(0x485) & 0x1f;
-	vmx_caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
-	vmx_caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
-	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
-	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	ept_set_page_sizes(ev & EPT_VPID_CAP_2M_PAGES, ev & EPT_VPID_CAP_1G_PAGES);
+	vmx_caps.preemption_shift = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_SHIFT;
+	vmx_caps.cr0_fixed0 = rdmsr(IA32_VMX_CR0_FIXED0);
+	vmx_caps.cr0_fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
+	vmx_caps.cr4_fixed0 = rdmsr(IA32_VMX_CR4_FIXED0);
+	vmx_caps.cr4_fixed1 = rdmsr(IA32_VMX_CR4_FIXED1);
 	build_msr_bitmap();
 	xsave_init();
 	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
@@ -258,8 +264,8 @@ bool vmx_setup_host_state(void)
 	ok &= vmcs_write32(VMCS_HOST_SYSENTER_CS, 0);
 	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_ESP, 0);
 	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
-	ok &= vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
-	ok &= vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(0x277));
+	ok &= vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(IA32_EFER));
+	ok &= vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(IA32_PAT));
 	/* Every exit lands at the same place; HOST_RSP is vmx_enter's own
 	 * business, since it depends on the stack it is called on. */
 	ok &= vmcs_write_nat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
