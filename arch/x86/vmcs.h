@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The VMCS: every field hv uses, with its encoding, width-checked VMREAD and
- * VMWRITE, the other VMX instructions, and the bit layouts of the fields hv
- * fills in or decodes.
+ * The VMCS: the enum of every field hv uses (listed, with its encoding, in
+ * arch/x86/vmcs_fields.h), width-checked VMREAD and VMWRITE, the other VMX
+ * instructions, and the bit layouts of the fields hv fills in or decodes.
  *
- * Encodings are from SDM Vol. 3D appendix "Field Encoding in VMCS"; the
- * layout of an encoding is in SDM Vol. 3C "Software Use of Virtual-Machine
- * Control Structures" (section "VMREAD, VMWRITE, and Encodings of VMCS
- * Fields"). This header must also compile on the host for the unit tests:
- * its inline assembly is never run there.
+ * The layout of an encoding is in SDM Vol. 3C "Software Use of
+ * Virtual-Machine Control Structures" (section "VMREAD, VMWRITE, and
+ * Encodings of VMCS Fields"). This header must also compile on the host
+ * for the unit tests: its inline assembly is never run there.
  */
 #ifndef ARCH_X86_VMCS_H
 #define ARCH_X86_VMCS_H
@@ -20,8 +19,7 @@
 /*
  * An encoding holds: bit 0, access type (1 = high 32 bits of a 64-bit
  * field); bits 9:1, index; bits 11:10, type (control, read-only data,
- * guest state, host state); bits 14:13, width. hv runs in 64-bit mode and
- * always accesses 64-bit fields whole, so no high-half encoding is listed.
+ * guest state, host state); bits 14:13, width.
  */
 #define VMCS_FIELD_HIGH (1u << 0)
 #define VMCS_FIELD_WIDTH(f) ((((uint32_t)(f)) >> 13) & 3u)
@@ -41,168 +39,10 @@ enum vmcs_field_type {
 	VMCS_TYPE_HOST = 3,
 };
 
+/* VMCS_VPID, VMCS_GUEST_RIP, ...: the list is arch/x86/vmcs_fields.h. */
 enum vmcs_field {
-	/* 16-bit control fields */
-	VMCS_VPID = 0x0000,
-
-	/* 16-bit guest-state fields */
-	VMCS_GUEST_ES_SELECTOR = 0x0800,
-	VMCS_GUEST_CS_SELECTOR = 0x0802,
-	VMCS_GUEST_SS_SELECTOR = 0x0804,
-	VMCS_GUEST_DS_SELECTOR = 0x0806,
-	VMCS_GUEST_FS_SELECTOR = 0x0808,
-	VMCS_GUEST_GS_SELECTOR = 0x080a,
-	VMCS_GUEST_LDTR_SELECTOR = 0x080c,
-	VMCS_GUEST_TR_SELECTOR = 0x080e,
-
-	/* 16-bit host-state fields (there is no host LDTR) */
-	VMCS_HOST_ES_SELECTOR = 0x0c00,
-	VMCS_HOST_CS_SELECTOR = 0x0c02,
-	VMCS_HOST_SS_SELECTOR = 0x0c04,
-	VMCS_HOST_DS_SELECTOR = 0x0c06,
-	VMCS_HOST_FS_SELECTOR = 0x0c08,
-	VMCS_HOST_GS_SELECTOR = 0x0c0a,
-	VMCS_HOST_TR_SELECTOR = 0x0c0c,
-
-	/* 64-bit control fields: all physical addresses or raw values */
-	VMCS_IO_BITMAP_A = 0x2000,
-	VMCS_IO_BITMAP_B = 0x2002,
-	VMCS_MSR_BITMAP = 0x2004,
-	VMCS_EXIT_MSR_STORE_ADDR = 0x2006,
-	VMCS_EXIT_MSR_LOAD_ADDR = 0x2008,
-	VMCS_ENTRY_MSR_LOAD_ADDR = 0x200a,
-	VMCS_TSC_OFFSET = 0x2010,
-	VMCS_VIRTUAL_APIC_ADDR = 0x2012,
-	VMCS_APIC_ACCESS_ADDR = 0x2014,
-	VMCS_EPT_POINTER = 0x201a,
-	VMCS_XSS_EXITING_BITMAP = 0x202c,
-
-	/* 64-bit read-only data field */
-	VMCS_GUEST_PHYSICAL_ADDRESS = 0x2400,
-
-	/* 64-bit guest-state fields */
-	VMCS_VMCS_LINK_POINTER = 0x2800,
-	VMCS_GUEST_IA32_DEBUGCTL = 0x2802,
-	VMCS_GUEST_IA32_PAT = 0x2804,
-	VMCS_GUEST_IA32_EFER = 0x2806,
-	VMCS_GUEST_IA32_PERF_GLOBAL_CTRL = 0x2808,
-	VMCS_GUEST_PDPTE0 = 0x280a,
-	VMCS_GUEST_PDPTE1 = 0x280c,
-	VMCS_GUEST_PDPTE2 = 0x280e,
-	VMCS_GUEST_PDPTE3 = 0x2810,
-
-	/* 64-bit host-state fields */
-	VMCS_HOST_IA32_PAT = 0x2c00,
-	VMCS_HOST_IA32_EFER = 0x2c02,
-	VMCS_HOST_IA32_PERF_GLOBAL_CTRL = 0x2c04,
-
-	/* 32-bit control fields */
-	VMCS_PIN_BASED_CTLS = 0x4000,
-	VMCS_PROC_BASED_CTLS = 0x4002,
-	VMCS_EXCEPTION_BITMAP = 0x4004,
-	VMCS_PAGE_FAULT_ERROR_CODE_MASK = 0x4006,
-	VMCS_PAGE_FAULT_ERROR_CODE_MATCH = 0x4008,
-	VMCS_CR3_TARGET_COUNT = 0x400a,
-	VMCS_EXIT_CTLS = 0x400c,
-	VMCS_EXIT_MSR_STORE_COUNT = 0x400e,
-	VMCS_EXIT_MSR_LOAD_COUNT = 0x4010,
-	VMCS_ENTRY_CTLS = 0x4012,
-	VMCS_ENTRY_MSR_LOAD_COUNT = 0x4014,
-	VMCS_ENTRY_INTR_INFO = 0x4016,
-	VMCS_ENTRY_EXCEPTION_ERROR_CODE = 0x4018,
-	VMCS_ENTRY_INSTR_LEN = 0x401a,
-	VMCS_TPR_THRESHOLD = 0x401c,
-	VMCS_PROC_BASED_CTLS2 = 0x401e,
-	VMCS_PLE_GAP = 0x4020,
-	VMCS_PLE_WINDOW = 0x4022,
-
-	/* 32-bit read-only data fields */
-	VMCS_VM_INSTRUCTION_ERROR = 0x4400,
-	VMCS_EXIT_REASON = 0x4402,
-	VMCS_EXIT_INTR_INFO = 0x4404,
-	VMCS_EXIT_INTR_ERROR_CODE = 0x4406,
-	VMCS_IDT_VECTORING_INFO = 0x4408,
-	VMCS_IDT_VECTORING_ERROR_CODE = 0x440a,
-	VMCS_EXIT_INSTR_LEN = 0x440c,
-	VMCS_EXIT_INSTR_INFO = 0x440e,
-
-	/* 32-bit guest-state fields */
-	VMCS_GUEST_ES_LIMIT = 0x4800,
-	VMCS_GUEST_CS_LIMIT = 0x4802,
-	VMCS_GUEST_SS_LIMIT = 0x4804,
-	VMCS_GUEST_DS_LIMIT = 0x4806,
-	VMCS_GUEST_FS_LIMIT = 0x4808,
-	VMCS_GUEST_GS_LIMIT = 0x480a,
-	VMCS_GUEST_LDTR_LIMIT = 0x480c,
-	VMCS_GUEST_TR_LIMIT = 0x480e,
-	VMCS_GUEST_GDTR_LIMIT = 0x4810,
-	VMCS_GUEST_IDTR_LIMIT = 0x4812,
-	VMCS_GUEST_ES_AR = 0x4814,
-	VMCS_GUEST_CS_AR = 0x4816,
-	VMCS_GUEST_SS_AR = 0x4818,
-	VMCS_GUEST_DS_AR = 0x481a,
-	VMCS_GUEST_FS_AR = 0x481c,
-	VMCS_GUEST_GS_AR = 0x481e,
-	VMCS_GUEST_LDTR_AR = 0x4820,
-	VMCS_GUEST_TR_AR = 0x4822,
-	VMCS_GUEST_INTERRUPTIBILITY = 0x4824,
-	VMCS_GUEST_ACTIVITY_STATE = 0x4826,
-	VMCS_GUEST_SMBASE = 0x4828,
-	VMCS_GUEST_SYSENTER_CS = 0x482a,
-	VMCS_PREEMPTION_TIMER = 0x482e, /* VMX-preemption timer value */
-
-	/* 32-bit host-state field */
-	VMCS_HOST_SYSENTER_CS = 0x4c00,
-
-	/* Natural-width control fields */
-	VMCS_CR0_GUEST_HOST_MASK = 0x6000,
-	VMCS_CR4_GUEST_HOST_MASK = 0x6002,
-	VMCS_CR0_READ_SHADOW = 0x6004,
-	VMCS_CR4_READ_SHADOW = 0x6006,
-	VMCS_CR3_TARGET_VALUE0 = 0x6008,
-	VMCS_CR3_TARGET_VALUE1 = 0x600a,
-	VMCS_CR3_TARGET_VALUE2 = 0x600c,
-	VMCS_CR3_TARGET_VALUE3 = 0x600e,
-
-	/* Natural-width read-only data fields */
-	VMCS_EXIT_QUALIFICATION = 0x6400,
-	VMCS_GUEST_LINEAR_ADDRESS = 0x640a,
-
-	/* Natural-width guest-state fields */
-	VMCS_GUEST_CR0 = 0x6800,
-	VMCS_GUEST_CR3 = 0x6802,
-	VMCS_GUEST_CR4 = 0x6804,
-	VMCS_GUEST_ES_BASE = 0x6806,
-	VMCS_GUEST_CS_BASE = 0x6808,
-	VMCS_GUEST_SS_BASE = 0x680a,
-	VMCS_GUEST_DS_BASE = 0x680c,
-	VMCS_GUEST_FS_BASE = 0x680e,
-	VMCS_GUEST_GS_BASE = 0x6810,
-	VMCS_GUEST_LDTR_BASE = 0x6812,
-	VMCS_GUEST_TR_BASE = 0x6814,
-	VMCS_GUEST_GDTR_BASE = 0x6816,
-	VMCS_GUEST_IDTR_BASE = 0x6818,
-	VMCS_GUEST_DR7 = 0x681a,
-	VMCS_GUEST_RSP = 0x681c,
-	VMCS_GUEST_RIP = 0x681e,
-	VMCS_GUEST_RFLAGS = 0x6820,
-	VMCS_GUEST_PENDING_DBG_EXCEPTIONS = 0x6822,
-	VMCS_GUEST_SYSENTER_ESP = 0x6824,
-	VMCS_GUEST_SYSENTER_EIP = 0x6826,
-
-	/* Natural-width host-state fields */
-	VMCS_HOST_CR0 = 0x6c00,
-	VMCS_HOST_CR3 = 0x6c02,
-	VMCS_HOST_CR4 = 0x6c04,
-	VMCS_HOST_FS_BASE = 0x6c06,
-	VMCS_HOST_GS_BASE = 0x6c08,
-	VMCS_HOST_TR_BASE = 0x6c0a,
-	VMCS_HOST_GDTR_BASE = 0x6c0c,
-	VMCS_HOST_IDTR_BASE = 0x6c0e,
-	VMCS_HOST_SYSENTER_ESP = 0x6c10,
-	VMCS_HOST_SYSENTER_EIP = 0x6c12,
-	VMCS_HOST_RSP = 0x6c14,
-	VMCS_HOST_RIP = 0x6c16,
+#define VMCS_FIELD(name, encoding) VMCS_##name = encoding,
+#include "arch/x86/vmcs_fields.h"
 };
 
 /* Bits 14:13 of an encoding: one of enum vmcs_width. */

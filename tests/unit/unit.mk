@@ -28,7 +28,7 @@ UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
 UNIT_LIB_palloc := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
-UNIT_LIB_vmcs_names := arch/x86/vmx_names.c
+UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
 UNIT_LIB_vlapic := hv/vlapic.c
 UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
