@@ -52,14 +52,18 @@ static inline unsigned vmcs_field_width(uint32_t f)
 }
 
 /*
- * Provided by the hv core, which reports the field and halts. Both mean a
- * bug in hv: a field of the wrong width reached an accessor that the
- * compiler could not check, or VMREAD failed (no current VMCS, or a field
- * this CPU does not support). Use vmcs_read_checked where failure is
- * expected.
+ * Provided by the hv core, which reports the field (and for a write the
+ * value) with the VM-instruction error, and halts. Each means a bug in
+ * hv: a field of the wrong width reached an accessor that the compiler
+ * could not check, or VMREAD or VMWRITE failed (no current VMCS, a field
+ * this CPU does not support, a write to a read-only field), none of which
+ * a guest can cause. Where failure is expected, use vmcs_read_checked or
+ * the raw vmcs_vmwrite.
  */
-void vmcs_width_mismatch(uint32_t field) __attribute__((noreturn));
-void vmcs_read_failed(uint32_t field) __attribute__((noreturn));
+void vmcs_width_mismatch(uint32_t field) __attribute__((noreturn, cold));
+void vmcs_read_failed(uint32_t field) __attribute__((noreturn, cold));
+void vmcs_write_failed(uint32_t field, uint64_t value)
+	__attribute__((noreturn, cold));
 
 /*
  * Refuses to compile when f is a compile-time constant of another width
@@ -100,10 +104,11 @@ static inline enum vmx_result vmx_result_of(bool cf, bool zf)
 }
 
 /*
- * The raw VMWRITE, without a width check; use the typed writers below. A
- * value wider than the field loses its high bits, as the SDM specifies for
- * VMWRITE. The "memory" clobber keeps VMCS accesses in program order with
- * the VM entry and with the memory the VMCS points to.
+ * The raw VMWRITE, without a width check or report: false when it failed.
+ * Use the typed writers below unless failure is expected. A value wider
+ * than the field loses its high bits, as the SDM specifies for VMWRITE.
+ * The "memory" clobber keeps VMCS accesses in program order with the VM
+ * entry and with the memory the VMCS points to.
  */
 static inline bool __attribute__((warn_unused_result))
 vmcs_vmwrite(enum vmcs_field f, uint64_t value)
@@ -150,9 +155,17 @@ static inline uint64_t vmcs_read_width(enum vmcs_field f, unsigned w)
 	uint64_t v;
 
 	vmcs_require_width(f, w);
-	if (!vmcs_vmread(f, &v))
+	if (__builtin_expect(!vmcs_vmread(f, &v), 0))
 		vmcs_read_failed(f);
 	return v;
+}
+
+static inline void vmcs_write_width(enum vmcs_field f, unsigned w,
+				    uint64_t v)
+{
+	vmcs_require_width(f, w);
+	if (__builtin_expect(!vmcs_vmwrite(f, v), 0))
+		vmcs_write_failed(f, v);
 }
 
 /*
@@ -160,35 +173,27 @@ static inline uint64_t vmcs_read_width(enum vmcs_field f, unsigned w)
  * name: the macro adds the compile-time width check and then calls the
  * function (the parentheses around the name stop the macro from expanding
  * again). With a constant field at -O2 the run-time check folds away.
- * Writers return true on success, and the result must be used: every
- * VMWRITE is checked ("ok &= vmcs_write32(...)").
+ * Every VMREAD and VMWRITE through them is checked in the accessor, which
+ * reports a failure and halts, so callers check nothing.
  */
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write16)(enum vmcs_field f, uint16_t v)
+static inline void (vmcs_write16)(enum vmcs_field f, uint16_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_16);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_16, v);
 }
 
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write32)(enum vmcs_field f, uint32_t v)
+static inline void (vmcs_write32)(enum vmcs_field f, uint32_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_32);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_32, v);
 }
 
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write64)(enum vmcs_field f, uint64_t v)
+static inline void (vmcs_write64)(enum vmcs_field f, uint64_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_64);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_64, v);
 }
 
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write_nat)(enum vmcs_field f, uint64_t v)
+static inline void (vmcs_write_nat)(enum vmcs_field f, uint64_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_NAT);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_NAT, v);
 }
 
 static inline uint16_t (vmcs_read16)(enum vmcs_field f)

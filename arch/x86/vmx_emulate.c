@@ -50,20 +50,17 @@ static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 			return inject_gp(v);
 		val = cr0_written(val);
 		real = vmx_guest_cr0(val);
-		if (!vmcs_write_nat(VMCS_CR0_READ_SHADOW, val))
-			panic("VMWRITE of the CR0 read shadow failed");
+		vmcs_write_nat(VMCS_CR0_READ_SHADOW, val);
 	} else {
 		old = vcpu_arch_guest_cr4(v);
 		if (cr4_write_faults(val, old, vmcs_read_nat(VMCS_GUEST_CR3),
 				     vmx_caps.cr4_fixed1))
 			return inject_gp(v);
 		real = vmx_guest_cr4(val);
-		if (!vmcs_write_nat(VMCS_CR4_READ_SHADOW, val))
-			panic("VMWRITE of the CR4 read shadow failed");
+		vmcs_write_nat(VMCS_CR4_READ_SHADOW, val);
 	}
 	if (real != vmcs_read_nat(field)) {
-		if (!vmcs_write_nat(field, real))
-			panic("VMWRITE of guest CR%u failed", cr);
+		vmcs_write_nat(field, real);
 		if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 			panic("INVVPID after a guest CR%u write failed", cr);
 	}
@@ -150,7 +147,6 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 {
 	uint32_t field = 0;
 	uint64_t host = 0;
-	bool ok = true;
 
 	switch (msr) {
 	case IA32_EFER: /* only SCE and NXE are the guest's to change */
@@ -201,16 +197,14 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 		      v->part->name, msr);
 	}
 	if (field == VMCS_GUEST_SYSENTER_CS)
-		ok = vmcs_write32(field, (uint32_t)value);
+		vmcs_write32(field, (uint32_t)value);
 	else if (field == VMCS_GUEST_SYSENTER_ESP ||
 		 field == VMCS_GUEST_SYSENTER_EIP)
-		ok = vmcs_write_nat(field, value);
+		vmcs_write_nat(field, value);
 	else if (field)
-		ok = vmcs_write64(field, value);
+		vmcs_write64(field, value);
 	else
 		wrmsr(msr, value); /* hv's switched copy: live while it runs */
-	if (!ok)
-		panic("VMWRITE of guest MSR 0x%x failed", msr);
 	if (field && rdmsr(msr) != host)
 		panic("%s: the host's MSR 0x%x is 0x%lx, not its own 0x%lx, after a guest write",
 		      v->part->name, msr, rdmsr(msr), host);

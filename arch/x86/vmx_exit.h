@@ -32,7 +32,7 @@ uint64_t vmx_guest_cr0(uint64_t shadow);
 uint64_t vmx_guest_cr4(uint64_t shadow);
 
 /* Writes the host-state area for the CPU this runs on. */
-bool vmx_setup_host_state(void);
+void vmx_setup_host_state(void);
 
 /* Where every VM exit lands (HOST_RIP): not to be called. */
 void vmx_exit_stub(void);
