@@ -226,7 +226,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct hv_manifest manifest;
 	struct hv_boot_info *bi;
 	struct elf_info elf;
-	char why[200], detail[160];
+	char why[256], detail[160];
 	const char *cr4_why;
 	uint64_t cr4, cr4_hv;
 	UINTN conf_len;

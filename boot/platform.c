@@ -3,7 +3,6 @@
 #include "boot/loader.h"
 
 #include "arch/x86/io.h"
-#include "arch/x86/msr.h"
 #include "lib/acpi.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -233,29 +232,8 @@ bool platform_check_vtx(char *why, UINTN whylen)
 	struct vmx_cap_msrs m;
 	uint32_t a, b, c, d;
 
-	memset(&m, 0, sizeof(m));
 	cpuid(1, 0, &a, &b, &c, &d);
-	m.cpuid1_ecx = c;
-	/* The VMX MSRs raise #GP on a CPU without VMX: read none of them. */
-	if (c & (1u << 5)) {
-		m.feature_control = rdmsr(IA32_FEATURE_CONTROL);
-		m.basic = rdmsr(IA32_VMX_BASIC);
-		m.pinbased = rdmsr(IA32_VMX_PINBASED_CTLS);
-		m.procbased = rdmsr(IA32_VMX_PROCBASED_CTLS);
-		m.exit = rdmsr(IA32_VMX_EXIT_CTLS);
-		m.entry = rdmsr(IA32_VMX_ENTRY_CTLS);
-		m.misc = rdmsr(IA32_VMX_MISC);
-		if (vmx_cap_has_secondary(m.procbased))
-			m.procbased2 = rdmsr(IA32_VMX_PROCBASED_CTLS2);
-		if (vmx_cap_has_ept_vpid_msr(m.procbased2))
-			m.ept_vpid = rdmsr(IA32_VMX_EPT_VPID_CAP);
-		if (vmx_cap_has_true_msrs(m.basic)) {
-			m.true_pinbased = rdmsr(IA32_VMX_TRUE_PINBASED_CTLS);
-			m.true_procbased = rdmsr(IA32_VMX_TRUE_PROCBASED_CTLS);
-			m.true_exit = rdmsr(IA32_VMX_TRUE_EXIT_CTLS);
-			m.true_entry = rdmsr(IA32_VMX_TRUE_ENTRY_CTLS);
-		}
-	}
+	vmx_cap_read(&m, c, rdmsr);
 	vmx_cap_decode(&m, &r);
 	binfo("cap vmx: %s", r.vmx ? "yes" : "no");
 	if (r.vmx) {

@@ -21,6 +21,7 @@
 #include "hv/upcall.h"
 #include "hv/start_info.h"
 #include "lib/string.h"
+#include "lib/vmxcap.h"
 
 struct vmx_caps vmx_caps;
 
@@ -63,23 +64,6 @@ void vmcs_width_mismatch(uint32_t field)
 
 /* One MSR bitmap serves every vCPU: the MSR policy is the same for all. */
 static uint64_t msr_bitmap_pa;
-
-/*
- * SDM Vol. 3D, "VMX Capability Reporting Facility": the low half of a
- * control MSR is the allowed 0-settings (bits that must be 1), the high
- * half the allowed 1-settings (bits that may be 1).
- */
-static uint32_t adjust_controls(uint32_t msr, uint32_t want, uint32_t need,
-				const char *area)
-{
-	uint64_t cap = rdmsr(msr);
-	uint32_t v = (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
-
-	if ((v & need) != need)
-		panic("VT-x lacks %s control(s) 0x%x that hv needs (MSR 0x%x = 0x%lx)",
-		      area, need & ~v, msr, cap);
-	return v;
-}
 
 static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr, bool writes)
 {
@@ -192,60 +176,27 @@ static void xsave_init(void)
 
 void vmx_caps_init(void)
 {
-	uint64_t basic = rdmsr(IA32_VMX_BASIC);
-	bool true_msrs = basic & VMX_BASIC_TRUE_CTLS;
-	uint32_t pin_msr = true_msrs ? IA32_VMX_TRUE_PINBASED_CTLS :
-				       IA32_VMX_PINBASED_CTLS;
-	uint32_t proc_msr = true_msrs ? IA32_VMX_TRUE_PROCBASED_CTLS :
-					IA32_VMX_PROCBASED_CTLS;
-	uint32_t exit_msr = true_msrs ? IA32_VMX_TRUE_EXIT_CTLS :
-					IA32_VMX_EXIT_CTLS;
-	uint32_t entry_msr = true_msrs ? IA32_VMX_TRUE_ENTRY_CTLS :
-					 IA32_VMX_ENTRY_CTLS;
-	uint32_t need, want;
-	uint64_t ev;
+	static struct vmx_cap_report report;
+	struct vmx_cap_msrs m;
+	struct vmx_controls c;
+	uint32_t a, b, ecx, d;
 
-	vmx_caps.revision = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
-
-	need = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING |
-	       PIN_PREEMPTION_TIMER;
-	vmx_caps.pin = adjust_controls(pin_msr, need, need, "pin-based");
-
-	/*
-	 * HLT, MWAIT, MONITOR, RDPMC and CR8 accesses exit; CR3 accesses do
-	 * not (requested 0, the true MSRs allow it where the CPU can).
-	 */
-	need = PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
-	       PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
-	       PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY |
-	       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_RDPMC_EXITING;
-	vmx_caps.proc = adjust_controls(proc_msr, need, need, "processor-based");
-	/* Interrupt-window exiting is switched on only while it is needed,
-	 * but the CPU must allow it. */
-	if (!(rdmsr(proc_msr) >> 32 & PROC_INTERRUPT_WINDOW_EXITING))
-		panic("VT-x lacks interrupt-window exiting, which hv needs");
-
-	need = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING;
-	vmx_caps.proc2 = adjust_controls(IA32_VMX_PROCBASED_CTLS2, need, need,
-					 "secondary");
-
-	need = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
-	       EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
-	want = need | EXIT_SAVE_DEBUG_CONTROLS;
-	vmx_caps.exit = adjust_controls(exit_msr, want, need, "VM-exit");
-
-	need = ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER;
-	want = need | ENTRY_LOAD_DEBUG_CONTROLS;
-	vmx_caps.entry = adjust_controls(entry_msr, want, need, "VM-entry");
-
-	ev = rdmsr(IA32_VMX_EPT_VPID_CAP);
-	if (!(ev & EPT_VPID_CAP_WALK_4) || !(ev & EPT_VPID_CAP_WB) ||
-	    !(ev & EPT_VPID_CAP_INVEPT_SINGLE) ||
-	    !(ev & EPT_VPID_CAP_INVVPID_SINGLE))
-		panic("EPT/VPID capabilities 0x%lx lack a 4-level walk, write-back, single-context INVEPT or INVVPID",
-		      ev);
-	ept_set_page_sizes(ev & EPT_VPID_CAP_2M_PAGES, ev & EPT_VPID_CAP_1G_PAGES);
-	vmx_caps.preemption_shift = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_SHIFT;
+	cpuid(1, 0, &a, &b, &ecx, &d);
+	vmx_cap_read(&m, ecx, rdmsr);
+	/* The loader checked the same table (lib/vmxcap.c). */
+	vmx_cap_decode(&m, &report);
+	if (!report.ok)
+		panic("VT-x: %s", report.reason);
+	vmx_cap_controls(&m, &c);
+	vmx_caps.pin = c.pin;
+	vmx_caps.proc = c.proc;
+	vmx_caps.proc2 = c.proc2;
+	vmx_caps.exit = c.exit;
+	vmx_caps.entry = c.entry;
+	vmx_caps.revision = (uint32_t)(m.basic & VMX_BASIC_REVISION_MASK);
+	ept_set_page_sizes(m.ept_vpid & EPT_VPID_CAP_2M_PAGES,
+			   m.ept_vpid & EPT_VPID_CAP_1G_PAGES);
+	vmx_caps.preemption_shift = m.misc & VMX_MISC_PREEMPTION_SHIFT;
 	vmx_caps.cr0_fixed0 = rdmsr(IA32_VMX_CR0_FIXED0);
 	vmx_caps.cr0_fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
 	vmx_caps.cr4_fixed0 = rdmsr(IA32_VMX_CR4_FIXED0);
