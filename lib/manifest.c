@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "lib/fmt.h"
+#include "lib/name.h"
 #include "lib/string.h"
 
 enum key_scope { SCOPE_GLOBAL, SCOPE_PARTITION };
@@ -177,22 +178,6 @@ const char *manifest_log_level_name(uint32_t level)
 	return level < NLEVELS ? level_names[level] : "?";
 }
 
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n < 1 || n >= HV_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static bool streq(const char *a, const char *b)
 {
 	size_t n = strlen(a);
@@ -223,7 +208,7 @@ static int parse_section(struct parser *p, char *s)
 		return error_at(p, p->line, "unknown section type '%s'", type);
 	if (!*name)
 		return error_at(p, p->line, "expected '[partition NAME]'");
-	if (!valid_name(name))
+	if (!hv_name_valid(name))
 		return error_at(p, p->line,
 				"partition name '%s' is not 1..%u characters of A-Z a-z 0-9 _ -",
 				name, HV_NAME_MAX - 1);
