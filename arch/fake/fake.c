@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "hv/errno.h"
-#include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/partition.h"
 

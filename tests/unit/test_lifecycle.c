@@ -3,8 +3,8 @@
  * Tests of a partition's life (hv/partition.c, hv/build.c) on the fake
  * arch, with the pool's accounting checked at each step: created by the
  * parent's request, started, stopped (PENDING while a CPU still runs it,
- * OK after), destroyed with every page back in the pool, and a build that
- * fails part-way undone exactly, pool and table as they were.
+ * OK after), destroyed with every page back in the pool, a build that
+ * fails part-way undone exactly, pool and table as they were, and faults.
  */
 #include "tests/unit/hvhost.h"
 
@@ -368,6 +368,48 @@ static void test_halted_child(void **state)
 	assert_int_equal(host_free_pages(), free0);
 }
 
+/*
+ * A child that faults is stopped with its report, and runs no more; the
+ * parent faulting stops everything, since nothing is left in charge.
+ */
+static enum vcpu_outcome faults_at(struct vcpu *v, uint64_t slice, void *ctx)
+{
+	const uint32_t *n = ctx;
+
+	if (v->arch.slices == *n)
+		return fake_fault(v, "a test fault");
+	return fake_run_for(v, slice);
+}
+
+static void test_faults(void **state)
+{
+	uint32_t two = 2, four = 4;
+	const struct fake_script kid_script = { faults_at, &two };
+	const struct fake_script parent_script = { faults_at, &four };
+	struct partition *parent, *kid;
+
+	(void)state;
+	host_manifest_add("parent", true, 1, NULL);
+	host_manifest_add("kid", false, 1, NULL);
+	host_boot();
+	parent = host_part("parent");
+	kid = host_part("kid");
+	host_script(&parent->vcpus[0], &parent_script);
+	host_script(&kid->vcpus[0], &kid_script);
+	assert_true(fake_cpu_run(0, HOST_SLICE));
+	assert_int_equal(kid->state, PART_FAULTED);
+	assert_string_equal(kid->last_fault, "a test fault");
+	assert_int_equal(kid->stats.faults, 1);
+	assert_int_equal(fake_slices(kid->id, 0, HV_CPU_NONE), 2);
+	assert_int_equal(parent->state, PART_FAULTED);
+	assert_int_equal(fake_slices(parent->id, 0, HV_CPU_NONE), 4);
+	/* Each fault's report comes with the vCPU's registers. */
+	assert_int_equal(fake.dumps, 2);
+	assert_true(host_logged("partition kid stopped: a test fault"));
+	assert_true(host_logged("parent partition parent faulted: stopping every child and powering off"));
+	assert_true(host_logged("scheduler: the parent faulted"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +420,7 @@ int main(void)
 		cmocka_unit_test_setup(test_failed_build_undone, host_setup),
 		cmocka_unit_test_setup(test_pool_too_small_for_vcpus, host_setup),
 		cmocka_unit_test_setup(test_halted_child, host_setup),
+		cmocka_unit_test_setup(test_faults, host_setup),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);

@@ -7,8 +7,6 @@
  */
 #include "tests/unit/hvhost.h"
 
-#include <string.h>
-
 /* The parent's script: whole slices, and a power-off as its slice n. */
 struct poweroff_at {
 	uint32_t n;

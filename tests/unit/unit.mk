@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Host-built unit tests of lib/ and of the pure-logic parts of hv/ and
-# arch/x86/, run under AddressSanitizer and UndefinedBehaviorSanitizer with
+# arch/x86/, and of hv's scheduler, lifecycle and hypercall dispatch on a
+# fake arch, run under AddressSanitizer and UndefinedBehaviorSanitizer with
 # cmocka. Included by the top-level Makefile, which defines BUILD.
-# `make unit-test` builds and runs them all.
+# `make unit-test` builds and runs them all; `make unit-mutants` checks
+# that the fake-arch tests fail against broken hv (docs/testing.md).
 
 UNIT_SRC := tests/unit
 UNIT_OUT := $(BUILD)/unit
