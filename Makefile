@@ -141,9 +141,11 @@ deps-run:
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-# The runner prints the one closing line `N passed, N failed`.
+# The runner prints the one closing line `N passed, N failed`; the
+# mutant check (tests/unit/unit.mk) runs before it.
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
+	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
 		tests/boot/test_runner.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
