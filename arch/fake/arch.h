@@ -19,6 +19,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* MSR numbers are facts of x86, not of the arch code: the MSR policy
+ * names them on the host too. */
+#include "arch/x86/msr.h"
+
 struct vcpu;
 
 /* What CPUID answers in; hv/cpuid.c filters it in place. */

@@ -62,7 +62,8 @@ UNIT_HV_NAMES := sched lifecycle hcall
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
 	hv/policy.c hv/vlapic.c arch/fake/fake.c arch/x86/vmx_names.c \
-	lib/elf.c lib/fmt.c lib/hvnames.c $(UNIT_SRC)/hvhost.c $(UNIT_SRC)/common.c
+	lib/elf.c lib/fmt.c lib/hvnames.c lib/name.c $(UNIT_SRC)/hvhost.c \
+	$(UNIT_SRC)/common.c
 UNIT_FAKE_CFLAGS := $(UNIT_CFLAGS) -DHV_FAKE_ARCH
 
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_HV_NAMES:%=$(UNIT_OUT)/test_%)
