@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "arch/x86/vmcs.h"
-#include "arch/x86/vmx_exit.h"
+#include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
 #include "hv/upcall.h"
 #include "lib/compiler.h"

@@ -13,7 +13,6 @@
 #include "arch/x86/ept.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmcs.h"
-#include "arch/x86/vmx_exit.h"
 #include "arch/x86/vmx_names.h"
 #include "hv/errno.h"
 #include "hv/log.h"

@@ -22,7 +22,7 @@ UNIT_LDLIBS := -lcmocka
 
 # test name -> the sources it tests (each test also gets common.c).
 UNIT_LIB_elf := lib/elf.c lib/fmt.c
-UNIT_LIB_manifest := lib/manifest.c lib/name.c lib/fmt.c
+UNIT_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
 UNIT_LIB_name := lib/name.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
