@@ -79,7 +79,8 @@ DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
 	$(BUILD)/guest/programs/pm.elf:hv/programs/pm.elf \
 	$(BUILD)/guest/programs/primes.elf:hv/programs/primes.elf \
 	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
-	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf
+	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf \
+	$(BUILD)/guest/programs/echo.elf:hv/programs/echo.elf
 
 .PHONY: all clean test run bench unit-test deps-test deps-run guests
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests

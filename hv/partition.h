@@ -35,9 +35,11 @@ struct vuart {
 	bool held; /* line is complete and waits for room in the console */
 	bool queued; /* a line went into the console's ring: pump it */
 	char line[160];
-	/* Console input, for the parent only: bytes from the real COM1. */
-	uint8_t rx[64];
+	/* Console input: bytes from the real COM1 typed while this
+	 * partition held the console (hv/vuart.c's input_lock). */
+	uint8_t rx[256];
 	uint32_t rx_head, rx_tail;
+	uint64_t rx_dropped; /* typed for it past a full rx */
 };
 
 /* Refused accesses, counted by kind. */
@@ -181,6 +183,13 @@ uint32_t partition_ids(uint32_t *ids, uint32_t max);
 bool vuart_handles(uint16_t port);
 void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
 void vuart_flush(struct partition *p);
+/*
+ * Gives the console's input to p (the parent takes it back the same way);
+ * HV_EBUSY if p has ended. Ctrl-] typed at the console gives it back to
+ * the parent, as does p's end.
+ */
+int vuart_attach(struct partition *p);
+bool vuart_has_console(const struct partition *p);
 /* One byte of the partition's console output, collected into lines. */
 void vuart_put(struct partition *p, uint8_t c);
 /*

@@ -166,6 +166,8 @@ static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 		return hv_call_until_done(nr, a1);
 	case HV_HC_TRACE_CONTROL:
 		return hv_call(nr, a1, a2, 0);
+	case HV_HC_CONSOLE_ATTACH:
+		return hv_call(nr, a1, 0, 0);
 	case HV_HC_PARTITION_LIST:
 		return hv_call_array(nr, 0, a1, a2, HV_PARTITION_LIST_MAX,
 				     sizeof(bounce.ids[0]));
@@ -217,6 +219,7 @@ static long sys_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	case HV_HC_TRACE_CONTROL:
 	case HV_HC_TRACE_READ:
 	case HV_HC_HV_INFO:
+	case HV_HC_CONSOLE_ATTACH:
 		if (!parent)
 			return HV_STATUS_DENIED;
 		return sys_manage(nr, a1, a2, a3);

@@ -49,6 +49,9 @@
  * RDX = its capacity; takes the oldest unread records of that CPU. */
 #define HV_HC_TRACE_READ 14
 #define HV_HC_HV_INFO 15 /* parent only: RDI = GPA, RSI = size of struct hv_info */
+/* Parent only: RDI = partition id; the console's input goes to it (the
+ * parent's own id takes it back) until Ctrl-] is typed or it ends. */
+#define HV_HC_CONSOLE_ATTACH 16
 
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
@@ -127,6 +130,7 @@ enum hv_partition_state {
 };
 
 #define HV_PART_FLAG_PARENT 1u
+#define HV_PART_FLAG_CONSOLE 2u /* the console's input goes to it */
 #define HV_INFO_EXIT_REASONS 80 /* exit_counts[] covers basic reasons 0..79 */
 /* hypercall_counts[n] counts call n; [0] every number hv does not know. */
 #define HV_INFO_HYPERCALLS 32
