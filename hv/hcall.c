@@ -247,6 +247,7 @@ static int64_t trace_read_call(struct partition *p, uint64_t cpu,
 			       uint64_t gpa, uint64_t capacity)
 {
 	struct hv_trace_record recs[HV_TRACE_READ_MAX];
+	bool slices;
 	int64_t n;
 	int r;
 
@@ -262,9 +263,11 @@ static int64_t trace_read_call(struct partition *p, uint64_t cpu,
 		stat_add_shared(&p->refused.hypercall, 1);
 		return r;
 	}
+	slices = cpu & HV_TRACE_READ_SLICES;
+	cpu &= ~HV_TRACE_READ_SLICES;
 	if (cpu > UINT32_MAX)
 		return HV_EINVAL;
-	n = trace_read((uint32_t)cpu, recs, (uint32_t)capacity);
+	n = trace_read((uint32_t)cpu, slices, recs, (uint32_t)capacity);
 	if (n > 0)
 		memcpy(partition_gpa_to_hva(p, gpa, (uint64_t)n * sizeof(recs[0])),
 		       recs, (uint64_t)n * sizeof(recs[0]));

@@ -178,6 +178,7 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		struct exit_ctx e = { 0, 0 };
 		enum exit_action a;
 		uint64_t exit_tsc;
+		bool traced;
 		uint32_t raw;
 		int r;
 
@@ -208,7 +209,8 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		exit_tsc = rdtsc();
 		raw = vmcs_read32(VMCS_EXIT_REASON);
 		e.reason = raw & EXIT_REASON_BASIC_MASK;
-		if (unlikely(__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED)))
+		traced = __atomic_load_n(&v->part->trace, __ATOMIC_RELAXED);
+		if (unlikely(traced))
 			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
 				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
 		fast = true;
@@ -231,6 +233,10 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			if (unlikely(a == EXIT_RETRY) && now >= v->slice_end)
 				a = EXIT_PREEMPTED;
 		}
+		/* The record goes in with the exit's end: what the trace's
+		 * pictures need to show hv's time on each exit. */
+		if (unlikely(traced))
+			trace_exit_end(now);
 		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
 		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)

@@ -208,11 +208,16 @@ static void trace_figures(uint32_t self)
 		return;
 	figure("user_cpuid_traced", bench_per_op(op_cpuid, nothing));
 	ok("trace off", hypercall(HV_HC_TRACE_CONTROL, self, 0, 0));
-	for (uint32_t cpu = 0; cpu < HV_INFO_MAX_CPUS; cpu++)
+	for (uint32_t cpu = 0; cpu < HV_INFO_MAX_CPUS; cpu++) {
 		while (hypercall(HV_HC_TRACE_READ, cpu,
 				 (unsigned long)(uintptr_t)rec,
 				 HV_TRACE_READ_MAX) > 0)
 			;
+		while (hypercall(HV_HC_TRACE_READ, cpu | HV_TRACE_READ_SLICES,
+				 (unsigned long)(uintptr_t)rec,
+				 HV_TRACE_READ_MAX) > 0)
+			;
+	}
 }
 
 static void hv_figures(void)

@@ -313,46 +313,70 @@ void trace_switch(const char *name, const char *onoff)
 		       r ? "on" : "off");
 }
 
+/* One line a record, in the format of hv's dump (hv/trace.c). */
+static void trace_print(uint32_t cpu, const struct hv_trace_record *r)
+{
+	if (r->reason & HV_TRACE_SLICE)
+		printf("pm: trace cpu=%u slice seq=%lu in=%lu out=%lu part=%u vcpu=%u\n",
+		       cpu, (unsigned long)r->seq, (unsigned long)r->tsc,
+		       (unsigned long)r->end_tsc, r->partition, r->vcpu);
+	else
+		printf("pm: trace cpu=%u seq=%lu tsc=%lu end=%lu part=%u vcpu=%u exit=%u name=%s qual=0x%lx rip=0x%lx\n",
+		       cpu, (unsigned long)r->seq, (unsigned long)r->tsc,
+		       (unsigned long)r->end_tsc, r->partition, r->vcpu,
+		       r->reason & 0xffff,
+		       vmx_exit_reason_name(r->reason & 0xffff),
+		       (unsigned long)r->qual, (unsigned long)r->rip);
+}
+
+/* Up to max records of one CPU's exit ring, or of its slice ring. */
+static long trace_take(uint32_t cpu, bool slices, unsigned long max)
+{
+	static struct hv_trace_record rec[HV_TRACE_READ_MAX];
+	unsigned long taken = 0;
+
+	while (taken < max) {
+		unsigned long want = max - taken < HV_TRACE_READ_MAX ?
+					     max - taken :
+					     HV_TRACE_READ_MAX;
+		long n = hypercall(HV_HC_TRACE_READ,
+				   cpu | (slices ? HV_TRACE_READ_SLICES : 0),
+				   (unsigned long)(uintptr_t)rec, want);
+
+		if (n < 0) {
+			report("trace read", "records", n);
+			return n;
+		}
+		if (n == 0)
+			break;
+		for (long i = 0; i < n; i++)
+			trace_print(cpu, &rec[i]);
+		taken += (unsigned long)n;
+	}
+	return (long)taken;
+}
+
 /*
- * Takes up to max records from each CPU's ring and prints them in the
- * format of hv's dump at power-off, which tools/trace2csv.py reads.
+ * Takes up to max exit records and as many slices from each CPU's rings
+ * and prints them in the format of hv's dump at power-off, which
+ * tools/trace2csv.py and tools/traceplot.py read.
  */
 void trace_read_cmd(unsigned long max)
 {
-	static struct hv_trace_record rec[HV_TRACE_READ_MAX];
-	unsigned long shown = 0;
+	unsigned long shown = 0, sliced = 0;
 
 	for (uint32_t cpu = 0; cpu < HV_INFO_MAX_CPUS; cpu++) {
-		unsigned long taken = 0;
+		long e = trace_take(cpu, false, max), s;
 
-		while (taken < max) {
-			unsigned long want = max - taken < HV_TRACE_READ_MAX ?
-						     max - taken :
-						     HV_TRACE_READ_MAX;
-			long n = hypercall(HV_HC_TRACE_READ, cpu,
-					   (unsigned long)(uintptr_t)rec, want);
-
-			if (n < 0) {
-				report("trace read", "records", n);
-				return;
-			}
-			if (n == 0)
-				break;
-			for (long i = 0; i < n; i++)
-				printf("pm: trace cpu=%u seq=%lu tsc=%lu part=%u vcpu=%u exit=%u name=%s qual=0x%lx rip=0x%lx\n",
-				       cpu, (unsigned long)rec[i].seq,
-				       (unsigned long)rec[i].tsc,
-				       rec[i].partition, rec[i].vcpu,
-				       rec[i].reason & 0xffff,
-				       vmx_exit_reason_name(rec[i].reason &
-							    0xffff),
-				       (unsigned long)rec[i].qual,
-				       (unsigned long)rec[i].rip);
-			taken += (unsigned long)n;
-		}
-		shown += taken;
+		if (e < 0)
+			return;
+		s = trace_take(cpu, true, max);
+		if (s < 0)
+			return;
+		shown += (unsigned long)e;
+		sliced += (unsigned long)s;
 	}
-	printf("pm: trace: %lu record(s)\n", shown);
+	printf("pm: trace: %lu record(s), %lu slice(s)\n", shown, sliced);
 }
 
 /* Copies s into dst[size]; false, with a message, if it does not fit. */

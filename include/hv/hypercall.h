@@ -185,19 +185,27 @@ struct hv_partition_info {
 };
 
 /*
- * One VM exit in the trace (docs/hypercalls.md, trace_read). Each CPU
- * numbers its records from 0; a gap in seq is records lost to the ring
- * wrapping before they were read.
+ * One VM exit in the trace (docs/hypercalls.md, trace_read), or with
+ * HV_TRACE_SLICE in reason one slice of a vCPU on a CPU. Each CPU numbers
+ * its exit records from 0, and its slices from 0; a gap in an exit's seq
+ * is records lost to the ring wrapping before they were read. Slices are
+ * never overwritten: one that finds its ring full is counted as dropped.
  */
 struct hv_trace_record {
 	uint64_t seq;
-	uint64_t tsc; /* when hv began handling the exit */
-	uint64_t rip; /* the guest's RIP at the exit */
+	uint64_t tsc; /* when hv began handling the exit; a slice's start */
+	uint64_t end_tsc; /* when hv was done with it; a slice's end */
+	uint64_t rip; /* the guest's RIP at the exit; 0 in a slice */
 	uint64_t qual; /* the exit qualification */
 	uint16_t partition; /* id; 0 once that partition was destroyed */
 	uint16_t vcpu;
 	uint32_t reason; /* basic exit reason; bit 31: VM-entry failure */
 };
+
+/* reason of a slice record: the vCPU ran on the CPU from tsc to end_tsc. */
+#define HV_TRACE_SLICE (1u << 30)
+/* In trace_read's CPU argument: read that CPU's slices, not its exits. */
+#define HV_TRACE_READ_SLICES (1ull << 32)
 
 #define HV_TRACE_READ_MAX 64 /* records one trace_read takes at most */
 
