@@ -153,6 +153,7 @@ test: deps-test
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
 		tests/boot/test_runner.py
 	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
+	$(PYTHON) -m unittest -q tests/boot/test_make_run.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,

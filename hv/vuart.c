@@ -93,11 +93,12 @@ static bool put_locked(struct partition *p, uint8_t c)
  * Console input goes to one partition at a time: the parent, unless it
  * gave the console to another (vuart_attach, the console_attach call).
  * input_owner is that other partition, NULL while the parent holds it.
- * Every partition's rx ring and input_owner are under input_lock, taken
- * inside a partition's lock and outside the console's: the byte for a
- * child may be read from the real UART by the parent's access as well
- * as by the child's own, so a child need not be reading for its keys to
- * arrive, and one that never reads fills only its own ring.
+ * Every partition's rx ring and input_owner are written under
+ * input_lock, taken inside a partition's lock and outside the console's:
+ * the byte for a child may be read from the real UART by the parent's
+ * access as well as by the child's own, so a child need not be reading
+ * for its keys to arrive, and one that never reads fills only its own
+ * ring.
  */
 static struct spinlock input_lock;
 static struct partition *input_owner;
@@ -109,6 +110,25 @@ static struct partition *input_owner;
 static bool holds_input(const struct partition *p)
 {
 	return p->parent ? input_owner == NULL : input_owner == p;
+}
+
+/*
+ * Whether p's access may read the real UART. Looked at without the lock
+ * (input_owner is stored atomically under it): the kernel reads the LSR
+ * before every byte it writes, and a partition that neither is the
+ * parent nor holds the console should not take a lock all share for it.
+ */
+static bool may_poll(const struct partition *p)
+{
+	return p->parent ||
+	       __atomic_load_n(&input_owner, __ATOMIC_ACQUIRE) == p;
+}
+
+/* Unread input, looked at without the lock: for a partition that may
+ * not poll, only its own reads move rx_tail. */
+static bool rx_waiting(const struct vuart *u)
+{
+	return __atomic_load_n(&u->rx_head, __ATOMIC_ACQUIRE) != u->rx_tail;
 }
 
 /*
@@ -128,17 +148,20 @@ static void poll_input_locked(struct partition *p)
 		struct vuart *u = &to->uart;
 
 		if ((uint8_t)c == DETACH_KEY && input_owner) {
-			input_owner = NULL;
+			__atomic_store_n(&input_owner, NULL, __ATOMIC_RELEASE);
 			/* A child stops here: what follows is the parent's,
 			 * and waits in the UART for the parent to read it. */
 			if (!p->parent)
 				return;
 			continue;
 		}
-		if (u->rx_head - u->rx_tail < sizeof(u->rx))
-			u->rx[u->rx_head++ % sizeof(u->rx)] = (uint8_t)c;
-		else
+		if (u->rx_head - u->rx_tail < sizeof(u->rx)) {
+			u->rx[u->rx_head % sizeof(u->rx)] = (uint8_t)c;
+			__atomic_store_n(&u->rx_head, u->rx_head + 1,
+					 __ATOMIC_RELEASE);
+		} else {
 			u->rx_dropped++;
+		}
 	}
 }
 
@@ -147,6 +170,8 @@ static bool rx_ready(struct partition *p)
 {
 	bool r;
 
+	if (!may_poll(p))
+		return rx_waiting(&p->uart);
 	spin_lock(&input_lock);
 	poll_input_locked(p);
 	r = p->uart.rx_head != p->uart.rx_tail;
@@ -160,6 +185,8 @@ static uint8_t rx_take(struct partition *p)
 	struct vuart *u = &p->uart;
 	uint8_t v = 0;
 
+	if (!may_poll(p) && !rx_waiting(u))
+		return 0;
 	spin_lock(&input_lock);
 	poll_input_locked(p);
 	if (u->rx_head != u->rx_tail)
@@ -173,7 +200,7 @@ int vuart_attach(struct partition *p)
 	if (p->state != PART_RUNNING && p->state != PART_CREATED)
 		return HV_EBUSY;
 	spin_lock(&input_lock);
-	input_owner = p->parent ? NULL : p;
+	__atomic_store_n(&input_owner, p->parent ? NULL : p, __ATOMIC_RELEASE);
 	spin_unlock(&input_lock);
 	return HV_OK;
 }
@@ -194,7 +221,7 @@ static void release_input(struct partition *p)
 {
 	spin_lock(&input_lock);
 	if (input_owner == p)
-		input_owner = NULL;
+		__atomic_store_n(&input_owner, NULL, __ATOMIC_RELEASE);
 	p->uart.rx_tail = p->uart.rx_head;
 	spin_unlock(&input_lock);
 }
