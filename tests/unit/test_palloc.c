@@ -21,6 +21,11 @@
 #define BUF_SIZE (POOL_SIZE + CHUNK)
 /* Never a value the allocator writes, so stale bytes stand out. */
 #define JUNK 0xa5
+/*
+ * The map of a 4096-page pool: 4096 owner bytes, a 512-byte page bitmap
+ * and one word of chunk bitmap, 4616 bytes in two pages.
+ */
+#define MAP_PAGES 2ull
 
 struct fixture {
 	uint8_t *buf;
@@ -109,6 +114,23 @@ static void assert_consistent(const struct palloc *pa)
 		count[o]++;
 	}
 	assert_int_equal(nfree, pa->free_pages);
+	for (uint64_t i = 0; i < pa->pages; i++) {
+		bool bit = pa->page_free[i / 64] >> (i % 64) & 1;
+
+		if (bit != (pa->owner_of[i] == PALLOC_FREE))
+			fail_msg("page %llu: bitmap says %s, map says owner %u",
+				 (unsigned long long)i, bit ? "free" : "taken",
+				 pa->owner_of[i]);
+	}
+	for (uint64_t c = 0; c < pa->pages / CHUNK_PAGES; c++) {
+		bool bit = pa->chunk_free[c / 64] >> (c % 64) & 1, all = true;
+
+		for (uint64_t i = c * CHUNK_PAGES; i < (c + 1) * CHUNK_PAGES; i++)
+			all = all && pa->owner_of[i] == PALLOC_FREE;
+		if (bit != all)
+			fail_msg("chunk %llu: bitmap says %d, pages say %d",
+				 (unsigned long long)c, bit, all);
+	}
 	for (int o = 0; o < PALLOC_MAX_OWNERS; o++)
 		if (count[o] != pa->owner_pages[o])
 			fail_msg("owner %d: map says %llu pages, counter %llu",
@@ -133,18 +155,25 @@ static void test_init_accounting(void **state)
 
 	assert_int_equal(pa->base, base_of(f));
 	assert_int_equal(pa->pages, POOL_PAGES);
-	/* 4096 pages need a 4096-byte map: exactly one page, hv's. */
 	assert_ptr_equal(pa->owner_of, f->buf);
-	assert_int_equal(pa->owner_pages[PALLOC_OWNER_HV], 1);
-	assert_int_equal(pa->free_pages, POOL_PAGES - 1);
+	assert_int_equal(pa->map_pages, MAP_PAGES);
+	assert_int_equal(pa->owner_pages[PALLOC_OWNER_HV], MAP_PAGES);
+	assert_int_equal(pa->free_pages, POOL_PAGES - MAP_PAGES);
 	for (int o = 1; o < PALLOC_MAX_OWNERS; o++)
 		assert_int_equal(pa->owner_pages[o], 0);
-	assert_int_equal(pa->owner_of[0], PALLOC_OWNER_HV);
-	for (uint64_t i = 1; i < POOL_PAGES; i++)
+	for (uint64_t i = 0; i < MAP_PAGES; i++)
+		assert_int_equal(pa->owner_of[i], PALLOC_OWNER_HV);
+	for (uint64_t i = MAP_PAGES; i < POOL_PAGES; i++)
 		assert_int_equal(pa->owner_of[i], PALLOC_FREE);
-	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - 1);
+	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - MAP_PAGES);
 	assert_consistent(pa);
 }
+
+/*
+ * 3632 pages need 3632 + 57 * 8 + 8 = 4096 map bytes, one page; a page
+ * more needs 3640 + 57 * 8 + 8 = 4104, two.
+ */
+#define EXACT_PAGES 3632ull
 
 static void test_init_map_rounds_up(void **state)
 {
@@ -152,19 +181,22 @@ static void test_init_map_rounds_up(void **state)
 	struct palloc pa;
 	uint64_t a;
 
-	/* One page more than a one-page map can describe. */
-	assert_int_equal(palloc_init(&pa, base_of(f), POOL_SIZE + PAGE), 0);
-	assert_int_equal(pa.pages, POOL_PAGES + 1);
+	assert_int_equal(palloc_init(&pa, base_of(f), EXACT_PAGES * PAGE), 0);
+	assert_int_equal(pa.owner_pages[PALLOC_OWNER_HV], 1);
+	assert_consistent(&pa);
+	assert_int_equal(palloc_init(&pa, base_of(f), (EXACT_PAGES + 1) * PAGE),
+			 0);
+	assert_int_equal(pa.pages, EXACT_PAGES + 1);
 	assert_int_equal(pa.owner_pages[PALLOC_OWNER_HV], 2);
-	assert_int_equal(pa.free_pages, POOL_PAGES - 1);
+	assert_int_equal(pa.free_pages, EXACT_PAGES - 1);
 	assert_int_equal(pa.owner_of[1], PALLOC_OWNER_HV);
-	assert_int_equal(pa.owner_of[POOL_PAGES], PALLOC_FREE);
+	assert_int_equal(pa.owner_of[EXACT_PAGES], PALLOC_FREE);
 	assert_consistent(&pa);
 
 	/* The map's second page must never be handed out. */
 	a = palloc_page(&pa, 1);
 	assert_true(a >= base_of(f) + 2 * PAGE);
-	assert_int_equal(drain(&pa, 1), POOL_PAGES - 2);
+	assert_int_equal(drain(&pa, 1), EXACT_PAGES - 2);
 	assert_int_equal(pa.owner_pages[PALLOC_OWNER_HV], 2);
 	assert_consistent(&pa);
 
@@ -174,6 +206,33 @@ static void test_init_map_rounds_up(void **state)
 	assert_int_equal(palloc_page(&pa, 1), base_of(f) + PAGE);
 	assert_int_equal(palloc_page(&pa, 1), 0);
 	assert_consistent(&pa);
+}
+
+/* Init zeroes the pool, all of it and nothing past it. */
+static void test_init_zeroes_pool(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(is_zero(base_of(f) + MAP_PAGES * PAGE,
+			    POOL_SIZE - MAP_PAGES * PAGE));
+	assert_int_equal(f->buf[POOL_SIZE], JUNK);
+	assert_int_equal(f->buf[BUF_SIZE - 1], JUNK);
+}
+
+/*
+ * Taking is bookkeeping only: the pages are zero already. A page written
+ * behind the allocator's back (which no caller may do) shows it.
+ */
+static void test_take_does_not_zero(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t next = pa->base + MAP_PAGES * PAGE;
+
+	memset(ptr(next), JUNK, PAGE);
+	assert_int_equal(palloc_page(pa, 1), next);
+	assert_int_equal(ptr(next)[0], JUNK);
+	assert_int_equal(ptr(next)[PAGE - 1], JUNK);
 }
 
 static void test_init_rejects(void **state)
@@ -200,14 +259,12 @@ static void test_page_zeroed_in_pool(void **state)
 	assert_int_not_equal(a, 0);
 	assert_int_equal(a & (PAGE - 1), 0);
 	/* Not the owner map, and not past the end. */
-	assert_true(a >= base_of(f) + PAGE);
+	assert_true(a >= base_of(f) + MAP_PAGES * PAGE);
 	assert_true(a + PAGE <= base_of(f) + POOL_SIZE);
 	assert_true(is_zero(a, PAGE));
 	assert_int_equal(pa->owner_of[page_index(pa, a)], 3);
 	assert_int_equal(pa->owner_pages[3], 1);
-	assert_int_equal(pa->free_pages, POOL_PAGES - 2);
-	/* The neighbours were left alone. */
-	assert_int_equal(ptr(a)[PAGE], JUNK);
+	assert_int_equal(pa->free_pages, POOL_PAGES - MAP_PAGES - 1);
 	assert_consistent(pa);
 }
 
@@ -254,7 +311,7 @@ static void test_chunk_aligned_zeroed(void **state)
 	/* The map page spoils the first chunk; the other seven are free. */
 	assert_int_equal(n, 7);
 	assert_int_equal(pa->owner_pages[2], 7 * CHUNK_PAGES);
-	assert_int_equal(pa->free_pages, CHUNK_PAGES - 1);
+	assert_int_equal(pa->free_pages, CHUNK_PAGES - MAP_PAGES);
 	/* Single pages still come from the spoiled chunk. */
 	assert_int_not_equal(palloc_page(pa, 2), 0);
 	assert_consistent(pa);
@@ -284,13 +341,12 @@ static void test_run_contiguous(void **state)
 	struct palloc *pa = &f->pa;
 	uint64_t base = base_of(f), a;
 
-	assert_int_equal(drain(pa, 1), POOL_PAGES - 1);
+	assert_int_equal(drain(pa, 1), POOL_PAGES - MAP_PAGES);
 	/* Holes of one, two and one page; only the pair fits a run of 2. */
 	assert_int_equal(palloc_free(pa, base + 100 * PAGE, PAGE, 1), 0);
 	assert_int_equal(palloc_free(pa, base + 200 * PAGE, 2 * PAGE, 1), 0);
 	assert_int_equal(palloc_free(pa, base + 300 * PAGE, PAGE, 1), 0);
-	memset(ptr(base + 100 * PAGE), JUNK, PAGE);
-	memset(ptr(base + 200 * PAGE), JUNK, 2 * PAGE);
+	assert_true(is_zero(base + 200 * PAGE, 2 * PAGE));
 
 	assert_int_equal(palloc_run(pa, 3, 1, 4), 0);
 	assert_int_equal(palloc_largest_free_run(pa), 2);
@@ -311,7 +367,7 @@ static void test_run_aligned(void **state)
 	struct palloc *pa = &f->pa;
 	uint64_t base = base_of(f), a;
 
-	assert_int_equal(drain(pa, 1), POOL_PAGES - 1);
+	assert_int_equal(drain(pa, 1), POOL_PAGES - MAP_PAGES);
 	/* Pages 101..103 are free, but no 4-aligned pair starts there. */
 	assert_int_equal(palloc_free(pa, base + 101 * PAGE, 3 * PAGE, 1), 0);
 	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
@@ -350,6 +406,14 @@ static void test_run_large(void **state)
 	for (uint64_t i = 0; i < 3 * CHUNK_PAGES; i++)
 		assert_int_equal(pa->owner_of[page_index(pa, a) + i], 6);
 	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
+
+	/*
+	 * Whole chunks and a page more, chunk aligned: from the top down, but
+	 * the extra page must still be in the pool and free.
+	 */
+	a = palloc_run(pa, CHUNK_PAGES + 1, CHUNK_PAGES, 6);
+	assert_int_equal(a, base_of(f) + POOL_SIZE - 3 * CHUNK - 2 * CHUNK);
+	assert_int_equal(palloc_free(pa, a, CHUNK + PAGE, 6), 0);
 
 	/* Larger than what is free, or than the pool: refused. */
 	assert_int_equal(palloc_run(pa, pa->free_pages + 1, 1, 6), 0);
@@ -419,10 +483,10 @@ static void test_exhaustion(void **state)
 	struct palloc before;
 
 	assert_int_not_equal(palloc_chunk(pa, 7), 0);
-	assert_int_equal(drain(pa, 8), POOL_PAGES - 1 - CHUNK_PAGES);
+	assert_int_equal(drain(pa, 8), POOL_PAGES - MAP_PAGES - CHUNK_PAGES);
 	assert_int_equal(pa->free_pages, 0);
 	assert_int_equal(pa->owner_pages[7], CHUNK_PAGES);
-	assert_int_equal(pa->owner_pages[8], POOL_PAGES - 1 - CHUNK_PAGES);
+	assert_int_equal(pa->owner_pages[8], POOL_PAGES - MAP_PAGES - CHUNK_PAGES);
 	assert_int_equal(palloc_largest_free_run(pa), 0);
 
 	before = *pa;
@@ -443,14 +507,14 @@ static void test_free_then_realloc(void **state)
 
 	a = palloc_page(pa, 1);
 	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
-	assert_int_equal(pa->free_pages, POOL_PAGES - 1);
+	assert_int_equal(pa->free_pages, POOL_PAGES - MAP_PAGES);
 	assert_int_equal(pa->owner_pages[1], 0);
 	assert_int_equal(pa->owner_of[page_index(pa, a)], PALLOC_FREE);
 
 	/* With the pool full, a freed page is the one the next call gets. */
 	drain(pa, 1);
-	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
 	memset(ptr(a), JUNK, PAGE);
+	assert_int_equal(palloc_free(pa, a, PAGE, 1), 0);
 	assert_int_equal(palloc_page(pa, 2), a);
 	assert_true(is_zero(a, PAGE));
 	assert_int_equal(pa->owner_of[page_index(pa, a)], 2);
@@ -609,7 +673,7 @@ static void test_owner_counters(void **state)
 			a[o][i] = palloc_page(pa, o);
 			assert_int_not_equal(a[o][i], 0);
 		}
-	assert_int_equal(pa->owner_pages[PALLOC_OWNER_HV], 1 + 1);
+	assert_int_equal(pa->owner_pages[PALLOC_OWNER_HV], MAP_PAGES + 1);
 	for (uint32_t o = 1; o < PALLOC_MAX_OWNERS; o++)
 		assert_int_equal(pa->owner_pages[o], o % 3 + 1);
 	assert_consistent(pa);
@@ -638,10 +702,10 @@ static void test_largest_free_run(void **state)
 	struct palloc *pa = &f->pa;
 	uint64_t base = base_of(f), below, above;
 
-	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - 1);
+	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - MAP_PAGES);
 	/* A chunk splits the free pages in two: after the map, and above. */
-	below = page_index(pa, palloc_chunk(pa, 1)) - 1;
-	above = POOL_PAGES - 1 - CHUNK_PAGES - below;
+	below = page_index(pa, palloc_chunk(pa, 1)) - MAP_PAGES;
+	above = POOL_PAGES - MAP_PAGES - CHUNK_PAGES - below;
 	assert_int_equal(palloc_largest_free_run(pa),
 			 below > above ? below : above);
 
@@ -662,12 +726,75 @@ static void test_largest_free_run(void **state)
 	assert_consistent(pa);
 }
 
+/* Whether a brute-force look over the owner map finds n free at align. */
+static int fits(const struct palloc *pa, uint64_t n, uint64_t align)
+{
+	for (uint64_t s = 0; s + n <= pa->pages; s += align) {
+		uint64_t i = 0;
+
+		while (i < n && pa->owner_of[s + i] == PALLOC_FREE)
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Random takes and frees of every shape: after each, the bitmaps agree
+ * with the owner map, a run comes back exactly when one exists, and it is
+ * aligned, free before and zero.
+ */
+static void test_random_against_map(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	static const uint64_t sizes[] = { 1, 2, 3, 7, 64, 511, 512, 513,
+					  1024, 1536 };
+	static const uint64_t aligns[] = { 1, 2, 8, 512, 1024 };
+	uint64_t held[16][2] = { { 0 } };
+	unsigned seed = 19;
+
+	for (int round = 0; round < 3000; round++) {
+		unsigned slot = (unsigned)rand_r(&seed) % 16;
+
+		if (held[slot][0]) {
+			assert_int_equal(palloc_free(pa, held[slot][0],
+						     held[slot][1] * PAGE, 1),
+					 0);
+			held[slot][0] = 0;
+		} else {
+			uint64_t n = sizes[rand_r(&seed) % 10];
+			uint64_t al = aligns[rand_r(&seed) % 5];
+			int want = fits(pa, n, al);
+			uint64_t a = palloc_run(pa, n, al, 1);
+
+			assert_int_equal(a != 0, want);
+			if (a) {
+				assert_int_equal(page_index(pa, a) % al, 0);
+				assert_true(a + n * PAGE <= pa->base + POOL_SIZE);
+				assert_true(is_zero(a, n * PAGE));
+				memset(ptr(a), 0x77, n * PAGE);
+				held[slot][0] = a;
+				held[slot][1] = n;
+			}
+		}
+		if (round % 100 == 0)
+			assert_consistent(pa);
+	}
+	assert_consistent(pa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_init_accounting, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_init_map_rounds_up, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_init_zeroes_pool, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_take_does_not_zero, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_init_rejects, setup,
 						teardown),
@@ -704,6 +831,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_counters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_largest_free_run, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_random_against_map, setup,
 						teardown),
 	};
 
