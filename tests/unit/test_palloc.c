@@ -1,152 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of hv/palloc.c. hv runs identity-mapped, so the allocator treats
- * pool addresses as pointers; here the pool is a 2 MiB aligned host buffer
- * whose address is passed as the base.
+ * Tests of hv/palloc.c's accounting and zeroing: init, the owner map and
+ * counters, frees and what they refuse. Its searches are
+ * test_palloc_search.c's.
  */
-#include "tests/unit/common.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-#include "hv/errno.h"
-#include "hv/palloc.h"
-
-#define PAGE 4096ull
-#define CHUNK (2ull << 20)
-#define CHUNK_PAGES (CHUNK / PAGE)
-#define POOL_SIZE (16ull << 20)
-#define POOL_PAGES (POOL_SIZE / PAGE)
-/* Room for a pool one page larger than POOL_SIZE, in whole chunks. */
-#define BUF_SIZE (POOL_SIZE + CHUNK)
-/* Never a value the allocator writes, so stale bytes stand out. */
-#define JUNK 0xa5
-/*
- * The map of a 4096-page pool: 4096 owner bytes, a 512-byte page bitmap
- * and one word of chunk bitmap, 4616 bytes in two pages.
- */
-#define MAP_PAGES 2ull
-
-struct fixture {
-	uint8_t *buf;
-	struct palloc pa;
-	/* A copy of the pool, here so that a failed test still frees it. */
-	uint8_t *snap;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->buf = aligned_alloc(CHUNK, BUF_SIZE);
-	if (!f->buf) {
-		free(f);
-		return -1;
-	}
-	/* Junk everywhere, so that "zeroed" means the allocator zeroed it. */
-	memset(f->buf, JUNK, BUF_SIZE);
-	if (palloc_init(&f->pa, (uint64_t)(uintptr_t)f->buf, POOL_SIZE)) {
-		free(f->buf);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	free(f->snap);
-	free(f->buf);
-	free(f);
-	return 0;
-}
-
-static uint64_t base_of(const struct fixture *f)
-{
-	return (uint64_t)(uintptr_t)f->buf;
-}
-
-static uint8_t *ptr(uint64_t addr)
-{
-	return (uint8_t *)(uintptr_t)addr;
-}
-
-static uint64_t page_index(const struct palloc *pa, uint64_t addr)
-{
-	return (addr - pa->base) / PAGE;
-}
-
-static int is_zero(uint64_t addr, uint64_t len)
-{
-	const uint8_t *p = ptr(addr);
-
-	for (uint64_t i = 0; i < len; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-/*
- * The counters must agree with the owner map at every point: recount the
- * map and compare, so a counter update that drifts from the map is caught
- * whichever call caused it.
- */
-static void assert_consistent(const struct palloc *pa)
-{
-	uint64_t count[PALLOC_MAX_OWNERS] = { 0 };
-	uint64_t nfree = 0;
-
-	for (uint64_t i = 0; i < pa->pages; i++) {
-		uint8_t o = pa->owner_of[i];
-
-		if (o == PALLOC_FREE) {
-			nfree++;
-			continue;
-		}
-		if (o >= PALLOC_MAX_OWNERS)
-			fail_msg("page %llu has owner %u",
-				 (unsigned long long)i, o);
-		count[o]++;
-	}
-	assert_int_equal(nfree, pa->free_pages);
-	for (uint64_t i = 0; i < pa->pages; i++) {
-		bool bit = pa->page_free[i / 64] >> (i % 64) & 1;
-
-		if (bit != (pa->owner_of[i] == PALLOC_FREE))
-			fail_msg("page %llu: bitmap says %s, map says owner %u",
-				 (unsigned long long)i, bit ? "free" : "taken",
-				 pa->owner_of[i]);
-	}
-	for (uint64_t c = 0; c < pa->pages / CHUNK_PAGES; c++) {
-		bool bit = pa->chunk_free[c / 64] >> (c % 64) & 1, all = true;
-
-		for (uint64_t i = c * CHUNK_PAGES; i < (c + 1) * CHUNK_PAGES; i++)
-			all = all && pa->owner_of[i] == PALLOC_FREE;
-		if (bit != all)
-			fail_msg("chunk %llu: bitmap says %d, pages say %d",
-				 (unsigned long long)c, bit, all);
-	}
-	for (int o = 0; o < PALLOC_MAX_OWNERS; o++)
-		if (count[o] != pa->owner_pages[o])
-			fail_msg("owner %d: map says %llu pages, counter %llu",
-				 o, (unsigned long long)count[o],
-				 (unsigned long long)pa->owner_pages[o]);
-}
-
-/* Takes every free page for owner; returns how many there were. */
-static uint64_t drain(struct palloc *pa, uint32_t owner)
-{
-	uint64_t n = 0;
-
-	while (palloc_page(pa, owner))
-		n++;
-	return n;
-}
+#include "tests/unit/palloc_fixture.h"
 
 static void test_init_accounting(void **state)
 {
@@ -333,147 +191,6 @@ static void test_chunk_uneven_pool(void **state)
 	}
 	assert_int_equal(palloc_chunk(&pa, 1), 0);
 	assert_consistent(&pa);
-}
-
-static void test_run_contiguous(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	uint64_t base = base_of(f), a;
-
-	assert_int_equal(drain(pa, 1), POOL_PAGES - MAP_PAGES);
-	/* Holes of one, two and one page; only the pair fits a run of 2. */
-	assert_int_equal(palloc_free(pa, base + 100 * PAGE, PAGE, 1), 0);
-	assert_int_equal(palloc_free(pa, base + 200 * PAGE, 2 * PAGE, 1), 0);
-	assert_int_equal(palloc_free(pa, base + 300 * PAGE, PAGE, 1), 0);
-	assert_true(is_zero(base + 200 * PAGE, 2 * PAGE));
-
-	assert_int_equal(palloc_run(pa, 3, 1, 4), 0);
-	assert_int_equal(palloc_largest_free_run(pa), 2);
-	a = palloc_run(pa, 2, 1, 4);
-	assert_int_equal(a, base + 200 * PAGE);
-	assert_true(is_zero(a, 2 * PAGE));
-	assert_int_equal(pa->owner_of[200], 4);
-	assert_int_equal(pa->owner_of[201], 4);
-	assert_int_equal(pa->owner_pages[4], 2);
-	assert_int_equal(palloc_run(pa, 2, 1, 4), 0);
-	assert_int_equal(pa->free_pages, 2);
-	assert_consistent(pa);
-}
-
-static void test_run_aligned(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	uint64_t base = base_of(f), a;
-
-	assert_int_equal(drain(pa, 1), POOL_PAGES - MAP_PAGES);
-	/* Pages 101..103 are free, but no 4-aligned pair starts there. */
-	assert_int_equal(palloc_free(pa, base + 101 * PAGE, 3 * PAGE, 1), 0);
-	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
-	assert_int_equal(palloc_run(pa, 3, 2, 5), 0);
-	assert_int_equal(pa->owner_pages[5], 0);
-
-	/* Pages 400..403 hold the only 4-aligned pair, at 400. */
-	assert_int_equal(palloc_free(pa, base + 400 * PAGE, 4 * PAGE, 1), 0);
-	a = palloc_run(pa, 2, 4, 5);
-	assert_int_equal(a, base + 400 * PAGE);
-	assert_true(is_zero(a, 2 * PAGE));
-	/* 402..403 are free but 402 is not a multiple of 4. */
-	assert_int_equal(palloc_run(pa, 2, 4, 5), 0);
-	/* Only the unaligned triple is long enough for three pages. */
-	a = palloc_run(pa, 3, 1, 5);
-	assert_int_equal(a, base + 101 * PAGE);
-	a = palloc_run(pa, 2, 2, 5);
-	assert_int_equal(a, base + 402 * PAGE);
-	assert_int_equal(pa->owner_pages[5], 7);
-	assert_int_equal(pa->free_pages, 0);
-	assert_consistent(pa);
-}
-
-static void test_run_large(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	uint64_t a;
-
-	/* A partition's RAM: 6 MiB in 2 MiB alignment, as hv asks for it. */
-	a = palloc_run(pa, 3 * CHUNK_PAGES, CHUNK_PAGES, 6);
-	assert_int_not_equal(a, 0);
-	assert_int_equal(a & (CHUNK - 1), 0);
-	assert_true(a + 3 * CHUNK <= base_of(f) + POOL_SIZE);
-	assert_true(is_zero(a, 3 * CHUNK));
-	for (uint64_t i = 0; i < 3 * CHUNK_PAGES; i++)
-		assert_int_equal(pa->owner_of[page_index(pa, a) + i], 6);
-	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
-
-	/*
-	 * Whole chunks and a page more, chunk aligned: from the top down, but
-	 * the extra page must still be in the pool and free.
-	 */
-	a = palloc_run(pa, CHUNK_PAGES + 1, CHUNK_PAGES, 6);
-	assert_int_equal(a, base_of(f) + POOL_SIZE - 3 * CHUNK - 2 * CHUNK);
-	assert_int_equal(palloc_free(pa, a, CHUNK + PAGE, 6), 0);
-
-	/* Larger than what is free, or than the pool: refused. */
-	assert_int_equal(palloc_run(pa, pa->free_pages + 1, 1, 6), 0);
-	assert_int_equal(palloc_run(pa, POOL_PAGES + 1, 1, 6), 0);
-	/* Degenerate requests. */
-	assert_int_equal(palloc_run(pa, 0, 1, 6), 0);
-	assert_int_equal(palloc_run(pa, 2, 0, 6), 0);
-	assert_int_equal(palloc_run(pa, 1, 0, 6), 0);
-	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
-	assert_consistent(pa);
-}
-
-static void test_run_fragmented(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	uint64_t base = base_of(f), a, region;
-	int low;
-
-	/* Chunks 1-3 and 5-7 free: six chunks' worth, but no four in a row. */
-	drain(pa, 1);
-	assert_int_equal(palloc_free(pa, base + CHUNK, 3 * CHUNK, 1), 0);
-	assert_int_equal(palloc_free(pa, base + 5 * CHUNK, 3 * CHUNK, 1), 0);
-	assert_int_equal(palloc_run(pa, 4 * CHUNK_PAGES, CHUNK_PAGES, 6), 0);
-	assert_int_equal(palloc_run(pa, 4 * CHUNK_PAGES, 1, 6), 0);
-	assert_int_equal(pa->owner_pages[6], 0);
-	assert_int_equal(pa->free_pages, 6 * CHUNK_PAGES);
-
-	/* Over two chunks, unaligned: it must lie wholly in one free region. */
-	a = palloc_run(pa, 2 * CHUNK_PAGES + 1, 1, 6);
-	low = a < base + 4 * CHUNK;
-	region = base + (low ? CHUNK : 5 * CHUNK);
-	assert_true(a >= region);
-	assert_true(a + 2 * CHUNK + PAGE <= region + 3 * CHUNK);
-	/* That region has no three whole chunks left; the other one has. */
-	a = palloc_run(pa, 3 * CHUNK_PAGES, CHUNK_PAGES, 6);
-	assert_int_equal(a, base + (low ? 5 * CHUNK : CHUNK));
-	assert_int_equal(pa->owner_pages[6], 5 * CHUNK_PAGES + 1);
-	assert_consistent(pa);
-}
-
-/*
- * palloc.h promises the alignment for every n, and nothing in the
- * interface makes n == 1 an exception.
- */
-static void test_run_single_page_aligned(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	uint64_t a;
-
-	/* Move the search past the map so the next free page is unaligned. */
-	assert_int_not_equal(palloc_page(pa, 1), 0);
-	a = palloc_run(pa, 1, 8, 1);
-	assert_int_not_equal(a, 0);
-	assert_int_equal(page_index(pa, a) % 8, 0);
-	a = palloc_run(pa, 1, CHUNK_PAGES, 1);
-	assert_int_not_equal(a, 0);
-	assert_int_equal(a & (CHUNK - 1), 0);
-	assert_consistent(pa);
 }
 
 static void test_exhaustion(void **state)
@@ -696,95 +413,6 @@ static void test_owner_counters(void **state)
 	assert_consistent(pa);
 }
 
-static void test_largest_free_run(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	uint64_t base = base_of(f), below, above;
-
-	assert_int_equal(palloc_largest_free_run(pa), POOL_PAGES - MAP_PAGES);
-	/* A chunk splits the free pages in two: after the map, and above. */
-	below = page_index(pa, palloc_chunk(pa, 1)) - MAP_PAGES;
-	above = POOL_PAGES - MAP_PAGES - CHUNK_PAGES - below;
-	assert_int_equal(palloc_largest_free_run(pa),
-			 below > above ? below : above);
-
-	drain(pa, 1);
-	assert_int_equal(palloc_largest_free_run(pa), 0);
-	assert_int_equal(palloc_free(pa, base + 10 * PAGE, 3 * PAGE, 1), 0);
-	assert_int_equal(palloc_largest_free_run(pa), 3);
-	assert_int_equal(palloc_free(pa, base + 20 * PAGE, 7 * PAGE, 1), 0);
-	assert_int_equal(palloc_free(pa, base + 30 * PAGE, PAGE, 1), 0);
-	assert_int_equal(palloc_largest_free_run(pa), 7);
-	/* A run at the very end of the pool counts as well. */
-	assert_int_equal(palloc_free(pa, base + POOL_SIZE - 9 * PAGE, 9 * PAGE,
-				     1), 0);
-	assert_int_equal(palloc_largest_free_run(pa), 9);
-	/* Joining 10..12 and 20..26 across 13..19 makes 17. */
-	assert_int_equal(palloc_free(pa, base + 13 * PAGE, 7 * PAGE, 1), 0);
-	assert_int_equal(palloc_largest_free_run(pa), 17);
-	assert_consistent(pa);
-}
-
-/* Whether a brute-force look over the owner map finds n free at align. */
-static int fits(const struct palloc *pa, uint64_t n, uint64_t align)
-{
-	for (uint64_t s = 0; s + n <= pa->pages; s += align) {
-		uint64_t i = 0;
-
-		while (i < n && pa->owner_of[s + i] == PALLOC_FREE)
-			i++;
-		if (i == n)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * Random takes and frees of every shape: after each, the bitmaps agree
- * with the owner map, a run comes back exactly when one exists, and it is
- * aligned, free before and zero.
- */
-static void test_random_against_map(void **state)
-{
-	struct fixture *f = *state;
-	struct palloc *pa = &f->pa;
-	static const uint64_t sizes[] = { 1, 2, 3, 7, 64, 511, 512, 513,
-					  1024, 1536 };
-	static const uint64_t aligns[] = { 1, 2, 8, 512, 1024 };
-	uint64_t held[16][2] = { { 0 } };
-	unsigned seed = 19;
-
-	for (int round = 0; round < 3000; round++) {
-		unsigned slot = (unsigned)rand_r(&seed) % 16;
-
-		if (held[slot][0]) {
-			assert_int_equal(palloc_free(pa, held[slot][0],
-						     held[slot][1] * PAGE, 1),
-					 0);
-			held[slot][0] = 0;
-		} else {
-			uint64_t n = sizes[rand_r(&seed) % 10];
-			uint64_t al = aligns[rand_r(&seed) % 5];
-			int want = fits(pa, n, al);
-			uint64_t a = palloc_run(pa, n, al, 1);
-
-			assert_int_equal(a != 0, want);
-			if (a) {
-				assert_int_equal(page_index(pa, a) % al, 0);
-				assert_true(a + n * PAGE <= pa->base + POOL_SIZE);
-				assert_true(is_zero(a, n * PAGE));
-				memset(ptr(a), 0x77, n * PAGE);
-				held[slot][0] = a;
-				held[slot][1] = n;
-			}
-		}
-		if (round % 100 == 0)
-			assert_consistent(pa);
-	}
-	assert_consistent(pa);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,20 +430,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pages_distinct, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_chunk_aligned_zeroed,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunk_aligned_zeroed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_chunk_uneven_pool, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_run_contiguous, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_run_aligned, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_run_large, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_run_fragmented, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_run_single_page_aligned,
-						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_free_then_realloc, setup,
@@ -824,15 +442,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_free_rejects, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_free_past_end_refused,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_owner_map_refused,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_past_end_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_owner_map_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_owner_counters, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_largest_free_run, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_random_against_map, setup,
 						teardown),
 	};
 
