@@ -457,15 +457,29 @@ static void destroy_finish(struct partition *p)
 		name, mem_pool()->free_pages, held);
 }
 
+/* One step of a claimed teardown: OK once it is whole, PENDING before. */
+static int64_t destroy_step(struct partition *p)
+{
+	if (free_ram_step(p)) {
+		destroy_finish(p);
+		return HV_OK;
+	}
+	plock();
+	p->stepping = false;
+	spin_unlock(&partitions_lock);
+	return HV_EAGAIN;
+}
+
 /*
  * Destroy stops p first and answers PENDING while any CPU still runs one
  * of its vCPUs. The call that finds it off every CPU claims the teardown
- * (busy, under the lock): from then on every other call about p answers
- * BUSY or, once the slot is free, NOT_FOUND, and only the claimant touches
- * it. So a stop and a destroy, or two destroys, from two vCPUs of the
- * parent never use a partition that is being freed. Its RAM then goes
- * back HV_DESTROY_STEP per call: each further destroy of it answers
- * PENDING until the last step, which frees the slot and answers OK.
+ * (busy, under the lock): from then on a stop of p answers BUSY or, once
+ * the slot is free, NOT_FOUND. Its RAM then goes back HV_DESTROY_STEP per
+ * call: each further destroy of it claims the next step (stepping, under
+ * the lock) and answers PENDING until the last, which frees the slot and
+ * answers OK; a destroy while another vCPU of the parent takes a step
+ * answers PENDING. So only one call at a time touches a partition that is
+ * being freed.
  */
 int64_t partition_destroy(uint64_t id, const struct partition *caller)
 {
@@ -477,16 +491,7 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	p = tearing_locked(id, &r);
 	if (p || r) {
 		spin_unlock(&partitions_lock);
-		if (r)
-			return r;
-		if (free_ram_step(p)) {
-			destroy_finish(p);
-			return HV_OK;
-		}
-		plock();
-		p->stepping = false;
-		spin_unlock(&partitions_lock);
-		return HV_EAGAIN;
+		return r ? r : destroy_step(p);
 	}
 	p = target_locked(id, caller, &r);
 	if (p) {
@@ -517,12 +522,5 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	partition_audit(p);
 	stats_keep_longest(p);
 	p->destroy_held = mem_pool()->owner_pages[p->id];
-	if (free_ram_step(p)) {
-		destroy_finish(p);
-		return HV_OK;
-	}
-	plock();
-	p->stepping = false;
-	spin_unlock(&partitions_lock);
-	return HV_EAGAIN;
+	return destroy_step(p);
 }
