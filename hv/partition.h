@@ -58,6 +58,13 @@ struct refusals {
  */
 extern struct spinlock partitions_lock;
 
+/*
+ * How much of a partition's RAM one partition_destroy call zeroes and
+ * frees: in Bochs 4 MiB of zeroing is about 520,000 instructions, so no
+ * call's exit grows with the partition's size (docs/hypercalls.md).
+ */
+#define HV_DESTROY_STEP (4ull << 20)
+
 struct partition {
 	bool in_use; /* the slot holds a partition */
 	/* Being built or torn down outside the lock: invisible by id. */
@@ -91,6 +98,13 @@ struct partition {
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
 	bool stop_requested; /* the parent stopped it: a stop again is OK */
 	bool stop_reported; /* "stopped by the parent" was printed */
+	/*
+	 * A destroy under way (busy): its RAM goes back HV_DESTROY_STEP at a
+	 * call, ram_freed of it so far; stepping while one call frees a step.
+	 */
+	bool tearing, stepping;
+	uint64_t ram_freed;
+	uint64_t destroy_held; /* its pages when the destroy began */
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 };

@@ -61,6 +61,12 @@ struct vcpu_arch {
 	 * and it must be written again (arch/x86/vmx_entry.asm). */
 	uint64_t host_rsp;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	/*
+	 * Until when the preemption timer its VMCS holds may stand without
+	 * a reload (arch/x86/vmx_run.c): the deadline it was loaded for, or
+	 * 0 when it must be reloaded at every entry.
+	 */
+	uint64_t timer_until;
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
 	/*
 	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS

@@ -30,6 +30,7 @@ UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
 UNIT_LIB_palloc := hv/palloc.c
+UNIT_LIB_palloc_search := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
 UNIT_LIB_vlapic := hv/vlapic.c
@@ -49,7 +50,7 @@ UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
-UNIT_NAMES := elf manifest name vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
+UNIT_NAMES := elf manifest name vmxcap acpi fmt string palloc palloc_search pt vmcs_names vlapic hcargs \
 	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall
