@@ -21,6 +21,7 @@ UNIT_LDLIBS := -lcmocka
 # test name -> the sources it tests (each test also gets common.c).
 UNIT_LIB_elf := lib/elf.c lib/fmt.c
 UNIT_LIB_manifest := lib/manifest.c lib/fmt.c
+UNIT_LIB_multiboot := lib/multiboot.c lib/fmt.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
 UNIT_LIB_fmt := lib/fmt.c
@@ -46,7 +47,7 @@ UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
-UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
+UNIT_NAMES := elf manifest multiboot vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
 	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
