@@ -45,7 +45,8 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
-	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c
+	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c \
+	lib/multiboot.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -58,7 +59,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 	-shared -Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o
 
 BOOT_SRCS := $(wildcard boot/*.c) drivers/uart16550.c lib/fmt.c lib/string.c \
-	lib/elf.c lib/manifest.c lib/vmxcap.c lib/acpi.c
+	lib/elf.c lib/manifest.c lib/vmxcap.c lib/acpi.c lib/multiboot.c
 BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf

@@ -319,7 +319,7 @@ int mb_parse(const void *file, uint64_t len, struct mb_image *img, char *why,
 	     size_t whylen)
 {
 	struct mb_header h;
-	uint32_t at, unknown;
+	uint32_t at = 0, unknown;
 
 	memset(img, 0, sizeof(*img));
 	img->lo = UINT64_MAX;

@@ -31,6 +31,7 @@ UNIT_LIB_palloc := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c
 UNIT_LIB_vlapic := hv/vlapic.c
+UNIT_LIB_pcdev := hv/pcdev.c
 UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
 UNIT_LIB_conring :=
@@ -47,7 +48,7 @@ UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
-UNIT_NAMES := elf manifest multiboot vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
+UNIT_NAMES := elf manifest multiboot vmxcap acpi fmt string palloc pt vmcs_names vlapic pcdev hcargs \
 	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
