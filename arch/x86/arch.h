@@ -60,6 +60,9 @@ struct vcpu_arch {
 	 * and it must be written again (arch/x86/vmx_entry.asm). */
 	uint64_t host_rsp;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	/* A pc partition's vCPU (arch/x86/vmx_pc.c): unrestricted guest,
+	 * any mode, its CR0/CR4 masks and EFER rules of its own. */
+	bool pc;
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
 	/*
 	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS
