@@ -70,6 +70,7 @@ DEFAULT_CONF := boot/default.conf
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include guest/tests/guest.mk
+include guest/tests/pc/pc.mk
 include guest/attacks/attacks.mk
 include guest/kernel/kernel.mk
 include guest/programs/programs.mk
@@ -127,7 +128,7 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
 		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
 
-guests: $(GUEST_TEST_ELFS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
+guests: $(GUEST_TEST_ELFS) $(PC_TEST_OUTPUTS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
 	$(GUEST_PROGRAM_ELFS)
 
 deps-test:
