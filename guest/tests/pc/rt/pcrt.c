@@ -247,6 +247,28 @@ uint32_t pc_cmdline_u32(const char *key, uint32_t def)
 	return def;
 }
 
+void pc_cmdline_word(const char *key, char *buf, size_t n, const char *def)
+{
+	size_t k = pc_strlen(key), i = 0;
+	const char *v = def;
+
+	for (const char *w = pc_cmdline; *w;) {
+		while (*w == ' ')
+			w++;
+		if (pc_starts_with(w, key) && w[k] == '=') {
+			v = w + k + 1;
+			break;
+		}
+		while (*w && *w != ' ')
+			w++;
+	}
+	while (v[i] && v[i] != ' ' && i + 1 < n) {
+		buf[i] = v[i];
+		i++;
+	}
+	buf[i] = '\0';
+}
+
 bool pc_under_hv(void)
 {
 	uint32_t a, b, c, d;

@@ -157,6 +157,8 @@ void pc_exit(uint32_t value) __attribute__((noreturn));
 extern char pc_cmdline[512];
 /* "key=N" in the command line (N decimal or 0x hex), or def. */
 uint32_t pc_cmdline_u32(const char *key, uint32_t def);
+/* The text of "key=WORD" in the command line into buf, or def. */
+void pc_cmdline_word(const char *key, char *buf, size_t n, const char *def);
 /* True when hv runs the kernel (CPUID leaf 0x40000000 says
  * "hvhypervisor"): checks of what only hv provides run then. */
 bool pc_under_hv(void);
