@@ -86,10 +86,13 @@ rm_pm16:
 	mov ss, ax
 	mov fs, ax
 	mov gs, ax
+	; A code segment is not writable in protected mode: the result
+	; waits in BP until real mode.
+	xor bp, bp
 	smsw ax
 	test al, 1
 	jz .not_pm
-	or dword [cs:rm_result - rm_start], 1
+	mov bp, 1
 .not_pm:
 	lidt [cs:rm_ivtr - rm_start]
 	mov eax, cr0
@@ -107,6 +110,8 @@ rm_real:
 	mov ds, ax
 	mov ss, ax
 	mov sp, 0xfff0
+	movzx ebp, bp
+	or [rm_result - rm_start], ebp
 	smsw ax
 	test al, 1
 	jnz .pe
