@@ -46,7 +46,7 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
 	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c \
-	lib/multiboot.c
+	lib/vmxcap.c lib/name.c lib/multiboot.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -59,7 +59,8 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 	-shared -Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o
 
 BOOT_SRCS := $(wildcard boot/*.c) drivers/uart16550.c lib/fmt.c lib/string.c \
-	lib/elf.c lib/manifest.c lib/vmxcap.c lib/acpi.c lib/multiboot.c
+	lib/elf.c lib/manifest.c lib/manifest_lists.c lib/name.c lib/vmxcap.c lib/acpi.c \
+	lib/multiboot.c
 BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf
@@ -142,9 +143,11 @@ deps-run:
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-# The runner prints the one closing line `N passed, N failed`.
+# The runner prints the one closing line `N passed, N failed`; the
+# mutant check (tests/unit/unit.mk) runs before it.
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
+	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
 		tests/boot/test_runner.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))

@@ -8,9 +8,9 @@
  * policy). The contract is crossed once per time slice (vcpu_arch_run),
  * not once per exit: what the exit path calls of hv/ is inline.
  *
- * A host build of hv/ (tests/unit/fake_arch.c) implements the same
- * functions, so that hv's scheduler, lifecycle and hypercall dispatch are
- * tested on the host.
+ * A second implementation, arch/fake/, runs hv/ on the host for its unit
+ * tests (docs/testing.md): built with -DHV_FAKE_ARCH, hv/ gets the fake's
+ * types and primitives in place of arch/x86's, here and nowhere else.
  */
 #ifndef HV_ARCH_H
 #define HV_ARCH_H
@@ -18,7 +18,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef HV_FAKE_ARCH
+#include "arch/fake/arch.h"
+#else
 #include "arch/x86/arch.h"
+#endif
+/* The test-only mutants (tests/unit/unit.mk) break hv on purpose, to
+ * show that its host tests catch each break: never on the real arch. */
+#if !defined(HV_FAKE_ARCH) &&                                           \
+	(defined(HV_MUTANT_PINNING) || defined(HV_MUTANT_POOL_LEAK) || \
+	 defined(HV_MUTANT_CHILD_MGMT))
+#error "HV_MUTANT_* switches are for the host tests on arch/fake only"
+#endif
 /* Exit reasons by name, for reports and traces: a table that guest
  * programs share (pm prints them), so it keeps a header of its own. */
 #include "arch/x86/vmx_names.h"

@@ -14,6 +14,7 @@
 #include "hv/trace.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
+#include "lib/name.h"
 #include "lib/string.h"
 
 #define MIB ((uint64_t)1 << 20)
@@ -391,17 +392,6 @@ static bool terminated(const char *s, size_t n)
 	return strnlen(s, n) < n;
 }
 
-static bool valid_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 /* A child built at the parent's request: its id, or why not (a name
  * taken and a template's ports held answer BUSY, hv/hcall.c). */
 static int64_t build_child(const struct partition_spec *sp)
@@ -423,7 +413,7 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 {
 	struct partition_spec sp;
 
-	if (!valid_name(req->name))
+	if (!hv_name_valid(req->name))
 		return HV_EINVAL;
 	for (uint32_t i = 0; boot && i < boot->manifest.partition_count; i++) {
 		const struct hv_manifest_partition *mp =
@@ -463,7 +453,7 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		return create_from_template(req);
 	if (!terminated(req->image, sizeof(req->image)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)) ||
-	    !valid_name(req->name) || req->reserved || !req->vcpus ||
+	    !hv_name_valid(req->name) || req->reserved || !req->vcpus ||
 	    req->vcpus > HV_MAX_VCPUS ||
 	    !req->ram_mb || req->ram_mb > HV_CREATE_RAM_MB_MAX ||
 	    req->program_count > HV_CREATE_MAX_PROGRAMS)

@@ -98,40 +98,51 @@ static int64_t create_request(struct partition *p, uint64_t gpa, uint64_t size)
 	return partition_create_request(&req);
 }
 
+/*
+ * A list call's answer: the first min(n, capacity) of the n items, each
+ * size bytes, copied once into the caller's buffer of capacity items
+ * (max bytes at most); the status is n, so the caller learns how many
+ * there are even when its buffer holds fewer.
+ */
+static int64_t answer_list(struct partition *p, uint64_t gpa,
+			   uint64_t capacity, const void *items, uint32_t n,
+			   size_t size, size_t max)
+{
+	int64_t r = copy_to_caller(p, gpa, items,
+				   (n < capacity ? n : capacity) * size, max);
+
+	return r ? r : (int64_t)n;
+}
+
+/* A capacity above the call's bound is refused before anything is read. */
+static int64_t too_big(struct partition *p)
+{
+	stat_add_shared(&p->refused.hypercall, 1);
+	return HV_E2BIG;
+}
+
 static int64_t partition_list(struct partition *p, uint64_t gpa,
 			      uint64_t capacity)
 {
 	uint32_t ids[HV_PARTITION_LIST_MAX];
-	uint32_t n;
-	int64_t r;
 
-	if (capacity > HV_PARTITION_LIST_MAX) {
-		stat_add_shared(&p->refused.hypercall, 1);
-		return HV_E2BIG;
-	}
-	n = partition_ids(ids, (uint32_t)capacity);
-	r = copy_to_caller(p, gpa, ids,
-			   (n < capacity ? n : capacity) * sizeof(ids[0]),
-			   sizeof(ids));
-	return r ? r : (int64_t)n;
+	if (capacity > HV_PARTITION_LIST_MAX)
+		return too_big(p);
+	return answer_list(p, gpa, capacity, ids,
+			   partition_ids(ids, (uint32_t)capacity),
+			   sizeof(ids[0]), sizeof(ids));
 }
 
 static int64_t template_list(struct partition *p, uint64_t gpa,
 			     uint64_t capacity)
 {
 	struct hv_template t[HV_TEMPLATE_LIST_MAX];
-	uint32_t n;
-	int64_t r;
 
-	if (capacity > HV_TEMPLATE_LIST_MAX) {
-		stat_add_shared(&p->refused.hypercall, 1);
-		return HV_E2BIG;
-	}
-	n = partition_templates(t, (uint32_t)capacity);
-	r = copy_to_caller(p, gpa, t,
-			   (n < capacity ? n : capacity) * sizeof(t[0]),
-			   sizeof(t));
-	return r ? r : (int64_t)n;
+	if (capacity > HV_TEMPLATE_LIST_MAX)
+		return too_big(p);
+	return answer_list(p, gpa, capacity, t,
+			   partition_templates(t, (uint32_t)capacity),
+			   sizeof(t[0]), sizeof(t));
 }
 
 static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,

@@ -34,40 +34,6 @@ void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 	r->edx = d;
 }
 
-/* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
-enum {
-	MSR_TSC = 0x10,
-	MSR_PLATFORM_ID = 0x17,
-	MSR_APIC_BASE = 0x1b,
-	MSR_FEATURE_CONTROL_ = 0x3a,
-	MSR_BIOS_SIGN_ID = 0x8b,
-	MSR_MTRRCAP = 0xfe,
-	MSR_SYSENTER_CS = 0x174,
-	MSR_SYSENTER_ESP = 0x175,
-	MSR_SYSENTER_EIP = 0x176,
-	MSR_MISC_ENABLE = 0x1a0,
-	MSR_DEBUGCTL = 0x1d9,
-	MSR_PAT = 0x277,
-	MSR_MTRR_DEF_TYPE = 0x2ff,
-	MSR_EFER_ = 0xc0000080,
-	MSR_STAR = 0xc0000081,
-	MSR_LSTAR = 0xc0000082,
-	MSR_CSTAR = 0xc0000083,
-	MSR_SFMASK = 0xc0000084,
-	MSR_FS_BASE_ = 0xc0000100,
-	MSR_GS_BASE_ = 0xc0000101,
-	MSR_KERNEL_GS_BASE = 0xc0000102,
-	MSR_TSC_AUX = 0xc0000103,
-	MSR_PERFEVTSEL0 = 0x186,
-	MSR_PERFEVTSEL7 = 0x18d,
-	MSR_FIXED_CTR_CTRL = 0x38d,
-	MSR_PERF_GLOBAL_CTRL = 0x38f,
-	MSR_PERF_GLOBAL_OVF_CTRL = 0x390,
-};
-
-/* The fixed view of IA32_MISC_ENABLE: fast strings on, nothing else. */
-#define MISC_ENABLE_VIEW 1u
-
 /*
  * A pc partition's kernel writes a few MSRs at start-up whatever CPUID
  * says. The PMU's enable MSRs, where the PMU is hidden (leaf 0xA is
@@ -76,9 +42,9 @@ enum {
  */
 static bool pc_pmu_enable_msr(uint32_t msr)
 {
-	return (msr >= MSR_PERFEVTSEL0 && msr <= MSR_PERFEVTSEL7) ||
-	       msr == MSR_FIXED_CTR_CTRL || msr == MSR_PERF_GLOBAL_CTRL ||
-	       msr == MSR_PERF_GLOBAL_OVF_CTRL;
+	return (msr >= IA32_PERFEVTSEL0 && msr <= IA32_PERFEVTSEL7) ||
+	       msr == IA32_FIXED_CTR_CTRL || msr == IA32_PERF_GLOBAL_CTRL ||
+	       msr == IA32_PERF_GLOBAL_OVF_CTRL;
 }
 
 enum msr_kind policy_msr_kind(uint32_t msr)
@@ -87,31 +53,31 @@ enum msr_kind policy_msr_kind(uint32_t msr)
 	/* Held in the VMCS guest state, or switched by hv with the vCPU;
 	 * kernels write them once at boot, so their writes can afford an
 	 * exit. */
-	case MSR_SYSENTER_CS:
-	case MSR_SYSENTER_ESP:
-	case MSR_SYSENTER_EIP:
-	case MSR_DEBUGCTL:
-	case MSR_PAT:
-	case MSR_EFER_:
-	case MSR_STAR:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_SFMASK:
+	case IA32_SYSENTER_CS:
+	case IA32_SYSENTER_ESP:
+	case IA32_SYSENTER_EIP:
+	case IA32_DEBUGCTL:
+	case IA32_PAT:
+	case IA32_EFER:
+	case IA32_STAR:
+	case IA32_LSTAR:
+	case IA32_CSTAR:
+	case IA32_FMASK:
 		return MSR_GUEST_AUDITED;
 	/* Written often (FS/GS bases at every thread switch): no exits. */
-	case MSR_FS_BASE_:
-	case MSR_GS_BASE_:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_TSC_AUX:
+	case IA32_FS_BASE:
+	case IA32_GS_BASE:
+	case IA32_KERNEL_GS_BASE:
+	case IA32_TSC_AUX:
 		return MSR_GUEST_OWNED;
-	case MSR_TSC:
-	case MSR_PLATFORM_ID:
-	case MSR_APIC_BASE:
-	case MSR_FEATURE_CONTROL_:
-	case MSR_BIOS_SIGN_ID:
-	case MSR_MTRRCAP:
-	case MSR_MISC_ENABLE:
-	case MSR_MTRR_DEF_TYPE:
+	case IA32_TIME_STAMP_COUNTER:
+	case IA32_PLATFORM_ID:
+	case IA32_APIC_BASE:
+	case IA32_FEATURE_CONTROL:
+	case IA32_BIOS_SIGN_ID:
+	case IA32_MTRRCAP:
+	case IA32_MISC_ENABLE:
+	case IA32_MTRR_DEF_TYPE:
 		return MSR_READ_ONLY;
 	default:
 		return MSR_DENIED;
@@ -140,36 +106,37 @@ static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
 /* x2APIC mode enabled at the architectural base; vCPU 0 is the BSP. */
 static uint64_t apic_base(const struct vcpu *v)
 {
-	return 0xfee00000ull | (1u << 11) | (1u << 10) | (v->id ? 0 : 1u << 8);
+	return APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD |
+	       (v->id ? 0 : APIC_BASE_BSP);
 }
 
 int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
-	if (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) {
+	if (msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) {
 		if (!vlapic_rdmsr(&v->apic, msr, rdtsc(), value))
 			return 0;
 		count_msr_refusal(v, msr, false);
 		return -1;
 	}
 	switch (msr) {
-	case MSR_TSC:
+	case IA32_TIME_STAMP_COUNTER:
 		*value = rdtsc();
 		return 0;
-	case MSR_APIC_BASE:
+	case IA32_APIC_BASE:
 		*value = apic_base(v);
 		return 0;
-	case MSR_FEATURE_CONTROL_:
-		*value = 1; /* locked with VMX off: guests get no VMX */
+	case IA32_FEATURE_CONTROL:
+		*value = FEATURE_CONTROL_LOCK; /* with VMX off: guests get no VMX */
 		return 0;
-	case MSR_MISC_ENABLE:
-		*value = MISC_ENABLE_VIEW;
+	case IA32_MISC_ENABLE:
+		*value = MISC_ENABLE_FAST_STRINGS;
 		return 0;
-	case MSR_MTRR_DEF_TYPE:
-		*value = (1u << 11) | 6; /* MTRRs on, default write-back */
+	case IA32_MTRR_DEF_TYPE:
+		*value = MTRR_DEF_TYPE_E | MTRR_TYPE_WB;
 		return 0;
-	case MSR_PLATFORM_ID:
-	case MSR_BIOS_SIGN_ID:
-	case MSR_MTRRCAP:
+	case IA32_PLATFORM_ID:
+	case IA32_BIOS_SIGN_ID:
+	case IA32_MTRRCAP:
 		*value = 0;
 		return 0;
 	default:
@@ -190,13 +157,13 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 
 int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 {
-	if (msr >= VLAPIC_MSR_FIRST && msr <= VLAPIC_MSR_LAST) {
+	if (msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) {
 		if (!vlapic_wrmsr(&v->apic, msr, rdtsc(), value))
 			return 0;
-	} else if (msr == MSR_APIC_BASE && value == apic_base(v)) {
+	} else if (msr == IA32_APIC_BASE && value == apic_base(v)) {
 		return 0; /* rewriting the mode it is in changes nothing */
 	} else if (v->part->platform == HV_PLATFORM_PC &&
-		   ((msr == MSR_MISC_ENABLE && value == MISC_ENABLE_VIEW) ||
+		   ((msr == IA32_MISC_ENABLE && value == MISC_ENABLE_FAST_STRINGS) ||
 		    (pc_pmu_enable_msr(msr) && !value))) {
 		/* What a pc kernel writes at start-up: the value MISC_ENABLE
 		 * reads (Linux writes back what it read), the PMU off. */

@@ -87,9 +87,17 @@ static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 		if (p->state != PART_RUNNING || !v->online)
 			continue;
 		*live = true;
+#ifdef HV_MUTANT_PINNING
+		/* Test-only mutant (tests/unit/unit.mk): ignores the pin, which
+		 * test_sched's test_pinning must catch. Never built into hv. */
+		(void)cpu;
+		if (v->running_on != HV_CPU_NONE && v != prev)
+			continue;
+#else
 		if ((v->pin != HV_CPU_NONE && v->pin != cpu) ||
 		    (v->running_on != HV_CPU_NONE && v != prev))
 			continue;
+#endif
 		/* Halted until its virtual timer fires. */
 		if (v->blocked_until > now) {
 			if (v->blocked_until < *wake)

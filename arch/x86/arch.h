@@ -13,6 +13,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
+#include "arch/x86/msr.h" /* the MSR numbers hv's MSR policy names */
 #include "arch/x86/percpu.h"
 #include "arch/x86/pt.h"
 

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vmcs.h"
@@ -22,6 +23,7 @@ void asm_offsets(void)
 	DEFINE(HV_STACK_SIZE_ASM, HV_STACK_SIZE);
 	DEFINE(GDT_CODE_ASM, GDT_CODE);
 	DEFINE(GDT_DATA_ASM, GDT_DATA);
+	DEFINE(IA32_EFER_ASM, (unsigned long)IA32_EFER);
 	DEFINE(VMCS_HOST_RSP_ASM, VMCS_HOST_RSP);
 	DEFINE(VCPU_HOST_RSP, offsetof(struct vcpu, arch.host_rsp));
 	DEFINE(VCPU_LAUNCHED, offsetof(struct vcpu, arch.launched));

@@ -52,20 +52,17 @@ static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 			return inject_gp(v);
 		val = cr0_written(val);
 		real = vmx_guest_cr0(val);
-		if (!vmcs_write_nat(VMCS_CR0_READ_SHADOW, val))
-			panic("VMWRITE of the CR0 read shadow failed");
+		vmcs_write_nat(VMCS_CR0_READ_SHADOW, val);
 	} else {
 		old = vcpu_arch_guest_cr4(v);
 		if (cr4_write_faults(val, old, vmcs_read_nat(VMCS_GUEST_CR3),
 				     vmx_caps.cr4_fixed1))
 			return inject_gp(v);
 		real = vmx_guest_cr4(val);
-		if (!vmcs_write_nat(VMCS_CR4_READ_SHADOW, val))
-			panic("VMWRITE of the CR4 read shadow failed");
+		vmcs_write_nat(VMCS_CR4_READ_SHADOW, val);
 	}
 	if (real != vmcs_read_nat(field)) {
-		if (!vmcs_write_nat(field, real))
-			panic("VMWRITE of guest CR%u failed", cr);
+		vmcs_write_nat(field, real);
 		if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 			panic("INVVPID after a guest CR%u write failed", cr);
 	}
@@ -154,10 +151,9 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 {
 	uint32_t field = 0;
 	uint64_t host = 0;
-	bool ok = true;
 
 	switch (msr) {
-	case 0xc0000080: /* EFER: only SCE and NXE are the guest's to change */
+	case IA32_EFER: /* only SCE and NXE are the guest's to change */
 		if (v->arch.pc) {
 			/* A pc guest's: LME too, while paging is off. */
 			if (!vmx_pc_efer_write(&value))
@@ -171,37 +167,37 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 		field = VMCS_GUEST_IA32_EFER;
 		host = vmcs_read64(VMCS_HOST_IA32_EFER);
 		break;
-	case 0x277: /* PAT */
+	case IA32_PAT:
 		if (!valid_pat(value))
 			return inject_gp(v);
 		field = VMCS_GUEST_IA32_PAT;
 		host = vmcs_read64(VMCS_HOST_IA32_PAT);
 		break;
-	case 0x1d9: /* DEBUGCTL: LBR and BTF only; a VM exit clears it */
-		if (value & ~3ull)
+	case IA32_DEBUGCTL: /* LBR and BTF only; a VM exit clears it */
+		if (value & ~(DEBUGCTL_LBR | DEBUGCTL_BTF))
 			return inject_gp(v);
 		field = VMCS_GUEST_IA32_DEBUGCTL;
 		break;
-	case 0x174: /* SYSENTER_CS; the host's three are 0 */
+	case IA32_SYSENTER_CS: /* the host's three SYSENTER MSRs are 0 */
 		field = VMCS_GUEST_SYSENTER_CS;
 		break;
-	case 0x175:
-	case 0x176:
+	case IA32_SYSENTER_ESP:
+	case IA32_SYSENTER_EIP:
 		if (!canonical(value))
 			return inject_gp(v);
-		field = msr == 0x175 ? VMCS_GUEST_SYSENTER_ESP :
+		field = msr == IA32_SYSENTER_ESP ? VMCS_GUEST_SYSENTER_ESP :
 				       VMCS_GUEST_SYSENTER_EIP;
 		break;
-	case 0xc0000081: /* STAR */
+	case IA32_STAR:
 		v->arch.star = value;
 		break;
-	case 0xc0000082: /* LSTAR */
-	case 0xc0000083: /* CSTAR */
+	case IA32_LSTAR:
+	case IA32_CSTAR:
 		if (!canonical(value))
 			return inject_gp(v);
-		*(msr == 0xc0000082 ? &v->arch.lstar : &v->arch.cstar) = value;
+		*(msr == IA32_LSTAR ? &v->arch.lstar : &v->arch.cstar) = value;
 		break;
-	case 0xc0000084: /* SFMASK: bits 63:32 are reserved */
+	case IA32_FMASK: /* bits 63:32 are reserved */
 		if (value >> 32)
 			return inject_gp(v);
 		v->arch.sfmask = value;
@@ -211,16 +207,14 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 		      v->part->name, msr);
 	}
 	if (field == VMCS_GUEST_SYSENTER_CS)
-		ok = vmcs_write32(field, (uint32_t)value);
+		vmcs_write32(field, (uint32_t)value);
 	else if (field == VMCS_GUEST_SYSENTER_ESP ||
 		 field == VMCS_GUEST_SYSENTER_EIP)
-		ok = vmcs_write_nat(field, value);
+		vmcs_write_nat(field, value);
 	else if (field)
-		ok = vmcs_write64(field, value);
+		vmcs_write64(field, value);
 	else
 		wrmsr(msr, value); /* hv's switched copy: live while it runs */
-	if (!ok)
-		panic("VMWRITE of guest MSR 0x%x failed", msr);
 	if (field && rdmsr(msr) != host)
 		panic("%s: the host's MSR 0x%x is 0x%lx, not its own 0x%lx, after a guest write",
 		      v->part->name, msr, rdmsr(msr), host);

@@ -45,8 +45,8 @@ void gpr_write(struct vcpu *v, unsigned n, uint64_t val)
 
 	if (r)
 		*r = val;
-	else if (!vmcs_write_nat(VMCS_GUEST_RSP, val))
-		panic("VMWRITE of guest RSP failed");
+	else
+		vmcs_write_nat(VMCS_GUEST_RSP, val);
 }
 
 enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
@@ -96,10 +96,9 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 		uint32_t state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 
 		smp_nmi(vmcs_read_nat(VMCS_GUEST_RIP), true);
-		if ((state & INTERRUPTIBILITY_NMI) &&
-		    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
-				  state & ~INTERRUPTIBILITY_NMI))
-			panic("VMWRITE of the guest interruptibility failed");
+		if (state & INTERRUPTIBILITY_NMI)
+			vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+				     state & ~INTERRUPTIBILITY_NMI);
 		cpu_unblock_nmi();
 		return EXIT_RETRY;
 	}

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "arch/x86/vmcs.h"
-#include "arch/x86/vmx_exit.h"
+#include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
 #include "hv/upcall.h"
 #include "lib/compiler.h"
@@ -69,9 +69,8 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	 * the blocking Bochs saves). So the field is written 0, without a
 	 * VMREAD to see whether it needs it.
 	 */
-	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len) ||
-	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0))
-		panic("VMWRITE of guest RIP or interruptibility failed");
+	vmcs_write_nat(VMCS_GUEST_RIP, rip + len);
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	if (unlikely(rflags & RFLAGS_TF))
 		step_trap_pending(rflags);
 }

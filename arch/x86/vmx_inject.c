@@ -19,8 +19,7 @@ void __attribute__((noinline, cold)) step_trap_pending(uint64_t rflags)
 
 	dbg = vmx_pending_dbg_after_step(dbg, rflags,
 					 vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL));
-	if (!vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, dbg))
-		panic("VMWRITE of the pending debug exceptions failed");
+	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, dbg);
 }
 
 /*
@@ -38,19 +37,16 @@ enum exit_action inject(struct vcpu *v, uint8_t vector, bool has_error,
 			       uint32_t error)
 {
 	uint32_t info;
-	bool ok;
 
 	if (unlikely(has_error) && real_mode(v))
 		has_error = false;
 	info = vector | INTR_TYPE_HW_EXCEPTION |
 			(has_error ? INTR_INFO_DELIVER_ERROR_CODE : 0) |
 			INTR_INFO_VALID;
-	ok = vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 	if (has_error)
-		ok &= vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);
-	if (!ok)
-		panic("VMWRITE of an event injection failed");
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);
 	stats_injected(v->stats, vector);
 	return EXIT_RETRY;
 }
@@ -78,16 +74,13 @@ enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 				   uint32_t info)
 {
 	uint64_t dr6, dr7;
-	bool ok = true;
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
-		ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO,
-				   VECTOR_DB | INTR_TYPE_PRIV_SW_EXCEPTION |
-					   INTR_INFO_VALID);
-		ok &= vmcs_write32(VMCS_ENTRY_INSTR_LEN,
-				   vmcs_read32(VMCS_EXIT_INSTR_LEN));
-		if (!ok)
-			panic("VMWRITE of an ICEBP reflection failed");
+		vmcs_write32(VMCS_ENTRY_INTR_INFO,
+			     VECTOR_DB | INTR_TYPE_PRIV_SW_EXCEPTION |
+				     INTR_INFO_VALID);
+		vmcs_write32(VMCS_ENTRY_INSTR_LEN,
+			     vmcs_read32(VMCS_EXIT_INSTR_LEN));
 		stats_injected(v->stats, VECTOR_DB);
 		return EXIT_RETRY;
 	}
@@ -96,13 +89,11 @@ enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 	__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
 	if (e->qual & (1ull << 13)) { /* BD: general detect */
 		dr7 = vmcs_read_nat(VMCS_GUEST_DR7);
-		if (!vmcs_write_nat(VMCS_GUEST_DR7, dr7 & ~(1ull << 13)))
-			panic("VMWRITE of guest DR7 failed");
+		vmcs_write_nat(VMCS_GUEST_DR7, dr7 & ~(1ull << 13));
 	}
 	/* The exception now carries what was pending (the BS rule then
 	 * holds trivially: nothing is pending). */
-	if (!vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0))
-		panic("VMWRITE of the pending debug exceptions failed");
+	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	return inject(v, VECTOR_DB, false, 0);
 }
 
@@ -147,10 +138,9 @@ static void set_interrupt_window_exiting(struct vcpu *v, bool on)
 {
 	if (on == v->arch.window_exiting)
 		return;
-	if (!vmcs_write32(VMCS_PROC_BASED_CTLS,
-			  on ? vmx_caps.proc | PROC_INTERRUPT_WINDOW_EXITING :
-			       vmx_caps.proc))
-		panic("VMWRITE of the processor-based controls failed");
+	vmcs_write32(VMCS_PROC_BASED_CTLS,
+		     on ? vmx_caps.proc | PROC_INTERRUPT_WINDOW_EXITING :
+			  vmx_caps.proc);
 	v->arch.window_exiting = on;
 }
 
@@ -165,7 +155,6 @@ void deliver_events(struct vcpu *v, uint64_t now)
 {
 	uint32_t intr;
 	int vector;
-	bool ok = true;
 
 	/*
 	 * Most exits have nothing to deliver: no event to deliver again, no
@@ -188,14 +177,14 @@ void deliver_events(struct vcpu *v, uint64_t now)
 			 * but the entry check is the field's, so keep it. */
 			if (real_mode(v))
 				intr &= ~INTR_INFO_DELIVER_ERROR_CODE;
-			ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO, intr);
-			ok &= vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE,
-					   v->arch.reinject_error);
+			vmcs_write32(VMCS_ENTRY_INTR_INFO, intr);
+			vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE,
+				     v->arch.reinject_error);
 			if (type == INTR_TYPE_SW_INTERRUPT ||
 			    type == INTR_TYPE_PRIV_SW_EXCEPTION ||
 			    type == INTR_TYPE_SW_EXCEPTION)
-				ok &= vmcs_write32(VMCS_ENTRY_INSTR_LEN,
-						   v->arch.reinject_len);
+				vmcs_write32(VMCS_ENTRY_INSTR_LEN,
+					     v->arch.reinject_len);
 			v->arch.reinject_info = 0;
 		}
 		/* Else merge_events() kept it for an entry after this one. */
@@ -206,15 +195,12 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	    (vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
 	      (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
-		ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO,
-				   (uint32_t)vector |
-					   INTR_TYPE_EXTERNAL_INTERRUPT |
-					   INTR_INFO_VALID);
+		vmcs_write32(VMCS_ENTRY_INTR_INFO,
+			     (uint32_t)vector | INTR_TYPE_EXTERNAL_INTERRUPT |
+				     INTR_INFO_VALID);
 		vlapic_accept(&v->apic, vector);
 		vector = vlapic_pending(&v->apic);
 		intr = INTR_INFO_VALID;
 	}
-	if (!ok)
-		panic("VMWRITE of an event for entry failed");
 	set_interrupt_window_exiting(v, vector >= 0);
 }

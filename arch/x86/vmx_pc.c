@@ -19,13 +19,12 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/crcheck.h"
+#include "arch/x86/msr.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_vcpu.h"
 #include "hv/log.h"
 #include "hv/upcall.h"
 
-#define IA32_VMX_PROCBASED_CTLS2 0x48b
-#define IA32_VMX_MISC 0x485
 #define VMX_MISC_STORES_LMA (1ull << 5)
 
 void vmx_pc_caps_init(void)
@@ -90,7 +89,7 @@ static uint64_t pc_cr4_host_owned(void)
 #define AR_TSS32_BUSY 0x008bu
 #define AR_UNUSABLE 0x10000u
 
-static bool pc_segments(const struct vcpu_pc_entry *e)
+static void pc_segments(const struct vcpu_pc_entry *e)
 {
 	static const uint32_t data[][4] = {
 		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT,
@@ -106,35 +105,33 @@ static bool pc_segments(const struct vcpu_pc_entry *e)
 	};
 	bool real = e->mode == VCPU_PC_REAL;
 	uint32_t limit = real ? 0xffff : 0xffffffff;
-	bool ok = true;
 
-	ok &= vmcs_write16(VMCS_GUEST_CS_SELECTOR,
+	vmcs_write16(VMCS_GUEST_CS_SELECTOR,
 			   real ? e->cs_selector : e->code_sel);
-	ok &= vmcs_write_nat(VMCS_GUEST_CS_BASE,
+	vmcs_write_nat(VMCS_GUEST_CS_BASE,
 			     real ? (uint64_t)e->cs_selector << 4 : 0);
-	ok &= vmcs_write32(VMCS_GUEST_CS_LIMIT, limit);
-	ok &= vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 : AR_CODE32);
+	vmcs_write32(VMCS_GUEST_CS_LIMIT, limit);
+	vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 : AR_CODE32);
 	for (unsigned i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
-		ok &= vmcs_write16(data[i][0], real ? 0 : e->data_sel);
-		ok &= vmcs_write_nat(data[i][1], 0);
-		ok &= vmcs_write32(data[i][2], limit);
-		ok &= vmcs_write32(data[i][3], real ? AR_DATA16 : AR_DATA32);
+		vmcs_write16(data[i][0], real ? 0 : e->data_sel);
+		vmcs_write_nat(data[i][1], 0);
+		vmcs_write32(data[i][2], limit);
+		vmcs_write32(data[i][3], real ? AR_DATA16 : AR_DATA32);
 	}
 	/* VM entry wants a busy TSS in TR and LDTR usable or not (SDM
 	 * "Checks on Guest Segment Registers"); the guest loads its own. */
-	ok &= vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_TR_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_TR_LIMIT, 0xffff);
-	ok &= vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
-	ok &= vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_LDTR_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
-	ok &= vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
-	ok &= vmcs_write_nat(VMCS_GUEST_GDTR_BASE, real ? 0 : e->gdt_base);
-	ok &= vmcs_write32(VMCS_GUEST_GDTR_LIMIT, real ? 0xffff : e->gdt_limit);
-	ok &= vmcs_write_nat(VMCS_GUEST_IDTR_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_IDTR_LIMIT, real ? 0x3ff : 0);
-	return ok;
+	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
+	vmcs_write_nat(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0xffff);
+	vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
+	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
+	vmcs_write_nat(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
+	vmcs_write_nat(VMCS_GUEST_GDTR_BASE, real ? 0 : e->gdt_base);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, real ? 0xffff : e->gdt_limit);
+	vmcs_write_nat(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, real ? 0x3ff : 0);
 }
 
 /*
@@ -144,34 +141,32 @@ static bool pc_segments(const struct vcpu_pc_entry *e)
  * as QEMU leaves it; a real-mode entry's is what INIT leaves, CD and NW
  * included (in the shadow only: the CPU runs with neither).
  */
-bool vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
+void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 {
 	uint64_t cr0 = e->mode == VCPU_PC_REAL ? CR0_ET | CR0_CD | CR0_NW :
 						 CR0_PE | CR0_ET;
-	bool ok = true;
 
 	v->arch.pc = true;
 	v->arch.regs.rax = e->eax;
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
-	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2_pc);
-	ok &= vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
-	ok &= vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());
-	ok &= vmcs_write32(VMCS_ENTRY_CTLS,
+	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2_pc);
+	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
+	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());
+	vmcs_write32(VMCS_ENTRY_CTLS,
 			   vmx_caps.entry & ~ENTRY_IA32E_MODE_GUEST);
-	ok &= vmcs_write_nat(VMCS_GUEST_CR0, pc_guest_cr0(cr0));
-	ok &= vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
-	ok &= vmcs_write_nat(VMCS_GUEST_CR3, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(0));
-	ok &= vmcs_write_nat(VMCS_CR4_READ_SHADOW, 0);
-	ok &= vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
-	ok &= pc_segments(e);
-	ok &= vmcs_write_nat(VMCS_GUEST_RIP, e->eip);
-	ok &= vmcs_write_nat(VMCS_GUEST_RSP, e->esp);
-	ok &= vmcs_write_nat(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write_nat(VMCS_GUEST_CR0, pc_guest_cr0(cr0));
+	vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
+	vmcs_write_nat(VMCS_GUEST_CR3, 0);
+	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(0));
+	vmcs_write_nat(VMCS_CR4_READ_SHADOW, 0);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
+	pc_segments(e);
+	vmcs_write_nat(VMCS_GUEST_RIP, e->eip);
+	vmcs_write_nat(VMCS_GUEST_RSP, e->esp);
+	vmcs_write_nat(VMCS_GUEST_RFLAGS, 0x2);
 	for (uint32_t f = VMCS_GUEST_PDPTE0; f <= VMCS_GUEST_PDPTE3; f += 2)
-		ok &= vmcs_write64(f, 0);
-	return ok;
+		vmcs_write64(f, 0);
 }
 
 /*
@@ -184,7 +179,6 @@ static bool load_pdptes(struct vcpu *v, uint64_t cr3)
 {
 	uint64_t gpa = cr3 & 0xffffffe0ull;
 	const uint64_t *t = partition_gpa_to_hva(v->part, gpa, 32);
-	bool ok = true;
 
 	if (!t)
 		return false;
@@ -192,9 +186,7 @@ static bool load_pdptes(struct vcpu *v, uint64_t cr3)
 		if (pdpte_bad(t[i], vmx_caps.maxphyaddr))
 			return false;
 	for (int i = 0; i < 4; i++)
-		ok &= vmcs_write64(VMCS_GUEST_PDPTE0 + 2 * (uint32_t)i, t[i]);
-	if (!ok)
-		panic("VMWRITE of the guest PDPTEs failed");
+		vmcs_write64(VMCS_GUEST_PDPTE0 + 2 * (uint32_t)i, t[i]);
 	return true;
 }
 
@@ -210,9 +202,8 @@ static void set_efer(uint64_t efer)
 
 	if (efer & EFER_LMA)
 		entry |= ENTRY_IA32E_MODE_GUEST;
-	if (!vmcs_write64(VMCS_GUEST_IA32_EFER, efer) ||
-	    !vmcs_write32(VMCS_ENTRY_CTLS, entry))
-		panic("VMWRITE of the guest EFER or the entry controls failed");
+	vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
+	vmcs_write32(VMCS_ENTRY_CTLS, entry);
 }
 
 /*
@@ -231,7 +222,6 @@ enum exit_action vmx_pc_cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 	uint64_t cr3 = vmcs_read_nat(VMCS_GUEST_CR3);
 	uint64_t new0 = cr0, new4 = cr4, real;
 	uint32_t field = cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4;
-	bool ok = true;
 
 	if (cr == 0) {
 		if (cr0_write_faults_any(val, cr0, cr4, efer, cs_long()))
@@ -247,17 +237,15 @@ enum exit_action vmx_pc_cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 		return inject_gp(v);
 	if (cr == 0) {
 		real = pc_guest_cr0(new0);
-		ok &= vmcs_write_nat(VMCS_CR0_READ_SHADOW, new0);
+		vmcs_write_nat(VMCS_CR0_READ_SHADOW, new0);
 		if (efer_after_cr0(efer, cr0, new0) != efer)
 			set_efer(efer_after_cr0(efer, cr0, new0));
 	} else {
 		real = vmx_guest_cr4(new4);
-		ok &= vmcs_write_nat(VMCS_CR4_READ_SHADOW, new4);
+		vmcs_write_nat(VMCS_CR4_READ_SHADOW, new4);
 	}
 	if (real != vmcs_read_nat(field))
-		ok &= vmcs_write_nat(field, real);
-	if (!ok)
-		panic("VMWRITE of guest CR%u or its shadow failed", cr);
+		vmcs_write_nat(field, real);
 	if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 		panic("INVVPID after a guest CR%u write failed", cr);
 	return EXIT_NEXT;

@@ -77,8 +77,7 @@ static void arrive(struct vcpu *v, struct percpu *pc)
 	if (v->arch.host_cpu == pc->index)
 		return;
 	HV_ASSERT(!v->arch.launched);
-	if (!vmx_setup_host_state())
-		panic("VMWRITE of the host state failed");
+	vmx_setup_host_state();
 	v->arch.host_rsp = 0;
 	vcpu_arch_flush_here(v);
 	v->arch.host_cpu = pc->index;
@@ -102,8 +101,7 @@ static void load_preemption_timer(struct vcpu *v, uint64_t now)
 		deadline = apic;
 	if (likely(deadline > now))
 		ticks = (uint32_t)((deadline - now) >> vmx_caps.preemption_shift);
-	if (unlikely(!vmcs_write32(VMCS_PREEMPTION_TIMER, ticks)))
-		panic("VMWRITE of the preemption timer failed");
+	vmcs_write32(VMCS_PREEMPTION_TIMER, ticks);
 }
 
 uint64_t vcpu_arch_max_slice(void)
@@ -118,12 +116,12 @@ void vcpu_arch_kicked(void)
 	if (!this_cpu()->current)
 		return; /* VMX operation may be over, and VMWRITE would #UD */
 	/*
-	 * Its result needs no check: between vCPUs no VMCS may be current,
-	 * and then the VMWRITE fails with nothing to undo; a VMCS current
-	 * without its vCPU running gets its timer written again before its
-	 * next entry.
+	 * The raw VMWRITE, whose failure the accessors would report: here it
+	 * needs no check. Between vCPUs no VMCS may be current, and then the
+	 * VMWRITE fails with nothing to undo; a VMCS current without its
+	 * vCPU running gets its timer written again before its next entry.
 	 */
-	written = vmcs_write32(VMCS_PREEMPTION_TIMER, 0);
+	written = vmcs_vmwrite(VMCS_PREEMPTION_TIMER, 0);
 	(void)written;
 }
 

@@ -14,12 +14,12 @@
 
 void guest_state_load(const struct vcpu *v)
 {
-	wrmsr(0xc0000081, v->arch.star);
-	wrmsr(0xc0000082, v->arch.lstar);
-	wrmsr(0xc0000083, v->arch.cstar);
-	wrmsr(0xc0000084, v->arch.sfmask);
-	wrmsr(0xc0000102, v->arch.kernel_gs_base);
-	wrmsr(0xc0000103, v->arch.tsc_aux);
+	wrmsr(IA32_STAR, v->arch.star);
+	wrmsr(IA32_LSTAR, v->arch.lstar);
+	wrmsr(IA32_CSTAR, v->arch.cstar);
+	wrmsr(IA32_FMASK, v->arch.sfmask);
+	wrmsr(IA32_KERNEL_GS_BASE, v->arch.kernel_gs_base);
+	wrmsr(IA32_TSC_AUX, v->arch.tsc_aux);
 	__asm__ volatile("mov %0, %%dr0" : : "r"(v->arch.dr[0]));
 	__asm__ volatile("mov %0, %%dr1" : : "r"(v->arch.dr[1]));
 	__asm__ volatile("mov %0, %%dr2" : : "r"(v->arch.dr[2]));
@@ -44,12 +44,12 @@ void guest_state_save(struct vcpu *v)
 	 * while its XCR0 has AVX off, and its PKRU are its own too. */
 	xsetbv(vcpu_arch_xfeatures());
 	xsave(v->arch.xsave_area, vcpu_arch_xfeatures());
-	v->arch.star = rdmsr(0xc0000081);
-	v->arch.lstar = rdmsr(0xc0000082);
-	v->arch.cstar = rdmsr(0xc0000083);
-	v->arch.sfmask = rdmsr(0xc0000084);
-	v->arch.kernel_gs_base = rdmsr(0xc0000102);
-	v->arch.tsc_aux = rdmsr(0xc0000103);
+	v->arch.star = rdmsr(IA32_STAR);
+	v->arch.lstar = rdmsr(IA32_LSTAR);
+	v->arch.cstar = rdmsr(IA32_CSTAR);
+	v->arch.sfmask = rdmsr(IA32_FMASK);
+	v->arch.kernel_gs_base = rdmsr(IA32_KERNEL_GS_BASE);
+	v->arch.tsc_aux = rdmsr(IA32_TSC_AUX);
 	__asm__ volatile("mov %%dr0, %0" : "=r"(v->arch.dr[0]));
 	__asm__ volatile("mov %%dr1, %0" : "=r"(v->arch.dr[1]));
 	__asm__ volatile("mov %%dr2, %0" : "=r"(v->arch.dr[2]));

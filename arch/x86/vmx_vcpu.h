@@ -1,11 +1,53 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside arch/x86: the VMX side of a vCPU that the contract (hv/arch.h)
- * does not name. */
+/*
+ * Inside arch/x86: the VMX side of a vCPU that the contract (hv/arch.h)
+ * does not name: the control values, the CR0/CR4 bits hv owns, and the
+ * host-state area, all set up in vmx_vcpu.c.
+ */
 #ifndef ARCH_X86_VMX_VCPU_H
 #define ARCH_X86_VMX_VCPU_H
 
 #include "hv/arch.h"
 #include "hv/upcall.h"
+
+/* The control values hv uses, adjusted once to the capability MSRs. */
+struct vmx_caps {
+	uint32_t revision;
+	uint32_t pin, proc, proc2, exit, entry;
+	uint32_t preemption_shift;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/* pc vCPUs (arch/x86/vmx_pc.c): their secondary controls, or why
+	 * this CPU cannot run them. */
+	uint32_t proc2_pc;
+	const char *pc_missing;
+	uint8_t maxphyaddr; /* CPUID.80000008H:EAX[7:0], for PAE PDPTEs */
+};
+extern struct vmx_caps vmx_caps;
+
+#define VECTOR_DB 1
+#define VECTOR_DF 8
+#define VECTOR_GP 13
+#define VECTOR_AC 17
+#define VECTOR_MC 18
+#define EXCEPTION_BITMAP_HV \
+	((1u << VECTOR_DB) | (1u << VECTOR_AC) | (1u << VECTOR_MC))
+
+uint64_t vmx_cr0_host_owned(void);
+uint64_t vmx_cr4_host_owned(void);
+/* The CR0/CR4 value the CPU runs with for a guest-visible shadow. */
+uint64_t vmx_guest_cr0(uint64_t shadow);
+uint64_t vmx_guest_cr4(uint64_t shadow);
+
+/* arch/x86/vmx_pc.c: pc vCPUs. */
+void vmx_pc_caps_init(void);
+/* Writes the pc vCPU's controls and guest state over hv's defaults. */
+void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
+
+/* Writes the host-state area for the CPU this runs on. */
+void vmx_setup_host_state(void);
+
+/* Where every VM exit lands (HOST_RIP): not to be called. */
+void vmx_exit_stub(void);
 
 /* Drops this CPU's cached translations of the vCPU (EPT and VPID). */
 void vcpu_arch_flush_here(struct vcpu *v);

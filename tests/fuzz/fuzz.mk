@@ -26,7 +26,7 @@ FUZZ_COMPILE_SAN := -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LINK_SAN := -fsanitize=fuzzer,$(FUZZ_SAN)
 
 # target name -> the sources it fuzzes (each target is fuzz_NAME.c).
-FUZZ_LIB_manifest := lib/manifest.c lib/fmt.c
+FUZZ_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
 FUZZ_LIB_elf := lib/elf.c lib/fmt.c
 FUZZ_LIB_multiboot := lib/multiboot.c lib/fmt.c
 FUZZ_LIB_hcargs :=
