@@ -224,7 +224,7 @@ enum policy_io_result policy_io(struct vcpu *v, uint16_t port, unsigned size,
 	if (!(logged[port / 8] & (1u << (port % 8)))) {
 		logged[port / 8] |= (uint8_t)(1u << (port % 8));
 		if (pc)
-			pr_limited(&p->warn, WARN_PORT, HV_LOG_INFO,
+			pr_limited(&p->warn, WARN_PORT_ABSENT, HV_LOG_INFO,
 				   "%s: %s of port 0x%x, which has no device: %s (logged once per port)",
 				   p->name, in ? "read" : "write", port,
 				   in ? "all ones" : "ignored");
