@@ -24,8 +24,9 @@ int pc_load(struct partition *p, const struct partition_spec *sp,
 {
 	const struct hv_boot_module *k = sp->kernel;
 	const void *file = (const void *)(uintptr_t)k->phys;
-	/* GRUB's way: the command line begins with the image's name. */
-	static char cmdline[HV_PATH_MAX + HV_CMDLINE_MAX + 1];
+	/* GRUB's way: the command line begins with the image's name. Two
+	 * vCPUs of the parent may build partitions at once: on the stack. */
+	char cmdline[HV_PATH_MAX + HV_CMDLINE_MAX + 1];
 	struct mb_boot boot = {
 		.ram_size = p->ram_size,
 		.cmdline = cmdline,
@@ -51,7 +52,6 @@ int pc_load(struct partition *p, const struct partition_spec *sp,
 		       p->name, k->path, img.lo, img.hi, p->ram_size);
 		return HV_EINVAL;
 	}
-	/* Partitions are built one at a time (the caller holds the slot). */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", k->path,
 		     sp->cmdline && sp->cmdline[0] ? " " : "",
 		     sp->cmdline ? sp->cmdline : "");
