@@ -22,6 +22,9 @@ LD := ld
 NASM := nasm
 OBJCOPY := objcopy
 PYTHON := python3
+# The trace's pictures (tools/traceplot.py) use Debian's python3-matplotlib,
+# which belongs to Debian's own python3: that one, where PYTHON is another.
+PLOT_PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo $(PYTHON))
 
 # Every object is rebuilt when this file changes, since flags live here.
 MAKEDEPS := Makefile
@@ -81,7 +84,8 @@ DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
 	$(BUILD)/guest/programs/pm.elf:hv/programs/pm.elf \
 	$(BUILD)/guest/programs/primes.elf:hv/programs/primes.elf \
 	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
-	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf
+	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf \
+	$(BUILD)/guest/programs/echo.elf:hv/programs/echo.elf
 
 .PHONY: all clean test run bench unit-test deps-test deps-run guests
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
@@ -150,13 +154,18 @@ test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
 		tests/boot/test_runner.py
+	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
+	$(PYTHON) -m unittest -q tests/boot/test_make_run.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,
-# and $(BUILD)/bench/results.json.
+# $(BUILD)/bench/results.json, and the pictures of its exit trace
+# (tools/traceplot.py: exit-rate, exit-time, timeline, as PNG and SVG).
 bench: deps-test
 	$(MAKE) all
 	$(PYTHON) tools/bench.py --build $(BUILD)
+	$(PLOT_PYTHON) tools/traceplot.py $(BUILD)/tests/bench.bochs.log \
+		-o $(BUILD)/bench --title "make bench"
 
 run: deps-run
 	$(MAKE) all

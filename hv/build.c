@@ -18,6 +18,7 @@
 #include "lib/string.h"
 
 #define MIB ((uint64_t)1 << 20)
+#define GIB (1ull << 30)
 #define CHUNK (2 * MIB)
 
 /* The loader's images, for partitions created at run time. */
@@ -218,8 +219,17 @@ static int partition_build(const struct partition_spec *sp,
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
-	p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096, CHUNK / 4096,
-				p->id);
+	/*
+	 * 1 GiB aligned first when it is that large, so that EPT can map it
+	 * with 1 GiB pages where the CPU has them (arch/x86/ept.c); the pool
+	 * hands it out zeroed without zeroing it now (hv/palloc.c).
+	 */
+	if (p->ram_size >= GIB)
+		p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096,
+					GIB / 4096, p->id);
+	if (!p->ram_hpa)
+		p->ram_hpa = palloc_run(mem_pool(), p->ram_size / 4096,
+					CHUNK / 4096, p->id);
 	p->stats.ram_tsc = rdtsc() - t1;
 	if (!p->ram_hpa) {
 		pr_err("partition %s: %lu MiB of RAM do not fit in the pool (%lu MiB free in one piece at most)",

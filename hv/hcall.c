@@ -179,7 +179,8 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	}
 	info.id = t->id;
 	info.state = states[t->state];
-	info.flags = t->parent ? HV_PART_FLAG_PARENT : 0;
+	info.flags = (t->parent ? HV_PART_FLAG_PARENT : 0) |
+		     (vuart_has_console(t) ? HV_PART_FLAG_CONSOLE : 0);
 	info.vcpus = t->vcpu_count;
 	/* Both are NUL-terminated arrays of one size: copied whole, which
 	 * costs a few instructions where formatting cost some per byte. */
@@ -237,10 +238,28 @@ static int64_t trace_control(uint64_t id, uint64_t on)
 	return was;
 }
 
+/* Gives the console's input to partition id; the parent's own id takes
+ * it back. Under the lock, as trace_control: the slot may be being freed. */
+static int64_t console_attach(uint64_t id)
+{
+	struct partition *t;
+	int64_t r;
+
+	spin_lock(&partitions_lock);
+	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
+	r = t ? vuart_attach(t) : HV_ENOENT;
+	spin_unlock(&partitions_lock);
+	if (!r)
+		pr_info("console input goes to %s (Ctrl-] gives it back)",
+			t->name);
+	return r;
+}
+
 static int64_t trace_read_call(struct partition *p, uint64_t cpu,
 			       uint64_t gpa, uint64_t capacity)
 {
 	struct hv_trace_record recs[HV_TRACE_READ_MAX];
+	bool slices;
 	int64_t n;
 	int r;
 
@@ -256,9 +275,11 @@ static int64_t trace_read_call(struct partition *p, uint64_t cpu,
 		stat_add_shared(&p->refused.hypercall, 1);
 		return r;
 	}
+	slices = cpu & HV_TRACE_READ_SLICES;
+	cpu &= ~HV_TRACE_READ_SLICES;
 	if (cpu > UINT32_MAX)
 		return HV_EINVAL;
-	n = trace_read((uint32_t)cpu, recs, (uint32_t)capacity);
+	n = trace_read((uint32_t)cpu, slices, recs, (uint32_t)capacity);
 	if (n > 0)
 		memcpy(partition_gpa_to_hva(p, gpa, (uint64_t)n * sizeof(recs[0])),
 		       recs, (uint64_t)n * sizeof(recs[0]));
@@ -389,6 +410,11 @@ static int64_t hc_hv_info(struct vcpu *v)
 	return hv_status(hv_info(v->part, ARG(v, 0), ARG(v, 1)));
 }
 
+static int64_t hc_console_attach(struct vcpu *v)
+{
+	return hv_status(console_attach(ARG(v, 0)));
+}
+
 #undef ARG
 
 #define OPEN true
@@ -410,6 +436,7 @@ const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS] = {
 	[HV_HC_TRACE_CONTROL] = { hc_trace_control, PARENT, HC_CONTINUE },
 	[HV_HC_TRACE_READ] = { hc_trace_read, PARENT, HC_CONTINUE },
 	[HV_HC_HV_INFO] = { hc_hv_info, PARENT, HC_CONTINUE },
+	[HV_HC_CONSOLE_ATTACH] = { hc_console_attach, PARENT, HC_CONTINUE },
 };
 #undef OPEN
 #undef PARENT

@@ -81,8 +81,9 @@ void partition_release(struct partition *p)
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)p->io_logged,
 			    2 * 4096, p->id);
 #endif
-	if (p->ram_hpa)
-		palloc_free(mem_pool(), p->ram_hpa, p->ram_size, p->id);
+	if (p->ram_hpa && p->ram_freed < p->ram_size)
+		palloc_free(mem_pool(), p->ram_hpa + p->ram_freed,
+			    p->ram_size - p->ram_freed, p->id);
 	/* Zeroing clears in_use: the slot and its id are free again. */
 	plock();
 	memset(p, 0, sizeof(*p));
@@ -420,23 +421,97 @@ void mgmt_exit(void)
 }
 
 /*
+ * One step of a destroy's RAM: zeroed and freed, the pool lock dropped
+ * for the zeroing (hv/palloc.c). True once none is left.
+ */
+static bool free_ram_step(struct partition *p)
+{
+	uint64_t left = p->ram_size - p->ram_freed;
+	uint64_t n = left < HV_DESTROY_STEP ? left : HV_DESTROY_STEP;
+
+	if (n && !palloc_free(mem_pool(), p->ram_hpa + p->ram_freed, n, p->id))
+		p->ram_freed += n;
+	else if (n)
+		return true; /* not the partition's: partition_release reports it */
+	return p->ram_freed == p->ram_size;
+}
+
+/*
+ * A destroy already under way, with partitions_lock held: the slot of id
+ * if a call may take its next step now (it is marked stepping), NULL if
+ * there is none under way. PENDING while another vCPU of the parent takes
+ * a step.
+ */
+static struct partition *tearing_locked(uint64_t id, int64_t *status)
+{
+	struct partition *p;
+
+	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use ||
+	    !partitions[id - 1].tearing)
+		return NULL;
+	p = &partitions[id - 1];
+	if (p->stepping) {
+		*status = HV_EAGAIN;
+		return NULL;
+	}
+	p->stepping = true;
+	return p;
+}
+
+/* The end of a destroy, once its RAM is back: the rest, and the slot. */
+static void destroy_finish(struct partition *p)
+{
+	char name[HV_NAME_MAX];
+	uint64_t held;
+	uint32_t owner;
+
+	memcpy(name, p->name, sizeof(name));
+	owner = p->id;
+	held = p->destroy_held;
+	partition_release(p);
+	if (mem_pool()->owner_pages[owner])
+		pr_err("partition %s: %lu pages not returned", name,
+		       mem_pool()->owner_pages[owner]);
+	pr_info("partition %s: destroyed; pool: %lu pages free (%lu returned)",
+		name, mem_pool()->free_pages, held);
+}
+
+/* One step of a claimed teardown: OK once it is whole, PENDING before. */
+static int64_t destroy_step(struct partition *p)
+{
+	if (free_ram_step(p)) {
+		destroy_finish(p);
+		return HV_OK;
+	}
+	plock();
+	p->stepping = false;
+	spin_unlock(&partitions_lock);
+	return HV_EAGAIN;
+}
+
+/*
  * Destroy stops p first and answers PENDING while any CPU still runs one
  * of its vCPUs. The call that finds it off every CPU claims the teardown
- * (busy, under the lock): from then on every other call about p answers
- * BUSY or, once the slot is free, NOT_FOUND, and only the claimant touches
- * it. So a stop and a destroy, or two destroys, from two vCPUs of the
- * parent never use a partition that is being freed.
+ * (busy, under the lock): from then on a stop of p answers BUSY or, once
+ * the slot is free, NOT_FOUND. Its RAM then goes back HV_DESTROY_STEP per
+ * call: each further destroy of it claims the next step (stepping, under
+ * the lock) and answers PENDING until the last, which frees the slot and
+ * answers OK; a destroy while another vCPU of the parent takes a step
+ * answers PENDING. So only one call at a time touches a partition that is
+ * being freed.
  */
 int64_t partition_destroy(uint64_t id, const struct partition *caller)
 {
 	struct partition *p;
-	char name[HV_NAME_MAX];
-	uint64_t held;
-	uint32_t owner;
 	int64_t r = HV_OK;
 
 	mgmt_exit();
 	plock();
+	p = tearing_locked(id, &r);
+	if (p || r) {
+		spin_unlock(&partitions_lock);
+		return r ? r : destroy_step(p);
+	}
 	p = target_locked(id, caller, &r);
 	if (p) {
 		stop_locked(p);
@@ -444,6 +519,7 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 		    !__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE)) {
 			vuart_flush(p);
 			p->busy = true;
+			p->tearing = p->stepping = true;
 		} else {
 			r = HV_EAGAIN;
 		}
@@ -464,14 +540,6 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	partition_record(p);
 	partition_audit(p);
 	stats_keep_longest(p);
-	memcpy(name, p->name, sizeof(name));
-	owner = p->id;
-	held = mem_pool()->owner_pages[owner];
-	partition_release(p);
-	if (mem_pool()->owner_pages[owner])
-		pr_err("partition %s: %lu pages not returned", name,
-		       mem_pool()->owner_pages[owner]);
-	pr_info("partition %s: destroyed; pool: %lu pages free (%lu returned)",
-		name, mem_pool()->free_pages, held);
-	return HV_OK;
+	p->destroy_held = mem_pool()->owner_pages[p->id];
+	return destroy_step(p);
 }

@@ -37,9 +37,11 @@ struct vuart {
 	bool held; /* line is complete and waits for room in the console */
 	bool queued; /* a line went into the console's ring: pump it */
 	char line[160];
-	/* Console input, for the parent only: bytes from the real COM1. */
-	uint8_t rx[64];
+	/* Console input: bytes from the real COM1 typed while this
+	 * partition held the console (hv/vuart.c's input_lock). */
+	uint8_t rx[256];
 	uint32_t rx_head, rx_tail;
+	uint64_t rx_dropped; /* typed for it past a full rx */
 };
 
 /* Refused accesses, counted by kind. */
@@ -57,6 +59,13 @@ struct refusals {
  * then the pool's, then the console's.
  */
 extern struct spinlock partitions_lock;
+
+/*
+ * How much of a partition's RAM one partition_destroy call zeroes and
+ * frees: in Bochs 4 MiB of zeroing is about 520,000 instructions, so no
+ * call's exit grows with the partition's size (docs/hypercalls.md).
+ */
+#define HV_DESTROY_STEP (4ull << 20)
 
 struct partition {
 	bool in_use; /* the slot holds a partition */
@@ -91,6 +100,13 @@ struct partition {
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
 	bool stop_requested; /* the parent stopped it: a stop again is OK */
 	bool stop_reported; /* "stopped by the parent" was printed */
+	/*
+	 * A destroy under way (busy): its RAM goes back HV_DESTROY_STEP at a
+	 * call, ram_freed of it so far; stepping while one call frees a step.
+	 */
+	bool tearing, stepping;
+	uint64_t ram_freed;
+	uint64_t destroy_held; /* its pages when the destroy began */
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 	uint32_t platform; /* enum hv_platform */
@@ -201,6 +217,13 @@ uint32_t partition_ids(uint32_t *ids, uint32_t max);
 bool vuart_handles(uint16_t port);
 void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
 void vuart_flush(struct partition *p);
+/*
+ * Gives the console's input to p (the parent takes it back the same way);
+ * HV_EBUSY if p has ended. Ctrl-] typed at the console gives it back to
+ * the parent, as does p's end.
+ */
+int vuart_attach(struct partition *p);
+bool vuart_has_console(const struct partition *p);
 /* One byte of the partition's console output, collected into lines. */
 void vuart_put(struct partition *p, uint8_t c);
 /*

@@ -9,6 +9,7 @@
 #include "hv/arch.h"
 #include "hv/log.h"
 #include "hv/policy.h"
+#include "hv/trace.h"
 
 /* Set once, under partitions_lock: every CPU leaves its scheduler loop. */
 bool sched_over;
@@ -143,6 +144,8 @@ static enum vcpu_outcome run_slice(struct vcpu *v, uint32_t cpu,
 	v->blocked_until = 0;
 	outcome = vcpu_arch_run(v, slice);
 	took = rdtsc() - start;
+	if (unlikely(__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED)))
+		trace_slice(v, start, start + took);
 	v->run_tsc += took;
 	v->cpu_run_tsc[cpu] += took;
 	/* Stopped from another CPU: how long the kick took to bring it out. */

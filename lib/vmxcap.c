@@ -95,7 +95,7 @@ static const struct {
 	  { { SRC_EXIT, EXIT_LOAD_EFER }, { SRC_ENTRY, ENTRY_LOAD_EFER } },
 	  USE_SET },
 	{ "save preemption timer", { { SRC_EXIT, EXIT_SAVE_PREEMPTION_TIMER } },
-	  USE_REPORT },
+	  USE_WANT },
 	{ "ia-32e mode guest", { { SRC_ENTRY, ENTRY_IA32E_MODE_GUEST } },
 	  USE_SET },
 	{ "load debug controls", { { SRC_ENTRY, ENTRY_LOAD_DEBUG_CONTROLS } },

@@ -64,6 +64,12 @@ struct vcpu_arch {
 	/* A pc partition's vCPU (arch/x86/vmx_pc.c): unrestricted guest,
 	 * any mode, its CR0/CR4 masks and EFER rules of its own. */
 	bool pc;
+	/*
+	 * Until when the preemption timer its VMCS holds may stand without
+	 * a reload (arch/x86/vmx_run.c): the deadline it was loaded for, or
+	 * 0 when it must be reloaded at every entry.
+	 */
+	uint64_t timer_until;
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
 	/*
 	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS

@@ -84,11 +84,20 @@ static void arrive(struct vcpu *v, struct percpu *pc)
 }
 
 /*
- * SDM "VMX-Preemption Timer": it counts only in non-root mode, so it is
- * reloaded from the slice's deadline at every entry and time spent in hv
- * counts against the guest. It also ends at the virtual APIC timer's
- * deadline, to deliver that on time. The count never exceeds the slice's,
+ * SDM "VMX-Preemption Timer": it counts only in non-root mode. It is
+ * loaded from the slice's deadline, or the virtual APIC timer's when that
+ * comes first, to deliver it on time. The count never exceeds the slice's,
  * which vcpu_arch_max_slice() keeps within the field's 32 bits.
+ *
+ * With the "save VMX-preemption timer value" exit control (SDM "VM-Exit
+ * Controls"), the field holds what was left of the count at each exit and
+ * the next entry goes on from there, so after CPUID and VMCALL, which
+ * change neither deadline, it is not reloaded while that deadline has not
+ * passed (timer_until). Between reloads the count is guest time only: the
+ * timer may end up to the hv time of those exits after the deadline, and
+ * the exit that finds the deadline passed reloads it (with 0, so the
+ * guest exits at once). Without the control, each entry reloads it and
+ * hv's time counts against the guest.
  */
 static void load_preemption_timer(struct vcpu *v, uint64_t now)
 {
@@ -102,6 +111,8 @@ static void load_preemption_timer(struct vcpu *v, uint64_t now)
 	if (likely(deadline > now))
 		ticks = (uint32_t)((deadline - now) >> vmx_caps.preemption_shift);
 	vmcs_write32(VMCS_PREEMPTION_TIMER, ticks);
+	v->arch.timer_until =
+		vmx_caps.exit & EXIT_SAVE_PREEMPTION_TIMER ? deadline : 0;
 }
 
 uint64_t vcpu_arch_max_slice(void)
@@ -182,6 +193,7 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		struct exit_ctx e = { 0, 0 };
 		enum exit_action a;
 		uint64_t exit_tsc;
+		bool traced;
 		uint32_t raw;
 		int r;
 
@@ -192,10 +204,15 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 * Only the virtual timer may have come due since, and then the
 		 * preemption timer is loaded with 0: the guest exits before its
 		 * first instruction and the next round delivers the interrupt.
+		 * The timer itself stands while its deadline has not passed
+		 * (load_preemption_timer).
 		 */
-		if (unlikely(!fast))
+		if (unlikely(!fast)) {
 			deliver_events(v, now);
-		load_preemption_timer(v, now);
+			load_preemption_timer(v, now);
+		} else if (unlikely(now >= v->arch.timer_until)) {
+			load_preemption_timer(v, now);
+		}
 		/*
 		 * Last, after the timer: a kick that reaches this CPU from here
 		 * to the entry is taken in hv, and vcpu_arch_kicked() then
@@ -212,7 +229,8 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		exit_tsc = rdtsc();
 		raw = vmcs_read32(VMCS_EXIT_REASON);
 		e.reason = raw & EXIT_REASON_BASIC_MASK;
-		if (unlikely(__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED)))
+		traced = __atomic_load_n(&v->part->trace, __ATOMIC_RELAXED);
+		if (unlikely(traced))
 			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
 				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
 		fast = true;
@@ -235,6 +253,10 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			if (unlikely(a == EXIT_RETRY) && now >= v->slice_end)
 				a = EXIT_PREEMPTED;
 		}
+		/* The record goes in with the exit's end: what the trace's
+		 * pictures need to show hv's time on each exit. */
+		if (unlikely(traced))
+			trace_exit_end(now);
 		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
 		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)

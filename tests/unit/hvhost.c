@@ -70,10 +70,35 @@ bool console_pending(void)
 	return false;
 }
 
+/* What the tests type at the real UART: console_getc takes it. */
+static char typed[1024];
+static size_t typed_len, typed_next;
+
+void host_type(const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_true(typed_len + n <= sizeof(typed));
+	memcpy(typed + typed_len, s, n);
+	typed_len += n;
+}
+
+size_t host_typed_left(void)
+{
+	return typed_len - typed_next;
+}
+
+void host_type_reset(void)
+{
+	typed_len = typed_next = 0;
+}
+
 bool console_getc(char *c)
 {
-	(void)c;
-	return false;
+	if (typed_next == typed_len)
+		return false;
+	*c = typed[typed_next++];
+	return true;
 }
 
 void console_note_dropped(uint64_t n)
@@ -183,6 +208,7 @@ int host_setup(void **state)
 	slots_used = 0;
 	sched_over = false;
 	log_count = 0;
+	host_type_reset();
 	memset(&host_bi, 0, sizeof(host_bi));
 	host_bi.magic = HV_BOOT_INFO_MAGIC;
 	host_bi.version = HV_BOOT_INFO_VERSION;

@@ -12,6 +12,7 @@
 #include "tests/unit/common.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/fake/fake.h"
@@ -63,6 +64,12 @@ void host_script(struct vcpu *v, const struct fake_script *s);
  */
 int64_t host_hypercall(struct vcpu *v, uint64_t nr, const uint64_t args[5],
 		       int *effect);
+
+/* Keys typed at the real UART, which hv's console_getc takes in order;
+ * how many it has not taken yet; forgetting them. */
+void host_type(const char *s);
+size_t host_typed_left(void);
+void host_type_reset(void);
 
 /* The pool now. */
 uint64_t host_free_pages(void);

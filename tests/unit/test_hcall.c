@@ -216,7 +216,13 @@ static void destroy_when_idle(uint32_t cpu, uint64_t until, void *ctx)
 		return;
 	d->asked = true;
 	was = fake_be_cpu(0);
-	d->after = call(parent, HV_HC_PARTITION_DESTROY, kid->id, 0, 0, 0, 0);
+	/* Off its CPU now: what is left is its RAM, a step at a call. */
+	for (int i = 0; i < 100; i++) {
+		d->after = call(parent, HV_HC_PARTITION_DESTROY, kid->id, 0, 0,
+				0, 0);
+		if (d->after != HV_STATUS_PENDING)
+			break;
+	}
 	fake_be_cpu(was);
 }
 

@@ -155,6 +155,7 @@ struct scene {
 	bool destroy;
 	int64_t during, during_stop, again, after;
 	uint32_t kicks_during;
+	uint32_t steps; /* PENDING answers of a destroy under way */
 	bool asked_after;
 };
 
@@ -195,6 +196,10 @@ static void ask_after(uint32_t cpu, uint64_t until, void *ctx)
 		return;
 	s->asked_after = true;
 	s->after = ask(s, s->destroy);
+	while (s->destroy && s->after == HV_EAGAIN && s->steps < 1000) {
+		s->steps++;
+		s->after = ask(s, s->destroy);
+	}
 	s->again = ask(s, s->destroy);
 }
 
@@ -253,6 +258,8 @@ static void test_destroy_returns_every_page(void **state)
 	play(&s);
 	assert_int_equal(s.during, HV_EAGAIN);
 	assert_int_equal(s.after, HV_OK);
+	/* Its RAM went back a step at a call, PENDING until the last. */
+	assert_int_equal(s.steps, ((uint64_t)HOST_RAM_MB << 20) / HV_DESTROY_STEP - 1);
 	/* Gone: its id names nothing, its slot is free and clean. */
 	assert_int_equal(s.again, HV_ENOENT);
 	assert_null(partition_by_id(id));
@@ -270,6 +277,42 @@ static void test_destroy_returns_every_page(void **state)
 	assert_true(host_logged("partition kid: record: stopped"));
 	/* The slot is taken again, id and all, by the next create. */
 	assert_int_equal(host_create("kid", HOST_CHILD, HOST_RAM_MB, 1), id);
+}
+
+/*
+ * A large child's destroy frees its RAM HV_DESTROY_STEP at a call: each
+ * PENDING answer gives back at most that much, the child stays invisible
+ * by id and BUSY to a stop meanwhile, and the last answer is OK with
+ * every page back.
+ */
+static void test_destroy_in_steps(void **state)
+{
+	const uint32_t mb = 40;
+	const uint64_t step_pages = HV_DESTROY_STEP / 4096;
+	struct partition *parent;
+	uint64_t free0, last;
+	uint32_t id, pending = 0;
+	int64_t r;
+
+	(void)state;
+	parent = boot_parent(1);
+	free0 = host_free_pages();
+	id = (uint32_t)host_create("big", HOST_CHILD, mb, 1);
+	assert_true(id > 0);
+	last = host_free_pages();
+	while ((r = partition_destroy(id, parent)) == HV_EAGAIN) {
+		assert_true(host_free_pages() - last <= step_pages);
+		assert_true(host_free_pages() > last);
+		last = host_free_pages();
+		assert_null(partition_by_id(id));
+		assert_int_equal(partition_stop(id, parent), HV_EBUSY);
+		assert_true(++pending < 100);
+	}
+	assert_int_equal(r, HV_OK);
+	assert_int_equal(pending, ((uint64_t)mb << 20) / HV_DESTROY_STEP - 1);
+	assert_int_equal(host_free_pages(), free0);
+	assert_int_equal(partition_destroy(id, parent), HV_ENOENT);
+	assert_false(host_logged("not returned"));
 }
 
 /* A build that fails leaves the pool and the table as they were. */
@@ -364,6 +407,8 @@ static void test_halted_child(void **state)
 	assert_false(fake_cpu_run(1, HOST_SLICE));
 	assert_int_equal(c->state, PART_STOPPED);
 	assert_int_equal(partition_stop((uint64_t)id, parent), HV_EBUSY);
+	/* 8 MiB of RAM: one step, then the last. */
+	assert_int_equal(partition_destroy((uint64_t)id, parent), HV_EAGAIN);
 	assert_int_equal(partition_destroy((uint64_t)id, parent), HV_OK);
 	assert_int_equal(host_free_pages(), free0);
 }
@@ -417,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup(test_start, host_setup),
 		cmocka_unit_test_setup(test_stop_pending_while_running, host_setup),
 		cmocka_unit_test_setup(test_destroy_returns_every_page, host_setup),
+		cmocka_unit_test_setup(test_destroy_in_steps, host_setup),
 		cmocka_unit_test_setup(test_failed_build_undone, host_setup),
 		cmocka_unit_test_setup(test_pool_too_small_for_vcpus, host_setup),
 		cmocka_unit_test_setup(test_halted_child, host_setup),

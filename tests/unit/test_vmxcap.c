@@ -56,7 +56,7 @@ static const struct {
 	{ "save efer", EXIT, 32 + 20, true },
 	{ "load efer", EXIT, 32 + 21, true },
 	{ "load efer", ENTRY, 32 + 15, true },
-	{ "save preemption timer", EXIT, 32 + 22, false },
+	{ "save preemption timer", EXIT, 32 + 22, false }, /* wanted */
 	{ "external-interrupt exiting", PIN, 32 + 0, true },
 	{ "nmi exiting", PIN, 32 + 3, true },
 	{ "interrupt-window exiting", PROC, 32 + 2, true },
@@ -348,7 +348,8 @@ static void test_helpers(void **state)
 	 BIT(28) | BIT(29) | BIT(31))
 #define HV_PROC2 (BIT(1) | BIT(5) | BIT(6))
 #define HV_EXIT                                                            \
-	(BIT(2) | BIT(9) | BIT(15) | BIT(18) | BIT(19) | BIT(20) | BIT(21))
+	(BIT(2) | BIT(9) | BIT(15) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | \
+	 BIT(22))
 #define HV_ENTRY (BIT(2) | BIT(9) | BIT(14) | BIT(15))
 
 static void test_controls(void **state)

@@ -31,6 +31,7 @@ UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
 UNIT_LIB_palloc := hv/palloc.c
+UNIT_LIB_palloc_search := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
 UNIT_LIB_vlapic := hv/vlapic.c
@@ -51,8 +52,9 @@ UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
-UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc pt vmcs_names \
-	vlapic pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
+UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
+	vmcs_names vlapic pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
+	smp_claim ratelimit
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall
 # dispatch, built from the real hv/ sources against the fake arch
@@ -60,7 +62,7 @@ UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc pt vmcs_
 # and the boot info faked by tests/unit/hvhost.c. These objects are built
 # apart, under $(UNIT_OUT)/fake/, since the same sources in the tests
 # above see arch/x86's types.
-UNIT_HV_NAMES := sched lifecycle hcall
+UNIT_HV_NAMES := sched lifecycle hcall console
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
 	hv/policy.c hv/vlapic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
