@@ -49,7 +49,7 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
 	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c \
-	lib/vmxcap.c lib/name.c
+	lib/vmxcap.c lib/name.c lib/multiboot.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -62,7 +62,8 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 	-shared -Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o
 
 BOOT_SRCS := $(wildcard boot/*.c) drivers/uart16550.c lib/fmt.c lib/string.c \
-	lib/elf.c lib/manifest.c lib/manifest_lists.c lib/name.c lib/vmxcap.c lib/acpi.c
+	lib/elf.c lib/manifest.c lib/manifest_lists.c lib/name.c lib/vmxcap.c lib/acpi.c \
+	lib/multiboot.c
 BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf
@@ -73,6 +74,7 @@ DEFAULT_CONF := boot/default.conf
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include guest/tests/guest.mk
+include guest/tests/pc/pc.mk
 include guest/attacks/attacks.mk
 include guest/kernel/kernel.mk
 include guest/programs/programs.mk
@@ -131,7 +133,7 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
 		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
 
-guests: $(GUEST_TEST_ELFS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
+guests: $(GUEST_TEST_ELFS) $(PC_TEST_OUTPUTS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
 	$(GUEST_PROGRAM_ELFS)
 
 deps-test:

@@ -183,6 +183,40 @@ int vcpu_arch_alloc(struct vcpu *v);
 int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
 		   uint64_t cr3);
 
+/*
+ * A pc partition's vCPU (docs/platform.md) starts in one of these, with
+ * unrestricted guest, and may go on to any mode a CPU allows.
+ */
+enum vcpu_pc_mode {
+	/* A multiboot entry: 32-bit protected mode, paging off, CS a flat
+	 * 32-bit code segment and the others flat data, from a GDT the
+	 * loader wrote. */
+	VCPU_PC_PROTECTED32,
+	/* Real mode as a start-up IPI leaves it: CS = cs_selector (base
+	 * cs_selector << 4), IP = eip, the other segments 0. */
+	VCPU_PC_REAL,
+};
+
+struct vcpu_pc_entry {
+	enum vcpu_pc_mode mode;
+	uint32_t eip, esp;
+	uint32_t eax, ebx, edx;
+	uint32_t gdt_base, gdt_limit; /* PROTECTED32 */
+	uint16_t code_sel, data_sel; /* PROTECTED32: selectors in that GDT */
+	uint16_t cs_selector; /* REAL */
+};
+
+/* Whether RDTSCP (and with it TSC_AUX) runs in the vCPU: pc vCPUs, on
+ * CPUs whose VMX lets it (hv/cpuid.c shows it then). */
+bool vcpu_arch_rdtscp(const struct vcpu *v);
+
+/* NULL if this CPU can run pc vCPUs, else what it lacks. */
+const char *vcpu_arch_pc_missing(void);
+
+/* Fills the vCPU's VMCS for a pc entry, as vcpu_arch_init does for hv's
+ * 64-bit one, leaving it clear and the caller's VMCS current. */
+int vcpu_arch_init_pc(struct vcpu *v, const struct vcpu_pc_entry *e);
+
 /* On the CPU where the vCPU's VMCS is active: VMCLEARs it, so that it
  * is active nowhere and may next be launched on any CPU. */
 void vcpu_arch_leave(struct vcpu *v);

@@ -191,6 +191,7 @@ static int partition_build(const struct partition_spec *sp,
 			   struct partition **out)
 {
 	struct partition *p;
+	struct vcpu_pc_entry pc_entry;
 	uint64_t entry, end, t0 = rdtsc(), t1;
 	int r;
 
@@ -214,6 +215,8 @@ static int partition_build(const struct partition_spec *sp,
 		p->msrs[i] = sp->msrs[i];
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 	p->trace = sp->trace;
+	p->platform = sp->platform;
+	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
 	/*
@@ -245,11 +248,16 @@ static int partition_build(const struct partition_spec *sp,
 	r = partition_arch_init(p, sp->ports, sp->port_range_count);
 	if (r)
 		goto fail;
-	r = load_image(p, sp->kernel, &entry, &end);
-	if (r)
-		goto fail;
-	build_start_state(p, sp->cmdline);
-	r = load_programs(p, sp, end);
+	if (sp->platform == HV_PLATFORM_PC) {
+		r = pc_load(p, sp, &pc_entry);
+		entry = pc_entry.eip;
+	} else {
+		r = load_image(p, sp->kernel, &entry, &end);
+		if (!r) {
+			build_start_state(p, sp->cmdline);
+			r = load_programs(p, sp, end);
+		}
+	}
 	if (r)
 		goto fail;
 
@@ -266,7 +274,11 @@ static int partition_build(const struct partition_spec *sp,
 		if (!r)
 			r = stats_alloc(v);
 	}
-	if (!r)
+	/* A pc partition's other vCPUs wait for the start-up IPIs of a
+	 * local APIC that is not there yet (docs/platform.md). */
+	if (!r && sp->platform == HV_PLATFORM_PC)
+		r = vcpu_arch_init_pc(&p->vcpus[0], &pc_entry);
+	else if (!r)
 		r = vcpu_arch_init(&p->vcpus[0], entry, HV_GUEST_START_INFO,
 				   HV_GUEST_STACK_TOP, HV_GUEST_PAGE_TABLES);
 	if (r) {
@@ -277,9 +289,12 @@ static int partition_build(const struct partition_spec *sp,
 	p->vcpus[0].started = true;
 	p->state = PART_CREATED;
 	p->stats.build_tsc = rdtsc() - t0;
-	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u vCPU(s), %u program(s)%s",
+	pr_info("partition %s: id %u, %lu MiB RAM at 0x%lx, entry 0x%lx, %u vCPU(s), %u %s%s%s",
 		p->name, p->id, p->ram_size / MIB, p->ram_hpa, entry,
-		p->vcpu_count, sp->program_count, p->parent ? ", parent" : "");
+		p->vcpu_count, sp->program_count,
+		p->platform == HV_PLATFORM_PC ? "module(s)" : "program(s)",
+		p->parent ? ", parent" : "",
+		p->platform == HV_PLATFORM_PC ? ", platform pc" : "");
 	for (uint32_t i = 0; i < p->vcpu_count; i++)
 		if (p->vcpus[i].pin != HV_CPU_NONE)
 			pr_info("partition %s: vcpu %u pinned to cpu %u", p->name,
@@ -309,6 +324,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->msr_count = mp->msr_count;
 	sp->cpus = mp->cpu_count ? mp->cpus : NULL;
 	sp->trace = mp->trace;
+	sp->platform = mp->platform;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

@@ -232,6 +232,25 @@ void vcpu_halted(struct vcpu *v, const char *why)
 	pr_info("partition %s: %s: stopped", p->name, why);
 }
 
+bool partition_debug_exit(struct vcpu *v, uint32_t status)
+{
+	struct partition *p = v->part;
+
+	vuart_flush(p);
+	plock();
+	p->exit_status = status;
+	if (p->state == PART_RUNNING || p->state == PART_CREATED)
+		p->state = PART_STOPPED;
+	offline_all(p);
+	spin_unlock(&partitions_lock);
+	/* Its other vCPUs leave their CPUs at their next exit. */
+	kick_partition(p);
+	pr_info("partition %s: isa-debug-exit: status 0x%x (vcpu %u wrote 0x%x)%s",
+		p->name, status, v->id, status >> 1,
+		p->parent ? ": the parent's end ends the run" : "");
+	return p->parent;
+}
+
 int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		   uint64_t rsp, uint64_t cr3, uint64_t arg)
 {

@@ -14,6 +14,8 @@
 #include "hv/arch.h"
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
+#include "hv/manifest.h"
+#include "hv/pcdev.h"
 #include "hv/start_info.h"
 #include "hv/ratelimit.h"
 #include "hv/vcpu.h"
@@ -107,6 +109,11 @@ struct partition {
 	uint64_t destroy_held; /* its pages when the destroy began */
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
+	uint32_t platform; /* enum hv_platform */
+	/* pc partitions: the small devices, under lock, and the status an
+	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
+	struct pc_devices pc;
+	uint32_t exit_status;
 };
 
 /* What a partition is built from: the manifest, or a parent's request. */
@@ -126,6 +133,7 @@ struct partition_spec {
 	uint32_t port_range_count;
 	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
 	bool trace;
+	uint32_t platform; /* enum hv_platform */
 };
 
 /*
@@ -145,6 +153,18 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A vCPU halted for good; its partition ends when the last one has. */
 void vcpu_halted(struct vcpu *v, const char *why);
+/*
+ * A pc partition wrote isa-debug-exit: it ends with status, which
+ * partition_info reports. True when it is the parent, whose end ends
+ * the run as a shutdown does: the caller then powers off.
+ */
+bool partition_debug_exit(struct vcpu *v, uint32_t status);
+/*
+ * Loads a pc partition's multiboot kernel and modules and fills in the
+ * entry state of its first vCPU (hv/multiboot.c).
+ */
+int pc_load(struct partition *p, const struct partition_spec *sp,
+	    struct vcpu_pc_entry *entry);
 /* The vcpu_start hypercall: the caller's partition starts its vCPU n. */
 int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		   uint64_t rsp, uint64_t cr3, uint64_t arg);

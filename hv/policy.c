@@ -34,6 +34,19 @@ void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 	r->edx = d;
 }
 
+/*
+ * A pc partition's kernel writes a few MSRs at start-up whatever CPUID
+ * says. The PMU's enable MSRs, where the PMU is hidden (leaf 0xA is
+ * zeros), read 0, and a write of 0, which enables nothing, is a no-op;
+ * any other value is #GP, as on a CPU without those counters.
+ */
+static bool pc_pmu_enable_msr(uint32_t msr)
+{
+	return (msr >= IA32_PERFEVTSEL0 && msr <= IA32_PERFEVTSEL7) ||
+	       msr == IA32_FIXED_CTR_CTRL || msr == IA32_PERF_GLOBAL_CTRL ||
+	       msr == IA32_PERF_GLOBAL_OVF_CTRL;
+}
+
 enum msr_kind policy_msr_kind(uint32_t msr)
 {
 	switch (msr) {
@@ -127,6 +140,10 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 		*value = 0;
 		return 0;
 	default:
+		if (v->part->platform == HV_PLATFORM_PC && pc_pmu_enable_msr(msr)) {
+			*value = 0;
+			return 0;
+		}
 		/* MSRs the manifest lets this partition read: the real value,
 		 * or #GP when this CPU has no such MSR. */
 		for (uint32_t i = 0; i < v->part->msr_count; i++)
@@ -145,20 +162,55 @@ int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 			return 0;
 	} else if (msr == IA32_APIC_BASE && value == apic_base(v)) {
 		return 0; /* rewriting the mode it is in changes nothing */
+	} else if (v->part->platform == HV_PLATFORM_PC &&
+		   ((msr == IA32_MISC_ENABLE && value == MISC_ENABLE_FAST_STRINGS) ||
+		    (pc_pmu_enable_msr(msr) && !value))) {
+		/* What a pc kernel writes at start-up: the value MISC_ENABLE
+		 * reads (Linux writes back what it read), the PMU off. */
+		return 0;
 	}
 	count_msr_refusal(v, msr, true);
 	return -1;
 }
 
-void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-	       uint32_t *value)
+/* The small devices of a pc partition (hv/pcdev.c), under its lock:
+ * its vCPUs may reach them from several CPUs at once. */
+static enum pcdev_answer pc_io(struct partition *p, uint16_t port,
+			       unsigned size, bool in, uint32_t *value)
+{
+	const struct pc_board board = {
+		.ram_size = p->ram_size,
+		.cpus = p->vcpu_count,
+	};
+	enum pcdev_answer a;
+
+	spin_lock(&p->lock);
+	a = pcdev_io(&p->pc, &board, port, size, in, value);
+	spin_unlock(&p->lock);
+	return a;
+}
+
+enum policy_io_result policy_io(struct vcpu *v, uint16_t port, unsigned size,
+				bool in, uint32_t *value)
 {
 	struct partition *p = v->part;
 	uint8_t *logged = p->io_logged;
+	bool pc = p->platform == HV_PLATFORM_PC;
 
 	if (vuart_handles(port) && size == 1) {
 		vuart_io(p, port, in, value);
-		return;
+		return IO_DONE;
+	}
+	if (pc) {
+		switch (pc_io(p, port, size, in, value)) {
+		case PCDEV_DONE:
+			return IO_DONE;
+		case PCDEV_DEBUG_EXIT:
+			return partition_debug_exit(v, *value) ? IO_POWEROFF :
+								 IO_ENDED;
+		case PCDEV_NONE:
+			break;
+		}
 	}
 	stat_add_shared(&p->refused.io, 1);
 	if (in)
@@ -166,14 +218,22 @@ void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 	/*
 	 * A guest probing ports must not flood the log: each port is logged
 	 * once, and the first accesses of distinct ports are rate-limited, so
-	 * a scan of all 65,536 prints 21 lines.
+	 * a scan of all 65,536 prints 21 lines. A pc partition's probe of a
+	 * port with no device is what a PC answers, not a refusal.
 	 */
 	if (!(logged[port / 8] & (1u << (port % 8)))) {
 		logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		pr_limited(&p->warn, WARN_PORT, HV_LOG_WARN,
-			   "%s: denied %s of port 0x%x (logged once per port)",
-			   p->name, in ? "read" : "write", port);
+		if (pc)
+			pr_limited(&p->warn, WARN_PORT_ABSENT, HV_LOG_INFO,
+				   "%s: %s of port 0x%x, which has no device: %s (logged once per port)",
+				   p->name, in ? "read" : "write", port,
+				   in ? "all ones" : "ignored");
+		else
+			pr_limited(&p->warn, WARN_PORT, HV_LOG_WARN,
+				   "%s: denied %s of port 0x%x (logged once per port)",
+				   p->name, in ? "read" : "write", port);
 	}
+	return IO_DONE;
 }
 
 

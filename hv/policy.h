@@ -71,9 +71,21 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
 /* WRMSR of an intercepted MSR: 0, or -1 for #GP. */
 int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
 
-/* A port access. For a denied read, *value is set to all ones. */
-void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-	       uint32_t *value);
+/* What became of a port access. */
+enum policy_io_result {
+	IO_DONE, /* completed; a denied or unknown read gets all ones */
+	IO_ENDED, /* the partition ended (a pc partition's isa-debug-exit) */
+	IO_POWEROFF, /* ... and it was the parent: the run ends */
+};
+
+/*
+ * A port access of size bytes. An hv partition reaches its virtual COM1
+ * and nothing else; a pc partition its COM1 and the small devices of
+ * hv/pcdev.h, and a port with no device reads as all ones and ignores
+ * writes. Both are counted and logged once per port.
+ */
+enum policy_io_result policy_io(struct vcpu *v, uint16_t port, unsigned size,
+				bool in, uint32_t *value);
 
 /*
  * The guest wrote CR8. tpr_before and tpr_after are the host's TPR read

@@ -143,6 +143,9 @@ void partitions_report(uint64_t tsc_hz)
 		}
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
+		if (p->exit_status)
+			pr_info("  %s: ended by isa-debug-exit with status 0x%x",
+				p->name, p->exit_status);
 		stats_report(p);
 		partition_audit(p);
 	}

@@ -259,7 +259,13 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 			 * want of room in the console's ring. */
 			if (u->held)
 				flush_locked(p);
-			v = (u->held ? 0 : LSR_THR_EMPTY | LSR_TX_EMPTY) |
+			/* A pc partition's polled driver never waits
+			 * (docs/platform.md): its transmitter is always
+			 * empty, and a byte that finds a held line with no
+			 * room is dropped and counted. */
+			v = (u->held && p->platform != HV_PLATFORM_PC ?
+				     0 :
+				     LSR_THR_EMPTY | LSR_TX_EMPTY) |
 			    (rx_ready(p) ? LSR_DATA_READY : 0);
 			break;
 		case REG_MSR:

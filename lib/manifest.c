@@ -54,6 +54,8 @@ static const struct key keys[] = {
 	  HV_MANIFEST_MAX_PORT_RANGES, 0xffff },
 	{ "trace", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, trace), 0, 0 },
+	{ "platform", SCOPE_PARTITION, TYPE_PLATFORM, false,
+	  offsetof(struct hv_manifest_partition, platform), 0, 0 },
 };
 
 /*
@@ -266,6 +268,16 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 		else
 			return error_at(p, p->line,
 					"%s: '%s' is not one of boot, parent, manual",
+					k->name, val);
+		break;
+	case TYPE_PLATFORM:
+		if (streq(val, "hv"))
+			v = HV_PLATFORM_HV;
+		else if (streq(val, "pc"))
+			v = HV_PLATFORM_PC;
+		else
+			return error_at(p, p->line,
+					"%s: '%s' is not one of hv, pc",
 					k->name, val);
 		break;
 	case TYPE_BOOL:

@@ -23,6 +23,7 @@ enum key_type {
 	TYPE_START,
 	TYPE_MSR_LIST,
 	TYPE_CPU_LIST,
+	TYPE_PLATFORM,
 };
 
 /*

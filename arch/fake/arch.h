@@ -51,8 +51,8 @@ struct vcpu_arch {
 	/* A pool page standing for the VMCS and the vCPU's other pages, so
 	 * that their accounting is tested; 0 until vcpu_arch_alloc. */
 	uint64_t page;
-	/* What vcpu_arch_init was last given. */
-	bool initialized;
+	/* What vcpu_arch_init (or vcpu_arch_init_pc) was last given. */
+	bool initialized, pc;
 	uint64_t rip, rdi, rsp, cr3;
 	/* Where its "VMCS" is active, as in arch/x86: set on the CPU that
 	 * runs it, cleared by vcpu_arch_leave there; HV_CPU_NONE when clear,

@@ -357,6 +357,28 @@ int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
 	return 0;
 }
 
+/* A pc entry as the fake records it: where it starts, and EBX (the
+ * multiboot information) where hv's entry keeps RDI. */
+int vcpu_arch_init_pc(struct vcpu *v, const struct vcpu_pc_entry *e)
+{
+	int r = vcpu_arch_init(v, e->eip, e->ebx, e->esp, 0);
+
+	v->arch.pc = true;
+	return r;
+}
+
+/* The fake CPU has unrestricted guest; RDTSCP it does not offer. */
+const char *vcpu_arch_pc_missing(void)
+{
+	return NULL;
+}
+
+bool vcpu_arch_rdtscp(const struct vcpu *v)
+{
+	(void)v;
+	return false;
+}
+
 void vcpu_arch_leave(struct vcpu *v)
 {
 	if (v->arch.active_on != this_cpu()->index)

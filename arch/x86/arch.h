@@ -61,6 +61,9 @@ struct vcpu_arch {
 	 * and it must be written again (arch/x86/vmx_entry.asm). */
 	uint64_t host_rsp;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	/* A pc partition's vCPU (arch/x86/vmx_pc.c): unrestricted guest,
+	 * any mode, its CR0/CR4 masks and EFER rules of its own. */
+	bool pc;
 	/*
 	 * Until when the preemption timer its VMCS holds may stand without
 	 * a reload (arch/x86/vmx_run.c): the deadline it was loaded for, or

@@ -31,6 +31,8 @@
 #define IA32_MCG_CAP 0x179u
 #define MCG_CAP_COUNT 0xffull /* bits 7:0, the number of banks */
 #define IA32_MCG_STATUS 0x17au
+#define IA32_PERFEVTSEL0 0x186u
+#define IA32_PERFEVTSEL7 0x18du
 #define IA32_MISC_ENABLE 0x1a0u
 #define MISC_ENABLE_FAST_STRINGS (1ull << 0)
 #define IA32_DEBUGCTL 0x1d9u
@@ -39,6 +41,9 @@
 #define IA32_MTRR_PHYSBASE0 0x200u
 #define IA32_PAT 0x277u
 #define IA32_MTRR_DEF_TYPE 0x2ffu
+#define IA32_FIXED_CTR_CTRL 0x38du
+#define IA32_PERF_GLOBAL_CTRL 0x38fu
+#define IA32_PERF_GLOBAL_OVF_CTRL 0x390u
 #define MTRR_DEF_TYPE_E (1ull << 11) /* MTRRs enabled */
 #define MTRR_TYPE_WB 6ull
 /* IA32_MCi_STATUS is IA32_MC0_STATUS + 4 * i. */

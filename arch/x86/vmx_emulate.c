@@ -45,6 +45,8 @@ static enum exit_action cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 	uint32_t field = cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4;
 	uint64_t real, old;
 
+	if (v->arch.pc)
+		return vmx_pc_cr_write(v, cr, val);
 	if (cr == 0) {
 		if (cr0_write_faults(val, vcpu_arch_guest_cr4(v)))
 			return inject_gp(v);
@@ -96,11 +98,13 @@ enum exit_action handle_cr_access(struct vcpu *v, struct exit_ctx *e)
 	if ((c.cr == 0 || c.cr == 4) && c.type == CR_ACCESS_MOV_TO)
 		return cr_write(v, c.cr, gpr_read(v, c.gpr));
 	if (c.type == CR_ACCESS_LMSW) {
-		/* LMSW: only its low four bits, and it cannot clear PE. */
-		uint64_t shadow = vmcs_read_nat(VMCS_CR0_READ_SHADOW);
+		/* LMSW: only its low four bits, and it cannot clear PE. The
+		 * rest is the guest's CR0, its own bits from GUEST_CR0: the
+		 * shadow holds hv's bits only. */
+		uint64_t cr0 = vmx_guest_cr0_view();
 
-		return cr_write(v, 0, (shadow & ~0xeull) | (c.lmsw_src & 0xf) |
-					      (shadow & 1));
+		return cr_write(v, 0, (cr0 & ~0xeull) | (c.lmsw_src & 0xf) |
+					      (cr0 & 1));
 	}
 	return stop(v, e, "unexpected control-register access");
 }
@@ -150,10 +154,16 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 
 	switch (msr) {
 	case IA32_EFER: /* only SCE and NXE are the guest's to change */
-		if ((value & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
-		    !(value & EFER_LME))
+		if (v->arch.pc) {
+			/* A pc guest's: LME too, while paging is off. */
+			if (!vmx_pc_efer_write(&value))
+				return inject_gp(v);
+		} else if ((value & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
+			   !(value & EFER_LME)) {
 			return inject_gp(v);
-		value |= EFER_LMA;
+		} else {
+			value |= EFER_LMA;
+		}
 		field = VMCS_GUEST_IA32_EFER;
 		host = vmcs_read64(VMCS_HOST_IA32_EFER);
 		break;

@@ -190,7 +190,14 @@ static enum exit_action handle_io(struct vcpu *v, struct exit_ctx *e)
 		return inject_gp(v);
 	}
 	value = io.in ? 0 : (uint32_t)v->arch.regs.rax;
-	policy_io(v, io.port, io.size, io.in, &value);
+	switch (policy_io(v, io.port, io.size, io.in, &value)) {
+	case IO_DONE:
+		break;
+	case IO_ENDED:
+		return EXIT_STOP; /* hv/ has said why */
+	case IO_POWEROFF:
+		return EXIT_POWEROFF;
+	}
 	if (io.in) {
 		if (io.size == 4)
 			v->arch.regs.rax = value; /* a 32-bit write zero-extends */

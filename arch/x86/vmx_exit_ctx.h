@@ -119,6 +119,22 @@ enum exit_action handle_xsetbv(struct vcpu *v, struct exit_ctx *e);
 enum exit_action handle_cache_flush(struct vcpu *v, struct exit_ctx *e);
 enum exit_action handle_rdpmc(struct vcpu *v, struct exit_ctx *e);
 
+/*
+ * SDM "Guest/Host Masks and Read Shadows for CR0 and CR4": the guest's
+ * own CR0 is GUEST_CR0 in the bits it owns and the read shadow in hv's.
+ */
+static inline uint64_t vmx_guest_cr0_view(void)
+{
+	uint64_t mask = vmcs_read_nat(VMCS_CR0_GUEST_HOST_MASK);
+
+	return (vmcs_read_nat(VMCS_GUEST_CR0) & ~mask) |
+	       (vmcs_read_nat(VMCS_CR0_READ_SHADOW) & mask);
+}
+
+/* vmx_pc.c: a pc vCPU's CR0/CR4 writes that exit, and its EFER writes. */
+enum exit_action vmx_pc_cr_write(struct vcpu *v, unsigned cr, uint64_t val);
+bool vmx_pc_efer_write(uint64_t *val);
+
 /* vmx_state.c */
 void guest_state_load(const struct vcpu *v);
 void guest_state_save(struct vcpu *v);

@@ -22,11 +22,25 @@ void __attribute__((noinline, cold)) step_trap_pending(uint64_t rflags)
 	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, dbg);
 }
 
+/*
+ * SDM "Checks on VM-Entry Control Fields": with unrestricted guest and
+ * CR0.PE 0, an injected event must not deliver an error code; real mode
+ * pushes none. Only a pc vCPU (unrestricted guest) is ever in real mode.
+ */
+static bool real_mode(const struct vcpu *v)
+{
+	return v->arch.pc && !(vmcs_read_nat(VMCS_GUEST_CR0) & CR0_PE);
+}
+
 /* Queues a hardware exception for the next VM entry. */
 enum exit_action inject(struct vcpu *v, uint8_t vector, bool has_error,
 			       uint32_t error)
 {
-	uint32_t info = vector | INTR_TYPE_HW_EXCEPTION |
+	uint32_t info;
+
+	if (unlikely(has_error) && real_mode(v))
+		has_error = false;
+	info = vector | INTR_TYPE_HW_EXCEPTION |
 			(has_error ? INTR_INFO_DELIVER_ERROR_CODE : 0) |
 			INTR_INFO_VALID;
 
@@ -159,6 +173,10 @@ void deliver_events(struct vcpu *v, uint64_t now)
 			/* Bits 30:12 of the exit format are not entry bits. */
 			intr = v->arch.reinject_info & ~0x7ffff000u;
 			intr |= INTR_INFO_VALID;
+			/* The mode cannot have changed since the event began,
+			 * but the entry check is the field's, so keep it. */
+			if (real_mode(v))
+				intr &= ~INTR_INFO_DELIVER_ERROR_CODE;
 			vmcs_write32(VMCS_ENTRY_INTR_INFO, intr);
 			vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE,
 				     v->arch.reinject_error);

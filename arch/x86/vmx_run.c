@@ -32,8 +32,12 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 	enum hypercall_effect effect;
 
 	(void)e;
-	/* VMCALL exits from any ring: only the guest kernel may call. */
-	if (user_mode())
+	/*
+	 * VMCALL exits from any ring: only the guest kernel may call. A pc
+	 * partition has no hypercalls (docs/platform.md): VMX is hidden from
+	 * it, and VMCALL outside VMX operation is #UD.
+	 */
+	if (user_mode() || unlikely(v->arch.pc))
 		return inject(v, VECTOR_UD, false, 0);
 	effect = hypercall(v);
 	if (effect == HC_CONTINUE)

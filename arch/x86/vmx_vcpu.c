@@ -200,6 +200,7 @@ void vmx_caps_init(void)
 	vmx_caps.cr0_fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
 	vmx_caps.cr4_fixed0 = rdmsr(IA32_VMX_CR4_FIXED0);
 	vmx_caps.cr4_fixed1 = rdmsr(IA32_VMX_CR4_FIXED1);
+	vmx_pc_caps_init();
 	build_msr_bitmap();
 	xsave_init();
 	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
@@ -398,7 +399,8 @@ static uint64_t current_vmcs(void)
 	return pa;
 }
 
-static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
+static int setup_vmcs(struct vcpu *v, uint64_t eptp,
+		      const struct vcpu_pc_entry *pc, uint64_t rip,
 		      uint64_t rdi, uint64_t rsp, uint64_t cr3);
 
 /*
@@ -406,15 +408,15 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
  * exit, with the parent's VMCS current: the new vCPU's VMCS is loaded to
  * be filled in, and the parent's is made current again afterwards.
  */
-int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
-		   uint64_t cr3)
+static int init_vmcs(struct vcpu *v, const struct vcpu_pc_entry *pc,
+		     uint64_t rip, uint64_t rdi, uint64_t rsp, uint64_t cr3)
 {
 	uint64_t eptp = ept_pointer(&v->part->arch.ept);
 	uint64_t caller = current_vmcs();
 	int r;
 
 	HV_ASSERT(v->arch.vmcs_cpu == HV_CPU_NONE && v->running_on == HV_CPU_NONE);
-	r = setup_vmcs(v, eptp, rip, rdi, rsp, cr3);
+	r = setup_vmcs(v, eptp, pc, rip, rdi, rsp, cr3);
 	/*
 	 * Written back to memory and inactive: the vCPU may first run on
 	 * another CPU, which must VMLAUNCH it (SDM "Software Use of
@@ -427,6 +429,19 @@ int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
 	return r;
+}
+
+int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
+		   uint64_t cr3)
+{
+	return init_vmcs(v, NULL, rip, rdi, rsp, cr3);
+}
+
+int vcpu_arch_init_pc(struct vcpu *v, const struct vcpu_pc_entry *e)
+{
+	if (vmx_caps.pc_missing)
+		return HV_ENOSYS;
+	return init_vmcs(v, e, 0, 0, 0, 0);
 }
 
 int vcpu_arch_alloc(struct vcpu *v)
@@ -443,7 +458,9 @@ int vcpu_arch_alloc(struct vcpu *v)
 	return v->arch.vmcs_pa && v->arch.xsave_area ? 0 : HV_ENOMEM;
 }
 
-static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
+/* hv's own 64-bit entry, or pc's over it (arch/x86/vmx_pc.c). */
+static int setup_vmcs(struct vcpu *v, uint64_t eptp,
+		      const struct vcpu_pc_entry *pc, uint64_t rip,
 		      uint64_t rdi, uint64_t rsp, uint64_t cr3)
 {
 	*(uint32_t *)(uintptr_t)v->arch.vmcs_pa = vmx_caps.revision;
@@ -467,6 +484,9 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
 	setup_controls(v, eptp);
 	setup_guest(rip, rsp, cr3);
 	setup_exit_entry();
+	v->arch.pc = false;
+	if (pc)
+		vmx_pc_setup(v, pc);
 	/* The guest's translations start from nothing. */
 	if (vmx_invept(INVEPT_SINGLE_CONTEXT, eptp) != VMX_OK ||
 	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)

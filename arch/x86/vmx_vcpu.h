@@ -16,6 +16,11 @@ struct vmx_caps {
 	uint32_t pin, proc, proc2, exit, entry;
 	uint32_t preemption_shift;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/* pc vCPUs (arch/x86/vmx_pc.c): their secondary controls, or why
+	 * this CPU cannot run them. */
+	uint32_t proc2_pc;
+	const char *pc_missing;
+	uint8_t maxphyaddr; /* CPUID.80000008H:EAX[7:0], for PAE PDPTEs */
 };
 extern struct vmx_caps vmx_caps;
 
@@ -32,6 +37,11 @@ uint64_t vmx_cr4_host_owned(void);
 /* The CR0/CR4 value the CPU runs with for a guest-visible shadow. */
 uint64_t vmx_guest_cr0(uint64_t shadow);
 uint64_t vmx_guest_cr4(uint64_t shadow);
+
+/* arch/x86/vmx_pc.c: pc vCPUs. */
+void vmx_pc_caps_init(void);
+/* Writes the pc vCPU's controls and guest state over hv's defaults. */
+void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
 
 /* Writes the host-state area for the CPU this runs on. */
 void vmx_setup_host_state(void);

@@ -23,7 +23,7 @@
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* 12 bytes in EBX, ECX, EDX */
 
 #define HV_ABI_MAJOR 1
-#define HV_ABI_MINOR 0
+#define HV_ABI_MINOR 1
 #define HV_ABI_VERSION ((HV_ABI_MAJOR << 16) | HV_ABI_MINOR)
 
 /* Call numbers. */
@@ -177,7 +177,13 @@ struct hv_partition_info {
 	uint64_t build_tsc; /* hv's TSC ticks building it */
 	uint64_t ram_tsc; /* of build_tsc: taking its RAM, zeroed, from the pool */
 	uint32_t trace; /* 1: its exits are recorded in the trace */
-	uint32_t reserved2;
+	/*
+	 * A pc partition that ended by writing value to QEMU's isa-debug-exit
+	 * port (docs/platform.md): (value << 1) | 1, as QEMU exits with; 0
+	 * otherwise. ABI 1.1; it was reserved (0) in 1.0, so the struct's
+	 * size and every other field stay where they were.
+	 */
+	uint32_t exit_status;
 	/* Where its RAM lies in host-physical memory: for the parent's
 	 * tools (the attack battery aims children at it), never for a
 	 * child, which sees only guest-physical addresses. */

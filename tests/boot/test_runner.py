@@ -318,6 +318,73 @@ class EspTest(unittest.TestCase):
             self.assertFalse((Path(d) / "two.img").exists())
 
 
+class KernelEngineTest(unittest.TestCase):
+    """qemu-kernel: QEMU's own multiboot loader, judged by isa-debug-exit."""
+
+    def plan(self, body: str) -> scn.Plan:
+        return scenario("engines qemu-kernel\n" + body).plans["qemu-kernel"]
+
+    def test_directives(self) -> None:
+        plan = self.plan(
+            "kernel build/guest/tests/pc/k.elf\nkernel-cmdline a=1 b\n"
+            "kernel-module build/m1\nkernel-module m2\nexit-status 67\n"
+        )
+        self.assertEqual(plan.kernel, "build/guest/tests/pc/k.elf")
+        self.assertEqual(plan.kernel_cmdline, "a=1 b")
+        self.assertEqual(plan.kernel_modules, ["build/m1", "m2"])
+        self.assertEqual((plan.exit_status, plan.effective_timeout(1)), (67, 30))
+        self.assertEqual(self.plan("kernel k\n").exit_status, 1)
+        for text, message in [
+            ("", "needs a 'kernel SRC' line"),
+            ("kernel a b\n", "one SRC path"),
+            ("kernel k\nexit-status 4\n", "odd and below 256"),
+            ("kernel k\nexit-status 257\n", "odd and below 256"),
+        ]:
+            with self.assertRaises(scn.ScenarioError, msg=text) as caught:
+                self.plan(text)
+            self.assertIn(message, str(caught.exception))
+        # Another engine of the same scenario needs no kernel line.
+        s = scenario("engines bochs qemu-kernel\nqemu-kernel: kernel k\n")
+        self.assertEqual(s.plans["bochs"].kernel, "")
+
+    def spec(self, d: str, **kw) -> machines.MachineSpec:  # type: ignore[no-untyped-def]
+        return machines.MachineSpec("qemu-kernel", Path(d), Path(d) / "esp.img", 1, 64,
+                                    ("file", str(Path(d) / "log")), Path(d) / "b", **kw)
+
+    def test_qemu_arguments(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            spec = self.spec(d, kernel=Path("/k.elf"), kernel_cmdline="x=1",
+                             kernel_modules=[Path("/m1"), Path("/m2")])
+            args = machines.qemu_kernel_args(spec)
+            self.assertEqual(args[:4], ["-kernel", "/k.elf", "-append", "x=1"])
+            self.assertEqual(args[args.index("-initrd") + 1], "/m1,/m2")
+            self.assertEqual(args[-2:], ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"])
+            self.assertNotIn("-initrd", machines.qemu_kernel_args(self.spec(d, kernel=Path("/k"))))
+            with self.assertRaises(hvboot.SetupError):
+                machines.qemu_kernel_args(self.spec(d, kernel=Path("/a,b")))
+
+    def stopped(self, d: str, status: int, qmp: str = "") -> tuple[bool, str]:
+        machine = object.__new__(machines.Machine)
+        machine.spec = self.spec(d, kernel=Path("/k"), exit_status=67)
+        machine.proc = subprocess.Popen(["sh", "-c", f"exit {status}"])
+        machine.proc.wait()
+        (Path(d) / "qmp.log").write_text(qmp)
+        return machine.how_it_stopped()
+
+    def test_how_it_stopped(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(self.stopped(d, 67), (True, "isa-debug-exit with status 67"))
+            self.assertEqual(self.stopped(d, 3), (False, "isa-debug-exit with status 3, not 67"))
+            reset = '{"event": "SHUTDOWN", "data": {"reason": "guest-reset"}}\n'
+            self.assertFalse(self.stopped(d, 0, reset)[0])
+            off = '{"event": "SHUTDOWN", "data": {"reason": "guest-shutdown"}}\n'
+            self.assertEqual(self.stopped(d, 0, off)[0], False)
+        plan = self.plan("kernel k\nexit-status 67\n")
+        self.assertIn("did not end through isa-debug-exit with status 67",
+                      verdict(plan, [], "exit", powered_off=False)[0])
+        self.assertEqual(verdict(plan, [], "exit", powered_off=True), [])
+
+
 class LayoutTest(unittest.TestCase):
     def test_no_python_module_over_600_lines(self) -> None:
         repo = hvboot.REPO

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets for everything hv parses: the manifest, ELF images,
-# hypercall buffer arguments and VM-exit qualifications. Built with clang
-# under AddressSanitizer and UndefinedBehaviorSanitizer; the lib/ sources
+# multiboot images, hypercall buffer arguments and VM-exit
+# qualifications. Built with clang under AddressSanitizer and
+# UndefinedBehaviorSanitizer; the lib/ sources
 # use the host libc's memcpy and friends, as in the unit tests. Included by
 # the top-level Makefile, which defines BUILD, Q and say.
 #
@@ -27,10 +28,11 @@ FUZZ_LINK_SAN := -fsanitize=fuzzer,$(FUZZ_SAN)
 # target name -> the sources it fuzzes (each target is fuzz_NAME.c).
 FUZZ_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
 FUZZ_LIB_elf := lib/elf.c lib/fmt.c
+FUZZ_LIB_multiboot := lib/multiboot.c lib/fmt.c
 FUZZ_LIB_hcargs :=
 FUZZ_LIB_vmx_decode := arch/x86/vmx_decode.c
 
-FUZZ_NAMES := manifest elf hcargs vmx_decode
+FUZZ_NAMES := manifest elf multiboot hcargs vmx_decode
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
 # Libraries are built apart from the unit tests' objects: another compiler,

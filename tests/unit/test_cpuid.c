@@ -35,6 +35,15 @@ uint64_t vcpu_arch_xfeatures(void)
 	return xfeatures;
 }
 
+/* A pc vCPU on a CPU that lets RDTSCP run in the guest. */
+static bool rdtscp;
+
+bool vcpu_arch_rdtscp(const struct vcpu *v)
+{
+	(void)v;
+	return rdtscp;
+}
+
 /* The host's XSAVE layout, as a Skylake-X reports it; every other leaf
  * has all bits set. */
 void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
@@ -86,6 +95,7 @@ static int reset(void **state)
 	xfeatures = 0x2e7;
 	odd_avx = false;
 	pkru_unsized = false;
+	rdtscp = false;
 	return 0;
 }
 
@@ -343,6 +353,24 @@ static void test_hv_leaves(void **state)
 	assert_int_equal(r.ecx | r.edx, 0);
 }
 
+/* RDTSCP is shown exactly where it runs in the guest, and only if the
+ * host has it. */
+static void test_rdtscp(void **state)
+{
+	struct cpuid_regs r;
+
+	(void)state;
+	rdtscp = true;
+	r = ask(0, 0x80000001, 0, ALL);
+	assert_int_equal(r.edx, 1u << 11 | 1u << 20 | 1u << 26 | 1u << 27 |
+					1u << 29);
+	r = ask(0, 0x80000001, 0, NONE);
+	assert_int_equal(r.edx, 0);
+	rdtscp = false;
+	r = ask(0, 0x80000001, 0, ALL);
+	assert_int_equal(r.edx & (1u << 27), 0);
+}
+
 static void test_host_leaves(void **state)
 {
 	struct cpuid_regs r;
@@ -368,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hidden_leaves, reset),
 		cmocka_unit_test_setup(test_hv_leaves, reset),
 		cmocka_unit_test_setup(test_host_leaves, reset),
+		cmocka_unit_test_setup(test_rdtscp, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

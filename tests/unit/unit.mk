@@ -23,6 +23,7 @@ UNIT_LDLIBS := -lcmocka
 # test name -> the sources it tests (each test also gets common.c).
 UNIT_LIB_elf := lib/elf.c lib/fmt.c
 UNIT_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
+UNIT_LIB_multiboot := lib/multiboot.c lib/fmt.c
 UNIT_LIB_name := lib/name.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
@@ -34,6 +35,7 @@ UNIT_LIB_palloc_search := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
 UNIT_LIB_vlapic := hv/vlapic.c
+UNIT_LIB_pcdev := hv/pcdev.c
 UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
 UNIT_LIB_conring :=
@@ -50,8 +52,9 @@ UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
-UNIT_NAMES := elf manifest name vmxcap acpi fmt string palloc palloc_search pt vmcs_names vlapic hcargs \
-	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
+UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
+	vmcs_names vlapic pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
+	smp_claim ratelimit
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall
 # dispatch, built from the real hv/ sources against the fake arch
@@ -62,8 +65,9 @@ UNIT_NAMES := elf manifest name vmxcap acpi fmt string palloc palloc_search pt v
 UNIT_HV_NAMES := sched lifecycle hcall console
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
-	hv/policy.c hv/vlapic.c arch/fake/fake.c arch/x86/vmx_names.c \
-	lib/elf.c lib/fmt.c lib/hvnames.c lib/name.c $(UNIT_SRC)/hvhost.c \
+	hv/policy.c hv/vlapic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
+	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/fmt.c lib/hvnames.c \
+	lib/name.c $(UNIT_SRC)/hvhost.c \
 	$(UNIT_SRC)/common.c
 UNIT_FAKE_CFLAGS := $(UNIT_CFLAGS) -DHV_FAKE_ARCH
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Optional
 
 from hvboot import SetupError
-from hvboot.esp import make_esp
-from hvboot.machines import Machine, MachineSpec, qemu_escape
+from hvboot.esp import make_esp, resolve_src
+from hvboot.machines import KERNEL_ENGINE, Machine, MachineSpec, qemu_escape
 from hvboot.serial import REFUSAL_RE, SerialReader, log_lines
 
 from .esp import stage_esp
@@ -125,7 +125,15 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     typing: Optional[TypedConsole] = None
     try:
         image = workdir / "esp.img"
-        make_esp(image, stage_esp(plan, build, workdir))
+        kernel = resolve_src(plan.kernel, build) if plan.kernel else None
+        modules = [resolve_src(m, build) for m in plan.kernel_modules]
+        if job.engine == KERNEL_ENGINE:
+            # QEMU loads the kernel itself: no ESP, no hv.
+            for path in [kernel, *modules]:
+                if path is None or not path.is_file():
+                    raise SetupError(f"{path}: missing; 'make all' builds it")
+        else:
+            make_esp(image, stage_esp(plan, build, workdir))
         serial = ("file", str(log))
         if plan.typed:
             typing = TypedConsole(log, plan.typed)
@@ -133,6 +141,7 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
         spec = MachineSpec(
             job.engine, workdir, image, plan.cpus, plan.memory_mb, serial,
             bochs_log, qemu_args, bochs_lines, plan.bochs_cpu,
+            kernel, plan.kernel_cmdline, modules, plan.exit_status,
         )  # fmt: skip
         machine = Machine(spec, rom)
     except (SetupError, OSError) as e:

@@ -92,7 +92,7 @@ def print_result(console: Console, r: Result) -> None:
 # before is taken to be long, so that it starts early, and longer with
 # more emulated CPUs: a 4-CPU Bochs run costs about twice a 1-CPU one.
 DURATIONS_FILE = "durations.json"
-DEFAULT_DURATION = {"bochs": 60.0, "qemu-tcg": 10.0, "qemu-kvm": 10.0}
+DEFAULT_DURATION = {"bochs": 60.0, "qemu-tcg": 10.0, "qemu-kvm": 10.0, "qemu-kernel": 2.0}
 
 
 def expected_duration(job: "Job", durations: dict[str, float]) -> float:

@@ -46,6 +46,8 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
     elif ending.how == "exit":
         if plan.end:
             reasons.append(f"the machine stopped before a line matched end /{plan.end.pattern}/: {ending.note}")
+        elif not ending.powered_off and plan.engine == "qemu-kernel":
+            reasons.append(f"the kernel did not end through isa-debug-exit with status {plan.exit_status}: {ending.note}")
         elif not ending.powered_off:
             reasons.append(f"the machine stopped without powering off: {ending.note}")
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Optional
 
 from hvboot import rel
-from hvboot.machines import BOCHS_CPU_MODELS, DEFAULT_BOCHS_CPU, DEFAULT_MEMORY_MB, ENGINES
+from hvboot.machines import BOCHS_CPU_MODELS, DEFAULT_BOCHS_CPU, DEFAULT_MEMORY_MB, KERNEL_ENGINE, SCENARIO_ENGINES
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 # Bochs needs 10-15 s to reach the loader; QEMU about 4 s.
-DEFAULT_TIMEOUT = {"bochs": 120.0, "qemu-tcg": 60.0, "qemu-kvm": 60.0}
+DEFAULT_TIMEOUT = {"bochs": 120.0, "qemu-tcg": 60.0, "qemu-kvm": 60.0, KERNEL_ENGINE: 30.0}
 
 
 class ScenarioError(Exception):
@@ -78,6 +78,12 @@ class Plan:
     # What a person types at COM1, in order: each text once a line matches
     # its trigger, after the text before it was typed.
     typed: list[tuple[re.Pattern[str], bytes]] = dataclasses.field(default_factory=list)
+    # qemu-kernel: the multiboot image QEMU boots itself, its command line
+    # and modules, and the isa-debug-exit status it must end with.
+    kernel: str = ""
+    kernel_cmdline: str = ""
+    kernel_modules: list[str] = dataclasses.field(default_factory=list)
+    exit_status: int = 1
     # Which part of the scenario a judging directive belongs to, keyed by
     # (kind, index in its list) or ("capture", name): a failure then names
     # the check it comes from when one boot holds several.
@@ -102,7 +108,7 @@ class Scenario:
     parts: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
-DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm):\s+)?([a-z][a-z0-9-]*)(?:\s+(.*))?$")
+DIRECTIVE_RE = re.compile(r"(?:(bochs|qemu-tcg|qemu-kvm|qemu-kernel):\s+)?([a-z][a-z0-9-]*)(?:\s+(.*))?$")
 CHECK_RE = re.compile(r"(\S+)\s*(==|!=|<=|>=|<|>)\s*(\S+)$")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 ATTACK_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,31}$")
@@ -293,6 +299,19 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         if not sep or not text:
             raise ScenarioError(f"{where}: type REGEX ; TEXT (escapes \\r \\n \\t \\\\ \\xNN)")
         plan.typed.append((parse_regex(trigger.strip(), where), unescape_text(text, where)))
+    elif name in ("kernel", "kernel-module"):
+        if not arg or " " in arg:
+            raise ScenarioError(f"{where}: {name} needs one SRC path, as esp-add's")
+        if name == "kernel":
+            plan.kernel = arg
+        else:
+            plan.kernel_modules.append(arg)
+    elif name == "kernel-cmdline":
+        plan.kernel_cmdline = arg
+    elif name == "exit-status":
+        plan.exit_status = parse_int(arg, where, "exit-status")
+        if not plan.exit_status % 2 or plan.exit_status > 255:
+            raise ScenarioError(f"{where}: exit-status is (value << 1) | 1, odd and below 256")
     elif name == "check":
         m = CHECK_RE.match(arg)
         if not m:
@@ -350,9 +369,9 @@ def parse_scenario(path: Path) -> Scenario:
             parts.append((part, (pm.group(2) or "").strip()))
         elif directive == "engines":
             engines = arg.split()
-            bad = [e for e in engines if e not in ENGINES]
+            bad = [e for e in engines if e not in SCENARIO_ENGINES]
             if bad or not engines:
-                raise ScenarioError(f"{where}: engines are {', '.join(ENGINES)}, not '{arg}'")
+                raise ScenarioError(f"{where}: engines are {', '.join(SCENARIO_ENGINES)}, not '{arg}'")
         else:
             entries.append((engine, directive, arg, where, part))
     if engines is None:
@@ -366,6 +385,8 @@ def parse_scenario(path: Path) -> Scenario:
         specific = [e for e in entries if e[0] == engine]
         for _, directive, arg, where, entry_part in general + specific:
             apply_directive(plan, directive, arg, where, entry_part)
+        if engine == KERNEL_ENGINE and not plan.kernel:
+            raise ScenarioError(f"{rel(path)}: the qemu-kernel engine needs a 'kernel SRC' line")
         for check in plan.checks:
             for operand in (check.left, check.right):
                 if not NUMBER_RE.match(operand) and operand not in plan.captures:
