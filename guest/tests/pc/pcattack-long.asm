@@ -3,6 +3,8 @@
 ; uint32_t pc_long_trip_read(uint32_t pml4, uint32_t addr) reads addr
 ; from 64-bit code and comes back with what it read, if it comes back.
 
+%include "guest/tests/pc/rt/modes.inc"
+
 bits 32
 
 SEL_CODE32 equ 0x08
@@ -23,19 +25,7 @@ pc_long_trip_read:
 	mov [lr_esp], esp
 	mov eax, [ebp + 12]
 	mov [lr_addr], eax
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_CODE64:lr64
+	ENTER_LONG [ebp + 8], lr64
 
 bits 64
 lr64:

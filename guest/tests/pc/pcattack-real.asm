@@ -5,6 +5,8 @@
 ; attack draws lands in a real-mode IVT handler that resumes after the
 ; attack; the attack's number picks it.
 
+%include "guest/tests/pc/rt/modes.inc"
+
 bits 32
 
 SEL_CODE32 equ 0x08
@@ -46,12 +48,7 @@ pc_real_attack:
 	jmp SEL_CODE16:(ra_pm16 - ra_start)
 
 ra_back32:
-	mov ax, SEL_DATA32
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
+	LOAD_DATA_SEGS SEL_DATA32
 	mov esp, [RA(ra_esp)]
 	lidt [RA(ra_idtr)]
 	mov eax, [RA(ra_seen)]

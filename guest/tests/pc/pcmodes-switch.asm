@@ -6,6 +6,8 @@
 ; the write exits and hv completes it (arch/x86/vmx_pc.c); without, PE
 ; and PG are the guest's and the CPU does it without an exit.
 
+%include "guest/tests/pc/rt/modes.inc"
+
 bits 32
 
 SEL_CODE32 equ 0x08
@@ -179,20 +181,7 @@ rm_gp:
 
 ; COM1, polled: DS:SI a NUL-terminated string.
 rm_print:
-	lodsb
-	test al, al
-	jz .done
-	mov bl, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, bl
-	out dx, al
-	jmp rm_print
-.done:
+	COM1_PRINT
 	ret
 
 align 4
@@ -259,21 +248,7 @@ lt64:
 	or dword [rel lt_result], 2
 .no64:
 	lea rsi, [rel lt_msg]
-.print:
-	lodsb
-	test al, al
-	jz .printed
-	mov bl, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, bl
-	out dx, al
-	jmp .print
-.printed:
+	COM1_PRINT
 	push SEL_CODE32
 	lea rax, [rel lt_back32]
 	push rax
