@@ -11,9 +11,6 @@
 
 bits 16
 
-SEL_CODE32 equ 0x08
-SEL_DATA32 equ 0x10
-CR0_PE equ 1 << 0
 AP_BASE equ 0x30000
 STACK_SIZE equ 4096
 
@@ -46,7 +43,7 @@ ap_start:
 	jmp dword SEL_CODE32:ap_pm32
 
 rm_print:
-	COM1_PRINT
+	COM1_PUTS
 	ret
 
 align 8
@@ -62,7 +59,7 @@ ap_end:
 
 bits 32
 ap_pm32:
-	LOAD_DATA_SEGS SEL_DATA32
+	DATA32_SEGS
 	movzx eax, word [AP_BASE + AP(ap_rm_id)]
 	and eax, 15
 	mov esp, eax
@@ -81,14 +78,16 @@ ap_pm32:
 pcsmp_long:
 	cli
 	mov ebx, [esp + 4]
-	ENTER_LONG pcsmp_pml4, ap_lm64
+	LONG_PREPARE pcsmp_pml4
+	mov cr0, eax
+	jmp SEL_CODE64:ap_lm64
 
 bits 64
 ap_lm64:
 	lea eax, [rbx + '0']
 	mov [rel ap_msg_long.digit], al
 	lea rsi, [rel ap_msg_long]
-	COM1_PRINT
+	COM1_PUTS
 	lea rax, [rel ap_long_done]
 	lock inc dword [rax + rbx * 4]
 	; Waits for good with interrupts off: only an NMI or INIT ends it.
