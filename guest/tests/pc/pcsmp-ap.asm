@@ -84,12 +84,13 @@ pcsmp_long:
 
 bits 64
 ap_lm64:
+	mov ebp, ebx		; COM1_PUTS takes BL
 	lea eax, [rbx + '0']
 	mov [rel ap_msg_long.digit], al
 	lea rsi, [rel ap_msg_long]
 	COM1_PUTS
 	lea rax, [rel ap_long_done]
-	lock inc dword [rax + rbx * 4]
+	lock inc dword [rax + rbp * 4]
 	; Waits for good with interrupts off: only an NMI or INIT ends it.
 .wait:
 	cli
