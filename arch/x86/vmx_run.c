@@ -234,11 +234,21 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 */
 		if (vcpu_must_leave(v))
 			break;
-		/* INIT and start-up IPIs are taken outside guest mode, at the
-		 * start of the next run (vmx_pc_begin). */
-		if (unlikely(v->arch.pc) && apic_startup_pending(&v->inbox)) {
-			outcome = VCPU_PREEMPTED;
-			break;
+		/*
+		 * An IPI posted since deliver_events drained the inbox: its
+		 * kick may have come before load_preemption_timer, which then
+		 * undid it. Vectors and NMIs go round once more; INIT and
+		 * start-up IPIs are taken outside guest mode, at the start of
+		 * the next run (vmx_pc_begin). Only a pc vCPU's inbox is ever
+		 * written.
+		 */
+		if (unlikely(__atomic_load_n(&v->inbox.any, __ATOMIC_ACQUIRE))) {
+			if (apic_startup_pending(&v->inbox)) {
+				outcome = VCPU_PREEMPTED;
+				break;
+			}
+			fast = false;
+			continue;
 		}
 		r = enter_guest(v);
 		if (unlikely(r)) {

@@ -483,7 +483,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.launched = false;
 	/* setup_controls writes vmx_caps.proc: no window exits. */
 	v->arch.window_exiting = false;
-	v->arch.nmi_window_exiting = false;
+	v->arch.nmi = 0;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
 	vlapic_init(&v->apic, v->id,
