@@ -220,11 +220,29 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 * The timer itself stands while its deadline has not passed
 		 * (load_preemption_timer).
 		 */
-		if (unlikely(!fast)) {
-			deliver_events(v, now);
+		if (unlikely(!fast) || unlikely(now >= v->arch.timer_until)) {
+			if (!fast)
+				deliver_events(v, now);
 			load_preemption_timer(v, now);
-		} else if (unlikely(now >= v->arch.timer_until)) {
-			load_preemption_timer(v, now);
+			/*
+			 * An IPI posted since deliver_events drained the inbox:
+			 * its kick may have come before load_preemption_timer,
+			 * which undid it. Vectors and NMIs go round once more;
+			 * INIT and start-up IPIs are taken outside guest mode,
+			 * at the start of the next run (vmx_pc_begin). Where the
+			 * timer stands, a kick zeroes it and the guest exits at
+			 * once, into this branch. Only a pc vCPU's inbox is ever
+			 * written.
+			 */
+			if (unlikely(__atomic_load_n(&v->inbox.any,
+						     __ATOMIC_ACQUIRE))) {
+				if (apic_startup_pending(&v->inbox)) {
+					outcome = VCPU_PREEMPTED;
+					break;
+				}
+				fast = false;
+				continue;
+			}
 		}
 		/*
 		 * Last, after the timer: a kick that reaches this CPU from here
@@ -234,22 +252,6 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 */
 		if (vcpu_must_leave(v))
 			break;
-		/*
-		 * An IPI posted since deliver_events drained the inbox: its
-		 * kick may have come before load_preemption_timer, which then
-		 * undid it. Vectors and NMIs go round once more; INIT and
-		 * start-up IPIs are taken outside guest mode, at the start of
-		 * the next run (vmx_pc_begin). Only a pc vCPU's inbox is ever
-		 * written.
-		 */
-		if (unlikely(__atomic_load_n(&v->inbox.any, __ATOMIC_ACQUIRE))) {
-			if (apic_startup_pending(&v->inbox)) {
-				outcome = VCPU_PREEMPTED;
-				break;
-			}
-			fast = false;
-			continue;
-		}
 		r = enter_guest(v);
 		if (unlikely(r)) {
 			report_entry_error(v, r);
