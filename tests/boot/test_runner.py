@@ -133,6 +133,7 @@ class BochsClockTest(unittest.TestCase):
             ("engines bochs qemu-tcg\nqemu-tcg: ips 1000000000\n", ":2: ips is Bochs' clock rate; qemu-tcg has none"),
             ("engines bochs\nips 999999\n", ":2: ips must be at least 1000000"),
             ("engines bochs\nips fast\n", ":2: ips must be a number"),
+            ("engines bochs\nips 4294967296\n", ":2: ips must be at most 4294967295"),
         ]:
             with self.assertRaises(scn.ScenarioError, msg=text) as caught:
                 scenario(text)
@@ -158,7 +159,7 @@ class BochsClockTest(unittest.TestCase):
     def test_command_line_option(self) -> None:
         self.assertEqual(machines.ips_option("1e9"), 10**9)
         self.assertEqual(machines.ips_option("4000000"), machines.BOCHS_DEFAULT_IPS)
-        for bad in ("1000", "x"):
+        for bad in ("1000", "x", "5e9"):
             with self.assertRaises(Exception):
                 machines.ips_option(bad)
 
