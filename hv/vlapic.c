@@ -325,6 +325,10 @@ static int write_lvt(struct vlapic *a, unsigned r, uint64_t now,
 
 	if (r == R_LVT_TIMER && LVT_TIMER_MODE(val) == 3)
 		return x2 ? -1 : 0; /* the reserved timer mode */
+	/* hv's partitions: CPUID hides TSC-deadline, so bit 18 is reserved. */
+	if (r == R_LVT_TIMER && LVT_TIMER_MODE(val) == TIMER_TSC_DEADLINE &&
+	    (a->flags & VLAPIC_INIT_X2APIC_ONLY))
+		return -1;
 	/* While the APIC is software-disabled, LVTs stay masked. */
 	a->lvt[i] = (val & lvt_writable[i]) |
 		    (a->svr & SVR_ENABLE ? 0 : LVT_MASKED);
