@@ -14,6 +14,7 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Wshadow -I. -Iinclude \
 	-DUNIT_DATA_DIR='"$(abspath $(UNIT_SRC)/data)"' \
+	-DUNIT_REPO_DIR='"$(abspath .)"' \
 	-DUNIT_FIXTURE_DIR='"$(abspath $(UNIT_OUT)/fixtures)"'
 UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
@@ -45,9 +46,14 @@ UNIT_LIB_trace := arch/x86/vmx_names.c
 UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
+# The VM-entry checker, with its cases (shared with the mutation test).
+VMCHECK_SRCS := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
+	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c arch/x86/vmcheck_image.c
+UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 
 UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
-	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit
+	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit \
+	vmcheck
 UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the VM-entry checker (arch/x86/vmcheck*.c): every rule has an
+ * image that breaks it and is refused with that rule's name and no other
+ * (tests/unit/vmcheck_cases.c); the valid images of every guest mode are
+ * accepted; and the text form of an image reads back as written and
+ * refuses what is malformed.
+ */
+#include "tests/unit/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86/vmcheck_fields.h"
+#include "arch/x86/vmcheck_image.h"
+#include "tests/unit/vmcheck_cases.h"
+
+/* Prints every broken rule, for a failure message. */
+static bool print_broken(void *arg, const struct vmcheck_verdict *v)
+{
+	(void)arg;
+	print_message("  broken: %s at %s = 0x%llx\n", vmcheck_rule_id(v->rule),
+		      vmcheck_field_name(v->field),
+		      (unsigned long long)v->value);
+	return true;
+}
+
+static void assert_accepted(struct vmcheck_image *img, const char *what)
+{
+	struct vmcheck_vmcs vmcs;
+	struct vmcheck_verdict v;
+
+	vmcheck_image_vmcs(img, &vmcs);
+	if (!vmcheck(&img->caps, &vmcs, &v, NULL, NULL)) {
+		vmcheck(&img->caps, &vmcs, NULL, print_broken, NULL);
+		fail_msg("%s refused: %s", what, vmcheck_rule_id(v.rule));
+	}
+}
+
+static void test_bases_accepted(void **state)
+{
+	struct vmcheck_image img;
+
+	(void)state;
+	for (unsigned b = 0; b < BASE_COUNT; b++) {
+		vmcheck_base_image(b, &img);
+		assert_accepted(&img, vmcheck_base_names[b]);
+	}
+}
+
+/* Every case breaks its rule and nothing the case does not name. */
+static void test_each_rule_refused(void **state)
+{
+	char why[512];
+	unsigned failed = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < vmcheck_case_count(); i++) {
+		if (vmcheck_case_run(i, why, sizeof(why)))
+			continue;
+		print_message("%s\n", why);
+		failed++;
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Every rule has a case: none is left untested. */
+static void test_every_rule_has_a_case(void **state)
+{
+	bool covered[VMCHECK_RULE_COUNT] = { false };
+	unsigned missing = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < vmcheck_case_count(); i++)
+		covered[vmcheck_case_rule(i)] = true;
+	for (unsigned r = 1; r < VMCHECK_RULE_COUNT; r++)
+		if (!covered[r]) {
+			print_message("no case for %s\n", vmcheck_rule_id(r));
+			missing++;
+		}
+	assert_int_equal(missing, 0);
+	assert_int_equal(vmcheck_rule_count(), VMCHECK_RULE_COUNT - 1);
+}
+
+/* Rule ids are unique and found by name; sections and texts exist. */
+static void test_rule_table(void **state)
+{
+	(void)state;
+	for (unsigned r = 1; r < VMCHECK_RULE_COUNT; r++) {
+		assert_int_equal(vmcheck_rule_by_id(vmcheck_rule_id(r)), r);
+		assert_true(strlen(vmcheck_rule_section(r)) > 10);
+		assert_true(strlen(vmcheck_rule_text(r)) > 20);
+	}
+	assert_int_equal(vmcheck_rule_by_id("NO_SUCH_RULE"), VMCHECK_NONE);
+	assert_null(vmcheck_rule_id(VMCHECK_RULE_COUNT));
+}
+
+static void test_field_table(void **state)
+{
+	(void)state;
+	assert_true(vmcheck_field_count() <= VMCHECK_IMAGE_FIELDS);
+	for (unsigned i = 0; i < vmcheck_field_count(); i++) {
+		uint32_t e = vmcheck_field_encoding(i);
+
+		assert_int_equal(vmcheck_field_index(e), (int)i);
+		assert_string_not_equal(vmcheck_field_name(e), "UNKNOWN");
+	}
+	assert_string_equal(vmcheck_field_name(VMCS_GUEST_RIP), "GUEST_RIP");
+	assert_string_equal(vmcheck_field_name(0x7fff), "UNKNOWN");
+}
+
+/* The RIP a CPU leaves after an instruction that ends at the top of the
+ * lower canonical half: not canonical, and entered all the same, since
+ * the rule asks only that bits 63:48 be identical. */
+static void test_rip_past_canonical_half(void **state)
+{
+	struct vmcheck_image img;
+
+	(void)state;
+	vmcheck_base_image(BASE_64, &img);
+	vmcheck_image_set(&img, VMCS_GUEST_RIP, 0x800000000000ull);
+	assert_accepted(&img, "RIP 0x800000000000");
+	vmcheck_image_set(&img, VMCS_GUEST_RIP, 0xffff800000000000ull);
+	assert_accepted(&img, "RIP 0xffff800000000000");
+}
+
+struct text {
+	char buf[16384];
+	size_t len;
+};
+
+static void collect(void *ctx, const char *line)
+{
+	struct text *t = ctx;
+	size_t n = strlen(line);
+
+	assert_true(t->len + n + 1 < sizeof(t->buf));
+	memcpy(t->buf + t->len, line, n);
+	t->len += n;
+	t->buf[t->len++] = '\n';
+}
+
+static void test_image_round_trip(void **state)
+{
+	struct vmcheck_image a, b;
+	struct text t = { .len = 0 };
+	char err[128];
+
+	(void)state;
+	for (unsigned i = 0; i < vmcheck_case_count(); i++) {
+		vmcheck_case_image(i, &a);
+		t.len = 0;
+		vmcheck_image_format(&a, collect, &t);
+		assert_int_equal(vmcheck_image_parse(t.buf, t.len, &b, err,
+						     sizeof(err)),
+				 0);
+		assert_memory_equal(&a.caps, &b.caps, sizeof(a.caps));
+		assert_memory_equal(a.present, b.present, sizeof(a.present));
+		for (unsigned f = 0; f < vmcheck_field_count(); f++)
+			if (a.present[f])
+				assert_int_equal(a.values[f], b.values[f]);
+		assert_int_equal(a.mem_count, b.mem_count);
+	}
+}
+
+static void assert_parse_fails(const char *text, const char *what)
+{
+	struct vmcheck_image img;
+	char err[128];
+
+	assert_int_equal(vmcheck_image_parse(text, strlen(text), &img, err,
+					     sizeof(err)),
+			 -1);
+	if (!strstr(err, what))
+		fail_msg("'%s' gave '%s', not '%s'", text, err, what);
+}
+
+static void test_image_parse_errors(void **state)
+{
+	(void)state;
+	assert_parse_fails("", "empty");
+	assert_parse_fails("vmcheck-image 2\nend\n", "expected 'vmcheck-image 1'");
+	assert_parse_fails("vmcheck-image 1\n", "no 'end'");
+	assert_parse_fails("vmcheck-image 1\nend\nfields 681e=1\n",
+			   "text after end");
+	assert_parse_fails("vmcheck-image 1\nregs rip=1\nend\n",
+			   "expected caps, fields, mem or end");
+	assert_parse_fails("vmcheck-image 1\ncaps nope=1\nend\n",
+			   "unknown capability");
+	assert_parse_fails("vmcheck-image 1\ncaps phys_bits=100000000\nend\n",
+			   "out of range");
+	assert_parse_fails("vmcheck-image 1\ncaps basic=1 basic=2\nend\n",
+			   "given twice");
+	assert_parse_fails("vmcheck-image 1\nfields 681e=1 681e=2\nend\n",
+			   "given twice");
+	assert_parse_fails("vmcheck-image 1\nfields 7fff=1\nend\n",
+			   "not a field");
+	assert_parse_fails("vmcheck-image 1\nfields 681e=x\nend\n",
+			   "not a hexadecimal");
+	assert_parse_fails("vmcheck-image 1\nfields 681e=11112222333344445\nend\n",
+			   "not a hexadecimal");
+	assert_parse_fails("vmcheck-image 1\nfields 681e\nend\n", "key=value");
+	assert_parse_fails("vmcheck-image 1\nfields 681e=1\x01\nend\n",
+			   "printable");
+	assert_parse_fails("vmcheck-image 1\nmem 1=1 2=2 3=3 4=4 5=5 6=6 7=7 8=8 9=9\nend\n",
+			   "too many");
+}
+
+
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bases_accepted),
+		cmocka_unit_test(test_each_rule_refused),
+		cmocka_unit_test(test_every_rule_has_a_case),
+		cmocka_unit_test(test_rule_table),
+		cmocka_unit_test(test_field_table),
+		cmocka_unit_test(test_rip_past_canonical_half),
+		cmocka_unit_test(test_image_round_trip),
+		cmocka_unit_test(test_image_parse_errors),
+	};
+
+	return cmocka_run_group_tests_name("vmcheck", tests, NULL, NULL);
+}
