@@ -477,6 +477,14 @@ static int64_t hc_console_write(struct vcpu *v)
 
 static int64_t hc_vcpu_start(struct vcpu *v)
 {
+	uint64_t rip = v->regs.rsi;
+
+	/* A RIP no VM entry takes (arch/x86/vmcheck.c, GUEST_RIP_LINEAR)
+	 * would be a VMCS hv wrote that a CPU refuses. */
+	if ((uint64_t)((int64_t)(rip << 16) >> 16) != rip) {
+		stat_add_shared(&v->part->refused.hypercall, 1);
+		return HV_STATUS_INVALID;
+	}
 	return vcpu_start(v, v->regs.rdi, v->regs.rsi, v->regs.rdx,
 			  v->regs.r10, v->regs.r8);
 }

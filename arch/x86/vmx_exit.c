@@ -10,6 +10,7 @@
 #include "arch/x86/mce.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_decode.h"
@@ -73,8 +74,15 @@ static void __attribute__((noinline, cold)) step_trap_pending(uint64_t rflags)
 static inline __attribute__((always_inline)) void advance_rip(void)
 {
 	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
-	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
+	/* VMREAD zero-extends a 32-bit field: no cast needed. */
+	uint64_t len = vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32);
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
+	uint64_t next = rip + len;
+
+	/* Across a 64 KiB line the RIP may wrap, outside 64-bit mode, or
+	 * leave the canonical range (arch/x86/vmcheck_hv.h). */
+	if (unlikely((uint16_t)next < (uint16_t)len))
+		next = vmcheck_next_rip(rip, next);
 
 	/*
 	 * An emulated instruction ends any STI or MOV SS shadow, and no other
@@ -84,7 +92,7 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	 * the blocking Bochs saves). So the field is written 0, without a
 	 * VMREAD to see whether it needs it.
 	 */
-	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len) ||
+	if (!vmcs_write_nat(VMCS_GUEST_RIP, next) ||
 	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0))
 		panic("VMWRITE of guest RIP or interruptibility failed");
 	if (unlikely(rflags & RFLAGS_TF))
@@ -195,7 +203,7 @@ static enum exit_action stop(struct vcpu *v, struct exit_ctx *e,
 static enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 				   uint32_t info)
 {
-	uint64_t dr6, dr7;
+	uint64_t dr6, dr7, pending;
 	bool ok = true;
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
@@ -217,9 +225,20 @@ static enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 		if (!vmcs_write_nat(VMCS_GUEST_DR7, dr7 & ~(1ull << 13)))
 			panic("VMWRITE of guest DR7 failed");
 	}
-	/* The exception now carries what was pending (the BS rule then
-	 * holds trivially: nothing is pending). */
-	if (!vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0))
+	/*
+	 * The exception now carries what was pending. But a #DB in an STI
+	 * or MOV-SS shadow (TF set before STI) leaves the blocking in the
+	 * guest's state on a real CPU, and the entry then checks the BS
+	 * rule all the same: BS must stay set while TF is (SDM "Checks on
+	 * Guest Non-Register State"). Bochs saves no blocking there.
+	 */
+	pending = 0;
+	if (unlikely(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+		     (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+		pending = vmx_pending_dbg_after_step(
+			0, vmcs_read_nat(VMCS_GUEST_RFLAGS),
+			vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL));
+	if (!vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, pending))
 		panic("VMWRITE of the pending debug exceptions failed");
 	return inject(v, VECTOR_DB, false, 0);
 }
@@ -562,6 +581,8 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 				       VMCS_GUEST_SYSENTER_EIP;
 		break;
 	case 0xc0000081: /* STAR */
+		if (!vmcheck_star_write(v, value))
+			return EXIT_STOP;
 		v->star = value;
 		break;
 	case 0xc0000082: /* LSTAR */
@@ -895,7 +916,11 @@ static void guest_state_save(struct vcpu *v)
 
 static void report_entry_error(struct vcpu *v, int fail)
 {
-	uint32_t err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
+	uint32_t err;
+
+	if (fail == VMCHECK_REFUSED)
+		return; /* the check refused the entry and reported why */
+	err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
 
 	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
 			v->launched ? "VMRESUME" : "VMLAUNCH",
@@ -1094,9 +1119,9 @@ static inline int enter_guest(struct vcpu *v)
 {
 	int r;
 
-	__asm__ volatile("call vmx_enter"
+	__asm__ volatile("call *%[fn]"
 			 : "=a"(r), "+D"(v)
-			 :
+			 : [fn] "m"(vmx_enter_fn)
 			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
 			   "r12", "r13", "r14", "r15", "cc", "memory");
 	return r;

@@ -11,6 +11,7 @@
 #include "arch/x86/crcheck.h"
 #include "arch/x86/ept.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx_exit.h"
 #include "arch/x86/vmx_names.h"
@@ -462,7 +463,9 @@ int vcpu_arch_alloc(struct vcpu *v)
 {
 	v->vmcs_pa = alloc_for(v, 1);
 	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
-	return v->vmcs_pa && v->xsave_area ? 0 : HV_ENOMEM;
+	if (!v->vmcs_pa || !v->xsave_area)
+		return HV_ENOMEM;
+	return vmcheck_vcpu_alloc(v);
 }
 
 static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
@@ -534,6 +537,7 @@ void vcpu_arch_release(struct vcpu *v)
 {
 	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
 
+	vmcheck_vcpu_release(v, owner);
 	if (v->vmcs_pa) {
 		/*
 		 * Never free a VMCS that could still be active: every CPU

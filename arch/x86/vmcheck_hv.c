@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VM-entry checker in hv (arch/x86/vmcheck_hv.h). Before every VM
+ * entry the live VMCS is checked against every rule; a broken rule is
+ * either the guest's doing, and stops its partition, or hv's, and is a
+ * panic: hv never attempts an entry the SDM says a CPU would refuse.
+ *
+ * Whose doing: each vCPU keeps the guest-state fields as its last VM exit
+ * left them, before hv handled the exit. A rule of the guest-state
+ * checks whose guest fields all still hold those values is broken by a
+ * state the guest's own execution made (the SS its SYSCALL loaded, say);
+ * a rule about the controls or the host state, one about the event hv
+ * injects, or one whose fields hv changed since the exit, is hv's. A
+ * first entry has no exit before it: everything in it is hv's.
+ */
+#include "arch/x86/vmcheck_hv.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/io.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_fields.h"
+#include "arch/x86/vmcheck_image.h"
+#include "arch/x86/vmx_exit.h"
+#include "hv/errno.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "hv/palloc.h"
+#include "hv/partition.h"
+#include "lib/compiler.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+extern char vmx_enter[], vmcheck_enter[];
+void *vmx_enter_fn = vmx_enter;
+
+static bool enabled, recording;
+/* One copy a CPU: only current_vmcs differs, set at each check. */
+static struct vmcheck_caps caps, cpu_caps[HV_INFO_MAX_CPUS];
+
+/* What each CPU counted; only that CPU writes its own. */
+struct cpu_counts {
+	uint64_t checks, check_tsc, snapshots, snapshot_tsc, refused;
+} __attribute__((aligned(64)));
+static struct cpu_counts counts[HV_INFO_MAX_CPUS];
+
+/* A vCPU's page: its guest state at its last VM exit. */
+struct vmcheck_vcpu {
+	bool exited; /* a VM exit filled values since the last entry */
+	uint8_t recorded; /* RECORD_* points already printed */
+	uint64_t exits;
+	uint64_t state[VMCHECK_SNAPSHOT_WORDS];
+};
+_Static_assert(sizeof(struct vmcheck_vcpu) <= 4096, "one page per vCPU");
+
+enum { RECORD_FIRST = 1, RECORD_USER = 2, RECORD_LATER = 4 };
+#define RECORD_LATER_EXITS 100
+
+bool vmcheck_enabled(void)
+{
+	return enabled;
+}
+
+/* ---- the live VMCS */
+
+static bool live_read(void *ctx, uint32_t field, uint64_t *value)
+{
+	(void)ctx;
+	return vmcs_read_checked((enum vmcs_field)field, value);
+}
+
+/* hv reads no memory for the checker: it uses none of the features whose
+ * rules look into memory (a VMCS link, a TPR shadow, PAE guests without
+ * EPT), so such a rule breaking is hv's bug, reported as one. */
+static bool live_read_phys(void *ctx, uint64_t pa, uint64_t *value)
+{
+	(void)ctx;
+	(void)pa;
+	(void)value;
+	return false;
+}
+
+static const struct vmcheck_vmcs live = { live_read, live_read_phys, NULL,
+					  true };
+
+/* ---- set-up */
+
+static uint64_t perf_global_valid(void)
+{
+	uint32_t a, b, c, d, max;
+	uint64_t gp, fixed = 0;
+
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max < 0xa)
+		return 0;
+	cpuid(0xa, 0, &a, &b, &c, &d);
+	gp = (a >> 8) & 0xff;
+	if ((a & 0xff) >= 2)
+		fixed = d & 0x1f;
+	return (gp >= 64 ? ~0ull : (1ull << gp) - 1) |
+	       (((1ull << fixed) - 1) << 32);
+}
+
+static void read_caps(void)
+{
+	uint64_t basic = rdmsr(MSR_VMX_BASIC);
+	bool true_msrs = basic & (1ull << 55);
+	uint32_t a, b, c, d;
+
+	caps.basic = basic;
+	caps.pin = rdmsr(true_msrs ? 0x48d : 0x481);
+	caps.proc = rdmsr(true_msrs ? 0x48e : 0x482);
+	caps.exit = rdmsr(true_msrs ? 0x48f : 0x483);
+	caps.entry = rdmsr(true_msrs ? 0x490 : 0x484);
+	caps.misc = rdmsr(0x485);
+	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	/* The MSRs that exist only with the controls that use them. */
+	if ((caps.proc >> 32) & VMC_PROC_SECONDARY)
+		caps.proc2 = rdmsr(0x48b);
+	if ((caps.proc >> 32) & VMC_PROC_TERTIARY)
+		caps.proc3 = rdmsr(0x492);
+	if ((caps.exit >> 32) & VMC_EXIT_SECONDARY)
+		caps.exit2 = rdmsr(0x493);
+	if ((caps.proc2 >> 32) & (VMC_PROC2_EPT | VMC_PROC2_VPID))
+		caps.ept_vpid = rdmsr(0x48c);
+	if ((caps.proc2 >> 32) & VMC_PROC2_VMFUNC)
+		caps.vmfunc = rdmsr(0x491);
+	caps.phys_bits = 36;
+	caps.linear_bits = 48;
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		caps.phys_bits = a & 0xff;
+		caps.linear_bits = (a >> 8) & 0xff;
+	}
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	caps.efer_valid = EFER_SCE | EFER_LME | EFER_LMA |
+			  ((d & (1u << 20)) ? EFER_NXE : 0);
+	/* Architectural DEBUGCTL bits: LBR, BTF, 6-15. */
+	caps.debugctl_valid = 0xffc3;
+	caps.perf_global_valid = perf_global_valid();
+	cpuid(7, 0, &a, &b, &c, &d);
+	caps.flags = ((b & (1u << 11)) ? VMCHECK_CPU_RTM : 0) |
+		     ((b & (1u << 2)) ? VMCHECK_CPU_SGX : 0);
+	caps.host_lma = !!(rdmsr(MSR_EFER) & EFER_LMA);
+}
+
+void vmcheck_setup(const struct hv_manifest *m)
+{
+	read_caps();
+	enabled = m->entry_check;
+	recording = enabled && m->entry_record;
+	if (!enabled) {
+		pr_info("vmcheck: off (entry_check = no): VM entries are not checked against the SDM");
+		return;
+	}
+	for (unsigned i = 0; i < HV_INFO_MAX_CPUS; i++)
+		cpu_caps[i] = caps;
+	vmx_enter_fn = vmcheck_enter;
+	pr_info("vmcheck: every VM entry is checked first against %u rules of the SDM's VM-entry checks%s",
+		vmcheck_rule_count(),
+		recording ? "; first entries are recorded" : "");
+}
+
+int vmcheck_vcpu_alloc(struct vcpu *v)
+{
+	uint64_t pa;
+
+	v->vmcheck = NULL;
+	if (!enabled)
+		return 0;
+	pa = palloc_page(mem_pool(), v->part->id);
+	if (!pa)
+		return HV_ENOMEM;
+	v->vmcheck = (void *)(uintptr_t)pa;
+	memset(v->vmcheck, 0, sizeof(struct vmcheck_vcpu));
+	return 0;
+}
+
+void vmcheck_vcpu_release(struct vcpu *v, uint32_t owner)
+{
+	if (!v->vmcheck)
+		return;
+	palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->vmcheck, 4096, owner);
+	v->vmcheck = NULL;
+}
+
+/* ---- recording */
+
+struct record_ctx {
+	const struct vcpu *v;
+	const char *point;
+};
+
+static void record_line(void *ctx, const char *text)
+{
+	const struct record_ctx *r = ctx;
+
+	pr_info("vmcs-record %s/%u/%s: %s", r->v->part->name, r->v->id,
+		r->point, text);
+}
+
+/* Prints the VMCS about to be entered as an image (tools/vmcs_images.py
+ * turns the lines back into files), at each vCPU's first entry, its
+ * first entry in ring 3, and its first entry after RECORD_LATER_EXITS
+ * exits, when the guest has set up its own descriptor tables. */
+static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
+{
+	/* One image for all CPUs, too big for a stack: under a lock. */
+	static struct vmcheck_image img;
+	static struct spinlock lock = SPINLOCK_INIT;
+	struct record_ctx ctx = { v, NULL };
+	uint64_t ss_ar = 0;
+	uint8_t point = 0;
+
+	if (!vmcs_read_checked(VMCS_GUEST_SS_AR, &ss_ar))
+		return;
+	if (!(c->recorded & RECORD_FIRST))
+		point = RECORD_FIRST, ctx.point = "first";
+	else if (!(c->recorded & RECORD_USER) && ((ss_ar >> 5) & 3) == 3)
+		point = RECORD_USER, ctx.point = "user";
+	else if (!(c->recorded & RECORD_LATER) && c->exits >= RECORD_LATER_EXITS)
+		point = RECORD_LATER, ctx.point = "later";
+	if (!point)
+		return;
+	c->recorded |= point;
+	spin_lock(&lock);
+	memset(&img, 0, sizeof(img));
+	img.caps = caps;
+	img.caps.current_vmcs = v->vmcs_pa;
+	vmcheck_read_fields(&live, false, img.values, img.present);
+	vmcheck_image_format(&img, record_line, &ctx);
+	spin_unlock(&lock);
+}
+
+/* ---- the check */
+
+/* Whether the broken rule is the guest's doing (see the top of the file). */
+static bool guest_caused(const struct vmcheck_vcpu *c,
+			 const struct vmcheck_verdict *v)
+{
+	unsigned compared = 0;
+
+	if (!c || !c->exited || v->injection || v->rule < VMCHECK_GUEST_CR0_FIXED ||
+	    v->rule >= VMCHECK_OWN_UNMODELLED_CONTROL)
+		return false;
+	for (unsigned i = 0; i < VMCHECK_MAX_FIELDS; i++) {
+		uint32_t f = v->fields[i];
+		uint64_t then, now;
+
+		if (!f || ((f >> 10) & 3) != 2)
+			continue; /* a control: the condition, not the cause */
+		if (!vmcheck_snapshot_get(c->state, f, &then) ||
+		    !vmcs_read_checked((enum vmcs_field)f, &now) || now != then)
+			return false;
+		compared++;
+	}
+	return compared > 0;
+}
+
+static void print_vmcs_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	pr_err("  vmcs: %s", line);
+}
+
+static int refuse(struct vcpu *v, struct vmcheck_vcpu *c,
+		  const struct vmcheck_verdict *verdict)
+{
+	const char *id = vmcheck_rule_id(verdict->rule);
+	const char *field = vmcheck_field_name(verdict->field);
+	bool guest = guest_caused(c, verdict);
+
+	pr_err("vmcheck: %s vcpu %u: VM entry refused: rule %s broken by %s: %s = 0x%lx",
+	       v->part->name, v->id, id,
+	       guest ? "the guest's own state" : "a field hv wrote", field,
+	       verdict->value);
+	pr_err("vmcheck:   SDM, %s: %s", vmcheck_rule_section(verdict->rule),
+	       vmcheck_rule_text(verdict->rule));
+	if (guest) {
+		counts[this_cpu()->index].refused++;
+		vcpu_fault(v, "VM entry refused: its state breaks SDM rule %s (%s = 0x%lx)",
+			   id, field, verdict->value);
+		return VMCHECK_REFUSED;
+	}
+	vmcs_dump(print_vmcs_line, NULL);
+	panic("vmcheck: hv wrote a VMCS that breaks SDM rule %s (%s = 0x%lx) for %s vcpu %u",
+	      id, field, verdict->value, v->part->name, v->id);
+}
+
+/* Called by vmcheck_enter before every entry; 0 to enter. */
+int vmcheck_before_entry(struct vcpu *v);
+int vmcheck_before_entry(struct vcpu *v)
+{
+	uint32_t cpu = this_cpu()->index;
+	struct cpu_counts *k = &counts[cpu];
+	struct vmcheck_vcpu *c = v->vmcheck;
+	struct vmcheck_verdict verdict;
+	uint64_t t0 = rdtsc(), spent;
+	bool ok;
+
+	cpu_caps[cpu].current_vmcs = v->vmcs_pa;
+	ok = vmcheck(&cpu_caps[cpu], &live, &verdict, NULL, NULL);
+	if (unlikely(recording) && c)
+		record(v, c);
+	spent = rdtsc() - t0;
+	k->checks++;
+	k->check_tsc += spent;
+	/* The check is the test bed's, not the guest's: its time does not
+	 * shorten the vCPU's slice, or guests whose exits are many would
+	 * get much less done in one (Bochs' slice is 40,000 instructions). */
+	v->slice_end += spent;
+	if (likely(ok)) {
+		if (c)
+			c->exited = false;
+		return 0;
+	}
+	return refuse(v, c, &verdict);
+}
+
+/* Called by vmcheck_enter after every VM exit, before hv handles it. */
+void vmcheck_after_exit(struct vcpu *v);
+void vmcheck_after_exit(struct vcpu *v)
+{
+	struct cpu_counts *k = &counts[this_cpu()->index];
+	struct vmcheck_vcpu *c = v->vmcheck;
+	uint64_t t0 = rdtsc();
+
+	if (!c)
+		return;
+	vmcheck_snapshot(c->state);
+	c->exited = true;
+	c->exits++;
+	t0 = rdtsc() - t0;
+	k->snapshots++;
+	k->snapshot_tsc += t0;
+	v->slice_end += t0;
+}
+
+void vmcheck_report(void)
+{
+	uint64_t checks = 0, check_tsc = 0, snaps = 0, snap_tsc = 0, refused = 0;
+
+	if (!enabled)
+		return;
+	for (unsigned i = 0; i < HV_INFO_MAX_CPUS; i++) {
+		checks += counts[i].checks;
+		check_tsc += counts[i].check_tsc;
+		snaps += counts[i].snapshots;
+		snap_tsc += counts[i].snapshot_tsc;
+		refused += counts[i].refused;
+	}
+	pr_info("vmcheck: %lu VM entries checked against %u rules: %lu refused for the guest's state; the check took %lu tsc an entry, the exit's snapshot %lu",
+		checks, vmcheck_rule_count(), refused,
+		checks ? check_tsc / checks : 0, snaps ? snap_tsc / snaps : 0);
+}
+
+/* ---- what hv does as a CPU would */
+
+bool vmcheck_star_write(struct vcpu *v, uint64_t star)
+{
+	uint16_t cs = (uint16_t)(star >> 32);
+	uint64_t proc2 = 0;
+
+	if (!(cs & 3))
+		return true;
+	/* Unrestricted guest lifts the rule; hv does not use it yet. */
+	if (vmcs_read_checked(VMCS_PROC_BASED_CTLS2, &proc2) &&
+	    (proc2 & VMC_PROC2_UG))
+		return true;
+	vcpu_fault(v, "WRMSR IA32_STAR 0x%lx: its SYSCALL would load SS 0x%x (RPL %u) with CS 0x%x (RPL 0), which no VM entry accepts (SDM rule GUEST_SS_RPL)",
+		   star, (unsigned)(uint16_t)(cs + 8), cs & 3, cs & ~3u);
+	return false;
+}
+
+/* Lines about such RIPs: a guest could make one an exit, so only the
+ * first few are printed. */
+static uint32_t noncanonical_lines;
+
+uint64_t vmcheck_next_rip(uint64_t rip, uint64_t next)
+{
+	uint64_t cs_ar = 0, entry = 0, cr4 = 0;
+	struct vcpu *v = this_cpu()->current;
+	unsigned bits;
+
+	if (!vmcs_read_checked(VMCS_GUEST_CS_AR, &cs_ar) ||
+	    !vmcs_read_checked(VMCS_ENTRY_CTLS, &entry))
+		panic("VMREAD of guest CS or the entry controls failed");
+	if (!(entry & VMC_ENTRY_IA32E) || !(cs_ar & VMC_AR_L))
+		return next & ((cs_ar & VMC_AR_DB) ? 0xffffffffull : 0xffffull);
+	/* 64-bit mode: the guest's linear width is its paging mode's. */
+	bits = vmcs_read_checked(VMCS_GUEST_CR4, &cr4) && (cr4 & CR4_LA57) ? 57 :
+									     48;
+	if ((uint64_t)((int64_t)(next << (64 - bits)) >> (64 - bits)) != next &&
+	    __atomic_add_fetch(&noncanonical_lines, 1, __ATOMIC_RELAXED) <= 8)
+		pr_info("partition %s: vcpu %u: the instruction at 0x%lx ends where the canonical range does: RIP 0x%lx, where the CPU raises #GP(0)",
+			v ? v->part->name : "?", v ? v->id : 0, rip, next);
+	return next;
+}
