@@ -80,7 +80,7 @@ DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
 	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
 	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf
 
-.PHONY: all clean test run bench unit-test deps-test deps-run guests
+.PHONY: all clean test run bench unit-test deps-test deps-run guests vmcs-images
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
 
 $(BUILD)/hv/%.o: %.c $(MAKEDEPS)
@@ -144,7 +144,7 @@ TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
-		tests/boot/test_runner.py
+		tools/test_vmcs_images.py tests/boot/test_runner.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,
@@ -152,6 +152,18 @@ test: deps-test
 bench: deps-test
 	$(MAKE) all
 	$(PYTHON) tools/bench.py --build $(BUILD)
+
+# tests/unit/data/vmcs/: the VMCS images the partitions of
+# tests/boot/scenarios/vmcheck.scn really entered with, recorded by hv
+# (entry_record = yes) into the boot's log in $(BUILD) and extracted
+# there, then copied over the committed ones (docs/vmcheck.md).
+vmcs-images: deps-test
+	$(MAKE) all
+	$(PYTHON) tests/boot/runner.py test vmcheck
+	rm -rf $(BUILD)/vmcs
+	$(PYTHON) tools/vmcs_images.py --out $(BUILD)/vmcs $(BUILD)/tests/vmcheck.bochs.log
+	rm -f tests/unit/data/vmcs/*.vmcs
+	cp $(BUILD)/vmcs/*.vmcs tests/unit/data/vmcs/
 
 run: deps-run
 	$(MAKE) all

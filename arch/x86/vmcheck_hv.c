@@ -52,7 +52,7 @@ struct vmcheck_vcpu {
 };
 _Static_assert(sizeof(struct vmcheck_vcpu) <= 4096, "one page per vCPU");
 
-enum { RECORD_FIRST = 1, RECORD_USER = 2, RECORD_LATER = 4 };
+enum { RECORD_FIRST = 1, RECORD_USER = 2, RECORD_LATER = 4, RECORD_MODE = 8 };
 #define RECORD_LATER_EXITS 100
 
 bool vmcheck_enabled(void)
@@ -212,15 +212,18 @@ static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 	static struct vmcheck_image img;
 	static struct spinlock lock = SPINLOCK_INIT;
 	struct record_ctx ctx = { v, NULL };
-	uint64_t ss_ar = 0;
+	uint64_t ss_ar = 0, cs_ar = 0;
 	uint8_t point = 0;
 
-	if (!vmcs_read_checked(VMCS_GUEST_SS_AR, &ss_ar))
+	if (!vmcs_read_checked(VMCS_GUEST_SS_AR, &ss_ar) ||
+	    !vmcs_read_checked(VMCS_GUEST_CS_AR, &cs_ar))
 		return;
 	if (!(c->recorded & RECORD_FIRST))
 		point = RECORD_FIRST, ctx.point = "first";
 	else if (!(c->recorded & RECORD_USER) && ((ss_ar >> 5) & 3) == 3)
 		point = RECORD_USER, ctx.point = "user";
+	else if (!(c->recorded & RECORD_MODE) && !(cs_ar & VMC_AR_L))
+		point = RECORD_MODE, ctx.point = "mode";
 	else if (!(c->recorded & RECORD_LATER) && c->exits >= RECORD_LATER_EXITS)
 		point = RECORD_LATER, ctx.point = "later";
 	if (!point)
@@ -303,6 +306,11 @@ int vmcheck_before_entry(struct vcpu *v)
 
 	cpu_caps[cpu].current_vmcs = v->vmcs_pa;
 	ok = vmcheck(&cpu_caps[cpu], &live, &verdict, NULL, NULL);
+	/* hv's own RIP that ran past 4 GiB, repaired as the CPU would have
+	 * it, and checked again. */
+	if (unlikely(!ok) && verdict.rule == VMCHECK_GUEST_RIP_HIGH &&
+	    vmcheck_rip_wrap(v))
+		ok = vmcheck(&cpu_caps[cpu], &live, &verdict, NULL, NULL);
 	if (unlikely(recording) && c)
 		record(v, c);
 	spent = rdtsc() - t0;
@@ -375,27 +383,22 @@ bool vmcheck_star_write(struct vcpu *v, uint64_t star)
 	return false;
 }
 
-/* Lines about such RIPs: a guest could make one an exit, so only the
- * first few are printed. */
-static uint32_t noncanonical_lines;
-
-uint64_t vmcheck_next_rip(uint64_t rip, uint64_t next)
+bool vmcheck_rip_wrap(struct vcpu *v)
 {
-	uint64_t cs_ar = 0, entry = 0, cr4 = 0;
-	struct vcpu *v = this_cpu()->current;
-	unsigned bits;
+	static uint32_t lines; /* a guest could make one an exit: a few */
+	uint64_t rip, cs_ar, entry;
 
-	if (!vmcs_read_checked(VMCS_GUEST_CS_AR, &cs_ar) ||
+	if (!vmcs_read_checked(VMCS_GUEST_RIP, &rip) ||
+	    !vmcs_read_checked(VMCS_GUEST_CS_AR, &cs_ar) ||
 	    !vmcs_read_checked(VMCS_ENTRY_CTLS, &entry))
-		panic("VMREAD of guest CS or the entry controls failed");
-	if (!(entry & VMC_ENTRY_IA32E) || !(cs_ar & VMC_AR_L))
-		return next & ((cs_ar & VMC_AR_DB) ? 0xffffffffull : 0xffffull);
-	/* 64-bit mode: the guest's linear width is its paging mode's. */
-	bits = vmcs_read_checked(VMCS_GUEST_CR4, &cr4) && (cr4 & CR4_LA57) ? 57 :
-									     48;
-	if ((uint64_t)((int64_t)(next << (64 - bits)) >> (64 - bits)) != next &&
-	    __atomic_add_fetch(&noncanonical_lines, 1, __ATOMIC_RELAXED) <= 8)
-		pr_info("partition %s: vcpu %u: the instruction at 0x%lx ends where the canonical range does: RIP 0x%lx, where the CPU raises #GP(0)",
-			v ? v->part->name : "?", v ? v->id : 0, rip, next);
-	return next;
+		return false;
+	if (((entry & VMC_ENTRY_IA32E) && (cs_ar & VMC_AR_L)) ||
+	    (rip >> 32) != 1 || (uint32_t)rip >= 16)
+		return false;
+	if (!vmcs_write_nat(VMCS_GUEST_RIP, (uint32_t)rip))
+		panic("VMWRITE of guest RIP failed");
+	if (__atomic_add_fetch(&lines, 1, __ATOMIC_RELAXED) <= 8)
+		pr_info("partition %s: vcpu %u: RIP 0x%lx past 4 GiB outside 64-bit mode wrapped to 0x%x, as the CPU wraps EIP",
+			v->part->name, v->id, rip, (uint32_t)rip);
+	return true;
 }

@@ -53,12 +53,19 @@ void vmcheck_report(void);
 bool vmcheck_star_write(struct vcpu *v, uint64_t star);
 
 /*
- * The RIP after an instruction hv completed that ended across a 64 KiB
- * line (next = rip + its length): outside 64-bit mode the CPU wraps EIP
- * to 32 bits (IP to 16 for a 16-bit code segment), and in 64-bit mode a
- * RIP past the canonical range is entered as it is, the CPU raising
- * #GP(0) at its fetch. Reads the current VMCS.
+ * Outside 64-bit mode the CPU wraps EIP at 4 GiB, but hv completes an
+ * instruction with RIP + its length: one that ends at the top of 4 GiB
+ * leaves bits 63:32 set, a RIP that no VM entry accepts there (rule
+ * GUEST_RIP_HIGH). Rather than test every RIP hv advances, on the path
+ * every exit takes, hv repairs such a RIP when its entry is refused, by
+ * the check or by the CPU: true when it did (a RIP of 4 GiB plus less
+ * than an instruction's length, outside 64-bit mode), and the entry may
+ * be tried again. In 64-bit mode a RIP past the canonical range needs
+ * nothing: the entry takes it (bits 63:N identical) and the CPU raises
+ * #GP(0) at its fetch, as without VMX. A 16-bit code segment's IP is not
+ * wrapped at 64 KiB: that RIP is valid for an entry, only not what a CPU
+ * would run next.
  */
-uint64_t vmcheck_next_rip(uint64_t rip, uint64_t next);
+bool vmcheck_rip_wrap(struct vcpu *v);
 
 #endif

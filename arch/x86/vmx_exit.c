@@ -77,12 +77,6 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	/* VMREAD zero-extends a 32-bit field: no cast needed. */
 	uint64_t len = vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32);
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
-	uint64_t next = rip + len;
-
-	/* Across a 64 KiB line the RIP may wrap, outside 64-bit mode, or
-	 * leave the canonical range (arch/x86/vmcheck_hv.h). */
-	if (unlikely((uint16_t)next < (uint16_t)len))
-		next = vmcheck_next_rip(rip, next);
 
 	/*
 	 * An emulated instruction ends any STI or MOV SS shadow, and no other
@@ -92,7 +86,7 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	 * the blocking Bochs saves). So the field is written 0, without a
 	 * VMREAD to see whether it needs it.
 	 */
-	if (!vmcs_write_nat(VMCS_GUEST_RIP, next) ||
+	if (!vmcs_write_nat(VMCS_GUEST_RIP, rip + len) ||
 	    !vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0))
 		panic("VMWRITE of guest RIP or interruptibility failed");
 	if (unlikely(rflags & RFLAGS_TF))
@@ -651,6 +645,9 @@ static enum exit_action handle_entry_failure(struct vcpu *v, struct exit_ctx *e)
 	 * machine check during the entry is not the guest state's fault. */
 	if (e->reason == EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK)
 		return machine_check(v, e);
+	/* An EIP that ran past 4 GiB: the CPU wraps it (vmcheck_hv.h). */
+	if (e->reason == EXIT_REASON_ENTRY_FAIL_GUEST_STATE && vmcheck_rip_wrap(v))
+		return EXIT_RETRY;
 	stop(v, e,
 	     e->reason == EXIT_REASON_ENTRY_FAIL_MSR_LOADING ?
 		     "VM entry failed while loading MSRs" :

@@ -2,12 +2,14 @@
 /*
  * Tests of the VM-entry checker (arch/x86/vmcheck*.c): every rule has an
  * image that breaks it and is refused with that rule's name and no other
- * (tests/unit/vmcheck_cases.c); the valid images of every guest mode are
- * accepted; and the text form of an image reads back as written and
- * refuses what is malformed.
+ * (tests/unit/vmcheck_cases.c); the valid images of every guest mode and
+ * the images hv's partitions really entered with (tests/unit/data/vmcs/,
+ * recorded by `make vmcs-images`) are accepted; and the text form of an
+ * image reads back as written and refuses what is malformed.
  */
 #include "tests/unit/common.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,8 @@
 #include "arch/x86/vmcheck_fields.h"
 #include "arch/x86/vmcheck_image.h"
 #include "tests/unit/vmcheck_cases.h"
+
+#define FIXTURES UNIT_DATA_DIR "/vmcs"
 
 /* Prints every broken rule, for a failure message. */
 static bool print_broken(void *arg, const struct vmcheck_verdict *v)
@@ -207,6 +211,35 @@ static void test_image_parse_errors(void **state)
 			   "too many");
 }
 
+/* The recorded images: what hv's partitions really entered with. */
+static void test_recorded_images_accepted(void **state)
+{
+	DIR *d = opendir(FIXTURES);
+	struct dirent *e;
+	unsigned n = 0;
+
+	(void)state;
+	if (!d)
+		fail_msg("cannot open %s", FIXTURES);
+	while ((e = readdir(d))) {
+		struct vmcheck_image img;
+		size_t len, nl = strlen(e->d_name);
+		char err[128];
+		char *text;
+
+		if (nl < 6 || strcmp(e->d_name + nl - 5, ".vmcs"))
+			continue;
+		text = unit_read_file(FIXTURES, e->d_name, &len);
+		if (vmcheck_image_parse(text, len, &img, err, sizeof(err)))
+			fail_msg("%s: %s", e->d_name, err);
+		assert_accepted(&img, e->d_name);
+		free(text);
+		n++;
+	}
+	closedir(d);
+	/* A missing or emptied directory must not pass unnoticed. */
+	assert_true(n >= 4);
+}
 
 
 
@@ -221,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_rip_past_canonical_half),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_image_parse_errors),
+		cmocka_unit_test(test_recorded_images_accepted),
 	};
 
 	return cmocka_run_group_tests_name("vmcheck", tests, NULL, NULL);
