@@ -4,8 +4,9 @@
  * image that breaks it and is refused with that rule's name and no other
  * (tests/unit/vmcheck_cases.c); the valid images of every guest mode and
  * the images hv's partitions really entered with (tests/unit/data/vmcs/,
- * recorded by `make vmcs-images`) are accepted; and the text form of an
- * image reads back as written and refuses what is malformed.
+ * recorded by `make vmcs-images`) are accepted; the text form of an
+ * image reads back as written and refuses what is malformed; and
+ * docs/vmcheck.md lists every rule.
  */
 #include "tests/unit/common.h"
 
@@ -129,6 +130,27 @@ static void test_rip_past_canonical_half(void **state)
 	assert_accepted(&img, "RIP 0xffff800000000000");
 }
 
+/* The canonical test at the ends of the linear width: the fuzz target
+ * found a shift by 64 for a CPU that reports no linear-address bits. */
+static void test_linear_width_extremes(void **state)
+{
+	struct vmcheck_image img;
+	struct vmcheck_vmcs vmcs;
+	struct vmcheck_verdict v;
+
+	(void)state;
+	vmcheck_base_image(BASE_64, &img);
+	img.caps.linear_bits = 0;
+	vmcheck_image_vmcs(&img, &vmcs);
+	/* With no linear bits only 0 is canonical: the host's GS base is
+	 * not, and the guest's RIP fails its rule. */
+	assert_false(vmcheck(&img.caps, &vmcs, &v, NULL, NULL));
+	assert_int_equal(v.rule, VMCHECK_HOST_BASE_CANONICAL);
+	img.caps.linear_bits = 64;
+	vmcheck_image_set(&img, VMCS_GUEST_RIP, 0x8000000000000000ull);
+	assert_accepted(&img, "64 linear bits");
+}
+
 struct text {
 	char buf[16384];
 	size_t len;
@@ -241,10 +263,59 @@ static void test_recorded_images_accepted(void **state)
 	assert_true(n >= 4);
 }
 
-
-
-int main(void)
+/* docs/vmcheck.md names every rule by its id. */
+static void test_rules_documented(void **state)
 {
+	size_t len;
+	char *doc = unit_read_file(UNIT_REPO_DIR "/docs", "vmcheck.md", &len);
+	char *text = malloc(len + 1);
+	unsigned missing = 0;
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, doc, len);
+	text[len] = '\0';
+	for (unsigned r = 1; r < VMCHECK_RULE_COUNT; r++) {
+		char want[80];
+
+		snprintf(want, sizeof(want), "`%s`", vmcheck_rule_id(r));
+		if (!strstr(text, want)) {
+			print_message("docs/vmcheck.md lacks %s\n", want);
+			missing++;
+		}
+	}
+	free(text);
+	free(doc);
+	assert_int_equal(missing, 0);
+}
+
+/* Writes every case's image to dir as case-NNN.vmcs: the seeds of the
+ * fuzz target (tests/fuzz/corpus/vmcheck/, see tests/fuzz/fuzz.mk). */
+static int write_seeds(const char *dir)
+{
+	for (unsigned i = 0; i < vmcheck_case_count(); i++) {
+		static struct vmcheck_image img;
+		static struct text t;
+		char path[4096];
+		FILE *f;
+
+		vmcheck_case_image(i, &img);
+		t.len = 0;
+		vmcheck_image_format(&img, collect, &t);
+		snprintf(path, sizeof(path), "%s/case-%03u.vmcs", dir, i);
+		f = fopen(path, "wb");
+		if (!f || fwrite(t.buf, 1, t.len, f) != t.len || fclose(f)) {
+			perror(path);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--write-seeds"))
+		return write_seeds(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bases_accepted),
 		cmocka_unit_test(test_each_rule_refused),
@@ -252,9 +323,11 @@ int main(void)
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_field_table),
 		cmocka_unit_test(test_rip_past_canonical_half),
+		cmocka_unit_test(test_linear_width_extremes),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_image_parse_errors),
 		cmocka_unit_test(test_recorded_images_accepted),
+		cmocka_unit_test(test_rules_documented),
 	};
 
 	return cmocka_run_group_tests_name("vmcheck", tests, NULL, NULL);

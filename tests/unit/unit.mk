@@ -54,7 +54,7 @@ UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
 	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit \
 	vmcheck
-UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%)
+UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_OUT)/test_vmcheck_mutant
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
 UNIT_OBJS := $(sort $(UNIT_NAMES:%=$(UNIT_OUT)/$(UNIT_SRC)/test_%.o) \
@@ -72,6 +72,22 @@ $(UNIT_OUT)/test_$(1): $(UNIT_OUT)/$(UNIT_SRC)/test_$(1).o \
 	$$(Q)$$(call say,HOSTLD,$$@)$$(UNIT_CC) $$(UNIT_LDFLAGS) $$^ $$(UNIT_LDLIBS) -o $$@
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
+
+# The mutation test: the checker and the cases again, built with one
+# rule disabled (arch/x86/vmcheck.h, VMCHECK_DISABLED); the binary passes
+# only if that rule's cases then fail (tests/unit/test_vmcheck_mutant.c).
+VMCHECK_MUTANT ?= GUEST_SS_RPL
+UNIT_MUTANT_OBJS := $(patsubst %.c,$(UNIT_OUT)/mutant/%.o,$(VMCHECK_SRCS) \
+	tests/unit/vmcheck_cases.c tests/unit/test_vmcheck_mutant.c)
+
+$(UNIT_MUTANT_OBJS): $(UNIT_OUT)/mutant/%.o: %.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $(@D)
+	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_CFLAGS) \
+		-DVMCHECK_DISABLED=VMCHECK_$(VMCHECK_MUTANT) -MMD -MP -c $< -o $@
+
+$(UNIT_OUT)/test_vmcheck_mutant: $(UNIT_MUTANT_OBJS) \
+		$(UNIT_OUT)/$(UNIT_SRC)/common.o $(UNIT_OUT)/lib/fmt.o
+	$(Q)$(call say,HOSTLD,$@)$(UNIT_CC) $(UNIT_LDFLAGS) $^ $(UNIT_LDLIBS) -o $@
 
 # test_elf reads the fixtures when it runs, so building it builds them.
 $(UNIT_OUT)/test_elf: | $(UNIT_FIXTURES)
@@ -109,4 +125,4 @@ unit-test: $(UNIT_TESTS) $(UNIT_FIXTURES)
 		echo "unit tests failed:$$failed"; exit 1; \
 	fi
 
--include $(UNIT_OBJS:.o=.d)
+-include $(UNIT_OBJS:.o=.d) $(UNIT_MUTANT_OBJS:.o=.d)
