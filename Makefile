@@ -144,7 +144,7 @@ TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
-		tools/test_vmcs_images.py tests/boot/test_runner.py
+		tools/test_vmcs_images.py tools/test_vmcheck_written.py tests/boot/test_runner.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,

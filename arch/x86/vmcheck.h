@@ -115,8 +115,34 @@ bool vmcheck(const struct vmcheck_caps *caps, const struct vmcheck_vmcs *vmcs,
 	     void *arg);
 
 /*
- * Every field the checker reads, in a fixed order: images record these,
- * and hv keeps the guest-state ones of each vCPU as a VM exit left them.
+ * A memo of one VMCS's last check, for hv's check before every entry of
+ * the same vCPU: a group of rules whose every input is as it was when
+ * the group last passed passes again, and is skipped. The memo keeps the
+ * value of every field at the last check (one word a field) and three
+ * groups: the controls and the host state (but the event to inject),
+ * which hv changes seldom; the guest's control and debug registers, MSRs,
+ * GDTR and IDTR, which guests set up once; and the guest's segment
+ * registers with the few bits of mode their rules read (RFLAGS.VM,
+ * CR0.PE, "unrestricted guest", "IA-32e mode guest"). The rest (the
+ * event, RIP, RFLAGS, the non-register state, the VMCS link pointer and
+ * PDPTEs) is checked every time. The groups kept read no memory. A
+ * zeroed memo holds nothing; keep one for each VMCS, since the host
+ * state differs from CPU to CPU, and the caps must be the same.
+ */
+#define VMCHECK_MEMO_WORDS 124
+struct vmcheck_memo {
+	bool static_valid, regs_valid, seg_valid;
+	uint64_t regs_mode, seg_mode; /* the few bits of mode, as kept */
+	uint64_t words[VMCHECK_MEMO_WORDS];
+};
+
+/* vmcheck() stopping at the first broken rule, with a memo. */
+bool vmcheck_cached(const struct vmcheck_caps *caps,
+		    const struct vmcheck_vmcs *vmcs, struct vmcheck_memo *memo,
+		    struct vmcheck_verdict *first);
+
+/*
+ * Every field the checker reads, in a fixed order: images record these.
  * A field exists only while the controls that give it meaning say so
  * (the EPTP with "enable EPT", the PAT with "load IA32_PAT", ...):
  * vmcheck_read_fields reads the controls first and then only those.
@@ -136,14 +162,17 @@ unsigned vmcheck_read_fields(const struct vmcheck_vmcs *vmcs, bool guest_only,
 			     uint64_t *values, uint8_t *present);
 
 /*
- * hv's snapshot of the current VMCS, with VMREAD: every field the checker
- * reads, as it would check them. vmcheck_snapshot_get gives one field's
- * value (0 for one the VMCS lacked); false for one the checker does not
- * read. VMCHECK_SNAPSHOT_WORDS is vmcheck_field_count().
+ * Whose doing a broken rule is, for a vCPU that has run (before its first
+ * entry everything is hv's): the guest's when the rule is one of the
+ * guest-state checks, does not read the event hv injects, and reads only
+ * guest fields hv never writes after set-up (vmcheck_hv_written): the
+ * state the CPU saved at a VM exit, made by the guest's own execution.
+ * Any other is hv's: what hv writes, or leaves as the CPU saved it in a
+ * field it manages, hv must make right.
  */
-#define VMCHECK_SNAPSHOT_WORDS 124
-void vmcheck_snapshot(uint64_t *words);
-bool vmcheck_snapshot_get(const uint64_t *words, uint32_t field, uint64_t *v);
+bool vmcheck_guest_caused(const struct vmcheck_verdict *v);
+extern const uint32_t vmcheck_hv_written[];
+extern const unsigned vmcheck_hv_written_count;
 
 /*
  * A compile-time switch for the mutation test of the unit tests: a build

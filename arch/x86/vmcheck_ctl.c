@@ -286,11 +286,6 @@ void vmcheck_exit_entry(struct vmcheck_run *r)
 	}
 	CHECK(r, ENTRY_RESERVED, vmc_ctl_ok(c->entry, s->entry),
 	      VMCS_ENTRY_CTLS, s->entry);
-	if (s->intr_info & VMC_INTR_VALID) {
-		check_injection(r);
-		if (r->stop)
-			return;
-	}
 	if (s->entry_load_count) {
 		CHECK(r, ENTRY_MSR_LOAD_ALIGN, aligned(s->entry_load, 4),
 		      VMCS_ENTRY_MSR_LOAD_ADDR, s->entry_load);
@@ -306,6 +301,14 @@ void vmcheck_exit_entry(struct vmcheck_run *r)
 	      (s->entry & (VMC_ENTRY_SMM | VMC_ENTRY_DEACT_DUAL)) !=
 		      (VMC_ENTRY_SMM | VMC_ENTRY_DEACT_DUAL),
 	      VMCS_ENTRY_CTLS, s->entry);
+}
+
+/* Apart from the other VM-entry controls: hv changes the event to inject
+ * between exits, so these are checked at every entry, memo or not. */
+void vmcheck_injection(struct vmcheck_run *r)
+{
+	if (r->s.intr_info & VMC_INTR_VALID)
+		check_injection(r);
 }
 
 /* CR3: bits 63:52, and those of 51:32 beyond the physical width. */

@@ -5,13 +5,17 @@
  * either the guest's doing, and stops its partition, or hv's, and is a
  * panic: hv never attempts an entry the SDM says a CPU would refuse.
  *
- * Whose doing: each vCPU keeps the guest-state fields as its last VM exit
- * left them, before hv handled the exit. A rule of the guest-state
- * checks whose guest fields all still hold those values is broken by a
- * state the guest's own execution made (the SS its SYSCALL loaded, say);
- * a rule about the controls or the host state, one about the event hv
- * injects, or one whose fields hv changed since the exit, is hv's. A
- * first entry has no exit before it: everything in it is hv's.
+ * Whose doing: a CPU saves at a VM exit the guest state its execution
+ * made, and hv then writes a few guest fields on the guest's behalf
+ * (vmcheck_hv_written in arch/x86/vmcheck.c: the RIP past an
+ * instruction it completed, the interruptibility and pending debug
+ * exceptions that go with it, control registers and MSRs the guest
+ * wrote, ...). A rule of the guest-state checks that reads none of
+ * those fields, nor the event hv injects, is broken by a state the guest
+ * made (the SS a real CPU's SYSCALL loaded, say); any other is hv's,
+ * since what hv writes, or leaves as the CPU saved it in a field it
+ * manages, hv must make right. Before a vCPU's first entry everything in
+ * its VMCS is hv's.
  */
 #include "arch/x86/vmcheck_hv.h"
 
@@ -39,21 +43,21 @@ static struct vmcheck_caps caps, cpu_caps[HV_INFO_MAX_CPUS];
 
 /* What each CPU counted; only that CPU writes its own. */
 struct cpu_counts {
-	uint64_t checks, check_tsc, snapshots, snapshot_tsc, refused;
+	uint64_t checks, check_tsc, refused;
 } __attribute__((aligned(64)));
 static struct cpu_counts counts[HV_INFO_MAX_CPUS];
 
-/* A vCPU's page: its guest state at its last VM exit. */
+/* A vCPU's page: the memo of its VMCS's last check, and what it did. */
 struct vmcheck_vcpu {
-	bool exited; /* a VM exit filled values since the last entry */
+	bool entered; /* a checked entry was made: the guest has run */
 	uint8_t recorded; /* RECORD_* points already printed */
-	uint64_t exits;
-	uint64_t state[VMCHECK_SNAPSHOT_WORDS];
+	uint64_t entries;
+	struct vmcheck_memo memo;
 };
 _Static_assert(sizeof(struct vmcheck_vcpu) <= 4096, "one page per vCPU");
 
 enum { RECORD_FIRST = 1, RECORD_USER = 2, RECORD_LATER = 4, RECORD_MODE = 8 };
-#define RECORD_LATER_EXITS 100
+#define RECORD_LATER_EXITS 100 /* entries, one an exit after the first */
 
 bool vmcheck_enabled(void)
 {
@@ -224,7 +228,7 @@ static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 		point = RECORD_USER, ctx.point = "user";
 	else if (!(c->recorded & RECORD_MODE) && !(cs_ar & VMC_AR_L))
 		point = RECORD_MODE, ctx.point = "mode";
-	else if (!(c->recorded & RECORD_LATER) && c->exits >= RECORD_LATER_EXITS)
+	else if (!(c->recorded & RECORD_LATER) && c->entries > RECORD_LATER_EXITS)
 		point = RECORD_LATER, ctx.point = "later";
 	if (!point)
 		return;
@@ -244,23 +248,7 @@ static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 static bool guest_caused(const struct vmcheck_vcpu *c,
 			 const struct vmcheck_verdict *v)
 {
-	unsigned compared = 0;
-
-	if (!c || !c->exited || v->injection || v->rule < VMCHECK_GUEST_CR0_FIXED ||
-	    v->rule >= VMCHECK_OWN_UNMODELLED_CONTROL)
-		return false;
-	for (unsigned i = 0; i < VMCHECK_MAX_FIELDS; i++) {
-		uint32_t f = v->fields[i];
-		uint64_t then, now;
-
-		if (!f || ((f >> 10) & 3) != 2)
-			continue; /* a control: the condition, not the cause */
-		if (!vmcheck_snapshot_get(c->state, f, &then) ||
-		    !vmcs_read_checked((enum vmcs_field)f, &now) || now != then)
-			return false;
-		compared++;
-	}
-	return compared > 0;
+	return c && c->entered && vmcheck_guest_caused(v);
 }
 
 static void print_vmcs_line(const char *line, void *ctx)
@@ -305,12 +293,14 @@ int vmcheck_before_entry(struct vcpu *v)
 	bool ok;
 
 	cpu_caps[cpu].current_vmcs = v->vmcs_pa;
-	ok = vmcheck(&cpu_caps[cpu], &live, &verdict, NULL, NULL);
+	ok = vmcheck_cached(&cpu_caps[cpu], &live, c ? &c->memo : NULL,
+			    &verdict);
 	/* hv's own RIP that ran past 4 GiB, repaired as the CPU would have
 	 * it, and checked again. */
 	if (unlikely(!ok) && verdict.rule == VMCHECK_GUEST_RIP_HIGH &&
 	    vmcheck_rip_wrap(v))
-		ok = vmcheck(&cpu_caps[cpu], &live, &verdict, NULL, NULL);
+		ok = vmcheck_cached(&cpu_caps[cpu], &live, c ? &c->memo : NULL,
+				    &verdict);
 	if (unlikely(recording) && c)
 		record(v, c);
 	spent = rdtsc() - t0;
@@ -321,67 +311,32 @@ int vmcheck_before_entry(struct vcpu *v)
 	 * get much less done in one (Bochs' slice is 40,000 instructions). */
 	v->slice_end += spent;
 	if (likely(ok)) {
-		if (c)
-			c->exited = false;
+		if (c) {
+			c->entered = true;
+			c->entries++;
+		}
 		return 0;
 	}
 	return refuse(v, c, &verdict);
 }
 
-/* Called by vmcheck_enter after every VM exit, before hv handles it. */
-void vmcheck_after_exit(struct vcpu *v);
-void vmcheck_after_exit(struct vcpu *v)
-{
-	struct cpu_counts *k = &counts[this_cpu()->index];
-	struct vmcheck_vcpu *c = v->vmcheck;
-	uint64_t t0 = rdtsc();
-
-	if (!c)
-		return;
-	vmcheck_snapshot(c->state);
-	c->exited = true;
-	c->exits++;
-	t0 = rdtsc() - t0;
-	k->snapshots++;
-	k->snapshot_tsc += t0;
-	v->slice_end += t0;
-}
-
 void vmcheck_report(void)
 {
-	uint64_t checks = 0, check_tsc = 0, snaps = 0, snap_tsc = 0, refused = 0;
+	uint64_t checks = 0, check_tsc = 0, refused = 0;
 
 	if (!enabled)
 		return;
 	for (unsigned i = 0; i < HV_INFO_MAX_CPUS; i++) {
 		checks += counts[i].checks;
 		check_tsc += counts[i].check_tsc;
-		snaps += counts[i].snapshots;
-		snap_tsc += counts[i].snapshot_tsc;
 		refused += counts[i].refused;
 	}
-	pr_info("vmcheck: %lu VM entries checked against %u rules: %lu refused for the guest's state; the check took %lu tsc an entry, the exit's snapshot %lu",
+	pr_info("vmcheck: %lu VM entries checked against %u rules: %lu refused for the guest's state; the check took %lu tsc an entry",
 		checks, vmcheck_rule_count(), refused,
-		checks ? check_tsc / checks : 0, snaps ? snap_tsc / snaps : 0);
+		checks ? check_tsc / checks : 0);
 }
 
 /* ---- what hv does as a CPU would */
-
-bool vmcheck_star_write(struct vcpu *v, uint64_t star)
-{
-	uint16_t cs = (uint16_t)(star >> 32);
-	uint64_t proc2 = 0;
-
-	if (!(cs & 3))
-		return true;
-	/* Unrestricted guest lifts the rule; hv does not use it yet. */
-	if (vmcs_read_checked(VMCS_PROC_BASED_CTLS2, &proc2) &&
-	    (proc2 & VMC_PROC2_UG))
-		return true;
-	vcpu_fault(v, "WRMSR IA32_STAR 0x%lx: its SYSCALL would load SS 0x%x (RPL %u) with CS 0x%x (RPL 0), which no VM entry accepts (SDM rule GUEST_SS_RPL)",
-		   star, (unsigned)(uint16_t)(cs + 8), cs & 3, cs & ~3u);
-	return false;
-}
 
 bool vmcheck_rip_wrap(struct vcpu *v)
 {

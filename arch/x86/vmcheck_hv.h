@@ -4,8 +4,8 @@
  * every VM entry under the manifest's `entry_check = yes` (the default),
  * the recording of entry images under `entry_record = yes`, and the
  * places where hv itself does what a CPU does so that the checks hold:
- * the RIP an emulated instruction leaves, and the IA32_STAR whose SYSCALL
- * would load an SS no VM entry accepts. docs/vmcheck.md describes it.
+ * the RIP of an instruction it completed at the top of 4 GiB.
+ * docs/vmcheck.md describes it.
  */
 #ifndef ARCH_X86_VMCHECK_HV_H
 #define ARCH_X86_VMCHECK_HV_H
@@ -19,11 +19,11 @@
 /*
  * What enter_guest (arch/x86/vmx_exit.c) calls: vmx_enter
  * (arch/x86/vmx_entry.asm), or, with the check on, vmcheck_enter
- * (arch/x86/vmcheck_entry.asm), which checks the VMCS first and keeps
- * the guest state of the VM exit after. Both keep vmx_enter's contract;
- * vmcheck_enter returns VMCHECK_REFUSED when the check stopped the
- * partition instead of entering it. An indirect call costs what the
- * direct one did, so hv with the check off runs its old path.
+ * (arch/x86/vmcheck_entry.asm), which checks the VMCS first. Both keep
+ * vmx_enter's contract; vmcheck_enter returns VMCHECK_REFUSED when the
+ * check stopped the partition instead of entering it. An indirect call
+ * costs what the direct one did, so hv with the check off runs its old
+ * path.
  */
 extern void *vmx_enter_fn;
 #define VMCHECK_REFUSED 3
@@ -33,24 +33,14 @@ extern void *vmx_enter_fn;
 void vmcheck_setup(const struct hv_manifest *m);
 bool vmcheck_enabled(void);
 
-/* The vCPU's page for the check (its guest state at its last VM exit),
- * with the check on; 0 or HV_ENOMEM. */
+/* The vCPU's page for the check (the memo of its last check), with the
+ * check on; 0 or HV_ENOMEM. */
 int vmcheck_vcpu_alloc(struct vcpu *v);
 void vmcheck_vcpu_release(struct vcpu *v, uint32_t owner);
 
 /* The final report's line: entries checked, rules broken, and the
  * check's cost in TSC ticks (instructions, in Bochs). */
 void vmcheck_report(void);
-
-/*
- * A guest's WRMSR of IA32_STAR: false, and the partition stopped, when
- * the SS its SYSCALL would load has an RPL other than the CS's (SDM Vol.
- * 2B, SYSCALL: SS.Selector = IA32_STAR[47:32] + 8, RPL kept; CS's RPL
- * forced to 0), a state that VM entry refuses without unrestricted guest
- * (rule GUEST_SS_RPL). Bochs clears that RPL, so the test bed would never
- * see the state a real CPU makes: hv stops the guest where both agree.
- */
-bool vmcheck_star_write(struct vcpu *v, uint64_t star);
 
 /*
  * Outside 64-bit mode the CPU wraps EIP at 4 GiB, but hv completes an

@@ -8,6 +8,8 @@
 #ifndef ARCH_X86_VMCHECK_INT_H
 #define ARCH_X86_VMCHECK_INT_H
 
+#include <stddef.h>
+
 #include "arch/x86/vmcheck.h"
 #include "arch/x86/vmcheck_fields.h"
 
@@ -30,21 +32,42 @@ struct vmcheck_state {
 	uint64_t ve_info, spptp;
 	uint64_t exit_store_count, exit_store, exit_load_count, exit_load;
 	uint64_t entry_load_count, entry_load;
-	uint64_t intr_info, intr_error, instr_len;
 	/* host state */
 	uint64_t h_cr0, h_cr3, h_cr4, h_sysenter_esp, h_sysenter_eip;
 	uint64_t h_fs_base, h_gs_base, h_tr_base, h_gdtr_base, h_idtr_base;
 	uint64_t h_rip, h_pat, h_efer, h_perf, h_pkrs, h_s_cet, h_ssp, h_isst;
 	uint64_t h_sel[7]; /* ES CS SS DS FS GS TR */
-	/* guest state */
-	uint64_t cr0, cr3, cr4, dr7, rsp, rip, rflags, pending_dbg;
-	uint64_t sysenter_esp, sysenter_eip, debugctl, pat, efer, perf;
-	uint64_t bndcfgs, rtit_ctl, lbr_ctl, pkrs, s_cet, ssp, isst;
-	uint64_t link, pdpte[4];
-	uint64_t gdtr_base, gdtr_limit, idtr_base, idtr_limit;
+	/* The event to inject: a control, but changed by hv between exits
+	 * as it sees fit, so outside the words the memo keeps (below). */
+	uint64_t intr_info, intr_error, instr_len;
+	/* guest state: first what the memo keeps with the registers */
+	uint64_t cr0, cr3, cr4, dr7, sysenter_esp, sysenter_eip, debugctl;
+	uint64_t pat, efer, perf, bndcfgs, rtit_ctl, lbr_ctl, pkrs, s_cet;
+	uint64_t isst, gdtr_base, gdtr_limit, idtr_base, idtr_limit;
+	/* then what changes from one exit to the next, checked every time */
+	uint64_t rsp, rip, rflags, pending_dbg, ssp, link, pdpte[4];
 	uint64_t interruptibility, activity, sysenter_cs;
+	/* and the segment registers, which the memo keeps */
 	struct vmcheck_seg seg[SEG_COUNT];
 };
+
+/*
+ * The word ranges of struct vmcheck_state each group of struct
+ * vmcheck_memo keeps: the words the static groups (the controls but the
+ * event injection, and the host state) read, pin to h_sel[6]; the guest
+ * registers, cr0 to idtr_limit; and the segment registers.
+ */
+#define MEMO_STATIC_FIRST offsetof(struct vmcheck_state, pin)
+#define MEMO_STATIC_END offsetof(struct vmcheck_state, intr_info)
+#define MEMO_REGS_FIRST offsetof(struct vmcheck_state, cr0)
+#define MEMO_REGS_END offsetof(struct vmcheck_state, rsp)
+#define MEMO_SEG_FIRST offsetof(struct vmcheck_state, seg)
+#define MEMO_SEG_END sizeof(struct vmcheck_state)
+_Static_assert(sizeof(struct vmcheck_state) / 8 == VMCHECK_MEMO_WORDS,
+	       "struct vmcheck_memo: a word for each member of the state");
+_Static_assert(MEMO_STATIC_FIRST == 0 && MEMO_SEG_END - MEMO_SEG_FIRST ==
+		       sizeof(((struct vmcheck_state *)0)->seg),
+	       "struct vmcheck_memo's ranges");
 
 /* One check in progress: what the rules need besides the state. */
 struct vmcheck_run {
@@ -56,6 +79,7 @@ struct vmcheck_run {
 	void *arg;
 	bool broken; /* a rule is broken */
 	bool stop; /* stop checking: the first broken rule was enough */
+	unsigned nbroken; /* how many reports: a group passed if unchanged */
 };
 
 /*
@@ -96,8 +120,10 @@ bool vmcheck_broken(struct vmcheck_run *r, unsigned rule, uint32_t field,
 /* The rule groups, in the SDM's order; each returns early on a stop. */
 void vmcheck_exec(struct vmcheck_run *r);
 void vmcheck_exit_entry(struct vmcheck_run *r);
+void vmcheck_injection(struct vmcheck_run *r);
 void vmcheck_host(struct vmcheck_run *r);
 void vmcheck_guest_regs(struct vmcheck_run *r);
+void vmcheck_guest_dt(struct vmcheck_run *r);
 void vmcheck_guest_segments(struct vmcheck_run *r);
 void vmcheck_guest_other(struct vmcheck_run *r);
 

@@ -240,7 +240,8 @@ static void check_pdptes(struct vmcheck_run *r)
 	}
 }
 
-void vmcheck_guest_other(struct vmcheck_run *r)
+/* GDTR and IDTR: with the registers in the memo, checked after them. */
+void vmcheck_guest_dt(struct vmcheck_run *r)
 {
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
@@ -253,6 +254,13 @@ void vmcheck_guest_other(struct vmcheck_run *r)
 	      s->gdtr_limit);
 	CHECK(r, GUEST_DT_LIMIT, !(s->idtr_limit >> 16), VMCS_GUEST_IDTR_LIMIT,
 	      s->idtr_limit);
+}
+
+void vmcheck_guest_other(struct vmcheck_run *r)
+{
+	const struct vmcheck_caps *c = r->caps;
+	const struct vmcheck_state *s = &r->s;
+
 	check_rip_rflags(r);
 	if (r->stop)
 		return;

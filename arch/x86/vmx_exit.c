@@ -575,8 +575,6 @@ static enum exit_action guest_msr_write(struct vcpu *v, uint32_t msr,
 				       VMCS_GUEST_SYSENTER_EIP;
 		break;
 	case 0xc0000081: /* STAR */
-		if (!vmcheck_star_write(v, value))
-			return EXIT_STOP;
 		v->star = value;
 		break;
 	case 0xc0000082: /* LSTAR */

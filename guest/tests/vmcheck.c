@@ -4,21 +4,20 @@
  * test bed (Bochs) and a real CPU part ways (docs/vmcheck.md), one case
  * per partition, chosen by the cmdline's case=:
  *
- * case=1 (star)  WRMSR IA32_STAR with RPL 3 in the selector SYSCALL loads
- *                (bits 33:32). SYSCALL would then load SS with RPL 3 and CS
- *            with RPL 0 on a real CPU, which no VM entry without
- *            unrestricted guest accepts; Bochs clears the RPL. hv stops
- *            the partition at the WRMSR, so both agree: this guest passes
- *            by never printing after it.
- * case=2 (rip)  CPUID in the last two bytes of the lower canonical half. hv
- *            completes it and enters with RIP 0x800000000000, as a CPU
- *            leaves it (bits 63:48 are identical, so the entry is valid);
- *            the fetch there raises #GP(0), with that RIP.
- * case=3 (step) single steps (RFLAGS.TF) whose trap is pending, in a MOV-SS
- *            or STI shadow, when an instruction hv completes or emulates
- *            exits: the #DB comes where a CPU raises it, with DR6.BS.
- * case=4 (wrap) CPUID at 0xfffffffe in compatibility mode: the CPU wraps
- *            EIP to 0, and so does hv, which completes the CPUID.
+ * case=1 (star): SYSCALL with RPL 3 in IA32_STAR's SYSCALL selector
+ *   (bits 33:32). A real CPU loads SS with RPL 3 under CS with RPL 0,
+ *   which no VM entry without unrestricted guest accepts: hv's check
+ *   stops the partition at its next entry, as the guest's doing. Bochs
+ *   clears the RPL, and the guest goes on.
+ * case=2 (rip): CPUID in the last two bytes of the lower canonical half.
+ *   hv completes it and enters with RIP 0x800000000000, as a CPU leaves it
+ *   (bits 63:48 are identical, so the entry is valid); the fetch there
+ *   raises #GP(0), with that RIP.
+ * case=3 (step): single steps (RFLAGS.TF) whose trap is pending, in a
+ *   MOV-SS or STI shadow, when an instruction hv completes or emulates
+ *   exits: the #DB comes where a CPU raises it, with DR6.BS.
+ * case=4 (wrap): CPUID at 0xfffffffe in compatibility mode: the CPU wraps
+ *   EIP to 0, and so does hv, which completes the CPUID.
  */
 #include "guest/tests/rt/rt.h"
 #include "guest/tests/rt/x86.h"
@@ -35,14 +34,53 @@ const char test_name[] = "vmcheck";
 
 /* ---- case=star */
 
+#define MSR_SFMASK 0xc0000084u
+
+extern const char vmcheck_syscall_entry[];
+
+/*
+ * SYSCALL from ring 0 to ring 0 with the RPL bits of IA32_STAR's SYSCALL
+ * selector set: CS is that selector with RPL 0, SS that selector + 8,
+ * whose RPL a real CPU keeps (SDM Vol. 2B, SYSCALL) and Bochs clears.
+ * The entry point reads SS and goes straight back.
+ */
+static uint16_t syscall_ss(void)
+{
+	uint32_t ss;
+
+	asm volatile("syscall\n\t"
+		     "jmp 2f\n"
+		     ".globl vmcheck_syscall_entry\n"
+		     "vmcheck_syscall_entry:\n\t"
+		     "movl %%ss, %%eax\n\t"
+		     "jmp *%%rcx\n"
+		     "2:"
+		     : "=a"(ss)
+		     :
+		     : "rcx", "r11", "memory", "cc");
+	return (uint16_t)ss;
+}
+
 static void star(void)
 {
-	/* CS (and SS - 8) for SYSCALL in 47:32, with RPL 3. */
 	uint64_t star = (uint64_t)(RT_SEL_KCODE | 3) << 32;
+	uint16_t ss;
 
-	rt_printf("vmcheck: writing IA32_STAR 0x%lx\n", (unsigned long)star);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)vmcheck_syscall_entry);
+	wrmsr(MSR_SFMASK, 0);
+	rt_printf("vmcheck: SYSCALL with IA32_STAR 0x%lx\n", (unsigned long)star);
 	wrmsr(MSR_STAR, star);
-	test_fail("vmcheck-star", "hv took IA32_STAR 0x%lx", (unsigned long)star);
+	ss = syscall_ss();
+	/* On a real CPU SS now has RPL 3 under CS's RPL 0: the next exit,
+	 * this line's first byte, is where hv's check stops the partition.
+	 * Bochs gave SS RPL 0. */
+	rt_printf("vmcheck: SYSCALL loaded SS 0x%x\n", ss);
+	if ((ss & ~3u) != RT_SEL_KDATA)
+		test_fail("vmcheck-star", "SS 0x%x, want 0x%x with any RPL", ss,
+			  RT_SEL_KDATA);
+	else
+		test_pass("vmcheck-star");
 }
 
 /* ---- case=rip */

@@ -8,7 +8,10 @@
  * must not crash, and must name exactly one rule, and a real one, for an
  * image it refuses: the first it reports stopping at the first broken
  * rule is one of those it reports checking them all, and it names none
- * for an image it accepts. A parsed image must also read back as written.
+ * for an image it accepts; and with the memo hv keeps between entries,
+ * primed by the recorded image (for an image of the same CPU), the
+ * verdict must be the same. A parsed
+ * image must also read back as written.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,8 +69,9 @@ static bool note(void *arg, const struct vmcheck_verdict *v)
 
 static void check(struct vmcheck_image *img)
 {
-	struct vmcheck_vmcs vmcs;
-	struct vmcheck_verdict first;
+	struct vmcheck_vmcs vmcs, base_vmcs;
+	struct vmcheck_verdict first, memoed;
+	struct vmcheck_memo memo;
 	struct all all = { { false }, 0 };
 	bool ok, ok_all;
 
@@ -75,6 +79,15 @@ static void check(struct vmcheck_image *img)
 	ok = vmcheck(&img->caps, &vmcs, &first, NULL, NULL);
 	ok_all = vmcheck(&img->caps, &vmcs, NULL, note, &all);
 	CHECK(ok == ok_all);
+	/* hv's memo, primed by the recorded image that passed, must hide
+	 * no rule this one breaks. */
+	memset(&memo, 0, sizeof(memo));
+	memoed = first;
+	if (!memcmp(&base.caps, &img->caps, sizeof(base.caps))) {
+		vmcheck_image_vmcs(&base, &base_vmcs);
+		CHECK(vmcheck_cached(&base.caps, &base_vmcs, &memo, &memoed));
+		CHECK(vmcheck_cached(&img->caps, &vmcs, &memo, &memoed) == ok);
+	}
 	CHECK(ok == (all.count == 0));
 	if (ok) {
 		CHECK(first.rule == VMCHECK_NONE);
@@ -82,6 +95,7 @@ static void check(struct vmcheck_image *img)
 	}
 	CHECK(first.rule > VMCHECK_NONE && first.rule < VMCHECK_RULE_COUNT);
 	CHECK(all.rules[first.rule]);
+	CHECK(memoed.rule == first.rule);
 	CHECK(vmcheck_rule_id(first.rule) && vmcheck_rule_text(first.rule));
 	CHECK(strcmp(vmcheck_field_name(first.field), "UNKNOWN") != 0);
 }

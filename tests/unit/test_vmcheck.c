@@ -70,6 +70,48 @@ static void test_each_rule_refused(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/*
+ * The memo hv keeps from one entry to the next hides no broken rule: a
+ * case checked after its base image passed with the same memo gets the
+ * verdict it gets alone, and the base then passes again.
+ */
+static void test_memo_hides_nothing(void **state)
+{
+	unsigned failed = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < vmcheck_case_count(); i++) {
+		struct vmcheck_image base, img;
+		struct vmcheck_vmcs vb, vi;
+		struct vmcheck_verdict alone, memoed;
+		struct vmcheck_memo memo;
+		bool ok;
+
+		memset(&memo, 0, sizeof(memo));
+		vmcheck_case_image(i, &img);
+		vmcheck_image_vmcs(&img, &vi);
+		/* the case's own base: the image before its changes */
+		vmcheck_base_image(BASE_64, &base);
+		for (unsigned b = 0; b < BASE_COUNT; b++) {
+			vmcheck_base_image(b, &base);
+			if (!memcmp(&base.caps, &img.caps, sizeof(img.caps)))
+				break;
+		}
+		vmcheck_image_vmcs(&base, &vb);
+		vmcheck_cached(&base.caps, &vb, &memo, &memoed);
+		ok = vmcheck_cached(&img.caps, &vi, &memo, &memoed);
+		vmcheck(&img.caps, &vi, &alone, NULL, NULL);
+		if (ok || memoed.rule != alone.rule) {
+			print_message("case %u (%s): with the memo %s, alone %s\n", i,
+				      vmcheck_rule_id(vmcheck_case_rule(i)),
+				      ok ? "accepted" : vmcheck_rule_id(memoed.rule),
+				      vmcheck_rule_id(alone.rule));
+			failed++;
+		}
+	}
+	assert_int_equal(failed, 0);
+}
+
 /* Every rule has a case: none is left untested. */
 static void test_every_rule_has_a_case(void **state)
 {
@@ -128,6 +170,71 @@ static void test_rip_past_canonical_half(void **state)
 	assert_accepted(&img, "RIP 0x800000000000");
 	vmcheck_image_set(&img, VMCS_GUEST_RIP, 0xffff800000000000ull);
 	assert_accepted(&img, "RIP 0xffff800000000000");
+}
+
+/* The verdict on an image, stopping at the first broken rule. */
+static struct vmcheck_verdict verdict_of(struct vmcheck_image *img)
+{
+	struct vmcheck_vmcs vmcs;
+	struct vmcheck_verdict v;
+
+	vmcheck_image_vmcs(img, &vmcs);
+	assert_false(vmcheck(&img->caps, &vmcs, &v, NULL, NULL));
+	return v;
+}
+
+/*
+ * Whose doing: the SS a real CPU's SYSCALL loads from an IA32_STAR with
+ * RPL 3 is the guest's (hv writes no selector after set-up); a RIP hv
+ * advanced, a control, the injected event and a pending-debug state hv
+ * manages are hv's.
+ */
+static void test_whose_doing(void **state)
+{
+	struct vmcheck_image img;
+	struct vmcheck_verdict v;
+
+	(void)state;
+	vmcheck_base_image(BASE_64, &img);
+	vmcheck_image_set(&img, VMCS_GUEST_SS_SELECTOR, 0x13);
+	v = verdict_of(&img);
+	assert_int_equal(v.rule, VMCHECK_GUEST_SS_RPL);
+	assert_int_equal(v.field, VMCS_GUEST_SS_SELECTOR);
+	assert_int_equal(v.value, 0x13);
+	assert_true(vmcheck_guest_caused(&v));
+
+	vmcheck_base_image(BASE_COMPAT, &img);
+	vmcheck_image_set(&img, VMCS_GUEST_RIP, 1ull << 32);
+	v = verdict_of(&img);
+	assert_int_equal(v.rule, VMCHECK_GUEST_RIP_HIGH);
+	assert_false(vmcheck_guest_caused(&v));
+
+	vmcheck_base_image(BASE_64, &img);
+	vmcheck_image_set(&img, VMCS_VPID, 0);
+	v = verdict_of(&img);
+	assert_int_equal(v.rule, VMCHECK_EXEC_VPID_NONZERO);
+	assert_false(vmcheck_guest_caused(&v));
+
+	vmcheck_base_image(BASE_64, &img);
+	vmcheck_image_set(&img, VMCS_ENTRY_INTR_INFO,
+			  VMC_INTR_VALID | (VMC_TYPE_EXT_INT << 8) | 0x30);
+	v = verdict_of(&img);
+	assert_int_equal(v.rule, VMCHECK_GUEST_RFLAGS_IF);
+	assert_false(vmcheck_guest_caused(&v));
+
+	vmcheck_base_image(BASE_64, &img);
+	vmcheck_image_set(&img, VMCS_GUEST_INTERRUPTIBILITY, VMC_BLOCK_MOV_SS);
+	vmcheck_image_set(&img, VMCS_GUEST_RFLAGS, 0x102);
+	v = verdict_of(&img);
+	assert_int_equal(v.rule, VMCHECK_GUEST_PENDING_DBG_BS_SET);
+	assert_false(vmcheck_guest_caused(&v));
+
+	/* A segment hv never writes: the guest's. */
+	vmcheck_base_image(BASE_64, &img);
+	vmcheck_image_set(&img, VMCS_GUEST_FS_BASE, 0x800000000000ull);
+	v = verdict_of(&img);
+	assert_int_equal(v.rule, VMCHECK_GUEST_TR_FS_GS_BASE);
+	assert_true(vmcheck_guest_caused(&v));
 }
 
 /* The canonical test at the ends of the linear width: the fuzz target
@@ -319,11 +426,13 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bases_accepted),
 		cmocka_unit_test(test_each_rule_refused),
+		cmocka_unit_test(test_memo_hides_nothing),
 		cmocka_unit_test(test_every_rule_has_a_case),
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_field_table),
 		cmocka_unit_test(test_rip_past_canonical_half),
 		cmocka_unit_test(test_linear_width_extremes),
+		cmocka_unit_test(test_whose_doing),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_image_parse_errors),
 		cmocka_unit_test(test_recorded_images_accepted),
