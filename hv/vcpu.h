@@ -84,8 +84,8 @@ struct vcpu {
 	uint64_t run_tsc; /* TSC ticks it ran, time in hv for its exits included */
 	uint64_t cpu_run_tsc[HV_INFO_MAX_CPUS]; /* run_tsc, by CPU */
 	struct vcpu_stats *stats; /* a pool page of its partition's */
-	/* With the VM-entry check on, a pool page of its partition's: its
-	 * guest state at its last VM exit (arch/x86/vmcheck_hv.c). */
+	/* With the VM-entry check on, a pool page of its partition's: the
+	 * memo of its last check (arch/x86/vmcheck_hv.c). */
 	void *vmcheck;
 };
 
