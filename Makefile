@@ -22,6 +22,9 @@ LD := ld
 NASM := nasm
 OBJCOPY := objcopy
 PYTHON := python3
+# The trace's pictures (tools/traceplot.py) use Debian's python3-matplotlib,
+# which belongs to Debian's own python3: that one, where PYTHON is another.
+PLOT_PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo $(PYTHON))
 
 # Every object is rebuilt when this file changes, since flags live here.
 MAKEDEPS := Makefile
@@ -45,7 +48,8 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
-	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c
+	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c \
+	lib/vmxcap.c lib/name.c lib/multiboot.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -58,7 +62,8 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 	-shared -Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o
 
 BOOT_SRCS := $(wildcard boot/*.c) drivers/uart16550.c lib/fmt.c lib/string.c \
-	lib/elf.c lib/manifest.c lib/vmxcap.c lib/acpi.c
+	lib/elf.c lib/manifest.c lib/manifest_lists.c lib/name.c lib/vmxcap.c lib/acpi.c \
+	lib/multiboot.c
 BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf
@@ -69,6 +74,7 @@ DEFAULT_CONF := boot/default.conf
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include guest/tests/guest.mk
+include guest/tests/pc/pc.mk
 include guest/attacks/attacks.mk
 include guest/kernel/kernel.mk
 include guest/programs/programs.mk
@@ -78,7 +84,8 @@ DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
 	$(BUILD)/guest/programs/pm.elf:hv/programs/pm.elf \
 	$(BUILD)/guest/programs/primes.elf:hv/programs/primes.elf \
 	$(BUILD)/guest/programs/hello.elf:hv/programs/hello.elf \
-	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf
+	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf \
+	$(BUILD)/guest/programs/echo.elf:hv/programs/echo.elf
 
 .PHONY: all clean test run bench unit-test deps-test deps-run guests vmcs-images
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
@@ -121,18 +128,18 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
-		tests/boot/mkesp.sh $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
-	$(Q)$(call say,ESP,$@)sh tests/boot/mkesp.sh $@ $(BUILD)/BOOTX64.EFI \
+		tools/mkesp.sh $(GUEST_KERNEL_ELF) $(GUEST_PROGRAM_ELFS)
+	$(Q)$(call say,ESP,$@)sh tools/mkesp.sh $@ $(BUILD)/BOOTX64.EFI \
 		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
 
-guests: $(GUEST_TEST_ELFS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
+guests: $(GUEST_TEST_ELFS) $(PC_TEST_OUTPUTS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
 	$(GUEST_PROGRAM_ELFS)
 
 deps-test:
-	@sh tests/need-packages.sh test
+	@sh tools/need-packages.sh test
 deps-run:
-	@sh tests/need-packages.sh run
+	@sh tools/need-packages.sh run
 
 # The build before the tests takes one job per core unless make was given
 # -j: from a clean clone it is some 30 s of CPU, mostly independent
@@ -140,18 +147,25 @@ deps-run:
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
-# The runner prints the one closing line `N passed, N failed`.
+# The runner prints the one closing line `N passed, N failed`; the
+# mutant check (tests/unit/unit.mk) runs before it.
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
+	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
 		tools/test_vmcs_images.py tools/test_vmcheck_written.py tests/boot/test_runner.py
+	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
+	$(PYTHON) -m unittest -q tests/boot/test_make_run.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,
-# and $(BUILD)/bench/results.json.
+# $(BUILD)/bench/results.json, and the pictures of its exit trace
+# (tools/traceplot.py: exit-rate, exit-time, timeline, as PNG and SVG).
 bench: deps-test
 	$(MAKE) all
 	$(PYTHON) tools/bench.py --build $(BUILD)
+	$(PLOT_PYTHON) tools/traceplot.py $(BUILD)/tests/bench.bochs.log \
+		-o $(BUILD)/bench --title "make bench"
 
 # tests/unit/data/vmcs/: the VMCS images the partitions of
 # tests/boot/scenarios/vmcheck.scn really entered with, recorded by hv
@@ -167,7 +181,7 @@ vmcs-images: deps-test
 
 run: deps-run
 	$(MAKE) all
-	$(PYTHON) tests/boot/runner.py run --cpus 2 --conf $(DEFAULT_CONF) \
+	$(PYTHON) tools/run.py --cpus 2 --conf $(DEFAULT_CONF) \
 		$(addprefix --add ,$(DEFAULT_ESP_FILES))
 
 clean:

@@ -9,6 +9,7 @@
 #include "lib/elf.h"
 #include "lib/fmt.h"
 #include "lib/manifest.h"
+#include "lib/multiboot.h"
 #include "lib/string.h"
 #include "lib/vmxcap.h"
 #include "hv/start_info.h"
@@ -72,10 +73,32 @@ static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
 }
 
 /*
- * Reads one ELF file for partition mp into pages of its own, after checking
- * it: a kernel must be a fixed-address image inside the partition's RAM
- * above HV_GUEST_IMAGE_MIN; a program only a well-formed ELF, since its
- * kernel places it. Refusals name the partition and the file.
+ * A pc partition's kernel is a multiboot image (lib/multiboot.c) whose
+ * segments lie inside its RAM; hv loads it again the same way.
+ */
+static int check_multiboot(const void *buf, UINTN len, uint64_t ram,
+			   uint32_t ram_mb, char *detail, UINTN detaillen)
+{
+	struct mb_image img;
+
+	if (mb_parse(buf, len, &img, detail, detaillen))
+		return -1;
+	if (img.hi > ram) {
+		fmt_snprintf(detail, detaillen,
+			     "the image's segments [0x%lx, 0x%lx) do not fit its RAM [0, 0x%lx) (ram_mb = %u)",
+			     img.lo, img.hi, ram, ram_mb);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads one file for partition mp into pages of its own, after checking
+ * it: an hv partition's kernel must be a fixed-address ELF inside its RAM
+ * above HV_GUEST_IMAGE_MIN, a pc partition's a multiboot image inside
+ * its RAM; an hv partition's program only a well-formed ELF, since its
+ * kernel places it, and a pc partition's module anything (the kernel
+ * reads it). Refusals name the partition and the file.
  */
 static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 			      struct hv_boot_info *bi, uint32_t part,
@@ -86,7 +109,7 @@ static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 	uint32_t i = bi->module_count;
 	struct hv_boot_module *mod = &bi->modules[i];
 	uint64_t ram = (uint64_t)mp->ram_mb * MIB;
-	char detail[160];
+	char detail[200];
 	struct elf_info elf;
 	void *buf;
 	UINTN len;
@@ -104,13 +127,21 @@ static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 			     path, detail);
 		return EFI_LOAD_ERROR;
 	}
-	if (elf_check(buf, len, &elf, detail, sizeof(detail))) {
+	if (mp->platform == HV_PLATFORM_PC) {
+		if (kind == HV_MODULE_KERNEL &&
+		    check_multiboot(buf, len, ram, mp->ram_mb, detail,
+				    sizeof(detail))) {
+			FreePool(buf);
+			fmt_snprintf(why, whylen, "partition %s: %s: %s",
+				     mp->name, path, detail);
+			return EFI_LOAD_ERROR;
+		}
+	} else if (elf_check(buf, len, &elf, detail, sizeof(detail))) {
 		FreePool(buf);
 		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
 			     path, detail);
 		return EFI_LOAD_ERROR;
-	}
-	if (kind == HV_MODULE_KERNEL &&
+	} else if (kind == HV_MODULE_KERNEL &&
 	    (elf.type != ELF_ET_EXEC || elf.min_vaddr < HV_GUEST_IMAGE_MIN ||
 	     elf.max_vaddr > ram)) {
 		FreePool(buf);
@@ -163,9 +194,12 @@ static EFI_STATUS load_partition_images(EFI_HANDLE image,
 			return s;
 		/* RAM is handed out in 2 MiB chunks. */
 		ram_total += ((uint64_t)mp->ram_mb + 1) / 2 * 2;
-		binfo("partition %s: %s, %u program(s), %u MiB RAM%s", mp->name,
-		      mp->image, mp->program_count, mp->ram_mb,
-		      mp->parent ? ", parent" : "");
+		binfo("partition %s: %s, %u %s, %u MiB RAM%s%s", mp->name,
+		      mp->image, mp->program_count,
+		      mp->platform == HV_PLATFORM_PC ? "module(s)" :
+						       "program(s)",
+		      mp->ram_mb, mp->parent ? ", parent" : "",
+		      mp->platform == HV_PLATFORM_PC ? ", platform pc" : "");
 	}
 	/* hv keeps a few MiB of the pool for its own tables and vCPUs. */
 	if (ram_total + 4 > m->pool_mb) {
@@ -226,7 +260,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct hv_manifest manifest;
 	struct hv_boot_info *bi;
 	struct elf_info elf;
-	char why[200], detail[160];
+	char why[320], detail[200];
 	const char *cr4_why;
 	uint64_t cr4, cr4_hv;
 	UINTN conf_len;

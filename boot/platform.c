@@ -232,29 +232,8 @@ bool platform_check_vtx(char *why, UINTN whylen)
 	struct vmx_cap_msrs m;
 	uint32_t a, b, c, d;
 
-	memset(&m, 0, sizeof(m));
 	cpuid(1, 0, &a, &b, &c, &d);
-	m.cpuid1_ecx = c;
-	/* The VMX MSRs raise #GP on a CPU without VMX: read none of them. */
-	if (c & (1u << 5)) {
-		m.feature_control = rdmsr(0x3a);
-		m.basic = rdmsr(0x480);
-		m.pinbased = rdmsr(0x481);
-		m.procbased = rdmsr(0x482);
-		m.exit = rdmsr(0x483);
-		m.entry = rdmsr(0x484);
-		m.misc = rdmsr(0x485);
-		if (vmx_cap_has_secondary(m.procbased))
-			m.procbased2 = rdmsr(0x48b);
-		if (vmx_cap_has_ept_vpid_msr(m.procbased2))
-			m.ept_vpid = rdmsr(0x48c);
-		if (vmx_cap_has_true_msrs(m.basic)) {
-			m.true_pinbased = rdmsr(0x48d);
-			m.true_procbased = rdmsr(0x48e);
-			m.true_exit = rdmsr(0x48f);
-			m.true_entry = rdmsr(0x490);
-		}
-	}
+	vmx_cap_read(&m, c, rdmsr);
 	vmx_cap_decode(&m, &r);
 	binfo("cap vmx: %s", r.vmx ? "yes" : "no");
 	if (r.vmx) {

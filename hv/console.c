@@ -2,8 +2,7 @@
 #include "hv/log.h"
 
 #include "drivers/uart16550.h"
-#include "arch/x86/io.h"
-#include "arch/x86/percpu.h"
+#include "hv/arch.h"
 #include "hv/partition.h"
 #include "hv/stats.h"
 #include "lib/conring.h"

@@ -12,7 +12,7 @@
  */
 #include "hv/policy.h"
 
-#include "arch/x86/vmx_vcpu.h"
+#include "hv/arch.h"
 
 /* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT CLFSH
  * MMX FXSR SSE SSE2, and HTT, which hv sets: EBX[23:16] is valid. Left
@@ -61,9 +61,11 @@
 /* VP2INTERSECT FP16 (Xeon Phi's 4VNNIW and 4FMAPS left out) */
 #define L7_EDX_AVX512 (1u << 8 | 1u << 23)
 /* 0x80000001 ECX: LAHF-SAHF LZCNT PREFETCHW. EDX: SYSCALL NX 1-GiB pages
- * LM. RDTSCP is left out: it is off in the secondary controls. */
+ * LM. RDTSCP only where the secondary controls let it run in the guest
+ * (a pc partition's vCPUs, vcpu_arch_rdtscp): hv switches TSC_AUX. */
 #define LX1_ECX_ALLOW (1u << 0 | 1u << 5 | 1u << 8)
 #define LX1_EDX_ALLOW (1u << 11 | 1u << 20 | 1u << 26 | 1u << 29)
+#define LX1_EDX_RDTSCP (1u << 27)
 
 #define XCR0_YMM (1ull << 2)
 #define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM */
@@ -190,7 +192,7 @@ static __attribute__((noinline)) void xsave_leaf(const struct vcpu *v, uint32_t 
 	uint32_t all, xcr0_size, cmp;
 
 	if (subleaf == 0) {
-		xsave_sizes(v->xcr0 & shown, &xcr0_size, &cmp);
+		xsave_sizes(vcpu_arch_xcr0(v) & shown, &xcr0_size, &cmp);
 		xsave_sizes(shown, &all, &cmp);
 		r->eax = (uint32_t)shown;
 		r->edx = (uint32_t)(shown >> 32);
@@ -200,7 +202,7 @@ static __attribute__((noinline)) void xsave_leaf(const struct vcpu *v, uint32_t 
 		r->eax &= LD1_EAX_ALLOW;
 		/* XSAVEC's size for XCR0 | IA32_XSS; IA32_XSS is 0. */
 		if (r->eax & 2) {
-			xsave_sizes(v->xcr0 & shown, &xcr0_size, &cmp);
+			xsave_sizes(vcpu_arch_xcr0(v) & shown, &xcr0_size, &cmp);
 			r->ebx = cmp;
 		} else {
 			r->ebx = 0;
@@ -310,7 +312,8 @@ void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 	case 0x80000001:
 		r->eax = r->ebx = 0;
 		r->ecx &= LX1_ECX_ALLOW;
-		r->edx &= LX1_EDX_ALLOW;
+		r->edx &= LX1_EDX_ALLOW |
+			  (vcpu_arch_rdtscp(v) ? LX1_EDX_RDTSCP : 0);
 		break;
 	case 0x80000002 ... 0x80000004: /* the brand string */
 	case 0x80000006: /* L2 cache */

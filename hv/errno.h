@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* Negative error codes used inside hv. */
+/*
+ * The one error convention inside hv: 0 (or a count, an id) for success,
+ * a negative HV_E* code for failure. Hypercalls answer the ABI's
+ * HV_STATUS_* codes instead, translated in one place (hv_status in
+ * hv/hcall.c). Predicates answer bool; arch/x86's VMX instruction
+ * wrappers answer the instruction's own outcome (enum vmx_result), which
+ * their callers turn into one of these.
+ */
 #ifndef HV_ERRNO_H
 #define HV_ERRNO_H
 
 #define HV_OK 0
 #define HV_EPERM (-1)
 #define HV_ENOENT (-2)
+#define HV_E2BIG (-7)
 #define HV_EIO (-5)
+#define HV_EAGAIN (-11) /* not yet: ask again */
 #define HV_ENOMEM (-12)
 #define HV_EFAULT (-14)
 #define HV_EBUSY (-16)

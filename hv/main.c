@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The core's first C code: take over the machine from the loader. */
-#include "arch/x86/lapic.h"
-#include "arch/x86/percpu.h"
-#include "arch/x86/power.h"
-#include "arch/x86/smp.h"
-#include "arch/x86/vmcheck_hv.h"
-#include "arch/x86/vmx.h"
-#include "arch/x86/vmx_vcpu.h"
+#include "hv/arch.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/partition.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "hv/mem.h"
 
-#include "arch/x86/paging.h"
+#include "hv/arch.h"
 #include "hv/log.h"
 
 static struct palloc pool;

@@ -1,4 +1,16 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Every free page of the pool is zero: the whole pool is zeroed once by
+ * palloc_init, and each page again when it is freed, so taking memory is
+ * only bookkeeping and a partition's RAM costs nothing to zero on the way
+ * in. The zeroing on free runs with the lock dropped (the pages are
+ * marked PALLOC_ZEROING meanwhile), so no other CPU waits on it.
+ *
+ * Runs are found in two bitmaps kept beside the owner map: one bit per
+ * page (set: free) and one per whole 2 MiB chunk (set: all its pages
+ * free). Searches read them a 64-bit word at a time and skip whole words,
+ * never the owner map page by page.
+ */
 #include "hv/palloc.h"
 
 #include "hv/errno.h"
@@ -6,76 +18,206 @@
 
 #define PAGE 4096ull
 #define CHUNK_PAGES 512ull
+#define WORDS(bits) (((bits) + 63) / 64)
+
+static void bits_set(uint64_t *w, uint64_t first, uint64_t n, bool on)
+{
+	while (n) {
+		uint64_t bit = first % 64, k = 64 - bit < n ? 64 - bit : n;
+		uint64_t mask = (k == 64 ? ~0ull : ((1ull << k) - 1)) << bit;
+
+		if (on)
+			w[first / 64] |= mask;
+		else
+			w[first / 64] &= ~mask;
+		first += k;
+		n -= k;
+	}
+}
+
+static bool bits_all(const uint64_t *w, uint64_t first, uint64_t n)
+{
+	while (n) {
+		uint64_t bit = first % 64, k = 64 - bit < n ? 64 - bit : n;
+		uint64_t mask = (k == 64 ? ~0ull : ((1ull << k) - 1)) << bit;
+
+		if ((w[first / 64] & mask) != mask)
+			return false;
+		first += k;
+		n -= k;
+	}
+	return true;
+}
+
+/* The first bit at or after i, below limit, that is set (want) or clear. */
+static uint64_t bits_next(const uint64_t *w, uint64_t i, uint64_t limit,
+			  bool want)
+{
+	while (i < limit) {
+		uint64_t word = want ? w[i / 64] : ~w[i / 64];
+
+		word &= ~0ull << (i % 64);
+		if (word) {
+			i = i / 64 * 64 + (uint64_t)__builtin_ctzll(word);
+			return i < limit ? i : limit;
+		}
+		i = i / 64 * 64 + 64;
+	}
+	return limit;
+}
+
+/* The last bit below i that is set (want) or clear; ~0 when none is. */
+static uint64_t bits_prev(const uint64_t *w, uint64_t i, bool want)
+{
+	while (i) {
+		uint64_t top = (i - 1) % 64;
+		uint64_t word = want ? w[(i - 1) / 64] : ~w[(i - 1) / 64];
+
+		if (top < 63)
+			word &= (1ull << (top + 1)) - 1;
+		if (word)
+			return (i - 1) / 64 * 64 + 63 -
+			       (uint64_t)__builtin_clzll(word);
+		i = (i - 1) / 64 * 64;
+	}
+	return ~0ull;
+}
+
+/* After pages [first, first + n) changed, each chunk they touch is redone. */
+static void update_chunks(struct palloc *pa, uint64_t first, uint64_t n)
+{
+	for (uint64_t c = first / CHUNK_PAGES;
+	     c <= (first + n - 1) / CHUNK_PAGES && c < pa->chunks; c++)
+		bits_set(pa->chunk_free, c, 1,
+			 bits_all(pa->page_free, c * CHUNK_PAGES, CHUNK_PAGES));
+}
 
 static void take(struct palloc *pa, uint64_t first, uint64_t n, uint32_t owner)
 {
 	memset(pa->owner_of + first, (int)owner, n);
+	bits_set(pa->page_free, first, n, false);
+	for (uint64_t c = first / CHUNK_PAGES;
+	     c <= (first + n - 1) / CHUNK_PAGES && c < pa->chunks; c++)
+		bits_set(pa->chunk_free, c, 1, false);
 	pa->free_pages -= n;
 	pa->owner_pages[owner] += n;
-	memset((void *)(uintptr_t)(pa->base + first * PAGE), 0, n * PAGE);
 }
 
 int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 {
-	uint64_t map_pages;
+	uint64_t map_bytes, pages = size / PAGE;
 
 	if ((base & (CHUNK_PAGES * PAGE - 1)) || (size & (PAGE - 1)) ||
 	    size < 2 * PAGE)
 		return HV_EINVAL;
 	memset(pa, 0, sizeof(*pa));
 	pa->base = base;
-	pa->pages = size / PAGE;
-	pa->owner_of = (uint8_t *)(uintptr_t)base;
-	map_pages = (pa->pages + PAGE - 1) / PAGE;
-	if (map_pages >= pa->pages)
+	pa->pages = pages;
+	pa->chunks = pages / CHUNK_PAGES;
+	/* The owner map, then the page bitmap, then the chunk bitmap. */
+	map_bytes = (pages + 7) / 8 * 8;
+	pa->page_free = (uint64_t *)(uintptr_t)(base + map_bytes);
+	map_bytes += WORDS(pages) * 8;
+	pa->chunk_free = (uint64_t *)(uintptr_t)(base + map_bytes);
+	map_bytes += WORDS(pa->chunks) * 8;
+	pa->map_pages = (map_bytes + PAGE - 1) / PAGE;
+	if (pa->map_pages >= pages)
 		return HV_EINVAL;
-	memset(pa->owner_of, PALLOC_FREE, pa->pages);
-	/* Not take(): that would zero the map it is part of. */
-	memset(pa->owner_of, PALLOC_OWNER_HV, map_pages);
-	pa->free_pages = pa->pages - map_pages;
-	pa->owner_pages[PALLOC_OWNER_HV] = map_pages;
-	pa->hint = map_pages;
-	pa->map_pages = map_pages;
+	pa->owner_of = (uint8_t *)(uintptr_t)base;
+	/*
+	 * The one zeroing of the whole pool: at boot, before any other CPU
+	 * runs, so no lock is held. From here on free pages stay zero.
+	 */
+	memset((void *)(uintptr_t)base, 0, size);
+	memset(pa->owner_of, PALLOC_FREE, pages);
+	memset(pa->owner_of, PALLOC_OWNER_HV, pa->map_pages);
+	pa->free_pages = pages - pa->map_pages;
+	pa->owner_pages[PALLOC_OWNER_HV] = pa->map_pages;
+	bits_set(pa->page_free, pa->map_pages, pa->free_pages, true);
+	update_chunks(pa, 0, pages);
+	pa->hint = pa->map_pages;
 	return 0;
+}
+
+/*
+ * The lowest start at or after from, a multiple of align, of n free pages
+ * below limit; limit when there is none. Each step jumps a whole free or
+ * taken stretch through the page bitmap.
+ */
+static uint64_t find_up(const struct palloc *pa, uint64_t from,
+			uint64_t limit, uint64_t n, uint64_t align)
+{
+	while (from < limit) {
+		uint64_t lo = bits_next(pa->page_free, from, limit, true);
+		uint64_t hi = bits_next(pa->page_free, lo, limit, false);
+		uint64_t s = (lo + align - 1) / align * align;
+
+		if (s >= lo && s < hi && hi - s >= n)
+			return s;
+		from = hi;
+	}
+	return limit;
+}
+
+/*
+ * Runs of whole chunks, searched from the top of the pool down in the
+ * chunk bitmap. The run may end with a part of a chunk (n not a multiple
+ * of 512 pages): those pages are checked in the page bitmap.
+ */
+static uint64_t find_chunks_down(const struct palloc *pa, uint64_t n,
+				 uint64_t align)
+{
+	uint64_t k = n / CHUNK_PAGES, tail = n % CHUNK_PAGES;
+	uint64_t step = align / CHUNK_PAGES, c = pa->chunks;
+
+	while (c) {
+		uint64_t last = bits_prev(pa->chunk_free, c, true), lo, hi, s;
+
+		if (last == ~0ull)
+			return ~0ull;
+		hi = last + 1;
+		lo = bits_prev(pa->chunk_free, hi, false);
+		lo = lo == ~0ull ? 0 : lo + 1;
+		/* Free chunks [lo, hi): the highest aligned start that fits. */
+		s = hi - lo >= k ? (hi - k) / step * step : ~0ull;
+		/* Only from the top one may the tail reach past the run. */
+		if (s != ~0ull && tail && s + k == hi &&
+		    (hi * CHUNK_PAGES + tail > pa->pages ||
+		     !bits_all(pa->page_free, hi * CHUNK_PAGES, tail)))
+			s = s >= step ? s - step : ~0ull;
+		if (s != ~0ull && s >= lo)
+			return s * CHUNK_PAGES;
+		c = lo;
+	}
+	return ~0ull;
 }
 
 static uint64_t run_locked(struct palloc *pa, uint64_t n, uint64_t align,
 			   uint32_t owner)
 {
-	uint64_t start, i;
+	uint64_t start;
 
 	if (owner >= PALLOC_MAX_OWNERS || !n || !align || n > pa->free_pages)
 		return 0;
 	/*
-	 * Single pages are searched from a hint upwards, larger runs from the
-	 * top down, so the two kinds fragment each other as little as possible.
+	 * Runs of whole chunks come from the top down, everything smaller
+	 * from a hint upwards, so the two kinds fragment each other as little
+	 * as possible.
 	 */
-	if (n == 1 && align == 1) {
-		for (i = 0; i < pa->pages; i++) {
-			start = (pa->hint + i) % pa->pages;
-			if (pa->owner_of[start] == PALLOC_FREE) {
-				take(pa, start, 1, owner);
-				pa->hint = start + 1;
-				return pa->base + start * PAGE;
-			}
-		}
-		return 0;
-	}
-	if (n > pa->pages)
-		return 0;
-	start = (pa->pages - n) / align * align;
-	for (;;) {
-		for (i = 0; i < n; i++)
-			if (pa->owner_of[start + i] != PALLOC_FREE)
-				break;
-		if (i == n) {
-			take(pa, start, n, owner);
-			return pa->base + start * PAGE;
-		}
-		if (start < align)
+	if (align % CHUNK_PAGES == 0 && n >= CHUNK_PAGES) {
+		start = find_chunks_down(pa, n, align);
+		if (start == ~0ull)
 			return 0;
-		start -= align;
+	} else {
+		start = find_up(pa, pa->hint, pa->pages, n, align);
+		if (start == pa->pages)
+			start = find_up(pa, pa->map_pages, pa->pages, n, align);
+		if (start == pa->pages)
+			return 0;
+		pa->hint = start + n;
 	}
+	take(pa, start, n, owner);
+	return pa->base + start * PAGE;
 }
 
 uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
@@ -101,50 +243,81 @@ uint64_t palloc_chunk(struct palloc *pa, uint32_t owner)
 
 uint64_t palloc_largest_free_run(const struct palloc *pa)
 {
-	uint64_t best = 0, cur = 0;
+	uint64_t best = 0, i = 0;
 
-	for (uint64_t i = 0; i < pa->pages; i++) {
-		cur = pa->owner_of[i] == PALLOC_FREE ? cur + 1 : 0;
-		if (cur > best)
-			best = cur;
+	while (i < pa->pages) {
+		uint64_t lo = bits_next(pa->page_free, i, pa->pages, true);
+		uint64_t hi = bits_next(pa->page_free, lo, pa->pages, false);
+
+		if (hi - lo > best)
+			best = hi - lo;
+		i = hi;
 	}
 	return best;
 }
 
-static int free_locked(struct palloc *pa, uint64_t addr, uint64_t size,
-		       uint32_t owner)
+/* Whether [first, first + n) is all owner's, eight owner bytes a read. */
+static bool owned_by(const struct palloc *pa, uint64_t first, uint64_t n,
+		     uint32_t owner)
 {
-	uint64_t first, n;
+	uint64_t i = first, pattern = 0x0101010101010101ull * owner;
+
+	for (; i < first + n && (i % 8); i++)
+		if (pa->owner_of[i] != owner)
+			return false;
+	for (; i + 8 <= first + n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, pa->owner_of + i, 8);
+		if (w != pattern)
+			return false;
+	}
+	for (; i < first + n; i++)
+		if (pa->owner_of[i] != owner)
+			return false;
+	return true;
+}
+
+static int claim_locked(struct palloc *pa, uint64_t addr, uint64_t size,
+			uint32_t owner, uint64_t *first)
+{
+	uint64_t n;
 
 	if (owner >= PALLOC_MAX_OWNERS || (addr & (PAGE - 1)) ||
 	    (size & (PAGE - 1)) || !size || addr < pa->base)
 		return HV_EINVAL;
-	first = (addr - pa->base) / PAGE;
+	*first = (addr - pa->base) / PAGE;
 	n = size / PAGE;
 	/* The owner map itself is never free-able, even by hv. */
-	if (first < pa->map_pages || first >= pa->pages ||
-	    n > pa->pages - first)
+	if (*first < pa->map_pages || *first >= pa->pages ||
+	    n > pa->pages - *first || !owned_by(pa, *first, n, owner))
 		return HV_EINVAL;
-	for (uint64_t i = first; i < first + n; i++)
-		if (pa->owner_of[i] != owner)
-			return HV_EINVAL;
-	/* Zeroed on the way out too: freed memory never carries secrets. */
-	memset((void *)(uintptr_t)addr, 0, size);
-	memset(pa->owner_of + first, PALLOC_FREE, n);
-	pa->free_pages += n;
+	/* Nobody's while it is zeroed: a second free of it is refused. */
+	memset(pa->owner_of + *first, PALLOC_ZEROING, n);
 	pa->owner_pages[owner] -= n;
-	if (first < pa->hint)
-		pa->hint = first;
 	return 0;
 }
 
 int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
 		uint32_t owner)
 {
+	uint64_t first, n = size / PAGE;
 	int r;
 
 	spin_lock(&pa->lock);
-	r = free_locked(pa, addr, size, owner);
+	r = claim_locked(pa, addr, size, owner, &first);
 	spin_unlock(&pa->lock);
-	return r;
+	if (r)
+		return r;
+	/* Zeroed on the way out, unlocked: free pages are always zero. */
+	memset((void *)(uintptr_t)addr, 0, size);
+	spin_lock(&pa->lock);
+	memset(pa->owner_of + first, PALLOC_FREE, n);
+	bits_set(pa->page_free, first, n, true);
+	update_chunks(pa, first, n);
+	pa->free_pages += n;
+	if (first < pa->hint)
+		pa->hint = first;
+	spin_unlock(&pa->lock);
+	return 0;
 }

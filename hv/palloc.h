@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The page allocator over hv's pool: 4 KiB pages and 2 MiB chunks, each
- * zeroed before it is handed out and again when it is freed, with counters
- * per owner (0 is hv itself, 1.. are partitions). Pure logic on memory hv
- * maps 1:1, so the unit tests run it on the host.
+ * The page allocator over hv's pool: 4 KiB pages and 2 MiB chunks, with
+ * counters per owner (0 is hv itself, 1.. are partitions). Every free page
+ * is zero (the pool is zeroed once at init and each page again when it is
+ * freed), so what it hands out is zero without being zeroed then. Pure
+ * logic on memory hv maps 1:1, so the unit tests run it on the host.
  */
 #ifndef HV_PALLOC_H
 #define HV_PALLOC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/spinlock.h"
@@ -15,22 +17,27 @@
 #define PALLOC_MAX_OWNERS 160 /* hv, then up to 159 partitions */
 #define PALLOC_OWNER_HV 0
 #define PALLOC_FREE 0xff
+/* Freed, being zeroed outside the lock: nobody's, not yet free. */
+#define PALLOC_ZEROING 0xfe
 
 struct palloc {
 	struct spinlock lock; /* the map and the counters; innermost but the console's */
 	uint64_t base; /* 2 MiB aligned */
 	uint64_t pages;
+	uint64_t chunks; /* whole 2 MiB chunks in the pool */
 	uint8_t *owner_of; /* one byte per page: its owner, or PALLOC_FREE */
+	uint64_t *page_free; /* one bit per page, set while it is free */
+	uint64_t *chunk_free; /* one bit per whole chunk, set while all free */
 	uint64_t free_pages;
 	uint64_t owner_pages[PALLOC_MAX_OWNERS];
 	uint64_t hint; /* where the next 4 KiB search starts */
-	uint64_t map_pages; /* the owner map's own pages, at the start */
+	uint64_t map_pages; /* the owner map's and bitmaps' pages, at the start */
 };
 
 /*
- * Manages [base, base + size). The owner map occupies the first pages of
- * the range, which are counted as hv's. base must be 2 MiB aligned and size a
- * multiple of 4 KiB.
+ * Manages [base, base + size), zeroing all of it. The owner map and the
+ * bitmaps occupy the first pages of the range, which are counted as hv's.
+ * base must be 2 MiB aligned and size a multiple of 4 KiB.
  */
 int palloc_init(struct palloc *pa, uint64_t base, uint64_t size);
 /*
@@ -46,9 +53,11 @@ uint64_t palloc_chunk(struct palloc *pa, uint32_t owner);
 /* The longest run of free pages, for messages about memory shortage. */
 uint64_t palloc_largest_free_run(const struct palloc *pa);
 /*
- * Zeroes and frees [addr, addr + size). Every page must be in use by
- * owner; otherwise nothing changes and HV_EINVAL comes
- * back (a double free is a caller bug the caller reports).
+ * Zeroes and frees [addr, addr + size), the zeroing with the lock dropped
+ * (so its time is the caller's, in proportion to size: callers free large
+ * ranges in pieces). Every page must be in use by owner; otherwise nothing
+ * changes and HV_EINVAL comes back (a double free is a caller bug the
+ * caller reports).
  */
 int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
 		uint32_t owner);

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "arch/x86/cpu.h"
-#include "arch/x86/percpu.h"
-#include "arch/x86/smp.h"
-#include "arch/x86/trap.h"
+#include "hv/arch.h"
 #include "hv/log.h"
 #include "lib/fmt.h"
 

@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arch/x86/pt.h"
 #include "lib/spinlock.h"
+#include "hv/arch.h"
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
+#include "hv/manifest.h"
+#include "hv/pcdev.h"
 #include "hv/start_info.h"
 #include "hv/ratelimit.h"
 #include "hv/vcpu.h"
@@ -35,9 +37,11 @@ struct vuart {
 	bool held; /* line is complete and waits for room in the console */
 	bool queued; /* a line went into the console's ring: pump it */
 	char line[160];
-	/* Console input, for the parent only: bytes from the real COM1. */
-	uint8_t rx[64];
+	/* Console input: bytes from the real COM1 typed while this
+	 * partition held the console (hv/vuart.c's input_lock). */
+	uint8_t rx[256];
 	uint32_t rx_head, rx_tail;
+	uint64_t rx_dropped; /* typed for it past a full rx */
 };
 
 /* Refused accesses, counted by kind. */
@@ -56,6 +60,13 @@ struct refusals {
  */
 extern struct spinlock partitions_lock;
 
+/*
+ * How much of a partition's RAM one partition_destroy call zeroes and
+ * frees: in Bochs 4 MiB of zeroing is about 520,000 instructions, so no
+ * call's exit grows with the partition's size (docs/hypercalls.md).
+ */
+#define HV_DESTROY_STEP (4ull << 20)
+
 struct partition {
 	bool in_use; /* the slot holds a partition */
 	/* Being built or torn down outside the lock: invisible by id. */
@@ -73,13 +84,12 @@ struct partition {
 	enum partition_state state;
 	uint64_t ram_hpa; /* RAM is one host-physical run, 2 MiB aligned */
 	uint64_t ram_size;
-	struct pt ept;
+	struct partition_arch arch; /* its EPT and I/O bitmaps */
 	uint32_t vcpu_count;
 	struct vcpu vcpus[HV_MAX_VCPUS];
 	struct spinlock lock; /* its virtual UART, shared by its vCPUs */
 	struct vuart uart;
 	uint8_t *io_logged; /* one bit per port: already reported once */
-	uint64_t io_bitmap_pa; /* VMX I/O bitmaps A and B: set bits exit */
 	struct refusals refused;
 	struct ratelimit warn; /* its guest-caused log lines, by kind */
 	char last_fault[192];
@@ -90,8 +100,20 @@ struct partition {
 	uint64_t stop_tsc; /* when the parent asked it to stop, or 0 */
 	bool stop_requested; /* the parent stopped it: a stop again is OK */
 	bool stop_reported; /* "stopped by the parent" was printed */
+	/*
+	 * A destroy under way (busy): its RAM goes back HV_DESTROY_STEP at a
+	 * call, ram_freed of it so far; stepping while one call frees a step.
+	 */
+	bool tearing, stepping;
+	uint64_t ram_freed;
+	uint64_t destroy_held; /* its pages when the destroy began */
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
+	uint32_t platform; /* enum hv_platform */
+	/* pc partitions: the small devices, under lock, and the status an
+	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
+	struct pc_devices pc;
+	uint32_t exit_status;
 };
 
 /* What a partition is built from: the manifest, or a parent's request. */
@@ -111,6 +133,7 @@ struct partition_spec {
 	uint32_t port_range_count;
 	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
 	bool trace;
+	uint32_t platform; /* enum hv_platform */
 };
 
 /*
@@ -130,6 +153,18 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A vCPU halted for good; its partition ends when the last one has. */
 void vcpu_halted(struct vcpu *v, const char *why);
+/*
+ * A pc partition wrote isa-debug-exit: it ends with status, which
+ * partition_info reports. True when it is the parent, whose end ends
+ * the run as a shutdown does: the caller then powers off.
+ */
+bool partition_debug_exit(struct vcpu *v, uint32_t status);
+/*
+ * Loads a pc partition's multiboot kernel and modules and fills in the
+ * entry state of its first vCPU (hv/multiboot.c).
+ */
+int pc_load(struct partition *p, const struct partition_spec *sp,
+	    struct vcpu_pc_entry *entry);
 /* The vcpu_start hypercall: the caller's partition starts its vCPU n. */
 int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		   uint64_t rsp, uint64_t cr3, uint64_t arg);
@@ -159,15 +194,16 @@ void partitions_report(uint64_t tsc_hz);
 /* The partition with this id, or NULL. */
 struct partition *partition_by_id(uint32_t id);
 /*
- * The parent's management requests, answering HV_STATUS_* codes:
+ * The parent's management requests, answering 0 or an HV_E* code:
  * create builds a child from preloaded images and returns its id; start
  * runs it; stop takes it off the CPU for good; destroy also gives back
  * all its memory, zeroed. A partition cannot stop or destroy itself.
  */
 int64_t partition_create_request(const struct hv_partition_create *req);
 int64_t partition_start(uint64_t id);
-/* Stop and destroy answer HV_STATUS_PENDING until no CPU runs the
- * partition any more; the caller asks again (docs/hypercalls.md). */
+/* Stop and destroy answer HV_EAGAIN (HV_STATUS_PENDING to the caller)
+ * until no CPU runs the partition any more; the caller asks again
+ * (docs/hypercalls.md). */
 int64_t partition_stop(uint64_t id, const struct partition *caller);
 int64_t partition_destroy(uint64_t id, const struct partition *caller);
 /* Writes up to max templates; returns how many manifest partitions hv
@@ -181,6 +217,13 @@ uint32_t partition_ids(uint32_t *ids, uint32_t max);
 bool vuart_handles(uint16_t port);
 void vuart_io(struct partition *p, uint16_t port, bool in, uint32_t *value);
 void vuart_flush(struct partition *p);
+/*
+ * Gives the console's input to p (the parent takes it back the same way);
+ * HV_EBUSY if p has ended. Ctrl-] typed at the console gives it back to
+ * the parent, as does p's end.
+ */
+int vuart_attach(struct partition *p);
+bool vuart_has_console(const struct partition *p);
 /* One byte of the partition's console output, collected into lines. */
 void vuart_put(struct partition *p, uint8_t c);
 /*

@@ -41,13 +41,6 @@ static inline uint32_t cpuid_word(const char *s, unsigned at)
 /* The kHz policy_set_tsc_hz was given. */
 extern uint32_t policy_tsc_khz;
 
-/*
- * From arch/x86: the guest's architectural CR4 (its own bits, and the
- * read shadow's for the bits hv owns), which CPUID.1:ECX.OSXSAVE and
- * CPUID.7.0:ECX.OSPKE mirror. The vCPU's VMCS must be the current one.
- */
-uint64_t vcpu_arch_guest_cr4(const struct vcpu *v);
-
 /* The host's CPUID answer for (leaf, subleaf). */
 void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 
@@ -78,56 +71,21 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
 /* WRMSR of an intercepted MSR: 0, or -1 for #GP. */
 int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
 
-/* A port access. For a denied read, *value is set to all ones. */
-void policy_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
-	       uint32_t *value);
-
-/* What a hypercall asks of the scheduler besides its status. */
-enum hypercall_effect {
-	HC_CONTINUE,
-	HC_YIELD, /* give the CPU up for the rest of the slice */
-	HC_POWEROFF, /* power the machine off */
+/* What became of a port access. */
+enum policy_io_result {
+	IO_DONE, /* completed; a denied or unknown read gets all ones */
+	IO_ENDED, /* the partition ended (a pc partition's isa-debug-exit) */
+	IO_POWEROFF, /* ... and it was the parent: the run ends */
 };
-
-struct hypercall_entry {
-	int64_t (*fn)(struct vcpu *v); /* the status for RAX */
-	/* Any partition may make it; a management call is the parent's
-	 * alone, and a number with no call is open to none. */
-	bool open;
-	uint8_t effect; /* enum hypercall_effect, when fn returns OK */
-};
-
-/* Indexed by number; the numbers no call has are all zeros. */
-extern const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS];
-
-/* A call that has no function, or that the caller may not make: counted,
- * logged, and the status for RAX. */
-int64_t hypercall_refused(struct vcpu *v, uint64_t nr);
 
 /*
- * A hypercall from guest ring 0: sets RAX to its status and says what
- * else is to be done. Inline: the exit path calls it for every VMCALL
- * (docs/benchmarks.md).
+ * A port access of size bytes. An hv partition reaches its virtual COM1
+ * and nothing else; a pc partition its COM1 and the small devices of
+ * hv/pcdev.h, and a port with no device reads as all ones and ignores
+ * writes. Both are counted and logged once per port.
  */
-static inline enum hypercall_effect hypercall(struct vcpu *v)
-{
-	uint64_t nr = v->regs.rax;
-	const struct hypercall_entry *h = &hypercall_table[0];
-	int64_t status;
-
-	stats_hypercall(v->stats, nr);
-	if (likely(nr < HV_INFO_HYPERCALLS))
-		h = &hypercall_table[nr];
-	/* One test on the common path, for a call open to every partition. */
-	if (unlikely(!h->open) && (!h->fn || !v->part->parent)) {
-		v->regs.rax = (uint64_t)hypercall_refused(v, nr);
-		return HC_CONTINUE;
-	}
-	status = h->fn(v);
-	v->regs.rax = (uint64_t)status;
-	return status == HV_STATUS_OK ? (enum hypercall_effect)h->effect :
-					HC_CONTINUE;
-}
+enum policy_io_result policy_io(struct vcpu *v, uint16_t port, unsigned size,
+				bool in, uint32_t *value);
 
 /*
  * The guest wrote CR8. tpr_before and tpr_after are the host's TPR read

@@ -5,6 +5,7 @@
 
 static const char *const kind_names[WARN_KINDS] = {
 	[WARN_PORT] = "denied port",
+	[WARN_PORT_ABSENT] = "port without a device",
 	[WARN_MSR] = "refused msr",
 	[WARN_MSR_AUDITED] = "audited msr write",
 	[WARN_HYPERCALL] = "refused hypercall",

@@ -15,6 +15,7 @@
 
 enum warn_kind {
 	WARN_PORT, /* a denied port access */
+	WARN_PORT_ABSENT, /* a pc partition's access of a port with no device */
 	WARN_MSR, /* a refused RDMSR or WRMSR */
 	WARN_MSR_AUDITED, /* a write to an MSR the guest owns, kept */
 	WARN_HYPERCALL, /* a management call or shutdown from a child */

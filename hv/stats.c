@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "hv/stats.h"
 
-#include "arch/x86/vmx_names.h"
+#include "hv/arch.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"

@@ -132,7 +132,9 @@ void stats_release(struct vcpu *v);
 /* Number 0 collects every number no call has. */
 static inline void stats_hypercall(struct vcpu_stats *s, uint64_t nr)
 {
-	stat_add_own(&s->hypercalls[nr < HV_INFO_HYPERCALLS ? nr : 0], 1);
+	/* The hint keeps the in-range case on the straight path. */
+	stat_add_own(&s->hypercalls[likely(nr < HV_INFO_HYPERCALLS) ? nr : 0],
+		     1);
 	s->last_hypercall = nr;
 }
 

@@ -1,35 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Register numbers and semantics: SDM Vol. 3A, "Advanced Programmable
+ * Register numbers (arch/x86/msr.h) and semantics: SDM Vol. 3A, "Advanced Programmable
  * Interrupt Controller (APIC)", section "x2APIC Register Address Space"
  * and "APIC Timer". The virtual timer counts at the TSC rate divided by
  * the divide configuration.
  */
 #include "hv/vlapic.h"
 
+#include "hv/arch.h"
 #include "lib/string.h"
-
-enum {
-	REG_ID = 0x802,
-	REG_VERSION = 0x803,
-	REG_TPR = 0x808,
-	REG_PPR = 0x80a,
-	REG_EOI = 0x80b,
-	REG_LDR = 0x80d,
-	REG_SVR = 0x80f,
-	REG_ISR0 = 0x810,
-	REG_TMR0 = 0x818,
-	REG_IRR0 = 0x820,
-	REG_ESR = 0x828,
-	REG_LVT_CMCI = 0x82f,
-	REG_ICR = 0x830,
-	REG_LVT_TIMER = 0x832,
-	REG_LVT_ERROR = 0x837,
-	REG_INITIAL_COUNT = 0x838,
-	REG_CURRENT_COUNT = 0x839,
-	REG_DIVIDE = 0x83e,
-	REG_SELF_IPI = 0x83f,
-};
 
 #define LVT_MASKED (1u << 16)
 #define LVT_TIMER_PERIODIC (1u << 17)
@@ -39,7 +18,7 @@ enum {
 
 static unsigned lvt_index(uint32_t msr)
 {
-	return msr == REG_LVT_CMCI ? 0 : msr - REG_LVT_TIMER + 1;
+	return msr == IA32_X2APIC_LVT_CMCI ? 0 : msr - IA32_X2APIC_LVT_TIMER + 1;
 }
 
 static uint32_t divisor(const struct vlapic *a)
@@ -96,60 +75,60 @@ static void arm(struct vlapic *a, uint64_t now)
 int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
 {
 	switch (msr) {
-	case REG_ID:
+	case IA32_X2APIC_APICID:
 		*val = a->id;
 		return 0;
-	case REG_VERSION:
+	case IA32_X2APIC_VERSION:
 		*val = VERSION_VALUE;
 		return 0;
-	case REG_TPR:
+	case IA32_X2APIC_TPR:
 		*val = a->tpr;
 		return 0;
-	case REG_PPR:
+	case IA32_X2APIC_PPR:
 		*val = ppr(a);
 		return 0;
-	case REG_LDR:
+	case IA32_X2APIC_LDR:
 		/* x2APIC logical ID: cluster in 31:16, one bit in 15:0. */
 		*val = (a->id >> 4) << 16 | 1u << (a->id & 0xf);
 		return 0;
-	case REG_SVR:
+	case IA32_X2APIC_SIVR:
 		*val = a->svr;
 		return 0;
-	case REG_ESR:
+	case IA32_X2APIC_ESR:
 		*val = a->esr;
 		return 0;
-	case REG_LVT_CMCI:
-	case REG_LVT_TIMER ... REG_LVT_ERROR:
+	case IA32_X2APIC_LVT_CMCI:
+	case IA32_X2APIC_LVT_TIMER ... IA32_X2APIC_LVT_ERROR:
 		*val = a->lvt[lvt_index(msr)];
 		return 0;
-	case REG_INITIAL_COUNT:
+	case IA32_X2APIC_INIT_COUNT:
 		*val = a->initial_count;
 		return 0;
-	case REG_CURRENT_COUNT:
+	case IA32_X2APIC_CUR_COUNT:
 		vlapic_tick(a, now);
 		*val = a->deadline && now < a->deadline ?
 			       (a->deadline - now) / divisor(a) :
 			       0;
 		return 0;
-	case REG_DIVIDE:
+	case IA32_X2APIC_DIV_CONF:
 		*val = a->divide;
 		return 0;
-	case REG_ICR:
+	case IA32_X2APIC_ICR:
 		/* SDM "x2APIC Register Address Space": the ICR is read/write
 		 * and 64 bits; delivery is done by the time a read comes. */
 		*val = a->icr;
 		return 0;
 	default:
-		if (msr >= REG_ISR0 && msr < REG_ISR0 + 8) {
-			*val = a->isr[msr - REG_ISR0];
+		if (msr >= IA32_X2APIC_ISR0 && msr < IA32_X2APIC_ISR0 + 8) {
+			*val = a->isr[msr - IA32_X2APIC_ISR0];
 			return 0;
 		}
-		if (msr >= REG_TMR0 && msr < REG_TMR0 + 8) {
+		if (msr >= IA32_X2APIC_TMR0 && msr < IA32_X2APIC_TMR0 + 8) {
 			*val = 0; /* every vector is edge-triggered here */
 			return 0;
 		}
-		if (msr >= REG_IRR0 && msr < REG_IRR0 + 8) {
-			*val = a->irr[msr - REG_IRR0];
+		if (msr >= IA32_X2APIC_IRR0 && msr < IA32_X2APIC_IRR0 + 8) {
+			*val = a->irr[msr - IA32_X2APIC_IRR0];
 			return 0;
 		}
 		return -1; /* EOI and SELF IPI are write-only; the rest absent */
@@ -182,25 +161,25 @@ int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 {
 	int v;
 
-	if (msr == REG_ICR)
+	if (msr == IA32_X2APIC_ICR)
 		return write_icr(a, val);
 	/* x2APIC registers are 32 bits (the ICR aside): high bits #GP. */
 	if (val >> 32)
 		return -1;
 	switch (msr) {
-	case REG_TPR:
+	case IA32_X2APIC_TPR:
 		if (val & ~0xffull)
 			return -1;
 		a->tpr = (uint32_t)val;
 		return 0;
-	case REG_EOI:
+	case IA32_X2APIC_EOI:
 		if (val)
 			return -1;
 		v = highest(a->isr);
 		if (v >= 0)
 			a->isr[v / 32] &= ~(1u << (v % 32));
 		return 0;
-	case REG_SVR:
+	case IA32_X2APIC_SIVR:
 		if (val & ~0x11ffull)
 			return -1;
 		a->svr = (uint32_t)val;
@@ -209,31 +188,31 @@ int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 			for (unsigned i = 0; i < 7; i++)
 				a->lvt[i] |= LVT_MASKED;
 		return 0;
-	case REG_ESR:
+	case IA32_X2APIC_ESR:
 		/* SDM "x2APIC Register Address Space": a write of anything
 		 * but 0 is #GP. A write of 0 clears it. */
 		if (val)
 			return -1;
 		a->esr = 0;
 		return 0;
-	case REG_LVT_CMCI:
-	case REG_LVT_TIMER ... REG_LVT_ERROR:
+	case IA32_X2APIC_LVT_CMCI:
+	case IA32_X2APIC_LVT_TIMER ... IA32_X2APIC_LVT_ERROR:
 		/* While the APIC is software-disabled, LVTs stay masked. */
 		a->lvt[lvt_index(msr)] =
 			(uint32_t)val | (a->svr & SVR_ENABLE ? 0 : LVT_MASKED);
-		if (msr == REG_LVT_TIMER)
+		if (msr == IA32_X2APIC_LVT_TIMER)
 			vlapic_tick(a, now);
 		return 0;
-	case REG_INITIAL_COUNT:
+	case IA32_X2APIC_INIT_COUNT:
 		a->initial_count = (uint32_t)val;
 		arm(a, now);
 		return 0;
-	case REG_DIVIDE:
+	case IA32_X2APIC_DIV_CONF:
 		if (val & ~0xbull)
 			return -1;
 		a->divide = (uint32_t)val;
 		return 0;
-	case REG_SELF_IPI:
+	case IA32_X2APIC_SELF_IPI:
 		if (val < 16 || val > 255)
 			return -1;
 		request(a, (int)val);

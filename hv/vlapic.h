@@ -13,9 +13,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VLAPIC_MSR_FIRST 0x800
-#define VLAPIC_MSR_LAST 0x8ff
-
 struct vlapic {
 	uint32_t id;
 	uint32_t tpr;

@@ -4,8 +4,10 @@
  * and for Linux's 8250 probe. Output is collected a line at a time and
  * printed as "[name] line", so partitions never interleave mid-line.
  */
+#include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/partition.h"
+#include "lib/spinlock.h"
 
 enum {
 	REG_DATA = 0,
@@ -88,24 +90,140 @@ static bool put_locked(struct partition *p, uint8_t c)
 }
 
 /*
- * Console input belongs to the parent (DESIGN: "Console input goes to the
- * parent"). The real UART is polled only when the parent looks at its
- * virtual one, so no other partition can read a keystroke.
+ * Console input goes to one partition at a time: the parent, unless it
+ * gave the console to another (vuart_attach, the console_attach call).
+ * input_owner is that other partition, NULL while the parent holds it.
+ * Every partition's rx ring and input_owner are written under
+ * input_lock, taken inside a partition's lock and outside the console's:
+ * the byte for a child may be read from the real UART by the parent's
+ * access as well as by the child's own, so a child need not be reading
+ * for its keys to arrive, and one that never reads fills only its own
+ * ring.
  */
-static void vuart_poll_input(struct partition *p)
-{
-	struct vuart *u = &p->uart;
-	char c;
+static struct spinlock input_lock;
+static struct partition *input_owner;
 
-	if (!p->parent)
-		return;
-	while (u->rx_head - u->rx_tail < sizeof(u->rx) && console_getc(&c))
-		u->rx[u->rx_head++ % sizeof(u->rx)] = (uint8_t)c;
+/* The key that gives the console back to the parent: Ctrl-], as in
+ * virsh console and telnet. */
+#define DETACH_KEY 0x1d
+
+static bool holds_input(const struct partition *p)
+{
+	return p->parent ? input_owner == NULL : input_owner == p;
 }
 
-static bool vuart_rx_ready(const struct vuart *u)
+/*
+ * Whether p's access may read the real UART. Looked at without the lock
+ * (input_owner is stored atomically under it): the kernel reads the LSR
+ * before every byte it writes, and a partition that neither is the
+ * parent nor holds the console should not take a lock all share for it.
+ */
+static bool may_poll(const struct partition *p)
 {
-	return u->rx_head != u->rx_tail;
+	return p->parent ||
+	       __atomic_load_n(&input_owner, __ATOMIC_ACQUIRE) == p;
+}
+
+/* Unread input, looked at without the lock: for a partition that may
+ * not poll, only its own reads move rx_tail. */
+static bool rx_waiting(const struct vuart *u)
+{
+	return __atomic_load_n(&u->rx_head, __ATOMIC_ACQUIRE) != u->rx_tail;
+}
+
+/*
+ * Takes bytes from the real UART for the console's holder, when p is the
+ * parent or the holder: any other partition's access leaves them where
+ * they are. A byte that finds its holder's ring full is dropped, and
+ * counted on that partition alone.
+ */
+static void poll_input_locked(struct partition *p)
+{
+	char c;
+
+	if (!p->parent && input_owner != p)
+		return;
+	while (console_getc(&c)) {
+		struct partition *to = input_owner ? input_owner : p;
+		struct vuart *u = &to->uart;
+
+		if ((uint8_t)c == DETACH_KEY && input_owner) {
+			__atomic_store_n(&input_owner, NULL, __ATOMIC_RELEASE);
+			/* A child stops here: what follows is the parent's,
+			 * and waits in the UART for the parent to read it. */
+			if (!p->parent)
+				return;
+			continue;
+		}
+		if (u->rx_head - u->rx_tail < sizeof(u->rx)) {
+			u->rx[u->rx_head % sizeof(u->rx)] = (uint8_t)c;
+			__atomic_store_n(&u->rx_head, u->rx_head + 1,
+					 __ATOMIC_RELEASE);
+		} else {
+			u->rx_dropped++;
+		}
+	}
+}
+
+/* LSR's data-ready bit, after a poll. */
+static bool rx_ready(struct partition *p)
+{
+	bool r;
+
+	if (!may_poll(p))
+		return rx_waiting(&p->uart);
+	spin_lock(&input_lock);
+	poll_input_locked(p);
+	r = p->uart.rx_head != p->uart.rx_tail;
+	spin_unlock(&input_lock);
+	return r;
+}
+
+/* The next byte of p's input, or 0 when there is none, as a 16550's RBR. */
+static uint8_t rx_take(struct partition *p)
+{
+	struct vuart *u = &p->uart;
+	uint8_t v = 0;
+
+	if (!may_poll(p) && !rx_waiting(u))
+		return 0;
+	spin_lock(&input_lock);
+	poll_input_locked(p);
+	if (u->rx_head != u->rx_tail)
+		v = u->rx[u->rx_tail++ % sizeof(u->rx)];
+	spin_unlock(&input_lock);
+	return v;
+}
+
+int vuart_attach(struct partition *p)
+{
+	if (p->state != PART_RUNNING && p->state != PART_CREATED)
+		return HV_EBUSY;
+	spin_lock(&input_lock);
+	__atomic_store_n(&input_owner, p->parent ? NULL : p, __ATOMIC_RELEASE);
+	spin_unlock(&input_lock);
+	return HV_OK;
+}
+
+bool vuart_has_console(const struct partition *p)
+{
+	bool r;
+
+	spin_lock(&input_lock);
+	r = holds_input(p);
+	spin_unlock(&input_lock);
+	return r;
+}
+
+/* A partition that ends gives the console back, and its unread input
+ * goes with it. */
+static void release_input(struct partition *p)
+{
+	spin_lock(&input_lock);
+	if (input_owner == p)
+		__atomic_store_n(&input_owner, NULL, __ATOMIC_RELEASE);
+	p->uart.rx_tail = p->uart.rx_head;
+	spin_unlock(&input_lock);
 }
 
 static void io_locked(struct partition *p, uint16_t port, bool in,
@@ -122,9 +240,7 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 				v = u->dll;
 				break;
 			}
-			vuart_poll_input(p);
-			v = vuart_rx_ready(u) ? u->rx[u->rx_tail++ % sizeof(u->rx)] :
-						0;
+			v = rx_take(p);
 			break;
 		case REG_IER:
 			v = u->lcr & LCR_DLAB ? u->dlm : u->ier;
@@ -141,11 +257,16 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 		case REG_LSR:
 			/* Output is taken at once unless a line is held for
 			 * want of room in the console's ring. */
-			vuart_poll_input(p);
 			if (u->held)
 				flush_locked(p);
-			v = (u->held ? 0 : LSR_THR_EMPTY | LSR_TX_EMPTY) |
-			    (vuart_rx_ready(u) ? LSR_DATA_READY : 0);
+			/* A pc partition's polled driver never waits
+			 * (docs/platform.md): its transmitter is always
+			 * empty, and a byte that finds a held line with no
+			 * room is dropped and counted. */
+			v = (u->held && p->platform != HV_PLATFORM_PC ?
+				     0 :
+				     LSR_THR_EMPTY | LSR_TX_EMPTY) |
+			    (rx_ready(p) ? LSR_DATA_READY : 0);
 			break;
 		case REG_MSR:
 			/* Loopback mirrors MCR, as 8250 probes expect. */
@@ -186,7 +307,6 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 	}
 }
 
-/* A partition's vCPUs may run on several CPUs: one line at a time. */
 /* The partition ends: a line that finds no room now is dropped. */
 void vuart_flush(struct partition *p)
 {
@@ -200,6 +320,7 @@ void vuart_flush(struct partition *p)
 	}
 	q = take_queued(p);
 	spin_unlock(&p->lock);
+	release_input(p);
 	if (q)
 		console_pump();
 }

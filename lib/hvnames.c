@@ -8,6 +8,7 @@
 /* docs/hypercalls.md spells each call like this. */
 static const char *const hypercall_names[HV_INFO_HYPERCALLS] = {
 	[HV_HC_VERSION] = "version",
+	[HV_HC_CONSOLE_ATTACH] = "console_attach",
 	[HV_HC_SHUTDOWN] = "shutdown",
 	[HV_HC_YIELD] = "yield",
 	[HV_HC_CONSOLE_WRITE] = "console_write",

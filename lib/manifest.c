@@ -6,40 +6,13 @@
  */
 #include "lib/manifest.h"
 
+#include "lib/manifest_int.h"
+
 #include <stdarg.h>
-#include <stdbool.h>
 
 #include "lib/fmt.h"
+#include "lib/name.h"
 #include "lib/string.h"
-
-enum key_scope { SCOPE_GLOBAL, SCOPE_PARTITION };
-enum key_type {
-	TYPE_LOG_LEVEL,
-	TYPE_UINT,
-	TYPE_BOOL,
-	TYPE_STRING,
-	TYPE_PATH_LIST,
-	TYPE_PORT_LIST,
-	TYPE_START,
-	TYPE_MSR_LIST,
-	TYPE_CPU_LIST,
-};
-
-/*
- * Every key the manifest knows. offset is into struct hv_manifest for
- * global keys and into struct hv_manifest_partition for partition keys.
- * For TYPE_UINT, [min, max] is the accepted range; for TYPE_STRING, max is
- * the size of the destination buffer, terminating NUL included; for
- * TYPE_PATH_LIST, min is the most paths and max the size of each.
- */
-struct key {
-	const char *name;
-	enum key_scope scope;
-	enum key_type type;
-	bool empty_ok;
-	size_t offset;
-	uint32_t min, max;
-};
 
 static const struct key keys[] = {
 	{ "log_level", SCOPE_GLOBAL, TYPE_LOG_LEVEL, false,
@@ -85,6 +58,8 @@ static const struct key keys[] = {
 	  HV_MANIFEST_MAX_PORT_RANGES, 0xffff },
 	{ "trace", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, trace), 0, 0 },
+	{ "platform", SCOPE_PARTITION, TYPE_PLATFORM, false,
+	  offsetof(struct hv_manifest_partition, platform), 0, 0 },
 };
 
 /*
@@ -114,22 +89,7 @@ static const char *const level_names[] = {
 
 #define NLEVELS (sizeof(level_names) / sizeof(level_names[0]))
 
-struct parser {
-	const char *file;
-	char *err;
-	size_t errlen;
-	unsigned int line;
-	struct hv_manifest *m;
-	struct hv_manifest_partition *part; /* NULL before the first section */
-	uint32_t seen_global, seen_part; /* bit i: keys[i] already set */
-	unsigned int part_line[HV_MANIFEST_MAX_PARTITIONS];
-};
-
-/* Writes "file:line: message" (or "file: message" when line is 0). */
-static int error_at(struct parser *p, unsigned int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int error_at(struct parser *p, unsigned int line, const char *fmt, ...)
+int error_at(struct parser *p, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -146,11 +106,6 @@ static int error_at(struct parser *p, unsigned int line, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t';
 }
 
 static char *trim(char *s)
@@ -183,22 +138,6 @@ const char *manifest_log_level_name(uint32_t level)
 	return level < NLEVELS ? level_names[level] : "?";
 }
 
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n < 1 || n >= HV_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static bool streq(const char *a, const char *b)
 {
 	size_t n = strlen(a);
@@ -229,7 +168,7 @@ static int parse_section(struct parser *p, char *s)
 		return error_at(p, p->line, "unknown section type '%s'", type);
 	if (!*name)
 		return error_at(p, p->line, "expected '[partition NAME]'");
-	if (!valid_name(name))
+	if (!hv_name_valid(name))
 		return error_at(p, p->line,
 				"partition name '%s' is not 1..%u characters of A-Z a-z 0-9 _ -",
 				name, HV_NAME_MAX - 1);
@@ -250,246 +189,6 @@ static int parse_section(struct parser *p, char *s)
 	part->parent = 0;
 	p->part = part;
 	p->seen_part = 0;
-	return 0;
-}
-
-/* Decimal only; a value that does not fit 32 bits is out of range. */
-static int parse_uint(const char *s, uint32_t *out, bool *too_big)
-{
-	uint64_t v = 0;
-
-	*too_big = false;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX) {
-			*too_big = true;
-			v = UINT32_MAX;
-		}
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* Space-separated paths into the partition's programs[]. */
-static int set_path_list(struct parser *p, const struct key *k,
-			 const char *val)
-{
-	struct hv_manifest_partition *part = p->part;
-
-	part->program_count = 0;
-	while (*val) {
-		size_t n = 0;
-
-		while (is_space(*val))
-			val++;
-		if (!*val)
-			break;
-		while (val[n] && !is_space(val[n]))
-			n++;
-		if (part->program_count == k->min)
-			return error_at(p, p->line, "%s: more than %u paths",
-					k->name, k->min);
-		if (n >= k->max)
-			return error_at(p, p->line,
-					"%s: path %u is longer than %u characters",
-					k->name, part->program_count + 1,
-					k->max - 1);
-		memcpy(part->programs[part->program_count], val, n);
-		part->programs[part->program_count][n] = '\0';
-		part->program_count++;
-		val += n;
-	}
-	return 0;
-}
-
-/*
- * The next space-separated item of a list value: copied into item (cut
- * short if it does not fit, which the caller sees from the length), with
- * *val moved past it. Returns its full length, 0 at the end.
- */
-static size_t next_item(const char **val, char *item, size_t size)
-{
-	const char *v = *val;
-	size_t n = 0;
-
-	while (is_space(*v))
-		v++;
-	while (v[n] && !is_space(v[n]))
-		n++;
-	fmt_snprintf(item, size, "%s", v);
-	if (n < size)
-		item[n] = '\0';
-	*val = v + n;
-	return n;
-}
-
-/* A port number: decimal, or hexadecimal after 0x. */
-static int parse_port(const char **s, uint32_t *out)
-{
-	const char *c = *s;
-	unsigned base = 10;
-	uint32_t v = 0;
-	int digits = 0;
-
-	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
-		base = 16;
-		c += 2;
-	}
-	for (;; c++, digits++) {
-		unsigned d;
-
-		if (*c >= '0' && *c <= '9')
-			d = (unsigned)(*c - '0');
-		else if (base == 16 && *c >= 'a' && *c <= 'f')
-			d = (unsigned)(*c - 'a' + 10);
-		else if (base == 16 && *c >= 'A' && *c <= 'F')
-			d = (unsigned)(*c - 'A' + 10);
-		else
-			break;
-		v = v * base + d;
-		if (v > 0xffff)
-			return -1;
-	}
-	if (!digits)
-		return -1;
-	*s = c;
-	*out = v;
-	return 0;
-}
-
-/* "0x2f8-0x2ff 0x60": ranges and single ports, space separated. */
-static int set_port_list(struct parser *p, const struct key *k,
-			 const char *val)
-{
-	struct hv_manifest_partition *part = p->part;
-
-	part->port_range_count = 0;
-	part->ports_line = p->line;
-	for (;;) {
-		char item[24];
-		const char *c = item;
-		uint32_t first, last;
-		size_t n = next_item(&val, item, sizeof(item));
-
-		if (!n)
-			break;
-		if (n >= sizeof(item) || parse_port(&c, &first))
-			goto bad;
-		last = first;
-		if (*c == '-') {
-			c++;
-			if (parse_port(&c, &last) || last < first)
-				goto bad;
-		}
-		if (*c)
-			goto bad;
-		if (part->port_range_count == k->min)
-			return error_at(p, p->line, "%s: more than %u ranges",
-					k->name, k->min);
-		part->ports[part->port_range_count].first = (uint16_t)first;
-		part->ports[part->port_range_count].last = (uint16_t)last;
-		part->port_range_count++;
-		continue;
-bad:
-		return error_at(p, p->line,
-				"%s: '%s' is not a port or range of ports (0 to 0xffff, e.g. 0x2f8-0x2ff)",
-				k->name, item);
-	}
-	return 0;
-}
-
-/* "0x10 0xce": MSR numbers in hexadecimal, space separated. */
-static int set_msr_list(struct parser *p, const struct key *k, const char *val)
-{
-	struct hv_manifest_partition *part = p->part;
-
-	part->msr_count = 0;
-	for (;;) {
-		char item[24];
-		uint64_t v = 0;
-		size_t n = next_item(&val, item, sizeof(item)), i;
-
-		if (!n)
-			break;
-		/* 0x and one to eight hex digits: MSR numbers are 32 bits. */
-		if (n < 3 || n > 10 || item[0] != '0' || item[1] != 'x')
-			goto bad;
-		for (i = 2; i < n; i++) {
-			char c = item[i];
-
-			if (c >= '0' && c <= '9')
-				v = v * 16 + (uint64_t)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v = v * 16 + (uint64_t)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				v = v * 16 + (uint64_t)(c - 'A' + 10);
-			else
-				goto bad;
-		}
-		if (part->msr_count == k->min)
-			return error_at(p, p->line, "%s: more than %u MSRs",
-					k->name, k->min);
-		part->msrs[part->msr_count++] = (uint32_t)v;
-		continue;
-bad:
-		return error_at(p, p->line,
-				"%s: '%s' is not an MSR number (0x followed by 1 to 8 hex digits)",
-				k->name, item);
-	}
-	return 0;
-}
-
-/*
- * "1,2" or "1 2": the CPU each vCPU is pinned to, vCPU 0 first, as
- * decimal CPU numbers (0 is the boot CPU).
- */
-static int set_cpu_list(struct parser *p, const struct key *k,
-			const char *val)
-{
-	struct hv_manifest_partition *part = p->part;
-
-	part->cpu_count = 0;
-	part->cpus_line = p->line;
-	for (;;) {
-		char item[16];
-		size_t n = 0;
-		uint32_t cpu = 0;
-
-		while (is_space(*val) || *val == ',')
-			val++;
-		if (!*val)
-			break;
-		while (val[n] && !is_space(val[n]) && val[n] != ',')
-			n++;
-		memcpy(item, val, n < sizeof(item) ? n : sizeof(item) - 1);
-		item[n < sizeof(item) ? n : sizeof(item) - 1] = '\0';
-		val += n;
-		if (n > 2)
-			goto bad;
-		for (size_t i = 0; i < n; i++) {
-			if (item[i] < '0' || item[i] > '9')
-				goto bad;
-			cpu = cpu * 10 + (uint32_t)(item[i] - '0');
-		}
-		if (cpu > k->max)
-			goto bad;
-		if (part->cpu_count == k->min)
-			return error_at(p, p->line,
-					"%s: more than %u CPUs (one per vCPU)",
-					k->name, k->min);
-		part->cpus[part->cpu_count++] = cpu;
-		continue;
-bad:
-		return error_at(p, p->line,
-				"%s: '%s' is not a CPU number (0 to %u)",
-				k->name, item, k->max);
-	}
-	if (!part->cpu_count)
-		return error_at(p, p->line, "%s: no CPU given", k->name);
 	return 0;
 }
 
@@ -575,6 +274,16 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 		else
 			return error_at(p, p->line,
 					"%s: '%s' is not one of boot, parent, manual",
+					k->name, val);
+		break;
+	case TYPE_PLATFORM:
+		if (streq(val, "hv"))
+			v = HV_PLATFORM_HV;
+		else if (streq(val, "pc"))
+			v = HV_PLATFORM_PC;
+		else
+			return error_at(p, p->line,
+					"%s: '%s' is not one of hv, pc",
 					k->name, val);
 		break;
 	case TYPE_BOOL:

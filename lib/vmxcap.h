@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Turns the raw VMX capability MSRs into a list of named capabilities and a
- * verdict on whether hv can run. The loader reads the MSRs (only those that
- * exist, see the helpers below) and prints the report.
+ * What hv requires of VT-x, in one table (lib/vmxcap.c), and what follows
+ * from the capability MSRs: a list of named capabilities with a verdict on
+ * whether hv can run, which the loader prints, and the control values the
+ * core sets up every VMCS with. The loader refuses a CPU the core would
+ * refuse, because both read the same table.
  */
 #ifndef LIB_VMXCAP_H
 #define LIB_VMXCAP_H
@@ -10,15 +12,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The capability MSRs (arch/x86/msr.h); one that does not exist reads 0. */
 struct vmx_cap_msrs {
 	uint32_t cpuid1_ecx; /* CPUID.1:ECX; bit 5 = VMX */
-	uint64_t feature_control; /* IA32_FEATURE_CONTROL (0x3a) */
-	uint64_t basic; /* IA32_VMX_BASIC (0x480) */
-	uint64_t pinbased, procbased, exit, entry; /* 0x481..0x484 */
-	uint64_t misc; /* 0x485 */
-	uint64_t procbased2; /* 0x48b, 0 when secondary controls unsupported */
-	uint64_t ept_vpid; /* 0x48c, 0 when neither EPT nor VPID can be on */
-	/* 0x48d..0x490, 0 when BASIC[55] = 0 */
+	uint64_t feature_control; /* IA32_FEATURE_CONTROL */
+	uint64_t basic; /* IA32_VMX_BASIC */
+	uint64_t pinbased, procbased, exit, entry; /* IA32_VMX_*_CTLS */
+	uint64_t misc; /* IA32_VMX_MISC */
+	uint64_t procbased2; /* without secondary controls, 0 */
+	uint64_t ept_vpid; /* with neither EPT nor VPID allowed, 0 */
+	/* IA32_VMX_TRUE_*_CTLS, 0 when BASIC[55] = 0 */
 	uint64_t true_pinbased, true_procbased, true_exit, true_entry;
 };
 
@@ -28,7 +31,7 @@ struct vmx_cap {
 	bool required;
 };
 
-#define VMX_CAP_MAX 32
+#define VMX_CAP_MAX 48
 
 struct vmx_cap_report {
 	bool vmx; /* CPUID.1:ECX.VMX */
@@ -37,8 +40,15 @@ struct vmx_cap_report {
 	unsigned int count;
 	struct vmx_cap caps[VMX_CAP_MAX];
 	bool ok; /* hv can start */
-	char reason[160]; /* when !ok: why not, in one line */
+	char reason[256]; /* when !ok: why not, in one line */
 };
+
+/*
+ * Fills m through rdmsr, reading only the MSRs that exist: without
+ * CPUID.1:ECX.VMX none at all, since they raise #GP then.
+ */
+void vmx_cap_read(struct vmx_cap_msrs *m, uint32_t cpuid1_ecx,
+		  uint64_t (*rdmsr)(uint32_t msr));
 
 /*
  * Fills r from m. When CPUID reports no VMX only cpuid1_ecx is read, and
@@ -46,7 +56,21 @@ struct vmx_cap_report {
  */
 void vmx_cap_decode(const struct vmx_cap_msrs *m, struct vmx_cap_report *r);
 
-/* Which MSRs exist, so that the loader reads no other. */
+/* The control fields' values hv sets up every VMCS with. */
+struct vmx_controls {
+	uint32_t pin, proc, proc2, exit, entry;
+};
+
+/*
+ * Every control the table says hv sets, and every one it wants where the
+ * CPU has it, adjusted to the capability MSRs: the bits the CPU does not
+ * allow to be 1 are dropped, the bits it does not allow to be 0 are set.
+ * Meant for an m that vmx_cap_decode found ok: a required control the
+ * CPU lacks would be missing here too.
+ */
+void vmx_cap_controls(const struct vmx_cap_msrs *m, struct vmx_controls *c);
+
+/* Which MSRs exist, so that no other is read. */
 bool vmx_cap_has_true_msrs(uint64_t basic);
 bool vmx_cap_has_secondary(uint64_t procbased);
 bool vmx_cap_has_ept_vpid_msr(uint64_t procbased2);

@@ -25,7 +25,7 @@ SAMPLE = HERE / "testdata" / "trace-sample.log"
 def rec(seq: int, prefix: str = "hv: ", cpu: int = 0, part: int = 2,
         exit_: int = 10, name: str = "CPUID") -> str:
     return (f"{prefix}trace cpu={cpu} seq={seq} tsc={1000 + seq} "
-            f"part={part} vcpu=0 exit={exit_} name={name} qual=0x3f80000 "
+            f"end={1040 + seq} part={part} vcpu=0 exit={exit_} name={name} qual=0x3f80000 "
             f"rip=0x20006d")
 
 
@@ -46,8 +46,8 @@ class Trace2Csv(unittest.TestCase):
         rows = convert(["hv: final report", header(0, 2), rec(0), rec(1),
                         "hv: power off"])
         self.assertEqual(rows[0], list(trace2csv.COLUMNS))
-        self.assertEqual(rows[1], ["hv", "0", "0", "1000", "2", "0", "10",
-                                   "CPUID", "0x3f80000", "0x20006d"])
+        self.assertEqual(rows[1], ["hv", "0", "0", "1000", "1040", "2", "0",
+                                   "10", "CPUID", "0x3f80000", "0x20006d"])
         self.assertEqual(len(rows), 3)
 
     def test_pm_lines_and_noise(self) -> None:
@@ -60,6 +60,28 @@ class Trace2Csv(unittest.TestCase):
             header(0, 1), rec(1) + "\r\n"])
         self.assertEqual([r[0] for r in rows[1:]], ["pm", "hv"])
         self.assertEqual([r[2] for r in rows[1:]], ["0", "1"])
+
+    def test_old_records_without_end(self) -> None:
+        records, _ = trace2csv.parse([header(0, 1),
+                                      rec(0).replace(" end=1040", "")])
+        self.assertIsNone(records[0].end)
+        self.assertEqual(records[0].tsc, 1000)
+
+    def test_slices(self) -> None:
+        trace = trace2csv.parse_all([
+            header(0, 1), rec(0),
+            "hv: trace: cpu 0: 2 slice(s) unread, 1 dropped",
+            "hv: trace cpu=0 slice seq=0 in=900 out=2000 part=2 vcpu=0",
+            "hv: trace cpu=0 slice seq=1 in=2100 out=2500 part=1 vcpu=0"])
+        self.assertEqual(len(trace.records), 1)
+        self.assertEqual([(s.partition, s.start, s.end) for s in trace.slices],
+                         [(2, 900, 2000), (1, 2100, 2500)])
+        self.assertEqual(trace.slices_dropped, 1)
+        with self.assertRaisesRegex(trace2csv.TraceError, "cut short"):
+            trace2csv.parse_all(["hv: trace: cpu 0: 2 slice(s) unread, 0 dropped",
+                                 "hv: trace cpu=0 slice seq=0 in=1 out=2 part=2 vcpu=0"])
+        with self.assertRaisesRegex(trace2csv.TraceError, "ends before"):
+            trace2csv.parse_all(["[parent] pm: trace cpu=0 slice seq=0 in=5 out=2 part=2 vcpu=0"])
 
     def test_seq_gaps_are_lost_records(self) -> None:
         records, lost = trace2csv.parse([header(0, 2, lost=5), rec(0),

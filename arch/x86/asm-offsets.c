@@ -6,10 +6,11 @@
  */
 #include <stddef.h>
 
+#include "arch/x86/msr.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vmcs.h"
-#include "hv/vcpu.h"
+#include "hv/upcall.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@ASM " #sym " %0" : : "i"(val))
 
@@ -22,22 +23,23 @@ void asm_offsets(void)
 	DEFINE(HV_STACK_SIZE_ASM, HV_STACK_SIZE);
 	DEFINE(GDT_CODE_ASM, GDT_CODE);
 	DEFINE(GDT_DATA_ASM, GDT_DATA);
+	DEFINE(IA32_EFER_ASM, (unsigned long)IA32_EFER);
 	DEFINE(VMCS_HOST_RSP_ASM, VMCS_HOST_RSP);
-	DEFINE(VCPU_HOST_RSP, offsetof(struct vcpu, host_rsp));
-	DEFINE(VCPU_LAUNCHED, offsetof(struct vcpu, launched));
-	DEFINE(VCPU_RAX, offsetof(struct vcpu, regs.rax));
-	DEFINE(VCPU_RBX, offsetof(struct vcpu, regs.rbx));
-	DEFINE(VCPU_RCX, offsetof(struct vcpu, regs.rcx));
-	DEFINE(VCPU_RDX, offsetof(struct vcpu, regs.rdx));
-	DEFINE(VCPU_RSI, offsetof(struct vcpu, regs.rsi));
-	DEFINE(VCPU_RDI, offsetof(struct vcpu, regs.rdi));
-	DEFINE(VCPU_RBP, offsetof(struct vcpu, regs.rbp));
-	DEFINE(VCPU_R8, offsetof(struct vcpu, regs.r8));
-	DEFINE(VCPU_R9, offsetof(struct vcpu, regs.r9));
-	DEFINE(VCPU_R10, offsetof(struct vcpu, regs.r10));
-	DEFINE(VCPU_R11, offsetof(struct vcpu, regs.r11));
-	DEFINE(VCPU_R12, offsetof(struct vcpu, regs.r12));
-	DEFINE(VCPU_R13, offsetof(struct vcpu, regs.r13));
-	DEFINE(VCPU_R14, offsetof(struct vcpu, regs.r14));
-	DEFINE(VCPU_R15, offsetof(struct vcpu, regs.r15));
+	DEFINE(VCPU_HOST_RSP, offsetof(struct vcpu, arch.host_rsp));
+	DEFINE(VCPU_LAUNCHED, offsetof(struct vcpu, arch.launched));
+	DEFINE(VCPU_RAX, offsetof(struct vcpu, arch.regs.rax));
+	DEFINE(VCPU_RBX, offsetof(struct vcpu, arch.regs.rbx));
+	DEFINE(VCPU_RCX, offsetof(struct vcpu, arch.regs.rcx));
+	DEFINE(VCPU_RDX, offsetof(struct vcpu, arch.regs.rdx));
+	DEFINE(VCPU_RSI, offsetof(struct vcpu, arch.regs.rsi));
+	DEFINE(VCPU_RDI, offsetof(struct vcpu, arch.regs.rdi));
+	DEFINE(VCPU_RBP, offsetof(struct vcpu, arch.regs.rbp));
+	DEFINE(VCPU_R8, offsetof(struct vcpu, arch.regs.r8));
+	DEFINE(VCPU_R9, offsetof(struct vcpu, arch.regs.r9));
+	DEFINE(VCPU_R10, offsetof(struct vcpu, arch.regs.r10));
+	DEFINE(VCPU_R11, offsetof(struct vcpu, arch.regs.r11));
+	DEFINE(VCPU_R12, offsetof(struct vcpu, arch.regs.r12));
+	DEFINE(VCPU_R13, offsetof(struct vcpu, arch.regs.r13));
+	DEFINE(VCPU_R14, offsetof(struct vcpu, arch.regs.r14));
+	DEFINE(VCPU_R15, offsetof(struct vcpu, arch.regs.r15));
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Control registers, descriptor tables and MSR numbers hv uses. */
+/* Control registers, RFLAGS and XCR0 bits, and the instructions on them;
+ * the MSRs are in arch/x86/msr.h. */
 #ifndef ARCH_X86_CPU_H
 #define ARCH_X86_CPU_H
 
@@ -7,6 +8,7 @@
 #include <stdint.h>
 
 #include "arch/x86/io.h"
+#include "arch/x86/msr.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
@@ -46,22 +48,6 @@
 #define XCR0_SSE (1ull << 1)
 #define XCR0_AVX (1ull << 2)
 #define XCR0_PKRU (1ull << 9)
-
-#define MSR_FEATURE_CONTROL 0x3a
-#define FEATURE_CONTROL_LOCK (1ull << 0)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
-#define MSR_VMX_BASIC 0x480
-#define MSR_VMX_CR0_FIXED0 0x486
-#define MSR_VMX_CR0_FIXED1 0x487
-#define MSR_VMX_CR4_FIXED0 0x488
-#define MSR_VMX_CR4_FIXED1 0x489
-#define MSR_EFER 0xc0000080
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
 
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_ZF (1ull << 6)

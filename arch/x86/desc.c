@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* hv's own GDT, TSS and IDT. */
+#include "hv/arch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "lib/string.h"
@@ -77,6 +78,6 @@ void cpu_init_descriptors(struct percpu *pc)
 	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	pc->self = pc;
-	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)pc);
-	wrmsr(MSR_FS_BASE, 0);
+	wrmsr(IA32_GS_BASE, (uint64_t)(uintptr_t)pc);
+	wrmsr(IA32_FS_BASE, 0);
 }

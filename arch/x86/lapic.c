@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "hv/arch.h"
 #include "arch/x86/lapic.h"
 
 #include "arch/x86/cpu.h"
@@ -8,10 +9,7 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 
-#define MSR_APIC_BASE 0x1b
-#define MSR_TSC_DEADLINE 0x6e0
-#define APIC_BASE_X2APIC (1ull << 10)
-/* Register offsets in the xAPIC page; the x2APIC MSR is 0x800 + off / 16. */
+/* Register offsets in the xAPIC page (arch/x86/msr.h: IA32_X2APIC_MSR). */
 #define LAPIC_ID 0x20
 #define LAPIC_EOI 0xb0
 #define LAPIC_ICR_LOW 0x300
@@ -39,13 +37,13 @@ static uint64_t lapic_hz, tsc_hz_host;
 
 static uint32_t lapic_read(uint32_t reg)
 {
-	return x2apic ? (uint32_t)rdmsr(0x800 + reg / 16) : lapic[reg / 4];
+	return x2apic ? (uint32_t)rdmsr(IA32_X2APIC_MSR(reg)) : lapic[reg / 4];
 }
 
 static void lapic_write(uint32_t reg, uint32_t val)
 {
 	if (x2apic)
-		wrmsr(0x800 + reg / 16, val);
+		wrmsr(IA32_X2APIC_MSR(reg), val);
 	else
 		lapic[reg / 4] = val;
 }
@@ -96,12 +94,12 @@ static void lapic_init_this_cpu(void)
 
 int lapic_init_ap(void)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint64_t base = rdmsr(IA32_APIC_BASE);
 
 	/* One mode for all: the boot CPU's, which the firmware chose. */
-	if (x2apic && !(base & APIC_BASE_X2APIC))
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
-	else if (!x2apic && (base & APIC_BASE_X2APIC))
+	if (x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(IA32_APIC_BASE, base | APIC_BASE_EXTD);
+	else if (!x2apic && (base & APIC_BASE_EXTD))
 		return HV_EIO;
 	lapic_init_this_cpu();
 	return 0;
@@ -128,7 +126,7 @@ void lapic_send_icr(uint32_t apic_id, uint32_t icr)
 		 * sender stored before its IPI (the reason for a kick).
 		 */
 		__asm__ volatile("mfence; lfence" : : : "memory");
-		wrmsr(0x830, (uint64_t)apic_id << 32 | icr);
+		wrmsr(IA32_X2APIC_ICR, (uint64_t)apic_id << 32 | icr);
 		return;
 	}
 	lapic[LAPIC_ICR_HIGH / 4] = apic_id << 24;
@@ -146,14 +144,14 @@ void lapic_send_nmi(uint32_t apic_id)
 
 void lapic_init(uint64_t tsc_hz)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint64_t base = rdmsr(IA32_APIC_BASE);
 	uint32_t a, b, c, d;
 
 	/* The 8259s stay programmed by the firmware; mask every line. */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
 
-	x2apic = base & APIC_BASE_X2APIC;
+	x2apic = base & APIC_BASE_EXTD;
 	if (!x2apic) {
 		base &= 0x000ffffffffff000ull;
 		paging_map_mmio(base, 4096, "the local APIC");
@@ -203,7 +201,7 @@ void cpu_idle_until(uint64_t tsc, uint32_t seen)
 		/* Nothing to wait for but another CPU's IPI. */
 	} else if (tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | HOST_TIMER_VECTOR);
-		wrmsr(MSR_TSC_DEADLINE, tsc);
+		wrmsr(IA32_TSC_DEADLINE, tsc);
 	} else {
 		uint64_t count = (tsc - now) / (tsc_hz_host / 1000 ?: 1) *
 					 (lapic_hz / 1000) +

@@ -8,26 +8,12 @@
 /* The vector of hv's own timer, which only wakes an idle CPU. */
 #define HOST_TIMER_VECTOR 0xef
 
-/*
- * Maps the local APIC, masks the legacy PIC and the firmware's LAPIC
- * timer, and readies the timer hv idles with.
- */
-void lapic_init(uint64_t tsc_hz);
 /* An AP's own local APIC, in the boot CPU's mode. */
 int lapic_init_ap(void);
 uint32_t lapic_id(void);
 /* Sends an IPI; icr is the low half of the ICR. */
 void lapic_send_icr(uint32_t apic_id, uint32_t icr);
 void lapic_send_nmi(uint32_t apic_id);
-/*
- * Halts this CPU, interrupts on, until the TSC reaches tsc or any
- * interrupt or kick arrives; UINT64_MAX waits for a kick only. seen is
- * cpu_wake_seq() read before the caller last looked at what it waits
- * for: a kick sent since then makes this return at once, so no kick is
- * lost between the caller's check and the HLT (docs/architecture.md).
- */
-void cpu_idle_until(uint64_t tsc, uint32_t seen);
-uint32_t cpu_wake_seq(void);
 /* For the NMI handler: a saved RIP inside the idle window is moved past
  * the HLT, so the NMI ends the wait. */
 void cpu_idle_nmi_fixup(uint64_t *rip);
@@ -36,9 +22,6 @@ uint64_t lapic_idle_waits(void);
 /* One line: the idle waits, and the kicks that came late enough to have
  * been lost before the idle window existed. */
 void lapic_idle_report(void);
-/* The host's task priority now, and as hv found it at start-up. */
-uint8_t lapic_tpr(void);
-uint8_t lapic_boot_tpr(void);
 /* An external interrupt acknowledged on VM exit: counted and ended. */
 void host_interrupt(uint8_t vector);
 

@@ -5,9 +5,6 @@
 #include "arch/x86/percpu.h"
 #include "hv/log.h"
 
-#define MSR_MCG_CAP 0x179
-#define MSR_MCG_STATUS 0x17a
-#define MSR_MC0_STATUS 0x401
 #define MCE_MAX_BANKS 32
 
 void mce_cpu_init(void)
@@ -23,14 +20,14 @@ void mce_cpu_init(void)
 enum mce_verdict mce_handle(bool in_guest)
 {
 	uint64_t status[MCE_MAX_BANKS];
-	uint64_t mcg = rdmsr(MSR_MCG_STATUS);
-	unsigned int banks = (unsigned int)(rdmsr(MSR_MCG_CAP) & 0xff);
+	uint64_t mcg = rdmsr(IA32_MCG_STATUS);
+	unsigned int banks = (unsigned int)(rdmsr(IA32_MCG_CAP) & MCG_CAP_COUNT);
 	enum mce_verdict verdict;
 
 	if (banks > MCE_MAX_BANKS)
 		banks = MCE_MAX_BANKS;
 	for (unsigned int i = 0; i < banks; i++) {
-		status[i] = rdmsr(MSR_MC0_STATUS + 4 * i);
+		status[i] = rdmsr(IA32_MC0_STATUS + 4 * i);
 		/* In hv the #MC may have interrupted a holder of the console
 		 * lock: the banks are printed by the panic, if there is one. */
 		if (in_guest && (status[i] & MCI_STATUS_VAL))
@@ -46,17 +43,17 @@ enum mce_verdict mce_handle(bool in_guest)
 	 * the next machine check shuts the CPU down. */
 	for (unsigned int i = 0; i < banks; i++)
 		if (status[i] & MCI_STATUS_VAL)
-			wrmsr(MSR_MC0_STATUS + 4 * i, 0);
-	wrmsr(MSR_MCG_STATUS, 0);
+			wrmsr(IA32_MC0_STATUS + 4 * i, 0);
+	wrmsr(IA32_MCG_STATUS, 0);
 	return verdict;
 }
 
 void mce_dump(void)
 {
-	unsigned int banks = (unsigned int)(rdmsr(MSR_MCG_CAP) & 0xff);
+	unsigned int banks = (unsigned int)(rdmsr(IA32_MCG_CAP) & MCG_CAP_COUNT);
 
-	hv_log(HV_LOG_ERROR, "  mcg_status 0x%lx", rdmsr(MSR_MCG_STATUS));
+	hv_log(HV_LOG_ERROR, "  mcg_status 0x%lx", rdmsr(IA32_MCG_STATUS));
 	for (unsigned int i = 0; i < banks && i < MCE_MAX_BANKS; i++)
 		hv_log(HV_LOG_ERROR, "  bank %u status 0x%lx", i,
-		       rdmsr(MSR_MC0_STATUS + 4 * i));
+		       rdmsr(IA32_MC0_STATUS + 4 * i));
 }

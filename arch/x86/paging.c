@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "hv/arch.h"
 #include "arch/x86/paging.h"
 
 #include "arch/x86/cpu.h"
@@ -52,7 +53,7 @@ void paging_init_host(uint64_t image_base, uint64_t image_size,
 		     "the pool");
 
 	/* NX must be on before a table that uses it is loaded. */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	wrmsr(IA32_EFER, rdmsr(IA32_EFER) | EFER_NXE);
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr3(host_pt.root);
 	/* Firmware global entries survive a CR3 load; toggling PGE drops them. */

@@ -84,7 +84,5 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 
-/* Loads this CPU's GDT, TSS and IDT, and points GS at pc. */
-void cpu_init_descriptors(struct percpu *pc);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "hv/arch.h"
 #include "arch/x86/power.h"
 
 #include "arch/x86/cpu.h"

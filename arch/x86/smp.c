@@ -9,9 +9,8 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx.h"
 #include "hv/log.h"
-#include "hv/stats.h"
+#include "hv/upcall.h"
 #include "hv/mem.h"
-#include "hv/partition.h"
 #include "lib/string.h"
 
 /* The parameter block at the start of the trampoline (trampoline.asm). */
@@ -45,10 +44,6 @@ static bool go;
 /* The CPU that panicked first, and how many others have reported. */
 static uint32_t panic_cpu = HV_CPU_NONE;
 static uint32_t panic_reports;
-
-#define MSR_VMX_EPT_VPID_CAP 0x48c
-#define CAP_INVEPT_ALL_CONTEXT (1ull << 26)
-#define CAP_INVVPID_ALL_CONTEXT (1ull << 42)
 
 uint32_t smp_cpu_count(void)
 {
@@ -236,7 +231,7 @@ static void prepare_trampoline(uint64_t page)
 	 * outside IA-32e mode. */
 	t->cr4 = read_cr4() & ~(CR4_VMXE | CR4_PCIDE);
 	t->cr0 = read_cr0();
-	t->efer = rdmsr(MSR_EFER) & ~EFER_LMA;
+	t->efer = rdmsr(IA32_EFER) & ~EFER_LMA;
 	t->entry = (uint64_t)(uintptr_t)ap_main;
 }
 
@@ -500,20 +495,20 @@ bool smp_call_vmx(uint32_t n, void (*fn)(void *arg), void *arg)
  */
 int smp_vmx_off(struct percpu *pc)
 {
-	uint64_t cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
+	uint64_t cap = rdmsr(IA32_VMX_EPT_VPID_CAP);
 
 	while (!spin_trylock(&pc->call_lock))
 		smp_poll();
-	if (!(cap & CAP_INVEPT_ALL_CONTEXT) ||
+	if (!(cap & EPT_VPID_CAP_INVEPT_ALL) ||
 	    vmx_invept(INVEPT_ALL_CONTEXT, 0) != VMX_OK)
 		pr_warn("cpu %u: all-context INVEPT %s before VMXOFF",
 			pc->index,
-			cap & CAP_INVEPT_ALL_CONTEXT ? "failed" : "unsupported");
-	if (!(cap & CAP_INVVPID_ALL_CONTEXT) ||
+			cap & EPT_VPID_CAP_INVEPT_ALL ? "failed" : "unsupported");
+	if (!(cap & EPT_VPID_CAP_INVVPID_ALL) ||
 	    vmx_invvpid(INVVPID_ALL_CONTEXT, 0, 0) != VMX_OK)
 		pr_warn("cpu %u: all-context INVVPID %s before VMXOFF",
 			pc->index,
-			cap & CAP_INVVPID_ALL_CONTEXT ? "failed" : "unsupported");
+			cap & EPT_VPID_CAP_INVVPID_ALL ? "failed" : "unsupported");
 	__atomic_store_n(&pc->vmx_requests, false, __ATOMIC_RELEASE);
 	spin_unlock(&pc->call_lock);
 	return vmx_off(pc);

@@ -6,6 +6,8 @@
 ; The start-up IPI's vector names the page, so CS:IP is page:0 and every
 ; address here is taken relative to the copy's base, kept in EBX.
 
+%include "asm-offsets.inc"
+
 global ap_trampoline
 global ap_trampoline_end
 
@@ -72,7 +74,7 @@ protected_mode:
 	mov cr4, eax
 	mov eax, [ebx + p_cr3 - ap_trampoline]
 	mov cr3, eax
-	mov ecx, 0xc0000080
+	mov ecx, IA32_EFER_ASM
 	mov eax, [ebx + p_efer - ap_trampoline]
 	mov edx, [ebx + p_efer - ap_trampoline + 4]
 	wrmsr

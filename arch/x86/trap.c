@@ -95,7 +95,7 @@ void trap_handler(struct trap_frame *f)
 	hv_log(HV_LOG_ERROR, "  r13 %016lx r14 %016lx r15 %016lx cr0 %016lx",
 	       f->r13, f->r14, f->r15, read_cr0());
 	hv_log(HV_LOG_ERROR, "  cr4 %016lx efer %016lx", read_cr4(),
-	       rdmsr(MSR_EFER));
+	       rdmsr(IA32_EFER));
 	smp_panic_stop_others();
 	hv_log(HV_LOG_ERROR, "backtrace:");
 	backtrace_from(f->rbp);

@@ -14,7 +14,5 @@ struct trap_frame {
 };
 
 void trap_handler(struct trap_frame *f);
-/* Prints the return addresses found by walking the RBP chain. */
-void backtrace_from(uint64_t rbp);
 
 #endif

@@ -411,7 +411,7 @@ bool vmcheck_cached(const struct vmcheck_caps *caps,
 
 /*
  * The guest-state fields hv writes after a vCPU's set-up, on the guest's
- * behalf (arch/x86/vmx_exit.c, arch/x86/vmcheck_hv.c); tools/
+ * behalf (arch/x86/vmx_*.c, arch/x86/vmcheck_hv.c); tools/
  * test_vmcheck_written.py checks that every VMWRITE of a guest field
  * there names one of them.
  */
@@ -423,6 +423,10 @@ const uint32_t vmcheck_hv_written[] = {
 	VMCS_GUEST_IA32_PAT,	 VMCS_GUEST_IA32_DEBUGCTL,
 	VMCS_GUEST_SYSENTER_CS,	 VMCS_GUEST_SYSENTER_ESP,
 	VMCS_GUEST_SYSENTER_EIP,
+	/* A pc vCPU's PAE PDPTEs, loaded by hv when it completes a CR write
+	 * (arch/x86/vmx_pc.c); a CPU saves only PDPTEs its checks passed. */
+	VMCS_GUEST_PDPTE0,	 VMCS_GUEST_PDPTE1,
+	VMCS_GUEST_PDPTE2,	 VMCS_GUEST_PDPTE3,
 };
 const unsigned vmcheck_hv_written_count = ARRAY_LEN(vmcheck_hv_written);
 

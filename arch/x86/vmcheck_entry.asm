@@ -5,7 +5,7 @@
 ; before the entry.
 ; EAX 3 (VMCHECK_REFUSED): the check stopped the partition, no entry.
 ; The C functions keep RBP and the callee-saved registers; the caller
-; (enter_guest in vmx_exit.c) expects the others lost.
+; (enter_guest in vmx_run.c) expects the others lost.
 bits 64
 default rel
 

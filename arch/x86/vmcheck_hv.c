@@ -24,7 +24,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmcheck_fields.h"
 #include "arch/x86/vmcheck_image.h"
-#include "arch/x86/vmx_exit.h"
+#include "arch/x86/vmx_exit_ctx.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
@@ -106,31 +106,35 @@ static uint64_t perf_global_valid(void)
 
 static void read_caps(void)
 {
-	uint64_t basic = rdmsr(MSR_VMX_BASIC);
-	bool true_msrs = basic & (1ull << 55);
+	uint64_t basic = rdmsr(IA32_VMX_BASIC);
+	bool true_msrs = basic & VMX_BASIC_TRUE_CTLS;
 	uint32_t a, b, c, d;
 
 	caps.basic = basic;
-	caps.pin = rdmsr(true_msrs ? 0x48d : 0x481);
-	caps.proc = rdmsr(true_msrs ? 0x48e : 0x482);
-	caps.exit = rdmsr(true_msrs ? 0x48f : 0x483);
-	caps.entry = rdmsr(true_msrs ? 0x490 : 0x484);
-	caps.misc = rdmsr(0x485);
-	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
-	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
-	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
-	caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	caps.pin = rdmsr(true_msrs ? IA32_VMX_TRUE_PINBASED_CTLS :
+				      IA32_VMX_PINBASED_CTLS);
+	caps.proc = rdmsr(true_msrs ? IA32_VMX_TRUE_PROCBASED_CTLS :
+				       IA32_VMX_PROCBASED_CTLS);
+	caps.exit = rdmsr(true_msrs ? IA32_VMX_TRUE_EXIT_CTLS :
+				       IA32_VMX_EXIT_CTLS);
+	caps.entry = rdmsr(true_msrs ? IA32_VMX_TRUE_ENTRY_CTLS :
+					IA32_VMX_ENTRY_CTLS);
+	caps.misc = rdmsr(IA32_VMX_MISC);
+	caps.cr0_fixed0 = rdmsr(IA32_VMX_CR0_FIXED0);
+	caps.cr0_fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
+	caps.cr4_fixed0 = rdmsr(IA32_VMX_CR4_FIXED0);
+	caps.cr4_fixed1 = rdmsr(IA32_VMX_CR4_FIXED1);
 	/* The MSRs that exist only with the controls that use them. */
 	if ((caps.proc >> 32) & VMC_PROC_SECONDARY)
-		caps.proc2 = rdmsr(0x48b);
+		caps.proc2 = rdmsr(IA32_VMX_PROCBASED_CTLS2);
 	if ((caps.proc >> 32) & VMC_PROC_TERTIARY)
-		caps.proc3 = rdmsr(0x492);
+		caps.proc3 = rdmsr(IA32_VMX_PROCBASED_CTLS3);
 	if ((caps.exit >> 32) & VMC_EXIT_SECONDARY)
-		caps.exit2 = rdmsr(0x493);
+		caps.exit2 = rdmsr(IA32_VMX_EXIT_CTLS2);
 	if ((caps.proc2 >> 32) & (VMC_PROC2_EPT | VMC_PROC2_VPID))
-		caps.ept_vpid = rdmsr(0x48c);
+		caps.ept_vpid = rdmsr(IA32_VMX_EPT_VPID_CAP);
 	if ((caps.proc2 >> 32) & VMC_PROC2_VMFUNC)
-		caps.vmfunc = rdmsr(0x491);
+		caps.vmfunc = rdmsr(IA32_VMX_VMFUNC);
 	caps.phys_bits = 36;
 	caps.linear_bits = 48;
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
@@ -148,7 +152,7 @@ static void read_caps(void)
 	cpuid(7, 0, &a, &b, &c, &d);
 	caps.flags = ((b & (1u << 11)) ? VMCHECK_CPU_RTM : 0) |
 		     ((b & (1u << 2)) ? VMCHECK_CPU_SGX : 0);
-	caps.host_lma = !!(rdmsr(MSR_EFER) & EFER_LMA);
+	caps.host_lma = !!(rdmsr(IA32_EFER) & EFER_LMA);
 }
 
 void vmcheck_setup(const struct hv_manifest *m)
@@ -172,23 +176,23 @@ int vmcheck_vcpu_alloc(struct vcpu *v)
 {
 	uint64_t pa;
 
-	v->vmcheck = NULL;
+	v->arch.vmcheck = NULL;
 	if (!enabled)
 		return 0;
 	pa = palloc_page(mem_pool(), v->part->id);
 	if (!pa)
 		return HV_ENOMEM;
-	v->vmcheck = (void *)(uintptr_t)pa;
-	memset(v->vmcheck, 0, sizeof(struct vmcheck_vcpu));
+	v->arch.vmcheck = (void *)(uintptr_t)pa;
+	memset(v->arch.vmcheck, 0, sizeof(struct vmcheck_vcpu));
 	return 0;
 }
 
 void vmcheck_vcpu_release(struct vcpu *v, uint32_t owner)
 {
-	if (!v->vmcheck)
+	if (!v->arch.vmcheck)
 		return;
-	palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->vmcheck, 4096, owner);
-	v->vmcheck = NULL;
+	palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->arch.vmcheck, 4096, owner);
+	v->arch.vmcheck = NULL;
 }
 
 /* ---- recording */
@@ -236,7 +240,7 @@ static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 	spin_lock(&lock);
 	memset(&img, 0, sizeof(img));
 	img.caps = caps;
-	img.caps.current_vmcs = v->vmcs_pa;
+	img.caps.current_vmcs = v->arch.vmcs_pa;
 	vmcheck_read_fields(&live, false, img.values, img.present);
 	vmcheck_image_format(&img, record_line, &ctx);
 	spin_unlock(&lock);
@@ -287,12 +291,12 @@ int vmcheck_before_entry(struct vcpu *v)
 {
 	uint32_t cpu = this_cpu()->index;
 	struct cpu_counts *k = &counts[cpu];
-	struct vmcheck_vcpu *c = v->vmcheck;
+	struct vmcheck_vcpu *c = v->arch.vmcheck;
 	struct vmcheck_verdict verdict;
 	uint64_t t0 = rdtsc(), spent;
 	bool ok;
 
-	cpu_caps[cpu].current_vmcs = v->vmcs_pa;
+	cpu_caps[cpu].current_vmcs = v->arch.vmcs_pa;
 	ok = vmcheck_cached(&cpu_caps[cpu], &live, c ? &c->memo : NULL,
 			    &verdict);
 	/* hv's own RIP that ran past 4 GiB, repaired as the CPU would have
@@ -350,8 +354,7 @@ bool vmcheck_rip_wrap(struct vcpu *v)
 	if (((entry & VMC_ENTRY_IA32E) && (cs_ar & VMC_AR_L)) ||
 	    (rip >> 32) != 1 || (uint32_t)rip >= 16)
 		return false;
-	if (!vmcs_write_nat(VMCS_GUEST_RIP, (uint32_t)rip))
-		panic("VMWRITE of guest RIP failed");
+	vmcs_write_nat(VMCS_GUEST_RIP, (uint32_t)rip);
 	if (__atomic_add_fetch(&lines, 1, __ATOMIC_RELAXED) <= 8)
 		pr_info("partition %s: vcpu %u: RIP 0x%lx past 4 GiB outside 64-bit mode wrapped to 0x%x, as the CPU wraps EIP",
 			v->part->name, v->id, rip, (uint32_t)rip);

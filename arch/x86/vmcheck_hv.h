@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/manifest.h"
+#include "hv/arch.h"
 #include "hv/vcpu.h"
 
 /*
- * What enter_guest (arch/x86/vmx_exit.c) calls: vmx_enter
+ * What enter_guest (arch/x86/vmx_run.c) calls: vmx_enter
  * (arch/x86/vmx_entry.asm), or, with the check on, vmcheck_enter
  * (arch/x86/vmcheck_entry.asm), which checks the VMCS first. Both keep
  * vmx_enter's contract; vmcheck_enter returns VMCHECK_REFUSED when the
@@ -28,19 +28,13 @@
 extern void *vmx_enter_fn;
 #define VMCHECK_REFUSED 3
 
-/* On the boot CPU after vmx_caps_init: reads what the checker needs
- * from the CPU and turns the check on as the manifest says. */
-void vmcheck_setup(const struct hv_manifest *m);
+/* vmcheck_setup and vmcheck_report are in the contract (hv/arch.h). */
 bool vmcheck_enabled(void);
 
 /* The vCPU's page for the check (the memo of its last check), with the
  * check on; 0 or HV_ENOMEM. */
 int vmcheck_vcpu_alloc(struct vcpu *v);
 void vmcheck_vcpu_release(struct vcpu *v, uint32_t owner);
-
-/* The final report's line: entries checked, rules broken, and the
- * check's cost in TSC ticks (instructions, in Bochs). */
-void vmcheck_report(void);
 
 /*
  * Outside 64-bit mode the CPU wraps EIP at 4 GiB, but hv completes an

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The VMCS: every field hv uses, with its encoding, width-checked VMREAD and
- * VMWRITE, the other VMX instructions, and the bit layouts of the fields hv
- * fills in or decodes.
+ * The VMCS: the enum of every field hv uses (listed, with its encoding, in
+ * arch/x86/vmcs_fields.h), width-checked VMREAD and VMWRITE, the other VMX
+ * instructions, and the bit layouts of the fields hv fills in or decodes.
  *
- * Encodings are from SDM Vol. 3D appendix "Field Encoding in VMCS"; the
- * layout of an encoding is in SDM Vol. 3C "Software Use of Virtual-Machine
- * Control Structures" (section "VMREAD, VMWRITE, and Encodings of VMCS
- * Fields"). This header must also compile on the host for the unit tests:
- * its inline assembly is never run there.
+ * The layout of an encoding is in SDM Vol. 3C "Software Use of
+ * Virtual-Machine Control Structures" (section "VMREAD, VMWRITE, and
+ * Encodings of VMCS Fields"). This header must also compile on the host
+ * for the unit tests: its inline assembly is never run there.
  */
 #ifndef ARCH_X86_VMCS_H
 #define ARCH_X86_VMCS_H
@@ -17,11 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86/vmx_controls.h"
+
 /*
  * An encoding holds: bit 0, access type (1 = high 32 bits of a 64-bit
  * field); bits 9:1, index; bits 11:10, type (control, read-only data,
- * guest state, host state); bits 14:13, width. hv runs in 64-bit mode and
- * always accesses 64-bit fields whole, so no high-half encoding is listed.
+ * guest state, host state); bits 14:13, width.
  */
 #define VMCS_FIELD_HIGH (1u << 0)
 #define VMCS_FIELD_WIDTH(f) ((((uint32_t)(f)) >> 13) & 3u)
@@ -41,168 +41,10 @@ enum vmcs_field_type {
 	VMCS_TYPE_HOST = 3,
 };
 
+/* VMCS_VPID, VMCS_GUEST_RIP, ...: the list is arch/x86/vmcs_fields.h. */
 enum vmcs_field {
-	/* 16-bit control fields */
-	VMCS_VPID = 0x0000,
-
-	/* 16-bit guest-state fields */
-	VMCS_GUEST_ES_SELECTOR = 0x0800,
-	VMCS_GUEST_CS_SELECTOR = 0x0802,
-	VMCS_GUEST_SS_SELECTOR = 0x0804,
-	VMCS_GUEST_DS_SELECTOR = 0x0806,
-	VMCS_GUEST_FS_SELECTOR = 0x0808,
-	VMCS_GUEST_GS_SELECTOR = 0x080a,
-	VMCS_GUEST_LDTR_SELECTOR = 0x080c,
-	VMCS_GUEST_TR_SELECTOR = 0x080e,
-
-	/* 16-bit host-state fields (there is no host LDTR) */
-	VMCS_HOST_ES_SELECTOR = 0x0c00,
-	VMCS_HOST_CS_SELECTOR = 0x0c02,
-	VMCS_HOST_SS_SELECTOR = 0x0c04,
-	VMCS_HOST_DS_SELECTOR = 0x0c06,
-	VMCS_HOST_FS_SELECTOR = 0x0c08,
-	VMCS_HOST_GS_SELECTOR = 0x0c0a,
-	VMCS_HOST_TR_SELECTOR = 0x0c0c,
-
-	/* 64-bit control fields: all physical addresses or raw values */
-	VMCS_IO_BITMAP_A = 0x2000,
-	VMCS_IO_BITMAP_B = 0x2002,
-	VMCS_MSR_BITMAP = 0x2004,
-	VMCS_EXIT_MSR_STORE_ADDR = 0x2006,
-	VMCS_EXIT_MSR_LOAD_ADDR = 0x2008,
-	VMCS_ENTRY_MSR_LOAD_ADDR = 0x200a,
-	VMCS_TSC_OFFSET = 0x2010,
-	VMCS_VIRTUAL_APIC_ADDR = 0x2012,
-	VMCS_APIC_ACCESS_ADDR = 0x2014,
-	VMCS_EPT_POINTER = 0x201a,
-	VMCS_XSS_EXITING_BITMAP = 0x202c,
-
-	/* 64-bit read-only data field */
-	VMCS_GUEST_PHYSICAL_ADDRESS = 0x2400,
-
-	/* 64-bit guest-state fields */
-	VMCS_VMCS_LINK_POINTER = 0x2800,
-	VMCS_GUEST_IA32_DEBUGCTL = 0x2802,
-	VMCS_GUEST_IA32_PAT = 0x2804,
-	VMCS_GUEST_IA32_EFER = 0x2806,
-	VMCS_GUEST_IA32_PERF_GLOBAL_CTRL = 0x2808,
-	VMCS_GUEST_PDPTE0 = 0x280a,
-	VMCS_GUEST_PDPTE1 = 0x280c,
-	VMCS_GUEST_PDPTE2 = 0x280e,
-	VMCS_GUEST_PDPTE3 = 0x2810,
-
-	/* 64-bit host-state fields */
-	VMCS_HOST_IA32_PAT = 0x2c00,
-	VMCS_HOST_IA32_EFER = 0x2c02,
-	VMCS_HOST_IA32_PERF_GLOBAL_CTRL = 0x2c04,
-
-	/* 32-bit control fields */
-	VMCS_PIN_BASED_CTLS = 0x4000,
-	VMCS_PROC_BASED_CTLS = 0x4002,
-	VMCS_EXCEPTION_BITMAP = 0x4004,
-	VMCS_PAGE_FAULT_ERROR_CODE_MASK = 0x4006,
-	VMCS_PAGE_FAULT_ERROR_CODE_MATCH = 0x4008,
-	VMCS_CR3_TARGET_COUNT = 0x400a,
-	VMCS_EXIT_CTLS = 0x400c,
-	VMCS_EXIT_MSR_STORE_COUNT = 0x400e,
-	VMCS_EXIT_MSR_LOAD_COUNT = 0x4010,
-	VMCS_ENTRY_CTLS = 0x4012,
-	VMCS_ENTRY_MSR_LOAD_COUNT = 0x4014,
-	VMCS_ENTRY_INTR_INFO = 0x4016,
-	VMCS_ENTRY_EXCEPTION_ERROR_CODE = 0x4018,
-	VMCS_ENTRY_INSTR_LEN = 0x401a,
-	VMCS_TPR_THRESHOLD = 0x401c,
-	VMCS_PROC_BASED_CTLS2 = 0x401e,
-	VMCS_PLE_GAP = 0x4020,
-	VMCS_PLE_WINDOW = 0x4022,
-
-	/* 32-bit read-only data fields */
-	VMCS_VM_INSTRUCTION_ERROR = 0x4400,
-	VMCS_EXIT_REASON = 0x4402,
-	VMCS_EXIT_INTR_INFO = 0x4404,
-	VMCS_EXIT_INTR_ERROR_CODE = 0x4406,
-	VMCS_IDT_VECTORING_INFO = 0x4408,
-	VMCS_IDT_VECTORING_ERROR_CODE = 0x440a,
-	VMCS_EXIT_INSTR_LEN = 0x440c,
-	VMCS_EXIT_INSTR_INFO = 0x440e,
-
-	/* 32-bit guest-state fields */
-	VMCS_GUEST_ES_LIMIT = 0x4800,
-	VMCS_GUEST_CS_LIMIT = 0x4802,
-	VMCS_GUEST_SS_LIMIT = 0x4804,
-	VMCS_GUEST_DS_LIMIT = 0x4806,
-	VMCS_GUEST_FS_LIMIT = 0x4808,
-	VMCS_GUEST_GS_LIMIT = 0x480a,
-	VMCS_GUEST_LDTR_LIMIT = 0x480c,
-	VMCS_GUEST_TR_LIMIT = 0x480e,
-	VMCS_GUEST_GDTR_LIMIT = 0x4810,
-	VMCS_GUEST_IDTR_LIMIT = 0x4812,
-	VMCS_GUEST_ES_AR = 0x4814,
-	VMCS_GUEST_CS_AR = 0x4816,
-	VMCS_GUEST_SS_AR = 0x4818,
-	VMCS_GUEST_DS_AR = 0x481a,
-	VMCS_GUEST_FS_AR = 0x481c,
-	VMCS_GUEST_GS_AR = 0x481e,
-	VMCS_GUEST_LDTR_AR = 0x4820,
-	VMCS_GUEST_TR_AR = 0x4822,
-	VMCS_GUEST_INTERRUPTIBILITY = 0x4824,
-	VMCS_GUEST_ACTIVITY_STATE = 0x4826,
-	VMCS_GUEST_SMBASE = 0x4828,
-	VMCS_GUEST_SYSENTER_CS = 0x482a,
-	VMCS_PREEMPTION_TIMER = 0x482e, /* VMX-preemption timer value */
-
-	/* 32-bit host-state field */
-	VMCS_HOST_SYSENTER_CS = 0x4c00,
-
-	/* Natural-width control fields */
-	VMCS_CR0_GUEST_HOST_MASK = 0x6000,
-	VMCS_CR4_GUEST_HOST_MASK = 0x6002,
-	VMCS_CR0_READ_SHADOW = 0x6004,
-	VMCS_CR4_READ_SHADOW = 0x6006,
-	VMCS_CR3_TARGET_VALUE0 = 0x6008,
-	VMCS_CR3_TARGET_VALUE1 = 0x600a,
-	VMCS_CR3_TARGET_VALUE2 = 0x600c,
-	VMCS_CR3_TARGET_VALUE3 = 0x600e,
-
-	/* Natural-width read-only data fields */
-	VMCS_EXIT_QUALIFICATION = 0x6400,
-	VMCS_GUEST_LINEAR_ADDRESS = 0x640a,
-
-	/* Natural-width guest-state fields */
-	VMCS_GUEST_CR0 = 0x6800,
-	VMCS_GUEST_CR3 = 0x6802,
-	VMCS_GUEST_CR4 = 0x6804,
-	VMCS_GUEST_ES_BASE = 0x6806,
-	VMCS_GUEST_CS_BASE = 0x6808,
-	VMCS_GUEST_SS_BASE = 0x680a,
-	VMCS_GUEST_DS_BASE = 0x680c,
-	VMCS_GUEST_FS_BASE = 0x680e,
-	VMCS_GUEST_GS_BASE = 0x6810,
-	VMCS_GUEST_LDTR_BASE = 0x6812,
-	VMCS_GUEST_TR_BASE = 0x6814,
-	VMCS_GUEST_GDTR_BASE = 0x6816,
-	VMCS_GUEST_IDTR_BASE = 0x6818,
-	VMCS_GUEST_DR7 = 0x681a,
-	VMCS_GUEST_RSP = 0x681c,
-	VMCS_GUEST_RIP = 0x681e,
-	VMCS_GUEST_RFLAGS = 0x6820,
-	VMCS_GUEST_PENDING_DBG_EXCEPTIONS = 0x6822,
-	VMCS_GUEST_SYSENTER_ESP = 0x6824,
-	VMCS_GUEST_SYSENTER_EIP = 0x6826,
-
-	/* Natural-width host-state fields */
-	VMCS_HOST_CR0 = 0x6c00,
-	VMCS_HOST_CR3 = 0x6c02,
-	VMCS_HOST_CR4 = 0x6c04,
-	VMCS_HOST_FS_BASE = 0x6c06,
-	VMCS_HOST_GS_BASE = 0x6c08,
-	VMCS_HOST_TR_BASE = 0x6c0a,
-	VMCS_HOST_GDTR_BASE = 0x6c0c,
-	VMCS_HOST_IDTR_BASE = 0x6c0e,
-	VMCS_HOST_SYSENTER_ESP = 0x6c10,
-	VMCS_HOST_SYSENTER_EIP = 0x6c12,
-	VMCS_HOST_RSP = 0x6c14,
-	VMCS_HOST_RIP = 0x6c16,
+#define VMCS_FIELD(name, encoding) VMCS_##name = encoding,
+#include "arch/x86/vmcs_fields.h"
 };
 
 /* Bits 14:13 of an encoding: one of enum vmcs_width. */
@@ -212,14 +54,18 @@ static inline unsigned vmcs_field_width(uint32_t f)
 }
 
 /*
- * Provided by the hv core, which reports the field and halts. Both mean a
- * bug in hv: a field of the wrong width reached an accessor that the
- * compiler could not check, or VMREAD failed (no current VMCS, or a field
- * this CPU does not support). Use vmcs_read_checked where failure is
- * expected.
+ * Provided by the hv core, which reports the field (and for a write the
+ * value) with the VM-instruction error, and halts. Each means a bug in
+ * hv: a field of the wrong width reached an accessor that the compiler
+ * could not check, or VMREAD or VMWRITE failed (no current VMCS, a field
+ * this CPU does not support, a write to a read-only field), none of which
+ * a guest can cause. Where failure is expected, use vmcs_read_checked or
+ * the raw vmcs_vmwrite.
  */
-void vmcs_width_mismatch(uint32_t field) __attribute__((noreturn));
-void vmcs_read_failed(uint32_t field) __attribute__((noreturn));
+void vmcs_width_mismatch(uint32_t field) __attribute__((noreturn, cold));
+void vmcs_read_failed(uint32_t field) __attribute__((noreturn, cold));
+void vmcs_write_failed(uint32_t field, uint64_t value)
+	__attribute__((noreturn, cold));
 
 /*
  * Refuses to compile when f is a compile-time constant of another width
@@ -260,10 +106,11 @@ static inline enum vmx_result vmx_result_of(bool cf, bool zf)
 }
 
 /*
- * The raw VMWRITE, without a width check; use the typed writers below. A
- * value wider than the field loses its high bits, as the SDM specifies for
- * VMWRITE. The "memory" clobber keeps VMCS accesses in program order with
- * the VM entry and with the memory the VMCS points to.
+ * The raw VMWRITE, without a width check or report: false when it failed.
+ * Use the typed writers below unless failure is expected. A value wider
+ * than the field loses its high bits, as the SDM specifies for VMWRITE.
+ * The "memory" clobber keeps VMCS accesses in program order with the VM
+ * entry and with the memory the VMCS points to.
  */
 static inline bool __attribute__((warn_unused_result))
 vmcs_vmwrite(enum vmcs_field f, uint64_t value)
@@ -310,9 +157,17 @@ static inline uint64_t vmcs_read_width(enum vmcs_field f, unsigned w)
 	uint64_t v;
 
 	vmcs_require_width(f, w);
-	if (!vmcs_vmread(f, &v))
+	if (__builtin_expect(!vmcs_vmread(f, &v), 0))
 		vmcs_read_failed(f);
 	return v;
+}
+
+static inline void vmcs_write_width(enum vmcs_field f, unsigned w,
+				    uint64_t v)
+{
+	vmcs_require_width(f, w);
+	if (__builtin_expect(!vmcs_vmwrite(f, v), 0))
+		vmcs_write_failed(f, v);
 }
 
 /*
@@ -320,35 +175,27 @@ static inline uint64_t vmcs_read_width(enum vmcs_field f, unsigned w)
  * name: the macro adds the compile-time width check and then calls the
  * function (the parentheses around the name stop the macro from expanding
  * again). With a constant field at -O2 the run-time check folds away.
- * Writers return true on success, and the result must be used: every
- * VMWRITE is checked ("ok &= vmcs_write32(...)").
+ * Every VMREAD and VMWRITE through them is checked in the accessor, which
+ * reports a failure and halts, so callers check nothing.
  */
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write16)(enum vmcs_field f, uint16_t v)
+static inline void (vmcs_write16)(enum vmcs_field f, uint16_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_16);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_16, v);
 }
 
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write32)(enum vmcs_field f, uint32_t v)
+static inline void (vmcs_write32)(enum vmcs_field f, uint32_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_32);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_32, v);
 }
 
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write64)(enum vmcs_field f, uint64_t v)
+static inline void (vmcs_write64)(enum vmcs_field f, uint64_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_64);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_64, v);
 }
 
-static inline bool __attribute__((warn_unused_result))
-(vmcs_write_nat)(enum vmcs_field f, uint64_t v)
+static inline void (vmcs_write_nat)(enum vmcs_field f, uint64_t v)
 {
-	vmcs_require_width(f, VMCS_WIDTH_NAT);
-	return vmcs_vmwrite(f, v);
+	vmcs_write_width(f, VMCS_WIDTH_NAT, v);
 }
 
 static inline uint16_t (vmcs_read16)(enum vmcs_field f)
@@ -467,69 +314,6 @@ vmx_invvpid(uint64_t type, uint16_t vpid, uint64_t gla)
 			 : "memory");
 	return vmx_result_of(cf, zf);
 }
-
-/* SDM Vol. 3C "Pin-Based VM-Execution Controls". */
-#define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
-#define PIN_NMI_EXITING (1u << 3)
-#define PIN_VIRTUAL_NMIS (1u << 5)
-#define PIN_PREEMPTION_TIMER (1u << 6)
-#define PIN_POSTED_INTERRUPTS (1u << 7)
-
-/* SDM Vol. 3C "Primary Processor-Based VM-Execution Controls". */
-#define PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
-#define PROC_USE_TSC_OFFSETTING (1u << 3)
-#define PROC_HLT_EXITING (1u << 7)
-#define PROC_INVLPG_EXITING (1u << 9)
-#define PROC_MWAIT_EXITING (1u << 10)
-#define PROC_RDPMC_EXITING (1u << 11)
-#define PROC_RDTSC_EXITING (1u << 12)
-#define PROC_CR3_LOAD_EXITING (1u << 15)
-#define PROC_CR3_STORE_EXITING (1u << 16)
-#define PROC_CR8_LOAD_EXITING (1u << 19)
-#define PROC_CR8_STORE_EXITING (1u << 20)
-#define PROC_USE_TPR_SHADOW (1u << 21)
-#define PROC_NMI_WINDOW_EXITING (1u << 22)
-#define PROC_MOV_DR_EXITING (1u << 23)
-#define PROC_UNCONDITIONAL_IO_EXITING (1u << 24)
-#define PROC_USE_IO_BITMAPS (1u << 25)
-#define PROC_MONITOR_TRAP_FLAG (1u << 27)
-#define PROC_USE_MSR_BITMAPS (1u << 28)
-#define PROC_MONITOR_EXITING (1u << 29)
-#define PROC_PAUSE_EXITING (1u << 30)
-#define PROC_ACTIVATE_SECONDARY (1u << 31)
-
-/* SDM Vol. 3C "Secondary Processor-Based VM-Execution Controls". */
-#define PROC2_VIRTUALIZE_APIC_ACCESSES (1u << 0)
-#define PROC2_ENABLE_EPT (1u << 1)
-#define PROC2_DESCRIPTOR_TABLE_EXITING (1u << 2)
-#define PROC2_ENABLE_RDTSCP (1u << 3)
-#define PROC2_VIRTUALIZE_X2APIC (1u << 4)
-#define PROC2_ENABLE_VPID (1u << 5)
-#define PROC2_WBINVD_EXITING (1u << 6)
-#define PROC2_UNRESTRICTED_GUEST (1u << 7)
-#define PROC2_PAUSE_LOOP_EXITING (1u << 10)
-#define PROC2_RDRAND_EXITING (1u << 11)
-#define PROC2_ENABLE_INVPCID (1u << 12)
-#define PROC2_RDSEED_EXITING (1u << 16)
-#define PROC2_ENABLE_XSAVES (1u << 20)
-
-/* SDM Vol. 3C "VM-Exit Controls" (the primary ones). */
-#define EXIT_SAVE_DEBUG_CONTROLS (1u << 2)
-#define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
-#define EXIT_LOAD_PERF_GLOBAL_CTRL (1u << 12)
-#define EXIT_ACK_INTERRUPT_ON_EXIT (1u << 15)
-#define EXIT_SAVE_PAT (1u << 18)
-#define EXIT_LOAD_PAT (1u << 19)
-#define EXIT_SAVE_EFER (1u << 20)
-#define EXIT_LOAD_EFER (1u << 21)
-#define EXIT_SAVE_PREEMPTION_TIMER (1u << 22)
-
-/* SDM Vol. 3C "VM-Entry Controls". */
-#define ENTRY_LOAD_DEBUG_CONTROLS (1u << 2)
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
-#define ENTRY_LOAD_PERF_GLOBAL_CTRL (1u << 13)
-#define ENTRY_LOAD_PAT (1u << 14)
-#define ENTRY_LOAD_EFER (1u << 15)
 
 /* SDM Vol. 3C "Extended-Page-Table Pointer (EPTP)". */
 #define EPTP_MT_UC 0ull

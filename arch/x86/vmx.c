@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "hv/arch.h"
 #include "arch/x86/vmx.h"
 
 #include "arch/x86/cpu.h"
@@ -32,10 +33,10 @@ int vmx_on(struct percpu *pc)
 	}
 
 	/* An unlocked FEATURE_CONTROL is ours to set; a locked one decides. */
-	fc = rdmsr(MSR_FEATURE_CONTROL);
+	fc = rdmsr(IA32_FEATURE_CONTROL);
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
 		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-		wrmsr(MSR_FEATURE_CONTROL, fc);
+		wrmsr(IA32_FEATURE_CONTROL, fc);
 	} else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
 		pr_err("cpu %u: VMX is disabled and locked in IA32_FEATURE_CONTROL (0x%lx)",
 		       pc->index, fc);
@@ -43,11 +44,11 @@ int vmx_on(struct percpu *pc)
 	}
 
 	/* SDM "VMX-Fixed Bits in CR0" and "VMX-Fixed Bits in CR4". */
-	cr0 = (read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) &
-	      rdmsr(MSR_VMX_CR0_FIXED1);
+	cr0 = (read_cr0() | rdmsr(IA32_VMX_CR0_FIXED0)) &
+	      rdmsr(IA32_VMX_CR0_FIXED1);
 	write_cr0(cr0);
-	cr4 = ((read_cr4() | CR4_VMXE) | rdmsr(MSR_VMX_CR4_FIXED0)) &
-	      rdmsr(MSR_VMX_CR4_FIXED1);
+	cr4 = ((read_cr4() | CR4_VMXE) | rdmsr(IA32_VMX_CR4_FIXED0)) &
+	      rdmsr(IA32_VMX_CR4_FIXED1);
 	write_cr4(cr4);
 	mce_cpu_init();
 	if (!(read_cr4() & CR4_VMXE)) {
@@ -57,7 +58,7 @@ int vmx_on(struct percpu *pc)
 
 	/* The VMXON region starts with the VMCS revision identifier. */
 	*(volatile uint32_t *)pc->vmxon_region =
-		(uint32_t)(rdmsr(MSR_VMX_BASIC) & 0x7fffffff);
+		(uint32_t)(rdmsr(IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK);
 	pa = (uint64_t)(uintptr_t)pc->vmxon_region;
 	__asm__ volatile("vmxon %1\n\t"
 			 "pushfq\n\t"

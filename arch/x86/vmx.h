@@ -5,11 +5,6 @@
 
 #include "arch/x86/percpu.h"
 
-/*
- * Puts this CPU in VMX root operation (SDM "Enabling and Entering VMX
- * Operation"). Returns 0, or a negative code after printing why.
- */
-int vmx_on(struct percpu *pc);
 /* Leaves VMX operation. Returns 0, or a negative code after printing why. */
 int vmx_off(struct percpu *pc);
 

@@ -15,6 +15,7 @@
  */
 const char *vmx_exit_reason_name(uint32_t basic_reason);
 
+
 /*
  * What a VM-instruction error number means, in the SDM's words, e.g.
  * "VM entry with invalid control field(s)" for 7. "unknown VM-instruction

@@ -2,8 +2,9 @@
 /*
  * A vCPU's VMCS, set up area by area (SDM Vol. 3C, "Organization of VMCS
  * Data"): host state, execution controls, guest state, exit and entry
- * controls. Every control is adjusted to the capability MSRs, and every
- * VMWRITE is checked.
+ * controls. Every control is adjusted to the capability MSRs; every
+ * VMWRITE is checked by its accessor (arch/x86/vmcs.h), which halts hv
+ * naming the field, the value and the error.
  */
 #include "arch/x86/vmx_vcpu.h"
 
@@ -13,23 +14,46 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmcs.h"
-#include "arch/x86/vmx_exit.h"
 #include "arch/x86/vmx_names.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
-#include "hv/partition.h"
-#include "hv/policy.h"
+#include "hv/upcall.h"
 #include "hv/start_info.h"
 #include "lib/string.h"
+#include "lib/vmxcap.h"
 
 struct vmx_caps vmx_caps;
 
-/* The VMCS accessors' failure paths: both are hv bugs, never guest acts. */
+/*
+ * The VMCS accessors' failure paths: all are hv bugs, never guest acts.
+ * After VMfailValid the current VMCS holds the error number; after
+ * VMfailInvalid there is no current VMCS to hold it, and reading the
+ * error field fails too.
+ */
+static const char *vmx_last_error(uint64_t *err)
+{
+	if (vmcs_read_checked(VMCS_VM_INSTRUCTION_ERROR, err))
+		return vmx_instruction_error_text((uint32_t)*err);
+	return "VMfailInvalid: no current VMCS";
+}
+
 void vmcs_read_failed(uint32_t field)
 {
-	panic("VMREAD of VMCS field 0x%x (%s) failed", field,
-	      vmcs_field_name(field));
+	uint64_t err;
+	const char *why = vmx_last_error(&err);
+
+	panic("VMREAD of VMCS field 0x%x (%s) failed: VM-instruction error %lu (%s)",
+	      field, vmcs_field_name(field), err, why);
+}
+
+void vmcs_write_failed(uint32_t field, uint64_t value)
+{
+	uint64_t err;
+	const char *why = vmx_last_error(&err);
+
+	panic("VMWRITE of 0x%lx to VMCS field 0x%x (%s) failed: VM-instruction error %lu (%s)",
+	      value, field, vmcs_field_name(field), err, why);
 }
 
 void vmcs_width_mismatch(uint32_t field)
@@ -40,23 +64,6 @@ void vmcs_width_mismatch(uint32_t field)
 
 /* One MSR bitmap serves every vCPU: the MSR policy is the same for all. */
 static uint64_t msr_bitmap_pa;
-
-/*
- * SDM Vol. 3D, "VMX Capability Reporting Facility": the low half of a
- * control MSR is the allowed 0-settings (bits that must be 1), the high
- * half the allowed 1-settings (bits that may be 1).
- */
-static uint32_t adjust_controls(uint32_t msr, uint32_t want, uint32_t need,
-				const char *area)
-{
-	uint64_t cap = rdmsr(msr);
-	uint32_t v = (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
-
-	if ((v & need) != need)
-		panic("VT-x lacks %s control(s) 0x%x that hv needs (MSR 0x%x = 0x%lx)",
-		      area, need & ~v, msr, cap);
-	return v;
-}
 
 static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr, bool writes)
 {
@@ -169,58 +176,32 @@ static void xsave_init(void)
 
 void vmx_caps_init(void)
 {
-	uint64_t basic = rdmsr(MSR_VMX_BASIC);
-	bool true_msrs = basic & (1ull << 55);
-	uint32_t pin_msr = true_msrs ? 0x48d : 0x481;
-	uint32_t proc_msr = true_msrs ? 0x48e : 0x482;
-	uint32_t exit_msr = true_msrs ? 0x48f : 0x483;
-	uint32_t entry_msr = true_msrs ? 0x490 : 0x484;
-	uint32_t need, want;
-	uint64_t ev;
+	static struct vmx_cap_report report;
+	struct vmx_cap_msrs m;
+	struct vmx_controls c;
+	uint32_t a, b, ecx, d;
 
-	vmx_caps.revision = (uint32_t)basic & 0x7fffffff;
-
-	need = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING |
-	       PIN_PREEMPTION_TIMER;
-	vmx_caps.pin = adjust_controls(pin_msr, need, need, "pin-based");
-
-	/*
-	 * HLT, MWAIT, MONITOR, RDPMC and CR8 accesses exit; CR3 accesses do
-	 * not (requested 0, the true MSRs allow it where the CPU can).
-	 */
-	need = PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
-	       PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
-	       PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY |
-	       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_RDPMC_EXITING;
-	vmx_caps.proc = adjust_controls(proc_msr, need, need, "processor-based");
-	/* Interrupt-window exiting is switched on only while it is needed,
-	 * but the CPU must allow it. */
-	if (!(rdmsr(proc_msr) >> 32 & PROC_INTERRUPT_WINDOW_EXITING))
-		panic("VT-x lacks interrupt-window exiting, which hv needs");
-
-	need = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING;
-	vmx_caps.proc2 = adjust_controls(0x48b, need, need, "secondary");
-
-	need = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
-	       EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
-	want = need | EXIT_SAVE_DEBUG_CONTROLS;
-	vmx_caps.exit = adjust_controls(exit_msr, want, need, "VM-exit");
-
-	need = ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER;
-	want = need | ENTRY_LOAD_DEBUG_CONTROLS;
-	vmx_caps.entry = adjust_controls(entry_msr, want, need, "VM-entry");
-
-	ev = rdmsr(0x48c);
-	if (!(ev & (1ull << 6)) || !(ev & (1ull << 14)) ||
-	    !(ev & (1ull << 25)) || !(ev & (1ull << 41)))
-		panic("EPT/VPID capabilities 0x%lx lack a 4-level walk, write-back, single-context INVEPT or INVVPID",
-		      ev);
-	ept_set_page_sizes(ev & (1ull << 16), ev & (1ull << 17));
-	vmx_caps.preemption_shift = rdmsr(0x485) & 0x1f;
-	vmx_caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
-	vmx_caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
-	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
-	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	cpuid(1, 0, &a, &b, &ecx, &d);
+	vmx_cap_read(&m, ecx, rdmsr);
+	/* The loader checked the same table (lib/vmxcap.c). */
+	vmx_cap_decode(&m, &report);
+	if (!report.ok)
+		panic("VT-x: %s", report.reason);
+	vmx_cap_controls(&m, &c);
+	vmx_caps.pin = c.pin;
+	vmx_caps.proc = c.proc;
+	vmx_caps.proc2 = c.proc2;
+	vmx_caps.exit = c.exit;
+	vmx_caps.entry = c.entry;
+	vmx_caps.revision = (uint32_t)(m.basic & VMX_BASIC_REVISION_MASK);
+	ept_set_page_sizes(m.ept_vpid & EPT_VPID_CAP_2M_PAGES,
+			   m.ept_vpid & EPT_VPID_CAP_1G_PAGES);
+	vmx_caps.preemption_shift = m.misc & VMX_MISC_PREEMPTION_SHIFT;
+	vmx_caps.cr0_fixed0 = rdmsr(IA32_VMX_CR0_FIXED0);
+	vmx_caps.cr0_fixed1 = rdmsr(IA32_VMX_CR0_FIXED1);
+	vmx_caps.cr4_fixed0 = rdmsr(IA32_VMX_CR4_FIXED0);
+	vmx_caps.cr4_fixed1 = rdmsr(IA32_VMX_CR4_FIXED1);
+	vmx_pc_caps_init();
 	build_msr_bitmap();
 	xsave_init();
 	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
@@ -234,74 +215,69 @@ struct desc_ptr {
 } __attribute__((packed));
 
 /* Host state is per CPU: rewritten whenever a vCPU is loaded on a CPU. */
-bool vmx_setup_host_state(void)
+void vmx_setup_host_state(void)
 {
 	struct percpu *pc = this_cpu();
 	struct desc_ptr gdtr, idtr;
-	bool ok = true;
 
 	__asm__ volatile("sgdt %0" : "=m"(gdtr));
 	__asm__ volatile("sidt %0" : "=m"(idtr));
-	ok &= vmcs_write_nat(VMCS_HOST_CR0, read_cr0());
-	ok &= vmcs_write_nat(VMCS_HOST_CR3, read_cr3());
-	ok &= vmcs_write_nat(VMCS_HOST_CR4, read_cr4());
-	ok &= vmcs_write16(VMCS_HOST_CS_SELECTOR, GDT_CODE);
-	ok &= vmcs_write16(VMCS_HOST_SS_SELECTOR, GDT_DATA);
-	ok &= vmcs_write16(VMCS_HOST_DS_SELECTOR, GDT_DATA);
-	ok &= vmcs_write16(VMCS_HOST_ES_SELECTOR, GDT_DATA);
-	ok &= vmcs_write16(VMCS_HOST_FS_SELECTOR, 0);
-	ok &= vmcs_write16(VMCS_HOST_GS_SELECTOR, 0);
-	ok &= vmcs_write16(VMCS_HOST_TR_SELECTOR, GDT_TSS);
-	ok &= vmcs_write_nat(VMCS_HOST_FS_BASE, 0);
-	ok &= vmcs_write_nat(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)pc);
-	ok &= vmcs_write_nat(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&pc->tss);
-	ok &= vmcs_write_nat(VMCS_HOST_GDTR_BASE, gdtr.base);
-	ok &= vmcs_write_nat(VMCS_HOST_IDTR_BASE, idtr.base);
-	ok &= vmcs_write32(VMCS_HOST_SYSENTER_CS, 0);
-	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_ESP, 0);
-	ok &= vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
-	ok &= vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
-	ok &= vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(0x277));
+	vmcs_write_nat(VMCS_HOST_CR0, read_cr0());
+	vmcs_write_nat(VMCS_HOST_CR3, read_cr3());
+	vmcs_write_nat(VMCS_HOST_CR4, read_cr4());
+	vmcs_write16(VMCS_HOST_CS_SELECTOR, GDT_CODE);
+	vmcs_write16(VMCS_HOST_SS_SELECTOR, GDT_DATA);
+	vmcs_write16(VMCS_HOST_DS_SELECTOR, GDT_DATA);
+	vmcs_write16(VMCS_HOST_ES_SELECTOR, GDT_DATA);
+	vmcs_write16(VMCS_HOST_FS_SELECTOR, 0);
+	vmcs_write16(VMCS_HOST_GS_SELECTOR, 0);
+	vmcs_write16(VMCS_HOST_TR_SELECTOR, GDT_TSS);
+	vmcs_write_nat(VMCS_HOST_FS_BASE, 0);
+	vmcs_write_nat(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)pc);
+	vmcs_write_nat(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&pc->tss);
+	vmcs_write_nat(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_write_nat(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_write32(VMCS_HOST_SYSENTER_CS, 0);
+	vmcs_write_nat(VMCS_HOST_SYSENTER_ESP, 0);
+	vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(IA32_EFER));
+	vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(IA32_PAT));
 	/* Every exit lands at the same place; HOST_RSP is vmx_enter's own
 	 * business, since it depends on the stack it is called on. */
-	ok &= vmcs_write_nat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
-	return ok;
+	vmcs_write_nat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 }
 
-static bool setup_controls(struct vcpu *v, uint64_t eptp)
+static void setup_controls(struct vcpu *v, uint64_t eptp)
 {
-	bool ok = true;
-
-	ok &= vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
-	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
-	ok &= vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
+	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
+	vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
+	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
 	/*
 	 * #DB and #AC exit, so that no guest can hold a CPU in an endless
 	 * delivery loop out of hv's reach (XSA-156: a #DB or #AC that
 	 * re-raises itself as it is delivered); hv reflects both. #MC exits
 	 * so that hv, not the guest, handles the machine's errors.
 	 */
-	ok &= vmcs_write32(VMCS_EXCEPTION_BITMAP, EXCEPTION_BITMAP_HV);
-	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
-	ok &= vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
-	ok &= vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
-	ok &= vmcs_write64(VMCS_IO_BITMAP_A, v->part->io_bitmap_pa);
-	ok &= vmcs_write64(VMCS_IO_BITMAP_B, v->part->io_bitmap_pa + 4096);
-	ok &= vmcs_write64(VMCS_MSR_BITMAP, msr_bitmap_pa);
-	ok &= vmcs_write64(VMCS_EPT_POINTER, eptp);
-	ok &= vmcs_write16(VMCS_VPID, v->vpid);
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, EXCEPTION_BITMAP_HV);
+	vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write32(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write64(VMCS_IO_BITMAP_A, v->part->arch.io_bitmap_pa);
+	vmcs_write64(VMCS_IO_BITMAP_B, v->part->arch.io_bitmap_pa + 4096);
+	vmcs_write64(VMCS_MSR_BITMAP, msr_bitmap_pa);
+	vmcs_write64(VMCS_EPT_POINTER, eptp);
+	vmcs_write16(VMCS_VPID, v->arch.vpid);
 	/*
 	 * CR0 and CR4 bits the VMX fixed-bit MSRs pin are owned by hv; the
 	 * guest reads its own values from the shadows, and writes that would
 	 * change them exit.
 	 */
-	ok &= vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_host_owned());
-	ok &= vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_host_owned());
-	ok &= vmcs_write64(VMCS_VMCS_LINK_POINTER, ~0ull);
-	return ok;
+	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_host_owned());
+	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_host_owned());
+	vmcs_write64(VMCS_VMCS_LINK_POINTER, ~0ull);
 }
 
-static bool setup_guest(uint64_t rip, uint64_t rsp, uint64_t cr3)
+static void setup_guest(uint64_t rip, uint64_t rsp, uint64_t cr3)
 {
 	/* Access rights (SDM "Format of the VMCS Region" / segment AR bytes). */
 	const uint32_t ar_code = 0xa09b; /* G, L, P, S, execute/read accessed */
@@ -310,7 +286,6 @@ static bool setup_guest(uint64_t rip, uint64_t rsp, uint64_t cr3)
 	const uint32_t ar_unusable = 0x10000;
 	uint64_t cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	uint64_t cr4 = CR4_PAE;
-	bool ok = true;
 	static const uint32_t data_segs[][4] = {
 		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE,
 		  VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR },
@@ -324,63 +299,59 @@ static bool setup_guest(uint64_t rip, uint64_t rsp, uint64_t cr3)
 		  VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR },
 	};
 
-	ok &= vmcs_write_nat(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
-	ok &= vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
-	ok &= vmcs_write_nat(VMCS_GUEST_CR3, cr3);
-	ok &= vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
-	ok &= vmcs_write_nat(VMCS_CR4_READ_SHADOW, cr4);
-	ok &= vmcs_write_nat(VMCS_GUEST_DR7, 0x400);
+	vmcs_write_nat(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
+	vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
+	vmcs_write_nat(VMCS_GUEST_CR3, cr3);
+	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
+	vmcs_write_nat(VMCS_CR4_READ_SHADOW, cr4);
+	vmcs_write_nat(VMCS_GUEST_DR7, 0x400);
 
-	ok &= vmcs_write16(VMCS_GUEST_CS_SELECTOR, HV_GUEST_SEL_CODE);
-	ok &= vmcs_write_nat(VMCS_GUEST_CS_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_CS_LIMIT, 0xffffffff);
-	ok &= vmcs_write32(VMCS_GUEST_CS_AR, ar_code);
+	vmcs_write16(VMCS_GUEST_CS_SELECTOR, HV_GUEST_SEL_CODE);
+	vmcs_write_nat(VMCS_GUEST_CS_BASE, 0);
+	vmcs_write32(VMCS_GUEST_CS_LIMIT, 0xffffffff);
+	vmcs_write32(VMCS_GUEST_CS_AR, ar_code);
 	for (unsigned i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++) {
-		ok &= vmcs_write16(data_segs[i][0], HV_GUEST_SEL_DATA);
-		ok &= vmcs_write_nat(data_segs[i][1], 0);
-		ok &= vmcs_write32(data_segs[i][2], 0xffffffff);
-		ok &= vmcs_write32(data_segs[i][3], ar_data);
+		vmcs_write16(data_segs[i][0], HV_GUEST_SEL_DATA);
+		vmcs_write_nat(data_segs[i][1], 0);
+		vmcs_write32(data_segs[i][2], 0xffffffff);
+		vmcs_write32(data_segs[i][3], ar_data);
 	}
 	/* A 64-bit guest needs a usable TR even before it loads its own. */
-	ok &= vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_TR_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
-	ok &= vmcs_write32(VMCS_GUEST_TR_AR, ar_tss);
-	ok &= vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_LDTR_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
-	ok &= vmcs_write32(VMCS_GUEST_LDTR_AR, ar_unusable);
-	ok &= vmcs_write_nat(VMCS_GUEST_GDTR_BASE, HV_GUEST_GDT);
-	ok &= vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 3 * 8 - 1);
-	ok &= vmcs_write_nat(VMCS_GUEST_IDTR_BASE, 0);
-	ok &= vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
+	vmcs_write_nat(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
+	vmcs_write32(VMCS_GUEST_TR_AR, ar_tss);
+	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
+	vmcs_write_nat(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_AR, ar_unusable);
+	vmcs_write_nat(VMCS_GUEST_GDTR_BASE, HV_GUEST_GDT);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 3 * 8 - 1);
+	vmcs_write_nat(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
 
-	ok &= vmcs_write_nat(VMCS_GUEST_RIP, rip);
-	ok &= vmcs_write_nat(VMCS_GUEST_RSP, rsp);
-	ok &= vmcs_write_nat(VMCS_GUEST_RFLAGS, 0x2);
-	ok &= vmcs_write64(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA | EFER_NXE);
-	ok &= vmcs_write64(VMCS_GUEST_IA32_PAT, 0x0007040600070406ull);
-	ok &= vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
-	ok &= vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_SYSENTER_ESP, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_SYSENTER_EIP, 0);
-	ok &= vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	ok &= vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);
-	ok &= vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	return ok;
+	vmcs_write_nat(VMCS_GUEST_RIP, rip);
+	vmcs_write_nat(VMCS_GUEST_RSP, rsp);
+	vmcs_write_nat(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA | EFER_NXE);
+	vmcs_write64(VMCS_GUEST_IA32_PAT, 0x0007040600070406ull);
+	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write_nat(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write_nat(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
-static bool setup_exit_entry(void)
+static void setup_exit_entry(void)
 {
-	bool ok = true;
-
-	ok &= vmcs_write32(VMCS_EXIT_CTLS, vmx_caps.exit);
-	ok &= vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
-	ok &= vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
-	ok &= vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry);
-	ok &= vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
-	ok &= vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
-	return ok;
+	vmcs_write32(VMCS_EXIT_CTLS, vmx_caps.exit);
+	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_CTLS, vmx_caps.entry);
+	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 }
 
 /*
@@ -429,7 +400,8 @@ static uint64_t current_vmcs(void)
 	return pa;
 }
 
-static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
+static int setup_vmcs(struct vcpu *v, uint64_t eptp,
+		      const struct vcpu_pc_entry *pc, uint64_t rip,
 		      uint64_t rdi, uint64_t rsp, uint64_t cr3);
 
 /*
@@ -437,99 +409,116 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
  * exit, with the parent's VMCS current: the new vCPU's VMCS is loaded to
  * be filled in, and the parent's is made current again afterwards.
  */
-int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
-		   uint64_t rsp, uint64_t cr3)
+static int init_vmcs(struct vcpu *v, const struct vcpu_pc_entry *pc,
+		     uint64_t rip, uint64_t rdi, uint64_t rsp, uint64_t cr3)
 {
+	uint64_t eptp = ept_pointer(&v->part->arch.ept);
 	uint64_t caller = current_vmcs();
 	int r;
 
-	HV_ASSERT(v->vmcs_cpu == HV_CPU_NONE && v->running_on == HV_CPU_NONE);
-	r = setup_vmcs(v, eptp, rip, rdi, rsp, cr3);
+	HV_ASSERT(v->arch.vmcs_cpu == HV_CPU_NONE && v->running_on == HV_CPU_NONE);
+	r = setup_vmcs(v, eptp, pc, rip, rdi, rsp, cr3);
 	/*
 	 * Written back to memory and inactive: the vCPU may first run on
 	 * another CPU, which must VMLAUNCH it (SDM "Software Use of
 	 * Virtual-Machine Control Structures").
 	 */
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
-		panic("VMCLEAR of the new VMCS 0x%lx failed", v->vmcs_pa);
-	v->launched = false;
-	v->last_cpu = HV_CPU_NONE;
+	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
+		panic("VMCLEAR of the new VMCS 0x%lx failed", v->arch.vmcs_pa);
+	v->arch.launched = false;
+	v->arch.host_cpu = HV_CPU_NONE;
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
 	return r;
 }
 
+int vcpu_arch_init(struct vcpu *v, uint64_t rip, uint64_t rdi, uint64_t rsp,
+		   uint64_t cr3)
+{
+	return init_vmcs(v, NULL, rip, rdi, rsp, cr3);
+}
+
+int vcpu_arch_init_pc(struct vcpu *v, const struct vcpu_pc_entry *e)
+{
+	if (vmx_caps.pc_missing)
+		return HV_ENOSYS;
+	return init_vmcs(v, e, 0, 0, 0, 0);
+}
+
 int vcpu_arch_alloc(struct vcpu *v)
 {
-	v->vmcs_pa = alloc_for(v, 1);
-	v->xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
-	if (!v->vmcs_pa || !v->xsave_area)
+	v->arch.vmcs_cpu = HV_CPU_NONE;
+	v->arch.host_cpu = HV_CPU_NONE;
+	/*
+	 * Every vCPU has its own VPID: entries and exits flush nothing, so a
+	 * shared one would let vCPUs use each other's translations.
+	 */
+	v->arch.vpid = (uint16_t)((v->part->id - 1) * HV_MAX_VCPUS + v->id + 1);
+	v->arch.vmcs_pa = alloc_for(v, 1);
+	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
+	if (!v->arch.vmcs_pa || !v->arch.xsave_area)
 		return HV_ENOMEM;
 	return vmcheck_vcpu_alloc(v);
 }
 
-static int setup_vmcs(struct vcpu *v, uint64_t eptp, uint64_t rip,
+/* hv's own 64-bit entry, or pc's over it (arch/x86/vmx_pc.c). */
+static int setup_vmcs(struct vcpu *v, uint64_t eptp,
+		      const struct vcpu_pc_entry *pc, uint64_t rip,
 		      uint64_t rdi, uint64_t rsp, uint64_t cr3)
 {
-	bool ok;
-
-	*(uint32_t *)(uintptr_t)v->vmcs_pa = vmx_caps.revision;
+	*(uint32_t *)(uintptr_t)v->arch.vmcs_pa = vmx_caps.revision;
 	/* SDM "Software Use of Virtual-Machine Control Structures": a new
 	 * VMCS is cleared before its first VMPTRLD. */
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK ||
-	    vmx_vmptrld(v->vmcs_pa) != VMX_OK) {
+	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK ||
+	    vmx_vmptrld(v->arch.vmcs_pa) != VMX_OK) {
 		pr_err("VMCLEAR/VMPTRLD of a new VMCS at 0x%lx failed",
-		       v->vmcs_pa);
+		       v->arch.vmcs_pa);
 		return HV_EIO;
 	}
-	v->launched = false;
-	v->window_exiting = false; /* setup_controls writes vmx_caps.proc */
-	v->regs.rdi = rdi;
+	v->arch.launched = false;
+	v->arch.window_exiting = false; /* setup_controls writes vmx_caps.proc */
+	v->arch.regs.rdi = rdi;
 	vlapic_init(&v->apic, v->id);
-	v->xcr0 = XCR0_X87; /* the reset values */
-	xsave_area_init(v->xsave_area);
-	v->dr6 = 0xffff0ff0;
-	ok = vmx_setup_host_state();
-	v->host_rsp = 0;
-	ok &= setup_controls(v, eptp);
-	ok &= setup_guest(rip, rsp, cr3);
-	ok &= setup_exit_entry();
-	if (!ok) {
-		pr_err("a VMWRITE failed while setting up the VMCS: error %u (%s)",
-		       vmcs_read32(VMCS_VM_INSTRUCTION_ERROR),
-		       vmx_instruction_error_text(
-			       vmcs_read32(VMCS_VM_INSTRUCTION_ERROR)));
-		return HV_EIO;
-	}
+	v->arch.xcr0 = XCR0_X87; /* the reset values */
+	xsave_area_init(v->arch.xsave_area);
+	v->arch.dr6 = 0xffff0ff0;
+	vmx_setup_host_state();
+	v->arch.host_rsp = 0;
+	setup_controls(v, eptp);
+	setup_guest(rip, rsp, cr3);
+	setup_exit_entry();
+	v->arch.pc = false;
+	if (pc)
+		vmx_pc_setup(v, pc);
 	/* The guest's translations start from nothing. */
 	if (vmx_invept(INVEPT_SINGLE_CONTEXT, eptp) != VMX_OK ||
-	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 		return HV_EIO;
 	return 0;
 }
 
 void vcpu_arch_leave(struct vcpu *v)
 {
-	HV_ASSERT(v->vmcs_cpu == this_cpu()->index);
-	if (vmx_vmclear(v->vmcs_pa) != VMX_OK)
+	HV_ASSERT(v->arch.vmcs_cpu == this_cpu()->index);
+	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of %s's VMCS 0x%lx failed", v->part->name,
-		      v->vmcs_pa);
-	v->launched = false;
-	__atomic_store_n(&v->vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
+		      v->arch.vmcs_pa);
+	v->arch.launched = false;
+	__atomic_store_n(&v->arch.vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
 }
 
 void vcpu_arch_flush_here(struct vcpu *v)
 {
-	if (vmx_invept(INVEPT_SINGLE_CONTEXT, ept_pointer(&v->part->ept)) !=
+	if (vmx_invept(INVEPT_SINGLE_CONTEXT, ept_pointer(&v->part->arch.ept)) !=
 		    VMX_OK ||
-	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->vpid, 0) != VMX_OK)
+	    vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
 		panic("INVEPT/INVVPID for %s vcpu %u failed on cpu %u",
 		      v->part->name, v->id, this_cpu()->index);
 }
 
 void vcpu_arch_flush(struct vcpu *v)
 {
-	if (v->vmcs_pa && v->last_cpu != HV_CPU_NONE)
+	if (v->arch.vmcs_pa && v->arch.host_cpu != HV_CPU_NONE)
 		vcpu_arch_flush_here(v);
 }
 
@@ -538,22 +527,22 @@ void vcpu_arch_release(struct vcpu *v)
 	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
 
 	vmcheck_vcpu_release(v, owner);
-	if (v->vmcs_pa) {
+	if (v->arch.vmcs_pa) {
 		/*
 		 * Never free a VMCS that could still be active: every CPU
 		 * clears a vCPU's VMCS when it lets the vCPU go, so a VMCS
 		 * still marked active here is a broken invariant.
 		 */
-		HV_ASSERT(__atomic_load_n(&v->vmcs_cpu, __ATOMIC_ACQUIRE) ==
+		HV_ASSERT(__atomic_load_n(&v->arch.vmcs_cpu, __ATOMIC_ACQUIRE) ==
 				  HV_CPU_NONE &&
 			  __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE) ==
 				  HV_CPU_NONE);
-		palloc_free(mem_pool(), v->vmcs_pa, 4096, owner);
-		v->vmcs_pa = 0;
+		palloc_free(mem_pool(), v->arch.vmcs_pa, 4096, owner);
+		v->arch.vmcs_pa = 0;
 	}
-	if (v->xsave_area) {
-		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->xsave_area,
+	if (v->arch.xsave_area) {
+		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->arch.xsave_area,
 			    (uint64_t)xsave_pages * 4096, owner);
-		v->xsave_area = NULL;
+		v->arch.xsave_area = NULL;
 	}
 }

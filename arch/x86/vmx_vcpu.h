@@ -1,60 +1,55 @@
 /* SPDX-License-Identifier: MIT */
-/* The VMX side of a vCPU: its VMCS, entering it, and its exits. */
+/*
+ * Inside arch/x86: the VMX side of a vCPU that the contract (hv/arch.h)
+ * does not name: the control values, the CR0/CR4 bits hv owns, and the
+ * host-state area, all set up in vmx_vcpu.c.
+ */
 #ifndef ARCH_X86_VMX_VCPU_H
 #define ARCH_X86_VMX_VCPU_H
 
-#include <stdint.h>
+#include "hv/arch.h"
+#include "hv/upcall.h"
 
-#include "hv/vcpu.h"
-
-enum vcpu_outcome {
-	VCPU_PREEMPTED, /* its time slice ended; it can run again */
-	VCPU_STOPPED, /* the partition stopped; hv/ has the report */
-	VCPU_POWEROFF, /* the parent asked to power off */
+/* The control values hv uses, adjusted once to the capability MSRs. */
+struct vmx_caps {
+	uint32_t revision;
+	uint32_t pin, proc, proc2, exit, entry;
+	uint32_t preemption_shift;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/* pc vCPUs (arch/x86/vmx_pc.c): their secondary controls, or why
+	 * this CPU cannot run them. */
+	uint32_t proc2_pc;
+	const char *pc_missing;
+	uint8_t maxphyaddr; /* CPUID.80000008H:EAX[7:0], for PAE PDPTEs */
 };
+extern struct vmx_caps vmx_caps;
 
-/*
- * Reads the VMX capability MSRs once, checks every capability hv needs
- * and works out the control values. Panics naming what is missing: the
- * loader checked already, so a miss here is a broken invariant.
- */
-void vmx_caps_init(void);
-/* The XSAVE components every vCPU's state is switched with (XCR0 bits):
- * the only ones a guest may enable, and the only ones CPUID shows. */
-uint64_t vcpu_arch_xfeatures(void);
-/* Allocates the vCPU's VMCS and other pages. */
-int vcpu_arch_alloc(struct vcpu *v);
-/*
- * Fills the vCPU's VMCS for a 64-bit entry at rip with the given RSP, CR3
- * and RDI, leaving it clear (so any CPU may launch it) and the VMCS that
- * was current before current again.
- */
-int vcpu_arch_init(struct vcpu *v, uint64_t eptp, uint64_t rip, uint64_t rdi,
-		   uint64_t rsp, uint64_t cr3);
-/* On the CPU where the vCPU's VMCS is active: VMCLEARs it, so that it
- * is active nowhere and may next be launched on any CPU. */
-void vcpu_arch_leave(struct vcpu *v);
-/* Drops this CPU's cached translations of the vCPU (EPT and VPID);
- * vcpu_arch_flush only if the vCPU has ever run. */
+#define VECTOR_DB 1
+#define VECTOR_DF 8
+#define VECTOR_GP 13
+#define VECTOR_AC 17
+#define VECTOR_MC 18
+#define EXCEPTION_BITMAP_HV \
+	((1u << VECTOR_DB) | (1u << VECTOR_AC) | (1u << VECTOR_MC))
+
+uint64_t vmx_cr0_host_owned(void);
+uint64_t vmx_cr4_host_owned(void);
+/* The CR0/CR4 value the CPU runs with for a guest-visible shadow. */
+uint64_t vmx_guest_cr0(uint64_t shadow);
+uint64_t vmx_guest_cr4(uint64_t shadow);
+
+/* arch/x86/vmx_pc.c: pc vCPUs. */
+void vmx_pc_caps_init(void);
+/* Writes the pc vCPU's controls and guest state over hv's defaults. */
+void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
+
+/* Writes the host-state area for the CPU this runs on. */
+void vmx_setup_host_state(void);
+
+/* Where every VM exit lands (HOST_RIP): not to be called. */
+void vmx_exit_stub(void);
+
+/* Drops this CPU's cached translations of the vCPU (EPT and VPID). */
 void vcpu_arch_flush_here(struct vcpu *v);
-void vcpu_arch_flush(struct vcpu *v);
-/* Frees the VMCS, which must be clear, and the vCPU's other pages. */
-void vcpu_arch_release(struct vcpu *v);
-/*
- * Runs the vCPU, handling its exits, for at most slice TSC ticks (time
- * spent in hv counts too), or until its partition stops.
- */
-enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice);
-/* The longest slice in TSC ticks: what the VMX-preemption timer's 32 bits
- * can count at once. */
-uint64_t vcpu_arch_max_slice(void);
-/*
- * This CPU took a kick (an NMI) in hv: the vCPU it runs, if any, exits
- * right after its next entry, so that vcpu_arch_run looks again at why
- * it was kicked.
- */
-void vcpu_arch_kicked(void);
-/* Prints the guest's registers and the exit information. */
-void vcpu_arch_dump(struct vcpu *v);
 
 #endif

@@ -315,50 +315,46 @@ static void own_wrmsr(uint32_t msr, uint64_t value)
 			(unsigned long)rdmsr(msr), (unsigned long)value);
 }
 
-#define MSR_EFER 0xc0000080u
-#define EFER_LME (1ull << 8)
-#define EFER_NXE (1ull << 11)
-
 static void msr_efer_nxe(void)
 {
-	uint64_t efer = rdmsr(MSR_EFER);
+	uint64_t efer = rdmsr(IA32_EFER);
 
-	own_wrmsr(MSR_EFER, efer & ~EFER_NXE);
-	own_wrmsr(MSR_EFER, efer);
+	own_wrmsr(IA32_EFER, efer & ~EFER_NXE);
+	own_wrmsr(IA32_EFER, efer);
 	done();
 }
 
 static void msr_efer_lme(void)
 {
-	must_gp_wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_LME);
+	must_gp_wrmsr(IA32_EFER, rdmsr(IA32_EFER) & ~EFER_LME);
 	done();
 }
 
 static void msr_lstar(void)
 {
-	own_wrmsr(0xc0000082u, 0xffffffff81000000ull);
-	own_wrmsr(0xc0000081u, 0x0023001000000000ull); /* STAR */
+	own_wrmsr(IA32_LSTAR, 0xffffffff81000000ull);
+	own_wrmsr(IA32_STAR, 0x0023001000000000ull);
 	done();
 }
 
 static void msr_sysenter(void)
 {
-	own_wrmsr(0x174, 0x10);
-	own_wrmsr(0x175, 0x7000);
-	own_wrmsr(0x176, 0x200000);
+	own_wrmsr(IA32_SYSENTER_CS, 0x10);
+	own_wrmsr(IA32_SYSENTER_ESP, 0x7000);
+	own_wrmsr(IA32_SYSENTER_EIP, 0x200000);
 	done();
 }
 
 static void msr_pat(void)
 {
-	own_wrmsr(0x277, 0x0000000000000000ull); /* everything uncached */
+	own_wrmsr(IA32_PAT, 0x0000000000000000ull); /* everything uncached */
 	done();
 }
 
 /* Not read back: a CPU may keep only the DEBUGCTL bits it implements. */
 static void msr_debugctl(void)
 {
-	struct msr_op op = { 0x1d9, 1 }; /* LBR */
+	struct msr_op op = { IA32_DEBUGCTL, DEBUGCTL_LBR };
 	int vec = -1;
 
 	if (expect_fault(do_wrmsr, &op, &vec))
@@ -371,27 +367,28 @@ static void msr_debugctl(void)
 
 static void msr_apic_base(void)
 {
-	must_gp_wrmsr(0x1b, 0xfec00000ull | (1u << 11));
+	must_gp_wrmsr(IA32_APIC_BASE, 0xfec00000ull | APIC_BASE_EN);
 	done();
 }
 
 static void msr_feature_control(void)
 {
-	must_gp_wrmsr(0x3a, 0x5); /* locked, VMX outside SMX */
+	must_gp_wrmsr(IA32_FEATURE_CONTROL,
+		      FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 	done();
 }
 
 static void msr_vmx_write(void)
 {
-	must_gp_wrmsr(0x480, 0);
-	must_gp_wrmsr(0x48b, ~0ull);
+	must_gp_wrmsr(IA32_VMX_BASIC, 0);
+	must_gp_wrmsr(IA32_VMX_PROCBASED_CTLS2, ~0ull);
 	done();
 }
 
 /* Every VMX capability MSR, IA32_VMX_BASIC to IA32_VMX_VMFUNC. */
 static void msr_vmx_read(void)
 {
-	for (uint32_t m = 0x480; m <= 0x491; m++) {
+	for (uint32_t m = IA32_VMX_BASIC; m <= IA32_VMX_VMFUNC; m++) {
 		struct msr_op op = { m, 0 };
 		int vec = -1;
 
@@ -404,21 +401,21 @@ static void msr_vmx_read(void)
 
 static void msr_mtrr(void)
 {
-	must_gp_wrmsr(0x2ff, 0); /* MTRRs off: everything uncached */
-	must_gp_wrmsr(0x200, 0x0); /* variable range 0 base */
+	must_gp_wrmsr(IA32_MTRR_DEF_TYPE, 0); /* MTRRs off: everything uncached */
+	must_gp_wrmsr(IA32_MTRR_PHYSBASE0, 0x0);
 	done();
 }
 
 static void msr_spec_ctrl(void)
 {
-	must_gp_wrmsr(0x48, 1); /* IBRS */
+	must_gp_wrmsr(IA32_SPEC_CTRL, SPEC_CTRL_IBRS);
 	done();
 }
 
 /* The virtual APIC's ICR: an NMI, and an INIT, to another APIC id. */
 static void ipi(uint32_t mode)
 {
-	must_gp_wrmsr(0x830, (1ull << 32) | (1u << 14) | mode);
+	must_gp_wrmsr(IA32_X2APIC_ICR, (1ull << 32) | (1u << 14) | mode);
 	done();
 }
 
@@ -576,7 +573,7 @@ static void hc_management(void)
 		HV_HC_PARTITION_DESTROY, HV_HC_PARTITION_LIST,
 		HV_HC_PARTITION_INFO, HV_HC_TEMPLATE_LIST,
 		HV_HC_TRACE_CONTROL, HV_HC_TRACE_READ,
-		HV_HC_HV_INFO,
+		HV_HC_HV_INFO,	      HV_HC_CONSOLE_ATTACH,
 	};
 
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -1159,8 +1156,8 @@ static void cr_high_bits(void)
 /* Each ends in an exception: the #GP it must raise, or the UD2 after it
  * if it completed. */
 static void u_xsetbv(void *a) { (void)a; asm volatile("xsetbv; ud2" : : "c"(0), "a"(3), "d"(0)); }
-static void u_rdmsr(void *a) { (void)a; asm volatile("rdmsr; ud2" : : "c"(0x10) : "rax", "rdx"); }
-static void u_wrmsr(void *a) { (void)a; asm volatile("wrmsr; ud2" : : "c"(0x1d9), "a"(0), "d"(0)); }
+static void u_rdmsr(void *a) { (void)a; asm volatile("rdmsr; ud2" : : "c"(IA32_TIME_STAMP_COUNTER) : "rax", "rdx"); }
+static void u_wrmsr(void *a) { (void)a; asm volatile("wrmsr; ud2" : : "c"(IA32_DEBUGCTL), "a"(0), "d"(0)); }
 static void u_hlt(void *a) { (void)a; asm volatile("hlt; ud2"); }
 static void u_rdcr0(void *a) { (void)a; asm volatile("mov %%cr0, %%rax; ud2" : : : "rax"); }
 static void u_rdcr4(void *a) { (void)a; asm volatile("mov %%cr4, %%rax" : : : "rax"); }

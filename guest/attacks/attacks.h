@@ -35,6 +35,10 @@ enum attack_outcome {
 /* The template of the attackers pinned to CPU 1: a reader checks what
  * the writer before it left on that very CPU. */
 #define PIN1 "attacker-cpu1"
+/* The template of the attackers in a platform = pc partition: a 32-bit
+ * multiboot kernel (guest/tests/pc/pcattack.c) that attacks from real
+ * mode (pcreal-*) or from 32-bit protected mode (pc32-*). */
+#define PC "attacker-pc"
 
 
 /* What the attacker needs: filled in by the parent on the command line. */
@@ -163,6 +167,40 @@ static const struct attack attacks[] = {
 	 * stop during the longest exit a child can make. */
 	{ "fault-db-ist-loop", OUT_SPINS, TGT_NONE, 0, 1, NULL, NULL, 0 },
 	{ "stall-console", OUT_SPINS, TGT_NONE, 0, 2, NULL, "stall-flood", 0 },
+	/*
+	 * From a pc partition (unrestricted guest): memory outside its RAM
+	 * with paging off, through 32-bit and PAE paging structures outside
+	 * it, and from IA-32e mode; ports, MSRs, VMX, CR4.VMXE, CR0.NW and
+	 * faults, from 32-bit protected mode and from real mode, where the
+	 * #GP and #UD hv raises carry no error code. VMCALL is #UD there: a
+	 * pc partition has no hypercalls.
+	 */
+	{ "pc32-mem-read-past", OUT_STOPPED, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-mem-write-past", OUT_STOPPED, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-mem-exec-past", OUT_STOPPED, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-mem-read-pool", OUT_STOPPED, TGT_POOL, 0, 1, PC, NULL, 0 },
+	{ "pc32-mem-write-hv", OUT_STOPPED, TGT_HV, 0, 1, PC, NULL, 0 },
+	{ "pc32-mem-read-victim", OUT_STOPPED, TGT_VICTIM, 0, 1, PC, NULL, 0 },
+	{ "pc32-mmio-lapic", OUT_STOPPED, TGT_FIXED, 0xfee00000, 1, PC, NULL, 0 },
+	{ "pc32-pt-cr3-past", OUT_STOPPED, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-pdpte-past", OUT_STOPPED, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-pdpte-past-cd", OUT_INJECT_GP, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-long-read-past", OUT_STOPPED, PAST, 0, 1, PC, NULL, 0 },
+	{ "pc32-io-reset-cf9", OUT_REFUSED_IO, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-msr-apic-base", OUT_REFUSED_MSR, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-vmx-insns", OUT_INJECT_UD, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-vmcall", OUT_INJECT_UD, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-cr4-vmxe", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-cr0-nw-no-cd", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-fault-triple", OUT_STOPPED, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-io-pit", OUT_REFUSED_IO, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-io-cmos", OUT_REFUSED_IO, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-msr-vmx-read", OUT_REFUSED_MSR, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-vmcall", OUT_INJECT_UD, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-cr4-vmxe", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-io-string", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-fault-triple", OUT_STOPPED, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-fault-cli-loop", OUT_SPINS, TGT_NONE, 0, 1, PC, NULL, 0 },
 	/* Set 1, on tigerlake: PKRU, and RDPID as CPUID describes it. */
 	{ "pkru-write", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, SET_TIGERLAKE },
 	{ "pkru-read", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, SET_TIGERLAKE },

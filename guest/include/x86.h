@@ -9,11 +9,7 @@
 
 #include <stdint.h>
 
-/* MSRs (SDM Vol. 4, "Architectural MSRs"). */
-#define MSR_EFER 0xc0000080u
-#define MSR_LSTAR 0xc0000082u
-
-#define EFER_NXE (1ull << 11)
+#include "arch/x86/msr.h"
 
 #define RFLAGS_FIXED (1ull << 1) /* always reads as 1 */
 

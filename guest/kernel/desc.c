@@ -95,12 +95,12 @@ void syscall_init(void)
 	 * STAR[63:48] the base SYSRET adds 8 and 16 to (SDM Vol. 2B,
 	 * "SYSCALL", "SYSRET").
 	 */
-	wrmsr(MSR_STAR, ((uint64_t)SEL_SYSRET_BASE << 48) |
+	wrmsr(IA32_STAR, ((uint64_t)SEL_SYSRET_BASE << 48) |
 				((uint64_t)SEL_KCODE << 32));
-	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+	wrmsr(IA32_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
 	/* No 32-bit code segment exists, so a program can never be in
 	 * compatibility mode to use this one. */
-	wrmsr(MSR_CSTAR, 0);
-	wrmsr(MSR_SFMASK, SYSCALL_RFLAGS_MASK);
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(IA32_CSTAR, 0);
+	wrmsr(IA32_FMASK, SYSCALL_RFLAGS_MASK);
+	wrmsr(IA32_EFER, rdmsr(IA32_EFER) | EFER_SCE);
 }

@@ -159,7 +159,7 @@ void mm_init(uint64_t free_start, uint64_t ram_end)
 	 * kernel's own writes honour read-only pages; SMEP stops the kernel
 	 * from ever executing a program's page.
 	 */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	wrmsr(IA32_EFER, rdmsr(IA32_EFER) | EFER_NXE);
 	write_cr3(kpml4);
 	write_cr0(read_cr0() | CR0_WP);
 	if (cpuid(7, 0).ebx & CPUID7_EBX_SMEP)

@@ -130,7 +130,8 @@ static long hv_call_create(uint64_t ubuf, uint64_t size)
 
 /*
  * Stop and destroy answer HV_STATUS_PENDING while a CPU still runs the
- * child: hv does not wait inside the VM exit (docs/hypercalls.md). The
+ * child, and destroy again while it gives the child's RAM back a step at
+ * a call: hv does not wait inside the VM exit (docs/hypercalls.md). The
  * kernel asks again until the answer is final, yielding in between so
  * that hv and the child's CPU get on with it, and says every 5 s that it
  * is still waiting, so a person at pm sees why nothing happens.
@@ -145,7 +146,7 @@ static long hv_call_until_done(uint64_t nr, uint64_t id)
 	while ((r = hv_call(nr, id, 0, 0)) == HV_STATUS_PENDING) {
 		hv_call(HV_HC_YIELD, 0, 0, 0);
 		if (rdtsc() >= next) {
-			kprintf("kernel: partition %lu: still waiting for it to leave its cpus (%lu s)\n",
+			kprintf("kernel: partition %lu: still waiting for it to leave its cpus or give back its memory (%lu s)\n",
 				id, khz ? (rdtsc() - t0) / ((uint64_t)khz * 1000) : 0);
 			next += every;
 		}
@@ -166,6 +167,8 @@ static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 		return hv_call_until_done(nr, a1);
 	case HV_HC_TRACE_CONTROL:
 		return hv_call(nr, a1, a2, 0);
+	case HV_HC_CONSOLE_ATTACH:
+		return hv_call(nr, a1, 0, 0);
 	case HV_HC_PARTITION_LIST:
 		return hv_call_array(nr, 0, a1, a2, HV_PARTITION_LIST_MAX,
 				     sizeof(bounce.ids[0]));
@@ -217,6 +220,7 @@ static long sys_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	case HV_HC_TRACE_CONTROL:
 	case HV_HC_TRACE_READ:
 	case HV_HC_HV_INFO:
+	case HV_HC_CONSOLE_ATTACH:
 		if (!parent)
 			return HV_STATUS_DENIED;
 		return sys_manage(nr, a1, a2, a3);

@@ -26,7 +26,7 @@ static uint32_t timer_period;
 void apic_eoi(void)
 {
 	if (x2apic_on)
-		wrmsr(MSR_X2APIC_EOI, 0);
+		wrmsr(IA32_X2APIC_EOI, 0);
 }
 
 bool timer_start(uint32_t period)
@@ -46,20 +46,20 @@ bool timer_start(uint32_t period)
 	 * a disabled APIC (SDM Vol. 3A, "x2APIC State Transitions"). hv's
 	 * APIC is in x2APIC mode from the start, and needs no write.
 	 */
-	base = rdmsr(MSR_APIC_BASE);
+	base = rdmsr(IA32_APIC_BASE);
 	if (!(base & APIC_BASE_EN)) {
 		base |= APIC_BASE_EN;
-		wrmsr(MSR_APIC_BASE, base);
+		wrmsr(IA32_APIC_BASE, base);
 	}
 	if (!(base & APIC_BASE_EXTD))
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+		wrmsr(IA32_APIC_BASE, base | APIC_BASE_EXTD);
 	x2apic_on = true;
 
-	wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
-	wrmsr(MSR_X2APIC_TIMER_DIV, APIC_DIV_BY_1);
-	wrmsr(MSR_X2APIC_LVT_TIMER, APIC_LVT_PERIODIC | VEC_TIMER);
+	wrmsr(IA32_X2APIC_SIVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
+	wrmsr(IA32_X2APIC_DIV_CONF, APIC_DIV_BY_1);
+	wrmsr(IA32_X2APIC_LVT_TIMER, APIC_LVT_PERIODIC | VEC_TIMER);
 	/* Last: writing the initial count starts the timer. */
-	wrmsr(MSR_X2APIC_TIMER_INIT, period);
+	wrmsr(IA32_X2APIC_INIT_COUNT, period);
 	timer_period = period;
 	kprintf("kernel: preempting programs every %u TSC ticks (vector %u)\n",
 		period, VEC_TIMER);
@@ -70,8 +70,8 @@ void timer_stop(void)
 {
 	if (!timer_period)
 		return;
-	wrmsr(MSR_X2APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
-	wrmsr(MSR_X2APIC_TIMER_INIT, 0);
+	wrmsr(IA32_X2APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
+	wrmsr(IA32_X2APIC_INIT_COUNT, 0);
 	timer_period = 0;
 }
 
@@ -80,7 +80,7 @@ void timer_restart(void)
 	if (!timer_period)
 		return;
 	/* A write of the initial count starts a new period at once. */
-	wrmsr(MSR_X2APIC_TIMER_INIT, timer_period);
+	wrmsr(IA32_X2APIC_INIT_COUNT, timer_period);
 	/*
 	 * A tick that fell due in the kernel, after the last program's
 	 * turn, is still requested, and would end the next turn as soon as

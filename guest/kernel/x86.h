@@ -5,30 +5,12 @@
 
 #include "guest/include/x86.h"
 
-/* MSRs (SDM Vol. 4, "Architectural MSRs"). */
-#define MSR_APIC_BASE 0x1bu
-#define MSR_STAR 0xc0000081u
-#define MSR_CSTAR 0xc0000083u
-#define MSR_SFMASK 0xc0000084u
-
-/*
- * The x2APIC registers the kernel's timer uses (SDM Vol. 3A, "x2APIC
- * Register Address Space").
- */
-#define MSR_X2APIC_EOI 0x80bu
-#define MSR_X2APIC_SVR 0x80fu
-#define MSR_X2APIC_LVT_TIMER 0x832u
-#define MSR_X2APIC_TIMER_INIT 0x838u
-#define MSR_X2APIC_TIMER_DIV 0x83eu
-
-#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
-#define APIC_BASE_EN (1ull << 11)
+/* The local APIC's register bits the kernel's timer uses (SDM Vol. 3A,
+ * "Local APIC"); the x2APIC MSRs are in arch/x86/msr.h. */
 #define APIC_SVR_ENABLE (1u << 8)
 #define APIC_LVT_MASKED (1u << 16)
 #define APIC_LVT_PERIODIC (1u << 17)
 #define APIC_DIV_BY_1 0xbu
-
-#define EFER_SCE (1ull << 0)
 
 #define CR0_EM (1ull << 2)
 #define CR0_WP (1ull << 16)

@@ -9,12 +9,12 @@
  * cmdline's script= (the rest of the cmdline, ';' between commands).
  * After the script it powers off, unless the script ended with `prompt`
  * or hv says a person is at the console (the manifest's interactive key):
- * then it reads commands from the console for ever.
+ * then it reads commands from the console for ever. With a person there
+ * a script's final `shutdown` is left out, so that the person gets the
+ * prompt (README.md, `make run`); `console NAME` gives them NAME's
+ * console until they type Ctrl-].
  */
-#include "arch/x86/vmx_names.h"
-#include "guest/lib/ulib.h"
-#include "lib/fmt.h"
-#include "lib/hvnames.h"
+#include "guest/programs/pm.h"
 
 #define PM_LINE_MAX 128
 #define PM_ARGS_MAX 5
@@ -22,9 +22,6 @@
 #define PM_WAIT_PROGRESS_MAX 1000000000000ul
 /* A long wait says how far it has got this often, in seconds. */
 #define PM_WAIT_REPORT_SECONDS 5
-#define PM_INFO_REASONS_PER_LINE 6
-/* hv keeps a console line to 160 characters; a list wraps before. */
-#define PM_ITEMS_LINE 96
 /* More than any CPU's ring holds (hv/trace.h). */
 #define PM_TRACE_READ_MAX 1000000ul
 
@@ -45,6 +42,7 @@ static const char usage_text[] =
 	"pm:   trace read [N]            print the trace, N records a CPU at most\n"
 	"pm:   wait N                    give the CPU away N times\n"
 	"pm:   wait NAME N ticks|exits   ... until NAME has run N TSC ticks, or made N exits\n"
+	"pm:   console NAME              type at NAME's console; Ctrl-] comes back\n"
 	"pm:   prompt                    end the script; read the console\n"
 	"pm:   shutdown                  power the machine off\n";
 
@@ -53,345 +51,6 @@ static void usage(void)
 	write_all(SYS_FD_STDOUT, usage_text, sizeof(usage_text) - 1);
 }
 
-static const char *status_name(long r)
-{
-	switch (r) {
-	case HV_STATUS_UNKNOWN_CALL:
-		return "unknown call";
-	case HV_STATUS_DENIED:
-		return "denied";
-	case HV_STATUS_INVALID:
-		return "invalid";
-	case HV_STATUS_BAD_ADDRESS:
-		return "bad address";
-	case HV_STATUS_TOO_BIG:
-		return "too big";
-	case HV_STATUS_NOT_FOUND:
-		return "not found";
-	case HV_STATUS_NO_MEMORY:
-		return "no memory";
-	case HV_STATUS_BUSY:
-		return "busy";
-	case -SYS_EFAULT:
-		return "bad user pointer";
-	case -SYS_EINVAL:
-		return "rejected by the kernel";
-	case -SYS_ENOSYS:
-		return "withheld by the kernel";
-	default:
-		return "error";
-	}
-}
-
-static void report(const char *what, const char *name, long r)
-{
-	printf("pm: %s %s: %s (%ld)\n", what, name, status_name(r), r);
-}
-
-static const char *state_name(uint32_t state)
-{
-	switch (state) {
-	case HV_PART_CREATED:
-		return "created";
-	case HV_PART_RUNNING:
-		return "running";
-	case HV_PART_STOPPED:
-		return "stopped";
-	case HV_PART_FAULTED:
-		return "faulted";
-	default:
-		return "?";
-	}
-}
-
-static long part_info(uint32_t id, struct hv_partition_info *pi)
-{
-	return hypercall(HV_HC_PARTITION_INFO, id, (unsigned long)(uintptr_t)pi,
-			 sizeof(*pi));
-}
-
-/* The ids of all partitions; how many, or a negative status. */
-static long part_ids(uint32_t *ids)
-{
-	long n = hypercall(HV_HC_PARTITION_LIST, (unsigned long)(uintptr_t)ids,
-			   HV_PARTITION_LIST_MAX, 0);
-
-	return n > HV_PARTITION_LIST_MAX ? HV_PARTITION_LIST_MAX : n;
-}
-
-/* Names are what a person types, ids what hv takes. */
-static long find(const char *name, struct hv_partition_info *pi)
-{
-	uint32_t ids[HV_PARTITION_LIST_MAX];
-	long n = part_ids(ids);
-
-	if (n < 0) {
-		report("list for", name, n);
-		return n;
-	}
-	for (long i = 0; i < n; i++)
-		if (!part_info(ids[i], pi) && !strcmp(pi->name, name))
-			return ids[i];
-	printf("pm: no partition is named %s\n", name);
-	return HV_STATUS_NOT_FOUND;
-}
-
-/*
- * Run time is in TSC ticks, hv's own unit: in Bochs the TSC runs at a few
- * MHz, so milliseconds would round most partitions down to nothing.
- */
-static void table(void)
-{
-	uint32_t ids[HV_PARTITION_LIST_MAX];
-	struct hv_partition_info pi;
-	long n = part_ids(ids);
-	char cpu[12];
-
-	if (n < 0) {
-		report("list", "partitions", n);
-		return;
-	}
-	printf("pm: %3s %-16s %-8s %7s %5s %14s %10s %4s\n", "ID", "NAME",
-	       "STATE", "RAM", "VCPUS", "RUN-TSC", "EXITS", "CPU");
-	for (long i = 0; i < n; i++) {
-		long r = part_info(ids[i], &pi);
-
-		if (r) {
-			printf("pm: %3u (gone: %s)\n", ids[i], status_name(r));
-			continue;
-		}
-		/* CPU: where vCPU 0 last ran, as hv numbers the CPUs. */
-		if (pi.vcpu_last_cpu[0] == HV_CPU_NONE)
-			fmt_snprintf(cpu, sizeof(cpu), "-");
-		else
-			fmt_snprintf(cpu, sizeof(cpu), "%u", pi.vcpu_last_cpu[0]);
-		printf("pm: %3u %-16s %-8s %3lu MiB %5u %14lu %10lu %4s\n",
-		       pi.id, pi.name, state_name(pi.state),
-		       (unsigned long)(pi.ram_bytes >> 20), pi.vcpus,
-		       (unsigned long)pi.run_tsc, (unsigned long)pi.exits, cpu);
-	}
-}
-
-static void info_cmd(const char *name)
-{
-	struct hv_partition_info pi;
-	long id = find(name, &pi);
-	int k = 0;
-
-	if (id < 0)
-		return;
-	printf("pm: %s: id %u, %s%s, %lu MiB, %u vCPU(s)\n", pi.name, pi.id,
-	       state_name(pi.state),
-	       pi.flags & HV_PART_FLAG_PARENT ? ", parent" : "",
-	       (unsigned long)(pi.ram_bytes >> 20), pi.vcpus);
-	printf("pm: %s: run time %lu TSC ticks, %lu exits\n", pi.name,
-	       (unsigned long)pi.run_tsc, (unsigned long)pi.exits);
-	for (uint32_t v = 0; v < pi.vcpus && v < HV_INFO_MAX_VCPUS; v++) {
-		if (pi.vcpu_last_cpu[v] == HV_CPU_NONE)
-			printf("pm: %s: vcpu %u: not run yet\n", pi.name, v);
-		else
-			printf("pm: %s: vcpu %u: last cpu %u, %u migration(s)\n",
-			       pi.name, v, pi.vcpu_last_cpu[v],
-			       pi.vcpu_migrations[v]);
-	}
-	k = 0;
-	for (int c = 0; c < HV_INFO_MAX_CPUS; c++) {
-		if (!pi.cpu_run_tsc[c])
-			continue;
-		if (!k++)
-			printf("pm: %s: run tsc by cpu:", pi.name);
-		printf(" cpu%d %lu", c, (unsigned long)pi.cpu_run_tsc[c]);
-	}
-	if (k)
-		printf("\n");
-	k = 0;
-	printf("pm: %s: refused io %lu, msr %lu, ept %lu, hypercall %lu\n",
-	       pi.name, (unsigned long)pi.refused_io,
-	       (unsigned long)pi.refused_msr, (unsigned long)pi.refused_ept,
-	       (unsigned long)pi.refused_hypercall);
-	/* A few reasons a line: hv cuts a console line that runs long. */
-	for (int i = 0; i < HV_INFO_EXIT_REASONS; i++) {
-		if (!pi.exit_counts[i])
-			continue;
-		if (k % PM_INFO_REASONS_PER_LINE == 0)
-			printf("pm: %s: exits by reason:", pi.name);
-		printf(" %d=%lu", i, (unsigned long)pi.exit_counts[i]);
-		if (++k % PM_INFO_REASONS_PER_LINE == 0)
-			printf("\n");
-	}
-	if (k % PM_INFO_REASONS_PER_LINE)
-		printf("\n");
-	/* hv terminates it, but a struct from elsewhere might not be. */
-	pi.last_fault[sizeof(pi.last_fault) - 1] = '\0';
-	printf("pm: %s: last fault: %s\n", pi.name,
-	       pi.last_fault[0] ? pi.last_fault : "none");
-}
-
-static uint64_t total(const uint64_t *v, int n)
-{
-	uint64_t t = 0;
-
-	for (int i = 0; i < n; i++)
-		t += v[i];
-	return t;
-}
-
-/* One row per partition: its exits, hv's time on them, and the rest. */
-static void stats_table(void)
-{
-	uint32_t ids[HV_PARTITION_LIST_MAX];
-	struct hv_partition_info pi;
-	long n = part_ids(ids);
-
-	if (n < 0) {
-		report("list", "partitions", n);
-		return;
-	}
-	printf("pm: %3s %-16s %10s %14s %10s %8s %6s %5s\n", "ID", "NAME",
-	       "EXITS", "HV-TSC", "HYPERCALLS", "REFUSED", "FAULTS", "TRACE");
-	for (long i = 0; i < n; i++) {
-		if (part_info(ids[i], &pi))
-			continue;
-		printf("pm: %3u %-16s %10lu %14lu %10lu %8lu %6lu %5s\n", pi.id,
-		       pi.name, (unsigned long)pi.exits,
-		       (unsigned long)total(pi.exit_tsc, HV_INFO_EXIT_REASONS),
-		       (unsigned long)total(pi.hypercall_counts,
-					    HV_INFO_HYPERCALLS),
-		       (unsigned long)(pi.refused_io + pi.refused_msr +
-				       pi.refused_ept + pi.refused_hypercall),
-		       (unsigned long)pi.faults, pi.trace ? "on" : "off");
-	}
-}
-
-/* "pm: NAME: what: name count name count ...", wrapped. */
-static void stats_items(const char *pname, const char *what,
-			const uint64_t *counts, int n,
-			const char *(*name)(uint32_t))
-{
-	char line[PM_ITEMS_LINE + 48];
-	int len = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!counts[i])
-			continue;
-		if (len > PM_ITEMS_LINE) {
-			printf("%s\n", line);
-			len = 0;
-		}
-		if (!len)
-			len = fmt_snprintf(line, sizeof(line), "pm: %s: %s:",
-					   pname, what);
-		len += fmt_snprintf(line + len, sizeof(line) - (size_t)len,
-				    " %s %lu", name((uint32_t)i),
-				    (unsigned long)counts[i]);
-	}
-	if (len)
-		printf("%s\n", line);
-}
-
-static const char *hypercall_name32(uint32_t nr)
-{
-	return hv_hypercall_name(nr);
-}
-
-/* Everything hv counts about one partition, as tables. */
-static void stats_cmd(const char *name)
-{
-	struct hv_partition_info pi;
-	long id = find(name, &pi);
-
-	if (id < 0)
-		return;
-	printf("pm: %s: %-24s %12s %14s %10s\n", pi.name, "exit", "count",
-	       "hv tsc", "tsc/exit");
-	for (int r = 0; r < HV_INFO_EXIT_REASONS; r++) {
-		if (!pi.exit_counts[r])
-			continue;
-		printf("pm: %s:   %-22s %12lu %14lu %10lu\n", pi.name,
-		       vmx_exit_reason_name((uint32_t)r),
-		       (unsigned long)pi.exit_counts[r],
-		       (unsigned long)pi.exit_tsc[r],
-		       (unsigned long)(pi.exit_tsc[r] / pi.exit_counts[r]));
-	}
-	stats_items(pi.name, "hypercalls", pi.hypercall_counts,
-		    HV_INFO_HYPERCALLS, hypercall_name32);
-	stats_items(pi.name, "injected", pi.injected, HV_INFO_VECTORS,
-		    hv_vector_name);
-	printf("pm: %s: refused io %lu, msr %lu, ept %lu, hypercall %lu; faults %lu\n",
-	       pi.name, (unsigned long)pi.refused_io,
-	       (unsigned long)pi.refused_msr, (unsigned long)pi.refused_ept,
-	       (unsigned long)pi.refused_hypercall, (unsigned long)pi.faults);
-	printf("pm: %s: run %lu tsc; built in %lu tsc (%lu taking its RAM); %lu bytes of pool beyond its RAM; trace %s\n",
-	       pi.name, (unsigned long)pi.run_tsc,
-	       (unsigned long)pi.build_tsc, (unsigned long)pi.ram_tsc,
-	       (unsigned long)(pi.pool_bytes - pi.ram_bytes),
-	       pi.trace ? "on" : "off");
-}
-
-static void trace_switch(const char *name, const char *onoff)
-{
-	struct hv_partition_info pi;
-	long id = find(name, &pi);
-	long r;
-
-	if (id < 0)
-		return;
-	if (strcmp(onoff, "on") && strcmp(onoff, "off")) {
-		printf("pm: trace %s: say on or off, not %s\n", name, onoff);
-		return;
-	}
-	r = hypercall(HV_HC_TRACE_CONTROL, (unsigned long)id,
-		      !strcmp(onoff, "on"), 0);
-	if (r < 0)
-		report("trace", name, r);
-	else
-		printf("pm: trace of %s %s (was %s)\n", name, onoff,
-		       r ? "on" : "off");
-}
-
-/*
- * Takes up to max records from each CPU's ring and prints them in the
- * format of hv's dump at power-off, which tools/trace2csv.py reads.
- */
-static void trace_read_cmd(unsigned long max)
-{
-	static struct hv_trace_record rec[HV_TRACE_READ_MAX];
-	unsigned long shown = 0;
-
-	for (uint32_t cpu = 0; cpu < HV_INFO_MAX_CPUS; cpu++) {
-		unsigned long taken = 0;
-
-		while (taken < max) {
-			unsigned long want = max - taken < HV_TRACE_READ_MAX ?
-						     max - taken :
-						     HV_TRACE_READ_MAX;
-			long n = hypercall(HV_HC_TRACE_READ, cpu,
-					   (unsigned long)(uintptr_t)rec, want);
-
-			if (n < 0) {
-				report("trace read", "records", n);
-				return;
-			}
-			if (n == 0)
-				break;
-			for (long i = 0; i < n; i++)
-				printf("pm: trace cpu=%u seq=%lu tsc=%lu part=%u vcpu=%u exit=%u name=%s qual=0x%lx rip=0x%lx\n",
-				       cpu, (unsigned long)rec[i].seq,
-				       (unsigned long)rec[i].tsc,
-				       rec[i].partition, rec[i].vcpu,
-				       rec[i].reason & 0xffff,
-				       vmx_exit_reason_name(rec[i].reason &
-							    0xffff),
-				       (unsigned long)rec[i].qual,
-				       (unsigned long)rec[i].rip);
-			taken += (unsigned long)n;
-		}
-		shown += taken;
-	}
-	printf("pm: trace: %lu record(s)\n", shown);
-}
-
-/* Copies s into dst[size]; false, with a message, if it does not fit. */
 static bool copy_name(char *dst, size_t size, const char *s, const char *what)
 {
 	size_t n = strlen(s);
@@ -486,6 +145,94 @@ static void give_cpu(unsigned long times)
 		yield();
 		hypercall(HV_HC_YIELD, 0, 0, 0);
 	}
+}
+
+/*
+ * Bytes the console gave pm while it waited for a detach: typed after
+ * the Ctrl-], they are the start of pm's next command.
+ */
+static char early[PM_LINE_MAX];
+static size_t early_len, early_next;
+
+static bool console_getc(char *c)
+{
+	if (early_next < early_len) {
+		*c = early[early_next++];
+		return true;
+	}
+	early_len = early_next = 0;
+	return read(SYS_FD_STDIN, c, 1) == 1;
+}
+
+/*
+ * Gives NAME the console's input until Ctrl-] (hv takes that key and
+ * gives the console back) or NAME's end. While it waits pm reads its own
+ * console, which is what has hv take the keys from the real UART, for
+ * NAME as well as for pm: a child need not be reading for its keys to
+ * get to its own buffer. NAME's output keeps its "[NAME] " prefix (the
+ * other partitions print on meanwhile, and hv prints whole lines only).
+ */
+static void console_cmd(const char *name)
+{
+	struct hv_partition_info pi;
+	long id = find(name, &pi), r;
+	char c;
+
+	if (id < 0)
+		return;
+	r = hypercall(HV_HC_CONSOLE_ATTACH, (unsigned long)id, 0, 0);
+	if (r) {
+		report("console", name, r);
+		return;
+	}
+	if (pi.flags & HV_PART_FLAG_PARENT) {
+		printf("pm: the console's input is pm's\n");
+		return;
+	}
+	printf("pm: the console's input goes to %s; Ctrl-] comes back to pm\n",
+	       name);
+	for (;;) {
+		if (read(SYS_FD_STDIN, &c, 1) == 1 && c != 0x1d &&
+		    early_len < sizeof(early))
+			early[early_len++] = c;
+		r = part_info((uint32_t)id, &pi);
+		if (r || !(pi.flags & HV_PART_FLAG_CONSOLE))
+			break;
+		give_cpu(1);
+	}
+	if (r || pi.state != HV_PART_RUNNING)
+		printf("pm: %s has ended: the console is back at pm\n", name);
+	else
+		printf("pm: the console is back at pm\n");
+}
+
+/* What a person at the console is told once the script is done. */
+static void greet(void)
+{
+	uint32_t ids[HV_PARTITION_LIST_MAX];
+	struct hv_partition_info pi;
+	long n = part_ids(ids);
+	char names[PM_ITEMS_LINE];
+	size_t len = 0;
+
+	printf("pm: a person is at the console: waiting for commands (help lists them)\n");
+	names[0] = '\0';
+	for (long i = 0; i < n; i++) {
+		size_t k;
+
+		if (part_info(ids[i], &pi) || (pi.flags & HV_PART_FLAG_PARENT) ||
+		    pi.state != HV_PART_RUNNING)
+			continue;
+		k = strnlen(pi.name, sizeof(pi.name));
+		if (len + k + 2 >= sizeof(names))
+			break;
+		names[len++] = ' ';
+		memcpy(names + len, pi.name, k + 1);
+		len += k;
+	}
+	if (len)
+		printf("pm: \"console NAME\" types at a partition's console, Ctrl-] comes back; running:%s\n",
+		       names);
 }
 
 /*
@@ -627,6 +374,8 @@ static enum pm_next command(char *line)
 		wait_for(argv[1], v, !strcmp(argv[3], "exits"));
 	} else if (!strcmp(argv[0], "shutdown") && argc == 1) {
 		power_off();
+	} else if (!strcmp(argv[0], "console") && argc == 2) {
+		console_cmd(argv[1]);
 	} else if (!strcmp(argv[0], "prompt") && argc == 1) {
 		return PM_PROMPT;
 	} else if (!strcmp(argv[0], "help") && argc == 1) {
@@ -679,8 +428,12 @@ static const char *find_script(const char *cmdline)
 	return NULL;
 }
 
-/* Runs the script's commands; PM_PROMPT if one of them asked for it. */
-static enum pm_next run_script(const char *script)
+/*
+ * Runs the script's commands; PM_PROMPT if one of them asked for it.
+ * With a person at the console its last command, if it is shutdown, is
+ * not run: the person gets the prompt instead.
+ */
+static enum pm_next run_script(const char *script, bool person)
 {
 	char cmd[PM_LINE_MAX];
 
@@ -695,6 +448,10 @@ static enum pm_next run_script(const char *script)
 		if (*script)
 			script++;
 		cmd[n] = '\0';
+		if (person && !*script && !strcmp(cmd, "shutdown")) {
+			printf("pm: a person is at the console: the script's final shutdown is theirs to type\n");
+			return PM_PROMPT;
+		}
 		printf("pm> %s\n", cmd);
 		if (command(cmd) == PM_PROMPT)
 			return PM_PROMPT;
@@ -717,7 +474,7 @@ static void prompt(void)
 	for (;;) {
 		char c;
 
-		if (read(SYS_FD_STDIN, &c, 1) != 1) {
+		if (!console_getc(&c)) {
 			give_cpu(1);
 			continue;
 		}
@@ -748,6 +505,7 @@ int main(void)
 	struct sys_info si;
 	const char *script;
 	long r = info(&si);
+	bool person = si.flags & SYS_INFO_INTERACTIVE;
 
 	if (r) {
 		printf("pm: info returned %ld\n", r);
@@ -760,10 +518,10 @@ int main(void)
 	script = find_script(si.cmdline);
 	/* With a person at the console (make run on a terminal), pm waits
 	 * for commands after its script instead of powering off. */
-	if (script && run_script(script) == PM_PROMPT)
+	if (script && run_script(script, person) == PM_PROMPT && !person)
 		prompt();
-	if (si.flags & SYS_INFO_INTERACTIVE) {
-		printf("pm: a person is at the console: waiting for commands (help lists them)\n");
+	if (person) {
+		greet();
 		prompt();
 	}
 	power_off();

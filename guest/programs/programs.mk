@@ -11,7 +11,7 @@ GP_SRC := guest/programs
 GP_OUT := $(BUILD)/guest/programs
 
 GUEST_PROGRAM_NAMES := init hello priv priv-cr3 vmcall peek poke nx \
-	spin count halt-after x87 pm primes bench
+	spin count halt-after x87 pm primes bench echo
 GUEST_PROGRAM_ELFS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.elf)
 
 GP_OBJS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.o)
@@ -24,6 +24,14 @@ $(GP_OBJS): $(GP_OUT)/%.o: $(GP_SRC)/%.c $(GP_DEPS)
 $(GUEST_PROGRAM_ELFS): $(GP_OUT)/%.elf: $(GP_OUT)/%.o $(GUEST_LIB_OBJS) \
 		$(GUEST_USER_LD)
 	$(Q)$(call say,LD,$@)$(LD) $(GUEST_USER_LDFLAGS) -o $@ \
-		$(GUEST_LIB_OBJS) $<
+		$(GUEST_LIB_OBJS) $< $(GP_EXTRA_OBJS)
 
--include $(GP_OBJS:.o=.d)
+# pm is two files: its commands (pm.c) and its views (pm_show.c).
+GP_PM_SHOW := $(GP_OUT)/pm_show.o
+$(GP_PM_SHOW): $(GP_SRC)/pm_show.c $(GP_DEPS)
+	@mkdir -p $(@D)
+	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
+$(GP_OUT)/pm.elf: $(GP_PM_SHOW)
+$(GP_OUT)/pm.elf: GP_EXTRA_OBJS := $(GP_PM_SHOW)
+
+-include $(GP_OBJS:.o=.d) $(GP_PM_SHOW:.o=.d)

@@ -139,44 +139,44 @@ static void u_pae(void *a)
 static void u_msr(void *a)
 {
 	(void)a;
-	if (!(rdmsr(MSR_EFER) & EFER_LMA))
+	if (!(rdmsr(IA32_EFER) & EFER_LMA))
 		bad = "EFER.LMA clear in long mode";
 }
 
 static void u_apic(void *a)
 {
 	(void)a;
-	/* APIC base MSR: enabled (bit 11) in x2APIC mode (bit 10). */
-	if ((rdmsr(0x1b) & 0xc00) != 0xc00)
+	if ((rdmsr(IA32_APIC_BASE) & (APIC_BASE_EN | APIC_BASE_EXTD)) !=
+	    (APIC_BASE_EN | APIC_BASE_EXTD))
 		bad = "IA32_APIC_BASE does not say x2APIC enabled";
 }
 
 static void u_x2apic(void *a)
 {
 	(void)a;
-	if (rdmsr(0x802) != cpuid(1, 0).ebx >> 24)
+	if (rdmsr(IA32_X2APIC_APICID) != cpuid(1, 0).ebx >> 24)
 		bad = "x2APIC ID differs from CPUID.1:EBX[31:24]";
-	else if (rdmsr(0x802) != cpuid(0xb, 0).edx)
+	else if (rdmsr(IA32_X2APIC_APICID) != cpuid(0xb, 0).edx)
 		bad = "x2APIC ID differs from CPUID.B:EDX";
 }
 
 static void u_sep(void *a)
 {
-	uint64_t cs = rdmsr(0x174);
+	uint64_t cs = rdmsr(IA32_SYSENTER_CS);
 
 	(void)a;
-	wrmsr(0x174, 0x10);
-	if (rdmsr(0x174) != 0x10)
+	wrmsr(IA32_SYSENTER_CS, 0x10);
+	if (rdmsr(IA32_SYSENTER_CS) != 0x10)
 		bad = "IA32_SYSENTER_CS did not keep its value";
-	wrmsr(0x174, cs);
+	wrmsr(IA32_SYSENTER_CS, cs);
 }
 
 static void u_pat(void *a)
 {
-	uint64_t pat = rdmsr(0x277);
+	uint64_t pat = rdmsr(IA32_PAT);
 
 	(void)a;
-	wrmsr(0x277, pat);
+	wrmsr(IA32_PAT, pat);
 }
 
 static void u_htt(void *a)
@@ -301,25 +301,25 @@ static void u_ospke(void *a)
 
 static void u_syscall(void *a)
 {
-	uint64_t efer = rdmsr(MSR_EFER), star = rdmsr(0xc0000081);
+	uint64_t efer = rdmsr(IA32_EFER), star = rdmsr(IA32_STAR);
 
 	(void)a;
-	wrmsr(MSR_EFER, efer | EFER_SCE);
-	wrmsr(0xc0000081, star);
-	wrmsr(MSR_EFER, efer);
+	wrmsr(IA32_EFER, efer | EFER_SCE);
+	wrmsr(IA32_STAR, star);
+	wrmsr(IA32_EFER, efer);
 }
 
 static void u_nx(void *a)
 {
 	(void)a;
-	if (!(rdmsr(MSR_EFER) & EFER_NXE))
+	if (!(rdmsr(IA32_EFER) & EFER_NXE))
 		bad = "EFER.NXE clear";
 }
 
 static void u_lm(void *a)
 {
 	(void)a;
-	if (!(rdmsr(MSR_EFER) & EFER_LMA))
+	if (!(rdmsr(IA32_EFER) & EFER_LMA))
 		bad = "not in long mode";
 }
 

@@ -13,7 +13,7 @@ GT_OUT := $(BUILD)/guest/tests
 
 GUEST_TEST_NAMES := virt vmxon ept ports cr8 vmcall3 com2 ticker spin \
 	cpuidloop statecheck apictimer mgmt lifecycle faultinfo smp2 msrs \
-	smpstop debug stall shutrace cpuidwalk vmcheck
+	smpstop debug stall shutrace cpuidwalk idlewake pcwatch vmcheck
 GUEST_TEST_ELFS := $(GUEST_TEST_NAMES:%=$(GT_OUT)/%.elf)
 
 NASM ?= nasm
@@ -71,5 +71,13 @@ $(GT_OUT)/spin-low.elf: $(call gt_objs,spin) $(GT_RT_OBJS) $(GT_SRC)/guest.ld
 	$(Q)$(call say,LD,$@)$(LD) --defsym=GT_BASE=0x100000 $(GT_LDFLAGS) \
 		-o $@ $(call gt_objs,spin) $(GT_RT_OBJS)
 GUEST_TEST_ELFS += $(GT_OUT)/spin-low.elf
+
+# idlewake at 1 MiB too: smp-idle-wake.scn creates dozens of children,
+# and a 2 MiB child takes half the time of a 4 MiB one to build.
+$(GT_OUT)/idlewake-low.elf: $(call gt_objs,idlewake) $(GT_RT_OBJS) \
+		$(GT_SRC)/guest.ld
+	$(Q)$(call say,LD,$@)$(LD) --defsym=GT_BASE=0x100000 $(GT_LDFLAGS) \
+		-o $@ $(call gt_objs,idlewake) $(GT_RT_OBJS)
+GUEST_TEST_ELFS += $(GT_OUT)/idlewake-low.elf
 
 -include $(GT_ALL_OBJS:.o=.d)

@@ -26,12 +26,6 @@ const char test_name[] = "statecheck";
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_AVX (1u << 28)
 
-#define MSR_STAR 0xc0000081u
-#define MSR_CSTAR 0xc0000083u
-#define MSR_SFMASK 0xc0000084u
-#define MSR_KERNEL_GS_BASE 0xc0000102u
-#define MSR_TSC_AUX 0xc0000103u
-
 /* Bits 63:47 clear: a canonical address, as LSTAR, CSTAR and
  * KERNEL_GS_BASE must hold, and DR0-DR3 and CR2 hold in practice. */
 #define CANONICAL_LOW 0x00007fffffffffffull
@@ -59,13 +53,13 @@ struct scalar {
 };
 
 static const struct scalar scalars[] = {
-	{ "star", MSR, MSR_STAR, ~0ull },
-	{ "lstar", MSR, MSR_LSTAR, CANONICAL_LOW },
-	{ "cstar", MSR, MSR_CSTAR, CANONICAL_LOW },
+	{ "star", MSR, IA32_STAR, ~0ull },
+	{ "lstar", MSR, IA32_LSTAR, CANONICAL_LOW },
+	{ "cstar", MSR, IA32_CSTAR, CANONICAL_LOW },
 	/* Bits 63:32 of SFMASK and TSC_AUX are reserved. */
-	{ "sfmask", MSR, MSR_SFMASK, LOW32 },
-	{ "kernel_gs_base", MSR, MSR_KERNEL_GS_BASE, CANONICAL_LOW },
-	{ "tsc_aux", MSR, MSR_TSC_AUX, LOW32 },
+	{ "sfmask", MSR, IA32_FMASK, LOW32 },
+	{ "kernel_gs_base", MSR, IA32_KERNEL_GS_BASE, CANONICAL_LOW },
+	{ "tsc_aux", MSR, IA32_TSC_AUX, LOW32 },
 	{ "dr0", DR, 0, CANONICAL_LOW },
 	{ "dr1", DR, 1, CANONICAL_LOW },
 	{ "dr2", DR, 2, CANONICAL_LOW },

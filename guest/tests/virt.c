@@ -114,20 +114,20 @@ static void check_unknown_call(void)
 static void check_efer_nxe(void)
 {
 	const uint64_t want = EFER_LME | EFER_LMA | EFER_NXE;
-	uint64_t before = rdmsr(MSR_EFER), cleared, restored;
+	uint64_t before = rdmsr(IA32_EFER), cleared, restored;
 
 	if ((before & want) != want) {
 		test_fail("efer-nxe", "EFER at entry 0x%lx lacks LME|LMA|NXE",
 			  (unsigned long)before);
 		return;
 	}
-	wrmsr(MSR_EFER, before & ~EFER_NXE);
-	cleared = rdmsr(MSR_EFER);
+	wrmsr(IA32_EFER, before & ~EFER_NXE);
+	cleared = rdmsr(IA32_EFER);
 	/* Still running, with a call and a print, after the write. */
 	rt_printf("virt: EFER 0x%lx after clearing NXE, still running\n",
 		  (unsigned long)cleared);
-	wrmsr(MSR_EFER, before);
-	restored = rdmsr(MSR_EFER);
+	wrmsr(IA32_EFER, before);
+	restored = rdmsr(IA32_EFER);
 
 	if (cleared != (before & ~EFER_NXE))
 		test_fail("efer-nxe", "wrote 0x%lx, read back 0x%lx",
@@ -142,11 +142,11 @@ static void check_efer_nxe(void)
 
 static void check_lstar(void)
 {
-	uint64_t before = rdmsr(MSR_LSTAR), got;
+	uint64_t before = rdmsr(IA32_LSTAR), got;
 
-	wrmsr(MSR_LSTAR, LSTAR_PROBE);
-	got = rdmsr(MSR_LSTAR);
-	wrmsr(MSR_LSTAR, before);
+	wrmsr(IA32_LSTAR, LSTAR_PROBE);
+	got = rdmsr(IA32_LSTAR);
+	wrmsr(IA32_LSTAR, before);
 	if (got != LSTAR_PROBE)
 		test_fail("msr-lstar", "wrote 0x%lx, read back 0x%lx",
 			  (unsigned long)LSTAR_PROBE, (unsigned long)got);

@@ -27,14 +27,11 @@
 
 const char test_name[] = "vmcheck";
 
-#define MSR_STAR 0xc0000081u
 #define DR6_BS (1ull << 14)
 #define PTE_P 1ull
 #define PTE_W 2ull
 
 /* ---- case=star */
-
-#define MSR_SFMASK 0xc0000084u
 
 extern const char vmcheck_syscall_entry[];
 
@@ -66,11 +63,11 @@ static void star(void)
 	uint64_t star = (uint64_t)(RT_SEL_KCODE | 3) << 32;
 	uint16_t ss;
 
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)vmcheck_syscall_entry);
-	wrmsr(MSR_SFMASK, 0);
+	wrmsr(IA32_EFER, rdmsr(IA32_EFER) | EFER_SCE);
+	wrmsr(IA32_LSTAR, (uint64_t)(uintptr_t)vmcheck_syscall_entry);
+	wrmsr(IA32_FMASK, 0);
 	rt_printf("vmcheck: SYSCALL with IA32_STAR 0x%lx\n", (unsigned long)star);
-	wrmsr(MSR_STAR, star);
+	wrmsr(IA32_STAR, star);
 	ss = syscall_ss();
 	/* On a real CPU SS now has RPL 3 under CS's RPL 0: the next exit,
 	 * this line's first byte, is where hv's check stops the partition.

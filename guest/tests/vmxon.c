@@ -64,7 +64,7 @@ static void expect_ud(const char *check, void (*fn)(void *))
 
 static void read_vmx_basic(void *arg)
 {
-	*(uint64_t *)arg = rdmsr(MSR_VMX_BASIC);
+	*(uint64_t *)arg = rdmsr(IA32_VMX_BASIC);
 }
 
 static void check_vmx_basic(void)
@@ -74,7 +74,7 @@ static void check_vmx_basic(void)
 
 	if (!expect_fault(read_vmx_basic, &value, &vector))
 		test_fail("vmx-basic-gp", "RDMSR 0x%x returned 0x%lx",
-			  MSR_VMX_BASIC, (unsigned long)value);
+			  IA32_VMX_BASIC, (unsigned long)value);
 	else if (vector != VEC_GP || rt_last_fault.error != 0)
 		test_fail("vmx-basic-gp", "%s error 0x%lx, want #GP(0)",
 			  rt_vector_name(vector),

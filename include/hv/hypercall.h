@@ -23,7 +23,7 @@
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* 12 bytes in EBX, ECX, EDX */
 
 #define HV_ABI_MAJOR 1
-#define HV_ABI_MINOR 0
+#define HV_ABI_MINOR 1
 #define HV_ABI_VERSION ((HV_ABI_MAJOR << 16) | HV_ABI_MINOR)
 
 /* Call numbers. */
@@ -49,6 +49,9 @@
  * RDX = its capacity; takes the oldest unread records of that CPU. */
 #define HV_HC_TRACE_READ 14
 #define HV_HC_HV_INFO 15 /* parent only: RDI = GPA, RSI = size of struct hv_info */
+/* Parent only: RDI = partition id; the console's input goes to it (the
+ * parent's own id takes it back) until Ctrl-] is typed or it ends. */
+#define HV_HC_CONSOLE_ATTACH 16
 
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
@@ -127,6 +130,7 @@ enum hv_partition_state {
 };
 
 #define HV_PART_FLAG_PARENT 1u
+#define HV_PART_FLAG_CONSOLE 2u /* the console's input goes to it */
 #define HV_INFO_EXIT_REASONS 80 /* exit_counts[] covers basic reasons 0..79 */
 /* hypercall_counts[n] counts call n; [0] every number hv does not know. */
 #define HV_INFO_HYPERCALLS 32
@@ -173,7 +177,13 @@ struct hv_partition_info {
 	uint64_t build_tsc; /* hv's TSC ticks building it */
 	uint64_t ram_tsc; /* of build_tsc: taking its RAM, zeroed, from the pool */
 	uint32_t trace; /* 1: its exits are recorded in the trace */
-	uint32_t reserved2;
+	/*
+	 * A pc partition that ended by writing value to QEMU's isa-debug-exit
+	 * port (docs/platform.md): (value << 1) | 1, as QEMU exits with; 0
+	 * otherwise. ABI 1.1; it was reserved (0) in 1.0, so the struct's
+	 * size and every other field stay where they were.
+	 */
+	uint32_t exit_status;
 	/* Where its RAM lies in host-physical memory: for the parent's
 	 * tools (the attack battery aims children at it), never for a
 	 * child, which sees only guest-physical addresses. */
@@ -181,19 +191,27 @@ struct hv_partition_info {
 };
 
 /*
- * One VM exit in the trace (docs/hypercalls.md, trace_read). Each CPU
- * numbers its records from 0; a gap in seq is records lost to the ring
- * wrapping before they were read.
+ * One VM exit in the trace (docs/hypercalls.md, trace_read), or with
+ * HV_TRACE_SLICE in reason one slice of a vCPU on a CPU. Each CPU numbers
+ * its exit records from 0, and its slices from 0; a gap in an exit's seq
+ * is records lost to the ring wrapping before they were read. Slices are
+ * never overwritten: one that finds its ring full is counted as dropped.
  */
 struct hv_trace_record {
 	uint64_t seq;
-	uint64_t tsc; /* when hv began handling the exit */
-	uint64_t rip; /* the guest's RIP at the exit */
+	uint64_t tsc; /* when hv began handling the exit; a slice's start */
+	uint64_t end_tsc; /* when hv was done with it; a slice's end */
+	uint64_t rip; /* the guest's RIP at the exit; 0 in a slice */
 	uint64_t qual; /* the exit qualification */
 	uint16_t partition; /* id; 0 once that partition was destroyed */
 	uint16_t vcpu;
 	uint32_t reason; /* basic exit reason; bit 31: VM-entry failure */
 };
+
+/* reason of a slice record: the vCPU ran on the CPU from tsc to end_tsc. */
+#define HV_TRACE_SLICE (1u << 30)
+/* In trace_read's CPU argument: read that CPU's slices, not its exits. */
+#define HV_TRACE_READ_SLICES (1ull << 32)
 
 #define HV_TRACE_READ_MAX 64 /* records one trace_read takes at most */
 

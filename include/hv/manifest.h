@@ -42,6 +42,17 @@ struct hv_port_range {
 #define HV_SLICE_MS_MAX 1000
 #define HV_SLICE_MS_DEFAULT 10
 
+/*
+ * What a partition's vCPUs run (docs/platform.md): hv's own contract, a
+ * 64-bit entry with hv_start_info and hypercalls, or a small PC that
+ * boots standard images (multiboot), from 32-bit protected mode, with
+ * unrestricted guest.
+ */
+enum hv_platform {
+	HV_PLATFORM_HV = 0,
+	HV_PLATFORM_PC = 1,
+};
+
 /* When a manifest partition is created. */
 enum hv_manifest_start {
 	HV_MANIFEST_START_BOOT = 0, /* by hv at boot: a static partition */
@@ -73,6 +84,7 @@ struct hv_manifest_partition {
 	uint32_t cpus[HV_MAX_VCPUS];
 	uint32_t cpus_line;
 	uint32_t trace; /* 1: its exits are recorded in the trace */
+	uint32_t platform; /* enum hv_platform */
 };
 
 struct hv_manifest {

@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: MIT
 """Checks of runner.py's own logic (scenario parsing, judging, the manifest
-tweak of `run`), without any emulator. Run: python3 -m unittest tests/boot/test_runner.py"""
+tweak of `run`), without any emulator, in the modules of tests/boot/hvtest
+and tools/hvboot. Run: python3 -m unittest tests/boot/test_runner.py"""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -15,21 +19,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True
 
-import runner  # noqa: E402
+from hvtest import boot, esp, jobs, judge, scenario as scn  # noqa: E402  (puts tools/ on the path too)
+import hvboot  # noqa: E402
+from hvboot import console as run_console, esp as hvboot_esp, machines, serial  # noqa: E402
 
 
-def scenario(text: str) -> runner.Scenario:
+def scenario(text: str) -> scn.Scenario:
     with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
         f.write(text)
     path = Path(f.name)
     try:
-        return runner.parse_scenario(path)
+        return scn.parse_scenario(path)
     finally:
         path.unlink()
 
 
-def verdict(plan: runner.Plan, lines: list[str], how: str = "exit", powered_off: bool = True) -> list[str]:
-    return runner.judge(plan, lines, runner.Ending(how, powered_off, "note"), 60)
+def verdict(plan: scn.Plan, lines: list[str], how: str = "exit", powered_off: bool = True) -> list[str]:
+    return judge.judge(plan, lines, judge.Ending(how, powered_off, "note"), 60)
 
 
 class ParseTest(unittest.TestCase):
@@ -67,7 +73,7 @@ class ParseTest(unittest.TestCase):
             ("engines bochs\ntype x ; a\\q\n", "unknown escape"),
             ("expect x\n", "no 'engines' line"),
         ]:
-            with self.assertRaises(runner.ScenarioError, msg=text) as caught:
+            with self.assertRaises(scn.ScenarioError, msg=text) as caught:
                 scenario(text)
             self.assertIn(message, str(caught.exception))
 
@@ -77,10 +83,10 @@ class ParseTest(unittest.TestCase):
         self.assertEqual([(p.pattern, t) for p, t in typed], [("^pm: ready$", b"list\r"), ("^pm: done", b"shutdown\r")])
 
     def test_shipped_scenarios_parse(self) -> None:
-        names = {path.stem for path in runner.scenario_files()}
+        names = {path.stem for path in scn.scenario_files()}
         parts: list[str] = []
-        for path in runner.scenario_files():
-            parts += [p for p, _ in runner.parse_scenario(path).parts]
+        for path in scn.scenario_files():
+            parts += [p for p, _ in scn.parse_scenario(path).parts]
         # A part name selects its scenario on the command line: it must be
         # unique, and no scenario may have it.
         self.assertEqual(len(parts), len(set(parts)), parts)
@@ -103,13 +109,13 @@ class ParseTest(unittest.TestCase):
             ("engines bochs\nbochs: part a\n", "part NAME"),
             ("engines bochs\npart Bad\n", "part NAME"),
         ]:
-            with self.assertRaises(runner.ScenarioError, msg=text) as caught:
+            with self.assertRaises(scn.ScenarioError, msg=text) as caught:
                 scenario(text)
             self.assertIn(message, str(caught.exception))
 
 
 class JudgeTest(unittest.TestCase):
-    def plan(self, body: str) -> runner.Plan:
+    def plan(self, body: str) -> scn.Plan:
         return scenario("engines qemu-tcg\n" + body).plans["qemu-tcg"]
 
     def test_pass(self) -> None:
@@ -133,11 +139,11 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(self.plan("").bochs_cpu, "corei7_skylake_x")
         plan = scenario("engines bochs\nbochs-cpu tigerlake\n").plans["bochs"]
         self.assertEqual(plan.bochs_cpu, "tigerlake")
-        with self.assertRaises(runner.ScenarioError) as caught:
+        with self.assertRaises(scn.ScenarioError) as caught:
             scenario("engines bochs\nbochs-cpu pentium\n")
         self.assertIn("bochs-cpu needs one of", str(caught.exception))
         # The template takes the model where the runner fills it in.
-        self.assertIn("cpu: model=@CPU_MODEL@,", runner.BOCHSRC_TEMPLATE.read_text())
+        self.assertIn("cpu: model=@CPU_MODEL@,", machines.BOCHSRC_TEMPLATE.read_text())
 
     def test_default_forbids_only_hv_and_test_lines(self) -> None:
         plan = self.plan("")
@@ -151,10 +157,10 @@ class JudgeTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             log = Path(d) / "bochslog"
             log.write_text("00001e[CPU0  ] RDMSR: Unknown register 0x99\n")
-            self.assertEqual(runner.judge_bochs_log(plan, log), [])
+            self.assertEqual(judge.judge_bochs_log(plan, log), [])
             log.write_text("00001e[CPU0  ] RDMSR: Unknown register 0x200\n")
-            self.assertEqual(len(runner.judge_bochs_log(plan, log)), 2)
-            self.assertEqual(len(runner.judge_bochs_log(plan, Path(d) / "none")), 1)
+            self.assertEqual(len(judge.judge_bochs_log(plan, log)), 2)
+            self.assertEqual(len(judge.judge_bochs_log(plan, Path(d) / "none")), 1)
 
     def test_captures_and_checks(self) -> None:
         plan = self.plan("capture a a=(\\S+)\ncapture b b=(\\S+)\ncheck a == 16\ncheck b < a\ncheck a != b\n")
@@ -182,7 +188,7 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(len(verdict(plan, good[1:])), 2)
         self.assertEqual(len(verdict(plan, [good[0], good[2], good[3], good[4]])), 2)
         self.assertIn("no battery line", verdict(plan, good[:4])[0])
-        with self.assertRaises(runner.ScenarioError):
+        with self.assertRaises(scn.ScenarioError):
             self.plan("attack a ^x\nattack a ^y\n")
 
     def test_endings(self) -> None:
@@ -195,22 +201,22 @@ class JudgeTest(unittest.TestCase):
 
 class HelpersTest(unittest.TestCase):
     def test_longest_runs_first(self) -> None:
-        one = runner.Job(scenario("engines bochs qemu-tcg\n"), "bochs")
-        four = runner.Job(scenario("engines bochs\ncpus 4\n"), "bochs")
-        qemu = runner.Job(one.scenario, "qemu-tcg")
+        one = boot.Job(scenario("engines bochs qemu-tcg\n"), "bochs")
+        four = boot.Job(scenario("engines bochs\ncpus 4\n"), "bochs")
+        qemu = boot.Job(one.scenario, "qemu-tcg")
         # Never seen: by engine, and a 4-CPU Bochs run counts for more.
-        self.assertGreater(runner.expected_duration(four, {}), runner.expected_duration(one, {}))
-        self.assertGreater(runner.expected_duration(one, {}), runner.expected_duration(qemu, {}))
+        self.assertGreater(jobs.expected_duration(four, {}), jobs.expected_duration(one, {}))
+        self.assertGreater(jobs.expected_duration(one, {}), jobs.expected_duration(qemu, {}))
         # Seen before: what it took then.
-        self.assertEqual(runner.expected_duration(one, {one.name: 3.5}), 3.5)
+        self.assertEqual(jobs.expected_duration(one, {one.name: 3.5}), 3.5)
 
     def test_clean_line_drops_escape_sequences(self) -> None:
-        self.assertEqual(runner.clean_line("\x1b[2J\x1b[01;01H\x1b[=3hhv: x\r"), "hv: x")
+        self.assertEqual(serial.clean_line("\x1b[2J\x1b[01;01H\x1b[=3hhv: x\r"), "hv: x")
 
     def test_serial_reader_hands_out_complete_lines_only(self) -> None:
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / "log"
-            reader = runner.SerialReader(path)
+            reader = serial.SerialReader(path)
             self.assertEqual(reader.new_lines(), [])
             path.write_bytes(b"one\r\ntw")
             self.assertEqual(reader.new_lines(), ["one"])
@@ -222,12 +228,12 @@ class HelpersTest(unittest.TestCase):
         typed = [(re.compile("^ready$"), b"list\r"), (re.compile("^done$"), b"bye\r")]
         with tempfile.TemporaryDirectory() as d:
             log = Path(d) / "log"
-            console = runner.TypedConsole(log, typed)
+            console = boot.TypedConsole(log, typed)
             host, port = console.where.split(":")
             machine = socket.create_connection((host, int(port)))
             try:
                 machine.sendall(b"ready\ndone\n")
-                reader = runner.SerialReader(log)
+                reader = serial.SerialReader(log)
                 lines: list[str] = []
                 for _ in range(100):  # the bytes take a moment to arrive
                     console.pump()
@@ -249,11 +255,146 @@ class HelpersTest(unittest.TestCase):
 
     def test_with_interactive(self) -> None:
         text = "log_level = info\ninteractive = no\n\n[partition p]\ninteractive = no\n"
-        out = runner.with_interactive(text).splitlines()
+        out = run_console.with_interactive(text).splitlines()
         self.assertIn("interactive = yes", out)
         self.assertLess(out.index("interactive = yes"), out.index("[partition p]"))
         self.assertEqual(out.count("interactive = no"), 1)  # the section's own line stays
-        self.assertEqual(runner.with_interactive("a = 1").splitlines()[-1], "interactive = yes")
+        self.assertEqual(run_console.with_interactive("a = 1").splitlines()[-1], "interactive = yes")
+
+
+class EspTest(unittest.TestCase):
+    """The ESP of a run: the scenario's changes (hvtest.esp), then the image
+    tools/mkesp.sh makes of them (hvboot.esp)."""
+
+    def build_dir(self, d: str) -> Path:
+        build = Path(d) / "build"
+        build.mkdir()
+        (build / "BOOTX64.EFI").write_bytes(b"MZ loader")
+        (build / "hv.elf").write_bytes(b"\x7fELF core")
+        (build / "g.elf").write_bytes(b"guest")
+        return build
+
+    def test_scenario_changes_apply_to_copies(self) -> None:
+        plan = scenario(
+            "engines bochs\nesp-add build/g.elf:hv/g.elf\nesp-omit hv/hv.elf\n"
+            "esp-corrupt EFI/BOOT/BOOTX64.EFI patch 0 5a4d\nesp-corrupt hv/g.elf truncate 2\n"
+            "esp-corrupt hv/new.txt text hi\\n\n"
+        ).plans["bochs"]
+        with tempfile.TemporaryDirectory() as d:
+            build = self.build_dir(d)
+            work = Path(d) / "run"
+            work.mkdir()
+            files = esp.stage_esp(plan, build, work)
+            self.assertEqual(sorted(files), ["EFI/BOOT/BOOTX64.EFI", "hv/g.elf", "hv/hv.conf", "hv/new.txt"])
+            self.assertEqual(files["EFI/BOOT/BOOTX64.EFI"].read_bytes(), b"ZM loader")
+            self.assertEqual(files["hv/g.elf"].read_bytes(), b"gu")
+            self.assertEqual(files["hv/new.txt"].read_bytes(), b"hi\n")
+            self.assertEqual(files["hv/hv.conf"].read_text(), (hvboot.DEFAULT_MANIFEST).read_text())
+            # build/ itself is never touched.
+            self.assertEqual((build / "BOOTX64.EFI").read_bytes(), b"MZ loader")
+            self.assertEqual((build / "g.elf").read_bytes(), b"guest")
+            bad = scenario("engines bochs\nesp-omit hv/none\n").plans["bochs"]
+            with self.assertRaises(hvboot.SetupError):
+                esp.stage_esp(bad, build, work)
+
+    @unittest.skipUnless(shutil.which("mkfs.vfat") and shutil.which("mtype"), "needs dosfstools and mtools")
+    def test_image_holds_the_files(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            build = self.build_dir(d)
+            conf = Path(d) / "hv.conf"
+            conf.write_text("log_level = info\n")
+            files = dict(hvboot_esp.hv_files(build, conf), **{"hv/programs/g.elf": build / "g.elf"})
+            image = Path(d) / "esp.img"
+            hvboot_esp.make_esp(image, files)
+            env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+            for dest, src in files.items():
+                shown = subprocess.run(["mtype", "-i", str(image), f"::/{dest}"], env=env,
+                                       capture_output=True, check=True).stdout
+                self.assertEqual(shown, src.read_bytes(), dest)
+            # A missing input is an error, never a file left out.
+            with self.assertRaises(hvboot.SetupError) as caught:
+                hvboot_esp.make_esp(Path(d) / "two.img", {"hv/x": Path(d) / "none"})
+            self.assertIn("missing input", str(caught.exception))
+            self.assertFalse((Path(d) / "two.img").exists())
+
+
+class KernelEngineTest(unittest.TestCase):
+    """qemu-kernel: QEMU's own multiboot loader, judged by isa-debug-exit."""
+
+    def plan(self, body: str) -> scn.Plan:
+        return scenario("engines qemu-kernel\n" + body).plans["qemu-kernel"]
+
+    def test_directives(self) -> None:
+        plan = self.plan(
+            "kernel build/guest/tests/pc/k.elf\nkernel-cmdline a=1 b\n"
+            "kernel-module build/m1\nkernel-module m2\nexit-status 67\n"
+        )
+        self.assertEqual(plan.kernel, "build/guest/tests/pc/k.elf")
+        self.assertEqual(plan.kernel_cmdline, "a=1 b")
+        self.assertEqual(plan.kernel_modules, ["build/m1", "m2"])
+        self.assertEqual((plan.exit_status, plan.effective_timeout(1)), (67, 30))
+        self.assertEqual(self.plan("kernel k\n").exit_status, 1)
+        for text, message in [
+            ("", "needs a 'kernel SRC' line"),
+            ("kernel a b\n", "one SRC path"),
+            ("kernel k\nexit-status 4\n", "odd and below 256"),
+            ("kernel k\nexit-status 257\n", "odd and below 256"),
+        ]:
+            with self.assertRaises(scn.ScenarioError, msg=text) as caught:
+                self.plan(text)
+            self.assertIn(message, str(caught.exception))
+        # Another engine of the same scenario needs no kernel line.
+        s = scenario("engines bochs qemu-kernel\nqemu-kernel: kernel k\n")
+        self.assertEqual(s.plans["bochs"].kernel, "")
+
+    def spec(self, d: str, **kw) -> machines.MachineSpec:  # type: ignore[no-untyped-def]
+        return machines.MachineSpec("qemu-kernel", Path(d), Path(d) / "esp.img", 1, 64,
+                                    ("file", str(Path(d) / "log")), Path(d) / "b", **kw)
+
+    def test_qemu_arguments(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            spec = self.spec(d, kernel=Path("/k.elf"), kernel_cmdline="x=1",
+                             kernel_modules=[Path("/m1"), Path("/m2")])
+            args = machines.qemu_kernel_args(spec)
+            self.assertEqual(args[:4], ["-kernel", "/k.elf", "-append", "x=1"])
+            self.assertEqual(args[args.index("-initrd") + 1], "/m1,/m2")
+            self.assertEqual(args[-2:], ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"])
+            self.assertNotIn("-initrd", machines.qemu_kernel_args(self.spec(d, kernel=Path("/k"))))
+            with self.assertRaises(hvboot.SetupError):
+                machines.qemu_kernel_args(self.spec(d, kernel=Path("/a,b")))
+
+    def stopped(self, d: str, status: int, qmp: str = "") -> tuple[bool, str]:
+        machine = object.__new__(machines.Machine)
+        machine.spec = self.spec(d, kernel=Path("/k"), exit_status=67)
+        machine.proc = subprocess.Popen(["sh", "-c", f"exit {status}"])
+        machine.proc.wait()
+        (Path(d) / "qmp.log").write_text(qmp)
+        return machine.how_it_stopped()
+
+    def test_how_it_stopped(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(self.stopped(d, 67), (True, "isa-debug-exit with status 67"))
+            self.assertEqual(self.stopped(d, 3), (False, "isa-debug-exit with status 3, not 67"))
+            reset = '{"event": "SHUTDOWN", "data": {"reason": "guest-reset"}}\n'
+            self.assertFalse(self.stopped(d, 0, reset)[0])
+            off = '{"event": "SHUTDOWN", "data": {"reason": "guest-shutdown"}}\n'
+            self.assertEqual(self.stopped(d, 0, off)[0], False)
+        plan = self.plan("kernel k\nexit-status 67\n")
+        self.assertIn("did not end through isa-debug-exit with status 67",
+                      verdict(plan, [], "exit", powered_off=False)[0])
+        self.assertEqual(verdict(plan, [], "exit", powered_off=True), [])
+
+
+class LayoutTest(unittest.TestCase):
+    def test_no_python_module_over_600_lines(self) -> None:
+        repo = hvboot.REPO
+        long = []
+        for top in ("tests", "tools"):
+            for path in (repo / top).rglob("*.py"):
+                lines = len(path.read_text().splitlines())
+                if lines > 600:
+                    long.append(f"{path.relative_to(repo)}: {lines} lines")
+        self.assertEqual(long, [])
 
 
 if __name__ == "__main__":

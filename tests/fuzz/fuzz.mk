@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets for everything hv parses: the manifest, ELF images,
-# hypercall buffer arguments and VM-exit qualifications; and the VM-entry
-# checker, over VMCS images. Built with clang
-# under AddressSanitizer and UndefinedBehaviorSanitizer; the lib/ sources
+# multiboot images, hypercall buffer arguments and VM-exit
+# qualifications; and the VM-entry checker, over VMCS images. Built with
+# clang under AddressSanitizer and UndefinedBehaviorSanitizer; the lib/ sources
 # use the host libc's memcpy and friends, as in the unit tests. Included by
 # the top-level Makefile, which defines BUILD, Q and say.
 #
@@ -27,8 +27,9 @@ FUZZ_COMPILE_SAN := -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LINK_SAN := -fsanitize=fuzzer,$(FUZZ_SAN)
 
 # target name -> the sources it fuzzes (each target is fuzz_NAME.c).
-FUZZ_LIB_manifest := lib/manifest.c lib/fmt.c
+FUZZ_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
 FUZZ_LIB_elf := lib/elf.c lib/fmt.c
+FUZZ_LIB_multiboot := lib/multiboot.c lib/fmt.c
 FUZZ_LIB_hcargs :=
 FUZZ_LIB_vmx_decode := arch/x86/vmx_decode.c
 # The VM-entry checker mutates the images of tests/unit/data/vmcs/.
@@ -36,7 +37,7 @@ FUZZ_LIB_vmcheck := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
 	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c \
 	arch/x86/vmcheck_image.c lib/fmt.c
 
-FUZZ_NAMES := manifest elf hcargs vmx_decode vmcheck
+FUZZ_NAMES := manifest elf multiboot hcargs vmx_decode vmcheck
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
 # Libraries are built apart from the unit tests' objects: another compiler,

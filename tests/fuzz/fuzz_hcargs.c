@@ -24,11 +24,11 @@ static int model(uint64_t ram_size, uint64_t gpa, uint64_t len,
 	unsigned __int128 end = (unsigned __int128)gpa + len;
 
 	if (len > max)
-		return HV_STATUS_TOO_BIG;
+		return HV_E2BIG;
 	/* Even an empty buffer must start inside RAM. */
 	if (gpa >= ram_size || end > ram_size)
-		return HV_STATUS_BAD_ADDRESS;
-	return HV_STATUS_OK;
+		return HV_EFAULT;
+	return HV_OK;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

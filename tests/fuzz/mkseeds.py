@@ -76,7 +76,57 @@ def many_loads(n):
     return ehdr(2, 0x200000, n) + phdrs
 
 
+MB_MAGIC = 0x1BADB002
+
+
+def mb_header(flags, fields=()):
+    # magic, flags, checksum, then the address fields when flag 16 is set.
+    checksum = (-(MB_MAGIC + flags)) & 0xFFFFFFFF
+    return struct.pack("<III", MB_MAGIC, flags, checksum) + b"".join(
+        struct.pack("<I", f) for f in fields)
+
+
+def mb_kludge():
+    # Flag 16: the file loads at 1 MiB, header at offset 16, a bss page.
+    hdr = mb_header(0x10003, (0x100010, 0x100000, 0, 0x102000, 0x100030))
+    body = bytes(16) + hdr + bytes([0xf4, 0xeb, 0xfd])
+    return body + bytes(64 - len(body))
+
+
+def mb_elf32():
+    # ELF32 i386 ET_EXEC: one PT_LOAD at 1 MiB holding the header and
+    # `hlt; jmp .-1`, entry right after the header.
+    ident = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9)
+    code_off = 52 + 32
+    hdr = mb_header(0x3)
+    code = hdr + bytes([0xf4, 0xeb, 0xfd])
+    entry = 0x100000 + code_off + len(hdr)
+    size = code_off + len(code)
+    eh = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, entry, 52, 0, 0, 52,
+                             32, 1, 0, 0, 0)
+    ph = struct.pack("<IIIIIIII", 1, 0, 0x100000, 0x100000, size,
+                     size + 0x1000, 5, 0x1000)
+    return eh + ph + code
+
+
+def mb_elf64():
+    # The same as ELF64 x86-64, linked high and loaded low: the entry is
+    # moved by p_paddr - p_vaddr.
+    code_off = 64 + 56
+    hdr = mb_header(0x2)
+    code = hdr + bytes([0xf4, 0xeb, 0xfd])
+    vaddr = 0xFFFFFFFF80100000
+    size = code_off + len(code)
+    eh = ehdr(2, vaddr + code_off + len(hdr), 1)
+    ph = struct.pack("<IIQQQQQQ", 1, 5, 0, vaddr, 0x100000, size,
+                     size + 0x1000, 0x1000)
+    return eh + ph + code
+
+
 def main():
+    write("multiboot", "kludge.bin", mb_kludge())
+    write("multiboot", "elf32.elf", mb_elf32())
+    write("multiboot", "elf64.elf", mb_elf64())
     write("elf", "tiny-pie.elf", tiny_pie())
     write("elf", "tiny-exec.elf", tiny_exec())
     write("elf", "33-loads.elf", many_loads(33))

@@ -7,7 +7,7 @@
  */
 #include "tests/unit/common.h"
 
-#include "arch/x86/vmx_vcpu.h"
+#include "hv/arch.h"
 #include "hv/policy.h"
 
 uint32_t policy_tsc_khz = 2000000;
@@ -25,9 +25,23 @@ uint64_t vcpu_arch_guest_cr4(const struct vcpu *v)
 	return guest_cr4;
 }
 
+uint64_t vcpu_arch_xcr0(const struct vcpu *v)
+{
+	return v->arch.xcr0;
+}
+
 uint64_t vcpu_arch_xfeatures(void)
 {
 	return xfeatures;
+}
+
+/* A pc vCPU on a CPU that lets RDTSCP run in the guest. */
+static bool rdtscp;
+
+bool vcpu_arch_rdtscp(const struct vcpu *v)
+{
+	(void)v;
+	return rdtscp;
 }
 
 /* The host's XSAVE layout, as a Skylake-X reports it; every other leaf
@@ -57,7 +71,7 @@ static struct cpuid_regs ask_xcr0(uint32_t id, uint32_t vcpus, uint32_t leaf,
 				  uint32_t sub, struct cpuid_regs host,
 				  uint64_t xcr0)
 {
-	struct vcpu v = { .id = id, .part = &part, .xcr0 = xcr0 };
+	struct vcpu v = { .id = id, .part = &part, .arch.xcr0 = xcr0 };
 
 	part.vcpu_count = vcpus;
 	policy_cpuid(&v, leaf, sub, &host);
@@ -81,6 +95,7 @@ static int reset(void **state)
 	xfeatures = 0x2e7;
 	odd_avx = false;
 	pkru_unsized = false;
+	rdtscp = false;
 	return 0;
 }
 
@@ -338,6 +353,24 @@ static void test_hv_leaves(void **state)
 	assert_int_equal(r.ecx | r.edx, 0);
 }
 
+/* RDTSCP is shown exactly where it runs in the guest, and only if the
+ * host has it. */
+static void test_rdtscp(void **state)
+{
+	struct cpuid_regs r;
+
+	(void)state;
+	rdtscp = true;
+	r = ask(0, 0x80000001, 0, ALL);
+	assert_int_equal(r.edx, 1u << 11 | 1u << 20 | 1u << 26 | 1u << 27 |
+					1u << 29);
+	r = ask(0, 0x80000001, 0, NONE);
+	assert_int_equal(r.edx, 0);
+	rdtscp = false;
+	r = ask(0, 0x80000001, 0, ALL);
+	assert_int_equal(r.edx & (1u << 27), 0);
+}
+
 static void test_host_leaves(void **state)
 {
 	struct cpuid_regs r;
@@ -363,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hidden_leaves, reset),
 		cmocka_unit_test_setup(test_hv_leaves, reset),
 		cmocka_unit_test_setup(test_host_leaves, reset),
+		cmocka_unit_test_setup(test_rdtscp, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -352,6 +352,36 @@ static void test_partitions(void **state)
 	expect_error(text, "hv/hv.conf:25: more than 8 partitions");
 }
 
+/* platform: hv by default, pc on request, nothing else. */
+static void test_platform(void **state)
+{
+	struct hv_manifest m;
+
+	(void)state;
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "[partition b]\nimage = m.elf\nplatform = pc\n"
+			       "[partition c]\nimage = k\nplatform = hv\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].platform, HV_PLATFORM_HV);
+	assert_int_equal(m.partitions[1].platform, HV_PLATFORM_PC);
+	assert_int_equal(m.partitions[2].platform, HV_PLATFORM_HV);
+	/* The parent may be a PC partition too: its end ends the run. */
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "platform = pc\n",
+			       &m),
+			 0);
+	assert_int_equal(m.partitions[0].platform, HV_PLATFORM_PC);
+	expect_error("[partition a]\nimage = k\nparent = yes\nplatform = PC\n",
+		     "hv/hv.conf:4: platform: 'PC' is not one of hv, pc");
+	expect_error("[partition a]\nimage = k\nparent = yes\nplatform =\n",
+		     "hv/hv.conf:4: platform: missing value");
+	expect_error("[partition a]\nimage = k\nplatform = pc\nplatform = hv\n",
+		     "hv/hv.conf:4: duplicate key 'platform'");
+	expect_error("platform = pc\n",
+		     "hv/hv.conf:1: 'platform' belongs in a [partition NAME] section");
+}
+
 static void test_ports(void **state)
 {
 	struct hv_manifest m;
@@ -691,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_programs),
 		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_platform),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_string_lengths),
 		cmocka_unit_test(test_line_length),

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of arch/x86/vmx_names.c, and of the parts of arch/x86/vmcs.h that
- * need no CPU: field widths and types, the compile-time width check, and
- * the decoding of VMX instruction flags. The expected numbers are the
+ * Tests of arch/x86/vmx_names.c, of vmcs_field_name() in arch/x86/vmcs.c,
+ * and of the parts of arch/x86/vmcs.h that need no CPU: field widths and
+ * types, the compile-time width check, and the decoding of VMX
+ * instruction flags. The expected numbers are the
  * SDM's (Vol. 3D appendices "Field Encoding in VMCS" and "VMX Basic Exit
  * Reasons", Vol. 3C "VM-Instruction Error Numbers").
  *
@@ -203,6 +204,40 @@ static void test_field_encodings(void **state)
 	}
 }
 
+/*
+ * The names come from the same list as the enum: each field's own
+ * encoding finds its own spelling, and an encoding hv does not list (a
+ * high half, a field past the end, garbage) finds none.
+ */
+static void test_field_names(void **state)
+{
+	static const struct {
+		uint32_t encoding;
+		const char *name;
+	} listed[] = {
+#define VMCS_FIELD(name, enc) { enc, #name },
+#include "arch/x86/vmcs_fields.h"
+	};
+	static const uint32_t unlisted[] = {
+		VMCS_IO_BITMAP_A | VMCS_FIELD_HIGH, VMCS_HOST_RIP + 2,
+		0x2c06, 0xffffffffu,
+	};
+
+	(void)state;
+	assert_string_equal(vmcs_field_name(0x681e), "GUEST_RIP");
+	assert_string_equal(vmcs_field_name(0x0000), "VPID");
+	assert_string_equal(vmcs_field_name(0x4402), "EXIT_REASON");
+	assert_string_equal(vmcs_field_name(VMCS_PREEMPTION_TIMER),
+			    "PREEMPTION_TIMER");
+	for (size_t i = 0; i < ARRAY_LEN(listed); i++) {
+		assert_string_equal(vmcs_field_name(listed[i].encoding),
+				    listed[i].name);
+		assert_int_equal(listed[i].encoding & VMCS_FIELD_HIGH, 0);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(unlisted); i++)
+		assert_string_equal(vmcs_field_name(unlisted[i]), "UNKNOWN");
+}
+
 static void test_width_check(void **state)
 {
 	/* volatile: the compiler must not see this as a constant. */
@@ -263,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_instruction_errors),
 		cmocka_unit_test(test_instruction_errors_unknown),
 		cmocka_unit_test(test_field_encodings),
+		cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_width_check),
 		cmocka_unit_test(test_result_flags),
 		cmocka_unit_test(test_bit_layouts),

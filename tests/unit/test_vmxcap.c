@@ -56,7 +56,22 @@ static const struct {
 	{ "save efer", EXIT, 32 + 20, true },
 	{ "load efer", EXIT, 32 + 21, true },
 	{ "load efer", ENTRY, 32 + 15, true },
-	{ "save preemption timer", EXIT, 32 + 22, false },
+	{ "save preemption timer", EXIT, 32 + 22, false }, /* wanted */
+	{ "external-interrupt exiting", PIN, 32 + 0, true },
+	{ "nmi exiting", PIN, 32 + 3, true },
+	{ "interrupt-window exiting", PROC, 32 + 2, true },
+	{ "hlt exiting", PROC, 32 + 7, true },
+	{ "mwait exiting", PROC, 32 + 10, true },
+	{ "rdpmc exiting", PROC, 32 + 11, true },
+	{ "cr8-load exiting", PROC, 32 + 19, true },
+	{ "cr8-store exiting", PROC, 32 + 20, true },
+	{ "monitor exiting", PROC, 32 + 29, true },
+	{ "wbinvd exiting", PROC2, 32 + 6, true },
+	{ "host address-space size", EXIT, 32 + 9, true },
+	{ "acknowledge interrupt on exit", EXIT, 32 + 15, true },
+	{ "save debug controls", EXIT, 32 + 2, false },
+	{ "ia-32e mode guest", ENTRY, 32 + 9, true },
+	{ "load debug controls", ENTRY, 32 + 2, false },
 	{ "ept 4-level walk", EPT_VPID, 6, true },
 	{ "ept write-back", EPT_VPID, 14, true },
 	{ "ept 2m pages", EPT_VPID, 16, false },
@@ -246,7 +261,7 @@ static void test_secondary_missing(void **state)
 	assert_false(cap(&r, "ept 2m pages")->present);
 	assert_false(cap(&r, "unrestricted guest")->present);
 	assert_string_equal(r.reason,
-			    "required capability missing: secondary controls, ept, vpid, ept 4-level walk, ept write-back, invept, invept single-context, invvpid, invvpid single-context");
+			    "required capability missing: secondary controls, ept, vpid, wbinvd exiting, ept 4-level walk, ept write-back, invept, invept single-context, invvpid, invvpid single-context");
 
 	/* Neither EPT nor VPID: no EPT_VPID_CAP either. */
 	m = bochs();
@@ -321,6 +336,165 @@ static void test_helpers(void **state)
 	assert_false(vmx_cap_has_ept_vpid_msr(ALLOW1(~0x22u) | 0xffffffff));
 }
 
+/*
+ * The controls hv sets up every VMCS with, by the SDM's bit numbers (the
+ * test's own copy): what hv sets, plus what the MSR's allowed-0 half
+ * forces to 1, minus what its allowed-1 half forbids.
+ */
+#define BIT(n) (1u << (n))
+#define HV_PIN (BIT(0) | BIT(3) | BIT(6))
+#define HV_PROC                                                            \
+	(BIT(7) | BIT(10) | BIT(11) | BIT(19) | BIT(20) | BIT(25) |        \
+	 BIT(28) | BIT(29) | BIT(31))
+#define HV_PROC2 (BIT(1) | BIT(5) | BIT(6))
+#define HV_EXIT                                                            \
+	(BIT(2) | BIT(9) | BIT(15) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | \
+	 BIT(22))
+#define HV_ENTRY (BIT(2) | BIT(9) | BIT(14) | BIT(15))
+
+static void test_controls(void **state)
+{
+	struct vmx_cap_msrs m = bochs();
+	struct vmx_controls c;
+
+	(void)state;
+	vmx_cap_controls(&m, &c);
+	assert_int_equal(c.pin, HV_PIN | 0x16);
+	assert_int_equal(c.proc, HV_PROC | 0x04006172);
+	assert_int_equal(c.proc2, HV_PROC2);
+	assert_int_equal(c.exit, HV_EXIT | 0x00036dfb);
+	assert_int_equal(c.entry, HV_ENTRY | 0x000011fb);
+	/* Interrupt-window exiting is required but switched on only when
+	 * needed; CR3 accesses do not exit where the CPU lets them. */
+	assert_int_equal(c.proc & (BIT(2) | BIT(15) | BIT(16)), 0);
+
+	/* A wanted control the CPU lacks is left out, hv still runs. */
+	m.true_exit &= ~ALLOW1(BIT(2));
+	vmx_cap_controls(&m, &c);
+	assert_int_equal(c.exit, (HV_EXIT & ~BIT(2)) | 0x00036dfb);
+
+	/* The legacy MSRs when BASIC[55] is clear: there CR3-load and
+	 * CR3-store exiting are among the bits that must be 1. */
+	m = bochs();
+	m.basic &= ~(1ull << 55);
+	m.pinbased = m.true_pinbased;
+	m.procbased = m.true_procbased | BIT(15) | BIT(16);
+	m.exit = m.true_exit;
+	m.entry = m.true_entry;
+	m.true_pinbased = m.true_procbased = m.true_exit = m.true_entry = 0;
+	vmx_cap_controls(&m, &c);
+	assert_int_equal(c.proc, HV_PROC | 0x04006172 | BIT(15) | BIT(16));
+	assert_int_equal(c.pin, HV_PIN | 0x16);
+
+	/* Without secondary controls, whatever procbased2 says is unused. */
+	m = bochs();
+	m.true_procbased &= ~ALLOW1(BIT(31));
+	vmx_cap_controls(&m, &c);
+	assert_int_equal(c.proc2, 0);
+	assert_int_equal(c.proc, (HV_PROC & ~BIT(31)) | 0x04006172);
+}
+
+/* A CPU's MSRs for vmx_cap_read: one that does not exist would #GP. */
+static struct {
+	uint64_t value[0x491 - 0x480 + 2];
+	bool exists[0x491 - 0x480 + 2];
+	unsigned int reads;
+} cpu;
+
+static unsigned int cpu_slot(uint32_t msr)
+{
+	if (msr == 0x3a)
+		return 0x491 - 0x480 + 1;
+	if (msr < 0x480 || msr > 0x491)
+		fail_msg("RDMSR 0x%x is no VMX capability MSR", msr);
+	return msr - 0x480;
+}
+
+static void cpu_set(uint32_t msr, uint64_t value)
+{
+	cpu.value[cpu_slot(msr)] = value;
+	cpu.exists[cpu_slot(msr)] = true;
+}
+
+static uint64_t cpu_rdmsr(uint32_t msr)
+{
+	unsigned int i = cpu_slot(msr);
+
+	if (!cpu.exists[i])
+		fail_msg("RDMSR 0x%x of an MSR the CPU does not have", msr);
+	cpu.reads++;
+	return cpu.value[i];
+}
+
+/* The MSRs of bochs(), each where the SDM puts it. */
+static void cpu_bochs(bool true_ctls, bool secondary, bool ept_vpid)
+{
+	struct vmx_cap_msrs b = bochs();
+
+	memset(&cpu, 0, sizeof(cpu));
+	cpu_set(0x3a, 0x5);
+	cpu_set(0x480, true_ctls ? b.basic : b.basic & ~(1ull << 55));
+	cpu_set(0x481, b.true_pinbased);
+	cpu_set(0x482, secondary ? b.true_procbased :
+				   b.true_procbased & ~ALLOW1(BIT(31)));
+	cpu_set(0x483, b.true_exit);
+	cpu_set(0x484, b.true_entry);
+	cpu_set(0x485, 0x7004c1e7);
+	if (secondary)
+		cpu_set(0x48b, ept_vpid ? b.procbased2 :
+					  b.procbased2 & ~ALLOW1(BIT(1) | BIT(5)));
+	if (secondary && ept_vpid)
+		cpu_set(0x48c, b.ept_vpid);
+	if (true_ctls) {
+		cpu_set(0x48d, b.true_pinbased);
+		cpu_set(0x48e, cpu.value[0x482 - 0x480]);
+		cpu_set(0x48f, b.true_exit);
+		cpu_set(0x490, b.true_entry);
+	}
+}
+
+static void test_read(void **state)
+{
+	struct vmx_cap_msrs m;
+
+	(void)state;
+	/* No VMX: not one MSR is read. */
+	memset(&cpu, 0, sizeof(cpu));
+	memset(&m, 0xa5, sizeof(m));
+	vmx_cap_read(&m, ~(1u << 5), cpu_rdmsr);
+	assert_int_equal(cpu.reads, 0);
+	assert_int_equal(m.cpuid1_ecx, ~(1u << 5));
+	assert_int_equal(m.basic, 0);
+	assert_int_equal(m.true_entry, 0);
+
+	/* All of them. */
+	cpu_bochs(true, true, true);
+	vmx_cap_read(&m, 1u << 5, cpu_rdmsr);
+	assert_int_equal(cpu.reads, 13);
+	assert_int_equal(m.feature_control, 0x5);
+	assert_int_equal(m.misc, 0x7004c1e7);
+	assert_int_equal(m.procbased2, bochs().procbased2);
+	assert_int_equal(m.ept_vpid, bochs().ept_vpid);
+	assert_int_equal(m.true_procbased, bochs().true_procbased);
+	assert_int_equal(m.true_entry, bochs().true_entry);
+	assert_int_equal(m.entry, bochs().true_entry);
+
+	/* Each optional MSR is read only where the SDM says it exists. */
+	cpu_bochs(false, true, true);
+	vmx_cap_read(&m, 1u << 5, cpu_rdmsr);
+	assert_int_equal(cpu.reads, 9);
+	assert_int_equal(m.true_pinbased, 0);
+	cpu_bochs(true, false, false);
+	vmx_cap_read(&m, 1u << 5, cpu_rdmsr);
+	assert_int_equal(cpu.reads, 11);
+	assert_int_equal(m.procbased2, 0);
+	assert_int_equal(m.ept_vpid, 0);
+	cpu_bochs(true, true, false);
+	vmx_cap_read(&m, 1u << 5, cpu_rdmsr);
+	assert_int_equal(cpu.reads, 12);
+	assert_int_equal(m.ept_vpid, 0);
+}
+
 static void test_cr4_firmware(void **state)
 {
 	const char *why = "x";
@@ -349,6 +523,8 @@ int main(void)
 		cmocka_unit_test(test_true_controls),
 		cmocka_unit_test(test_reason_truncated),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_controls),
+		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_cr4_firmware),
 	};
 

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # Host-built unit tests of lib/ and of the pure-logic parts of hv/ and
-# arch/x86/, run under AddressSanitizer and UndefinedBehaviorSanitizer with
+# arch/x86/, and of hv's scheduler, lifecycle and hypercall dispatch on a
+# fake arch, run under AddressSanitizer and UndefinedBehaviorSanitizer with
 # cmocka. Included by the top-level Makefile, which defines BUILD.
-# `make unit-test` builds and runs them all.
+# `make unit-test` builds and runs them all; `make unit-mutants` checks
+# that the fake-arch tests fail against broken hv (docs/testing.md).
 
 UNIT_SRC := tests/unit
 UNIT_OUT := $(BUILD)/unit
@@ -21,16 +23,20 @@ UNIT_LDLIBS := -lcmocka
 
 # test name -> the sources it tests (each test also gets common.c).
 UNIT_LIB_elf := lib/elf.c lib/fmt.c
-UNIT_LIB_manifest := lib/manifest.c lib/fmt.c
+UNIT_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
+UNIT_LIB_multiboot := lib/multiboot.c lib/fmt.c
+UNIT_LIB_name := lib/name.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
 UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
 UNIT_LIB_palloc := hv/palloc.c
+UNIT_LIB_palloc_search := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
-UNIT_LIB_vmcs_names := arch/x86/vmx_names.c
+UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
 UNIT_LIB_vlapic := hv/vlapic.c
+UNIT_LIB_pcdev := hv/pcdev.c
 UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
 UNIT_LIB_conring :=
@@ -51,10 +57,27 @@ VMCHECK_SRCS := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
 	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c arch/x86/vmcheck_image.c
 UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 
-UNIT_NAMES := elf manifest vmxcap acpi fmt string palloc pt vmcs_names vlapic hcargs \
-	vmx_decode trace cpuid vmx_events crcheck mce conring smp_claim ratelimit \
-	vmcheck
-UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_OUT)/test_vmcheck_mutant
+UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
+	vmcs_names vlapic pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
+	smp_claim ratelimit vmcheck
+
+# hv on the host: the scheduler, the partition lifecycle and hypercall
+# dispatch, built from the real hv/ sources against the fake arch
+# (arch/fake/, selected in hv/arch.h by HV_FAKE_ARCH), with the console
+# and the boot info faked by tests/unit/hvhost.c. These objects are built
+# apart, under $(UNIT_OUT)/fake/, since the same sources in the tests
+# above see arch/x86's types.
+UNIT_HV_NAMES := sched lifecycle hcall console
+UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
+	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
+	hv/policy.c hv/vlapic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
+	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/fmt.c lib/hvnames.c \
+	lib/name.c $(UNIT_SRC)/hvhost.c \
+	$(UNIT_SRC)/common.c
+UNIT_FAKE_CFLAGS := $(UNIT_CFLAGS) -DHV_FAKE_ARCH
+
+UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_HV_NAMES:%=$(UNIT_OUT)/test_%) \
+	$(UNIT_OUT)/test_vmcheck_mutant
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
 UNIT_OBJS := $(sort $(UNIT_NAMES:%=$(UNIT_OUT)/$(UNIT_SRC)/test_%.o) \
@@ -77,17 +100,52 @@ $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 # rule disabled (arch/x86/vmcheck.h, VMCHECK_DISABLED); the binary passes
 # only if that rule's cases then fail (tests/unit/test_vmcheck_mutant.c).
 VMCHECK_MUTANT ?= GUEST_SS_RPL
-UNIT_MUTANT_OBJS := $(patsubst %.c,$(UNIT_OUT)/mutant/%.o,$(VMCHECK_SRCS) \
+VMCHECK_MUTANT_OBJS := $(patsubst %.c,$(UNIT_OUT)/mutant/%.o,$(VMCHECK_SRCS) \
 	tests/unit/vmcheck_cases.c tests/unit/test_vmcheck_mutant.c)
 
-$(UNIT_MUTANT_OBJS): $(UNIT_OUT)/mutant/%.o: %.c $(UNIT_SRC)/unit.mk
+$(VMCHECK_MUTANT_OBJS): $(UNIT_OUT)/mutant/%.o: %.c $(UNIT_SRC)/unit.mk
 	@mkdir -p $(@D)
 	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_CFLAGS) \
 		-DVMCHECK_DISABLED=VMCHECK_$(VMCHECK_MUTANT) -MMD -MP -c $< -o $@
 
-$(UNIT_OUT)/test_vmcheck_mutant: $(UNIT_MUTANT_OBJS) \
+$(UNIT_OUT)/test_vmcheck_mutant: $(VMCHECK_MUTANT_OBJS) \
 		$(UNIT_OUT)/$(UNIT_SRC)/common.o $(UNIT_OUT)/lib/fmt.o
 	$(Q)$(call say,HOSTLD,$@)$(UNIT_CC) $(UNIT_LDFLAGS) $^ $(UNIT_LDLIBS) -o $@
+
+# The host hv tests, built in $(1) with the extra flags $(2): once as they
+# are, and once for each mutant below.
+define UNIT_HV_RULES
+$(1)/%.o: %.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $$(@D)
+	$$(Q)$$(call say,HOSTCC,$$@)$$(UNIT_CC) $$(UNIT_FAKE_CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+-include $$(patsubst %.c,$(1)/%.d,$$(UNIT_HV_SRCS) $$(UNIT_HV_NAMES:%=$$(UNIT_SRC)/test_%.c))
+endef
+
+define UNIT_HV_LINK
+$(2)/test_$(1): $(3)/$(UNIT_SRC)/test_$(1).o $(UNIT_HV_SRCS:%.c=$(3)/%.o) | $(UNIT_FIXTURES)
+	$$(Q)$$(call say,HOSTLD,$$@)$$(UNIT_CC) $$(UNIT_LDFLAGS) $$(filter %.o,$$^) $$(UNIT_LDLIBS) -o $$@
+endef
+
+$(eval $(call UNIT_HV_RULES,$(UNIT_OUT)/fake,))
+$(foreach t,$(UNIT_HV_NAMES),$(eval $(call UNIT_HV_LINK,$(t),$(UNIT_OUT),$(UNIT_OUT)/fake)))
+
+# Test-only mutants: each HV_MUTANT_* switch in hv/ breaks one thing the
+# host hv tests check, and the named test must fail against it
+# (docs/testing.md). name:SWITCH:binary:test case.
+UNIT_MUTANTS := pinning:HV_MUTANT_PINNING:sched:test_pinning \
+	pool-leak:HV_MUTANT_POOL_LEAK:lifecycle:test_destroy_returns_every_page \
+	child-mgmt:HV_MUTANT_CHILD_MGMT:hcall:test_child_refused_management
+unit_mutant_field = $(word $(2),$(subst :, ,$(1)))
+$(foreach m,$(UNIT_MUTANTS),\
+	$(eval $(call UNIT_HV_RULES,$(UNIT_OUT)/mutant-$(call unit_mutant_field,$(m),1),-D$(call unit_mutant_field,$(m),2)=1)) \
+	$(eval $(call UNIT_HV_LINK,$(call unit_mutant_field,$(m),3),$(UNIT_OUT)/mutant-$(call unit_mutant_field,$(m),1),$(UNIT_OUT)/mutant-$(call unit_mutant_field,$(m),1))))
+UNIT_MUTANT_BINS := $(foreach m,$(UNIT_MUTANTS),$(UNIT_OUT)/mutant-$(call unit_mutant_field,$(m),1)/test_$(call unit_mutant_field,$(m),3))
+
+# Each mutant's binary must fail, and in the test case named; a mutant
+# that survives fails the target. Part of `make test`.
+.PHONY: unit-mutants
+unit-mutants: $(UNIT_MUTANT_BINS)
+	$(Q)sh $(UNIT_SRC)/mutants.sh $(UNIT_OUT) $(UNIT_MUTANTS)
 
 # test_elf reads the fixtures when it runs, so building it builds them.
 $(UNIT_OUT)/test_elf: | $(UNIT_FIXTURES)
@@ -125,4 +183,4 @@ unit-test: $(UNIT_TESTS) $(UNIT_FIXTURES)
 		echo "unit tests failed:$$failed"; exit 1; \
 	fi
 
--include $(UNIT_OBJS:.o=.d) $(UNIT_MUTANT_OBJS:.o=.d)
+-include $(UNIT_OBJS:.o=.d) $(VMCHECK_MUTANT_OBJS:.o=.d)

@@ -5,12 +5,6 @@
 
 #include "guest/include/x86.h"
 
-#define MSR_VMX_BASIC 0x480u
-
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-
 /* SDM Vol. 3A, "Control Registers", and Vol. 1, "XSAVE-Supported
  * Features and State-Component Bitmaps". */
 #define CR0_EM (1ull << 2)

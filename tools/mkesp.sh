@@ -35,7 +35,7 @@ shift 4
 for tool in mkfs.vfat mmd mcopy; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "mkesp.sh: $tool not found (install dosfstools and mtools:" \
-			"tests/need-packages.sh)" >&2
+			"tools/need-packages.sh)" >&2
 		exit 1
 	fi
 done

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# tests/need-packages.sh [run|test]
+# tools/need-packages.sh [run|test]
 #
 # Checks that the Debian packages `make run` (run) or `make test` (test, the
 # default) need are installed. Says nothing when they are. Otherwise, as root
@@ -11,13 +11,14 @@
 set -eu
 
 # Building hv, its ESP, and driving the emulators (setpriv, from util-linux,
-# makes sure no emulator outlives the runner).
+# makes sure no emulator outlives the runner). make test and make bench
+# also draw the exit trace (tools/traceplot.py: python3-matplotlib).
 base="gnu-efi nasm gcc make binutils mtools dosfstools python3 util-linux"
 emulators="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios"
 
 case ${1:-test} in
 run) pkgs="$base $emulators" ;;
-test) pkgs="$base $emulators libcmocka-dev clang libclang-rt-14-dev" ;;
+test) pkgs="$base $emulators libcmocka-dev clang libclang-rt-14-dev python3-matplotlib" ;;
 *)
 	echo "usage: $0 [run|test]" >&2
 	exit 2

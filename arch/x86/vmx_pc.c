@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vCPUs of `platform = pc` partitions (docs/platform.md): unrestricted
+ * guest (SDM Vol. 3C, "Unrestricted Guests"), so that the guest itself
+ * moves between real mode, protected mode with and without paging, PAE
+ * and IA-32e mode. CR0.PE and CR0.PG, and CR4.PAE, are the guest's own:
+ * a MOV that changes only those runs without an exit, and the CPU does
+ * what it does for any MOV, IA-32e mode and the PDPTEs included. VM exits
+ * store EFER.LMA into the "IA-32e mode guest" entry control (IA32_VMX_MISC
+ * bit 5, which every CPU with unrestricted guest reports), so that control
+ * follows the guest's paging without hv.
+ *
+ * hv keeps what it keeps for every partition: CD and NW (never loaded by
+ * entry or exit), the bits the VMX fixed-bit MSRs pin (NE; VMXE), MCE and
+ * every CR4 bit it does not virtualize. A MOV that changes one of those
+ * exits, and hv then completes the whole instruction, PE, PG and PAE
+ * changes and their consequences included, with the CPU's checks
+ * (arch/x86/crcheck.h). So do EFER writes, which always exit.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/crcheck.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/vmx_exit_ctx.h"
+#include "arch/x86/vmx_vcpu.h"
+#include "hv/log.h"
+#include "hv/upcall.h"
+
+#define VMX_MISC_STORES_LMA (1ull << 5)
+
+void vmx_pc_caps_init(void)
+{
+	uint64_t cap2 = rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32;
+	uint32_t a, b, c, d;
+
+	vmx_caps.pc_missing = NULL;
+	if (!(cap2 & PROC2_UNRESTRICTED_GUEST))
+		vmx_caps.pc_missing =
+			"the VMX 'unrestricted guest' control (IA32_VMX_PROCBASED_CTLS2 bit 39)";
+	else if (!(rdmsr(IA32_VMX_MISC) & VMX_MISC_STORES_LMA))
+		vmx_caps.pc_missing =
+			"VM exits that store EFER.LMA in the IA-32e mode entry control (IA32_VMX_MISC bit 5)";
+	/* RDTSCP, and with it RDPID, runs in the guest: hv switches
+	 * TSC_AUX with the vCPU (arch/x86/vmx_state.c). */
+	vmx_caps.proc2_pc = vmx_caps.proc2 | PROC2_UNRESTRICTED_GUEST |
+			    ((uint32_t)cap2 & PROC2_ENABLE_RDTSCP);
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	vmx_caps.maxphyaddr = 36;
+	if (a >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		vmx_caps.maxphyaddr = (uint8_t)a;
+	}
+}
+
+bool vcpu_arch_rdtscp(const struct vcpu *v)
+{
+	return v->arch.pc && (vmx_caps.proc2_pc & PROC2_ENABLE_RDTSCP);
+}
+
+const char *vcpu_arch_pc_missing(void)
+{
+	return vmx_caps.pc_missing;
+}
+
+/* Under unrestricted guest PE and PG may be 0 although the fixed-0 MSR
+ * says 1 (SDM Vol. 3D, "VMX-Fixed Bits in CR0"): they are the guest's. */
+static uint64_t pc_cr0_host_owned(void)
+{
+	return vmx_cr0_host_owned() & ~(CR0_PE | CR0_PG);
+}
+
+static uint64_t pc_guest_cr0(uint64_t shadow)
+{
+	uint64_t fixed0 = vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+
+	return ((shadow | fixed0) & vmx_caps.cr0_fixed1) & ~(CR0_CD | CR0_NW);
+}
+
+static uint64_t pc_cr4_host_owned(void)
+{
+	return ~(CR4_PC_GUEST_OWNED & vmx_caps.cr4_fixed1 &
+		 ~vmx_caps.cr4_fixed0);
+}
+
+/* Access rights (SDM Vol. 3C, "Guest Register State"). */
+#define AR_CODE32 0xc09bu /* G, D/B, P, S, execute/read, accessed */
+#define AR_DATA32 0xc093u /* G, D/B, P, S, read/write, accessed */
+#define AR_CODE16 0x009bu
+#define AR_DATA16 0x0093u
+#define AR_TSS32_BUSY 0x008bu
+#define AR_UNUSABLE 0x10000u
+
+static void pc_segments(const struct vcpu_pc_entry *e)
+{
+	static const uint32_t data[][4] = {
+		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT,
+		  VMCS_GUEST_DS_AR },
+		{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT,
+		  VMCS_GUEST_ES_AR },
+		{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT,
+		  VMCS_GUEST_SS_AR },
+		{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT,
+		  VMCS_GUEST_FS_AR },
+		{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT,
+		  VMCS_GUEST_GS_AR },
+	};
+	bool real = e->mode == VCPU_PC_REAL;
+	uint32_t limit = real ? 0xffff : 0xffffffff;
+
+	vmcs_write16(VMCS_GUEST_CS_SELECTOR,
+			   real ? e->cs_selector : e->code_sel);
+	vmcs_write_nat(VMCS_GUEST_CS_BASE,
+			     real ? (uint64_t)e->cs_selector << 4 : 0);
+	vmcs_write32(VMCS_GUEST_CS_LIMIT, limit);
+	vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 : AR_CODE32);
+	for (unsigned i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+		vmcs_write16(data[i][0], real ? 0 : e->data_sel);
+		vmcs_write_nat(data[i][1], 0);
+		vmcs_write32(data[i][2], limit);
+		vmcs_write32(data[i][3], real ? AR_DATA16 : AR_DATA32);
+	}
+	/* VM entry wants a busy TSS in TR and LDTR usable or not (SDM
+	 * "Checks on Guest Segment Registers"); the guest loads its own. */
+	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
+	vmcs_write_nat(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0xffff);
+	vmcs_write32(VMCS_GUEST_TR_AR, AR_TSS32_BUSY);
+	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
+	vmcs_write_nat(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
+	vmcs_write_nat(VMCS_GUEST_GDTR_BASE, real ? 0 : e->gdt_base);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, real ? 0xffff : e->gdt_limit);
+	vmcs_write_nat(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, real ? 0x3ff : 0);
+}
+
+/*
+ * Over hv's own setup (setup_vmcs in vmx_vcpu.c, which is current): the
+ * secondary controls with unrestricted guest, the pc masks, no IA-32e
+ * mode, and the entry state of e. A multiboot entry's CR0 is PE and ET,
+ * as QEMU leaves it; a real-mode entry's is what INIT leaves, CD and NW
+ * included (in the shadow only: the CPU runs with neither).
+ */
+void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
+{
+	uint64_t cr0 = e->mode == VCPU_PC_REAL ? CR0_ET | CR0_CD | CR0_NW :
+						 CR0_PE | CR0_ET;
+
+	v->arch.pc = true;
+	v->arch.regs.rax = e->eax;
+	v->arch.regs.rbx = e->ebx;
+	v->arch.regs.rdx = e->edx;
+	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2_pc);
+	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
+	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());
+	vmcs_write32(VMCS_ENTRY_CTLS,
+			   vmx_caps.entry & ~ENTRY_IA32E_MODE_GUEST);
+	vmcs_write_nat(VMCS_GUEST_CR0, pc_guest_cr0(cr0));
+	vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
+	vmcs_write_nat(VMCS_GUEST_CR3, 0);
+	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(0));
+	vmcs_write_nat(VMCS_CR4_READ_SHADOW, 0);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
+	pc_segments(e);
+	vmcs_write_nat(VMCS_GUEST_RIP, e->eip);
+	vmcs_write_nat(VMCS_GUEST_RSP, e->esp);
+	vmcs_write_nat(VMCS_GUEST_RFLAGS, 0x2);
+	for (uint32_t f = VMCS_GUEST_PDPTE0; f <= VMCS_GUEST_PDPTE3; f += 2)
+		vmcs_write64(f, 0);
+}
+
+/*
+ * The four PDPTEs of PAE paging from CR3 (bits 31:5), checked as the CPU
+ * checks them, into the VMCS fields the next entry loads them from (SDM
+ * "Loading Page-Directory-Pointer-Table Entries"). A table outside the
+ * partition's RAM reads as all ones on a PC, which no PDPTE passes.
+ */
+static bool load_pdptes(struct vcpu *v, uint64_t cr3)
+{
+	uint64_t gpa = cr3 & 0xffffffe0ull;
+	const uint64_t *t = partition_gpa_to_hva(v->part, gpa, 32);
+
+	if (!t)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (pdpte_bad(t[i], vmx_caps.maxphyaddr))
+			return false;
+	for (int i = 0; i < 4; i++)
+		vmcs_write64(VMCS_GUEST_PDPTE0 + 2 * (uint32_t)i, t[i]);
+	return true;
+}
+
+static bool cs_long(void)
+{
+	return vmcs_read32(VMCS_GUEST_CS_AR) & (1u << 13);
+}
+
+/* IA-32e mode on or off with EFER.LMA: the entry control follows. */
+static void set_efer(uint64_t efer)
+{
+	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E_MODE_GUEST;
+
+	if (efer & EFER_LMA)
+		entry |= ENTRY_IA32E_MODE_GUEST;
+	vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
+	vmcs_write32(VMCS_ENTRY_CTLS, entry);
+}
+
+/*
+ * A MOV to CR0 or CR4 (or an LMSW) of a pc vCPU that changes a bit hv
+ * owns. Checked as the CPU checks it, then
+ * completed: the guest's value in the read shadow and, derived from it,
+ * the CPU's; IA-32e mode switched with CR0.PG; the PDPTEs loaded when
+ * PAE paging is in use afterwards; and the vCPU's translations dropped,
+ * as the MOV would (SDM "Invalidation of TLBs and Paging-Structure
+ * Caches").
+ */
+enum exit_action vmx_pc_cr_write(struct vcpu *v, unsigned cr, uint64_t val)
+{
+	uint64_t cr0 = vmx_guest_cr0_view(), cr4 = vcpu_arch_guest_cr4(v);
+	uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	uint64_t cr3 = vmcs_read_nat(VMCS_GUEST_CR3);
+	uint64_t new0 = cr0, new4 = cr4, real;
+	uint32_t field = cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4;
+
+	if (cr == 0) {
+		if (cr0_write_faults_any(val, cr0, cr4, efer, cs_long()))
+			return inject_gp(v);
+		new0 = cr0_written(val);
+	} else {
+		if (cr4_write_faults_any(val, cr4, efer, cr3,
+					 vmx_caps.cr4_fixed1))
+			return inject_gp(v);
+		new4 = val;
+	}
+	if (pdptes_reload(cr0, new0, cr4, new4, efer) && !load_pdptes(v, cr3))
+		return inject_gp(v);
+	if (cr == 0) {
+		real = pc_guest_cr0(new0);
+		vmcs_write_nat(VMCS_CR0_READ_SHADOW, new0);
+		if (efer_after_cr0(efer, cr0, new0) != efer)
+			set_efer(efer_after_cr0(efer, cr0, new0));
+	} else {
+		real = vmx_guest_cr4(new4);
+		vmcs_write_nat(VMCS_CR4_READ_SHADOW, new4);
+	}
+	if (real != vmcs_read_nat(field))
+		vmcs_write_nat(field, real);
+	if (vmx_invvpid(INVVPID_SINGLE_CONTEXT, v->arch.vpid, 0) != VMX_OK)
+		panic("INVVPID after a guest CR%u write failed", cr);
+	return EXIT_NEXT;
+}
+
+/* What CPUID shows a pc guest of EFER: SYSCALL, long mode, NX. */
+#define EFER_PC_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+/*
+ * WRMSR to EFER from a pc vCPU: LME may change only while paging is off,
+ * and LMA stays the CPU's, so the IA-32e mode entry control needs no
+ * change. False for #GP; else *val becomes the value to store.
+ */
+bool vmx_pc_efer_write(uint64_t *val)
+{
+	uint64_t old = vmcs_read64(VMCS_GUEST_IA32_EFER);
+
+	if (efer_write_faults_pc(*val, old, vmx_guest_cr0_view(), EFER_PC_ALLOWED))
+		return false;
+	*val = efer_written_pc(*val, old);
+	return true;
+}

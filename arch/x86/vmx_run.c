@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running a vCPU: the loop every VM exit goes round, with the two exits
+ * guests make most often (CPUID and VMCALL) handled in it, and the rest
+ * handed to dispatch() (vmx_exit.c).
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_hv.h"
+#include "arch/x86/vmx.h"
+#include "arch/x86/vmx_exit_ctx.h"
+#include "arch/x86/vmx_names.h"
+#include "arch/x86/vmx_vcpu.h"
+#include "hv/log.h"
+#include "hv/upcall.h"
+
+static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
+{
+	struct cpuid_regs *r = &v->arch.regs.cpuid;
+	uint32_t leaf = (uint32_t)r->eax, sub = (uint32_t)r->ecx;
+
+	(void)e;
+	/* In 64-bit mode CPUID clears bits 63:32 of all four registers. */
+	__asm__ volatile("cpuid"
+			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			 : "a"(leaf), "c"(sub));
+	policy_cpuid(v, leaf, sub, r);
+	return EXIT_NEXT;
+}
+
+static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
+{
+	enum hypercall_effect effect;
+
+	(void)e;
+	/*
+	 * VMCALL exits from any ring: only the guest kernel may call. A pc
+	 * partition has no hypercalls (docs/platform.md): VMX is hidden from
+	 * it, and VMCALL outside VMX operation is #UD.
+	 */
+	if (user_mode() || unlikely(v->arch.pc))
+		return inject(v, VECTOR_UD, false, 0);
+	effect = hypercall(v);
+	if (effect == HC_CONTINUE)
+		return EXIT_NEXT;
+	return effect == HC_YIELD ? EXIT_YIELD : EXIT_POWEROFF;
+}
+
+static void report_entry_error(struct vcpu *v, int fail)
+{
+	uint32_t err;
+
+	if (fail == VMCHECK_REFUSED)
+		return; /* the check refused the entry and reported why */
+	err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
+	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
+			v->arch.launched ? "VMRESUME" : "VMLAUNCH",
+			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
+			fail == 2 ? vmx_instruction_error_text(err) :
+				    "no current VMCS");
+	if (fail == 2)
+		dump_whole_vmcs();
+}
+
+/*
+ * Makes v's VMCS current on this CPU. If it arrives from elsewhere (or
+ * for the first time), its VMCS is clear, so the next entry is a
+ * VMLAUNCH; the host-state area is rewritten for this CPU, and this
+ * CPU's cached translations for the vCPU's VPID and EPTP are dropped,
+ * since the guest may have changed its page tables while it ran
+ * elsewhere and this CPU may still hold entries from before.
+ */
+static void arrive(struct vcpu *v, struct percpu *pc)
+{
+	if (v->arch.vmcs_cpu != pc->index) {
+		HV_ASSERT(v->arch.vmcs_cpu == HV_CPU_NONE && !v->arch.launched);
+		if (vmx_vmptrld(v->arch.vmcs_pa) != VMX_OK)
+			panic("VMPTRLD of %s's VMCS failed", v->part->name);
+		v->arch.vmcs_cpu = pc->index;
+	}
+	if (v->arch.host_cpu == pc->index)
+		return;
+	HV_ASSERT(!v->arch.launched);
+	vmx_setup_host_state();
+	v->arch.host_rsp = 0;
+	vcpu_arch_flush_here(v);
+	v->arch.host_cpu = pc->index;
+}
+
+/*
+ * SDM "VMX-Preemption Timer": it counts only in non-root mode. It is
+ * loaded from the slice's deadline, or the virtual APIC timer's when that
+ * comes first, to deliver it on time. The count never exceeds the slice's,
+ * which vcpu_arch_max_slice() keeps within the field's 32 bits.
+ *
+ * With the "save VMX-preemption timer value" exit control (SDM "VM-Exit
+ * Controls"), the field holds what was left of the count at each exit and
+ * the next entry goes on from there, so after CPUID and VMCALL, which
+ * change neither deadline, it is not reloaded while that deadline has not
+ * passed (timer_until). Between reloads the count is guest time only: the
+ * timer may end up to the hv time of those exits after the deadline, and
+ * the exit that finds the deadline passed reloads it (with 0, so the
+ * guest exits at once). Without the control, each entry reloads it and
+ * hv's time counts against the guest.
+ */
+static void load_preemption_timer(struct vcpu *v, uint64_t now)
+{
+	uint64_t deadline = v->slice_end;
+	uint64_t apic = vlapic_next_deadline(&v->apic);
+	uint32_t ticks = 0;
+
+	/* 0 means the APIC timer is not armed: 0 - 1 is never below. */
+	if (apic - 1 < deadline)
+		deadline = apic;
+	if (likely(deadline > now))
+		ticks = (uint32_t)((deadline - now) >> vmx_caps.preemption_shift);
+	vmcs_write32(VMCS_PREEMPTION_TIMER, ticks);
+	v->arch.timer_until =
+		vmx_caps.exit & EXIT_SAVE_PREEMPTION_TIMER ? deadline : 0;
+}
+
+uint64_t vcpu_arch_max_slice(void)
+{
+	return (uint64_t)UINT32_MAX << vmx_caps.preemption_shift;
+}
+
+void vcpu_arch_kicked(void)
+{
+	bool written;
+
+	if (!this_cpu()->current)
+		return; /* VMX operation may be over, and VMWRITE would #UD */
+	/*
+	 * The raw VMWRITE, whose failure the accessors would report: here it
+	 * needs no check. Between vCPUs no VMCS may be current, and then the
+	 * VMWRITE fails with nothing to undo; a VMCS current without its
+	 * vCPU running gets its timer written again before its next entry.
+	 */
+	written = vmcs_vmwrite(VMCS_PREEMPTION_TIMER, 0);
+	(void)written;
+}
+
+/*
+ * Completes an exit: RIP past the instruction if it completed, and the
+ * exit's count and hv's time on it. Returns the TSC it read, which the
+ * next entry starts from. Inline, so that where the reason is a constant
+ * its counters' place is too.
+ */
+static inline __attribute__((always_inline)) uint64_t
+finish_exit(struct vcpu *v, uint32_t reason,
+				   enum exit_action a, uint64_t exit_tsc)
+{
+	uint64_t now;
+
+	if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
+		advance_rip();
+	now = rdtsc();
+	stats_exit(v->stats, reason, now - exit_tsc);
+	return now;
+}
+
+/*
+ * Enters the guest: 0 after a VM exit, 1 for VMfailInvalid, 2 for
+ * VMfailValid. vmx_enter (arch/x86/vmx_entry.asm) keeps only RBP, RSP and
+ * RDI of the host's registers; the compiler is told that the call loses
+ * all the others, so it keeps nothing in them that the loop needs.
+ */
+static inline int enter_guest(struct vcpu *v)
+{
+	int r;
+
+	__asm__ volatile("call *%[fn]"
+			 : "=a"(r), "+D"(v)
+			 : [fn] "m"(vmx_enter_fn)
+			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
+			   "r12", "r13", "r14", "r15", "cc", "memory");
+	return r;
+}
+
+/*
+ * The loop every exit goes round. CPUID and VMCALL, the exits guests make
+ * most often and the ones a path length is quoted for
+ * (docs/benchmarks.md), are handled here without dispatch(): no exit
+ * qualification, no IDT-vectoring information, no indirect call.
+ */
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
+{
+	struct percpu *pc = this_cpu();
+	enum vcpu_outcome outcome = VCPU_STOPPED;
+	uint64_t start = rdtsc(), now;
+
+	arrive(v, pc);
+	guest_state_load(v);
+	v->slice_end = start + slice;
+	now = rdtsc();
+	for (bool fast = false;;) {
+		struct exit_ctx e = { 0, 0 };
+		enum exit_action a;
+		uint64_t exit_tsc;
+		bool traced;
+		uint32_t raw;
+		int r;
+
+		/*
+		 * A CPUID or VMCALL exit leaves the vCPU's events as the last
+		 * entry found them: an instruction exit cuts no event off, and
+		 * neither changes the virtual APIC or interrupt-window exiting.
+		 * Only the virtual timer may have come due since, and then the
+		 * preemption timer is loaded with 0: the guest exits before its
+		 * first instruction and the next round delivers the interrupt.
+		 * The timer itself stands while its deadline has not passed
+		 * (load_preemption_timer).
+		 */
+		if (unlikely(!fast)) {
+			deliver_events(v, now);
+			load_preemption_timer(v, now);
+		} else if (unlikely(now >= v->arch.timer_until)) {
+			load_preemption_timer(v, now);
+		}
+		/*
+		 * Last, after the timer: a kick that reaches this CPU from here
+		 * to the entry is taken in hv, and vcpu_arch_kicked() then
+		 * zeroes the timer, so the guest exits at once. One that came
+		 * before is seen here.
+		 */
+		if (vcpu_must_leave(v))
+			break;
+		r = enter_guest(v);
+		if (unlikely(r)) {
+			report_entry_error(v, r);
+			break;
+		}
+		exit_tsc = rdtsc();
+		raw = vmcs_read32(VMCS_EXIT_REASON);
+		e.reason = raw & EXIT_REASON_BASIC_MASK;
+		traced = __atomic_load_n(&v->part->trace, __ATOMIC_RELAXED);
+		if (unlikely(traced))
+			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
+				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
+		fast = true;
+		if (likely(e.reason == EXIT_REASON_CPUID)) {
+			a = handle_cpuid(v, &e);
+			now = finish_exit(v, EXIT_REASON_CPUID, a, exit_tsc);
+		} else if (likely(e.reason == EXIT_REASON_VMCALL)) {
+			a = handle_vmcall(v, &e);
+			now = finish_exit(v, EXIT_REASON_VMCALL, a, exit_tsc);
+		} else {
+			a = dispatch(v, raw);
+			now = finish_exit(v, e.reason, a, exit_tsc);
+			fast = false;
+			/*
+			 * Exits that reflect an event (#DB, #AC) can follow one
+			 * another without end, each before the preemption timer
+			 * fires: the slice still ends on time. An event queued
+			 * for entry stays in the VMCS for the next one.
+			 */
+			if (unlikely(a == EXIT_RETRY) && now >= v->slice_end)
+				a = EXIT_PREEMPTED;
+		}
+		/* The record goes in with the exit's end: what the trace's
+		 * pictures need to show hv's time on each exit. */
+		if (unlikely(traced))
+			trace_exit_end(now);
+		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
+			continue;
+		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)
+			outcome = VCPU_PREEMPTED;
+		else if (a == EXIT_POWEROFF)
+			outcome = VCPU_POWEROFF;
+		break;
+	}
+	guest_state_save(v);
+	/*
+	 * Neither entry nor exit loads CR0.CD or NW: had a guest set them on
+	 * the CPU, hv and the next partition here would run with them. hv
+	 * owns both (vmx_cr0_host_owned), so finding one set is hv's bug.
+	 */
+	if (unlikely(read_cr0() & (CR0_CD | CR0_NW)))
+		panic("cpu %u: CR0 is 0x%lx after %s ran: CD/NW reached the CPU",
+		      pc->index, read_cr0(), v->part->name);
+	return outcome;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of console input on the fake arch (hv/vuart.c, the console_attach
+ * hypercall): the keys typed at the real UART (host_type) reach the one
+ * partition that holds the console, buffered apart for each partition;
+ * Ctrl-] or the holder's end gives the console back to the parent; and
+ * a holder that does not read loses only its own keys.
+ */
+#include "tests/unit/hvhost.h"
+
+#include <string.h>
+
+#include "hv/hcall.h"
+
+#define LSR (VUART_BASE + 5)
+#define LSR_DATA_READY 0x01
+#define DETACH "\x1d"
+
+static struct partition *parent, *kid, *sib;
+
+static int boot(void **state)
+{
+	host_setup(state);
+	host_manifest_add("parent", true, 1, NULL);
+	host_manifest_add("kid", false, 1, NULL);
+	host_manifest_add("sib", false, 1, NULL);
+	host_boot();
+	parent = host_part("parent");
+	kid = host_part("kid");
+	sib = host_part("sib");
+	return 0;
+}
+
+static int64_t attach(struct partition *caller, uint64_t id);
+
+/* The console's holder outlives the partition table host_setup clears:
+ * each test gives it back to the parent at its end. */
+static int give_back(void **state)
+{
+	(void)state;
+	if (!vuart_has_console(parent))
+		assert_int_equal(attach(parent, parent->id), 0);
+	host_type_reset();
+	return 0;
+}
+
+static int64_t attach(struct partition *caller, uint64_t id)
+{
+	const uint64_t args[5] = { id, 0, 0, 0, 0 };
+
+	return host_hypercall(&caller->vcpus[0], HV_HC_CONSOLE_ATTACH, args,
+			      NULL);
+}
+
+/* What p's kernel reads: bytes while the LSR says data is ready. */
+static size_t read_all(struct partition *p, char *buf, size_t max)
+{
+	size_t n = 0;
+	uint32_t v = 0;
+
+	for (;;) {
+		vuart_io(p, LSR, true, &v);
+		if (!(v & LSR_DATA_READY) || n == max)
+			return n;
+		vuart_io(p, VUART_BASE, true, &v);
+		buf[n++] = (char)v;
+	}
+}
+
+static void expect_read(struct partition *p, const char *want)
+{
+	char got[512];
+	size_t n = read_all(p, got, sizeof(got) - 1);
+
+	got[n] = '\0';
+	assert_string_equal(got, want);
+}
+
+/* Nothing typed yet looks ready, and no access reads beyond the keys. */
+static void test_parent_holds_it_at_boot(void **state)
+{
+	(void)state;
+	assert_true(vuart_has_console(parent));
+	assert_false(vuart_has_console(kid));
+	host_type("list\r");
+	/* A child's access does not take the parent's keys. */
+	expect_read(kid, "");
+	expect_read(parent, "list\r");
+	assert_int_equal(host_typed_left(), 0);
+}
+
+static void test_attached_child_alone_gets_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(attach(parent, kid->id), 0);
+	assert_true(vuart_has_console(kid));
+	assert_false(vuart_has_console(parent));
+	assert_true(host_logged("console input goes to kid"));
+	host_type("uname\r");
+	/* The parent's access reads the UART, for kid: the parent gets
+	 * nothing, and kid need not have been reading. */
+	expect_read(parent, "");
+	assert_int_equal(host_typed_left(), 0);
+	expect_read(sib, "");
+	expect_read(kid, "uname\r");
+	/* kid's own access reads the UART too. */
+	host_type("ls");
+	expect_read(kid, "ls");
+}
+
+/* Ctrl-] gives it back; what kid had not read stays kid's, and what is
+ * typed after the Ctrl-] is the parent's, whoever's access reads it. */
+static void test_detach_key(void **state)
+{
+	(void)state;
+	assert_int_equal(attach(parent, kid->id), 0);
+	host_type("for kid" DETACH "list\r");
+	expect_read(kid, "for kid");
+	assert_false(vuart_has_console(kid));
+	assert_true(vuart_has_console(parent));
+	/* kid's access stopped at the Ctrl-]: the rest waits in the UART. */
+	assert_int_equal(host_typed_left(), 5);
+	expect_read(sib, "");
+	expect_read(parent, "list\r");
+
+	assert_int_equal(attach(parent, kid->id), 0);
+	host_type("unread" DETACH "stats\r");
+	expect_read(parent, "stats\r");
+	assert_true(vuart_has_console(parent));
+	expect_read(kid, "unread");
+	/* Ctrl-] at pm's own prompt reaches pm, which ignores it. */
+	host_type(DETACH);
+	expect_read(parent, DETACH);
+}
+
+/* kid never reads: past its 256 bytes its keys are dropped and counted
+ * on it, and sib, attached next, gets all of its own. */
+static void test_deaf_holder_costs_others_nothing(void **state)
+{
+	char many[301];
+
+	(void)state;
+	memset(many, 'k', 300);
+	many[300] = '\0';
+	assert_int_equal(attach(parent, kid->id), 0);
+	host_type(many);
+	expect_read(parent, "");
+	assert_int_equal(kid->uart.rx_dropped, 300 - sizeof(kid->uart.rx));
+	host_type(DETACH);
+	expect_read(parent, "");
+	assert_int_equal(attach(parent, sib->id), 0);
+	host_type("for sib\r");
+	expect_read(parent, "");
+	expect_read(sib, "for sib\r");
+	assert_int_equal(sib->uart.rx_dropped, 0);
+	assert_int_equal(kid->uart.rx_dropped, 300 - sizeof(kid->uart.rx));
+}
+
+static void test_who_may_attach_what(void **state)
+{
+	(void)state;
+	/* Only the parent may attach, and nobody to a partition that is not
+	 * there or has ended; the parent's own id takes it back. */
+	assert_int_equal(attach(kid, kid->id), HV_STATUS_DENIED);
+	assert_true(vuart_has_console(parent));
+	assert_int_equal(attach(parent, 99), HV_STATUS_NOT_FOUND);
+	assert_int_equal(attach(parent, sib->id), 0);
+	assert_int_equal(attach(parent, parent->id), 0);
+	assert_true(vuart_has_console(parent));
+	/* The holder's end gives the console back, and its unread keys go. */
+	assert_int_equal(attach(parent, kid->id), 0);
+	host_type("gone");
+	expect_read(parent, "");
+	kid->state = PART_STOPPED;
+	vuart_flush(kid);
+	assert_true(vuart_has_console(parent));
+	expect_read(kid, "");
+	assert_int_equal(attach(parent, kid->id), HV_STATUS_BUSY);
+	assert_true(vuart_has_console(parent));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_parent_holds_it_at_boot, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_attached_child_alone_gets_keys, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_detach_key, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_deaf_holder_costs_others_nothing, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_who_may_attach_what, boot,
+						give_back),
+	};
+
+	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
+}
