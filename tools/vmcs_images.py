@@ -24,7 +24,7 @@ import re
 import sys
 from pathlib import Path
 
-RECORD = re.compile(r"^hv: vmcs-record ([A-Za-z0-9_-]+)/([0-9]+)/([a-z]+): (.*)$")
+RECORD = re.compile(r"^hv: vmcs-record ([A-Za-z0-9_-]+)/([0-9]+)/([a-z0-9]+): (.*)$")
 ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]|\r")
 
 

@@ -50,13 +50,24 @@ static struct cpu_counts counts[HV_INFO_MAX_CPUS];
 /* A vCPU's page: the memo of its VMCS's last check, and what it did. */
 struct vmcheck_vcpu {
 	bool entered; /* a checked entry was made: the guest has run */
-	uint8_t recorded; /* RECORD_* points already printed */
+	uint16_t recorded; /* RECORD_* points already printed */
 	uint64_t entries;
 	struct vmcheck_memo memo;
 };
 _Static_assert(sizeof(struct vmcheck_vcpu) <= 4096, "one page per vCPU");
 
-enum { RECORD_FIRST = 1, RECORD_USER = 2, RECORD_LATER = 4, RECORD_MODE = 8 };
+enum {
+	RECORD_FIRST = 1,
+	RECORD_USER = 2,
+	RECORD_LATER = 4,
+	RECORD_MODE = 8,
+	/* A pc vCPU's first entry in each mode (pc_mode) */
+	RECORD_PC = 16,
+};
+/* The modes a pc vCPU may enter in, by what the checks tell apart: the
+ * point names of their records, in RECORD_PC << mode order. */
+static const char *const pc_points[] = { "real", "v86", "pm16", "pm32",
+					 "paging", "pae", "compat", "long" };
 #define RECORD_LATER_EXITS 100 /* entries, one an exit after the first */
 
 bool vmcheck_enabled(void)
@@ -210,10 +221,31 @@ static void record_line(void *ctx, const char *text)
 		r->point, text);
 }
 
+/* The mode of the guest state about to be entered: an index into
+ * pc_points. */
+static unsigned pc_mode(uint64_t cs_ar)
+{
+	uint64_t cr0 = vmcs_read_nat(VMCS_GUEST_CR0);
+	uint64_t cr4 = vmcs_read_nat(VMCS_GUEST_CR4);
+	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
+	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS);
+	if (!(cr0 & VMC_CR0_PE))
+		return 0;
+	if (rflags & VMC_RFLAGS_VM)
+		return 1;
+	if (entry & VMC_ENTRY_IA32E)
+		return cs_ar & VMC_AR_L ? 7 : 6;
+	if (cr0 & VMC_CR0_PG)
+		return cr4 & VMC_CR4_PAE ? 5 : 4;
+	return cs_ar & VMC_AR_DB ? 3 : 2;
+}
+
 /* Prints the VMCS about to be entered as an image (tools/vmcs_images.py
  * turns the lines back into files), at each vCPU's first entry, its
  * first entry in ring 3, and its first entry after RECORD_LATER_EXITS
- * exits, when the guest has set up its own descriptor tables. */
+ * exits, when the guest has set up its own descriptor tables; and a pc
+ * vCPU's first entry in each mode it goes through, since the checks
+ * differ by mode under unrestricted guest. */
 static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 {
 	/* One image for all CPUs, too big for a stack: under a lock. */
@@ -221,14 +253,19 @@ static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 	static struct spinlock lock = SPINLOCK_INIT;
 	struct record_ctx ctx = { v, NULL };
 	uint64_t ss_ar = 0, cs_ar = 0;
-	uint8_t point = 0;
+	uint16_t point = 0;
 
 	if (!vmcs_read_checked(VMCS_GUEST_SS_AR, &ss_ar) ||
 	    !vmcs_read_checked(VMCS_GUEST_CS_AR, &cs_ar))
 		return;
-	if (!(c->recorded & RECORD_FIRST))
+	if (!(c->recorded & RECORD_FIRST)) {
 		point = RECORD_FIRST, ctx.point = "first";
-	else if (!(c->recorded & RECORD_USER) && ((ss_ar >> 5) & 3) == 3)
+	} else if (v->arch.pc) {
+		unsigned m = pc_mode(cs_ar);
+
+		if (!(c->recorded & (RECORD_PC << m)))
+			point = (uint16_t)(RECORD_PC << m), ctx.point = pc_points[m];
+	} else if (!(c->recorded & RECORD_USER) && ((ss_ar >> 5) & 3) == 3)
 		point = RECORD_USER, ctx.point = "user";
 	else if (!(c->recorded & RECORD_MODE) && !(cs_ar & VMC_AR_L))
 		point = RECORD_MODE, ctx.point = "mode";
