@@ -168,14 +168,17 @@ bench: deps-test
 		-o $(BUILD)/bench --title "make bench"
 
 # tests/unit/data/vmcs/: the VMCS images the partitions of
-# tests/boot/scenarios/vmcheck.scn really entered with, recorded by hv
-# (entry_record = yes) into the boot's log in $(BUILD) and extracted
-# there, then copied over the committed ones (docs/vmcheck.md).
+# tests/boot/scenarios/vmcheck.scn and pc-guests.scn (pc partitions in
+# every mode) really entered with, recorded by hv (entry_record = yes)
+# into the boots' logs in $(BUILD) and extracted there, then copied over
+# the committed ones (docs/vmcheck.md).
+VMCS_IMAGE_SCENARIOS := vmcheck pc-guests
 vmcs-images: deps-test
 	$(MAKE) all
-	$(PYTHON) tests/boot/runner.py test vmcheck
+	$(PYTHON) tests/boot/runner.py test --jobs 1 $(VMCS_IMAGE_SCENARIOS)
 	rm -rf $(BUILD)/vmcs
-	$(PYTHON) tools/vmcs_images.py --out $(BUILD)/vmcs $(BUILD)/tests/vmcheck.bochs.log
+	$(PYTHON) tools/vmcs_images.py --out $(BUILD)/vmcs \
+		$(VMCS_IMAGE_SCENARIOS:%=$(BUILD)/tests/%.bochs.log)
 	rm -f tests/unit/data/vmcs/*.vmcs
 	cp $(BUILD)/vmcs/*.vmcs tests/unit/data/vmcs/
 

@@ -260,6 +260,9 @@ static void record(const struct vcpu *v, struct vmcheck_vcpu *c)
 		return;
 	if (!(c->recorded & RECORD_FIRST)) {
 		point = RECORD_FIRST, ctx.point = "first";
+		/* That is also the first entry in the mode it starts in. */
+		if (v->arch.pc)
+			point |= (uint16_t)(RECORD_PC << pc_mode(cs_ar));
 	} else if (v->arch.pc) {
 		unsigned m = pc_mode(cs_ar);
 

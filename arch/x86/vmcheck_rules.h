@@ -423,7 +423,7 @@ VMCHECK_RULE(GUEST_LINK_EXECUTIVE, VMCHECK_S_GUEST_NR,
 
 /* ---- Guest PDPTEs */
 VMCHECK_RULE(GUEST_PDPTE_FIELDS, VMCHECK_S_PDPTE,
-	     "If CR0.PG = 1, CR4.PAE = 1 and IA32_EFER.LMA = 0 (PAE paging) and the \"enable EPT\" VM-execution control is 1, reserved bits (2:1, 8:5, and beyond the physical-address width) must be 0 in each PDPTE field whose present bit is 1")
+	     "If the CR0 field has PG = 1, the CR4 field PAE = 1 and the \"IA-32e mode guest\" VM-entry control is 0 (PAE paging), and the \"enable EPT\" VM-execution control is 1, reserved bits (2:1, 8:5, and beyond the physical-address width) must be 0 in each PDPTE field whose present bit is 1")
 VMCHECK_RULE(GUEST_PDPTE_MEMORY, VMCHECK_S_PDPTE,
 	     "If the guest uses PAE paging and the \"enable EPT\" VM-execution control is 0, reserved bits (2:1, 8:5, and beyond the physical-address width) must be 0 in each of the PDPTEs at CR3[31:5] whose present bit is 1")
 

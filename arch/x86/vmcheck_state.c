@@ -218,10 +218,12 @@ static void check_pdptes(struct vmcheck_run *r)
 {
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
-	bool lma = (s->entry & VMC_ENTRY_LOAD_EFER) ? s->efer & VMC_EFER_LMA :
-						       vmc_ia32e_guest(s);
 
-	if (!(s->cr0 & VMC_CR0_PG) || !(s->cr4 & VMC_CR4_PAE) || lma)
+	/* SDM: an entry is to a guest that uses PAE paging when the CR0 and
+	 * CR4 fields have PG and PAE and the "IA-32e mode guest" control is
+	 * 0 (not EFER.LMA, which GUEST_EFER_LMA holds to that control). */
+	if (!(s->cr0 & VMC_CR0_PG) || !(s->cr4 & VMC_CR4_PAE) ||
+	    vmc_ia32e_guest(s))
 		return;
 	for (unsigned i = 0; i < 4; i++) {
 		uint64_t e = 0;

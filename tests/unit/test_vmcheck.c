@@ -172,6 +172,48 @@ static void test_rip_past_canonical_half(void **state)
 	assert_accepted(&img, "RIP 0xffff800000000000");
 }
 
+static bool note_broken(void *arg, const struct vmcheck_verdict *v)
+{
+	bool *broken = arg;
+
+	if (v->rule < VMCHECK_RULE_COUNT)
+		broken[v->rule] = true;
+	return true;
+}
+
+/*
+ * What unrestricted guest relaxes, on the real-mode state a pc partition
+ * entered with: an SS whose RPL is not CS's, nor its own DPL, and a data
+ * segment whose DPL is below its RPL, are accepted with the control and
+ * refused by those rules without it, as are PE = 0 and Bochs' data CS.
+ */
+static void test_unrestricted_guest_relaxations(void **state)
+{
+	static const unsigned relaxed[] = {
+		VMCHECK_GUEST_CR0_FIXED, VMCHECK_GUEST_SS_RPL,
+		VMCHECK_GUEST_SS_DPL_RPL, VMCHECK_GUEST_DATA_DPL,
+		VMCHECK_GUEST_CS_TYPE,
+	};
+	bool broken[VMCHECK_RULE_COUNT] = { false };
+	struct vmcheck_image img;
+	struct vmcheck_vmcs vmcs;
+	uint64_t proc2 = 0;
+
+	(void)state;
+	vmcheck_base_image(BASE_PC_REAL, &img);
+	vmcheck_image_set(&img, VMCS_GUEST_SS_SELECTOR, 0x2003);
+	vmcheck_image_set(&img, VMCS_GUEST_DS_SELECTOR, 0x2003);
+	assert_accepted(&img, "pc real mode, RPL 3 in SS and DS");
+	assert_true(vmcheck_image_get(&img, VMCS_PROC_BASED_CTLS2, &proc2));
+	vmcheck_image_set(&img, VMCS_PROC_BASED_CTLS2, proc2 & ~VMC_PROC2_UG);
+	vmcheck_image_vmcs(&img, &vmcs);
+	assert_false(vmcheck(&img.caps, &vmcs, NULL, note_broken, broken));
+	for (unsigned i = 0; i < sizeof(relaxed) / sizeof(relaxed[0]); i++)
+		if (!broken[relaxed[i]])
+			fail_msg("without unrestricted guest %s holds",
+				 vmcheck_rule_id(relaxed[i]));
+}
+
 /* The verdict on an image, stopping at the first broken rule. */
 static struct vmcheck_verdict verdict_of(struct vmcheck_image *img)
 {
@@ -433,6 +475,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rip_past_canonical_half),
 		cmocka_unit_test(test_linear_width_extremes),
 		cmocka_unit_test(test_whose_doing),
+		cmocka_unit_test(test_unrestricted_guest_relaxations),
 		cmocka_unit_test(test_image_round_trip),
 		cmocka_unit_test(test_image_parse_errors),
 		cmocka_unit_test(test_recorded_images_accepted),

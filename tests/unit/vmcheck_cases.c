@@ -20,7 +20,32 @@
 const char *const vmcheck_base_names[BASE_COUNT] = {
 	"64-bit",     "compatibility", "protected-32", "pae-32",
 	"virtual-8086", "real (unrestricted)", "32-bit host",
+	"pc real", "pc protected-16", "pc protected-32", "pc paging",
+	"pc pae", "pc long",
 };
+
+/* The recorded image of pcmodes' vCPU at its first entry in a mode. */
+static void pc_image(const char *point, struct vmcheck_image *img)
+{
+	char path[512], text[8192], err[128];
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vmcs/pc-guests-pcmodes-0-%s.vmcs",
+		 UNIT_DATA_DIR, point);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "vmcheck_cases: cannot open %s\n", path);
+		abort();
+	}
+	len = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	if (len == sizeof(text) || vmcheck_image_parse(text, len, img, err, sizeof(err))) {
+		fprintf(stderr, "vmcheck_cases: %s: %s\n", path,
+			len == sizeof(text) ? "too long" : err);
+		abort();
+	}
+}
 
 void vmcheck_test_caps(struct vmcheck_caps *c)
 {
@@ -225,6 +250,24 @@ void vmcheck_base_image(enum vmcheck_base base, struct vmcheck_image *img)
 		img->caps.host_lma = 0;
 		set(img, VMCS_EXIT_CTLS, exit64 & ~VMC_EXIT_HOST64);
 		set(img, VMCS_HOST_IA32_EFER, 0x800);
+		break;
+	case BASE_PC_REAL:
+		pc_image("real", img);
+		break;
+	case BASE_PC_PM16:
+		pc_image("pm16", img);
+		break;
+	case BASE_PC_PM32:
+		pc_image("first", img); /* the multiboot entry state */
+		break;
+	case BASE_PC_PAGING:
+		pc_image("paging", img);
+		break;
+	case BASE_PC_PAE:
+		pc_image("pae", img);
+		break;
+	case BASE_PC_LONG:
+		pc_image("long", img);
 		break;
 	}
 }

@@ -23,6 +23,17 @@ enum vmcheck_base {
 	BASE_V86, /* virtual-8086 mode */
 	BASE_REAL, /* real mode under unrestricted guest */
 	BASE_HOST32, /* a 32-bit guest of a host outside IA-32e mode */
+	/*
+	 * What a pc partition (unrestricted guest) really entered with, in
+	 * Bochs, recorded by tests/boot/scenarios/pc-guests.scn: pcmodes'
+	 * vCPU in each mode it goes through (tests/unit/data/vmcs/).
+	 */
+	BASE_PC_REAL, /* real mode */
+	BASE_PC_PM16, /* 16-bit protected mode, paging off */
+	BASE_PC_PM32, /* 32-bit protected mode, paging off */
+	BASE_PC_PAGING, /* 32-bit paging */
+	BASE_PC_PAE, /* PAE paging */
+	BASE_PC_LONG, /* IA-32e mode, 64-bit code */
 	BASE_COUNT,
 };
 

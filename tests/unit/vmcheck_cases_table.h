@@ -132,6 +132,9 @@ static const struct vcase cases[] = {
 	{ R(ENTRY_INTR_ERROR_CODE), BASE_REAL,
 	  { V(VMCS_ENTRY_INTR_INFO, VMC_INTR_VALID | VMC_INTR_ERROR_CODE |
 					    (VMC_TYPE_HW_EXC << 8) | 13) } },
+	{ R(ENTRY_INTR_ERROR_CODE), BASE_PC_REAL,
+	  { V(VMCS_ENTRY_INTR_INFO, VMC_INTR_VALID | VMC_INTR_ERROR_CODE |
+					    (VMC_TYPE_HW_EXC << 8) | 13) } },
 	{ R(ENTRY_INTR_RESERVED), BASE_64,
 	  { V(VMCS_ENTRY_INTR_INFO,
 	      VMC_INTR_VALID | (VMC_TYPE_HW_EXC << 8) | 6 | (1u << 12)) } },
@@ -217,13 +220,18 @@ static const struct vcase cases[] = {
 	/* Without unrestricted guest, PE is a fixed bit. */
 	{ R(GUEST_CR0_FIXED), BASE_PROT32, { CLR(VMCS_GUEST_CR0, VMC_CR0_PE) },
 	  { R(GUEST_CR0_PG_PE) } },
+	/* Unrestricted guest frees PE and PG only: NE stays fixed in a pc
+	 * partition's real mode. */
+	{ R(GUEST_CR0_FIXED), BASE_PC_REAL, { CLR(VMCS_GUEST_CR0, 0x20) } },
 	{ R(GUEST_CR0_PG_PE), BASE_64,
 	  { P2(VMC_PROC2_UG), CLR(VMCS_GUEST_CR0, VMC_CR0_PE) } },
+	{ R(GUEST_CR0_PG_PE), BASE_PC_REAL, { SETB(VMCS_GUEST_CR0, VMC_CR0_PG) } },
 	{ R(GUEST_CR4_FIXED), BASE_64, { CLR(VMCS_GUEST_CR4, 0x2000) } },
 	{ R(GUEST_CET_WP), BASE_64,
 	  { SETB(VMCS_GUEST_CR4, VMC_CR4_CET), CLR(VMCS_GUEST_CR0, VMC_CR0_WP) } },
 	{ R(GUEST_DEBUGCTL), BASE_64, { V(VMCS_GUEST_IA32_DEBUGCTL, 4) } },
 	{ R(GUEST_IA32E_PG_PAE), BASE_64, { CLR(VMCS_GUEST_CR4, VMC_CR4_PAE) } },
+	{ R(GUEST_IA32E_PG_PAE), BASE_PC_LONG, { CLR(VMCS_GUEST_CR4, VMC_CR4_PAE) } },
 	{ R(GUEST_PCIDE), BASE_PROT32, { SETB(VMCS_GUEST_CR4, VMC_CR4_PCIDE) } },
 	{ R(GUEST_CR3_WIDTH), BASE_64, { V(VMCS_GUEST_CR3, BIG) } },
 	{ R(GUEST_DR7), BASE_64, { SETB(VMCS_GUEST_DR7, 1ull << 32) } },
@@ -245,6 +253,9 @@ static const struct vcase cases[] = {
 	{ R(GUEST_EFER_LMA), BASE_64, { V(VMCS_GUEST_IA32_EFER, 0x800) } },
 	{ R(GUEST_EFER_LME), BASE_64,
 	  { CLR(VMCS_GUEST_IA32_EFER, VMC_EFER_LME) } },
+	/* A pc guest's WRMSR of EFER with paging on: LME without LMA. */
+	{ R(GUEST_EFER_LME), BASE_PC_PAGING,
+	  { SETB(VMCS_GUEST_IA32_EFER, VMC_EFER_LME) } },
 	{ R(GUEST_BNDCFGS_RESERVED), BASE_64,
 	  { SETB(VMCS_ENTRY_CTLS, VMC_ENTRY_LOAD_BNDCFGS),
 	    V(VMC_F_GUEST_BNDCFGS, 4) } },
@@ -285,12 +296,17 @@ static const struct vcase cases[] = {
 	{ R(GUEST_CS_TYPE), BASE_64, { V(VMCS_GUEST_CS_AR, 0xa09a) } },
 	/* A data segment as CS needs unrestricted guest. */
 	{ R(GUEST_CS_TYPE), BASE_COMPAT, { V(VMCS_GUEST_CS_AR, 0xc093) } },
+	/* Under unrestricted guest CS may be data (Bochs' real-mode CS is),
+	 * but only read/write accessed expand-up data. */
+	{ R(GUEST_CS_TYPE), BASE_PC_REAL, { V(VMCS_GUEST_CS_AR, 0x91) } },
+	{ R(GUEST_CS_TYPE), BASE_PC_PM16, { V(VMCS_GUEST_CS_AR, 0x97) } },
 	{ R(GUEST_SS_TYPE), BASE_64, { V(VMCS_GUEST_SS_AR, 0xc091) } },
 	{ R(GUEST_DATA_ACCESSED), BASE_64, { V(VMCS_GUEST_DS_AR, 0xc092) } },
 	{ R(GUEST_DATA_CODE_READABLE), BASE_64, { V(VMCS_GUEST_FS_AR, 0xc099) } },
 	{ R(GUEST_SEG_S), BASE_64, { V(VMCS_GUEST_ES_AR, 0xc083) } },
 	{ R(GUEST_CS_DPL_DATA), BASE_64,
 	  { P2(VMC_PROC2_UG), V(VMCS_GUEST_CS_AR, 0xa0f3) } },
+	{ R(GUEST_CS_DPL_DATA), BASE_PC_REAL, { V(VMCS_GUEST_CS_AR, 0xb3) } },
 	{ R(GUEST_CS_DPL_NONCONFORMING), BASE_64,
 	  { V(VMCS_GUEST_CS_AR, 0xa0fb) } },
 	{ R(GUEST_CS_DPL_CONFORMING), BASE_64, { V(VMCS_GUEST_CS_AR, 0xa0ff) } },
@@ -304,6 +320,11 @@ static const struct vcase cases[] = {
 	{ R(GUEST_SS_DPL_ZERO), BASE_REAL,
 	  { V(VMCS_GUEST_SS_SELECTOR, 3), V(VMCS_GUEST_SS_AR, 0xf3) },
 	  { R(GUEST_CS_DPL_NONCONFORMING) } },
+	/* A pc partition's real-mode CS is data, so SS's DPL alone breaks:
+	 * through CR0.PE = 0, and in 16-bit protected mode through CS's
+	 * type 3. */
+	{ R(GUEST_SS_DPL_ZERO), BASE_PC_REAL, { V(VMCS_GUEST_SS_AR, 0xf3) } },
+	{ R(GUEST_SS_DPL_ZERO), BASE_PC_PM16, { V(VMCS_GUEST_SS_AR, 0xf3) } },
 	{ R(GUEST_DATA_DPL), BASE_64, { V(VMCS_GUEST_DS_SELECTOR, 0x13) } },
 	{ R(GUEST_SEG_P), BASE_64, { V(VMCS_GUEST_DS_AR, 0xc013) } },
 	{ R(GUEST_SEG_RESERVED_11_8), BASE_64, { SETB(VMCS_GUEST_GS_AR, 0x100) } },
@@ -315,6 +336,8 @@ static const struct vcase cases[] = {
 	  { SETB(VMCS_GUEST_ES_AR, 1u << 17) } },
 	{ R(GUEST_TR_TYPE), BASE_64, { V(VMCS_GUEST_TR_AR, 0x89) } },
 	{ R(GUEST_TR_TYPE), BASE_PROT32, { V(VMCS_GUEST_TR_AR, 0x81) } },
+	/* Unrestricted guest relaxes nothing of TR: busy, in real mode too. */
+	{ R(GUEST_TR_TYPE), BASE_PC_REAL, { V(VMCS_GUEST_TR_AR, 0x89) } },
 	{ R(GUEST_TR_S), BASE_64, { V(VMCS_GUEST_TR_AR, 0x9b) } },
 	{ R(GUEST_TR_P), BASE_64, { V(VMCS_GUEST_TR_AR, 0x0b) } },
 	{ R(GUEST_TR_RESERVED_11_8), BASE_64, { V(VMCS_GUEST_TR_AR, 0x18b) } },
@@ -323,6 +346,7 @@ static const struct vcase cases[] = {
 	{ R(GUEST_TR_UNUSABLE), BASE_64, { V(VMCS_GUEST_TR_AR, 0x1008b) } },
 	{ R(GUEST_TR_RESERVED_31_17), BASE_64, { V(VMCS_GUEST_TR_AR, 0x2008b) } },
 	{ R(GUEST_LDTR_TYPE), BASE_64, { LDTR_OK, V(VMCS_GUEST_LDTR_AR, 0x83) } },
+	{ R(GUEST_LDTR_TYPE), BASE_PC_PM32, { LDTR_OK, V(VMCS_GUEST_LDTR_AR, 0x83) } },
 	{ R(GUEST_LDTR_S), BASE_64, { LDTR_OK, V(VMCS_GUEST_LDTR_AR, 0x92) } },
 	{ R(GUEST_LDTR_P), BASE_64, { LDTR_OK, V(VMCS_GUEST_LDTR_AR, 0x02) } },
 	{ R(GUEST_LDTR_RESERVED_11_8), BASE_64,
@@ -449,6 +473,8 @@ static const struct vcase cases[] = {
 	/* ---- PDPTEs */
 	{ R(GUEST_PDPTE_FIELDS), BASE_PAE32, { V(VMCS_GUEST_PDPTE0, 0x7003) } },
 	{ R(GUEST_PDPTE_FIELDS), BASE_PAE32, { V(VMCS_GUEST_PDPTE3, BIG | 1) } },
+	/* A pc partition's PAE paging under EPT: the PDPTE fields hv loads. */
+	{ R(GUEST_PDPTE_FIELDS), BASE_PC_PAE, { SETB(VMCS_GUEST_PDPTE1, 0x20) } },
 	{ R(GUEST_PDPTE_MEMORY), BASE_PAE32,
 	  { P2_NO_EPT(0), MEM(0x6000, 0x7001), MEM(0x6008, 0x21),
 	    MEM(0x6010, 0), MEM(0x6018, 0) } },
