@@ -278,15 +278,15 @@ bool vmcheck_broken(struct vmcheck_run *r, unsigned rule, uint32_t field,
 /* The bits of mode the segment rules read besides the segments. */
 static uint64_t seg_mode(const struct vmcheck_state *s)
 {
-	return (s->rflags & VMC_RFLAGS_VM) | (s->cr0 & VMC_CR0_PE) |
-	       (vmc_proc2(s) & VMC_PROC2_UG) | (s->entry & VMC_ENTRY_IA32E);
+	return (s->rflags & VMC_RFLAGS_VM) | (s->cr0 & CR0_PE) |
+	       (vmc_proc2(s) & PROC2_UNRESTRICTED_GUEST) | (s->entry & ENTRY_IA32E_MODE_GUEST);
 }
 
 /* The controls the register rules read: the entry controls and
  * "unrestricted guest". */
 static uint64_t regs_mode(const struct vmcheck_state *s)
 {
-	return (s->entry & 0xffffffffull) | (vmc_proc2(s) & VMC_PROC2_UG) << 32;
+	return (s->entry & 0xffffffffull) | (vmc_proc2(s) & PROC2_UNRESTRICTED_GUEST) << 32;
 }
 
 /* Keeps the words of a group that passed in the memo. */

@@ -35,7 +35,7 @@ static void check_tpr_shadow(struct vmcheck_run *r, uint64_t p2)
 		      VMCS_TPR_THRESHOLD, s->tpr_threshold);
 	/* "If all of the above checks are satisfied": VTPR is read only
 	 * from a virtual-APIC address that passed them. */
-	if ((p2 & (VMC_PROC2_APIC_ACCESS | VMC_PROC2_VID)) ||
+	if ((p2 & (PROC2_VIRTUALIZE_APIC_ACCESSES | VMC_PROC2_VID)) ||
 	    !page_ptr_ok(c, s->vapic))
 		return;
 	read = r->vmcs->read_phys &&
@@ -52,10 +52,10 @@ static void check_ept(struct vmcheck_run *r)
 
 	CHECK(r, EXEC_EPTP_MEMORY_TYPE,
 	      (mt == 0 && (c->ept_vpid & VMC_EPT_UC)) ||
-		      (mt == 6 && (c->ept_vpid & VMC_EPT_WB)),
+		      (mt == 6 && (c->ept_vpid & EPT_VPID_CAP_WB)),
 	      VMCS_EPT_POINTER, eptp);
 	CHECK(r, EXEC_EPTP_WALK_LENGTH,
-	      (walk == 3 && (c->ept_vpid & VMC_EPT_WALK4)) ||
+	      (walk == 3 && (c->ept_vpid & EPT_VPID_CAP_WALK_4)) ||
 		      (walk == 4 && (c->ept_vpid & VMC_EPT_WALK5)),
 	      VMCS_EPT_POINTER, eptp);
 	CHECK(r, EXEC_EPTP_AD, !(eptp & 0x40) || (c->ept_vpid & VMC_EPT_AD),
@@ -74,7 +74,7 @@ void vmcheck_exec(struct vmcheck_run *r)
 	      VMCS_PIN_BASED_CTLS, s->pin);
 	CHECK(r, EXEC_PROC_RESERVED, vmc_ctl_ok(c->proc, s->proc),
 	      VMCS_PROC_BASED_CTLS, s->proc);
-	if (s->proc & VMC_PROC_SECONDARY)
+	if (s->proc & PROC_ACTIVATE_SECONDARY)
 		CHECK(r, EXEC_PROC2_RESERVED, vmc_ctl_ok(c->proc2, s->proc2),
 		      VMCS_PROC_BASED_CTLS2, s->proc2);
 	if (s->proc & VMC_PROC_TERTIARY)
@@ -83,7 +83,7 @@ void vmcheck_exec(struct vmcheck_run *r)
 	CHECK(r, EXEC_CR3_TARGET_COUNT,
 	      s->cr3_count <= ((c->misc >> 16) & 0x1ff), VMCS_CR3_TARGET_COUNT,
 	      s->cr3_count);
-	if (s->proc & VMC_PROC_IO_BITMAPS) {
+	if (s->proc & PROC_USE_IO_BITMAPS) {
 		CHECK(r, EXEC_IO_BITMAP_ALIGN, aligned(s->io_a, 12),
 		      VMCS_IO_BITMAP_A, s->io_a);
 		CHECK(r, EXEC_IO_BITMAP_ALIGN, aligned(s->io_b, 12),
@@ -93,44 +93,44 @@ void vmcheck_exec(struct vmcheck_run *r)
 		CHECK(r, EXEC_IO_BITMAP_WIDTH, vmc_ptr_ok(c, s->io_b),
 		      VMCS_IO_BITMAP_B, s->io_b);
 	}
-	if (s->proc & VMC_PROC_MSR_BITMAPS) {
+	if (s->proc & PROC_USE_MSR_BITMAPS) {
 		CHECK(r, EXEC_MSR_BITMAP_ALIGN, aligned(s->msr_bitmap, 12),
 		      VMCS_MSR_BITMAP, s->msr_bitmap);
 		CHECK(r, EXEC_MSR_BITMAP_WIDTH, vmc_ptr_ok(c, s->msr_bitmap),
 		      VMCS_MSR_BITMAP, s->msr_bitmap);
 	}
-	if (s->proc & VMC_PROC_TPR_SHADOW) {
+	if (s->proc & PROC_USE_TPR_SHADOW) {
 		check_tpr_shadow(r, p2);
 		if (r->stop)
 			return;
 	} else {
 		CHECK(r, EXEC_NO_TPR_SHADOW,
-		      !(p2 & (VMC_PROC2_X2APIC | VMC_PROC2_APIC_REG |
+		      !(p2 & (PROC2_VIRTUALIZE_X2APIC | VMC_PROC2_APIC_REG |
 			      VMC_PROC2_VID)),
 		      VMCS_PROC_BASED_CTLS2, s->proc2);
 	}
-	if (!(s->pin & VMC_PIN_NMI))
-		CHECK(r, EXEC_VIRTUAL_NMIS, !(s->pin & VMC_PIN_VIRTUAL_NMI),
+	if (!(s->pin & PIN_NMI_EXITING))
+		CHECK(r, EXEC_VIRTUAL_NMIS, !(s->pin & PIN_VIRTUAL_NMIS),
 		      VMCS_PIN_BASED_CTLS, s->pin);
-	if (!(s->pin & VMC_PIN_VIRTUAL_NMI))
-		CHECK(r, EXEC_NMI_WINDOW, !(s->proc & VMC_PROC_NMI_WINDOW),
+	if (!(s->pin & PIN_VIRTUAL_NMIS))
+		CHECK(r, EXEC_NMI_WINDOW, !(s->proc & PROC_NMI_WINDOW_EXITING),
 		      VMCS_PROC_BASED_CTLS, s->proc);
-	if (p2 & VMC_PROC2_APIC_ACCESS) {
+	if (p2 & PROC2_VIRTUALIZE_APIC_ACCESSES) {
 		CHECK(r, EXEC_APIC_ACCESS_ALIGN, aligned(s->apic_access, 12),
 		      VMCS_APIC_ACCESS_ADDR, s->apic_access);
 		CHECK(r, EXEC_APIC_ACCESS_WIDTH, vmc_ptr_ok(c, s->apic_access),
 		      VMCS_APIC_ACCESS_ADDR, s->apic_access);
 	}
-	if (p2 & VMC_PROC2_X2APIC)
-		CHECK(r, EXEC_X2APIC_APIC_ACCESS, !(p2 & VMC_PROC2_APIC_ACCESS),
+	if (p2 & PROC2_VIRTUALIZE_X2APIC)
+		CHECK(r, EXEC_X2APIC_APIC_ACCESS, !(p2 & PROC2_VIRTUALIZE_APIC_ACCESSES),
 		      VMCS_PROC_BASED_CTLS2, s->proc2);
 	if (p2 & VMC_PROC2_VID)
-		CHECK(r, EXEC_VID_EXT_INT_EXITING, s->pin & VMC_PIN_EXT_INT,
+		CHECK(r, EXEC_VID_EXT_INT_EXITING, s->pin & PIN_EXTERNAL_INTERRUPT_EXITING,
 		      VMCS_PIN_BASED_CTLS, s->pin);
-	if (s->pin & VMC_PIN_POSTED) {
+	if (s->pin & PIN_POSTED_INTERRUPTS) {
 		CHECK(r, EXEC_PI_VID, p2 & VMC_PROC2_VID, VMCS_PROC_BASED_CTLS2,
 		      s->proc2);
-		CHECK(r, EXEC_PI_ACK_ON_EXIT, s->exit & VMC_EXIT_ACK_INT,
+		CHECK(r, EXEC_PI_ACK_ON_EXIT, s->exit & EXIT_ACK_INTERRUPT_ON_EXIT,
 		      VMCS_EXIT_CTLS, s->exit);
 		CHECK(r, EXEC_PI_VECTOR, !(s->pi_vector >> 8), VMC_F_PI_VECTOR,
 		      s->pi_vector);
@@ -139,27 +139,27 @@ void vmcheck_exec(struct vmcheck_run *r)
 		CHECK(r, EXEC_PI_DESC_WIDTH, vmc_ptr_ok(c, s->pi_desc),
 		      VMC_F_PI_DESC, s->pi_desc);
 	}
-	if (p2 & VMC_PROC2_VPID)
+	if (p2 & PROC2_ENABLE_VPID)
 		CHECK(r, EXEC_VPID_NONZERO, s->vpid != 0, VMCS_VPID, s->vpid);
-	if (p2 & VMC_PROC2_EPT) {
+	if (p2 & PROC2_ENABLE_EPT) {
 		check_ept(r);
 		if (r->stop)
 			return;
 	}
 	if (p2 & VMC_PROC2_PML) {
-		CHECK(r, EXEC_PML_EPT, p2 & VMC_PROC2_EPT, VMCS_PROC_BASED_CTLS2,
+		CHECK(r, EXEC_PML_EPT, p2 & PROC2_ENABLE_EPT, VMCS_PROC_BASED_CTLS2,
 		      s->proc2);
 		CHECK(r, EXEC_PML_ADDRESS, page_ptr_ok(c, s->pml),
 		      VMC_F_PML_ADDRESS, s->pml);
 	}
-	if (p2 & VMC_PROC2_UG)
-		CHECK(r, EXEC_UG_EPT, p2 & VMC_PROC2_EPT, VMCS_PROC_BASED_CTLS2,
+	if (p2 & PROC2_UNRESTRICTED_GUEST)
+		CHECK(r, EXEC_UG_EPT, p2 & PROC2_ENABLE_EPT, VMCS_PROC_BASED_CTLS2,
 		      s->proc2);
 	if (p2 & VMC_PROC2_MBEC)
-		CHECK(r, EXEC_MBEC_EPT, p2 & VMC_PROC2_EPT,
+		CHECK(r, EXEC_MBEC_EPT, p2 & PROC2_ENABLE_EPT,
 		      VMCS_PROC_BASED_CTLS2, s->proc2);
 	if (p2 & VMC_PROC2_SPP) {
-		CHECK(r, EXEC_SPP_EPT, p2 & VMC_PROC2_EPT, VMCS_PROC_BASED_CTLS2,
+		CHECK(r, EXEC_SPP_EPT, p2 & PROC2_ENABLE_EPT, VMCS_PROC_BASED_CTLS2,
 		      s->proc2);
 		CHECK(r, EXEC_SPPTP, aligned(s->spptp, 12) &&
 					     vmc_phys_ok(c, s->spptp),
@@ -167,14 +167,14 @@ void vmcheck_exec(struct vmcheck_run *r)
 	}
 	if (p2 & VMC_PROC2_PT_GPA)
 		CHECK(r, EXEC_PT_GPA,
-		      (p2 & VMC_PROC2_EPT) && (s->entry & VMC_ENTRY_LOAD_RTIT) &&
+		      (p2 & PROC2_ENABLE_EPT) && (s->entry & VMC_ENTRY_LOAD_RTIT) &&
 			      (s->exit & VMC_EXIT_CLEAR_RTIT),
 		      VMCS_PROC_BASED_CTLS2, s->proc2);
 	if (p2 & VMC_PROC2_VMFUNC) {
 		CHECK(r, EXEC_VMFUNC_RESERVED, !(s->vmfunc & ~c->vmfunc),
 		      VMC_F_VMFUNC_CTLS, s->vmfunc);
 		if (s->vmfunc & VMC_VMFUNC_EPTP_SWITCHING) {
-			CHECK(r, EXEC_EPTP_SWITCHING_EPT, p2 & VMC_PROC2_EPT,
+			CHECK(r, EXEC_EPTP_SWITCHING_EPT, p2 & PROC2_ENABLE_EPT,
 			      VMCS_PROC_BASED_CTLS2, s->proc2);
 			CHECK(r, EXEC_EPTP_LIST,
 			      aligned(s->eptp_list, 12) &&
@@ -219,9 +219,9 @@ static void check_injection(struct vmcheck_run *r)
 	const struct vmcheck_state *s = &r->s;
 	uint64_t info = s->intr_info;
 	unsigned type = VMC_INTR_TYPE(info), vector = VMC_INTR_VECTOR(info);
-	bool mtf = (c->proc >> 32) & VMC_PROC_MTF;
-	bool prot = !vmc_ug(s) || (s->cr0 & VMC_CR0_PE);
-	bool code = info & VMC_INTR_ERROR_CODE, want;
+	bool mtf = (c->proc >> 32) & PROC_MONITOR_TRAP_FLAG;
+	bool prot = !vmc_ug(s) || (s->cr0 & CR0_PE);
+	bool code = info & INTR_INFO_DELIVER_ERROR_CODE, want;
 
 	CHECK(r, ENTRY_INTR_TYPE,
 	      type != VMC_TYPE_RESERVED && (type != VMC_TYPE_OTHER || mtf),
@@ -267,8 +267,8 @@ void vmcheck_exit_entry(struct vmcheck_run *r)
 	if (s->exit & VMC_EXIT_SECONDARY)
 		CHECK(r, EXIT2_RESERVED, !(s->exit2 & ~c->exit2),
 		      VMC_F_EXIT2_CTLS, s->exit2);
-	if (!(s->pin & VMC_PIN_TIMER))
-		CHECK(r, EXIT_SAVE_TIMER, !(s->exit & VMC_EXIT_SAVE_TIMER),
+	if (!(s->pin & PIN_PREEMPTION_TIMER))
+		CHECK(r, EXIT_SAVE_TIMER, !(s->exit & EXIT_SAVE_PREEMPTION_TIMER),
 		      VMCS_EXIT_CTLS, s->exit);
 	if (s->exit_store_count) {
 		CHECK(r, EXIT_MSR_STORE_ALIGN, aligned(s->exit_store, 4),
@@ -307,7 +307,7 @@ void vmcheck_exit_entry(struct vmcheck_run *r)
  * between exits, so these are checked at every entry, memo or not. */
 void vmcheck_injection(struct vmcheck_run *r)
 {
-	if (r->s.intr_info & VMC_INTR_VALID)
+	if (r->s.intr_info & INTR_INFO_VALID)
 		check_injection(r);
 }
 
@@ -339,13 +339,13 @@ static void check_host_cr(struct vmcheck_run *r, bool host64)
 	/* NW and CD are never checked: VM exits do not change them. */
 	CHECK(r, HOST_CR0_FIXED,
 	      fixed_ok(s->h_cr0, c->cr0_fixed0, c->cr0_fixed1,
-		       VMC_CR0_NW | VMC_CR0_CD),
+		       CR0_NW | CR0_CD),
 	      VMCS_HOST_CR0, s->h_cr0);
 	CHECK(r, HOST_CR4_FIXED,
 	      fixed_ok(s->h_cr4, c->cr4_fixed0, c->cr4_fixed1, 0),
 	      VMCS_HOST_CR4, s->h_cr4);
-	if (s->h_cr4 & VMC_CR4_CET)
-		CHECK(r, HOST_CET_WP, s->h_cr0 & VMC_CR0_WP, VMCS_HOST_CR0,
+	if (s->h_cr4 & CR4_CET)
+		CHECK(r, HOST_CET_WP, s->h_cr0 & CR0_WP, VMCS_HOST_CR0,
 		      s->h_cr0);
 	CHECK(r, HOST_CR3_WIDTH, cr3_ok(c, s->h_cr3), VMCS_HOST_CR3, s->h_cr3);
 	CHECK(r, HOST_SYSENTER_CANONICAL, vmc_canonical(c, s->h_sysenter_esp),
@@ -365,18 +365,18 @@ static void check_host_cr(struct vmcheck_run *r, bool host64)
 					!(s->h_ssp >> 32)),
 		      VMC_F_HOST_SSP, s->h_ssp);
 	}
-	if (s->exit & VMC_EXIT_LOAD_PERF)
+	if (s->exit & EXIT_LOAD_PERF_GLOBAL_CTRL)
 		CHECK(r, HOST_PERF_GLOBAL_CTRL, !(s->h_perf & ~c->perf_global_valid),
 		      VMCS_HOST_IA32_PERF_GLOBAL_CTRL, s->h_perf);
-	if (s->exit & VMC_EXIT_LOAD_PAT)
+	if (s->exit & EXIT_LOAD_PAT)
 		CHECK(r, HOST_PAT, vmc_pat_ok(s->h_pat), VMCS_HOST_IA32_PAT,
 		      s->h_pat);
-	if (s->exit & VMC_EXIT_LOAD_EFER) {
+	if (s->exit & EXIT_LOAD_EFER) {
 		CHECK(r, HOST_EFER_RESERVED, !(s->h_efer & ~c->efer_valid),
 		      VMCS_HOST_IA32_EFER, s->h_efer);
 		CHECK(r, HOST_EFER_LMA_LME,
-		      !!(s->h_efer & VMC_EFER_LMA) == host64 &&
-			      !!(s->h_efer & VMC_EFER_LME) == host64,
+		      !!(s->h_efer & EFER_LMA) == host64 &&
+			      !!(s->h_efer & EFER_LME) == host64,
 		      VMCS_HOST_IA32_EFER, s->h_efer);
 	}
 	if (s->exit & VMC_EXIT_LOAD_PKRS)
@@ -394,7 +394,7 @@ void vmcheck_host(struct vmcheck_run *r)
 {
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
-	bool host64 = s->exit & VMC_EXIT_HOST64;
+	bool host64 = s->exit & EXIT_HOST_ADDR_SPACE_SIZE;
 	const struct {
 		uint32_t field;
 		uint64_t value;
@@ -435,12 +435,12 @@ void vmcheck_host(struct vmcheck_run *r)
 	if (!host64) {
 		CHECK(r, SIZE_HOST32_GUEST, !vmc_ia32e_guest(s), VMCS_ENTRY_CTLS,
 		      s->entry);
-		CHECK(r, SIZE_HOST32_PCIDE, !(s->h_cr4 & VMC_CR4_PCIDE),
+		CHECK(r, SIZE_HOST32_PCIDE, !(s->h_cr4 & CR4_PCIDE),
 		      VMCS_HOST_CR4, s->h_cr4);
 		CHECK(r, SIZE_HOST32_RIP, !(s->h_rip >> 32), VMCS_HOST_RIP,
 		      s->h_rip);
 	} else {
-		CHECK(r, SIZE_HOST64_PAE, s->h_cr4 & VMC_CR4_PAE, VMCS_HOST_CR4,
+		CHECK(r, SIZE_HOST64_PAE, s->h_cr4 & CR4_PAE, VMCS_HOST_CR4,
 		      s->h_cr4);
 		CHECK(r, SIZE_HOST64_RIP, vmc_canonical(c, s->h_rip),
 		      VMCS_HOST_RIP, s->h_rip);

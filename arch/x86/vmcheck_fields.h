@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VMCS fields and control bits the checker needs beyond what hv
- * itself uses (arch/x86/vmcs.h): fields of features hv leaves off, whose
- * rules apply only when a control turns them on. Encodings are from SDM
+ * itself uses and names elsewhere (the fields in arch/x86/vmcs_fields.h,
+ * the controls in arch/x86/vmx_controls.h, the VMCS bit layouts in
+ * arch/x86/vmcs.h, CR, RFLAGS and MSR bits in arch/x86/cpu.h and
+ * arch/x86/msr.h, all included here): fields of features hv leaves off,
+ * whose rules apply only when a control turns them on, and their bits. Encodings are from SDM
  * Vol. 3D appendix "Field Encoding in VMCS"; the bits from Vol. 3C
  * "VM-Execution Control Fields", "VM-Exit Control Fields" and "VM-Entry
  * Control Fields", and Vol. 3D "VMX Capability Reporting Facility".
@@ -10,7 +13,10 @@
 #ifndef ARCH_X86_VMCHECK_FIELDS_H
 #define ARCH_X86_VMCHECK_FIELDS_H
 
+#include "arch/x86/cpu.h"
+#include "arch/x86/msr.h"
 #include "arch/x86/vmcs.h"
+#include "arch/x86/vmx_events.h"
 
 /* Fields not in enum vmcs_field. */
 #define VMC_F_PI_VECTOR 0x0002u /* posted-interrupt notification vector */
@@ -37,28 +43,10 @@
 #define VMC_F_HOST_SSP 0x6c1au
 #define VMC_F_HOST_ISST 0x6c1cu
 
-/* Pin-based controls. */
-#define VMC_PIN_EXT_INT (1ull << 0)
-#define VMC_PIN_NMI (1ull << 3)
-#define VMC_PIN_VIRTUAL_NMI (1ull << 5)
-#define VMC_PIN_TIMER (1ull << 6)
-#define VMC_PIN_POSTED (1ull << 7)
-
 /* Primary processor-based controls. */
 #define VMC_PROC_TERTIARY (1ull << 17)
-#define VMC_PROC_TPR_SHADOW (1ull << 21)
-#define VMC_PROC_NMI_WINDOW (1ull << 22)
-#define VMC_PROC_IO_BITMAPS (1ull << 25)
-#define VMC_PROC_MTF (1ull << 27)
-#define VMC_PROC_MSR_BITMAPS (1ull << 28)
-#define VMC_PROC_SECONDARY (1ull << 31)
 
 /* Secondary processor-based controls. */
-#define VMC_PROC2_APIC_ACCESS (1ull << 0)
-#define VMC_PROC2_EPT (1ull << 1)
-#define VMC_PROC2_X2APIC (1ull << 4)
-#define VMC_PROC2_VPID (1ull << 5)
-#define VMC_PROC2_UG (1ull << 7)
 #define VMC_PROC2_APIC_REG (1ull << 8)
 #define VMC_PROC2_VID (1ull << 9) /* virtual-interrupt delivery */
 #define VMC_PROC2_VMFUNC (1ull << 13)
@@ -70,12 +58,6 @@
 #define VMC_PROC2_PT_GPA (1ull << 24)
 
 /* VM-exit controls. */
-#define VMC_EXIT_HOST64 (1ull << 9)
-#define VMC_EXIT_LOAD_PERF (1ull << 12)
-#define VMC_EXIT_ACK_INT (1ull << 15)
-#define VMC_EXIT_LOAD_PAT (1ull << 19)
-#define VMC_EXIT_LOAD_EFER (1ull << 21)
-#define VMC_EXIT_SAVE_TIMER (1ull << 22)
 #define VMC_EXIT_CLEAR_RTIT (1ull << 25)
 #define VMC_EXIT_CLEAR_UINV (1ull << 27)
 #define VMC_EXIT_LOAD_CET (1ull << 28)
@@ -83,13 +65,8 @@
 #define VMC_EXIT_SECONDARY (1ull << 31)
 
 /* VM-entry controls. */
-#define VMC_ENTRY_LOAD_DEBUG (1ull << 2)
-#define VMC_ENTRY_IA32E (1ull << 9)
 #define VMC_ENTRY_SMM (1ull << 10)
 #define VMC_ENTRY_DEACT_DUAL (1ull << 11)
-#define VMC_ENTRY_LOAD_PERF (1ull << 13)
-#define VMC_ENTRY_LOAD_PAT (1ull << 14)
-#define VMC_ENTRY_LOAD_EFER (1ull << 15)
 #define VMC_ENTRY_LOAD_BNDCFGS (1ull << 16)
 #define VMC_ENTRY_LOAD_RTIT (1ull << 18)
 #define VMC_ENTRY_LOAD_UINV (1ull << 19)
@@ -105,27 +82,12 @@
 #define VMC_BASIC_NO_ERROR_CODE_CHECK (1ull << 56)
 #define VMC_MISC_ACTIVITY_SHIFT 6 /* bits 8:6: HLT, shutdown, wait-for-SIPI */
 #define VMC_MISC_ZERO_LENGTH (1ull << 30)
-#define VMC_EPT_WALK4 (1ull << 6)
 #define VMC_EPT_WALK5 (1ull << 7)
 #define VMC_EPT_UC (1ull << 8)
-#define VMC_EPT_WB (1ull << 14)
 #define VMC_EPT_AD (1ull << 21)
 
-/* Register bits the guest-state rules read. */
-#define VMC_CR0_PE (1ull << 0)
-#define VMC_CR0_WP (1ull << 16)
-#define VMC_CR0_NW (1ull << 29)
-#define VMC_CR0_CD (1ull << 30)
-#define VMC_CR0_PG (1ull << 31)
-#define VMC_CR4_PAE (1ull << 5)
-#define VMC_CR4_PCIDE (1ull << 17)
-#define VMC_CR4_CET (1ull << 23)
-#define VMC_EFER_LME (1ull << 8)
-#define VMC_EFER_LMA (1ull << 10)
-#define VMC_RFLAGS_TF (1ull << 8)
-#define VMC_RFLAGS_IF (1ull << 9)
+/* The RFLAGS bit of virtual-8086 mode. */
 #define VMC_RFLAGS_VM (1ull << 17)
-#define VMC_DEBUGCTL_BTF (1ull << 1)
 
 /* Access rights (SDM Vol. 3C "Guest Register State"). */
 #define VMC_AR_TYPE(ar) ((unsigned)(ar)&0xfu)
@@ -135,14 +97,11 @@
 #define VMC_AR_L (1ull << 13)
 #define VMC_AR_DB (1ull << 14)
 #define VMC_AR_G (1ull << 15)
-#define VMC_AR_UNUSABLE (1ull << 16)
 
 /* The interruption-information format and states (arch/x86/vmcs.h has
  * hv's own names; these are shifted down for comparison). */
-#define VMC_INTR_VALID (1ull << 31)
 #define VMC_INTR_TYPE(i) ((unsigned)((i) >> 8) & 7u)
 #define VMC_INTR_VECTOR(i) ((unsigned)(i)&0xffu)
-#define VMC_INTR_ERROR_CODE (1ull << 11)
 enum {
 	VMC_TYPE_EXT_INT = 0,
 	VMC_TYPE_RESERVED = 1,
@@ -153,13 +112,7 @@ enum {
 	VMC_TYPE_SW_EXC = 6,
 	VMC_TYPE_OTHER = 7,
 };
-#define VMC_BLOCK_STI (1ull << 0)
-#define VMC_BLOCK_MOV_SS (1ull << 1)
-#define VMC_BLOCK_SMI (1ull << 2)
-#define VMC_BLOCK_NMI (1ull << 3)
 #define VMC_BLOCK_ENCLAVE (1ull << 4)
-enum { VMC_ACTIVE = 0, VMC_HLT = 1, VMC_SHUTDOWN = 2, VMC_WAIT_SIPI = 3 };
-#define VMC_PENDING_BS (1ull << 14)
 #define VMC_PENDING_RTM (1ull << 16)
 
 #endif

@@ -24,14 +24,14 @@ static bool cr3_ok(const struct vmcheck_caps *c, uint64_t cr3)
 static void check_efer(struct vmcheck_run *r)
 {
 	const struct vmcheck_state *s = &r->s;
-	bool lma = s->efer & VMC_EFER_LMA;
+	bool lma = s->efer & EFER_LMA;
 
 	CHECK(r, GUEST_EFER_RESERVED, !(s->efer & ~r->caps->efer_valid),
 	      VMCS_GUEST_IA32_EFER, s->efer);
 	CHECK(r, GUEST_EFER_LMA, lma == vmc_ia32e_guest(s),
 	      VMCS_GUEST_IA32_EFER, s->efer);
-	if (s->cr0 & VMC_CR0_PG)
-		CHECK2(r, GUEST_EFER_LME, lma == !!(s->efer & VMC_EFER_LME),
+	if (s->cr0 & CR0_PG)
+		CHECK2(r, GUEST_EFER_LME, lma == !!(s->efer & EFER_LME),
 		       VMCS_GUEST_IA32_EFER, s->efer, VMCS_GUEST_CR0);
 }
 
@@ -39,39 +39,39 @@ void vmcheck_guest_regs(struct vmcheck_run *r)
 {
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
-	uint64_t skip = VMC_CR0_NW | VMC_CR0_CD;
+	uint64_t skip = CR0_NW | CR0_CD;
 	uint64_t f0, f1;
 
 	if (vmc_ug(s))
-		skip |= VMC_CR0_PE | VMC_CR0_PG;
+		skip |= CR0_PE | CR0_PG;
 	f0 = c->cr0_fixed0 & ~skip;
 	f1 = c->cr0_fixed1 | skip;
 	CHECK(r, GUEST_CR0_FIXED, (s->cr0 & f0) == f0 && !(s->cr0 & ~f1),
 	      VMCS_GUEST_CR0, s->cr0);
-	if (s->cr0 & VMC_CR0_PG)
-		CHECK(r, GUEST_CR0_PG_PE, s->cr0 & VMC_CR0_PE, VMCS_GUEST_CR0,
+	if (s->cr0 & CR0_PG)
+		CHECK(r, GUEST_CR0_PG_PE, s->cr0 & CR0_PE, VMCS_GUEST_CR0,
 		      s->cr0);
 	CHECK(r, GUEST_CR4_FIXED,
 	      (s->cr4 & c->cr4_fixed0) == c->cr4_fixed0 &&
 		      !(s->cr4 & ~c->cr4_fixed1),
 	      VMCS_GUEST_CR4, s->cr4);
-	if (s->cr4 & VMC_CR4_CET)
-		CHECK2(r, GUEST_CET_WP, s->cr0 & VMC_CR0_WP, VMCS_GUEST_CR0,
+	if (s->cr4 & CR4_CET)
+		CHECK2(r, GUEST_CET_WP, s->cr0 & CR0_WP, VMCS_GUEST_CR0,
 		       s->cr0, VMCS_GUEST_CR4);
-	if (s->entry & VMC_ENTRY_LOAD_DEBUG)
+	if (s->entry & ENTRY_LOAD_DEBUG_CONTROLS)
 		CHECK(r, GUEST_DEBUGCTL, !(s->debugctl & ~c->debugctl_valid),
 		      VMCS_GUEST_IA32_DEBUGCTL, s->debugctl);
 	if (vmc_ia32e_guest(s)) {
-		CHECK(r, GUEST_IA32E_PG_PAE, s->cr0 & VMC_CR0_PG, VMCS_GUEST_CR0,
+		CHECK(r, GUEST_IA32E_PG_PAE, s->cr0 & CR0_PG, VMCS_GUEST_CR0,
 		      s->cr0);
-		CHECK(r, GUEST_IA32E_PG_PAE, s->cr4 & VMC_CR4_PAE,
+		CHECK(r, GUEST_IA32E_PG_PAE, s->cr4 & CR4_PAE,
 		      VMCS_GUEST_CR4, s->cr4);
 	} else {
-		CHECK(r, GUEST_PCIDE, !(s->cr4 & VMC_CR4_PCIDE), VMCS_GUEST_CR4,
+		CHECK(r, GUEST_PCIDE, !(s->cr4 & CR4_PCIDE), VMCS_GUEST_CR4,
 		      s->cr4);
 	}
 	CHECK(r, GUEST_CR3_WIDTH, cr3_ok(c, s->cr3), VMCS_GUEST_CR3, s->cr3);
-	if (s->entry & VMC_ENTRY_LOAD_DEBUG)
+	if (s->entry & ENTRY_LOAD_DEBUG_CONTROLS)
 		CHECK(r, GUEST_DR7, !(s->dr7 >> 32), VMCS_GUEST_DR7, s->dr7);
 	CHECK(r, GUEST_SYSENTER_CANONICAL, vmc_canonical(c, s->sysenter_esp),
 	      VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp);
@@ -85,13 +85,13 @@ void vmcheck_guest_regs(struct vmcheck_run *r)
 		CHECK(r, GUEST_S_CET_RESERVED, !(s->s_cet & S_CET_RESERVED),
 		      VMC_F_GUEST_S_CET, s->s_cet);
 	}
-	if (s->entry & VMC_ENTRY_LOAD_PERF)
+	if (s->entry & ENTRY_LOAD_PERF_GLOBAL_CTRL)
 		CHECK(r, GUEST_PERF_GLOBAL_CTRL, !(s->perf & ~c->perf_global_valid),
 		      VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, s->perf);
-	if (s->entry & VMC_ENTRY_LOAD_PAT)
+	if (s->entry & ENTRY_LOAD_PAT)
 		CHECK(r, GUEST_PAT, vmc_pat_ok(s->pat), VMCS_GUEST_IA32_PAT,
 		      s->pat);
-	if (s->entry & VMC_ENTRY_LOAD_EFER) {
+	if (s->entry & ENTRY_LOAD_EFER) {
 		check_efer(r);
 		if (r->stop)
 			return;
@@ -136,7 +136,7 @@ static uint32_t ar_field(unsigned seg)
 
 static bool usable(const struct vmcheck_seg *g)
 {
-	return !(g->ar & VMC_AR_UNUSABLE);
+	return !(g->ar & VMCS_AR_UNUSABLE);
 }
 
 /* The six registers the first access-rights rules are about. */
@@ -231,7 +231,7 @@ static void check_ar_dpl(struct vmcheck_run *r, bool ug)
 	if (!ug)
 		CHECK2(r, GUEST_SS_DPL_RPL, VMC_AR_DPL(ss->ar) == (ss->sel & 3),
 		       VMCS_GUEST_SS_AR, ss->ar, VMCS_GUEST_SS_SELECTOR);
-	if (t == 3 || !(s->cr0 & VMC_CR0_PE))
+	if (t == 3 || !(s->cr0 & CR0_PE))
 		CHECK3(r, GUEST_SS_DPL_ZERO, VMC_AR_DPL(ss->ar) == 0,
 		       VMCS_GUEST_SS_AR, ss->ar, VMCS_GUEST_CS_AR,
 		       VMCS_GUEST_CR0);
@@ -297,7 +297,7 @@ static void check_tr_ldtr(struct vmcheck_run *r, bool ia32e)
 	       VMCS_GUEST_TR_LIMIT);
 	CHECK2(r, GUEST_TR_G_HIGH, g_high_ok(tr), VMCS_GUEST_TR_AR, tr->ar,
 	       VMCS_GUEST_TR_LIMIT);
-	CHECK(r, GUEST_TR_UNUSABLE, !(tr->ar & VMC_AR_UNUSABLE),
+	CHECK(r, GUEST_TR_UNUSABLE, !(tr->ar & VMCS_AR_UNUSABLE),
 	      VMCS_GUEST_TR_AR, tr->ar);
 	CHECK(r, GUEST_TR_RESERVED_31_17, !(tr->ar & 0xfffe0000ull),
 	      VMCS_GUEST_TR_AR, tr->ar);

@@ -136,13 +136,13 @@ static void read_caps(void)
 	caps.cr4_fixed0 = rdmsr(IA32_VMX_CR4_FIXED0);
 	caps.cr4_fixed1 = rdmsr(IA32_VMX_CR4_FIXED1);
 	/* The MSRs that exist only with the controls that use them. */
-	if ((caps.proc >> 32) & VMC_PROC_SECONDARY)
+	if ((caps.proc >> 32) & PROC_ACTIVATE_SECONDARY)
 		caps.proc2 = rdmsr(IA32_VMX_PROCBASED_CTLS2);
 	if ((caps.proc >> 32) & VMC_PROC_TERTIARY)
 		caps.proc3 = rdmsr(IA32_VMX_PROCBASED_CTLS3);
 	if ((caps.exit >> 32) & VMC_EXIT_SECONDARY)
 		caps.exit2 = rdmsr(IA32_VMX_EXIT_CTLS2);
-	if ((caps.proc2 >> 32) & (VMC_PROC2_EPT | VMC_PROC2_VPID))
+	if ((caps.proc2 >> 32) & (PROC2_ENABLE_EPT | PROC2_ENABLE_VPID))
 		caps.ept_vpid = rdmsr(IA32_VMX_EPT_VPID_CAP);
 	if ((caps.proc2 >> 32) & VMC_PROC2_VMFUNC)
 		caps.vmfunc = rdmsr(IA32_VMX_VMFUNC);
@@ -229,14 +229,14 @@ static unsigned pc_mode(uint64_t cs_ar)
 	uint64_t cr4 = vmcs_read_nat(VMCS_GUEST_CR4);
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
 	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS);
-	if (!(cr0 & VMC_CR0_PE))
+	if (!(cr0 & CR0_PE))
 		return 0;
 	if (rflags & VMC_RFLAGS_VM)
 		return 1;
-	if (entry & VMC_ENTRY_IA32E)
+	if (entry & ENTRY_IA32E_MODE_GUEST)
 		return cs_ar & VMC_AR_L ? 7 : 6;
-	if (cr0 & VMC_CR0_PG)
-		return cr4 & VMC_CR4_PAE ? 5 : 4;
+	if (cr0 & CR0_PG)
+		return cr4 & CR4_PAE ? 5 : 4;
 	return cs_ar & VMC_AR_DB ? 3 : 2;
 }
 
@@ -391,7 +391,7 @@ bool vmcheck_rip_wrap(struct vcpu *v)
 	    !vmcs_read_checked(VMCS_GUEST_CS_AR, &cs_ar) ||
 	    !vmcs_read_checked(VMCS_ENTRY_CTLS, &entry))
 		return false;
-	if (((entry & VMC_ENTRY_IA32E) && (cs_ar & VMC_AR_L)) ||
+	if (((entry & ENTRY_IA32E_MODE_GUEST) && (cs_ar & VMC_AR_L)) ||
 	    (rip >> 32) != 1 || (uint32_t)rip >= 16)
 		return false;
 	vmcs_write_nat(VMCS_GUEST_RIP, (uint32_t)rip);

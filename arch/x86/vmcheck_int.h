@@ -183,7 +183,7 @@ static inline bool vmc_pat_ok(uint64_t pat)
  * "activate secondary controls" is 1, and so on. */
 static inline uint64_t vmc_proc2(const struct vmcheck_state *s)
 {
-	return (s->proc & VMC_PROC_SECONDARY) ? s->proc2 : 0;
+	return (s->proc & PROC_ACTIVATE_SECONDARY) ? s->proc2 : 0;
 }
 
 static inline uint64_t vmc_proc3(const struct vmcheck_state *s)
@@ -198,12 +198,12 @@ static inline uint64_t vmc_exit2(const struct vmcheck_state *s)
 
 static inline bool vmc_ug(const struct vmcheck_state *s)
 {
-	return vmc_proc2(s) & VMC_PROC2_UG;
+	return vmc_proc2(s) & PROC2_UNRESTRICTED_GUEST;
 }
 
 static inline bool vmc_ia32e_guest(const struct vmcheck_state *s)
 {
-	return s->entry & VMC_ENTRY_IA32E;
+	return s->entry & ENTRY_IA32E_MODE_GUEST;
 }
 
 static inline bool vmc_v86(const struct vmcheck_state *s)

@@ -38,11 +38,11 @@ static void check_rip_rflags(struct vmcheck_run *r)
 		     (1u << 3))) &&
 		      (f & 2),
 	      VMCS_GUEST_RFLAGS, f);
-	if (vmc_ia32e_guest(s) || !(s->cr0 & VMC_CR0_PE))
+	if (vmc_ia32e_guest(s) || !(s->cr0 & CR0_PE))
 		CHECK2(r, GUEST_RFLAGS_VM, !(f & VMC_RFLAGS_VM),
 		       VMCS_GUEST_RFLAGS, f, VMCS_GUEST_CR0);
-	if ((s->intr_info & VMC_INTR_VALID) && type == VMC_TYPE_EXT_INT)
-		CHECK_INJ(r, GUEST_RFLAGS_IF, f & VMC_RFLAGS_IF,
+	if ((s->intr_info & INTR_INFO_VALID) && type == VMC_TYPE_EXT_INT)
+		CHECK_INJ(r, GUEST_RFLAGS_IF, f & RFLAGS_IF,
 			  VMCS_GUEST_RFLAGS, f, VMCS_ENTRY_INTR_INFO, 0);
 	if (s->entry & VMC_ENTRY_LOAD_CET)
 		CHECK2(r, GUEST_SSP,
@@ -59,14 +59,14 @@ static bool injection_allowed(uint64_t activity, uint64_t info)
 	unsigned type = VMC_INTR_TYPE(info), vector = VMC_INTR_VECTOR(info);
 
 	switch (activity) {
-	case VMC_ACTIVE:
+	case ACTIVITY_STATE_ACTIVE:
 		return true;
-	case VMC_HLT:
+	case ACTIVITY_STATE_HLT:
 		return type == VMC_TYPE_EXT_INT || type == VMC_TYPE_NMI ||
 		       (type == VMC_TYPE_HW_EXC &&
 			(vector == 1 || vector == 18)) ||
 		       (type == VMC_TYPE_OTHER && vector == 0);
-	case VMC_SHUTDOWN:
+	case ACTIVITY_STATE_SHUTDOWN:
 		return type == VMC_TYPE_NMI ||
 		       (type == VMC_TYPE_HW_EXC && vector == 18);
 	}
@@ -78,24 +78,24 @@ static void check_activity(struct vmcheck_run *r)
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
 	uint64_t a = s->activity;
-	bool supported = a == VMC_ACTIVE ||
+	bool supported = a == ACTIVITY_STATE_ACTIVE ||
 			 (a <= 3 &&
 			  ((c->misc >> (VMC_MISC_ACTIVITY_SHIFT + a - 1)) & 1));
 
 	CHECK(r, GUEST_ACTIVITY_RANGE, supported, VMCS_GUEST_ACTIVITY_STATE, a);
-	if (a == VMC_HLT)
+	if (a == ACTIVITY_STATE_HLT)
 		CHECK2(r, GUEST_ACTIVITY_HLT_DPL,
 		       VMC_AR_DPL(s->seg[SEG_SS].ar) == 0,
 		       VMCS_GUEST_ACTIVITY_STATE, a, VMCS_GUEST_SS_AR);
-	if (s->interruptibility & (VMC_BLOCK_STI | VMC_BLOCK_MOV_SS))
-		CHECK2(r, GUEST_ACTIVITY_BLOCKING, a == VMC_ACTIVE,
+	if (s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		CHECK2(r, GUEST_ACTIVITY_BLOCKING, a == ACTIVITY_STATE_ACTIVE,
 		       VMCS_GUEST_ACTIVITY_STATE, a, VMCS_GUEST_INTERRUPTIBILITY);
-	if (s->intr_info & VMC_INTR_VALID)
+	if (s->intr_info & INTR_INFO_VALID)
 		CHECK_INJ(r, GUEST_ACTIVITY_INJECTION,
 			  injection_allowed(a, s->intr_info),
 			  VMCS_GUEST_ACTIVITY_STATE, a, VMCS_ENTRY_INTR_INFO, 0);
 	if (s->entry & VMC_ENTRY_SMM)
-		CHECK(r, GUEST_ACTIVITY_SIPI_SMM, a != VMC_WAIT_SIPI,
+		CHECK(r, GUEST_ACTIVITY_SIPI_SMM, a != ACTIVITY_STATE_WAIT_FOR_SIPI,
 		      VMCS_GUEST_ACTIVITY_STATE, a);
 }
 
@@ -104,36 +104,36 @@ static void check_interruptibility(struct vmcheck_run *r)
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
 	uint64_t i = s->interruptibility;
-	bool inject = s->intr_info & VMC_INTR_VALID;
+	bool inject = s->intr_info & INTR_INFO_VALID;
 	unsigned type = VMC_INTR_TYPE(s->intr_info);
 
 	CHECK(r, GUEST_INTR_RESERVED, !(i >> 5), VMCS_GUEST_INTERRUPTIBILITY, i);
 	CHECK(r, GUEST_INTR_STI_MOVSS,
-	      (i & (VMC_BLOCK_STI | VMC_BLOCK_MOV_SS)) !=
-		      (VMC_BLOCK_STI | VMC_BLOCK_MOV_SS),
+	      (i & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) !=
+		      (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS),
 	      VMCS_GUEST_INTERRUPTIBILITY, i);
-	if (!(s->rflags & VMC_RFLAGS_IF))
-		CHECK2(r, GUEST_INTR_STI_IF, !(i & VMC_BLOCK_STI),
+	if (!(s->rflags & RFLAGS_IF))
+		CHECK2(r, GUEST_INTR_STI_IF, !(i & INTERRUPTIBILITY_STI),
 		       VMCS_GUEST_INTERRUPTIBILITY, i, VMCS_GUEST_RFLAGS);
 	if (inject && type == VMC_TYPE_EXT_INT)
 		CHECK_INJ(r, GUEST_INTR_EXT_INT,
-			  !(i & (VMC_BLOCK_STI | VMC_BLOCK_MOV_SS)),
+			  !(i & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)),
 			  VMCS_GUEST_INTERRUPTIBILITY, i, VMCS_ENTRY_INTR_INFO, 0);
 	if (inject && type == VMC_TYPE_NMI)
-		CHECK_INJ(r, GUEST_INTR_NMI_MOVSS, !(i & VMC_BLOCK_MOV_SS),
+		CHECK_INJ(r, GUEST_INTR_NMI_MOVSS, !(i & INTERRUPTIBILITY_MOV_SS),
 			  VMCS_GUEST_INTERRUPTIBILITY, i, VMCS_ENTRY_INTR_INFO, 0);
 	if (!(c->flags & VMCHECK_CPU_IN_SMM))
-		CHECK(r, GUEST_INTR_SMI_OUTSIDE, !(i & VMC_BLOCK_SMI),
+		CHECK(r, GUEST_INTR_SMI_OUTSIDE, !(i & INTERRUPTIBILITY_SMI),
 		      VMCS_GUEST_INTERRUPTIBILITY, i);
 	if (s->entry & VMC_ENTRY_SMM)
-		CHECK(r, GUEST_INTR_SMI_ENTRY, i & VMC_BLOCK_SMI,
+		CHECK(r, GUEST_INTR_SMI_ENTRY, i & INTERRUPTIBILITY_SMI,
 		      VMCS_GUEST_INTERRUPTIBILITY, i);
-	if ((s->pin & VMC_PIN_VIRTUAL_NMI) && inject && type == VMC_TYPE_NMI)
-		CHECK_INJ(r, GUEST_INTR_VIRTUAL_NMI, !(i & VMC_BLOCK_NMI),
+	if ((s->pin & PIN_VIRTUAL_NMIS) && inject && type == VMC_TYPE_NMI)
+		CHECK_INJ(r, GUEST_INTR_VIRTUAL_NMI, !(i & INTERRUPTIBILITY_NMI),
 			  VMCS_GUEST_INTERRUPTIBILITY, i, VMCS_ENTRY_INTR_INFO, 0);
 	if (i & VMC_BLOCK_ENCLAVE)
 		CHECK(r, GUEST_INTR_ENCLAVE,
-		      !(i & VMC_BLOCK_MOV_SS) && (c->flags & VMCHECK_CPU_SGX),
+		      !(i & INTERRUPTIBILITY_MOV_SS) && (c->flags & VMCHECK_CPU_SGX),
 		      VMCS_GUEST_INTERRUPTIBILITY, i);
 }
 
@@ -142,22 +142,22 @@ static void check_pending_dbg(struct vmcheck_run *r)
 	const struct vmcheck_caps *c = r->caps;
 	const struct vmcheck_state *s = &r->s;
 	uint64_t p = s->pending_dbg;
-	bool step = (s->rflags & VMC_RFLAGS_TF) &&
-		    !(s->debugctl & VMC_DEBUGCTL_BTF);
+	bool step = (s->rflags & RFLAGS_TF) &&
+		    !(s->debugctl & DEBUGCTL_BTF);
 
 	CHECK(r, GUEST_PENDING_DBG_RESERVED,
 	      !(p & (0xff0ull | (1u << 13) | (1u << 15) |
 		     0xfffffffffffe0000ull)),
 	      VMCS_GUEST_PENDING_DBG_EXCEPTIONS, p);
-	if ((s->interruptibility & (VMC_BLOCK_STI | VMC_BLOCK_MOV_SS)) ||
-	    s->activity == VMC_HLT) {
+	if ((s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) ||
+	    s->activity == ACTIVITY_STATE_HLT) {
 		if (step)
-			CHECK4(r, GUEST_PENDING_DBG_BS_SET, p & VMC_PENDING_BS,
+			CHECK4(r, GUEST_PENDING_DBG_BS_SET, p & PENDING_DBG_BS,
 			       VMCS_GUEST_PENDING_DBG_EXCEPTIONS, p,
 			       VMCS_GUEST_RFLAGS, VMCS_GUEST_IA32_DEBUGCTL,
 			       VMCS_GUEST_INTERRUPTIBILITY);
 		else
-			CHECK4(r, GUEST_PENDING_DBG_BS_CLEAR, !(p & VMC_PENDING_BS),
+			CHECK4(r, GUEST_PENDING_DBG_BS_CLEAR, !(p & PENDING_DBG_BS),
 			       VMCS_GUEST_PENDING_DBG_EXCEPTIONS, p,
 			       VMCS_GUEST_RFLAGS, VMCS_GUEST_IA32_DEBUGCTL,
 			       VMCS_GUEST_INTERRUPTIBILITY);
@@ -170,7 +170,7 @@ static void check_pending_dbg(struct vmcheck_run *r)
 	CHECK(r, GUEST_PENDING_DBG_RTM_CPU, c->flags & VMCHECK_CPU_RTM,
 	      VMCS_GUEST_PENDING_DBG_EXCEPTIONS, p);
 	CHECK2(r, GUEST_PENDING_DBG_RTM_MOVSS,
-	       !(s->interruptibility & VMC_BLOCK_MOV_SS),
+	       !(s->interruptibility & INTERRUPTIBILITY_MOV_SS),
 	       VMCS_GUEST_PENDING_DBG_EXCEPTIONS, p, VMCS_GUEST_INTERRUPTIBILITY);
 }
 
@@ -222,14 +222,14 @@ static void check_pdptes(struct vmcheck_run *r)
 	/* SDM: an entry is to a guest that uses PAE paging when the CR0 and
 	 * CR4 fields have PG and PAE and the "IA-32e mode guest" control is
 	 * 0 (not EFER.LMA, which GUEST_EFER_LMA holds to that control). */
-	if (!(s->cr0 & VMC_CR0_PG) || !(s->cr4 & VMC_CR4_PAE) ||
+	if (!(s->cr0 & CR0_PG) || !(s->cr4 & CR4_PAE) ||
 	    vmc_ia32e_guest(s))
 		return;
 	for (unsigned i = 0; i < 4; i++) {
 		uint64_t e = 0;
 		bool read = true;
 
-		if (vmc_proc2(s) & VMC_PROC2_EPT) {
+		if (vmc_proc2(s) & PROC2_ENABLE_EPT) {
 			CHECK(r, GUEST_PDPTE_FIELDS, pdpte_ok(c, s->pdpte[i]),
 			      VMCS_GUEST_PDPTE0 + 2 * i, s->pdpte[i]);
 			continue;

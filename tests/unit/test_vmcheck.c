@@ -205,7 +205,7 @@ static void test_unrestricted_guest_relaxations(void **state)
 	vmcheck_image_set(&img, VMCS_GUEST_DS_SELECTOR, 0x2003);
 	assert_accepted(&img, "pc real mode, RPL 3 in SS and DS");
 	assert_true(vmcheck_image_get(&img, VMCS_PROC_BASED_CTLS2, &proc2));
-	vmcheck_image_set(&img, VMCS_PROC_BASED_CTLS2, proc2 & ~VMC_PROC2_UG);
+	vmcheck_image_set(&img, VMCS_PROC_BASED_CTLS2, proc2 & ~PROC2_UNRESTRICTED_GUEST);
 	vmcheck_image_vmcs(&img, &vmcs);
 	assert_false(vmcheck(&img.caps, &vmcs, NULL, note_broken, broken));
 	for (unsigned i = 0; i < sizeof(relaxed) / sizeof(relaxed[0]); i++)
@@ -259,13 +259,13 @@ static void test_whose_doing(void **state)
 
 	vmcheck_base_image(BASE_64, &img);
 	vmcheck_image_set(&img, VMCS_ENTRY_INTR_INFO,
-			  VMC_INTR_VALID | (VMC_TYPE_EXT_INT << 8) | 0x30);
+			  INTR_INFO_VALID | (VMC_TYPE_EXT_INT << 8) | 0x30);
 	v = verdict_of(&img);
 	assert_int_equal(v.rule, VMCHECK_GUEST_RFLAGS_IF);
 	assert_false(vmcheck_guest_caused(&v));
 
 	vmcheck_base_image(BASE_64, &img);
-	vmcheck_image_set(&img, VMCS_GUEST_INTERRUPTIBILITY, VMC_BLOCK_MOV_SS);
+	vmcheck_image_set(&img, VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_MOV_SS);
 	vmcheck_image_set(&img, VMCS_GUEST_RFLAGS, 0x102);
 	v = verdict_of(&img);
 	assert_int_equal(v.rule, VMCHECK_GUEST_PENDING_DBG_BS_SET);

@@ -68,7 +68,7 @@ void vmcheck_test_caps(struct vmcheck_caps *c)
 	c->cr0_fixed1 = 0xffffffff;
 	c->cr4_fixed0 = 0x2000; /* VMXE */
 	c->cr4_fixed1 = 0x01ff7fff;
-	c->ept_vpid = VMC_EPT_WALK4 | VMC_EPT_UC | VMC_EPT_WB | VMC_EPT_AD;
+	c->ept_vpid = EPT_VPID_CAP_WALK_4 | VMC_EPT_UC | EPT_VPID_CAP_WB | VMC_EPT_AD;
 	c->vmfunc = VMC_VMFUNC_EPTP_SWITCHING;
 	c->phys_bits = 39;
 	c->linear_bits = 48;
@@ -109,15 +109,15 @@ static void seg(struct vmcheck_image *img, unsigned n, uint64_t sel,
 
 enum { ES, CS, SS, DS, FS, GS, LDTR, TR };
 
-static const uint64_t pin64 = 0x16 | VMC_PIN_EXT_INT | VMC_PIN_NMI |
-			      VMC_PIN_TIMER;
-static const uint64_t proc64 = 0x2 | (1u << 7) | VMC_PROC_IO_BITMAPS |
-			       VMC_PROC_MSR_BITMAPS | VMC_PROC_SECONDARY;
-static const uint64_t exit64 = 0x36dff | VMC_EXIT_HOST64 | VMC_EXIT_ACK_INT |
-			       (1u << 18) | VMC_EXIT_LOAD_PAT | (1u << 20) |
-			       VMC_EXIT_LOAD_EFER;
-static const uint64_t entry64 = 0x11ff | VMC_ENTRY_IA32E |
-				VMC_ENTRY_LOAD_PAT | VMC_ENTRY_LOAD_EFER;
+static const uint64_t pin64 = 0x16 | PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING |
+			      PIN_PREEMPTION_TIMER;
+static const uint64_t proc64 = 0x2 | (1u << 7) | PROC_USE_IO_BITMAPS |
+			       PROC_USE_MSR_BITMAPS | PROC_ACTIVATE_SECONDARY;
+static const uint64_t exit64 = 0x36dff | EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
+			       (1u << 18) | EXIT_LOAD_PAT | (1u << 20) |
+			       EXIT_LOAD_EFER;
+static const uint64_t entry64 = 0x11ff | ENTRY_IA32E_MODE_GUEST |
+				ENTRY_LOAD_PAT | ENTRY_LOAD_EFER;
 
 /* hv's own guest, as vmx_vcpu.c sets it up. */
 static void base64(struct vmcheck_image *img)
@@ -126,7 +126,7 @@ static void base64(struct vmcheck_image *img)
 	vmcheck_test_caps(&img->caps);
 	set(img, VMCS_PIN_BASED_CTLS, pin64);
 	set(img, VMCS_PROC_BASED_CTLS, proc64);
-	set(img, VMCS_PROC_BASED_CTLS2, VMC_PROC2_EPT | VMC_PROC2_VPID);
+	set(img, VMCS_PROC_BASED_CTLS2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID);
 	set(img, VMCS_EXIT_CTLS, exit64);
 	set(img, VMCS_ENTRY_CTLS, entry64);
 	set(img, VMCS_VPID, 1);
@@ -200,7 +200,7 @@ static void base64(struct vmcheck_image *img)
 static void prot32(struct vmcheck_image *img)
 {
 	base64(img);
-	set(img, VMCS_ENTRY_CTLS, entry64 & ~VMC_ENTRY_IA32E);
+	set(img, VMCS_ENTRY_CTLS, entry64 & ~ENTRY_IA32E_MODE_GUEST);
 	set(img, VMCS_GUEST_IA32_EFER, 0x800);
 	set(img, VMCS_GUEST_CR4, 0x2050); /* VMXE, MCE, PSE */
 	set(img, VMCS_GUEST_CS_AR, 0xc09b);
@@ -235,7 +235,7 @@ void vmcheck_base_image(enum vmcheck_base base, struct vmcheck_image *img)
 	case BASE_REAL:
 		prot32(img);
 		set(img, VMCS_PROC_BASED_CTLS2,
-		    VMC_PROC2_EPT | VMC_PROC2_VPID | VMC_PROC2_UG);
+		    PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST);
 		set(img, VMCS_GUEST_CR0, 0x10030); /* ET, NE, WP: PE and PG clear */
 		set(img, VMCS_GUEST_CR4, 0x2040);
 		set(img, VMCS_GUEST_IA32_EFER, 0);
@@ -248,7 +248,7 @@ void vmcheck_base_image(enum vmcheck_base base, struct vmcheck_image *img)
 	case BASE_HOST32:
 		prot32(img);
 		img->caps.host_lma = 0;
-		set(img, VMCS_EXIT_CTLS, exit64 & ~VMC_EXIT_HOST64);
+		set(img, VMCS_EXIT_CTLS, exit64 & ~EXIT_HOST_ADDR_SPACE_SIZE);
 		set(img, VMCS_HOST_IA32_EFER, 0x800);
 		break;
 	case BASE_PC_REAL:
@@ -303,21 +303,21 @@ struct vcase {
 
 /* A valid posted-interrupt set-up, TPR shadow and its page included. */
 #define TPR_SHADOW_OK                                                   \
-	SETB(VMCS_PROC_BASED_CTLS, VMC_PROC_TPR_SHADOW),                \
+	SETB(VMCS_PROC_BASED_CTLS, PROC_USE_TPR_SHADOW),                \
 		V(VMCS_VIRTUAL_APIC_ADDR, 0x104000),                    \
 		V(VMCS_TPR_THRESHOLD, 0), MEM(0x104080, 0)
 #define POSTED_OK                                                       \
-	SETB(VMCS_PIN_BASED_CTLS, VMC_PIN_POSTED),                      \
+	SETB(VMCS_PIN_BASED_CTLS, PIN_POSTED_INTERRUPTS),                      \
 		V(VMCS_PROC_BASED_CTLS2,                                \
-		  VMC_PROC2_EPT | VMC_PROC2_VPID | VMC_PROC2_VID),      \
+		  PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | VMC_PROC2_VID),      \
 		V(VMC_F_PI_VECTOR, 0xf2), V(VMC_F_PI_DESC, 0x106000)
 #define LDTR_OK                                                         \
 	V(VMCS_GUEST_LDTR_SELECTOR, 0x20), V(VMCS_GUEST_LDTR_BASE, 0x2000), \
 		V(VMCS_GUEST_LDTR_LIMIT, 0xff), V(VMCS_GUEST_LDTR_AR, 0x82)
-#define P2(bits) V(VMCS_PROC_BASED_CTLS2, VMC_PROC2_EPT | VMC_PROC2_VPID | (bits))
-#define P2_NO_EPT(bits) V(VMCS_PROC_BASED_CTLS2, VMC_PROC2_VPID | (bits))
+#define P2(bits) V(VMCS_PROC_BASED_CTLS2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | (bits))
+#define P2_NO_EPT(bits) V(VMCS_PROC_BASED_CTLS2, PROC2_ENABLE_VPID | (bits))
 #define INJECT(type, vector) \
-	V(VMCS_ENTRY_INTR_INFO, VMC_INTR_VALID | ((type) << 8) | (vector))
+	V(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | ((type) << 8) | (vector))
 #define SMM CAPB(flags, 0, VMCHECK_CPU_IN_SMM)
 #define USER_CS_SS                                                      \
 	V(VMCS_GUEST_CS_SELECTOR, 0xb), V(VMCS_GUEST_CS_AR, 0xa0fb),    \
