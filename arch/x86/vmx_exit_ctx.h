@@ -58,7 +58,8 @@ void step_trap_pending(uint64_t rflags) __attribute__((cold));
 static inline __attribute__((always_inline)) void advance_rip(void)
 {
 	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
-	uint32_t len = vmcs_read32(VMCS_EXIT_INSTR_LEN);
+	/* VMREAD zero-extends a 32-bit field: no cast needed. */
+	uint64_t len = vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32);
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
 
 	/*
