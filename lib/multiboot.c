@@ -222,8 +222,8 @@ static void read_phdr(const void *file, uint64_t off, bool is64,
  * segment's virtual range it is moved by that segment's p_paddr -
  * p_vaddr, and it must then lie inside a segment.
  */
-static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
-		     char *why, size_t whylen)
+int mb_parse_elf(const void *file, uint64_t len, struct mb_image *img,
+		 char *why, size_t whylen)
 {
 	const unsigned char *id = file;
 	uint16_t type, machine, phentsize, phnum;
@@ -342,7 +342,7 @@ int mb_parse(const void *file, uint64_t len, struct mb_image *img, char *why,
 			    h.flags, unknown);
 	if (h.flags & MB_HEADER_AOUT_KLUDGE)
 		return parse_kludge(&h, at, len, img, why, whylen);
-	return parse_elf(file, len, img, why, whylen);
+	return mb_parse_elf(file, len, img, why, whylen);
 }
 
 void mb_load(const void *file, uint64_t len, const struct mb_image *img,

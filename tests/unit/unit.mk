@@ -27,6 +27,8 @@ UNIT_LIB_multiboot := lib/multiboot.c lib/fmt.c
 UNIT_LIB_name := lib/name.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
+UNIT_LIB_acpigen := lib/acpigen.c lib/acpi.c
+UNIT_LIB_linuxboot := lib/linuxboot.c lib/multiboot.c lib/fmt.c
 UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
@@ -52,7 +54,7 @@ UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
-UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
+UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt string palloc palloc_search pt \
 	vmcs_names vlapic pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
 	smp_claim ratelimit
 
