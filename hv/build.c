@@ -216,6 +216,12 @@ static int partition_build(const struct partition_spec *sp,
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 	p->trace = sp->trace;
 	p->platform = sp->platform;
+	p->on_reboot = sp->on_reboot;
+	p->spec = *sp;
+	p->spec.name = p->name;
+	fmt_snprintf(p->spec_cmdline, sizeof(p->spec_cmdline), "%s",
+		     sp->cmdline ? sp->cmdline : "");
+	p->spec.cmdline = p->spec_cmdline;
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
@@ -325,6 +331,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->cpus = mp->cpu_count ? mp->cpus : NULL;
 	sp->trace = mp->trace;
 	sp->platform = mp->platform;
+	sp->on_reboot = mp->on_reboot;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 
@@ -332,6 +339,8 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 			continue;
 		if (m->kind == HV_MODULE_KERNEL && !sp->kernel)
 			sp->kernel = m;
+		else if (m->kind == HV_MODULE_INITRD && !sp->initrd)
+			sp->initrd = m;
 		else if (m->kind == HV_MODULE_PROGRAM &&
 			 sp->program_count < HV_START_MAX_MODULES)
 			sp->programs[sp->program_count++] = m;

@@ -82,6 +82,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	pr_info("vmx root ok");
 	vmx_caps_init();
 	policy_set_tsc_hz(bi->tsc_hz);
+	policy_set_wallclock(bi->wallclock, bi->wallclock_tsc);
 	smp_start(&boot_cpu, bi, bi->manifest.max_cpus);
 
 	slice = bi->tsc_hz / 1000 * bi->manifest.slice_ms;

@@ -23,6 +23,24 @@ uint64_t policy_tsc_hz(void)
 	return (uint64_t)policy_tsc_khz * 1000;
 }
 
+static uint64_t wallclock, wallclock_tsc;
+
+void policy_set_wallclock(uint64_t seconds, uint64_t tsc)
+{
+	wallclock = seconds;
+	wallclock_tsc = tsc;
+}
+
+/* The firmware's clock at boot moved on by the TSC, or 0 without one. */
+static uint64_t wallclock_now(void)
+{
+	uint64_t hz = policy_tsc_hz();
+
+	if (!wallclock || !hz)
+		return 0;
+	return wallclock + (rdtsc() - wallclock_tsc) / hz;
+}
+
 void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
 	uint32_t a, b, c, d;
@@ -181,6 +199,7 @@ static enum pcdev_answer pc_io(struct partition *p, uint16_t port,
 	const struct pc_board board = {
 		.ram_size = p->ram_size,
 		.cpus = p->vcpu_count,
+		.now = port == PC_RTC_DATA ? wallclock_now() : 0,
 	};
 	enum pcdev_answer a;
 
@@ -208,6 +227,12 @@ enum policy_io_result policy_io(struct vcpu *v, uint16_t port, unsigned size,
 		case PCDEV_DEBUG_EXIT:
 			return partition_debug_exit(v, *value) ? IO_POWEROFF :
 								 IO_ENDED;
+		case PCDEV_POWER_OFF:
+			return partition_power_off(v) ? IO_POWEROFF : IO_ENDED;
+		case PCDEV_RESET:
+			return partition_reset(v, "the ACPI reset register") ?
+				       IO_POWEROFF :
+				       IO_ENDED;
 		case PCDEV_NONE:
 			break;
 		}

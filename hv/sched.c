@@ -81,6 +81,9 @@ static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 
 		if (!p->in_use || p->busy || i % HV_MAX_VCPUS >= p->vcpu_count)
 			continue;
+		/* A reset under way: it runs again once restarted. */
+		if (p->restart_pending)
+			*live = true;
 		if (p->state == PART_CREATED && p->autostart) {
 			p->state = PART_RUNNING;
 			pr_info("partition %s: running", p->name);
@@ -225,6 +228,13 @@ void partitions_run(uint64_t slice)
 		pc->current = next;
 		outcome = run_slice(next, pc->index, slice);
 		pc->current = NULL;
+		if (__atomic_load_n(&p->restart_pending, __ATOMIC_ACQUIRE) &&
+		    !next->online) {
+			let_go(next);
+			prev = NULL;
+			partition_restart(p);
+			continue;
+		}
 		if (outcome == VCPU_POWEROFF) {
 			vuart_flush(p);
 			plock();

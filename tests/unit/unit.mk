@@ -67,8 +67,8 @@ UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt stri
 UNIT_HV_NAMES := sched lifecycle hcall console
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
-	hv/policy.c hv/vlapic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
-	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/fmt.c lib/hvnames.c \
+	hv/policy.c hv/vlapic.c hv/pcdev.c hv/multiboot.c hv/linux.c hv/pcpower.c arch/fake/fake.c \
+	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/linuxboot.c lib/acpigen.c lib/fmt.c lib/hvnames.c \
 	lib/name.c $(UNIT_SRC)/hvhost.c \
 	$(UNIT_SRC)/common.c
 UNIT_FAKE_CFLAGS := $(UNIT_CFLAGS) -DHV_FAKE_ARCH
