@@ -36,6 +36,26 @@ DEFAULT_MEMORY_MB = 512
 # Skylake-X for every scenario; Tiger Lake adds PKU and RDPID.
 DEFAULT_BOCHS_CPU = "corei7_skylake_x"
 BOCHS_CPU_MODELS = ("corei7_skylake_x", "tigerlake")
+# Bochs' clock (cpu: ips=): this many emulated instructions make one second
+# of its timers (PIT, RTC, ACPI PM timer, and so the firmware's Stall()),
+# while the TSC counts one per instruction. Bochs' own default is 4 million;
+# 10^9 makes an instruction a nanosecond, as QEMU's -icount shift=0 does
+# (docs/testing.md, "Bochs' clock"). Bochs refuses less than a million.
+BOCHS_DEFAULT_IPS = 4_000_000
+MIN_IPS = 1_000_000
+
+
+def ips_option(text: str) -> int:
+    """argparse type of --ips: a whole number, at least MIN_IPS; 1e9 too."""
+    import argparse
+
+    try:
+        value = int(float(text)) if "e" in text.lower() else int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if value < MIN_IPS:
+        raise argparse.ArgumentTypeError(f"Bochs takes no ips below {MIN_IPS}")
+    return value
 QEMU = "qemu-system-x86_64"
 
 
@@ -220,6 +240,8 @@ class MachineSpec:
     kernel_cmdline: str = ""
     kernel_modules: list[Path] = dataclasses.field(default_factory=list)
     exit_status: int = 1
+    # Bochs' cpu: ips=; 0 leaves Bochs' default (BOCHS_DEFAULT_IPS).
+    ips: int = 0
 
 
 def qemu_kernel_args(s: MachineSpec) -> list[str]:
@@ -264,6 +286,7 @@ class Machine:
             "VGAROM": str(VGABIOS),
             "CPUS": str(s.cpus),
             "CPU_MODEL": s.bochs_cpu,
+            "CPU_IPS": f", ips={s.ips}" if s.ips else "",
             "MEMORY": str(s.memory_mb),
             "DISK": str(s.image),
             "COM1": com1,

@@ -286,6 +286,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     began = time.monotonic()
     runnable = make_jobs(console, chosen, args.engine, totals)
+    for job in runnable:
+        if job.engine == "bochs" and getattr(args, "ips", 0):
+            job.scenario.plans["bochs"].ips = args.ips
     if totals.failed and not keep_going:
         totals.not_run = len(runnable)
         runnable = []
