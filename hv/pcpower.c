@@ -62,13 +62,15 @@ bool partition_reset(struct vcpu *v, const char *why)
 /*
  * On the CPU that ran the vCPU which reset it, after letting that vCPU
  * go: once its other vCPUs have left their CPUs, its RAM is zeroed, its
- * devices reset and its images loaded again, and vCPU 0 enters as at
+ * devices reset (the RTC's CMOS RAM kept, as a PC's battery keeps it)
+ * and its images loaded again, and vCPU 0 enters as at
  * the first boot. It keeps its RAM, EPT, vCPUs, console and counters;
  * it allocates nothing.
  */
 void partition_restart(struct partition *p)
 {
 	struct vcpu_pc_entry entry;
+	uint8_t cmos[sizeof(p->pc.rtc.ram)];
 	int r;
 
 	for (uint32_t i = 0; i < p->vcpu_count; i++)
@@ -77,7 +79,10 @@ void partition_restart(struct partition *p)
 			cpu_pause();
 	memset(partition_gpa_to_hva(p, 0, p->ram_size), 0, p->ram_size);
 	plock();
+	/* A PC's CMOS RAM is battery-backed: a reset keeps it. */
+	memcpy(cmos, p->pc.rtc.ram, sizeof(cmos));
 	pcdev_reset(&p->pc);
+	memcpy(p->pc.rtc.ram, cmos, sizeof(cmos));
 	p->exit_status = 0;
 	p->powered_off = false;
 	spin_unlock(&partitions_lock);

@@ -162,6 +162,19 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 			*value = 0;
 			return 0;
 		}
+		if (v->part->platform == HV_PLATFORM_PC &&
+		    msr == MSR_PLATFORM_INFO) {
+			/* Bits 15:8, the TSC's ratio to the 100 MHz bus, as
+			 * CPUID 0x16 gives the same rate (hv/cpuid.c). */
+			*value = (uint64_t)((policy_tsc_khz + 50000) / 100000 & 0xff)
+				 << 8;
+			return 0;
+		}
+		if (v->part->platform == HV_PLATFORM_PC &&
+		    msr == MSR_MISC_FEATURES_ENABLES) {
+			*value = 0; /* no CPUID faulting, no ring-3 MWAIT */
+			return 0;
+		}
 		/* MSRs the manifest lets this partition read: the real value,
 		 * or #GP when this CPU has no such MSR. */
 		for (uint32_t i = 0; i < v->part->msr_count; i++)
@@ -182,9 +195,15 @@ int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 		return 0; /* rewriting the mode it is in changes nothing */
 	} else if (v->part->platform == HV_PLATFORM_PC &&
 		   ((msr == IA32_MISC_ENABLE && value == MISC_ENABLE_FAST_STRINGS) ||
+		    (msr == IA32_FEATURE_CONTROL && value == FEATURE_CONTROL_LOCK) ||
+		    ((msr == IA32_BIOS_SIGN_ID ||
+		      msr == MSR_MISC_FEATURES_ENABLES) && !value) ||
 		    (pc_pmu_enable_msr(msr) && !value))) {
 		/* What a pc kernel writes at start-up: the value MISC_ENABLE
-		 * reads (Linux writes back what it read), the PMU off. */
+		 * reads (Linux writes back what it read), FEATURE_CONTROL's
+		 * lock that is already set (Linux locks it when the BIOS did
+		 * not), 0 to BIOS_SIGN_ID before reading the microcode
+		 * revision through CPUID, no MISC_FEATURES, the PMU off. */
 		return 0;
 	}
 	count_msr_refusal(v, msr, true);
