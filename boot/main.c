@@ -106,9 +106,16 @@ static int check_pc_kernel(const void *buf, UINTN len,
 	uint64_t ram = (uint64_t)mp->ram_mb * MIB, initrd = 0;
 	struct lx_image img;
 
-	if (lx_kind(buf, len) == LX_KIND_MULTIBOOT)
+	if (lx_kind(buf, len) == LX_KIND_MULTIBOOT) {
+		if (mp->initrd[0]) {
+			fmt_snprintf(detail, detaillen,
+				     "initrd = %s is for a Linux kernel, and this is a multiboot image (its files are programs)",
+				     mp->initrd);
+			return -1;
+		}
 		return check_multiboot(buf, len, ram, mp->ram_mb, detail,
 				       detaillen);
+	}
 	for (uint32_t i = 0; i < bi->module_count; i++)
 		if (bi->modules[i].partition == part &&
 		    bi->modules[i].kind == HV_MODULE_INITRD)
