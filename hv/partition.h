@@ -146,6 +146,9 @@ struct partition {
 	bool restart_pending;
 	struct partition_spec spec;
 	char spec_cmdline[HV_CMDLINE_MAX];
+	/* IPIs its vCPUs posted to one another, and those whose
+	 * destination named none of its vCPUs (hv/apic.c). */
+	uint64_t ipis_sent, ipis_dropped;
 };
 
 
