@@ -210,6 +210,9 @@ struct vcpu_pc_entry {
  * CPUs whose VMX lets it (hv/cpuid.c shows it then). */
 bool vcpu_arch_rdtscp(const struct vcpu *v);
 
+/* The guest-physical address width CPUID shows (reserved-bit checks). */
+uint8_t vcpu_arch_maxphyaddr(void);
+
 /* NULL if this CPU can run pc vCPUs, else what it lacks. */
 const char *vcpu_arch_pc_missing(void);
 

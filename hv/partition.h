@@ -114,6 +114,9 @@ struct partition {
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;
 	uint32_t exit_status;
+	/* IPIs its vCPUs posted to one another, and those whose
+	 * destination named none of its vCPUs (hv/apic.c). */
+	uint64_t ipis_sent, ipis_dropped;
 };
 
 /* What a partition is built from: the manifest, or a parent's request. */

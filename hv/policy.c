@@ -2,6 +2,7 @@
 #include "hv/policy.h"
 
 #include "hv/arch.h"
+#include "hv/apic.h"
 #include "hv/hcargs.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
@@ -103,17 +104,11 @@ static void count_msr_refusal(struct vcpu *v, uint32_t msr, bool write)
 		   write ? "write" : "read", msr);
 }
 
-/* x2APIC mode enabled at the architectural base; vCPU 0 is the BSP. */
-static uint64_t apic_base(const struct vcpu *v)
-{
-	return APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_EXTD |
-	       (v->id ? 0 : APIC_BASE_BSP);
-}
-
 int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
-	if (msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) {
-		if (!vlapic_rdmsr(&v->apic, msr, rdtsc(), value))
+	if ((msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) ||
+	    msr == IA32_APIC_BASE || msr == IA32_TSC_DEADLINE) {
+		if (!apic_rdmsr(v, msr, rdtsc(), value))
 			return 0;
 		count_msr_refusal(v, msr, false);
 		return -1;
@@ -121,9 +116,6 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 	switch (msr) {
 	case IA32_TIME_STAMP_COUNTER:
 		*value = rdtsc();
-		return 0;
-	case IA32_APIC_BASE:
-		*value = apic_base(v);
 		return 0;
 	case IA32_FEATURE_CONTROL:
 		*value = FEATURE_CONTROL_LOCK; /* with VMX off: guests get no VMX */
@@ -157,11 +149,11 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 
 int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 {
-	if (msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) {
-		if (!vlapic_wrmsr(&v->apic, msr, rdtsc(), value))
+	if ((msr >= IA32_X2APIC_FIRST && msr <= IA32_X2APIC_LAST) ||
+	    msr == IA32_APIC_BASE || msr == IA32_TSC_DEADLINE) {
+		/* hv partitions: APIC_BASE only rewritten as it reads. */
+		if (!apic_wrmsr(v, msr, rdtsc(), value))
 			return 0;
-	} else if (msr == IA32_APIC_BASE && value == apic_base(v)) {
-		return 0; /* rewriting the mode it is in changes nothing */
 	} else if (v->part->platform == HV_PLATFORM_PC &&
 		   ((msr == IA32_MISC_ENABLE && value == MISC_ENABLE_FAST_STRINGS) ||
 		    (pc_pmu_enable_msr(msr) && !value))) {

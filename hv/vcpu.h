@@ -13,6 +13,7 @@
 #include "hv/arch.h"
 #include "hv/hypercall.h"
 #include "hv/stats.h"
+#include "hv/apic.h"
 #include "hv/vlapic.h"
 
 struct partition;
@@ -36,6 +37,8 @@ struct vcpu {
 	uint32_t cr8_cpu; /* the CPU of its last CR8 write */
 	struct partition *part;
 	struct vlapic apic;
+	struct apic_inbox inbox; /* IPIs posted to it (hv/apic.h) */
+	uint8_t wait; /* enum vcpu_wait */
 	/* Set by HLT with interrupts on: runs again at this TSC or earlier
 	 * when an interrupt is pending. 0 when runnable. */
 	uint64_t blocked_until;

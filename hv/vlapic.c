@@ -1,24 +1,55 @@
 // SPDX-License-Identifier: MIT
 /*
- * Register numbers (arch/x86/msr.h) and semantics: SDM Vol. 3A, "Advanced Programmable
- * Interrupt Controller (APIC)", section "x2APIC Register Address Space"
- * and "APIC Timer". The virtual timer counts at the TSC rate divided by
- * the divide configuration.
+ * Register layout and semantics: SDM Vol. 3A, "Advanced Programmable
+ * Interrupt Controller (APIC)": "Local APIC Register Address Map" (xAPIC,
+ * by offset), "x2APIC Register Address Space" (MSR 0x800 + offset / 16),
+ * "APIC Timer" and "Local x2APIC State Transitions". Both modes go
+ * through one table of registers by index (offset / 16); what differs
+ * between them is said where it differs. The virtual timer counts at
+ * the TSC rate divided by the divide configuration.
  */
 #include "hv/vlapic.h"
 
-#include "hv/arch.h"
 #include "lib/string.h"
 
 #define LVT_MASKED (1u << 16)
-#define LVT_TIMER_PERIODIC (1u << 17)
+#define LVT_TIMER_MODE(l) (((l) >> 17) & 3)
+#define TIMER_ONESHOT 0u
+#define TIMER_PERIODIC 1u
+#define TIMER_TSC_DEADLINE 2u
 #define SVR_ENABLE (1u << 8)
+#define ESR_SEND_ILLEGAL_VECTOR (1u << 5)
+#define ESR_RECV_ILLEGAL_VECTOR (1u << 6)
+#define ESR_ILLEGAL_REGISTER (1u << 7)
 /* Version 0x14 with six LVT entries, as integrated APICs report it. */
 #define VERSION_VALUE ((6u - 1) << 16 | 0x14)
+#define ICR_LOGICAL (1u << 11)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_TRIGGER_LEVEL (1u << 15)
+/* x2APIC ICR bits that are reserved: delivery status (12, absent in
+ * x2APIC), 13, 17:16, 31:20. */
+#define ICR_X2APIC_RESERVED 0xfff33000u
 
-static unsigned lvt_index(uint32_t msr)
+/* Register indices: xAPIC offset / 16, or x2APIC MSR - 0x800. */
+enum {
+	R_ID = 0x02, R_VERSION = 0x03, R_TPR = 0x08, R_APR = 0x09,
+	R_PPR = 0x0a, R_EOI = 0x0b, R_RRD = 0x0c, R_LDR = 0x0d, R_DFR = 0x0e,
+	R_SVR = 0x0f, R_ISR = 0x10, R_TMR = 0x18, R_IRR = 0x20, R_ESR = 0x28,
+	R_LVT_CMCI = 0x2f, R_ICR = 0x30, R_ICR2 = 0x31, R_LVT_TIMER = 0x32,
+	R_LVT_ERROR = 0x37, R_INIT_COUNT = 0x38, R_CUR_COUNT = 0x39,
+	R_DIV_CONF = 0x3e, R_SELF_IPI = 0x3f, R_COUNT = 0x40,
+};
+
+/* The bits software may set in each LVT entry: vector, delivery mode,
+ * polarity, trigger mode and mask as the entry has them; the timer's
+ * mode in 18:17. Delivery status and remote IRR read 0. */
+static const uint32_t lvt_writable[7] = {
+	0x107ff, 0x700ff, 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff,
+};
+
+static unsigned lvt_index(unsigned r)
 {
-	return msr == IA32_X2APIC_LVT_CMCI ? 0 : msr - IA32_X2APIC_LVT_TIMER + 1;
+	return r == R_LVT_CMCI ? 0 : r - R_LVT_TIMER + 1;
 }
 
 static uint32_t divisor(const struct vlapic *a)
@@ -55,13 +86,80 @@ static uint32_t ppr(const struct vlapic *a)
 	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
 }
 
-void vlapic_init(struct vlapic *a, uint32_t id)
+/* SDM "Arbitration Priority Register (APR)". */
+static uint32_t apr(const struct vlapic *a)
 {
+	int isrv = highest(a->isr), irrv = highest(a->irr);
+	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+	uint32_t irr_class = irrv < 0 ? 0 : (uint32_t)irrv & 0xf0;
+	uint32_t tpr_class = a->tpr & 0xf0, m = tpr_class;
+
+	if (tpr_class >= irr_class && tpr_class > isr_class)
+		return a->tpr & 0xff;
+	if (isr_class > m)
+		m = isr_class;
+	return irr_class > m ? irr_class : m;
+}
+
+static uint32_t x2apic_ldr(uint32_t id)
+{
+	/* x2APIC logical ID: cluster in 31:16, one bit in 15:0. */
+	return (id >> 4) << 16 | 1u << (id & 0xf);
+}
+
+/* The registers as after RESET, but IA32_APIC_BASE, which the caller
+ * sets (SDM "Power-Up and Reset State of the Local APIC"). */
+static void reset_registers(struct vlapic *a)
+{
+	uint32_t id = a->id, flags = a->flags;
+	uint64_t base = a->base;
+
 	memset(a, 0, sizeof(*a));
 	a->id = id;
-	a->svr = 0xff; /* reset value: disabled, spurious vector 0xff */
+	a->flags = flags;
+	a->base = base;
+	a->svr = 0xff; /* disabled, spurious vector 0xff */
+	a->dfr = 0xffffffffu;
 	for (unsigned i = 0; i < 7; i++)
 		a->lvt[i] = LVT_MASKED;
+}
+
+void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags)
+{
+	a->id = id;
+	a->flags = flags;
+	a->base = VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN |
+		  (flags & VLAPIC_INIT_BSP ? VLAPIC_BASE_BSP : 0) |
+		  (flags & VLAPIC_INIT_X2APIC_ONLY ? VLAPIC_BASE_EXTD : 0);
+	reset_registers(a);
+}
+
+int vlapic_set_base(struct vlapic *a, uint64_t val, uint8_t maxphyaddr)
+{
+	uint64_t reserved = 0x2ffull | ~((1ull << maxphyaddr) - 1);
+	enum vlapic_mode from = vlapic_mode(a), to;
+
+	if (a->flags & VLAPIC_INIT_X2APIC_ONLY)
+		return val == a->base ? 0 : -1;
+	if (val & reserved)
+		return -1;
+	/* hv's departure: the APIC stays at the architectural base. */
+	if ((val & ~0xfffull) != VLAPIC_BASE_DEFAULT)
+		return -1;
+	if ((val & VLAPIC_BASE_EXTD) && !(val & VLAPIC_BASE_EN))
+		return -1;
+	to = !(val & VLAPIC_BASE_EN) ? VLAPIC_DISABLED :
+	     val & VLAPIC_BASE_EXTD  ? VLAPIC_X2APIC :
+				       VLAPIC_XAPIC;
+	if ((from == VLAPIC_X2APIC && to == VLAPIC_XAPIC) ||
+	    (from == VLAPIC_DISABLED && to == VLAPIC_X2APIC))
+		return -1;
+	a->base = (val & ~VLAPIC_BASE_BSP) | (a->base & VLAPIC_BASE_BSP);
+	if (to == VLAPIC_DISABLED)
+		reset_registers(a);
+	else if (from == VLAPIC_XAPIC && to == VLAPIC_X2APIC)
+		a->ldr = x2apic_ldr(a->id);
+	return 0;
 }
 
 static void arm(struct vlapic *a, uint64_t now)
@@ -72,154 +170,322 @@ static void arm(struct vlapic *a, uint64_t now)
 			      0;
 }
 
-int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
+static uint32_t current_count(struct vlapic *a, uint64_t now)
 {
-	switch (msr) {
-	case IA32_X2APIC_APICID:
-		*val = a->id;
+	if (LVT_TIMER_MODE(a->lvt[1]) == TIMER_TSC_DEADLINE)
 		return 0;
-	case IA32_X2APIC_VERSION:
-		*val = VERSION_VALUE;
-		return 0;
-	case IA32_X2APIC_TPR:
-		*val = a->tpr;
-		return 0;
-	case IA32_X2APIC_PPR:
-		*val = ppr(a);
-		return 0;
-	case IA32_X2APIC_LDR:
-		/* x2APIC logical ID: cluster in 31:16, one bit in 15:0. */
-		*val = (a->id >> 4) << 16 | 1u << (a->id & 0xf);
-		return 0;
-	case IA32_X2APIC_SIVR:
-		*val = a->svr;
-		return 0;
-	case IA32_X2APIC_ESR:
-		*val = a->esr;
-		return 0;
-	case IA32_X2APIC_LVT_CMCI:
-	case IA32_X2APIC_LVT_TIMER ... IA32_X2APIC_LVT_ERROR:
-		*val = a->lvt[lvt_index(msr)];
-		return 0;
-	case IA32_X2APIC_INIT_COUNT:
-		*val = a->initial_count;
-		return 0;
-	case IA32_X2APIC_CUR_COUNT:
-		vlapic_tick(a, now);
-		*val = a->deadline && now < a->deadline ?
-			       (a->deadline - now) / divisor(a) :
-			       0;
-		return 0;
-	case IA32_X2APIC_DIV_CONF:
-		*val = a->divide;
-		return 0;
-	case IA32_X2APIC_ICR:
-		/* SDM "x2APIC Register Address Space": the ICR is read/write
-		 * and 64 bits; delivery is done by the time a read comes. */
-		*val = a->icr;
-		return 0;
-	default:
-		if (msr >= IA32_X2APIC_ISR0 && msr < IA32_X2APIC_ISR0 + 8) {
-			*val = a->isr[msr - IA32_X2APIC_ISR0];
-			return 0;
-		}
-		if (msr >= IA32_X2APIC_TMR0 && msr < IA32_X2APIC_TMR0 + 8) {
-			*val = 0; /* every vector is edge-triggered here */
-			return 0;
-		}
-		if (msr >= IA32_X2APIC_IRR0 && msr < IA32_X2APIC_IRR0 + 8) {
-			*val = a->irr[msr - IA32_X2APIC_IRR0];
-			return 0;
-		}
-		return -1; /* EOI and SELF IPI are write-only; the rest absent */
-	}
+	vlapic_tick(a, now);
+	return a->deadline && now < a->deadline ?
+		       (uint32_t)((a->deadline - now) / divisor(a)) :
+		       0;
 }
 
 /*
- * SDM "Interrupt Command Register (ICR)" in x2APIC mode: the only IPI a
- * vCPU can send yet is a fixed, edge-triggered one to itself (shorthand
- * "self"); any other destination or delivery mode is #GP, as is a
- * reserved bit set. An accepted value reads back.
+ * One register read. -1 when the register does not exist in the mode
+ * (x2: x2APIC mode): the x2APIC MSR is then #GP; an xAPIC read of a
+ * reserved offset reads 0 and latches "illegal register address".
  */
-static int write_icr(struct vlapic *a, uint64_t val)
+static int reg_read(struct vlapic *a, unsigned r, uint64_t now, bool x2,
+		    uint64_t *val)
 {
-	uint32_t vector = (uint32_t)val & 0xff;
-	uint32_t mode = ((uint32_t)val >> 8) & 7;
-	uint32_t shorthand = ((uint32_t)val >> 18) & 3;
-
-	/* Refused: delivery status (12, read-only 0 in x2APIC), 13, level
-	 * trigger (15: every vector is edge-triggered here), 17:16, 31:20. */
-	if ((val & 0xfff3b000ull & 0xffffffffull) || shorthand != 1 ||
-	    mode != 0 || vector < 16)
-		return -1;
-	a->icr = val;
-	request(a, (int)vector);
+	switch (r) {
+	case R_ID:
+		*val = x2 ? a->id : a->id << 24;
+		return 0;
+	case R_VERSION:
+		*val = VERSION_VALUE;
+		return 0;
+	case R_TPR:
+		*val = a->tpr;
+		return 0;
+	case R_APR:
+		*val = apr(a);
+		return x2 ? -1 : 0;
+	case R_PPR:
+		*val = ppr(a);
+		return 0;
+	case R_EOI:
+	case R_RRD:
+		*val = 0; /* EOI is write-only; remote read is not supported */
+		return x2 ? -1 : 0;
+	case R_LDR:
+		*val = x2 ? x2apic_ldr(a->id) : a->ldr;
+		return 0;
+	case R_DFR:
+		*val = a->dfr;
+		return x2 ? -1 : 0;
+	case R_SVR:
+		*val = a->svr;
+		return 0;
+	case R_ESR:
+		*val = a->esr;
+		return 0;
+	case R_LVT_CMCI:
+	case R_LVT_TIMER ... R_LVT_ERROR:
+		*val = a->lvt[lvt_index(r)];
+		return 0;
+	case R_INIT_COUNT:
+		*val = a->initial_count;
+		return 0;
+	case R_CUR_COUNT:
+		*val = current_count(a, now);
+		return 0;
+	case R_DIV_CONF:
+		*val = a->divide;
+		return 0;
+	case R_ICR:
+		/* Delivery is done by the time a read comes: the xAPIC's
+		 * delivery status (bit 12) reads idle. */
+		*val = x2 ? a->icr : (uint32_t)a->icr;
+		return 0;
+	case R_ICR2:
+		*val = a->icr >> 32;
+		return x2 ? -1 : 0;
+	}
+	if (r >= R_ISR && r < R_ISR + 8) {
+		*val = a->isr[r - R_ISR];
+		return 0;
+	}
+	if (r >= R_TMR && r < R_TMR + 8) {
+		*val = 0; /* every vector is edge-triggered here */
+		return 0;
+	}
+	if (r >= R_IRR && r < R_IRR + 8) {
+		*val = a->irr[r - R_IRR];
+		return 0;
+	}
+	*val = 0;
+	if (x2)
+		return -1; /* SELF IPI is write-only; the rest absent */
+	a->esr_pending |= ESR_ILLEGAL_REGISTER;
 	return 0;
 }
 
-int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
+/*
+ * SDM "Interrupt Command Register (ICR)": an IPI for the caller to
+ * deliver, left in a->ipi. In x2APIC mode the destination is bits 63:32
+ * and reserved bits are #GP; in xAPIC mode it is ICR2's bits 31:24 and
+ * the write of the low half sends. A fixed or lowest-priority IPI with a
+ * vector below 16 is not sent and latches "send illegal vector". SMI and
+ * the reserved modes are not sent.
+ */
+static int write_icr(struct vlapic *a, uint32_t lo, uint32_t hi, bool x2)
 {
-	int v;
+	struct vlapic_ipi *ipi = &a->ipi;
+	uint32_t vector = lo & 0xff, mode = (lo >> 8) & 7;
+	uint32_t shorthand = (lo >> 18) & 3;
 
-	if (msr == IA32_X2APIC_ICR)
-		return write_icr(a, val);
-	/* x2APIC registers are 32 bits (the ICR aside): high bits #GP. */
-	if (val >> 32)
+	if (a->flags & VLAPIC_INIT_X2APIC_ONLY) {
+		/* hv's partitions: fixed, edge, to self only; 15 is the level
+		 * trigger, refused since every vector is edge-triggered. */
+		if ((lo & (ICR_X2APIC_RESERVED | ICR_TRIGGER_LEVEL)) ||
+		    shorthand != VLAPIC_SH_SELF || mode != VLAPIC_DM_FIXED ||
+		    vector < 16)
+			return -1;
+	} else if (x2 && (lo & ICR_X2APIC_RESERVED)) {
 		return -1;
-	switch (msr) {
-	case IA32_X2APIC_TPR:
-		if (val & ~0xffull)
-			return -1;
-		a->tpr = (uint32_t)val;
+	}
+	a->icr = (uint64_t)hi << 32 | (lo & ~(1u << 12));
+	if ((mode == VLAPIC_DM_FIXED || mode == VLAPIC_DM_LOWEST) &&
+	    vector < 16) {
+		a->esr_pending |= ESR_SEND_ILLEGAL_VECTOR;
 		return 0;
-	case IA32_X2APIC_EOI:
-		if (val)
-			return -1;
-		v = highest(a->isr);
-		if (v >= 0)
-			a->isr[v / 32] &= ~(1u << (v % 32));
+	}
+	if (mode != VLAPIC_DM_FIXED && mode != VLAPIC_DM_LOWEST &&
+	    mode != VLAPIC_DM_NMI && mode != VLAPIC_DM_INIT &&
+	    mode != VLAPIC_DM_STARTUP)
 		return 0;
-	case IA32_X2APIC_SIVR:
-		if (val & ~0x11ffull)
+	*ipi = (struct vlapic_ipi){
+		.pending = true,
+		.logical = lo & ICR_LOGICAL,
+		.x2apic = x2,
+		.vector = (uint8_t)vector,
+		.mode = (uint8_t)mode,
+		.shorthand = (uint8_t)shorthand,
+		.deassert = mode == VLAPIC_DM_INIT && !(lo & ICR_LEVEL_ASSERT) &&
+			    (lo & ICR_TRIGGER_LEVEL),
+		.dest = x2 ? hi : hi >> 24,
+	};
+	return 0;
+}
+
+static void eoi(struct vlapic *a)
+{
+	int v = highest(a->isr);
+
+	if (v >= 0)
+		a->isr[v / 32] &= ~(1u << (v % 32));
+}
+
+static int write_lvt(struct vlapic *a, unsigned r, uint64_t now,
+		     uint32_t val, bool x2)
+{
+	unsigned i = lvt_index(r);
+	uint32_t old = a->lvt[i];
+
+	if (r == R_LVT_TIMER && LVT_TIMER_MODE(val) == 3)
+		return x2 ? -1 : 0; /* the reserved timer mode */
+	/* While the APIC is software-disabled, LVTs stay masked. */
+	a->lvt[i] = (val & lvt_writable[i]) |
+		    (a->svr & SVR_ENABLE ? 0 : LVT_MASKED);
+	if (r != R_LVT_TIMER)
+		return 0;
+	/* SDM "APIC Timer": a change of the timer's mode disarms it. */
+	if (LVT_TIMER_MODE(old) != LVT_TIMER_MODE(a->lvt[1])) {
+		a->deadline = 0;
+		a->tsc_deadline = 0;
+	}
+	vlapic_tick(a, now);
+	return 0;
+}
+
+/*
+ * One register write. -1 for #GP, which only x2APIC mode raises: a
+ * read-only or absent register, or reserved bits set. xAPIC mode ignores
+ * writes to read-only registers and masks reserved bits.
+ */
+static int reg_write(struct vlapic *a, unsigned r, uint64_t now, bool x2,
+		     uint64_t val)
+{
+	uint32_t v32 = (uint32_t)val;
+
+	switch (r) {
+	case R_TPR:
+		if (x2 && (val & ~0xffull))
 			return -1;
-		a->svr = (uint32_t)val;
+		a->tpr = v32 & 0xff;
+		return 0;
+	case R_EOI:
+		if (x2 && val)
+			return -1;
+		eoi(a);
+		return 0;
+	case R_LDR:
+		if (x2)
+			return -1; /* derived from the ID in x2APIC mode */
+		a->ldr = v32 & 0xff000000u;
+		return 0;
+	case R_DFR:
+		if (x2)
+			return -1;
+		a->dfr = v32 | 0x0fffffffu;
+		return 0;
+	case R_SVR:
+		if (x2 && (val & ~0x11ffull))
+			return -1;
+		a->svr = v32 & 0x11ff;
 		/* Software-disabling the APIC masks every LVT entry. */
 		if (!(a->svr & SVR_ENABLE))
 			for (unsigned i = 0; i < 7; i++)
 				a->lvt[i] |= LVT_MASKED;
 		return 0;
-	case IA32_X2APIC_ESR:
-		/* SDM "x2APIC Register Address Space": a write of anything
-		 * but 0 is #GP. A write of 0 clears it. */
-		if (val)
+	case R_ESR:
+		/* In x2APIC mode a write of anything but 0 is #GP. A write
+		 * latches the errors since the last one and clears them. */
+		if (x2 && val)
 			return -1;
-		a->esr = 0;
+		a->esr = a->esr_pending;
+		a->esr_pending = 0;
 		return 0;
-	case IA32_X2APIC_LVT_CMCI:
-	case IA32_X2APIC_LVT_TIMER ... IA32_X2APIC_LVT_ERROR:
-		/* While the APIC is software-disabled, LVTs stay masked. */
-		a->lvt[lvt_index(msr)] =
-			(uint32_t)val | (a->svr & SVR_ENABLE ? 0 : LVT_MASKED);
-		if (msr == IA32_X2APIC_LVT_TIMER)
-			vlapic_tick(a, now);
+	case R_LVT_CMCI:
+	case R_LVT_TIMER ... R_LVT_ERROR:
+		return write_lvt(a, r, now, v32, x2);
+	case R_INIT_COUNT:
+		a->initial_count = v32;
+		/* SDM "APIC Timer": ignored in TSC-deadline mode. */
+		if (LVT_TIMER_MODE(a->lvt[1]) != TIMER_TSC_DEADLINE)
+			arm(a, now);
 		return 0;
-	case IA32_X2APIC_INIT_COUNT:
-		a->initial_count = (uint32_t)val;
-		arm(a, now);
-		return 0;
-	case IA32_X2APIC_DIV_CONF:
-		if (val & ~0xbull)
+	case R_DIV_CONF:
+		if (x2 && (val & ~0xbull))
 			return -1;
-		a->divide = (uint32_t)val;
+		a->divide = v32 & 0xb;
 		return 0;
-	case IA32_X2APIC_SELF_IPI:
+	case R_ICR:
+		return x2 ? write_icr(a, v32, (uint32_t)(val >> 32), true) :
+			    write_icr(a, v32, (uint32_t)(a->icr >> 32), false);
+	case R_ICR2:
+		if (x2)
+			return -1;
+		a->icr = (uint64_t)(v32 & 0xff000000u) << 32 | (uint32_t)a->icr;
+		return 0;
+	case R_SELF_IPI:
+		if (!x2)
+			break;
 		if (val < 16 || val > 255)
 			return -1;
 		request(a, (int)val);
 		return 0;
-	default:
-		return -1; /* read-only registers */
 	}
+	if (x2)
+		return -1; /* read-only registers, and absent ones */
+	if (r != R_ID && r != R_VERSION && r != R_APR && r != R_PPR &&
+	    r != R_RRD && !(r >= R_ISR && r < R_IRR + 8) && r != R_CUR_COUNT)
+		a->esr_pending |= ESR_ILLEGAL_REGISTER;
+	return 0;
+}
+
+int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
+{
+	if (vlapic_mode(a) != VLAPIC_X2APIC || msr < 0x800 ||
+	    msr >= 0x800 + R_COUNT)
+		return -1;
+	return reg_read(a, msr - 0x800, now, true, val);
+}
+
+int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
+{
+	unsigned r = msr - 0x800;
+
+	if (vlapic_mode(a) != VLAPIC_X2APIC || msr < 0x800 || r >= R_COUNT)
+		return -1;
+	/* x2APIC registers are 32 bits (the ICR aside): high bits #GP. */
+	if (r != R_ICR && (val >> 32))
+		return -1;
+	return reg_write(a, r, now, true, val);
+}
+
+static bool xapic_offset_ok(const struct vlapic *a, uint32_t offset)
+{
+	return vlapic_mode(a) == VLAPIC_XAPIC && !(offset & 0xf) &&
+	       offset < 0x400;
+}
+
+int vlapic_xapic_read(struct vlapic *a, uint32_t offset, uint64_t now,
+		      uint32_t *val)
+{
+	uint64_t v;
+
+	if (!xapic_offset_ok(a, offset))
+		return -1;
+	reg_read(a, offset >> 4, now, false, &v);
+	*val = (uint32_t)v;
+	return 0;
+}
+
+int vlapic_xapic_write(struct vlapic *a, uint32_t offset, uint64_t now,
+		       uint32_t val)
+{
+	if (!xapic_offset_ok(a, offset))
+		return -1;
+	return reg_write(a, offset >> 4, now, false, val);
+}
+
+uint64_t vlapic_get_tsc_deadline(struct vlapic *a, uint64_t now)
+{
+	vlapic_tick(a, now);
+	return a->tsc_deadline;
+}
+
+/* SDM "TSC-Deadline Mode": 0 disarms; a deadline already passed fires
+ * at once; outside that mode the write is ignored. */
+void vlapic_set_tsc_deadline(struct vlapic *a, uint64_t now, uint64_t val)
+{
+	if (LVT_TIMER_MODE(a->lvt[1]) != TIMER_TSC_DEADLINE)
+		return;
+	a->tsc_deadline = val;
+	a->deadline = val;
+	vlapic_tick(a, now);
 }
 
 void vlapic_tick(struct vlapic *a, uint64_t now)
@@ -233,8 +499,9 @@ void vlapic_tick(struct vlapic *a, uint64_t now)
 		request(a, lvt & 0xff);
 		a->timer_fired++;
 	}
-	if (!(lvt & LVT_TIMER_PERIODIC)) {
+	if (LVT_TIMER_MODE(lvt) != TIMER_PERIODIC) {
 		a->deadline = 0;
+		a->tsc_deadline = 0;
 		return;
 	}
 	/* Periods missed while the vCPU did not run collapse into one. */
@@ -242,6 +509,15 @@ void vlapic_tick(struct vlapic *a, uint64_t now)
 	a->deadline += period;
 	if (a->deadline <= now)
 		a->deadline = now + period;
+}
+
+void vlapic_request(struct vlapic *a, int vector)
+{
+	if (vector < 16) {
+		a->esr_pending |= ESR_RECV_ILLEGAL_VECTOR;
+		return;
+	}
+	request(a, vector);
 }
 
 /*
@@ -252,7 +528,8 @@ int vlapic_pending(const struct vlapic *a)
 {
 	int v;
 
-	if (!a->irr_words || !(a->svr & SVR_ENABLE))
+	if (!a->irr_words || !(a->svr & SVR_ENABLE) ||
+	    vlapic_mode(a) == VLAPIC_DISABLED)
 		return -1;
 	v = highest(a->irr);
 	return ((uint32_t)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
@@ -277,4 +554,34 @@ void vlapic_unaccept(struct vlapic *a, int vector)
 {
 	a->isr[vector / 32] &= ~(1u << (vector % 32));
 	request(a, vector);
+}
+
+/*
+ * SDM "Determining IPI Destination". The sender's mode sets the width
+ * (x2APIC: 32 bits, all ones the broadcast; xAPIC: 8 bits, 0xff); the
+ * receiver's sets the logical model: x2APIC cluster (cluster in 31:16, a
+ * bit mask in 15:0), or xAPIC flat (DFR model 0xf: LDR[31:24] & dest)
+ * or cluster (model 0: cluster in the high nibble, mask in the low one).
+ */
+bool vlapic_match(const struct vlapic *a, uint32_t dest, bool logical,
+		  bool x2apic)
+{
+	uint32_t all = x2apic ? 0xffffffffu : 0xffu, ldr, d8 = dest & 0xff;
+
+	if (vlapic_mode(a) == VLAPIC_DISABLED)
+		return false;
+	if (dest == all)
+		return true;
+	if (!logical)
+		return x2apic ? dest == a->id : d8 == (a->id & 0xff);
+	if (vlapic_mode(a) == VLAPIC_X2APIC) {
+		ldr = x2apic_ldr(a->id);
+		if (!x2apic)
+			return false; /* an 8-bit logical ID names no cluster */
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+	}
+	ldr = a->ldr >> 24;
+	if ((a->dfr >> 28) == 0xf)
+		return (ldr & d8) != 0;
+	return (ldr >> 4) == (d8 >> 4) && (ldr & d8 & 0xf);
 }

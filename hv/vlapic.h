@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A vCPU's virtual local APIC, in x2APIC mode only: the registers a guest
- * kernel needs for its own timer interrupt (ID, version, TPR, PPR, EOI,
- * LDR, spurious vector, ISR/TMR/IRR, ESR, the LVTs, the timer's initial
- * and current count and divide configuration, self-IPI). Pure logic on
- * TSC values, so the unit tests run it on the host; arch/x86 injects what
- * it says is pending.
+ * A vCPU's virtual local APIC (docs/platform.md, "Local APIC"), in xAPIC
+ * mode (registers by offset from the APIC base) and x2APIC mode (MSRs),
+ * with the IA32_APIC_BASE state machine between them: ID, version, TPR
+ * (one register with CR8), PPR, EOI, LDR, DFR, SVR, ISR/TMR/IRR, ESR,
+ * the LVTs, the timer in one-shot, periodic and TSC-deadline modes, and
+ * the ICR. Pure logic on TSC values, so the unit tests run it on the
+ * host: an ICR write leaves the IPI in `ipi` for the caller to deliver
+ * (hv/apic.c), and arch/x86 injects what vlapic_pending says.
  */
 #ifndef HV_VLAPIC_H
 #define HV_VLAPIC_H
@@ -13,32 +15,115 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* IA32_APIC_BASE (SDM "Local APIC Status and Location"). */
+#define VLAPIC_BASE_BSP (1ull << 8)
+#define VLAPIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
+#define VLAPIC_BASE_EN (1ull << 11)
+#define VLAPIC_BASE_DEFAULT 0xfee00000ull
+
+/* The ICR's delivery modes (SDM "Interrupt Command Register (ICR)"). */
+enum vlapic_delivery {
+	VLAPIC_DM_FIXED = 0,
+	VLAPIC_DM_LOWEST = 1,
+	VLAPIC_DM_SMI = 2,
+	VLAPIC_DM_NMI = 4,
+	VLAPIC_DM_INIT = 5,
+	VLAPIC_DM_STARTUP = 6,
+};
+
+enum vlapic_shorthand {
+	VLAPIC_SH_NONE = 0,
+	VLAPIC_SH_SELF = 1,
+	VLAPIC_SH_ALL = 2, /* all including self */
+	VLAPIC_SH_OTHERS = 3, /* all excluding self */
+};
+
+/* An IPI an ICR write asked for, decoded; valid while `pending`. */
+struct vlapic_ipi {
+	bool pending;
+	bool logical; /* destination mode */
+	bool x2apic; /* sent in x2APIC mode: 32-bit destination */
+	uint8_t vector;
+	uint8_t mode; /* enum vlapic_delivery */
+	uint8_t shorthand; /* enum vlapic_shorthand */
+	bool deassert; /* INIT level de-assert: ignored by every target */
+	uint32_t dest;
+};
+
+/* vlapic_init's flags. */
+#define VLAPIC_INIT_BSP 1u /* IA32_APIC_BASE.BSP set */
+/* hv's own partitions: x2APIC mode for good, IA32_APIC_BASE read-only,
+ * and the ICR limited to fixed IPIs to self (docs/architecture.md). */
+#define VLAPIC_INIT_X2APIC_ONLY 2u
+
 struct vlapic {
-	uint32_t id;
+	uint32_t id; /* the initial APIC ID: the vCPU's number */
+	uint32_t flags; /* VLAPIC_INIT_* */
+	uint64_t base; /* IA32_APIC_BASE */
 	uint32_t tpr;
 	uint32_t svr;
-	uint32_t esr;
-	uint64_t icr; /* the last accepted ICR write, read back as written */
+	uint32_t esr; /* what ESR reads: latched at its last write */
+	uint32_t esr_pending; /* errors since then */
+	uint32_t ldr; /* xAPIC: written by software; x2APIC: derived */
+	uint32_t dfr; /* xAPIC only */
+	uint64_t icr; /* x2APIC: 64 bits; xAPIC: high word in 63:32 */
 	uint32_t lvt[7]; /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
 	uint32_t divide; /* the divide configuration register */
 	uint32_t initial_count;
 	uint64_t timer_start; /* TSC when the count was (re)loaded */
 	uint64_t deadline; /* TSC of the next expiry; 0 when not armed */
+	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE as it reads */
 	uint32_t irr[8]; /* requested vectors, one bit each */
 	uint32_t irr_words; /* bit i set: irr[i] is not zero */
 	uint32_t isr[8]; /* vectors in service */
 	uint64_t timer_fired; /* expiries that raised an interrupt */
+	struct vlapic_ipi ipi; /* left by an ICR write for the caller */
 };
 
-void vlapic_init(struct vlapic *a, uint32_t id);
-/* 0 and the value, or -1 for #GP (a write-only or absent register). */
+enum vlapic_mode {
+	VLAPIC_DISABLED, /* IA32_APIC_BASE.EN clear */
+	VLAPIC_XAPIC,
+	VLAPIC_X2APIC,
+};
+
+void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags);
+static inline enum vlapic_mode vlapic_mode(const struct vlapic *a)
+{
+	if (!(a->base & VLAPIC_BASE_EN))
+		return VLAPIC_DISABLED;
+	return a->base & VLAPIC_BASE_EXTD ? VLAPIC_X2APIC : VLAPIC_XAPIC;
+}
+
+/*
+ * IA32_APIC_BASE writes: SDM "Local x2APIC State Transitions". 0, or -1
+ * for #GP: reserved bits, EXTD without EN, x2APIC to xAPIC, disabled to
+ * x2APIC, and (hv's departure, docs/platform.md) any base but
+ * 0xFEE00000. The BSP bit is read-only. Disabling resets the registers.
+ */
+int vlapic_set_base(struct vlapic *a, uint64_t val, uint8_t maxphyaddr);
+/* x2APIC MSRs 0x800-0x8ff: 0 and the value, or -1 for #GP (not in
+ * x2APIC mode, write-only or absent register). */
 int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val);
-/* 0, or -1 for #GP (read-only register, reserved bits, bad EOI value). */
+/* 0, or -1 for #GP (not in x2APIC mode, read-only register, reserved
+ * bits, bad EOI value). */
 int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val);
+/* xAPIC registers: a 32-bit access at a 16-byte aligned offset below
+ * 0x400. -1 for an offset outside that, or outside xAPIC mode. */
+int vlapic_xapic_read(struct vlapic *a, uint32_t offset, uint64_t now,
+		      uint32_t *val);
+int vlapic_xapic_write(struct vlapic *a, uint32_t offset, uint64_t now,
+		       uint32_t val);
+/* IA32_TSC_DEADLINE: arms the timer only in TSC-deadline mode. */
+uint64_t vlapic_get_tsc_deadline(struct vlapic *a, uint64_t now);
+void vlapic_set_tsc_deadline(struct vlapic *a, uint64_t now, uint64_t val);
+
 /* Raises the timer's interrupt if its deadline has passed. */
 void vlapic_tick(struct vlapic *a, uint64_t now);
+/* A fixed interrupt arrives (an IPI, the target's own CPU draining it):
+ * requested, or an ESR error for a vector below 16. */
+void vlapic_request(struct vlapic *a, int vector);
 /* The vector to deliver now, or -1: the highest requested vector above
- * the processor priority, with the APIC software-enabled. */
+ * the processor priority, with the APIC enabled. */
 int vlapic_pending(const struct vlapic *a);
 /* True when the timer is armed and its deadline has come at now. */
 static inline bool vlapic_due(const struct vlapic *a, uint64_t now)
@@ -72,6 +157,16 @@ static inline uint64_t vlapic_next_deadline(const struct vlapic *a)
 	uint32_t lvt = a->lvt[1];
 
 	return (lvt & (1u << 16)) || (lvt & 0xff) < 16 ? 0 : a->deadline;
+}
+
+/* Destination decoding (SDM "Determining IPI Destination"): true when
+ * an IPI to dest in that destination mode names this APIC. */
+bool vlapic_match(const struct vlapic *a, uint32_t dest, bool logical,
+		  bool x2apic);
+/* The priority class lowest-priority delivery compares: TPR[7:4]. */
+static inline uint32_t vlapic_priority_class(const struct vlapic *a)
+{
+	return (a->tpr >> 4) & 0xf;
 }
 
 /*

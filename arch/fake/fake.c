@@ -373,6 +373,11 @@ const char *vcpu_arch_pc_missing(void)
 	return NULL;
 }
 
+uint8_t vcpu_arch_maxphyaddr(void)
+{
+	return 36;
+}
+
 bool vcpu_arch_rdtscp(const struct vcpu *v)
 {
 	(void)v;

@@ -56,6 +56,11 @@ bool vcpu_arch_rdtscp(const struct vcpu *v)
 	return v->arch.pc && (vmx_caps.proc2_pc & PROC2_ENABLE_RDTSCP);
 }
 
+uint8_t vcpu_arch_maxphyaddr(void)
+{
+	return vmx_caps.maxphyaddr;
+}
+
 const char *vcpu_arch_pc_missing(void)
 {
 	return vmx_caps.pc_missing;

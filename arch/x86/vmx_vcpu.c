@@ -475,7 +475,10 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.launched = false;
 	v->arch.window_exiting = false; /* setup_controls writes vmx_caps.proc */
 	v->arch.regs.rdi = rdi;
-	vlapic_init(&v->apic, v->id);
+	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
+	vlapic_init(&v->apic, v->id,
+		    (v->id ? 0 : VLAPIC_INIT_BSP) |
+			    (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY));
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
 	xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;

@@ -67,7 +67,7 @@ UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_s
 UNIT_HV_NAMES := sched lifecycle hcall console
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
-	hv/policy.c hv/vlapic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
+	hv/policy.c hv/vlapic.c hv/apic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
 	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/fmt.c lib/hvnames.c \
 	lib/name.c $(UNIT_SRC)/hvhost.c \
 	$(UNIT_SRC)/common.c
