@@ -216,6 +216,7 @@ static int partition_build(const struct partition_spec *sp,
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 	p->trace = sp->trace;
 	p->platform = sp->platform;
+	p->emulate_apic_access = sp->emulate_apic_access;
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
@@ -325,6 +326,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->cpus = mp->cpu_count ? mp->cpus : NULL;
 	sp->trace = mp->trace;
 	sp->platform = mp->platform;
+	sp->emulate_apic_access = mp->emulate_apic_access;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

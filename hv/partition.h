@@ -110,6 +110,10 @@ struct partition {
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 	uint32_t platform; /* enum hv_platform */
+	/* pc partitions: the xAPIC page through EPT violations even where
+	 * the CPU virtualizes APIC accesses (the manifest's
+	 * emulate_apic_access, docs/manifest.md). */
+	bool emulate_apic_access;
 	/* pc partitions: the small devices, under lock, and the status an
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;
@@ -137,6 +141,7 @@ struct partition_spec {
 	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
 	bool trace;
 	uint32_t platform; /* enum hv_platform */
+	bool emulate_apic_access;
 };
 
 /*

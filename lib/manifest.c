@@ -56,6 +56,8 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, trace), 0, 0 },
 	{ "platform", SCOPE_PARTITION, TYPE_PLATFORM, false,
 	  offsetof(struct hv_manifest_partition, platform), 0, 0 },
+	{ "emulate_apic_access", SCOPE_PARTITION, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest_partition, emulate_apic_access), 0, 0 },
 };
 
 /*

@@ -21,6 +21,9 @@ struct vmx_caps {
 	uint32_t proc2_pc;
 	const char *pc_missing;
 	uint8_t maxphyaddr; /* CPUID.80000008H:EAX[7:0], for PAE PDPTEs */
+	/* "virtualize APIC accesses" may be set: pc partitions get an
+	 * APIC-access page (arch/x86/space.c, vmx_mmio.c). */
+	bool apic_access;
 };
 extern struct vmx_caps vmx_caps;
 
@@ -42,6 +45,9 @@ uint64_t vmx_guest_cr4(uint64_t shadow);
 void vmx_pc_caps_init(void);
 /* Writes the pc vCPU's controls and guest state over hv's defaults. */
 void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
+/* A pc partition's APIC-access page in its EPT, where the CPU allows. */
+int vmx_pc_apic_page(struct partition *p);
+void vmx_pc_apic_page_free(struct partition *p);
 
 /* Writes the host-state area for the CPU this runs on. */
 void vmx_setup_host_state(void);

@@ -85,6 +85,9 @@ struct hv_manifest_partition {
 	uint32_t cpus_line;
 	uint32_t trace; /* 1: its exits are recorded in the trace */
 	uint32_t platform; /* enum hv_platform */
+	/* 1: a pc partition's xAPIC page is reached through EPT violations,
+	 * as on a CPU without "virtualize APIC accesses" (a test switch). */
+	uint32_t emulate_apic_access;
 };
 
 struct hv_manifest {
