@@ -72,12 +72,17 @@ int vmx_pc_apic_page(struct partition *p)
 	uint64_t pa;
 	int r;
 
-	if (p->platform != HV_PLATFORM_PC || !vmx_caps.apic_access ||
-	    p->emulate_apic_access)
+	if (p->platform != HV_PLATFORM_PC)
 		return 0;
 	/* RAM that reaches the APIC base is RAM there (docs/platform.md). */
 	if (p->ram_size > VLAPIC_BASE_DEFAULT)
 		return 0;
+	if (!vmx_caps.apic_access || p->emulate_apic_access) {
+		pr_info("partition %s: xAPIC page by EPT violations (%s)", p->name,
+			p->emulate_apic_access ? "emulate_apic_access" :
+						 "the CPU cannot virtualize APIC accesses");
+		return 0;
+	}
 	pa = palloc_page(mem_pool(), p->id);
 	if (!pa) {
 		pr_err("partition %s: no memory for its APIC-access page", p->name);
@@ -92,6 +97,7 @@ int vmx_pc_apic_page(struct partition *p)
 		return r;
 	}
 	p->arch.apic_access_pa = pa;
+	pr_info("partition %s: xAPIC page by APIC-access exits", p->name);
 	return 0;
 }
 
