@@ -222,6 +222,7 @@ static int partition_build(const struct partition_spec *sp,
 	fmt_snprintf(p->spec_cmdline, sizeof(p->spec_cmdline), "%s",
 		     sp->cmdline ? sp->cmdline : "");
 	p->spec.cmdline = p->spec_cmdline;
+	p->emulate_apic_access = sp->emulate_apic_access;
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
@@ -345,6 +346,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->trace = mp->trace;
 	sp->platform = mp->platform;
 	sp->on_reboot = mp->on_reboot;
+	sp->emulate_apic_access = mp->emulate_apic_access;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

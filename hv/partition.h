@@ -87,6 +87,7 @@ struct partition_spec {
 	uint32_t platform; /* enum hv_platform */
 	const struct hv_boot_module *initrd; /* pc, Linux: or NULL */
 	uint32_t on_reboot; /* enum hv_on_reboot */
+	bool emulate_apic_access;
 };
 
 struct partition {
@@ -132,6 +133,10 @@ struct partition {
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 	uint32_t platform; /* enum hv_platform */
+	/* pc partitions: the xAPIC page through EPT violations even where
+	 * the CPU virtualizes APIC accesses (the manifest's
+	 * emulate_apic_access, docs/manifest.md). */
+	bool emulate_apic_access;
 	/* pc partitions: the small devices, under lock, and the status an
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;

@@ -60,6 +60,8 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, initrd), 0, HV_PATH_MAX },
 	{ "on_reboot", SCOPE_PARTITION, TYPE_ON_REBOOT, false,
 	  offsetof(struct hv_manifest_partition, on_reboot), 0, 0 },
+	{ "emulate_apic_access", SCOPE_PARTITION, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest_partition, emulate_apic_access), 0, 0 },
 };
 
 /*

@@ -273,9 +273,12 @@ static enum exit_action handle_ept_violation(struct vcpu *v,
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
 	struct ept_exit ept;
 	const char *access;
+	enum exit_action a;
 
 	vmx_decode_ept(e->qual, &ept);
 	access = ept.fetch ? "execute" : ept.write ? "write" : "read";
+	if (!ept.fetch && vmx_mmio_ept(v, e, gpa, ept.write, &a))
+		return a;
 
 	stat_add_shared(&v->part->refused.ept, 1);
 	vcpu_fault(v,
@@ -349,6 +352,7 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_ENTRY_FAIL_GUEST_STATE] = handle_entry_failure,
 	[EXIT_REASON_ENTRY_FAIL_MSR_LOADING] = handle_entry_failure,
 	[EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK] = handle_entry_failure,
+	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,
 	[EXIT_REASON_MWAIT] = inject_ud,
 	[EXIT_REASON_MONITOR] = inject_ud,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,

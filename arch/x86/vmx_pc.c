@@ -19,12 +19,16 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/crcheck.h"
+#include "arch/x86/ept.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_vcpu.h"
+#include "hv/errno.h"
 #include "hv/log.h"
+#include "hv/mem.h"
 #include "hv/upcall.h"
 #include "lib/string.h"
+#include "hv/vlapic.h"
 
 #define VMX_MISC_STORES_LMA (1ull << 5)
 
@@ -54,12 +58,65 @@ void vmx_pc_caps_init(void)
 		vmx_caps.nmi_window = (rdmsr(IA32_VMX_PROCBASED_CTLS) >> 32) &
 				      PROC_NMI_WINDOW_EXITING;
 	}
+	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
 	vmx_caps.maxphyaddr = 36;
 	if (a >= 0x80000008) {
 		cpuid(0x80000008, 0, &a, &b, &c, &d);
 		vmx_caps.maxphyaddr = (uint8_t)a;
 	}
+}
+
+/*
+ * The APIC-access page (SDM Vol. 3C, "Virtualizing Memory-Mapped APIC
+ * Accesses"): with "virtualize APIC accesses" and EPT, an access whose
+ * guest-physical address EPT translates to this page's address is an
+ * APIC access, and without "use TPR shadow" every one of them exits
+ * (arch/x86/vmx_mmio.c): the CPU never reads or writes the page itself.
+ * One page for the partition, not one per vCPU: the EPT is the
+ * partition's, and a vCPU whose VMCS named another page than the one
+ * mapped would reach that page as memory. Allocated and freed with the
+ * partition's EPT, owned by the partition, mapped in no other EPT.
+ */
+int vmx_pc_apic_page(struct partition *p)
+{
+	uint64_t pa;
+	int r;
+
+	if (p->platform != HV_PLATFORM_PC)
+		return 0;
+	/* RAM that reaches the APIC base is RAM there (docs/platform.md). */
+	if (p->ram_size > VLAPIC_BASE_DEFAULT)
+		return 0;
+	if (!vmx_caps.apic_access || p->emulate_apic_access) {
+		pr_info("partition %s: xAPIC page by EPT violations (%s)", p->name,
+			p->emulate_apic_access ? "emulate_apic_access" :
+						 "the CPU cannot virtualize APIC accesses");
+		return 0;
+	}
+	pa = palloc_page(mem_pool(), p->id);
+	if (!pa) {
+		pr_err("partition %s: no memory for its APIC-access page", p->name);
+		return HV_ENOMEM;
+	}
+	/* Read and write, never execute: a fetch there is an EPT violation
+	 * and stops the partition. Memory type UC (0), as for a device. */
+	r = pt_map(&p->arch.ept, VLAPIC_BASE_DEFAULT, pa, 4096, EPT_R | EPT_W);
+	if (r) {
+		pr_err("partition %s: cannot map its APIC-access page: %d", p->name, r);
+		palloc_free(mem_pool(), pa, 4096, p->id);
+		return r;
+	}
+	p->arch.apic_access_pa = pa;
+	pr_info("partition %s: xAPIC page by APIC-access exits", p->name);
+	return 0;
+}
+
+void vmx_pc_apic_page_free(struct partition *p)
+{
+	if (p->arch.apic_access_pa)
+		palloc_free(mem_pool(), p->arch.apic_access_pa, 4096, p->id);
+	p->arch.apic_access_pa = 0;
 }
 
 bool vcpu_arch_rdtscp(const struct vcpu *v)
@@ -174,7 +231,12 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
 	v->arch.regs.rsi = e->esi;
-	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2_pc);
+	vmcs_write32(VMCS_PROC_BASED_CTLS2,
+		     vmx_caps.proc2_pc |
+			     (v->part->arch.apic_access_pa ?
+				      PROC2_VIRTUALIZE_APIC_ACCESSES : 0));
+	if (v->part->arch.apic_access_pa)
+		vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->part->arch.apic_access_pa);
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin_pc);
 	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
 	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());

@@ -95,6 +95,9 @@ struct hv_manifest_partition {
 	/* pc only: the initrd of a Linux kernel, "" for none */
 	char initrd[HV_PATH_MAX];
 	uint32_t on_reboot; /* enum hv_on_reboot */
+	/* 1: a pc partition's xAPIC page is reached through EPT violations,
+	 * as on a CPU without "virtualize APIC accesses" (a test switch). */
+	uint32_t emulate_apic_access;
 };
 
 struct hv_manifest {

@@ -43,6 +43,9 @@ UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
 UNIT_LIB_conring :=
 UNIT_LIB_vmx_decode := arch/x86/vmx_decode.c
+UNIT_LIB_x86_insn := lib/x86_insn.c
+UNIT_LIB_x86_walk := lib/x86_walk.c
+UNIT_LIB_mmio := arch/x86/mmio.c lib/x86_insn.c lib/x86_walk.c lib/fmt.c
 UNIT_LIB_vmx_events := arch/x86/vmx_events.c
 # crcheck.h and mce_assess() in mce.h are inline.
 UNIT_LIB_crcheck :=
@@ -57,7 +60,7 @@ UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
 UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt string palloc palloc_search pt \
 	vmcs_names vlapic vlapic_modes pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
-	smp_claim ratelimit
+	smp_claim ratelimit x86_insn x86_walk mmio
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall
 # dispatch, built from the real hv/ sources against the fake arch

@@ -13,7 +13,7 @@
 
 PC_SRC := guest/tests/pc
 PC_OUT := $(BUILD)/guest/tests/pc
-PC_TEST_NAMES := pcboot pcmodes pcdevices pccpu pcattack pcapic pcsmp
+PC_TEST_NAMES := pcboot pcmodes pcdevices pccpu pcattack pcapic pcsmp pcxapic
 PC_TEST_ELFS := $(PC_TEST_NAMES:%=$(PC_OUT)/%.elf)
 PC_TEST_OUTPUTS := $(PC_TEST_ELFS) $(PC_OUT)/pcboot64.elf \
 	$(PC_OUT)/pcaout.bin $(PC_OUT)/module.txt
