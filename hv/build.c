@@ -186,6 +186,26 @@ static int load_programs(struct partition *p, const struct partition_spec *sp,
 	return 0;
 }
 
+int pc_start_vcpus(struct partition *p, const struct vcpu_pc_entry *entry)
+{
+	const struct vcpu_pc_entry wait = {
+		.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
+	};
+	int r = vcpu_arch_init_pc(&p->vcpus[0], entry);
+
+	p->vcpus[0].wait = VCPU_RUNNING;
+	p->vcpus[0].blocked_until = 0;
+	for (uint32_t i = 1; i < p->vcpu_count && !r; i++) {
+		struct vcpu *v = &p->vcpus[i];
+
+		r = vcpu_arch_init_pc(v, &wait);
+		v->wait = VCPU_WAIT_SIPI;
+		v->blocked_until = UINT64_MAX;
+		v->online = v->started = true;
+	}
+	return r;
+}
+
 /* Builds a partition from its spec into a free slot. */
 static int partition_build(const struct partition_spec *sp,
 			   struct partition **out)
@@ -284,21 +304,9 @@ static int partition_build(const struct partition_spec *sp,
 	/* A pc partition's other vCPUs wait for INIT and start-up IPIs
 	 * from its own (docs/platform.md, "Start-up"): online, but not
 	 * runnable until one comes (hv/apic.c). */
-	if (!r && sp->platform == HV_PLATFORM_PC) {
-		const struct vcpu_pc_entry wait = {
-			.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
-		};
-
-		r = vcpu_arch_init_pc(&p->vcpus[0], &pc_entry);
-		for (uint32_t i = 1; i < p->vcpu_count && !r; i++) {
-			struct vcpu *v = &p->vcpus[i];
-
-			r = vcpu_arch_init_pc(v, &wait);
-			v->wait = VCPU_WAIT_SIPI;
-			v->blocked_until = UINT64_MAX;
-			v->online = v->started = true;
-		}
-	} else if (!r)
+	if (!r && sp->platform == HV_PLATFORM_PC)
+		r = pc_start_vcpus(p, &pc_entry);
+	else if (!r)
 		r = vcpu_arch_init(&p->vcpus[0], entry, HV_GUEST_START_INFO,
 				   HV_GUEST_STACK_TOP, HV_GUEST_PAGE_TABLES);
 	if (r) {

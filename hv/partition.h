@@ -194,6 +194,12 @@ int pc_load(struct partition *p, const struct partition_spec *sp,
  */
 bool partition_power_off(struct vcpu *v);
 bool partition_reset(struct vcpu *v, const char *why);
+/*
+ * A pc partition's vCPUs as at power-on: vCPU 0 at entry, the others
+ * waiting for INIT and start-up IPIs (hv/build.c); the caller puts
+ * vCPU 0 online.
+ */
+int pc_start_vcpus(struct partition *p, const struct vcpu_pc_entry *entry);
 /* In the scheduler, after the vCPU that reset it has left its CPU. */
 void partition_restart(struct partition *p);
 /* The same for a Linux bzImage or PVH vmlinux, with the partition's ACPI

@@ -87,9 +87,9 @@ void partition_restart(struct partition *p)
 	p->powered_off = false;
 	spin_unlock(&partitions_lock);
 	r = pc_load(p, &p->spec, &entry);
-	if (!r)
-		r = vcpu_arch_init_pc(&p->vcpus[0], &entry);
 	plock();
+	if (!r)
+		r = pc_start_vcpus(p, &entry);
 	p->restart_pending = false;
 	if (r) {
 		p->state = PART_FAULTED;
@@ -97,8 +97,6 @@ void partition_restart(struct partition *p)
 		pr_err("partition %s: cannot restart: %d: stopped", p->name, r);
 		return;
 	}
-	for (uint32_t i = 0; i < p->vcpu_count; i++)
-		p->vcpus[i].started = false;
 	p->vcpus[0].online = true;
 	p->vcpus[0].started = true;
 	p->state = PART_RUNNING;
