@@ -9,7 +9,6 @@
  */
 #include "lib/linuxboot.h"
 
-#include <stdarg.h>
 
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -57,21 +56,6 @@
 
 #define E820_RAM 1
 #define E820_RESERVED 2
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static uint64_t get(const void *file, uint64_t off, unsigned size)
 {
@@ -131,13 +115,13 @@ static int check_fit(const struct lx_image *img, uint64_t ram_size,
 	uint64_t at;
 
 	if (img->load_end > ram_size)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "%s: the kernel's [0x%lx, 0x%lx) does not fit its RAM [0, 0x%lx)",
 			    what, img->load_addr, img->load_end, ram_size);
 	if (initrd_size) {
 		at = lx_initrd_addr(img, ram_size, initrd_size);
 		if (at < img->load_end)
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "initrd: 0x%lx bytes do not fit between the kernel's end 0x%lx and 0x%lx (the RAM's end or initrd_addr_max)",
 				    initrd_size, img->load_end,
 				    ram_size < (uint64_t)img->initrd_addr_max + 1 ?
@@ -145,7 +129,7 @@ static int check_fit(const struct lx_image *img, uint64_t ram_size,
 					    (uint64_t)img->initrd_addr_max + 1);
 	}
 	if (cmdline_len > cmdline_max)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "the command line (%lu bytes) is longer than %s %lu",
 			    cmdline_len,
 			    img->kind == LX_KIND_BZIMAGE ? "cmdline_size" :
@@ -161,50 +145,50 @@ static int parse_bzimage(const void *file, uint64_t len, uint64_t ram_size,
 	uint64_t sects, align, pref, hdr_end;
 
 	if (len < SH_NEEDED + 4)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: truncated: 0x%lx bytes, the setup header up to init_size needs 0x%x",
 			    len, SH_NEEDED + 4);
 	if (get(file, SH_BOOT_FLAG, 2) != 0xaa55)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: boot_flag 0x%lx at 0x1fe is not 0xaa55",
 			    get(file, SH_BOOT_FLAG, 2));
 	img->version = (uint16_t)get(file, SH_VERSION, 2);
 	if (img->version < 0x020c)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: boot protocol version %u.%02u is older than 2.12 (the 64-bit entry needs xloadflags)",
 			    img->version >> 8, img->version & 0xff);
 	hdr_end = SH_HEADER + get(file, SH_JUMP + 1, 1);
 	if (hdr_end < SH_NEEDED + 4)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: the setup header ends at 0x%lx (jump at 0x200), before init_size at 0x%x",
 			    hdr_end, SH_INIT_SIZE);
 	img->setup_end = hdr_end < SH_COPY_END ? hdr_end : SH_COPY_END;
 	sects = get(file, SH_SETUP_SECTS, 1);
 	img->pm_offset = ((sects ? sects : 4) + 1) * 512;
 	if (img->pm_offset >= len)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: truncated: setup_sects %lu puts the protected-mode part at 0x%lx, past the file's 0x%lx bytes",
 			    sects, img->pm_offset, len);
 	img->pm_size = len - img->pm_offset;
 	if (!(get(file, SH_XLOADFLAGS, 2) & XLF_KERNEL_64))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: xloadflags 0x%lx has no XLF_KERNEL_64 (bit 0): no 64-bit entry",
 			    get(file, SH_XLOADFLAGS, 2));
 	if (!(get(file, SH_LOADFLAGS, 1) & LOADED_HIGH))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: loadflags 0x%lx has no LOADED_HIGH (bit 0): not a bzImage",
 			    get(file, SH_LOADFLAGS, 1));
 	if (!get(file, SH_RELOCATABLE, 1))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: relocatable_kernel is 0: hv places kernels at an aligned address of its choice");
 	align = get(file, SH_KERNEL_ALIGNMENT, 4);
 	if (align < PAGE || align > GIB || (align & (align - 1)))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: kernel_alignment 0x%lx is not a power of two from 4 KiB to 1 GiB",
 			    align);
 	img->init_size = (uint32_t)get(file, SH_INIT_SIZE, 4);
 	if (img->init_size < img->pm_size)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: init_size 0x%x is smaller than the protected-mode part (0x%lx bytes)",
 			    img->init_size, img->pm_size);
 	img->cmdline_size = (uint32_t)get(file, SH_CMDLINE_SIZE, 4);
@@ -215,7 +199,7 @@ static int parse_bzimage(const void *file, uint64_t len, uint64_t ram_size,
 	if (pref < MIB)
 		pref = MIB;
 	if (pref > (1ull << 32))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "bzImage: pref_address 0x%lx is above 4 GiB", pref);
 	img->load_addr = (pref + align - 1) & ~(align - 1);
 	img->load_end = img->load_addr + img->init_size;
@@ -245,7 +229,7 @@ static int find_pvh_note(const void *file, uint64_t len, uint32_t *at,
 		if (get(file, ph, 4) != PT_NOTE)
 			continue;
 		if (off > len || size > len - off)
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "ELF: PT_NOTE segment %lu (p_offset 0x%lx, p_filesz 0x%lx) lies past the end of the file",
 				    i, off, size);
 		end = off + size;
@@ -258,7 +242,7 @@ static int find_pvh_note(const void *file, uint64_t len, uint32_t *at,
 			uint64_t next = desc + ((descsz + 3) & ~3ull);
 
 			if (next > end)
-				return fail(why, whylen,
+				return fmt_fail(why, whylen,
 					    "ELF: a note at offset 0x%lx (namesz %lu, descsz %lu) runs past its PT_NOTE segment",
 					    off, namesz, descsz);
 			if (namesz == 4 && !memcmp((const char *)file + name, "Xen", 4) &&
@@ -266,12 +250,12 @@ static int find_pvh_note(const void *file, uint64_t len, uint32_t *at,
 				uint64_t v;
 
 				if (descsz != 4 && descsz != 8)
-					return fail(why, whylen,
+					return fmt_fail(why, whylen,
 						    "ELF: XEN_ELFNOTE_PHYS32_ENTRY has descsz %lu, not 4 or 8",
 						    descsz);
 				v = get(file, desc, (unsigned)descsz);
 				if (v >> 32)
-					return fail(why, whylen,
+					return fmt_fail(why, whylen,
 						    "ELF: XEN_ELFNOTE_PHYS32_ENTRY 0x%lx is not a 32-bit address",
 						    v);
 				*at = (uint32_t)v;
@@ -280,7 +264,7 @@ static int find_pvh_note(const void *file, uint64_t len, uint32_t *at,
 			off = next;
 		}
 	}
-	return fail(why, whylen,
+	return fmt_fail(why, whylen,
 		    "ELF: no XEN_ELFNOTE_PHYS32_ENTRY note (Xen note type 18): no PVH entry");
 }
 
@@ -302,11 +286,11 @@ static int parse_pvh(const void *file, uint64_t len, uint64_t ram_size,
 			inside = true;
 	}
 	if (!inside)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "ELF: XEN_ELFNOTE_PHYS32_ENTRY 0x%x is outside every loaded segment",
 			    img->entry);
 	if (img->elf.lo < MIB)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "ELF: a segment starts at 0x%lx, below 1 MiB, where hv puts the boot information",
 			    img->elf.lo);
 	img->load_addr = img->elf.lo;
@@ -322,7 +306,7 @@ int lx_parse(const void *file, uint64_t len, uint64_t ram_size,
 {
 	memset(img, 0, sizeof(*img));
 	if (!file)
-		return fail(why, whylen, "no file");
+		return fmt_fail(why, whylen, "no file");
 	img->kind = lx_kind(file, len);
 	if (img->kind == LX_KIND_BZIMAGE)
 		return parse_bzimage(file, len, ram_size, initrd_size,
@@ -330,7 +314,7 @@ int lx_parse(const void *file, uint64_t len, uint64_t ram_size,
 	if (img->kind == LX_KIND_PVH)
 		return parse_pvh(file, len, ram_size, initrd_size, cmdline_len,
 				 img, why, whylen);
-	return fail(why, whylen, "a multiboot image, not a Linux kernel");
+	return fmt_fail(why, whylen, "a multiboot image, not a Linux kernel");
 }
 
 /* The PC's memory, as e820 and the PVH memory map both give it. */
