@@ -265,7 +265,7 @@ static int find_pvh_note(const void *file, uint64_t len, uint32_t *at,
 		}
 	}
 	return fmt_fail(why, whylen,
-		    "ELF: no XEN_ELFNOTE_PHYS32_ENTRY note (Xen note type 18): no PVH entry");
+		    "ELF: no XEN_ELFNOTE_PHYS32_ENTRY note (Xen note type 18) and no multiboot header: neither a PVH kernel nor a multiboot image");
 }
 
 static int parse_pvh(const void *file, uint64_t len, uint64_t ram_size,

@@ -286,7 +286,7 @@ static void test_pvh_refusals(void **state)
 	f = vmlinux(0x1000850);
 	put(f + 0x200 + 20 + 8, 17, 4);
 	refuse_elf(f, ELF_LEN, RAM,
-		   "ELF: no XEN_ELFNOTE_PHYS32_ENTRY note (Xen note type 18): no PVH entry");
+		   "ELF: no XEN_ELFNOTE_PHYS32_ENTRY note (Xen note type 18) and no multiboot header: neither a PVH kernel nor a multiboot image");
 	refuse_elf(vmlinux(0x3000000), ELF_LEN, RAM,
 		   "ELF: XEN_ELFNOTE_PHYS32_ENTRY 0x3000000 is outside every loaded segment");
 	f = vmlinux(0x1000850);
