@@ -177,7 +177,7 @@ TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all linux $(UNIT_TESTS) fuzz-regress
 	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
-	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
+	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py tools/test_linux.py \
 		tests/boot/test_runner.py
 	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
 	$(PYTHON) -m unittest -q tests/boot/test_make_run.py

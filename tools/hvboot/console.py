@@ -19,7 +19,8 @@ from typing import Optional
 from . import DEFAULT_MANIFEST, SetupError, need_file, prog, rel
 from .esp import hv_files, make_esp, resolve_src
 from .machines import (
-    DEFAULT_MEMORY_MB, ENGINES, Machine, ips_option, MachineSpec, ensure_bochs_rom, host_vtx, kill_all, lock_build_area,
+    DEFAULT_MEMORY_MB, ENGINES, Machine, MachineSpec, ensure_bochs_rom, host_vtx, ips_option, kill_all,
+    lock_build_area,
 )  # fmt: skip
 from .serial import REFUSAL_RE, clean_line
 

@@ -61,9 +61,12 @@ def decompress(data: bytes) -> bytes:
     # stream; the decompressor stops at the stream's end and keeps the rest.
     d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
     try:
-        return d.decompress(data)
+        out = d.decompress(data)
     except lzma.LZMAError as e:
         raise ImageError(f"XZ payload does not decompress: {e}") from None
+    if not d.eof:
+        raise ImageError("XZ payload does not decompress: it ends before its stream does (truncated)")
+    return out
 
 
 def pvh_entry(elf: bytes) -> int:

@@ -49,6 +49,7 @@ chmod 755 "$root/init" "$root/bin/hvtool"
 
 # Reproducible: every time the same, and sorted names.
 find "$root" -exec touch -h -d @0 {} +
+mkdir -p "$(dirname "$out")"
 tmp=$out.tmp$$
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc --quiet --owner 0:0 --reproducible) | gzip -9 -n >"$tmp"

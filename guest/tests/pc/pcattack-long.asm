@@ -5,12 +5,7 @@
 
 bits 32
 
-SEL_CODE32 equ 0x08
-SEL_CODE64 equ 0x28
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
+%include "modes.inc"
 
 section .text
 global pc_long_trip_read
@@ -23,17 +18,7 @@ pc_long_trip_read:
 	mov [lr_esp], esp
 	mov eax, [ebp + 12]
 	mov [lr_addr], eax
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
+	LONG_PREPARE [ebp + 8]
 	mov cr0, eax
 	jmp SEL_CODE64:lr64
 
@@ -55,11 +40,7 @@ lr_back:
 	mov cr0, eax
 	mov ecx, MSR_EFER
 	rdmsr
-	and eax, ~EFER_LME
-	wrmsr
-	mov eax, cr4
-	and eax, ~CR4_PAE
-	mov cr4, eax
+	LONG_UNWIND
 	mov esp, [lr_esp]
 	mov eax, [lr_value]
 	pop edi
