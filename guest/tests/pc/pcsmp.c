@@ -18,6 +18,9 @@ const char test_name[] = "pcsmp";
 #define AP_VECTOR (AP_BASE >> 12)
 #define VEC_IPI 0x60 /* counted in hits[] */
 #define VEC_WAKE 0x61 /* ends an AP's HLT to read its command */
+#define VEC_ACK 0x62 /* bench=1: an AP's answer, which wakes the BSP */
+#define VEC_TIMER 0x40 /* bench=1: the TSC-deadline timer */
+#define BENCH_ROUNDS 64
 #define MAX_CPUS 16
 #define WAIT_TICKS 2000000000ull
 
@@ -39,6 +42,9 @@ static volatile uint32_t hits[MAX_CPUS], nmis[MAX_CPUS], boots[MAX_CPUS];
 static volatile uint32_t up[MAX_CPUS], cmd[MAX_CPUS], halted[MAX_CPUS],
 	woke[MAX_CPUS];
 static uint32_t cpus;
+/* bench=1 (bench-pc.scn): when the IPI or the timer reached its handler. */
+static bool bench;
+static volatile uint32_t recv_tsc[MAX_CPUS], acks, timer_hits, timer_tsc;
 
 static uint32_t me(void)
 {
@@ -47,8 +53,28 @@ static uint32_t me(void)
 
 __attribute__((interrupt)) static void on_ipi(struct iframe *f)
 {
+	uint32_t t = (uint32_t)rdtsc(), id = me();
+
 	(void)f;
-	__atomic_fetch_add(&hits[me()], 1, __ATOMIC_SEQ_CST);
+	recv_tsc[id] = t;
+	__atomic_fetch_add(&hits[id], 1, __ATOMIC_SEQ_CST);
+	lapic_eoi();
+	if (bench && id)
+		lapic_send(0, ICR_FIXED | VEC_ACK);
+}
+
+__attribute__((interrupt)) static void on_ack(struct iframe *f)
+{
+	(void)f;
+	acks++;
+	lapic_eoi();
+}
+
+__attribute__((interrupt)) static void on_timer(struct iframe *f)
+{
+	(void)f;
+	timer_tsc = (uint32_t)rdtsc();
+	timer_hits++;
 	lapic_eoi();
 }
 
@@ -271,6 +297,42 @@ static void long_mode(void)
 	test_check("long-mode-aps", ok == cpus - 1, "%u of %u", ok, cpus - 1);
 }
 
+/*
+ * The figures of bench-pc.scn (docs/benchmarks.md), in TSC ticks: an IPI
+ * from the BSP to vCPU 1, from the ICR write to the handler's first
+ * instructions, which on one CPU includes the BSP's HLT and the switch
+ * to vCPU 1 (vCPU 1 answers, which wakes the BSP); and a TSC-deadline
+ * timer interrupt, from the deadline to its handler, the BSP spinning.
+ */
+static void run_bench(void)
+{
+	uint32_t ipi = 0, late = 0;
+
+	for (uint32_t i = 0; i < BENCH_ROUNDS; i++) {
+		uint32_t a = acks, t0 = (uint32_t)rdtsc();
+
+		lapic_send(1, ICR_FIXED | VEC_IPI);
+		while (acks == a)
+			asm volatile("sti; hlt; cli");
+		ipi += recv_tsc[1] - t0;
+	}
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | 2u << 17);
+	for (uint32_t i = 0; i < BENCH_ROUNDS; i++) {
+		uint32_t n = timer_hits, d = (uint32_t)rdtsc() + 50000;
+
+		wrmsr(MSR_TSC_DEADLINE, (rdtsc() & ~0xffffffffull) | d);
+		asm volatile("sti");
+		while (timer_hits == n)
+			asm volatile("pause");
+		asm volatile("cli");
+		late += timer_tsc - d;
+	}
+	test_check("bench", acks == BENCH_ROUNDS && timer_hits == BENCH_ROUNDS,
+		   "%u answers, %u timer interrupts", acks, timer_hits);
+	pc_printf("bench: pc_ipi_one_cpu %u\n", ipi / BENCH_ROUNDS);
+	pc_printf("bench: pc_tsc_deadline %u\n", late / BENCH_ROUNDS);
+}
+
 void test_main(uint32_t magic, const struct mb_info *mbi)
 {
 	uint16_t n = 0;
@@ -282,6 +344,9 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 	pc_set_gate(2, (void (*)(void))on_nmi);
 	pc_set_gate(VEC_IPI, (void (*)(void))on_ipi);
 	pc_set_gate(VEC_WAKE, (void (*)(void))on_wake);
+	pc_set_gate(VEC_ACK, (void (*)(void))on_ack);
+	pc_set_gate(VEC_TIMER, (void (*)(void))on_timer);
+	bench = pc_cmdline_u32("bench", 0);
 	/* The PIC's timer would come in through LINT0 (QEMU's firmware
 	 * left it in virtual-wire mode): both masked. */
 	outb(0x21, 0xff);
@@ -299,6 +364,10 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 		return;
 	}
 	start_aps();
+	if (bench) {
+		run_bench();
+		return;
+	}
 	ipis();
 	hlt_cli();
 	init_restart();

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/io.h" /* rdtsc */
+
 enum {
 	LAPIC_ID = 0x20, LAPIC_VERSION = 0x30, LAPIC_TPR = 0x80,
 	LAPIC_APR = 0x90, LAPIC_PPR = 0xa0, LAPIC_EOI = 0xb0,
@@ -64,14 +66,6 @@ uint32_t lapic_id(void);
 static inline void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
-}
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
 }
 
 #endif
