@@ -1,74 +1,12 @@
 ; SPDX-License-Identifier: MIT
-; pcattack's way into IA-32e mode (as pcmodes-switch.asm's pc_long_trip):
-; uint32_t pc_long_trip_read(uint32_t pml4, uint32_t addr) reads addr
-; from 64-bit code and comes back with what it read, if it comes back.
-
-bits 32
-
-SEL_CODE32 equ 0x08
-SEL_CODE64 equ 0x28
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
-
-section .text
-global pc_long_trip_read
-pc_long_trip_read:
-	push ebp
-	mov ebp, esp
-	push ebx
-	push esi
-	push edi
-	mov [lr_esp], esp
-	mov eax, [ebp + 12]
-	mov [lr_addr], eax
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_CODE64:lr64
+; pcattack's 64-bit read: uint32_t pc_long_read64(uint32_t addr), called
+; by pc_long_call (guest/tests/pc/rt/long.asm) in 64-bit mode, reads addr
+; and returns what it read, if it returns.
 
 bits 64
-lr64:
-	mov esp, esp
-	mov eax, [rel lr_addr]
-	mov eax, [rax]
-	mov [rel lr_value], eax
-	push SEL_CODE32
-	lea rax, [rel lr_back]
-	push rax
-	o64 retf
 
-bits 32
-lr_back:
-	mov eax, cr0
-	and eax, ~CR0_PG
-	mov cr0, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	and eax, ~EFER_LME
-	wrmsr
-	mov eax, cr4
-	and eax, ~CR4_PAE
-	mov cr4, eax
-	mov esp, [lr_esp]
-	mov eax, [lr_value]
-	pop edi
-	pop esi
-	pop ebx
-	pop ebp
+section .text
+global pc_long_read64
+pc_long_read64:
+	mov eax, [rdi]
 	ret
-
-section .data
-lr_esp: dd 0
-lr_addr: dd 0
-lr_value: dd 0

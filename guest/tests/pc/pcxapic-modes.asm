@@ -1,6 +1,6 @@
 ; SPDX-License-Identifier: MIT
 ; The xAPIC accesses of pcxapic (guest/tests/pc/pcxapic.c) from real mode
-; and from 64-bit mode, each a round trip from 32-bit protected mode, in
+; and from 64-bit mode (through rt/long.asm), in
 ; the instruction forms a decoder must take there: in real mode moffs16,
 ; 16-bit ModRM and, through a 4 GiB ES kept from protected mode ("unreal
 ; mode"), 32-bit addresses behind 66 and 67 prefixes; in 64-bit mode
@@ -14,12 +14,7 @@ SEL_CODE32 equ 0x08
 SEL_DATA32 equ 0x10
 SEL_CODE16 equ 0x18
 SEL_DATA16 equ 0x20
-SEL_CODE64 equ 0x28
 CR0_PE equ 1 << 0
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
 
 APIC equ 0xfee00000
 ; In long mode pcxapic.c maps the APIC's page here as well, within
@@ -162,41 +157,20 @@ rm_end:
 
 bits 32
 
-; void xa_long(uint32_t pml4, struct xa_result *out): into IA-32e mode,
-; the accesses from 64-bit code, and back.
-global xa_long
-xa_long:
-	push ebp
-	mov ebp, esp
-	push ebx
-	push esi
-	push edi
-	mov [lt_esp], esp
-	mov eax, [ebp + 12]
-	mov [lt_out], eax
-	; The RIP-relative load's displacement, from the next instruction to
-	; the alias of the version register.
-	mov eax, APIC_ALIAS + 0x30
-	sub eax, lt_riprel_end
-	mov [lt_riprel + 2], eax
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_CODE64:lt64
-
+; uint32_t xa_long64(struct xa_result *out), in 64-bit mode under
+; pc_long_call (rt/long.asm).
 bits 64
-lt64:
-	mov esp, esp
-	mov edi, [rel lt_out]
+global xa_long64
+xa_long64:
+	; The RIP-relative load's displacement, from the next instruction to
+	; the alias of the version register; the jump after the store makes
+	; the CPU fetch the patched bytes.
+	lea rax, [rel lt_riprel_end]
+	mov ecx, APIC_ALIAS + 0x30
+	sub ecx, eax
+	mov [rel lt_riprel + 2], ecx
+	jmp lt_patched
+lt_patched:
 	; Linux's native_apic_mem_read: 8b 02
 	mov edx, APIC + 0x20
 	mov eax, [rdx]
@@ -242,31 +216,8 @@ lt_riprel_end:
 	mov ecx, [r12 + 0x390]
 	mov [rdi + XR_CUR2], ecx
 	mov dword [r12 + 0x380], 0
-	push SEL_CODE32
-	lea rax, [rel lt_back32]
-	push rax
-	o64 retf
-
-bits 32
-lt_back32:
-	mov eax, cr0
-	and eax, ~CR0_PG
-	mov cr0, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	and eax, ~EFER_LME
-	wrmsr
-	mov eax, cr4
-	and eax, ~CR4_PAE
-	mov cr4, eax
-	mov esp, [lt_esp]
-	pop edi
-	pop esi
-	pop ebx
-	pop ebp
+	xor eax, eax
 	ret
 
 section .data
 saved_data16: dd 0, 0
-lt_esp: dd 0
-lt_out: dd 0

@@ -35,7 +35,7 @@ struct xa_result {
 };
 
 void xa_real(struct xa_result *out);
-void xa_long(uint32_t pml4, struct xa_result *out);
+uint32_t xa_long64(struct xa_result *out);
 
 static uint32_t pd32[1024] __attribute__((aligned(4096)));
 static uint64_t pae_pdpt[4] __attribute__((aligned(32)));
@@ -45,21 +45,6 @@ static uint64_t pd_alias_apic[512] __attribute__((aligned(4096)));
 static uint64_t pd_apic[512] __attribute__((aligned(4096)));
 static uint64_t pml4[512] __attribute__((aligned(4096)));
 static uint64_t pdpt[512] __attribute__((aligned(4096)));
-
-static void write_cr0(uint32_t v)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static void write_cr3(uint32_t v)
-{
-	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static void write_cr4(uint32_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
 
 /*
  * The 32-bit forms, each as GCC and GAS encode it: moffs (A1, A3),
@@ -202,7 +187,7 @@ static void long_mode(void)
 	pdpt[0] = (uint32_t)pd_low | PG_RW | PG_P;
 	pdpt[1] = (uint32_t)pd_alias_apic | PG_RW | PG_P;
 	pdpt[3] = (uint32_t)pd_apic | PG_RW | PG_P;
-	xa_long((uint32_t)pml4, &r);
+	pc_long_call((uint32_t)pml4, (uint32_t)xa_long64, (uint32_t)&r);
 	check("long", &r, 0x60, 0x10042);
 	test_check("long-cr8", r.cr8 == 6, "CR8 %u after TPR 0x60 by MMIO", r.cr8);
 	test_check("long-cr8-tpr", r.tpr2 == 0x30, "TPR 0x%x after CR8 = 3", r.tpr2);
