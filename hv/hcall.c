@@ -189,6 +189,7 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	info.ram_bytes = t->ram_size;
 	info.ram_hpa = t->ram_hpa;
 	info.exit_status = t->exit_status;
+	info.console_rx_dropped = __atomic_load_n(&t->uart.rx_dropped, __ATOMIC_RELAXED);
 	_Static_assert(sizeof(info.last_fault) == sizeof(t->last_fault),
 		       "last_fault sizes");
 	if (t->state == PART_FAULTED)

@@ -71,6 +71,20 @@ static const char *const state_names[] = { "created", "running", "stopped",
 					   "faulted" };
 
 /*
+ * Console input typed for p (`pm console`) while its buffer was full: a
+ * line apart, and only when it happened, so the records the attack
+ * battery matches stay as they are.
+ */
+static void report_dropped_input(const struct partition *p)
+{
+	uint64_t n = __atomic_load_n(&p->uart.rx_dropped, __ATOMIC_RELAXED);
+
+	if (n)
+		pr_info("partition %s: console input: %lu bytes dropped, its buffer of %u was full",
+			p->name, n, (unsigned)sizeof(p->uart.rx));
+}
+
+/*
  * hv's record of a partition, on one line, as it is destroyed: what it
  * was refused, the exceptions hv raised in it, and how it ended. The
  * attack battery judges each attacker by this line.
@@ -91,6 +105,7 @@ void partition_record(const struct partition *p)
 		p->name, state_names[p->state], p->refused.io, p->refused.msr,
 		p->refused.ept, p->refused.hypercall, gp, ud,
 		stat_read(&p->stats.faults));
+	report_dropped_input(p);
 }
 
 /* "cpu1 123 cpu3 456": where a vCPU's run time went, CPUs it never ran on
@@ -146,6 +161,7 @@ void partitions_report(uint64_t tsc_hz)
 		if (p->exit_status)
 			pr_info("  %s: ended by isa-debug-exit with status 0x%x",
 				p->name, p->exit_status);
+		report_dropped_input(p);
 		stats_report(p);
 		partition_audit(p);
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/x86/msr.h"
+#include "arch/x86/portio.h"
 
 #define RFLAGS_FIXED (1ull << 1) /* always reads as 1 */
 
@@ -96,45 +97,6 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
 		     : "a"(leaf), "c"(subleaf));
 	return r;
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %w1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	asm volatile("inw %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	asm volatile("outw %0, %w1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
 }
 
 static inline uint64_t rdmsr(uint32_t msr)

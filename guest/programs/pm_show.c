@@ -173,6 +173,8 @@ void info_cmd(const char *name)
 	       pi.name, (unsigned long)pi.refused_io,
 	       (unsigned long)pi.refused_msr, (unsigned long)pi.refused_ept,
 	       (unsigned long)pi.refused_hypercall);
+	printf("pm: %s: console input dropped %lu (typed while its buffer was full)\n",
+	       pi.name, (unsigned long)pi.console_rx_dropped);
 	/* A few reasons a line: hv cuts a console line that runs long. */
 	for (int i = 0; i < HV_INFO_EXIT_REASONS; i++) {
 		if (!pi.exit_counts[i])

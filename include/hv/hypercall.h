@@ -23,7 +23,7 @@
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* 12 bytes in EBX, ECX, EDX */
 
 #define HV_ABI_MAJOR 1
-#define HV_ABI_MINOR 1
+#define HV_ABI_MINOR 2
 #define HV_ABI_VERSION ((HV_ABI_MAJOR << 16) | HV_ABI_MINOR)
 
 /* Call numbers. */
@@ -188,6 +188,9 @@ struct hv_partition_info {
 	 * tools (the attack battery aims children at it), never for a
 	 * child, which sees only guest-physical addresses. */
 	uint64_t ram_hpa;
+	/* Console input bytes typed for it (`pm console`) that found its
+	 * input buffer full and were dropped: ABI 1.2. */
+	uint64_t console_rx_dropped;
 };
 
 /*

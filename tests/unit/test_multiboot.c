@@ -109,6 +109,31 @@ static void test_header(void **state)
 	assert_int_equal(mb_parse(NULL, 0, &img, why, sizeof(why)), -1);
 }
 
+/* Address fields each wrong in one way, for a header at offset 0x1000 of
+ * a 0x3000-byte file, and the refusal each must draw. */
+static const struct kludge_case {
+	uint32_t haddr, load, load_end, bss_end, entry;
+	const char *msg;
+} kludge_refusals[] = {
+	{ 0x1ff000, 0x200000, 0, 0, 0x200000,
+	  "multiboot header: header_addr 0x1ff000 is below load_addr 0x200000" },
+	{ 0x202000, 0x200000, 0, 0, 0x200000,
+	  "multiboot header: load_addr 0x200000 lies before the file's start (header_addr 0x202000, header at offset 0x1000)" },
+	{ 0x201000, 0x200000, 0x200000, 0, 0x200000,
+	  "multiboot header: load_end_addr 0x200000 is not above load_addr 0x200000" },
+	{ 0x201000, 0x200000, 0x203001, 0, 0x200000,
+	  "multiboot header: load_end_addr 0x203001 lies past the end of the file (0x3001 bytes from offset 0x0)" },
+	{ 0x201000, 0x200000, 0x202000, 0x201fff, 0x200000,
+	  "multiboot header: bss_end_addr 0x201fff is below the end of the loaded data 0x202000" },
+	{ 0x201000, 0x200000, 0x202000, 0x204000, 0x204000,
+	  "multiboot header: entry_addr 0x204000 is outside the image [0x200000, 0x204000)" },
+	{ 0x201000, 0x200000, 0x202000, 0x204000, 0x1fffff,
+	  "multiboot header: entry_addr 0x1fffff is outside the image [0x200000, 0x204000)" },
+	/* Addresses that would wrap past 4 GiB. */
+	{ 0xfffff000, 0xffffe000, 0, 0, 0xffffe000,
+	  "multiboot header: the image: [0xffffe000, 0xffffe000 + 0x3000) is not below 4 GiB" },
+};
+
 static void test_kludge(void **state)
 {
 	uint8_t f[0x3000];
@@ -138,39 +163,13 @@ static void test_kludge(void **state)
 	assert_int_equal(img.segments[0].filesz, sizeof(f) - 0x800);
 	assert_int_equal(img.segments[0].memsz, sizeof(f) - 0x800);
 
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x1ff000, 0x200000, 0, 0,
-	       0x200000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: header_addr 0x1ff000 is below load_addr 0x200000");
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x202000, 0x200000, 0, 0,
-	       0x200000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: load_addr 0x200000 lies before the file's start (header_addr 0x202000, header at offset 0x1000)");
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x201000, 0x200000, 0x200000,
-	       0, 0x200000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: load_end_addr 0x200000 is not above load_addr 0x200000");
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x201000, 0x200000, 0x203001,
-	       0, 0x200000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: load_end_addr 0x203001 lies past the end of the file (0x3001 bytes from offset 0x0)");
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x201000, 0x200000, 0x202000,
-	       0x201fff, 0x200000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: bss_end_addr 0x201fff is below the end of the loaded data 0x202000");
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x201000, 0x200000, 0x202000,
-	       0x204000, 0x204000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: entry_addr 0x204000 is outside the image [0x200000, 0x204000)");
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0x201000, 0x200000, 0x202000,
-	       0x204000, 0x1fffff);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: entry_addr 0x1fffff is outside the image [0x200000, 0x204000)");
-	/* Addresses that would wrap past 4 GiB. */
-	kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, 0xfffff000, 0xffffe000, 0, 0,
-	       0xffffe000);
-	expect_refusal(f, sizeof(f),
-		       "multiboot header: the image: [0xffffe000, 0xffffe000 + 0x3000) is not below 4 GiB");
+	for (size_t i = 0; i < sizeof(kludge_refusals) / sizeof(kludge_refusals[0]); i++) {
+		const struct kludge_case *k = &kludge_refusals[i];
+
+		kludge(f, 0x1000, MB_HEADER_AOUT_KLUDGE, k->haddr, k->load,
+		       k->load_end, k->bss_end, k->entry);
+		expect_refusal(f, sizeof(f), k->msg);
+	}
 }
 
 /* An ELF image: header, program headers at 64, the multiboot header at

@@ -43,11 +43,11 @@ $(PC_OUT)/%.o: $(PC_SRC)/%.c $(PC_DEPS)
 
 $(PC_OUT)/%.o: $(PC_SRC)/%.asm $(PC_DEPS)
 	@mkdir -p $(@D)
-	$(Q)$(call say,NASM,$@)$(NASM) -f elf32 -g -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(call say,NASM,$@)$(NASM) -f elf32 -g -I$(PC_SRC)/rt/ -MD $(@:.o=.d) -MP $< -o $@
 
 $(PC_OUT)/rt/entry-aout.o: $(PC_SRC)/rt/entry.asm $(PC_DEPS)
 	@mkdir -p $(@D)
-	$(Q)$(call say,NASM,$@)$(NASM) -f elf32 -g -DAOUT_KLUDGE -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(call say,NASM,$@)$(NASM) -f elf32 -g -I$(PC_SRC)/rt/ -DAOUT_KLUDGE -MD $(@:.o=.d) -MP $< -o $@
 
 define PC_LINK_RULE
 $(PC_OUT)/$(1).elf: $(call pc_objs,$(1)) $(PC_RT_OBJS) $(PC_SRC)/pc.ld

@@ -7,13 +7,8 @@
 
 bits 32
 
-SEL_CODE32 equ 0x08
-SEL_DATA32 equ 0x10
-SEL_CODE16 equ 0x18
-SEL_DATA16 equ 0x20
-CR0_PE equ 1 << 0
-CR0_CD equ 1 << 30
-CR4_VMXE equ 1 << 13
+%include "modes.inc"
+
 REAL_BASE equ 0x30000
 REAL_SEG equ REAL_BASE >> 4
 
@@ -29,31 +24,14 @@ pc_real_attack:
 	push ebp
 	mov ebp, esp
 	pushad
-	mov esi, ra_start
-	mov edi, REAL_BASE
-	mov ecx, ra_end - ra_start
-	rep movsb
+	BLOB_COPY ra_start, ra_end
 	mov eax, [ebp + 8]
 	mov [RA(ra_which)], eax
 	mov dword [RA(ra_seen)], 0
-	mov [RA(ra_esp)], esp
-	sidt [RA(ra_idtr)]
-	sgdt [RA(ra_gdtr)]
-	mov ebx, [RA(ra_gdtr) + 2]
-	mov word [ebx + SEL_CODE16 + 2], REAL_BASE & 0xffff
-	mov byte [ebx + SEL_CODE16 + 4], (REAL_BASE >> 16) & 0xff
-	mov byte [ebx + SEL_CODE16 + 7], REAL_BASE >> 24
-	jmp SEL_CODE16:(ra_pm16 - ra_start)
+	BLOB_ENTER ra_start, ra_esp, ra_idtr, ra_gdtr, ra_pm16
 
 ra_back32:
-	mov ax, SEL_DATA32
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
-	mov esp, [RA(ra_esp)]
-	lidt [RA(ra_idtr)]
+	BLOB_BACK ra_start, ra_esp, ra_idtr
 	mov eax, [RA(ra_seen)]
 	mov [esp + 28], eax
 	popad

@@ -8,24 +8,8 @@
 
 bits 32
 
-SEL_CODE32 equ 0x08
-SEL_DATA32 equ 0x10
-SEL_CODE16 equ 0x18
-SEL_DATA16 equ 0x20
-SEL_CODE64 equ 0x28
-CR0_PE equ 1 << 0
-CR0_CD equ 1 << 30
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-CR4_VMXE equ 1 << 13
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
-EFER_LMA equ 1 << 10
-COM1 equ 0x3f8
+%include "modes.inc"
 
-; Real-mode code runs from a copy at REAL_BASE, segment REAL_SEG; in
-; 16-bit protected mode SEL_CODE16's base is set to REAL_BASE, so the
-; offsets of the copy are label - rm_start in both.
 REAL_BASE equ 0x20000
 REAL_SEG equ REAL_BASE >> 4
 
@@ -42,33 +26,15 @@ pc_real_trip:
 	push ebp
 	mov ebp, esp
 	pushad
-	mov esi, rm_start
-	mov edi, REAL_BASE
-	mov ecx, rm_end - rm_start
-	rep movsb
+	BLOB_COPY rm_start, rm_end
 	mov eax, [ebp + 8]
 	mov [RM(rm_via_cd)], eax
 	mov dword [RM(rm_result)], 0
-	mov [RM(rm_esp)], esp
-	sidt [RM(rm_idtr)]
-	sgdt [RM(rm_gdtr)]
-	; SEL_CODE16's base: bits 23:0 at bytes 2-4, 31:24 at byte 7.
-	mov ebx, [RM(rm_gdtr) + 2]
-	mov word [ebx + SEL_CODE16 + 2], REAL_BASE & 0xffff
-	mov byte [ebx + SEL_CODE16 + 4], (REAL_BASE >> 16) & 0xff
-	mov byte [ebx + SEL_CODE16 + 7], REAL_BASE >> 24
-	jmp SEL_CODE16:(rm_pm16 - rm_start)
+	BLOB_ENTER rm_start, rm_esp, rm_idtr, rm_gdtr, rm_pm16
 
 ; Back from the blob, in 32-bit protected mode.
 real_back32:
-	mov ax, SEL_DATA32
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
-	mov esp, [RM(rm_esp)]
-	lidt [RM(rm_idtr)]
+	BLOB_BACK rm_start, rm_esp, rm_idtr
 	or dword [RM(rm_result)], 0x20
 	mov eax, [RM(rm_result)]
 	mov [esp + 28], eax	; pushad's EAX
@@ -179,20 +145,7 @@ rm_gp:
 
 ; COM1, polled: DS:SI a NUL-terminated string.
 rm_print:
-	lodsb
-	test al, al
-	jz .done
-	mov bl, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, bl
-	out dx, al
-	jmp rm_print
-.done:
+	COM1_PUTS
 	ret
 
 align 4
@@ -223,17 +176,7 @@ pc_long_trip:
 	push edi
 	mov [lt_esp], esp
 	mov dword [lt_result], 0
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
+	LONG_PREPARE [ebp + 8]
 	test byte [ebp + 12], 1
 	jz .pg
 	or eax, CR0_CD
@@ -259,21 +202,7 @@ lt64:
 	or dword [rel lt_result], 2
 .no64:
 	lea rsi, [rel lt_msg]
-.print:
-	lodsb
-	test al, al
-	jz .printed
-	mov bl, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, bl
-	out dx, al
-	jmp .print
-.printed:
+	COM1_PUTS
 	push SEL_CODE32
 	lea rax, [rel lt_back32]
 	push rax
@@ -290,11 +219,7 @@ lt_back32:
 	jnz .still
 	or dword [lt_result], 4
 .still:
-	and eax, ~EFER_LME
-	wrmsr
-	mov eax, cr4
-	and eax, ~CR4_PAE
-	mov cr4, eax
+	LONG_UNWIND
 	mov esp, [lt_esp]
 	mov eax, [lt_result]
 	pop edi

@@ -10,11 +10,7 @@
 
 bits 32
 
-SEL_CODE32 equ 0x08
-SEL_DATA32 equ 0x10
-SEL_CODE16 equ 0x18
-SEL_DATA16 equ 0x20
-CR0_PE equ 1 << 0
+%include "modes.inc"
 
 APIC equ 0xfee00000
 ; In long mode pcxapic.c maps the APIC's page here as well, within
@@ -40,7 +36,6 @@ LONG_TPR equ 0x60
 
 REAL_BASE equ 0x20000
 REAL_SEG equ REAL_BASE >> 4
-%define RM(x) (REAL_BASE + (x) - rm_start)
 
 section .text
 
@@ -50,41 +45,27 @@ xa_real:
 	push ebp
 	mov ebp, esp
 	pushad
-	mov esi, rm_start
-	mov edi, REAL_BASE
-	mov ecx, rm_end - rm_start
-	rep movsb
-	mov [RM(rm_esp)], esp
-	sgdt [RM(rm_gdtr)]
-	mov ebx, [RM(rm_gdtr) + 2]
-	; SEL_CODE16's base: where the copy runs.
-	mov word [ebx + SEL_CODE16 + 2], REAL_BASE & 0xffff
-	mov byte [ebx + SEL_CODE16 + 4], (REAL_BASE >> 16) & 0xff
-	mov byte [ebx + SEL_CODE16 + 7], REAL_BASE >> 24
+	BLOB_COPY rm_start, rm_end
 	; SEL_DATA16's base, for FS: the APIC's page. Put back after.
+	sgdt [xa_gdtr]
+	mov ebx, [xa_gdtr + 2]
 	mov eax, [ebx + SEL_DATA16]
 	mov [saved_data16], eax
 	mov eax, [ebx + SEL_DATA16 + 4]
 	mov [saved_data16 + 4], eax
+	mov word [ebx + SEL_DATA16 + 2], APIC & 0xffff
 	mov byte [ebx + SEL_DATA16 + 4], (APIC >> 16) & 0xff
 	mov byte [ebx + SEL_DATA16 + 7], APIC >> 24
-	mov word [ebx + SEL_DATA16 + 2], APIC & 0xffff
-	jmp SEL_CODE16:(rm_pm16 - rm_start)
+	BLOB_ENTER rm_start, rm_esp, rm_idtr, rm_gdtr, rm_pm16
 
 real_back32:
-	mov ax, SEL_DATA32
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
-	mov esp, [RM(rm_esp)]
-	mov ebx, [RM(rm_gdtr) + 2]
+	BLOB_BACK rm_start, rm_esp, rm_idtr
+	mov ebx, [xa_gdtr + 2]
 	mov eax, [saved_data16]
 	mov [ebx + SEL_DATA16], eax
 	mov eax, [saved_data16 + 4]
 	mov [ebx + SEL_DATA16 + 4], eax
-	mov esi, RM(rm_out)
+	mov esi, REAL_BASE + rm_out - rm_start
 	mov edi, [ebp + 8]
 	mov ecx, XR_SIZE
 	rep movsb
@@ -150,6 +131,8 @@ rm_real:
 
 align 4
 rm_esp: dd 0
+rm_idtr: dw 0
+	dd 0
 rm_gdtr: dw 0
 	dd 0
 rm_out: times XR_SIZE db 0
@@ -221,3 +204,5 @@ lt_riprel_end:
 
 section .data
 saved_data16: dd 0, 0
+xa_gdtr: dw 0
+	dd 0

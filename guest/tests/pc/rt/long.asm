@@ -9,12 +9,7 @@
 
 bits 32
 
-SEL_CODE32 equ 0x08
-SEL_CODE64 equ 0x28
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
+%include "modes.inc"
 
 section .text
 global pc_long_call
@@ -29,17 +24,7 @@ pc_long_call:
 	mov [lc_fn], eax
 	mov eax, [ebp + 16]
 	mov [lc_arg], eax
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
+	LONG_PREPARE [ebp + 8]
 	mov cr0, eax
 	jmp SEL_CODE64:lc64
 
@@ -62,11 +47,7 @@ lc_back:
 	mov cr0, eax
 	mov ecx, MSR_EFER
 	rdmsr
-	and eax, ~EFER_LME
-	wrmsr
-	mov eax, cr4
-	and eax, ~CR4_PAE
-	mov cr4, eax
+	LONG_UNWIND
 	mov esp, [lc_esp]
 	mov eax, [lc_ret]
 	pop edi
