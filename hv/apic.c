@@ -195,7 +195,7 @@ bool apic_wakes(const struct vcpu *v)
 	case VCPU_WAIT_SIPI:
 		return any & (APIC_INBOX_INIT | APIC_INBOX_SIPI);
 	default:
-		return true;
+		return false; /* running, or hv's HLT: its timer alone */
 	}
 }
 

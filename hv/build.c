@@ -275,11 +275,24 @@ static int partition_build(const struct partition_spec *sp,
 		if (!r)
 			r = stats_alloc(v);
 	}
-	/* A pc partition's other vCPUs wait for the start-up IPIs of a
-	 * local APIC that is not there yet (docs/platform.md). */
-	if (!r && sp->platform == HV_PLATFORM_PC)
+	/* A pc partition's other vCPUs wait for INIT and start-up IPIs
+	 * from its own (docs/platform.md, "Start-up"): online, but not
+	 * runnable until one comes (hv/apic.c). */
+	if (!r && sp->platform == HV_PLATFORM_PC) {
+		const struct vcpu_pc_entry wait = {
+			.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
+		};
+
 		r = vcpu_arch_init_pc(&p->vcpus[0], &pc_entry);
-	else if (!r)
+		for (uint32_t i = 1; i < p->vcpu_count && !r; i++) {
+			struct vcpu *v = &p->vcpus[i];
+
+			r = vcpu_arch_init_pc(v, &wait);
+			v->wait = VCPU_WAIT_SIPI;
+			v->blocked_until = UINT64_MAX;
+			v->online = v->started = true;
+		}
+	} else if (!r)
 		r = vcpu_arch_init(&p->vcpus[0], entry, HV_GUEST_START_INFO,
 				   HV_GUEST_STACK_TOP, HV_GUEST_PAGE_TABLES);
 	if (r) {

@@ -25,12 +25,13 @@
 /* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT
  * AES XSAVE RDRAND, and FMA F16C AVX when AVX state is switched. Left out:
  * DTES64 MONITOR DS-CPL VMX SMX EIST TM2 CNXT-ID SDBG xTPR PDCM DCA and
- * TSC-deadline (the virtual APIC has no deadline mode); OSXSAVE, x2APIC
- * and the hypervisor bit are set by hv. */
+ * TSC-deadline; OSXSAVE, x2APIC, the hypervisor bit and, for pc
+ * partitions, whose APIC timer has the mode, TSC-deadline are set by hv. */
 #define L1_ECX_ALLOW                                                       \
 	(1u << 0 | 1u << 1 | 1u << 9 | 1u << 13 | 1u << 17 | 1u << 19 |       \
 	 1u << 20 | 1u << 22 | 1u << 23 | 1u << 25 | CPUID1_ECX_XSAVE |       \
 	 1u << 30)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define L1_ECX_AVX (1u << 12 | 1u << 28 | 1u << 29) /* FMA AVX F16C */
 /* Leaf 7.0 EBX: FSGSBASE BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP CLFLUSHOPT
  * CLWB SHA; AVX2 with AVX; the AVX-512 bits with AVX-512 state. Left out:
@@ -237,6 +238,8 @@ static __attribute__((noinline)) void leaf1(const struct vcpu *v,
 		r->ecx |= CPUID1_ECX_OSXSAVE;
 	/* The virtual local APIC is an x2APIC (hv/vlapic.c). */
 	r->ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_HYPERVISOR;
+	if (v->part && v->part->platform == HV_PLATFORM_PC)
+		r->ecx |= CPUID1_ECX_TSC_DEADLINE;
 	/* Addressable logical-processor ids in the package, and the
 	 * initial APIC id: the vCPU's number. */
 	r->ebx = (r->ebx & 0xffff) | (1u << id_bits(n)) << 16 |

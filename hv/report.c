@@ -92,6 +92,7 @@ static void report_dropped_input(const struct partition *p)
 void partition_record(const struct partition *p)
 {
 	uint64_t gp = 0, ud = 0;
+	char ipis[48] = "";
 
 	for (uint32_t i = 0; i < p->vcpu_count; i++) {
 		const struct vcpu_stats *s = p->vcpus[i].stats;
@@ -101,10 +102,15 @@ void partition_record(const struct partition *p)
 			ud += s->injected[6];
 		}
 	}
-	pr_info("partition %s: record: %s, refused io %lu msr %lu ept %lu hypercall %lu, injected #GP %lu #UD %lu, faults %lu",
+	/* A pc partition's IPIs too: those whose destination named none of
+	 * its vCPUs were dropped (hv/apic.c). */
+	if (p->platform == HV_PLATFORM_PC)
+		fmt_snprintf(ipis, sizeof(ipis), ", ipis %lu dropped %lu",
+			     stat_read(&p->ipis_sent), stat_read(&p->ipis_dropped));
+	pr_info("partition %s: record: %s, refused io %lu msr %lu ept %lu hypercall %lu, injected #GP %lu #UD %lu, faults %lu%s",
 		p->name, state_names[p->state], p->refused.io, p->refused.msr,
 		p->refused.ept, p->refused.hypercall, gp, ud,
-		stat_read(&p->stats.faults));
+		stat_read(&p->stats.faults), ipis);
 	report_dropped_input(p);
 }
 
@@ -158,6 +164,10 @@ void partitions_report(uint64_t tsc_hz)
 		}
 		if (p->state == PART_FAULTED)
 			pr_info("  %s: last fault: %s", p->name, p->last_fault);
+		if (p->platform == HV_PLATFORM_PC)
+			pr_info("  %s: ipis %lu, dropped %lu (a destination that named none of its vCPUs)",
+				p->name, stat_read(&p->ipis_sent),
+				stat_read(&p->ipis_dropped));
 		if (p->exit_status)
 			pr_info("  %s: ended by isa-debug-exit with status 0x%x",
 				p->name, p->exit_status);

@@ -99,8 +99,9 @@ static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 		    (v->running_on != HV_CPU_NONE && v != prev))
 			continue;
 #endif
-		/* Halted until its virtual timer fires. */
-		if (v->blocked_until > now) {
+		/* Halted until its virtual timer fires, or waiting (a pc
+		 * vCPU) for an IPI that has not come (hv/apic.c). */
+		if (v->blocked_until > now && !apic_wakes(v)) {
 			if (v->blocked_until < *wake)
 				*wake = v->blocked_until;
 			continue;

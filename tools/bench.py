@@ -4,12 +4,13 @@
 
   bench.py [--build DIR] [--log ENGINE=LOG ...]
 
-Boots tests/boot/scenarios/bench.scn with tests/boot/runner.py on every
-engine it lists (Bochs always; QEMU/KVM where this host offers VT-x),
-collects the "bench: NAME VALUE" lines the guests printed, adds the sizes
+Boots tests/boot/scenarios/bench.scn and bench-pc.scn (a pc partition's
+figures) with tests/boot/runner.py, one at a time, on every engine they
+list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
+"bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
 DIR/bench/results.json. With --log it reads logs that exist instead of
-booting anything. docs/benchmarks.md says what each figure means.
+booting anything (several for one engine: --log bochs=A --log bochs=B). docs/benchmarks.md says what each figure means.
 
 Under Bochs the TSC counts instructions, so its column is instructions;
 under QEMU/KVM it counts cycles of the real CPU.
@@ -30,6 +31,7 @@ from typing import Callable, Optional
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
+SCENARIOS = (SCENARIO, "bench-pc")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -39,7 +41,8 @@ LINE = re.compile(r"^(?:\[[^\]]+\] )?bench: ([a-z0-9_]+) (-?[0-9]+)$")
 MGMT_EXIT = re.compile(r"^hv: final report: longest exit creating or "
                        r"destroying a partition ([0-9]+) tsc")
 ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]|\r")
-SKIP = re.compile(r"^SKIP +" + SCENARIO + r"\.([a-z-]+): (.*)$")
+SKIP = re.compile(r"^SKIP +(?:" + "|".join(SCENARIOS) +
+                  r")\.([a-z-]+): (.*)$")
 
 KIB = 1024
 
@@ -111,6 +114,10 @@ FIGURES = [
     Figure("longest_mgmt_exit", "longest single exit creating or "
            "destroying a partition (hv's final report)", "ticks",
            raw("longest_mgmt_exit"), "<= 1000000"),
+    Figure("pc_ipi_one_cpu", "pc partition: IPI between two vCPUs sharing "
+           "one CPU, ICR write to handler", "ticks", raw("pc_ipi_one_cpu")),
+    Figure("pc_tsc_deadline", "pc partition: TSC-deadline timer interrupt, "
+           "deadline to handler", "ticks", raw("pc_tsc_deadline")),
     Figure("rep_stosb_65536", "REP STOSB of 65536 bytes (Bochs counts "
            "iterations)", "ticks", raw("rep_stosb_65536")),
     Figure("rep_stosq_65536", "REP STOSQ of 65536 bytes", "ticks",
@@ -247,9 +254,10 @@ def meets(value: Optional[int], target: Optional[str]) -> Optional[bool]:
 
 
 def run_scenario(build: Path) -> tuple[int, dict[str, str]]:
-    """Boots the scenario; its status and the engines it skipped, with why."""
+    """Boots the scenarios, one emulator at a time so that none slows
+    another's figures; their status and the engines skipped, with why."""
     cmd = [sys.executable, str(REPO / "tests/boot/runner.py"), "--build",
-           str(build), "test", SCENARIO]
+           str(build), "test", "-j", "1", *SCENARIOS]
     print("bench: " + " ".join(cmd[1:]), flush=True)
     proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -275,18 +283,19 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     build = Path(args.build).resolve()
 
-    logs: dict[str, Path] = {}
+    logs: dict[str, list[Path]] = {}
     skipped: dict[str, str] = {}
     status = 0
     if args.log:
         for item in args.log:
             engine, _, path = item.partition("=")
-            logs[engine] = Path(path)
+            logs.setdefault(engine, []).append(Path(path))
     else:
         status, skipped = run_scenario(build)
         for engine in ENGINES:
             if engine not in skipped:
-                logs[engine] = build / "tests" / f"{SCENARIO}.{engine}.log"
+                logs[engine] = [build / "tests" / f"{name}.{engine}.log"
+                                for name in SCENARIOS]
 
     problems = check_op_pairs(build)
     for why in problems:
@@ -295,8 +304,11 @@ def main(argv: list[str]) -> int:
     host = host_figures(build)
     columns: dict[str, dict[str, int]] = {}
     for engine in ENGINES:
-        if engine in logs and logs[engine].exists():
-            columns[engine] = {**parse_log(logs[engine]), **host}
+        found = [log for log in logs.get(engine, []) if log.exists()]
+        if found:
+            columns[engine] = dict(host)
+            for log in found:
+                columns[engine].update(parse_log(log))
     if "bochs" not in columns:
         print("bench: no Bochs log to read", file=sys.stderr)
         return 1

@@ -71,6 +71,10 @@ struct vcpu_arch {
 	 */
 	uint64_t timer_until;
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
+	bool nmi_window_exiting; /* NMI-window exiting is on in its VMCS */
+	/* pc vCPUs: an NMI IPI to inject, and one injected whose handler
+	 * may still run (virtual-NMI blocking, arch/x86/vmx_inject.c). */
+	bool nmi_pending, guest_nmi;
 	/*
 	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS
 	 * is active on at most one CPU. vmcs_cpu is that CPU, or HV_CPU_NONE

@@ -90,13 +90,15 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 	 * blocked by NMI, which the next entry would load into the guest,
 	 * and a guest that never executes IRET would then keep hv's NMIs out
 	 * of this CPU for good; hv never gives a guest an NMI, so the guest
-	 * is never blocked by one.
+	 * is never blocked by one. A pc vCPU's NMI IPIs are its own: while
+	 * one's handler may run (guest_nmi, with virtual NMIs), the blocking
+	 * is the guest's and stays.
 	 */
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		uint32_t state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 
 		smp_nmi(vmcs_read_nat(VMCS_GUEST_RIP), true);
-		if (state & INTERRUPTIBILITY_NMI)
+		if ((state & INTERRUPTIBILITY_NMI) && !v->arch.guest_nmi)
 			vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
 				     state & ~INTERRUPTIBILITY_NMI);
 		cpu_unblock_nmi();
@@ -145,6 +147,28 @@ static enum exit_action handle_sipi(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_RETRY; /* only meaningful in wait-for-SIPI */
 }
 
+/*
+ * HLT of a pc vCPU (docs/platform.md, "HLT"): it completes and the vCPU
+ * waits, with IF=1 for any interrupt, NMI or INIT, with IF=0 for an NMI
+ * or INIT only; vmx_pc_begin decides at its next run whether it may go
+ * on. An interrupt that can be taken now, or an NMI, ends it at once.
+ */
+static enum exit_action pc_hlt(struct vcpu *v, uint64_t now)
+{
+	bool intr_on = vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
+
+	if (v->arch.nmi_pending)
+		return EXIT_NEXT;
+	if (intr_on) {
+		vlapic_tick(&v->apic, now);
+		if (vlapic_pending(&v->apic) >= 0)
+			return EXIT_NEXT;
+	}
+	__atomic_store_n(&v->wait, intr_on ? VCPU_WAIT_HLT : VCPU_WAIT_HLT_NOIF,
+			 __ATOMIC_RELEASE);
+	return EXIT_YIELD;
+}
+
 static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 {
 	uint64_t now = rdtsc(), wake;
@@ -152,6 +176,8 @@ static enum exit_action handle_hlt(struct vcpu *v, struct exit_ctx *e)
 	(void)e;
 	if (user_mode())
 		return inject_gp(v);
+	if (v->arch.pc)
+		return pc_hlt(v, now);
 	/*
 	 * HLT completes now and the vCPU sleeps until its virtual timer
 	 * fires; the interrupt is then delivered after the HLT, as on a
@@ -278,7 +304,9 @@ static enum exit_action handle_interrupt_window(struct vcpu *v,
 {
 	(void)v;
 	(void)e;
-	return EXIT_RETRY; /* deliver_events() injects on the way back in */
+	/* deliver_events() injects on the way back in; the NMI window's
+	 * exit comes here too, for its NMI. */
+	return EXIT_RETRY;
 }
 
 static enum exit_action handle_unexpected(struct vcpu *v, struct exit_ctx *e)
@@ -293,6 +321,7 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_INIT] = handle_init,
 	[EXIT_REASON_SIPI] = handle_sipi,
 	[EXIT_REASON_HLT] = handle_hlt,

@@ -132,24 +132,50 @@ enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_RETRY;
 }
 
-/* The vCPU remembers the control's state, which saves a VMREAD on the
+/* The vCPU remembers the controls' state, which saves a VMREAD on the
  * path every exit takes. */
-static void set_interrupt_window_exiting(struct vcpu *v, bool on)
+static void set_window_exiting(struct vcpu *v, bool irq, bool nmi)
 {
-	if (on == v->arch.window_exiting)
+	if (irq == v->arch.window_exiting && nmi == v->arch.nmi_window_exiting)
 		return;
 	vmcs_write32(VMCS_PROC_BASED_CTLS,
-		     on ? vmx_caps.proc | PROC_INTERRUPT_WINDOW_EXITING :
-			  vmx_caps.proc);
-	v->arch.window_exiting = on;
+		     vmx_caps.proc | (irq ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
+			     (nmi ? PROC_NMI_WINDOW_EXITING : 0));
+	v->arch.window_exiting = irq;
+	v->arch.nmi_window_exiting = nmi;
+}
+
+/*
+ * An NMI IPI for a pc vCPU: injected when nothing blocks it (SDM
+ * "Interruptibility State": blocking by NMI, which with virtual NMIs is
+ * the guest's own handler not yet returned by IRET, by MOV SS and, as
+ * VM entry demands for an NMI, by STI). Else it waits for the NMI window.
+ * True when it went into the entry field.
+ */
+static bool deliver_nmi(struct vcpu *v)
+{
+	uint32_t state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if (v->arch.guest_nmi && !(state & INTERRUPTIBILITY_NMI))
+		v->arch.guest_nmi = false;
+	if (state & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS |
+		     INTERRUPTIBILITY_STI))
+		return false;
+	vmcs_write32(VMCS_ENTRY_INTR_INFO,
+		     2 | INTR_TYPE_NMI | INTR_INFO_VALID);
+	v->arch.nmi_pending = false;
+	v->arch.guest_nmi = true;
+	stats_injected(v->stats, 2);
+	return true;
 }
 
 /*
  * Chooses the event for the next entry: first an event an exit cut off,
- * then anything a handler injected, then the virtual APIC's highest
- * pending vector if the guest can take an interrupt now (RFLAGS.IF and no
- * STI or MOV-SS shadow). Otherwise interrupt-window exiting brings the
- * vCPU back as soon as it can.
+ * then anything a handler injected, then an NMI IPI, then the virtual
+ * APIC's highest pending vector if the guest can take an interrupt now
+ * (RFLAGS.IF and no STI or MOV-SS shadow). Otherwise interrupt-window
+ * (or NMI-window) exiting brings the vCPU back as soon as it can. IPIs
+ * posted from other CPUs are drained into the model first.
  */
 void deliver_events(struct vcpu *v, uint64_t now)
 {
@@ -158,13 +184,16 @@ void deliver_events(struct vcpu *v, uint64_t now)
 
 	/*
 	 * Most exits have nothing to deliver: no event to deliver again, no
-	 * vector requested in the virtual APIC, its timer not yet due, and
-	 * interrupt-window exiting already off. Then everything below would
-	 * leave the VMCS as it is, and the VMREADs are skipped.
+	 * vector requested in the virtual APIC, its timer not yet due, no
+	 * IPI posted, and the window exits already off. Then everything
+	 * below would leave the VMCS as it is, and the VMREADs are skipped.
 	 */
 	if (!(v->arch.reinject_info & INTR_INFO_VALID) && !v->arch.window_exiting &&
+	    !v->arch.nmi_window_exiting && !v->arch.nmi_pending &&
+	    !__atomic_load_n(&v->inbox.any, __ATOMIC_RELAXED) &&
 	    vlapic_quiet(&v->apic, now))
 		return;
+	apic_drain(v, &v->arch.nmi_pending);
 	intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 	if (v->arch.reinject_info & INTR_INFO_VALID) {
 		uint32_t type = v->arch.reinject_info & INTR_INFO_TYPE_MASK;
@@ -189,6 +218,9 @@ void deliver_events(struct vcpu *v, uint64_t now)
 		}
 		/* Else merge_events() kept it for an entry after this one. */
 	}
+	if (unlikely(v->arch.nmi_pending) && !(intr & INTR_INFO_VALID) &&
+	    deliver_nmi(v))
+		intr = INTR_INFO_VALID;
 	vlapic_tick(&v->apic, now);
 	vector = vlapic_pending(&v->apic);
 	if (vector >= 0 && !(intr & INTR_INFO_VALID) &&
@@ -202,5 +234,6 @@ void deliver_events(struct vcpu *v, uint64_t now)
 		vector = vlapic_pending(&v->apic);
 		intr = INTR_INFO_VALID;
 	}
-	set_interrupt_window_exiting(v, vector >= 0);
+	set_window_exiting(v, vector >= 0,
+			   v->arch.nmi_pending && vmx_caps.nmi_window);
 }

@@ -48,6 +48,16 @@ void vmx_pc_caps_init(void)
 	vmx_caps.proc2_pc = vmx_caps.proc2 | PROC2_UNRESTRICTED_GUEST |
 			    ((uint32_t)cap2 & PROC2_ENABLE_RDTSCP);
 	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
+	/* SDM "Pin-Based VM-Execution Controls": virtual NMIs let hv give
+	 * a guest an NMI and see its handler's IRET; NMI-window exiting
+	 * needs them. The allowed-1 settings are the MSR's high half. */
+	vmx_caps.pin_pc = vmx_caps.pin;
+	vmx_caps.nmi_window = false;
+	if ((rdmsr(IA32_VMX_PINBASED_CTLS) >> 32) & PIN_VIRTUAL_NMIS) {
+		vmx_caps.pin_pc |= PIN_VIRTUAL_NMIS;
+		vmx_caps.nmi_window = (rdmsr(IA32_VMX_PROCBASED_CTLS) >> 32) &
+				      PROC_NMI_WINDOW_EXITING;
+	}
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
 	vmx_caps.maxphyaddr = 36;
 	if (a >= 0x80000008) {
@@ -218,6 +228,7 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 				      PROC2_VIRTUALIZE_APIC_ACCESSES : 0));
 	if (v->part->arch.apic_access_pa)
 		vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->part->arch.apic_access_pa);
+	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin_pc);
 	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
 	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());
 	vmcs_write32(VMCS_ENTRY_CTLS,
@@ -334,4 +345,100 @@ bool vmx_pc_efer_write(uint64_t *val)
 		return false;
 	*val = efer_written_pc(*val, old);
 	return true;
+}
+
+/* EDX after INIT and at a start-up IPI's entry: the processor's
+ * signature, CPUID.1:EAX (SDM "Initialization Overview"). */
+static uint32_t signature(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	return a;
+}
+
+/*
+ * INIT (SDM "Processor Built-In Self-Test and INIT"): the vCPU's
+ * registers, MSRs, FPU state and local APIC as after INIT (the APIC's
+ * base and mode survive it), and it waits for a start-up IPI. Its VMCS,
+ * current on this CPU, is rebuilt from scratch.
+ */
+static void pc_init(struct vcpu *v)
+{
+	const struct vcpu_pc_entry e = {
+		.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
+		.edx = signature(),
+	};
+	uint64_t base = v->apic.base;
+
+	v->arch.regs = (struct guest_regs){ 0 };
+	v->arch.cr2 = 0;
+	v->arch.kernel_gs_base = v->arch.star = v->arch.lstar = 0;
+	v->arch.cstar = v->arch.sfmask = v->arch.tsc_aux = 0;
+	for (int i = 0; i < 4; i++)
+		v->arch.dr[i] = 0;
+	v->arch.reinject_info = 0;
+	v->arch.timer_until = 0;
+	v->arch.nmi_pending = v->arch.guest_nmi = false;
+	if (vcpu_arch_reinit_pc_here(v, &e))
+		panic("%s: vcpu %u: its VMCS could not be rebuilt at INIT",
+		      v->part->name, v->id);
+	v->apic.base = base;
+	__atomic_store_n(&v->wait, VCPU_WAIT_SIPI, __ATOMIC_RELEASE);
+}
+
+/* The start-up IPI: real mode at CS = vector << 8 (base vector << 12),
+ * IP 0, over the state INIT left (SDM "MP Initialization Protocol"). */
+static void pc_sipi(struct vcpu *v, uint8_t vector)
+{
+	const struct vcpu_pc_entry e = {
+		.mode = VCPU_PC_REAL, .cs_selector = (uint16_t)(vector << 8),
+		.eip = 0, .edx = signature(),
+	};
+
+	vmx_pc_setup(v, &e);
+	__atomic_store_n(&v->wait, VCPU_RUNNING, __ATOMIC_RELEASE);
+}
+
+/*
+ * A start-up IPI acts only on a vCPU that waits for one; a second is
+ * ignored. A waiting vCPU runs again when something that ends its wait
+ * has come (hv/apic.c); otherwise it waits on, with its timer.
+ */
+enum pc_begin vmx_pc_begin(struct vcpu *v, uint64_t now)
+{
+	uint8_t vector;
+	uint32_t got = apic_take_startup(v, &vector);
+
+	if (got & APIC_INBOX_INIT)
+		pc_init(v);
+	if ((got & APIC_INBOX_SIPI) && v->wait == VCPU_WAIT_SIPI) {
+		pc_sipi(v, vector);
+		pr_debug("%s: vcpu %u: start-up IPI, vector 0x%x", v->part->name,
+			 v->id, vector);
+	}
+	apic_drain(v, &v->arch.nmi_pending);
+	switch (v->wait) {
+	case VCPU_RUNNING:
+		return PC_RUN;
+	case VCPU_WAIT_SIPI:
+		v->arch.nmi_pending = false; /* NMIs are held off there */
+		break;
+	case VCPU_WAIT_HLT:
+		vlapic_tick(&v->apic, now);
+		if (vlapic_pending(&v->apic) >= 0 || v->arch.nmi_pending)
+			goto wake;
+		return apic_wait(v, VCPU_WAIT_HLT,
+				 vlapic_next_deadline(&v->apic)) ?
+			       PC_WAIT :
+			       PC_HALTED;
+	case VCPU_WAIT_HLT_NOIF:
+		if (v->arch.nmi_pending)
+			goto wake;
+		break;
+	}
+	return apic_wait(v, (enum vcpu_wait)v->wait, 0) ? PC_WAIT : PC_HALTED;
+wake:
+	__atomic_store_n(&v->wait, VCPU_RUNNING, __ATOMIC_RELEASE);
+	return PC_RUN;
 }

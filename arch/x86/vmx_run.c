@@ -186,6 +186,19 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 	uint64_t start = rdtsc(), now;
 
 	arrive(v, pc);
+	/* A pc vCPU that waits, or has an INIT or start-up IPI to take,
+	 * deals with them before any of its state is loaded. */
+	if (unlikely(v->arch.pc) &&
+	    (v->wait != VCPU_RUNNING || apic_startup_pending(&v->inbox))) {
+		switch (vmx_pc_begin(v, rdtsc())) {
+		case PC_RUN:
+			break;
+		case PC_WAIT:
+			return VCPU_PREEMPTED;
+		case PC_HALTED:
+			return VCPU_STOPPED;
+		}
+	}
 	guest_state_load(v);
 	v->slice_end = start + slice;
 	now = rdtsc();
@@ -221,6 +234,12 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 */
 		if (vcpu_must_leave(v))
 			break;
+		/* INIT and start-up IPIs are taken outside guest mode, at the
+		 * start of the next run (vmx_pc_begin). */
+		if (unlikely(v->arch.pc) && apic_startup_pending(&v->inbox)) {
+			outcome = VCPU_PREEMPTED;
+			break;
+		}
 		r = enter_guest(v);
 		if (unlikely(r)) {
 			report_entry_error(v, r);

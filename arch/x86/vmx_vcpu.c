@@ -444,6 +444,14 @@ int vcpu_arch_init_pc(struct vcpu *v, const struct vcpu_pc_entry *e)
 	return init_vmcs(v, e, 0, 0, 0, 0);
 }
 
+int vcpu_arch_reinit_pc_here(struct vcpu *v, const struct vcpu_pc_entry *e)
+{
+	HV_ASSERT(v->arch.vmcs_cpu == this_cpu()->index);
+	/* setup_vmcs leaves the VMCS current here, with this CPU's host
+	 * state: vmcs_cpu and host_cpu stay right. */
+	return setup_vmcs(v, ept_pointer(&v->part->arch.ept), e, 0, 0, 0, 0);
+}
+
 int vcpu_arch_alloc(struct vcpu *v)
 {
 	v->arch.vmcs_cpu = HV_CPU_NONE;
@@ -473,7 +481,9 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 		return HV_EIO;
 	}
 	v->arch.launched = false;
-	v->arch.window_exiting = false; /* setup_controls writes vmx_caps.proc */
+	/* setup_controls writes vmx_caps.proc: no window exits. */
+	v->arch.window_exiting = false;
+	v->arch.nmi_window_exiting = false;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
 	vlapic_init(&v->apic, v->id,

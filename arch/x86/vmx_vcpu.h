@@ -19,6 +19,10 @@ struct vmx_caps {
 	/* pc vCPUs (arch/x86/vmx_pc.c): their secondary controls, or why
 	 * this CPU cannot run them. */
 	uint32_t proc2_pc;
+	/* pc vCPUs: pin controls with virtual NMIs where the CPU has them,
+	 * and whether NMI-window exiting (which needs them) is there. */
+	uint32_t pin_pc;
+	bool nmi_window;
 	const char *pc_missing;
 	uint8_t maxphyaddr; /* CPUID.80000008H:EAX[7:0], for PAE PDPTEs */
 	/* "virtualize APIC accesses" may be set: pc partitions get an
@@ -48,6 +52,18 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
 /* A pc partition's APIC-access page in its EPT, where the CPU allows. */
 int vmx_pc_apic_page(struct partition *p);
 void vmx_pc_apic_page_free(struct partition *p);
+
+/* At the start of a pc vCPU's run, with its VMCS current and before
+ * its state is loaded: INIT and start-up IPIs, and its waits. */
+enum pc_begin {
+	PC_RUN, /* enter the guest */
+	PC_WAIT, /* it waits (apic_wait): leave the CPU */
+	PC_HALTED, /* its partition waits with nothing to wake it */
+};
+enum pc_begin vmx_pc_begin(struct vcpu *v, uint64_t now);
+/* Rebuilds the VMCS current on this CPU as a fresh pc vCPU's
+ * (arch/x86/vmx_vcpu.c): INIT. */
+int vcpu_arch_reinit_pc_here(struct vcpu *v, const struct vcpu_pc_entry *e);
 
 /* Writes the host-state area for the CPU this runs on. */
 void vmx_setup_host_state(void);

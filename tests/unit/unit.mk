@@ -35,6 +35,7 @@ UNIT_LIB_palloc_search := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
 UNIT_LIB_vlapic := hv/vlapic.c
+UNIT_LIB_vlapic_modes := hv/vlapic.c
 UNIT_LIB_pcdev := hv/pcdev.c
 UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
@@ -56,7 +57,7 @@ UNIT_LIB_smp_claim :=
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 
 UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
-	vmcs_names vlapic pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
+	vmcs_names vlapic vlapic_modes pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
 	smp_claim ratelimit x86_insn x86_walk mmio
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall

@@ -12,17 +12,7 @@
 
 const char test_name[] = "pcdevices";
 
-#define FW_CFG_SELECTOR 0x510
-#define FW_CFG_DATA 0x511
-
-static void fw_cfg_read(uint16_t key, void *buf, unsigned n)
-{
-	uint8_t *b = buf;
-
-	outw(FW_CFG_SELECTOR, key);
-	for (unsigned i = 0; i < n; i++)
-		b[i] = inb(FW_CFG_DATA);
-}
+#define fw_cfg_read pc_fw_cfg_read
 
 static void check_fw_cfg(const struct mb_info *mbi)
 {

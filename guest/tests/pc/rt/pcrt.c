@@ -280,6 +280,15 @@ bool pc_under_hv(void)
 	return b == 0x79687668 && c == 0x76726570 && d == 0x726f7369;
 }
 
+void pc_fw_cfg_read(uint16_t key, void *buf, unsigned n)
+{
+	uint8_t *b = buf;
+
+	outw(0x510, key); /* the selector; bytes come from 0x511 */
+	for (unsigned i = 0; i < n; i++)
+		b[i] = inb(0x511);
+}
+
 /* ---- descriptors */
 static uint64_t gdt[] = {
 	0,
@@ -296,7 +305,9 @@ struct gate {
 	uint16_t off_hi;
 } __attribute__((packed));
 
-static struct gate idt[32];
+/* The exceptions' gates, and any a kernel sets with pc_set_gate; the
+ * others are not present. */
+static struct gate idt[256];
 extern const uint32_t pcrt_stubs[32];
 
 struct pseudo {
@@ -304,18 +315,22 @@ struct pseudo {
 	uint32_t base;
 } __attribute__((packed));
 
-static void load_descriptors(void)
+void pc_set_gate(uint8_t vector, void (*handler)(void))
+{
+	uint32_t a = (uint32_t)handler;
+
+	idt[vector].off_lo = (uint16_t)a;
+	idt[vector].off_hi = (uint16_t)(a >> 16);
+	idt[vector].sel = SEL_CODE32;
+	idt[vector].type = 0x8e; /* present, DPL 0, 32-bit interrupt gate */
+	idt[vector].zero = 0;
+}
+
+void pc_load_descriptors(void)
 {
 	struct pseudo g = { sizeof(gdt) - 1, (uint32_t)gdt };
 	struct pseudo i = { sizeof(idt) - 1, (uint32_t)idt };
 
-	for (int v = 0; v < 32; v++) {
-		idt[v].off_lo = (uint16_t)pcrt_stubs[v];
-		idt[v].off_hi = (uint16_t)(pcrt_stubs[v] >> 16);
-		idt[v].sel = SEL_CODE32;
-		idt[v].type = 0x8e; /* present, DPL 0, 32-bit interrupt gate */
-		idt[v].zero = 0;
-	}
 	asm volatile("lgdt %0\n\t"
 		     "ljmp %1, $1f\n"
 		     "1:\n\t"
@@ -340,7 +355,9 @@ void pcrt_exception(const uint32_t *frame)
 
 void pcrt_start(uint32_t magic, const struct mb_info *mbi)
 {
-	load_descriptors();
+	for (int v = 0; v < 32; v++)
+		pc_set_gate((uint8_t)v, (void (*)(void))pcrt_stubs[v]);
+	pc_load_descriptors();
 	/* The information may lie where a test writes: keep the line. */
 	if (magic == MB_BOOTLOADER_MAGIC && (mbi->flags & MB_INFO_CMDLINE)) {
 		const char *c = (const char *)mbi->cmdline;

@@ -122,6 +122,16 @@ void pc_cmdline_word(const char *key, char *buf, size_t n, const char *def);
 /* True when hv runs the kernel (CPUID leaf 0x40000000 says
  * "hvhypervisor"): checks of what only hv provides run then. */
 bool pc_under_hv(void);
+/* QEMU's fw_cfg, legacy I/O: n bytes of item key. */
+void pc_fw_cfg_read(uint16_t key, void *buf, unsigned n);
+
+/* ---- descriptors */
+/* Loads the runtime's GDT and IDT and flat segments: what an AP the
+ * kernel starts runs first in 32-bit mode. */
+void pc_load_descriptors(void);
+/* An interrupt gate for vector (a handler built with
+ * __attribute__((interrupt)), or assembly ending in IRET). */
+void pc_set_gate(uint8_t vector, void (*handler)(void));
 
 /* ---- exceptions in 32-bit protected mode */
 struct pc_fault {
