@@ -46,13 +46,15 @@ enum mmio_status apic_mmio(const struct mmio_cpu *c, uint32_t offset,
 	if (!width_ok(offset, in->size, dir))
 		return MMIO_WIDTH;
 	if (dir == MMIO_WRITE) {
-		src = x86_insn_store_value(in, in->has_imm ? 0 : c->gpr[in->reg]);
+		src = x86_insn_store_value(in, in->has_imm ? 0 :
+						 c->get_reg(c->reg_ctx, in->reg));
 		return d->write(d->ctx, reg, (uint32_t)src) ? MMIO_FAULT : MMIO_DONE;
 	}
 	if (d->read(d->ctx, reg, &val))
 		return MMIO_FAULT;
 	val >>= 8 * (offset & 3);
-	c->gpr[in->reg] = x86_insn_load_result(in, c->gpr[in->reg], val);
+	c->set_reg(c->reg_ctx, in->reg,
+		   x86_insn_load_result(in, c->get_reg(c->reg_ctx, in->reg), val));
 	return MMIO_DONE;
 }
 

@@ -22,7 +22,11 @@ struct mmio_cpu {
 	struct x86_walk_regs walk;
 	uint64_t fetch_la; /* the linear address of CS:RIP */
 	enum x86_cpu_mode mode;
-	uint64_t *gpr; /* 16 registers, SDM order: written for loads */
+	/* Its general registers, 0 RAX ... 15 R15 (SDM order): only the
+	 * one the instruction names is read, and written for a load. */
+	uint64_t (*get_reg)(void *ctx, unsigned n);
+	void (*set_reg)(void *ctx, unsigned n, uint64_t val);
+	void *reg_ctx;
 };
 
 /* The register file behind the page: 0, or -1 for an access that faults. */

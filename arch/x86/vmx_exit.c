@@ -6,6 +6,8 @@
  * here into a neutral question for hv/policy.c (a port, an EPT access)
  * and the answer applied here.
  */
+#include <stddef.h>
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/mce.h"
@@ -18,18 +20,24 @@
 #include "hv/log.h"
 #include "hv/upcall.h"
 
-/* The register an exit qualification names: 0 RAX ... 15 R15 (SDM order). */
+/*
+ * The register an exit qualification or an instruction names: 0 RAX ...
+ * 15 R15 (SDM order), as offsets into struct guest_regs, so that no
+ * table is built on each call; RSP lives in the VMCS.
+ */
+#define REG(r) offsetof(struct guest_regs, r)
+#define NO_REG ((uint16_t)~0u)
+static const uint16_t gpr_offsets[16] = {
+	REG(rax), REG(rcx), REG(rdx), REG(rbx), NO_REG, REG(rbp), REG(rsi), REG(rdi),
+	REG(r8), REG(r9), REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15),
+};
+#undef REG
+
 static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
-	uint64_t *const regs[16] = {
-		&v->arch.regs.rax, &v->arch.regs.rcx, &v->arch.regs.rdx, &v->arch.regs.rbx,
-		NULL /* RSP lives in the VMCS */, &v->arch.regs.rbp, &v->arch.regs.rsi,
-		&v->arch.regs.rdi, &v->arch.regs.r8, &v->arch.regs.r9, &v->arch.regs.r10,
-		&v->arch.regs.r11, &v->arch.regs.r12, &v->arch.regs.r13, &v->arch.regs.r14,
-		&v->arch.regs.r15,
-	};
+	uint16_t off = gpr_offsets[n & 15];
 
-	return regs[n & 15];
+	return off == NO_REG ? NULL : (uint64_t *)((char *)&v->arch.regs + off);
 }
 
 uint64_t gpr_read(struct vcpu *v, unsigned n)

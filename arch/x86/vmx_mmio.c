@@ -103,14 +103,24 @@ static void walk_regs(struct vcpu *v, uint64_t efer, struct x86_walk_regs *w)
 		w->pdpte[i] = vmcs_read64(VMCS_GUEST_PDPTE0 + 2 * i);
 }
 
+static uint64_t get_reg(void *ctx, unsigned n)
+{
+	return gpr_read(ctx, n);
+}
+
+static void set_reg(void *ctx, unsigned n, uint64_t val)
+{
+	gpr_write(ctx, n, val);
+}
+
 static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 				 uint32_t offset, enum mmio_dir dir)
 {
 	uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
-	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP), gpr[16];
+	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
 	struct apic_dev_ctx a = { v, rdtsc() };
 	const struct mmio_dev dev = { apic_read, apic_write, &a };
-	struct mmio_cpu c = { .gpr = gpr };
+	struct mmio_cpu c = { .get_reg = get_reg, .set_reg = set_reg, .reg_ctx = v };
 	struct mmio_report r;
 	enum mmio_status s;
 	char line[160];
@@ -124,8 +134,6 @@ static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 	c.fetch_la = c.mode == X86_MODE_64 ?
 			     rip :
 			     (vmcs_read_nat(VMCS_GUEST_CS_BASE) + rip) & 0xffffffffull;
-	for (unsigned i = 0; i < 16; i++)
-		gpr[i] = gpr_read(v, i);
 	s = apic_mmio(&c, offset, dir, &dev, &r);
 	if (s != MMIO_DONE) {
 		apic_mmio_describe(s, &c, &r, line, sizeof(line));
@@ -133,8 +141,6 @@ static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 		vcpu_fault(v, "%s at rip 0x%lx", line, rip);
 		return EXIT_STOP;
 	}
-	if (!r.insn.write)
-		gpr_write(v, r.insn.reg, gpr[r.insn.reg]);
 	set_rip_after((rip + r.insn.len) & ip_mask(c.mode));
 	return EXIT_RETRY;
 }

@@ -48,6 +48,7 @@ void vmx_pc_caps_init(void)
 	 * TSC_AUX with the vCPU (arch/x86/vmx_state.c). */
 	vmx_caps.proc2_pc = vmx_caps.proc2 | PROC2_UNRESTRICTED_GUEST |
 			    ((uint32_t)cap2 & PROC2_ENABLE_RDTSCP);
+	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
 	/* SDM "Pin-Based VM-Execution Controls": virtual NMIs let hv give
 	 * a guest an NMI and see its handler's IRET; NMI-window exiting
 	 * needs them. The allowed-1 settings are the MSR's high half. */
@@ -58,7 +59,6 @@ void vmx_pc_caps_init(void)
 		vmx_caps.nmi_window = (rdmsr(IA32_VMX_PROCBASED_CTLS) >> 32) &
 				      PROC_NMI_WINDOW_EXITING;
 	}
-	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
 	vmx_caps.maxphyaddr = 36;
 	if (a >= 0x80000008) {

@@ -56,11 +56,26 @@ static int dev_write(void *ctx, uint32_t off, uint32_t val)
 static const struct mmio_dev dev = { dev_read, dev_write, NULL };
 static uint64_t gpr[16];
 
+static uint64_t get_reg(void *ctx, unsigned n)
+{
+	assert_ptr_equal(ctx, gpr);
+	assert_true(n < 16);
+	return gpr[n];
+}
+
+static void set_reg(void *ctx, unsigned n, uint64_t val)
+{
+	assert_ptr_equal(ctx, gpr);
+	assert_true(n < 16);
+	gpr[n] = val;
+}
+
 static struct mmio_cpu cpu(enum x86_cpu_mode mode, uint64_t la)
 {
 	struct mmio_cpu c = {
 		.walk = { .cr0 = 1, .maxphyaddr = 36, .read_gpa = read_gpa },
-		.fetch_la = la, .mode = mode, .gpr = gpr,
+		.fetch_la = la, .mode = mode,
+		.get_reg = get_reg, .set_reg = set_reg, .reg_ctx = gpr,
 	};
 
 	return c;

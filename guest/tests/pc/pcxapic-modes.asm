@@ -1,6 +1,6 @@
 ; SPDX-License-Identifier: MIT
 ; The xAPIC accesses of pcxapic (guest/tests/pc/pcxapic.c) from real mode
-; and from 64-bit mode, each a round trip from 32-bit protected mode, in
+; and from 64-bit mode (through rt/long.asm), in
 ; the instruction forms a decoder must take there: in real mode moffs16,
 ; 16-bit ModRM and, through a 4 GiB ES kept from protected mode ("unreal
 ; mode"), 32-bit addresses behind 66 and 67 prefixes; in 64-bit mode
@@ -10,16 +10,7 @@
 
 bits 32
 
-SEL_CODE32 equ 0x08
-SEL_DATA32 equ 0x10
-SEL_CODE16 equ 0x18
-SEL_DATA16 equ 0x20
-SEL_CODE64 equ 0x28
-CR0_PE equ 1 << 0
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
+%include "modes.inc"
 
 APIC equ 0xfee00000
 ; In long mode pcxapic.c maps the APIC's page here as well, within
@@ -45,7 +36,6 @@ LONG_TPR equ 0x60
 
 REAL_BASE equ 0x20000
 REAL_SEG equ REAL_BASE >> 4
-%define RM(x) (REAL_BASE + (x) - rm_start)
 
 section .text
 
@@ -55,41 +45,27 @@ xa_real:
 	push ebp
 	mov ebp, esp
 	pushad
-	mov esi, rm_start
-	mov edi, REAL_BASE
-	mov ecx, rm_end - rm_start
-	rep movsb
-	mov [RM(rm_esp)], esp
-	sgdt [RM(rm_gdtr)]
-	mov ebx, [RM(rm_gdtr) + 2]
-	; SEL_CODE16's base: where the copy runs.
-	mov word [ebx + SEL_CODE16 + 2], REAL_BASE & 0xffff
-	mov byte [ebx + SEL_CODE16 + 4], (REAL_BASE >> 16) & 0xff
-	mov byte [ebx + SEL_CODE16 + 7], REAL_BASE >> 24
+	BLOB_COPY rm_start, rm_end
 	; SEL_DATA16's base, for FS: the APIC's page. Put back after.
+	sgdt [xa_gdtr]
+	mov ebx, [xa_gdtr + 2]
 	mov eax, [ebx + SEL_DATA16]
 	mov [saved_data16], eax
 	mov eax, [ebx + SEL_DATA16 + 4]
 	mov [saved_data16 + 4], eax
+	mov word [ebx + SEL_DATA16 + 2], APIC & 0xffff
 	mov byte [ebx + SEL_DATA16 + 4], (APIC >> 16) & 0xff
 	mov byte [ebx + SEL_DATA16 + 7], APIC >> 24
-	mov word [ebx + SEL_DATA16 + 2], APIC & 0xffff
-	jmp SEL_CODE16:(rm_pm16 - rm_start)
+	BLOB_ENTER rm_start, rm_esp, rm_idtr, rm_gdtr, rm_pm16
 
 real_back32:
-	mov ax, SEL_DATA32
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
-	mov esp, [RM(rm_esp)]
-	mov ebx, [RM(rm_gdtr) + 2]
+	BLOB_BACK rm_start, rm_esp, rm_idtr
+	mov ebx, [xa_gdtr + 2]
 	mov eax, [saved_data16]
 	mov [ebx + SEL_DATA16], eax
 	mov eax, [saved_data16 + 4]
 	mov [ebx + SEL_DATA16 + 4], eax
-	mov esi, RM(rm_out)
+	mov esi, REAL_BASE + rm_out - rm_start
 	mov edi, [ebp + 8]
 	mov ecx, XR_SIZE
 	rep movsb
@@ -155,6 +131,8 @@ rm_real:
 
 align 4
 rm_esp: dd 0
+rm_idtr: dw 0
+	dd 0
 rm_gdtr: dw 0
 	dd 0
 rm_out: times XR_SIZE db 0
@@ -162,41 +140,20 @@ rm_end:
 
 bits 32
 
-; void xa_long(uint32_t pml4, struct xa_result *out): into IA-32e mode,
-; the accesses from 64-bit code, and back.
-global xa_long
-xa_long:
-	push ebp
-	mov ebp, esp
-	push ebx
-	push esi
-	push edi
-	mov [lt_esp], esp
-	mov eax, [ebp + 12]
-	mov [lt_out], eax
-	; The RIP-relative load's displacement, from the next instruction to
-	; the alias of the version register.
-	mov eax, APIC_ALIAS + 0x30
-	sub eax, lt_riprel_end
-	mov [lt_riprel + 2], eax
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [ebp + 8]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
-	mov cr0, eax
-	jmp SEL_CODE64:lt64
-
+; uint32_t xa_long64(struct xa_result *out), in 64-bit mode under
+; pc_long_call (rt/long.asm).
 bits 64
-lt64:
-	mov esp, esp
-	mov edi, [rel lt_out]
+global xa_long64
+xa_long64:
+	; The RIP-relative load's displacement, from the next instruction to
+	; the alias of the version register; the jump after the store makes
+	; the CPU fetch the patched bytes.
+	lea rax, [rel lt_riprel_end]
+	mov ecx, APIC_ALIAS + 0x30
+	sub ecx, eax
+	mov [rel lt_riprel + 2], ecx
+	jmp lt_patched
+lt_patched:
 	; Linux's native_apic_mem_read: 8b 02
 	mov edx, APIC + 0x20
 	mov eax, [rdx]
@@ -242,31 +199,10 @@ lt_riprel_end:
 	mov ecx, [r12 + 0x390]
 	mov [rdi + XR_CUR2], ecx
 	mov dword [r12 + 0x380], 0
-	push SEL_CODE32
-	lea rax, [rel lt_back32]
-	push rax
-	o64 retf
-
-bits 32
-lt_back32:
-	mov eax, cr0
-	and eax, ~CR0_PG
-	mov cr0, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	and eax, ~EFER_LME
-	wrmsr
-	mov eax, cr4
-	and eax, ~CR4_PAE
-	mov cr4, eax
-	mov esp, [lt_esp]
-	pop edi
-	pop esi
-	pop ebx
-	pop ebp
+	xor eax, eax
 	ret
 
 section .data
 saved_data16: dd 0, 0
-lt_esp: dd 0
-lt_out: dd 0
+xa_gdtr: dw 0
+	dd 0
