@@ -149,6 +149,7 @@ struct partition {
 	uint32_t on_reboot; /* enum hv_on_reboot */
 	uint32_t resets;
 	bool restart_pending;
+	struct vcpu *restart_by; /* the vCPU whose CPU carries the restart out */
 	struct partition_spec spec;
 	char spec_cmdline[HV_CMDLINE_MAX];
 	/* IPIs its vCPUs posted to one another, and those whose

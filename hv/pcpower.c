@@ -50,6 +50,7 @@ bool partition_reset(struct vcpu *v, const char *why)
 		restart = false;
 	p->resets++;
 	p->restart_pending = restart;
+	p->restart_by = v;
 	end_locked(p);
 	spin_unlock(&partitions_lock);
 	kick_partition(p);

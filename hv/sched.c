@@ -229,8 +229,10 @@ void partitions_run(uint64_t slice)
 		pc->current = next;
 		outcome = run_slice(next, pc->index, slice);
 		pc->current = NULL;
+		/* Only the CPU of the vCPU that reset it restarts it; the
+		 * partition's other vCPUs just leave theirs. */
 		if (__atomic_load_n(&p->restart_pending, __ATOMIC_ACQUIRE) &&
-		    !next->online) {
+		    p->restart_by == next && !next->online) {
 			let_go(next);
 			prev = NULL;
 			partition_restart(p);
