@@ -78,6 +78,18 @@ void partition_restart(struct partition *p)
 		while (__atomic_load_n(&p->vcpus[i].running_on,
 				       __ATOMIC_ACQUIRE) != HV_CPU_NONE)
 			cpu_pause();
+	plock();
+	/* The parent may have stopped or begun to destroy it since: then
+	 * it stays stopped. Busy, it is invisible to the parent meanwhile. */
+	if (p->busy || p->stop_requested) {
+		p->restart_pending = false;
+		spin_unlock(&partitions_lock);
+		pr_info("partition %s: not restarted: the parent stopped it",
+			p->name);
+		return;
+	}
+	p->busy = true;
+	spin_unlock(&partitions_lock);
 	memset(partition_gpa_to_hva(p, 0, p->ram_size), 0, p->ram_size);
 	plock();
 	/* A PC's CMOS RAM is battery-backed: a reset keeps it. */
@@ -92,6 +104,7 @@ void partition_restart(struct partition *p)
 	if (!r)
 		r = pc_start_vcpus(p, &entry);
 	p->restart_pending = false;
+	p->busy = false;
 	if (r) {
 		p->state = PART_FAULTED;
 		spin_unlock(&partitions_lock);

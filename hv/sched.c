@@ -79,11 +79,12 @@ static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 		struct partition *p = &partitions[i / HV_MAX_VCPUS];
 		struct vcpu *v = &p->vcpus[i % HV_MAX_VCPUS];
 
+		/* A reset under way (busy while it is carried out): it runs
+		 * again once restarted. */
+		if (p->in_use && p->restart_pending)
+			*live = true;
 		if (!p->in_use || p->busy || i % HV_MAX_VCPUS >= p->vcpu_count)
 			continue;
-		/* A reset under way: it runs again once restarted. */
-		if (p->restart_pending)
-			*live = true;
 		if (p->state == PART_CREATED && p->autostart) {
 			p->state = PART_RUNNING;
 			pr_info("partition %s: running", p->name);

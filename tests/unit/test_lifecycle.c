@@ -497,8 +497,21 @@ static void test_pc_power_and_reset(void **state)
 	assert_false(partition_reset(&c->vcpus[0], "the ACPI reset register"));
 	assert_true(c->restart_pending);
 	assert_int_equal(c->resets, 2);
+	/* The parent's stop between the reset and the restart wins. */
+	c->stop_requested = true;
 	partition_restart(c);
 	assert_false(c->restart_pending);
+	assert_false(c->busy);
+	assert_int_equal(c->state, PART_STOPPED);
+	assert_true(host_logged("partition kid: not restarted: the parent stopped it"));
+	c->stop_requested = false;
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "the ACPI reset register"));
+	assert_true(c->restart_pending);
+	partition_restart(c);
+	assert_false(c->restart_pending);
+	assert_false(c->busy);
 	assert_int_equal(c->state, PART_FAULTED);
 	assert_true(host_logged("partition kid: cannot restart"));
 	assert_int_equal(host_free_pages(), free0);
