@@ -86,6 +86,9 @@ struct vcpu_arch {
 	uint16_t vpid;
 	/* An event whose delivery a VM exit interrupted, to deliver again. */
 	uint32_t reinject_info, reinject_error, reinject_len;
+	/* With the VM-entry check on, a pool page of its partition's: the
+	 * memo of its last check (arch/x86/vmcheck_hv.c). */
+	void *vmcheck;
 };
 
 /* A partition's arch state: its EPT and its VMX I/O bitmaps. */

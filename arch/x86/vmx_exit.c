@@ -13,6 +13,7 @@
 #include "arch/x86/mce.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmx_decode.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_names.h"
@@ -267,6 +268,9 @@ static enum exit_action handle_entry_failure(struct vcpu *v, struct exit_ctx *e)
 	 * machine check during the entry is not the guest state's fault. */
 	if (e->reason == EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK)
 		return machine_check(v, e);
+	/* An EIP that ran past 4 GiB: the CPU wraps it (vmcheck_hv.h). */
+	if (e->reason == EXIT_REASON_ENTRY_FAIL_GUEST_STATE && vmcheck_rip_wrap(v))
+		return EXIT_RETRY;
 	stop(v, e,
 	     e->reason == EXIT_REASON_ENTRY_FAIL_MSR_LOADING ?
 		     "VM entry failed while loading MSRs" :

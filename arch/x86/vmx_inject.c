@@ -73,7 +73,7 @@ enum exit_action inject_gp(struct vcpu *v)
 enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 				   uint32_t info)
 {
-	uint64_t dr6, dr7;
+	uint64_t dr6, dr7, pending;
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 		vmcs_write32(VMCS_ENTRY_INTR_INFO,
@@ -91,9 +91,20 @@ enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 		dr7 = vmcs_read_nat(VMCS_GUEST_DR7);
 		vmcs_write_nat(VMCS_GUEST_DR7, dr7 & ~(1ull << 13));
 	}
-	/* The exception now carries what was pending (the BS rule then
-	 * holds trivially: nothing is pending). */
-	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	/*
+	 * The exception now carries what was pending. But a #DB in an STI
+	 * or MOV-SS shadow (TF set before STI) leaves the blocking in the
+	 * guest's state on a real CPU, and the entry then checks the BS
+	 * rule all the same: BS must stay set while TF is (SDM "Checks on
+	 * Guest Non-Register State"). Bochs saves no blocking there.
+	 */
+	pending = 0;
+	if (unlikely(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+		     (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+		pending = vmx_pending_dbg_after_step(
+			0, vmcs_read_nat(VMCS_GUEST_RFLAGS),
+			vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL));
+	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, pending);
 	return inject(v, VECTOR_DB, false, 0);
 }
 

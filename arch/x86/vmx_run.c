@@ -6,6 +6,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_names.h"
@@ -47,8 +48,11 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 
 static void report_entry_error(struct vcpu *v, int fail)
 {
-	uint32_t err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
+	uint32_t err;
 
+	if (fail == VMCHECK_REFUSED)
+		return; /* the check refused the entry and reported why */
+	err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
 	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
 			v->arch.launched ? "VMRESUME" : "VMLAUNCH",
 			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
@@ -165,9 +169,9 @@ static inline int enter_guest(struct vcpu *v)
 {
 	int r;
 
-	__asm__ volatile("call vmx_enter"
+	__asm__ volatile("call *%[fn]"
 			 : "=a"(r), "+D"(v)
-			 :
+			 : [fn] "m"(vmx_enter_fn)
 			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
 			   "r12", "r13", "r14", "r15", "cc", "memory");
 	return r;

@@ -12,6 +12,7 @@
 #include "arch/x86/crcheck.h"
 #include "arch/x86/ept.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx_names.h"
 #include "hv/errno.h"
@@ -463,7 +464,9 @@ int vcpu_arch_alloc(struct vcpu *v)
 	v->arch.vpid = (uint16_t)((v->part->id - 1) * HV_MAX_VCPUS + v->id + 1);
 	v->arch.vmcs_pa = alloc_for(v, 1);
 	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
-	return v->arch.vmcs_pa && v->arch.xsave_area ? 0 : HV_ENOMEM;
+	if (!v->arch.vmcs_pa || !v->arch.xsave_area)
+		return HV_ENOMEM;
+	return vmcheck_vcpu_alloc(v);
 }
 
 /* hv's own 64-bit entry, or pc's over it (arch/x86/vmx_pc.c). */
@@ -536,6 +539,7 @@ void vcpu_arch_release(struct vcpu *v)
 {
 	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
 
+	vmcheck_vcpu_release(v, owner);
 	if (v->arch.vmcs_pa) {
 		/*
 		 * Never free a VMCS that could still be active: every CPU
