@@ -102,6 +102,9 @@ struct vcpu_arch {
 struct partition_arch {
 	struct pt ept;
 	uint64_t io_bitmap_pa; /* bitmaps A and B: set bits exit */
+	/* pc partitions: the APIC-access page its EPT maps at the xAPIC
+	 * base, or 0 (arch/x86/vmx_pc.c) */
+	uint64_t apic_access_pa;
 };
 
 /*

@@ -6,6 +6,7 @@
  * bit makes the access exit).
  */
 #include "arch/x86/ept.h"
+#include "arch/x86/vmx_vcpu.h"
 #include "hv/arch.h"
 #include "hv/errno.h"
 #include "hv/log.h"
@@ -50,6 +51,8 @@ int partition_arch_init(struct partition *p, const struct hv_port_range *ports,
 	r = ept_build(&p->arch.ept, p->ram_hpa, p->ram_size, mem_pool(), p->id);
 	if (r)
 		pr_err("partition %s: cannot build its EPT: %d", p->name, r);
+	else
+		r = vmx_pc_apic_page(p);
 	return r;
 }
 
@@ -57,6 +60,7 @@ void partition_arch_release(struct partition *p)
 {
 	if (p->arch.ept.root)
 		pt_destroy(&p->arch.ept);
+	vmx_pc_apic_page_free(p);
 	if (p->arch.io_bitmap_pa)
 		palloc_free(mem_pool(), p->arch.io_bitmap_pa, 2 * 4096, p->id);
 	p->arch.io_bitmap_pa = 0;

@@ -6,6 +6,8 @@
  * here into a neutral question for hv/policy.c (a port, an EPT access)
  * and the answer applied here.
  */
+#include <stddef.h>
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/mce.h"
@@ -19,18 +21,24 @@
 #include "hv/log.h"
 #include "hv/upcall.h"
 
-/* The register an exit qualification names: 0 RAX ... 15 R15 (SDM order). */
+/*
+ * The register an exit qualification or an instruction names: 0 RAX ...
+ * 15 R15 (SDM order), as offsets into struct guest_regs, so that no
+ * table is built on each call; RSP lives in the VMCS.
+ */
+#define REG(r) offsetof(struct guest_regs, r)
+#define NO_REG ((uint16_t)~0u)
+static const uint16_t gpr_offsets[16] = {
+	REG(rax), REG(rcx), REG(rdx), REG(rbx), NO_REG, REG(rbp), REG(rsi), REG(rdi),
+	REG(r8), REG(r9), REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15),
+};
+#undef REG
+
 static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
-	uint64_t *const regs[16] = {
-		&v->arch.regs.rax, &v->arch.regs.rcx, &v->arch.regs.rdx, &v->arch.regs.rbx,
-		NULL /* RSP lives in the VMCS */, &v->arch.regs.rbp, &v->arch.regs.rsi,
-		&v->arch.regs.rdi, &v->arch.regs.r8, &v->arch.regs.r9, &v->arch.regs.r10,
-		&v->arch.regs.r11, &v->arch.regs.r12, &v->arch.regs.r13, &v->arch.regs.r14,
-		&v->arch.regs.r15,
-	};
+	uint16_t off = gpr_offsets[n & 15];
 
-	return regs[n & 15];
+	return off == NO_REG ? NULL : (uint64_t *)((char *)&v->arch.regs + off);
 }
 
 uint64_t gpr_read(struct vcpu *v, unsigned n)
@@ -131,8 +139,14 @@ static enum exit_action handle_external_interrupt(struct vcpu *v,
 	return EXIT_RETRY;
 }
 
+/* A PC resets on a triple fault (SDM "Double Fault Exception (#DF)":
+ * the processor enters shutdown, which a PC's chipset turns into a
+ * reset); hv's own partitions stop with a report. */
 static enum exit_action handle_triple_fault(struct vcpu *v, struct exit_ctx *e)
 {
+	if (v->part->platform == HV_PLATFORM_PC)
+		return partition_reset(v, "a triple fault") ? EXIT_POWEROFF :
+							      EXIT_STOP;
 	return stop(v, e, "triple fault");
 }
 
@@ -271,9 +285,12 @@ static enum exit_action handle_ept_violation(struct vcpu *v,
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
 	struct ept_exit ept;
 	const char *access;
+	enum exit_action a;
 
 	vmx_decode_ept(e->qual, &ept);
 	access = ept.fetch ? "execute" : ept.write ? "write" : "read";
+	if (!ept.fetch && vmx_mmio_ept(v, e, gpa, ept.write, &a))
+		return a;
 
 	stat_add_shared(&v->part->refused.ept, 1);
 	vcpu_fault(v,
@@ -347,6 +364,7 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_ENTRY_FAIL_GUEST_STATE] = handle_entry_failure,
 	[EXIT_REASON_ENTRY_FAIL_MSR_LOADING] = handle_entry_failure,
 	[EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK] = handle_entry_failure,
+	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,
 	[EXIT_REASON_MWAIT] = inject_ud,
 	[EXIT_REASON_MONITOR] = inject_ud,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,

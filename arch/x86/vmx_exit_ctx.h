@@ -50,16 +50,15 @@ typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
 void step_trap_pending(uint64_t rflags) __attribute__((cold));
 
 /*
- * Completes the instruction that exited: the one place RIP advances. A
- * guest single-stepping with RFLAGS.TF expects the #DB trap after it, as
+ * Completes the instruction that exited, RIP now next. The run loop does
+ * it for every NEXT (advance_rip); only the xAPIC page's accesses, whose
+ * exits give no instruction length, call it themselves and return RETRY
+ * (vmx_mmio.c). A guest single-stepping with RFLAGS.TF expects the #DB trap after it, as
  * a CPU raises after an instruction it runs itself: it is left pending
  * in the pending-debug-exceptions field, for the entry to deliver.
  */
-static inline __attribute__((always_inline)) void advance_rip(void)
+static inline __attribute__((always_inline)) void set_rip_after(uint64_t next)
 {
-	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
-	/* VMREAD zero-extends a 32-bit field: no cast needed. */
-	uint64_t len = vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32);
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
 
 	/*
@@ -70,10 +69,18 @@ static inline __attribute__((always_inline)) void advance_rip(void)
 	 * the blocking Bochs saves). So the field is written 0, without a
 	 * VMREAD to see whether it needs it.
 	 */
-	vmcs_write_nat(VMCS_GUEST_RIP, rip + len);
+	vmcs_write_nat(VMCS_GUEST_RIP, next);
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	if (unlikely(rflags & RFLAGS_TF))
 		step_trap_pending(rflags);
+}
+
+/* The exit's own instruction length: exits caused by an instruction. */
+static inline __attribute__((always_inline)) void advance_rip(void)
+{
+	/* VMREAD zero-extends a 32-bit field: no cast needed. */
+	set_rip_after(vmcs_read_nat(VMCS_GUEST_RIP) +
+		      vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32));
 }
 
 static inline unsigned guest_cpl(void)
@@ -135,6 +142,13 @@ static inline uint64_t vmx_guest_cr0_view(void)
 /* vmx_pc.c: a pc vCPU's CR0/CR4 writes that exit, and its EFER writes. */
 enum exit_action vmx_pc_cr_write(struct vcpu *v, unsigned cr, uint64_t val);
 bool vmx_pc_efer_write(uint64_t *val);
+
+/* vmx_mmio.c: accesses to a pc vCPU's xAPIC page. */
+enum exit_action handle_apic_access(struct vcpu *v, struct exit_ctx *e);
+/* An EPT violation at the xAPIC's page: completed, or EXIT_STOP with
+ * the report; false when the address is not the xAPIC's. */
+bool vmx_mmio_ept(struct vcpu *v, struct exit_ctx *e, uint64_t gpa, bool write,
+		  enum exit_action *a);
 
 /* vmx_state.c */
 void guest_state_load(const struct vcpu *v);

@@ -19,11 +19,16 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/crcheck.h"
+#include "arch/x86/ept.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_vcpu.h"
+#include "hv/errno.h"
 #include "hv/log.h"
+#include "hv/mem.h"
 #include "hv/upcall.h"
+#include "lib/string.h"
+#include "hv/vlapic.h"
 
 #define VMX_MISC_STORES_LMA (1ull << 5)
 
@@ -43,6 +48,7 @@ void vmx_pc_caps_init(void)
 	 * TSC_AUX with the vCPU (arch/x86/vmx_state.c). */
 	vmx_caps.proc2_pc = vmx_caps.proc2 | PROC2_UNRESTRICTED_GUEST |
 			    ((uint32_t)cap2 & PROC2_ENABLE_RDTSCP);
+	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
 	/* SDM "Pin-Based VM-Execution Controls": virtual NMIs let hv give
 	 * a guest an NMI and see its handler's IRET; NMI-window exiting
 	 * needs them. The allowed-1 settings are the MSR's high half. */
@@ -59,6 +65,58 @@ void vmx_pc_caps_init(void)
 		cpuid(0x80000008, 0, &a, &b, &c, &d);
 		vmx_caps.maxphyaddr = (uint8_t)a;
 	}
+}
+
+/*
+ * The APIC-access page (SDM Vol. 3C, "Virtualizing Memory-Mapped APIC
+ * Accesses"): with "virtualize APIC accesses" and EPT, an access whose
+ * guest-physical address EPT translates to this page's address is an
+ * APIC access, and without "use TPR shadow" every one of them exits
+ * (arch/x86/vmx_mmio.c): the CPU never reads or writes the page itself.
+ * One page for the partition, not one per vCPU: the EPT is the
+ * partition's, and a vCPU whose VMCS named another page than the one
+ * mapped would reach that page as memory. Allocated and freed with the
+ * partition's EPT, owned by the partition, mapped in no other EPT.
+ */
+int vmx_pc_apic_page(struct partition *p)
+{
+	uint64_t pa;
+	int r;
+
+	if (p->platform != HV_PLATFORM_PC)
+		return 0;
+	/* RAM that reaches the APIC base is RAM there (docs/platform.md). */
+	if (p->ram_size > VLAPIC_BASE_DEFAULT)
+		return 0;
+	if (!vmx_caps.apic_access || p->emulate_apic_access) {
+		pr_info("partition %s: xAPIC page by EPT violations (%s)", p->name,
+			p->emulate_apic_access ? "emulate_apic_access" :
+						 "the CPU cannot virtualize APIC accesses");
+		return 0;
+	}
+	pa = palloc_page(mem_pool(), p->id);
+	if (!pa) {
+		pr_err("partition %s: no memory for its APIC-access page", p->name);
+		return HV_ENOMEM;
+	}
+	/* Read and write, never execute: a fetch there is an EPT violation
+	 * and stops the partition. Memory type UC (0), as for a device. */
+	r = pt_map(&p->arch.ept, VLAPIC_BASE_DEFAULT, pa, 4096, EPT_R | EPT_W);
+	if (r) {
+		pr_err("partition %s: cannot map its APIC-access page: %d", p->name, r);
+		palloc_free(mem_pool(), pa, 4096, p->id);
+		return r;
+	}
+	p->arch.apic_access_pa = pa;
+	pr_info("partition %s: xAPIC page by APIC-access exits", p->name);
+	return 0;
+}
+
+void vmx_pc_apic_page_free(struct partition *p)
+{
+	if (p->arch.apic_access_pa)
+		palloc_free(mem_pool(), p->arch.apic_access_pa, 4096, p->id);
+	p->arch.apic_access_pa = 0;
 }
 
 bool vcpu_arch_rdtscp(const struct vcpu *v)
@@ -98,6 +156,7 @@ static uint64_t pc_cr4_host_owned(void)
 
 /* Access rights (SDM Vol. 3C, "Guest Register State"). */
 #define AR_CODE32 0xc09bu /* G, D/B, P, S, execute/read, accessed */
+#define AR_CODE64 0xa09bu /* G, L, P, S, execute/read, accessed */
 #define AR_DATA32 0xc093u /* G, D/B, P, S, read/write, accessed */
 #define AR_CODE16 0x009bu
 #define AR_DATA16 0x0093u
@@ -126,7 +185,9 @@ static void pc_segments(const struct vcpu_pc_entry *e)
 	vmcs_write_nat(VMCS_GUEST_CS_BASE,
 			     real ? (uint64_t)e->cs_selector << 4 : 0);
 	vmcs_write32(VMCS_GUEST_CS_LIMIT, limit);
-	vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 : AR_CODE32);
+	vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 :
+				 e->mode == VCPU_PC_LONG64 ? AR_CODE64 :
+							    AR_CODE32);
 	for (unsigned i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
 		vmcs_write16(data[i][0], real ? 0 : e->data_sel);
 		vmcs_write_nat(data[i][1], 0);
@@ -158,25 +219,39 @@ static void pc_segments(const struct vcpu_pc_entry *e)
  */
 void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 {
+	bool lm = e->mode == VCPU_PC_LONG64;
 	uint64_t cr0 = e->mode == VCPU_PC_REAL ? CR0_ET | CR0_CD | CR0_NW :
-						 CR0_PE | CR0_ET;
+			lm ? CR0_PE | CR0_ET | CR0_PG : CR0_PE | CR0_ET;
+	uint64_t cr4 = lm ? CR4_PAE : 0;
 
 	v->arch.pc = true;
+	/* A restart after a reset enters with nothing of the last run. */
+	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rax = e->eax;
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
-	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2_pc);
+	v->arch.regs.rsi = e->esi;
+	vmcs_write32(VMCS_PROC_BASED_CTLS2,
+		     vmx_caps.proc2_pc |
+			     (v->part->arch.apic_access_pa ?
+				      PROC2_VIRTUALIZE_APIC_ACCESSES : 0));
+	if (v->part->arch.apic_access_pa)
+		vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->part->arch.apic_access_pa);
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin_pc);
 	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
 	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());
+	/* IA-32e mode at entry needs EFER.LME and LMA with CR0.PG and
+	 * CR4.PAE (SDM "Checks on Guest Control Registers, Debug Registers,
+	 * and MSRs"). */
 	vmcs_write32(VMCS_ENTRY_CTLS,
-			   vmx_caps.entry & ~ENTRY_IA32E_MODE_GUEST);
+		     lm ? vmx_caps.entry | ENTRY_IA32E_MODE_GUEST :
+			  vmx_caps.entry & ~ENTRY_IA32E_MODE_GUEST);
 	vmcs_write_nat(VMCS_GUEST_CR0, pc_guest_cr0(cr0));
 	vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
-	vmcs_write_nat(VMCS_GUEST_CR3, 0);
-	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(0));
-	vmcs_write_nat(VMCS_CR4_READ_SHADOW, 0);
-	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
+	vmcs_write_nat(VMCS_GUEST_CR3, lm ? e->cr3 : 0);
+	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
+	vmcs_write_nat(VMCS_CR4_READ_SHADOW, cr4);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, lm ? EFER_LME | EFER_LMA : 0);
 	pc_segments(e);
 	vmcs_write_nat(VMCS_GUEST_RIP, e->eip);
 	vmcs_write_nat(VMCS_GUEST_RSP, e->esp);

@@ -25,6 +25,9 @@ struct vmx_caps {
 	bool nmi_window;
 	const char *pc_missing;
 	uint8_t maxphyaddr; /* CPUID.80000008H:EAX[7:0], for PAE PDPTEs */
+	/* "virtualize APIC accesses" may be set: pc partitions get an
+	 * APIC-access page (arch/x86/space.c, vmx_mmio.c). */
+	bool apic_access;
 };
 extern struct vmx_caps vmx_caps;
 
@@ -46,6 +49,9 @@ uint64_t vmx_guest_cr4(uint64_t shadow);
 void vmx_pc_caps_init(void);
 /* Writes the pc vCPU's controls and guest state over hv's defaults. */
 void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
+/* A pc partition's APIC-access page in its EPT, where the CPU allows. */
+int vmx_pc_apic_page(struct partition *p);
+void vmx_pc_apic_page_free(struct partition *p);
 
 /* At the start of a pc vCPU's run, with its VMCS current and before
  * its state is loaded: INIT and start-up IPIs, and its waits. */

@@ -5,8 +5,8 @@
 The other seeds are real files: manifests from the repository and ELF
 images the build produces. These are the ones no build makes: two minimal
 ELF images, small enough that the fuzzer's mutations land in headers and
-relocations rather than in padding, and the binary inputs of fuzz_hcargs
-and fuzz_vmx_decode. Run from the repository root; the output is the same
+relocations rather than in padding, and the binary inputs of fuzz_hcargs,
+fuzz_vmx_decode and fuzz_x86_insn. Run from the repository root; the output is the same
 every time.
 """
 
@@ -158,6 +158,24 @@ def main():
     }
     for name, qual in quals.items():
         write("vmx_decode", name, struct.pack("<Q", qual))
+
+    # MMIO instructions: a mode byte (0 16-bit, 1 32-bit, 2 64-bit), then
+    # the bytes, as the GNU assembler encodes them.
+    insns = {
+        "64-mov-eax-to-rdx": (2, "89 02"),               # mov %eax,(%rdx)
+        "64-mov-rip-to-eax": (2, "8b 05 78 56 34 12"),   # mov 0x12345678(%rip),%eax
+        "64-rex-r9d-sib": (2, "45 89 8c 24 80 03 00 00"),
+        "64-movabs": (2, "a1 20 00 e0 fe 00 00 00 00"),
+        "64-movzx-rex": (2, "44 0f b6 46 20"),
+        "64-movq-imm": (2, "48 c7 00 ff ff ff ff"),
+        "32-movl-imm-abs": (1, "c7 05 b0 00 e0 fe 10 00 00 00"),
+        "32-movzwl-sib": (1, "0f b7 54 7e 02"),
+        "16-es-mov": (0, "26 66 89 05"),
+        "16-fs-movl-imm": (0, "64 66 c7 84 80 00 78 56 34 12"),
+        "16-disp16": (0, "8a 8b 34 12"),
+    }
+    for name, (mode, hexbytes) in insns.items():
+        write("x86_insn", name, bytes([mode]) + bytes.fromhex(hexbytes))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@
 
 PC_SRC := guest/tests/pc
 PC_OUT := $(BUILD)/guest/tests/pc
-PC_TEST_NAMES := pcboot pcmodes pcdevices pccpu pcattack pcapic pcsmp
+PC_TEST_NAMES := pcboot pcmodes pcdevices pccpu pcattack pcapic pcsmp pcxapic
 PC_TEST_ELFS := $(PC_TEST_NAMES:%=$(PC_OUT)/%.elf)
 PC_TEST_OUTPUTS := $(PC_TEST_ELFS) $(PC_OUT)/pcboot64.elf \
 	$(PC_OUT)/pcaout.bin $(PC_OUT)/module.txt
@@ -29,7 +29,8 @@ PC_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=4096 \
 	-z noexecstack -T $(PC_SRC)/pc.ld
 PC_DEPS := $(MAKEDEPS) $(PC_SRC)/pc.mk
 
-PC_RT_OBJS := $(PC_OUT)/rt/pcrt.o $(PC_OUT)/rt/lapic.o $(PC_OUT)/rt/entry.o
+PC_RT_OBJS := $(PC_OUT)/rt/pcrt.o $(PC_OUT)/rt/lapic.o $(PC_OUT)/rt/entry.o \
+	$(PC_OUT)/rt/long.o
 
 pc_objs = $(PC_OUT)/$(1).o \
 	$(patsubst $(PC_SRC)/%.asm,$(PC_OUT)/%.o,$(wildcard $(PC_SRC)/$(1)-*.asm))

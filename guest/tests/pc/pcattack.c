@@ -15,7 +15,7 @@
 const char test_name[] = "pcattack";
 
 uint32_t pc_real_attack(uint32_t which);
-uint32_t pc_long_trip_read(uint32_t pml4, uint32_t addr);
+uint32_t pc_long_read64(uint32_t addr);
 
 static char name[32];
 static uint32_t ram_end;
@@ -27,21 +27,6 @@ static uint64_t pd[4][512] __attribute__((aligned(4096)));
 static void escaped(const char *what)
 {
 	pc_printf("attack %s: ESCAPED: %s\n", name, what);
-}
-
-static void write_cr0(uint32_t v)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static void write_cr3(uint32_t v)
-{
-	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static void write_cr4(uint32_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 /* ---- memory: paging off, so the address is guest-physical */
@@ -62,6 +47,46 @@ static void mem_exec(uint32_t addr)
 {
 	((void (*)(void))addr)();
 	escaped("the call returned");
+}
+
+/*
+ * Its own xAPIC page (paging off, so addr is guest-physical): the ID
+ * and version of its own APIC, and a TPR that keeps what was written.
+ * Anything else is another APIC's, or memory's.
+ */
+static void mmio_lapic_own(uint32_t addr)
+{
+	volatile uint32_t *apic = (volatile uint32_t *)addr;
+	uint32_t id = apic[0x20 / 4], version = apic[0x30 / 4], tpr;
+
+	apic[0x80 / 4] = 0x70;
+	tpr = apic[0x80 / 4];
+	apic[0x80 / 4] = 0;
+	if (id >> 24 != 0 || (version & 0xff) != 0x14 || tpr != 0x70)
+		pc_printf("attack %s: ESCAPED: ID 0x%x, version 0x%x, TPR 0x%x: not its own APIC\n",
+			  name, id, version, tpr);
+	else
+		pc_printf("attack %s: its own APIC: ID 0x%x, version 0x%x\n", name, id,
+			  version);
+}
+
+/* An instruction hv does not complete on the APIC page: ADD to the TPR. */
+static void mmio_lapic_decode(uint32_t addr)
+{
+	/* 01 82 80 00 00 00, the bytes hv's report names */
+	asm volatile("addl %%eax, 0x80(%%edx)" : : "a"(1u), "d"(addr) : "memory");
+	escaped("an ADD to the xAPIC page completed");
+}
+
+/* Offset 0x800 of the page: no xAPIC register, an access that faults. */
+static void mmio_lapic_offset(uint32_t addr)
+{
+	uint32_t v;
+
+	/* 8b 82 00 08 00 00 */
+	asm volatile("movl 0x800(%%edx), %%eax" : "=a"(v) : "d"(addr) : "memory");
+
+	pc_printf("attack %s: ESCAPED: read 0x%x at offset 0x800\n", name, v);
 }
 
 /* 32-bit paging with the page directory past RAM: the first walk is an
@@ -100,7 +125,7 @@ static void long_read_past(void)
 		for (int i = 0; i < 512; i++)
 			pd[g][i] = (uint64_t)g << 30 | (uint64_t)i << 21 | 0x83;
 	}
-	pc_long_trip_read((uint32_t)pml4, ram_end);
+	pc_long_call((uint32_t)pml4, (uint32_t)pc_long_read64, ram_end);
 	escaped("64-bit code read past RAM");
 }
 
@@ -189,8 +214,14 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 		addr = ram_end;
 	pc_printf("attack %s: at 0x%x\n", name, addr);
 	if (is("pc32-mem-read-past") || is("pc32-mem-read-pool") ||
-	    is("pc32-mem-read-victim") || is("pc32-mmio-lapic"))
+	    is("pc32-mem-read-victim"))
 		mem_read(addr);
+	else if (is("pc32-mmio-lapic"))
+		mmio_lapic_own(addr);
+	else if (is("pc32-mmio-lapic-decode"))
+		mmio_lapic_decode(addr);
+	else if (is("pc32-mmio-lapic-offset"))
+		mmio_lapic_offset(addr);
 	else if (is("pc32-mem-write-past") || is("pc32-mem-write-hv"))
 		mem_write(addr);
 	else if (is("pc32-mem-exec-past"))

@@ -51,21 +51,6 @@ static void check_restored(const char *check)
 		   cr4, efer, start_cr0, start_cr4, start_efer);
 }
 
-static void write_cr0(uint32_t v)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static void write_cr3(uint32_t v)
-{
-	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static void write_cr4(uint32_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 static void real_trip(const char *check, uint32_t via_cd)
 {
 	uint32_t want = REAL_PM16 | REAL_PE_CLEAR | REAL_UD | REAL_GP | REAL_BACK |

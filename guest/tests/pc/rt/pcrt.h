@@ -56,6 +56,28 @@ static inline uint32_t read_cr4(void)
 	return v;
 }
 
+static inline void write_cr0(uint32_t v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void write_cr3(uint32_t v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(uint32_t v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+/*
+ * Into IA-32e mode with pml4 (PAE, LME, PG), a call of the 64-bit code
+ * at fn with arg in EDI, and back to 32-bit protected mode with paging
+ * off (rt/long.asm): fn's EAX. pml4 must map the kernel and its stack 1:1.
+ */
+uint32_t pc_long_call(uint32_t pml4, uint32_t fn, uint32_t arg);
+
 #define CR0_PE (1u << 0)
 #define CR0_ET (1u << 4)
 #define CR0_NE (1u << 5)

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Completing a guest's access to its xAPIC's page (docs/platform.md, "The
+ * local APIC"): the instruction at CS:RIP fetched through the guest's
+ * paging (lib/x86_walk.c), decoded (lib/x86_insn.c), checked against
+ * what the exit reported and against the widths the APIC takes, and
+ * carried out on the device and on the guest's registers. Pure logic:
+ * the VMCS side is arch/x86/vmx_mmio.c, and the host unit tests run this
+ * part on a fake memory and a fake device.
+ */
+#ifndef ARCH_X86_MMIO_H
+#define ARCH_X86_MMIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/x86_insn.h"
+#include "lib/x86_walk.h"
+
+/* The guest as the exit left it. */
+struct mmio_cpu {
+	struct x86_walk_regs walk;
+	uint64_t fetch_la; /* the linear address of CS:RIP */
+	enum x86_cpu_mode mode;
+	/* Its general registers, 0 RAX ... 15 R15 (SDM order): only the
+	 * one the instruction names is read, and written for a load. */
+	uint64_t (*get_reg)(void *ctx, unsigned n);
+	void (*set_reg)(void *ctx, unsigned n, uint64_t val);
+	void *reg_ctx;
+};
+
+/* The register file behind the page: 0, or -1 for an access that faults. */
+struct mmio_dev {
+	int (*read)(void *ctx, uint32_t offset, uint32_t *val);
+	int (*write)(void *ctx, uint32_t offset, uint32_t val);
+	void *ctx;
+};
+
+enum mmio_dir {
+	MMIO_READ,
+	MMIO_WRITE,
+};
+
+enum mmio_status {
+	MMIO_DONE, /* completed: RIP advances by report.insn.len */
+	MMIO_FETCH, /* the instruction could not be read */
+	MMIO_DECODE, /* not an instruction hv completes */
+	MMIO_DIRECTION, /* a load where the CPU saw a store, or back */
+	MMIO_WIDTH, /* a width or alignment the APIC does not take */
+	MMIO_FAULT, /* the register refused the access */
+};
+
+struct mmio_report {
+	uint8_t bytes[X86_INSN_MAX];
+	unsigned nbytes; /* fetched */
+	struct x86_walk_fault fetch;
+	enum x86_insn_status decode;
+	struct x86_insn insn; /* valid from MMIO_DIRECTION on */
+	uint32_t offset;
+};
+
+enum mmio_status apic_mmio(const struct mmio_cpu *c, uint32_t offset,
+			   enum mmio_dir dir, const struct mmio_dev *d,
+			   struct mmio_report *r);
+
+/* One line for the stop report: what failed, the bytes, the mode. */
+void apic_mmio_describe(enum mmio_status s, const struct mmio_cpu *c,
+			const struct mmio_report *r, char *buf, size_t len);
+
+#endif

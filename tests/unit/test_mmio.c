@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of arch/x86/mmio.c: guest code in a fake memory, a fake xAPIC
+ * register file behind the page, and the guest's registers in an array.
+ * Each case checks what reached the device and what the guest's
+ * registers hold after, so a wrong offset, value, width or extension
+ * fails here.
+ */
+#include "tests/unit/common.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "arch/x86/mmio.h"
+
+#define MEM (64u * 1024)
+
+static uint8_t mem[MEM];
+static uint32_t apic[256]; /* one word per 16-byte register */
+static unsigned writes;
+static uint32_t last_write_off;
+
+static bool read_gpa(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	(void)ctx;
+	if (gpa >= MEM || len > MEM - gpa)
+		return false;
+	memcpy(buf, mem + gpa, len);
+	return true;
+}
+
+/* The fake refuses the EOI register for reads and the version for
+ * writes, as an APIC model may. */
+static int dev_read(void *ctx, uint32_t off, uint32_t *val)
+{
+	(void)ctx;
+	assert_int_equal(off & 15, 0);
+	if (off == 0xb0)
+		return -1;
+	*val = apic[off / 16];
+	return 0;
+}
+
+static int dev_write(void *ctx, uint32_t off, uint32_t val)
+{
+	(void)ctx;
+	assert_int_equal(off & 15, 0);
+	if (off == 0x30)
+		return -1;
+	apic[off / 16] = val;
+	writes++;
+	last_write_off = off;
+	return 0;
+}
+
+static const struct mmio_dev dev = { dev_read, dev_write, NULL };
+static uint64_t gpr[16];
+
+static uint64_t get_reg(void *ctx, unsigned n)
+{
+	assert_ptr_equal(ctx, gpr);
+	assert_true(n < 16);
+	return gpr[n];
+}
+
+static void set_reg(void *ctx, unsigned n, uint64_t val)
+{
+	assert_ptr_equal(ctx, gpr);
+	assert_true(n < 16);
+	gpr[n] = val;
+}
+
+static struct mmio_cpu cpu(enum x86_cpu_mode mode, uint64_t la)
+{
+	struct mmio_cpu c = {
+		.walk = { .cr0 = 1, .maxphyaddr = 36, .read_gpa = read_gpa },
+		.fetch_la = la, .mode = mode,
+		.get_reg = get_reg, .set_reg = set_reg, .reg_ctx = gpr,
+	};
+
+	return c;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(mem, 0x90, sizeof(mem));
+	memset(gpr, 0, sizeof(gpr));
+	for (unsigned i = 0; i < 256; i++)
+		apic[i] = 0xa0000000u | i;
+	writes = 0;
+	return 0;
+}
+
+static void code(uint64_t at, const uint8_t *b, size_t n)
+{
+	memcpy(mem + at, b, n);
+}
+
+static void test_linux_accessors(void **state)
+{
+	/* native_apic_mem_write: mov %eax,(%rdx); read: mov (%rdx),%eax */
+	static const uint8_t st[] = { 0x89, 0x02 }, ld[] = { 0x8b, 0x02 };
+	struct mmio_cpu c = cpu(X86_MODE_64, 0x1000);
+	struct mmio_report r;
+
+	(void)state;
+	code(0x1000, st, 2);
+	gpr[0] = 0xdeadbeef00000020ull;
+	assert_int_equal(apic_mmio(&c, 0x80, MMIO_WRITE, &dev, &r), MMIO_DONE);
+	assert_int_equal(r.insn.len, 2);
+	assert_int_equal(apic[0x8], 0x20);
+	assert_int_equal(last_write_off, 0x80);
+	code(0x1000, ld, 2);
+	gpr[0] = ~0ull;
+	assert_int_equal(apic_mmio(&c, 0x20, MMIO_READ, &dev, &r), MMIO_DONE);
+	/* A 32-bit destination in 64-bit mode: zero-extended. */
+	assert_int_equal(gpr[0], 0xa0000002ull);
+}
+
+static void test_rip_relative_and_modes(void **state)
+{
+	/* mov 0x12345678(%rip),%ecx: the displacement is not the offset;
+	 * the exit's is. */
+	static const uint8_t rip[] = { 0x8b, 0x0d, 0x78, 0x56, 0x34, 0x12 };
+	/* Real mode: mov %es:0x20,%eax at CS 0x1000:0x10 -> linear 0x10010. */
+	static const uint8_t rm[] = { 0x26, 0x66, 0xa1, 0x20, 0x00 };
+	/* 32-bit: movl $0x1ff,0xfee000f0 */
+	static const uint8_t imm[] = { 0xc7, 0x05, 0xf0, 0, 0xe0, 0xfe, 0xff, 1, 0, 0 };
+	struct mmio_cpu c = cpu(X86_MODE_64, 0x2000);
+	struct mmio_report r;
+
+	(void)state;
+	code(0x2000, rip, sizeof(rip));
+	assert_int_equal(apic_mmio(&c, 0x390, MMIO_READ, &dev, &r), MMIO_DONE);
+	assert_int_equal(gpr[1], 0xa0000039u);
+	assert_true(r.insn.rip_relative);
+	/* Code outside the fake memory's 64 KiB is never read. */
+	c = cpu(X86_MODE_16, 0x10010);
+	assert_int_equal(apic_mmio(&c, 0x20, MMIO_READ, &dev, &r), MMIO_FETCH);
+	assert_int_equal(r.fetch.status, X86_WALK_NO_RAM);
+	c = cpu(X86_MODE_16, 0x8010);
+	code(0x8010, rm, sizeof(rm));
+	gpr[0] = 0x5555555555555555ull;
+	assert_int_equal(apic_mmio(&c, 0x20, MMIO_READ, &dev, &r), MMIO_DONE);
+	assert_int_equal(r.insn.len, 5);
+	assert_int_equal(gpr[0], 0xa0000002u);
+	c = cpu(X86_MODE_32, 0x3000);
+	code(0x3000, imm, sizeof(imm));
+	assert_int_equal(apic_mmio(&c, 0xf0, MMIO_WRITE, &dev, &r), MMIO_DONE);
+	assert_int_equal(apic[0xf], 0x1ff);
+}
+
+static void test_widths(void **state)
+{
+	static const uint8_t ldb[] = { 0x8a, 0x02 }; /* mov (%rdx),%al */
+	static const uint8_t ldw[] = { 0x66, 0x8b, 0x02 }; /* mov (%rdx),%ax */
+	static const uint8_t stb[] = { 0x88, 0x02 }; /* mov %al,(%rdx) */
+	static const uint8_t ldq[] = { 0x48, 0x8b, 0x02 }; /* mov (%rdx),%rax */
+	struct mmio_cpu c = cpu(X86_MODE_64, 0x1000);
+	struct mmio_report r;
+
+	(void)state;
+	code(0x1000, ldb, 2);
+	gpr[0] = 0x1111;
+	/* Byte 2 of the version register (0x30): its byte 0x30 >> 16. */
+	apic[3] = 0x00140015;
+	assert_int_equal(apic_mmio(&c, 0x32, MMIO_READ, &dev, &r), MMIO_DONE);
+	assert_int_equal(gpr[0], 0x1114);
+	/* Bytes 4-15 of a slot are not a register. */
+	assert_int_equal(apic_mmio(&c, 0x34, MMIO_READ, &dev, &r), MMIO_WIDTH);
+	code(0x1000, ldw, 3);
+	assert_int_equal(apic_mmio(&c, 0x32, MMIO_READ, &dev, &r), MMIO_DONE);
+	assert_int_equal(gpr[0], 0x0014);
+	assert_int_equal(apic_mmio(&c, 0x33, MMIO_READ, &dev, &r), MMIO_WIDTH);
+	code(0x1000, stb, 2);
+	assert_int_equal(apic_mmio(&c, 0x80, MMIO_WRITE, &dev, &r), MMIO_WIDTH);
+	assert_int_equal(writes, 0);
+	code(0x1000, ldq, 3);
+	assert_int_equal(apic_mmio(&c, 0x80, MMIO_READ, &dev, &r), MMIO_WIDTH);
+	/* A 32-bit load off the register's start. */
+	code(0x1000, (const uint8_t[]){ 0x8b, 0x02 }, 2);
+	assert_int_equal(apic_mmio(&c, 0x81, MMIO_READ, &dev, &r), MMIO_WIDTH);
+}
+
+static void test_refusals(void **state)
+{
+	/* movups (%rdx),%xmm0 */
+	static const uint8_t sse[] = { 0x0f, 0x10, 0x02 };
+	struct mmio_cpu c = cpu(X86_MODE_64, 0x1000);
+	struct mmio_report r;
+	char line[256];
+
+	(void)state;
+	code(0x1000, sse, sizeof(sse));
+	assert_int_equal(apic_mmio(&c, 0x20, MMIO_READ, &dev, &r), MMIO_DECODE);
+	apic_mmio_describe(MMIO_DECODE, &c, &r, line, sizeof(line));
+	assert_non_null(strstr(line, "bytes [0f 10 02 90"));
+	assert_non_null(strstr(line, "offset 0x20"));
+	/* A load where the CPU reported a store. */
+	code(0x1000, (const uint8_t[]){ 0x8b, 0x02 }, 2);
+	assert_int_equal(apic_mmio(&c, 0x20, MMIO_WRITE, &dev, &r), MMIO_DIRECTION);
+	assert_int_equal(writes, 0);
+	/* Registers the device refuses. */
+	assert_int_equal(apic_mmio(&c, 0xb0, MMIO_READ, &dev, &r), MMIO_FAULT);
+	code(0x1000, (const uint8_t[]){ 0x89, 0x02 }, 2);
+	assert_int_equal(apic_mmio(&c, 0x30, MMIO_WRITE, &dev, &r), MMIO_FAULT);
+	/* The code's page not present under 32-bit paging. */
+	c.walk.cr0 |= 1ull << 31;
+	c.walk.cr3 = 0x4000;
+	memset(mem + 0x4000, 0, 4096);
+	assert_int_equal(apic_mmio(&c, 0x20, MMIO_READ, &dev, &r), MMIO_FETCH);
+	apic_mmio_describe(MMIO_FETCH, &c, &r, line, sizeof(line));
+	assert_non_null(strstr(line, "32-bit paging"));
+	assert_non_null(strstr(line, "not present"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_linux_accessors, setup),
+		cmocka_unit_test_setup(test_rip_relative_and_modes, setup),
+		cmocka_unit_test_setup(test_widths, setup),
+		cmocka_unit_test_setup(test_refusals, setup),
+	};
+
+	return cmocka_run_group_tests_name("mmio", tests, NULL, NULL);
+}
