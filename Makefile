@@ -133,6 +133,30 @@ $(BUILD)/esp.img: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(DEFAULT_CONF) \
 		$(BUILD)/hv.elf $(DEFAULT_CONF) $(DEFAULT_ESP_FILES)
 
 
+# ---------------------------------------------------------------- Linux
+# Debian's stock kernel and the project's test initramfs (docs/linux.md,
+# "Building the images"). The kernel package is whatever linux-image-amd64
+# depends on today: fetch-kernel.sh asks apt every time (a second), and
+# rewrites vmlinuz only when it changes, so what follows is rebuilt only
+# then. HV_LINUX_CACHE names the directory the package is kept in.
+LINUX_DIR := $(BUILD)/linux
+LINUX_IMAGES := $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
+
+.PHONY: linux linux-kernel
+linux: $(LINUX_IMAGES)
+
+linux-kernel:
+	$(Q)sh tools/linux/fetch-kernel.sh $(LINUX_DIR)/vmlinuz
+
+$(LINUX_DIR)/vmlinuz: linux-kernel
+	@:
+
+$(LINUX_DIR)/vmlinux: $(LINUX_DIR)/vmlinuz tools/linux/extract_vmlinux.py
+	$(Q)$(call say,VMLINUX,$@)$(PYTHON) tools/linux/extract_vmlinux.py $< $@
+
+$(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mkinitramfs.sh tools/linux/init tools/linux/hvtool.c
+	$(Q)$(call say,INITRD,$@)sh tools/linux/mkinitramfs.sh $@
+
 guests: $(GUEST_TEST_ELFS) $(PC_TEST_OUTPUTS) $(GUEST_ATTACK_ELFS) $(GUEST_KERNEL_ELF) \
 	$(GUEST_PROGRAM_ELFS)
 
@@ -150,9 +174,9 @@ TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 # The runner prints the one closing line `N passed, N failed`; the
 # mutant check (tests/unit/unit.mk) runs before it.
 test: deps-test
-	$(MAKE) $(TEST_BUILD_JOBS) all $(UNIT_TESTS) fuzz-regress
+	$(MAKE) $(TEST_BUILD_JOBS) all linux $(UNIT_TESTS) fuzz-regress
 	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
-	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py \
+	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py tools/test_linux.py \
 		tests/boot/test_runner.py
 	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
 	$(PYTHON) -m unittest -q tests/boot/test_make_run.py
@@ -162,13 +186,13 @@ test: deps-test
 # $(BUILD)/bench/results.json, and the pictures of its exit trace
 # (tools/traceplot.py: exit-rate, exit-time, timeline, as PNG and SVG).
 bench: deps-test
-	$(MAKE) all
+	$(MAKE) all linux
 	$(PYTHON) tools/bench.py --build $(BUILD)
 	$(PLOT_PYTHON) tools/traceplot.py $(BUILD)/tests/bench.bochs.log \
 		-o $(BUILD)/bench --title "make bench"
 
 run: deps-run
-	$(MAKE) all
+	$(MAKE) all linux
 	$(PYTHON) tools/run.py --cpus 2 --conf $(DEFAULT_CONF) \
 		$(addprefix --add ,$(DEFAULT_ESP_FILES))
 

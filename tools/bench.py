@@ -13,7 +13,9 @@ DIR/bench/results.json. With --log it reads logs that exist instead of
 booting anything (several for one engine: --log bochs=A --log bochs=B). docs/benchmarks.md says what each figure means.
 
 Under Bochs the TSC counts instructions, so its column is instructions;
-under QEMU/KVM it counts cycles of the real CPU.
+under QEMU/KVM it counts cycles of the real CPU. The Linux boot's figure
+is set against QEMU's -icount shift=0 boot of the same images
+(tools/bench_linux.py), a skip line if QEMU is missing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+
+import bench_linux
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
@@ -367,6 +371,8 @@ def main(argv: list[str]) -> int:
                                      None: "?"}[row["meets_target"]]
         print(f"{f.what:<{width}}  {f.unit:<6} {cells[0]:>14} "
               f"{cells[1]:>20}  {mark}")
+
+    results["linux"] = bench_linux.report(build, columns["bochs"], boot=not args.log)
 
     out = build / "bench" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,10 +15,13 @@ set -eu
 # also draw the exit trace (tools/traceplot.py: python3-matplotlib).
 base="gnu-efi nasm gcc make binutils mtools dosfstools python3 util-linux"
 emulators="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios"
+# The Linux guest's images (make linux, tools/linux/): the kernel package is
+# downloaded by apt-get, not installed; busybox and cpio make the initramfs.
+linux="busybox-static cpio gzip"
 
 case ${1:-test} in
-run) pkgs="$base $emulators" ;;
-test) pkgs="$base $emulators libcmocka-dev clang libclang-rt-14-dev python3-matplotlib" ;;
+run) pkgs="$base $emulators $linux" ;;
+test) pkgs="$base $emulators $linux libcmocka-dev clang libclang-rt-14-dev python3-matplotlib" ;;
 *)
 	echo "usage: $0 [run|test]" >&2
 	exit 2

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
+import bench_linux  # noqa: E402
 
 BUILD = Path(__file__).resolve().parents[1] / "build"
 
@@ -45,6 +46,28 @@ class PairTest(unittest.TestCase):
                          "the guest kernel is not built")
     def test_built_kernel(self) -> None:
         self.assertEqual(bench.check_op_pairs(BUILD), [])
+
+
+class LinuxFigureTest(unittest.TestCase):
+    def test_ratio_and_verdict(self) -> None:
+        r = bench_linux.rows(1_000_000, 1_150_000, None)
+        self.assertEqual((r["ratio"], r["meets_target"]), (1.15, True))
+        r = bench_linux.rows(1_000_000, 1_151_000, 5)
+        self.assertEqual((r["ratio"], r["meets_target"], r["hv_bochs_2cpu"]), (1.151, False, 5))
+        # Either side missing: no verdict, not a pass.
+        for qemu, hv in ((None, 5), (5, None)):
+            r = bench_linux.rows(qemu, hv, None)
+            self.assertIsNone(r["meets_target"])
+
+    def test_skip_without_qemu(self) -> None:
+        saved = bench_linux.shutil.which
+        bench_linux.shutil.which = lambda name: None  # type: ignore[assignment]
+        try:
+            value, why = bench_linux.anchor(BUILD)
+        finally:
+            bench_linux.shutil.which = saved  # type: ignore[assignment]
+        self.assertIsNone(value)
+        self.assertTrue(why.startswith("SKIP: qemu-system-x86_64 is missing"), why)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """hv's test driver.
 
-  runner.py test [--unit BIN ...] [--jobs N] [-k] [--engine E] [SCENARIO ...]
+  runner.py test [--unit BIN ...] [--jobs N] [-k] [--engine E] [--ips N] [SCENARIO ...]
       Runs the host unit-test binaries, then boots every scenario on every
       engine it names, and ends with the line "N passed, N failed".
   runner.py test --list
@@ -47,6 +47,12 @@ def main() -> int:
         type=float,
         default=float(os.environ.get("HV_TIMEOUT_SCALE", "1")),
         help="multiply every timeout (or HV_TIMEOUT_SCALE), for slow machines",
+    )
+    t.add_argument(
+        "--ips",
+        type=machines.ips_option,
+        default=0,
+        help="Bochs' emulated instructions per second for every Bochs run, over the scenarios' own",
     )
     t.set_defaults(func=jobs.cmd_test)
 

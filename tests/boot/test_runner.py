@@ -114,6 +114,56 @@ class ParseTest(unittest.TestCase):
             self.assertIn(message, str(caught.exception))
 
 
+class BochsClockTest(unittest.TestCase):
+    """ips: Bochs' emulated instructions per emulated second (docs/testing.md,
+    "Bochs' clock")."""
+
+    def spec(self, ips: int) -> machines.MachineSpec:
+        d = Path(tempfile.gettempdir())
+        return machines.MachineSpec("bochs", d, d / "esp.img", 2, 512, ("file", str(d / "com1")), d / "bochslog", ips=ips)
+
+    def test_scenario_sets_it_for_bochs_only(self) -> None:
+        s = scenario("engines bochs qemu-tcg\nips 1000000000\n")
+        self.assertEqual((s.plans["bochs"].ips, s.plans["qemu-tcg"].ips), (1000000000, 0))
+        self.assertEqual(scenario("engines bochs\n").plans["bochs"].ips, 0)
+        self.assertEqual(scenario("engines bochs\nips 8000000\nbochs: ips 0x1000000\n").plans["bochs"].ips, 1 << 24)
+
+    def test_refused(self) -> None:
+        for text, message in [
+            ("engines bochs qemu-tcg\nqemu-tcg: ips 1000000000\n", ":2: ips is Bochs' clock rate; qemu-tcg has none"),
+            ("engines bochs\nips 999999\n", ":2: ips must be at least 1000000"),
+            ("engines bochs\nips fast\n", ":2: ips must be a number"),
+            ("engines bochs\nips 4294967296\n", ":2: ips must be at most 4294967295"),
+        ]:
+            with self.assertRaises(scn.ScenarioError, msg=text) as caught:
+                scenario(text)
+            self.assertIn(message, str(caught.exception))
+
+    def test_bochsrc_cpu_line(self) -> None:
+        rom = Path("/x/rom.fd")
+        line = next(ln for ln in machines.bochsrc_text(self.spec(1000000000), rom).splitlines() if ln.startswith("cpu:"))
+        self.assertEqual(line, "cpu: model=corei7_skylake_x, count=2, ips=1000000000, reset_on_triple_fault=0")
+        # Bochs' own default when no one sets it: no ips= at all.
+        default = machines.bochsrc_text(self.spec(0), rom)
+        self.assertNotIn("ips=", default)
+        self.assertNotIn("@", "".join(ln for ln in default.splitlines() if not ln.startswith("#")))
+
+    def test_timeout_allows_for_the_firmware_at_a_higher_rate(self) -> None:
+        fast = scenario("engines bochs\nips 1000000000\ntimeout 100\n").plans["bochs"]
+        plain = scenario("engines bochs\ntimeout 100\n").plans["bochs"]
+        self.assertEqual(plain.effective_timeout(2), 200)
+        # 0.26 s of OVMF stalls at 10^9 instead of 4 * 10^6, at 20 million a second.
+        self.assertAlmostEqual(fast.effective_timeout(1), 100 + 0.26 * 996e6 / 20e6)
+        self.assertEqual(scenario("engines bochs\nips 4000000\n").plans["bochs"].effective_timeout(1), 120)
+
+    def test_command_line_option(self) -> None:
+        self.assertEqual(machines.ips_option("1e9"), 10**9)
+        self.assertEqual(machines.ips_option("4000000"), machines.BOCHS_DEFAULT_IPS)
+        for bad in ("1000", "x", "5e9"):
+            with self.assertRaises(Exception):
+                machines.ips_option(bad)
+
+
 class JudgeTest(unittest.TestCase):
     def plan(self, body: str) -> scn.Plan:
         return scenario("engines qemu-tcg\n" + body).plans["qemu-tcg"]

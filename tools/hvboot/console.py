@@ -19,7 +19,8 @@ from typing import Optional
 from . import DEFAULT_MANIFEST, SetupError, need_file, prog, rel
 from .esp import hv_files, make_esp, resolve_src
 from .machines import (
-    DEFAULT_MEMORY_MB, ENGINES, Machine, MachineSpec, ensure_bochs_rom, host_vtx, kill_all, lock_build_area,
+    DEFAULT_MEMORY_MB, ENGINES, Machine, MachineSpec, ensure_bochs_rom, host_vtx, ips_option, kill_all,
+    lock_build_area,
 )  # fmt: skip
 from .serial import REFUSAL_RE, clean_line
 
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpus", type=int, default=1)
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, help="MiB")
     parser.add_argument("--timeout", type=float, default=0, help="stop after this many seconds (default: never)")
+    parser.add_argument("--ips", type=ips_option, default=0, help="Bochs' emulated instructions per second (default: Bochs')")
 
 
 INTERACTIVE_NOTE = "# make run: a person is at the console"
@@ -161,7 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     listener.listen(1)
     port = listener.getsockname()[1]
     bochs_log = workdir / "bochs.log"
-    spec = MachineSpec(engine, workdir, image, args.cpus, args.memory, ("tcp", f"127.0.0.1:{port}"), bochs_log)
+    spec = MachineSpec(engine, workdir, image, args.cpus, args.memory, ("tcp", f"127.0.0.1:{port}"), bochs_log, ips=args.ips)
     hint = f"; Bochs log: {rel(bochs_log)}" if engine == "bochs" else ""
     print(f"serial console follows; Ctrl-C stops the machine{hint}", flush=True)
 

@@ -5,6 +5,7 @@ and whether this host can give a guest VT-x at all (QEMU/KVM)."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import fcntl
 import json
@@ -36,6 +37,45 @@ DEFAULT_MEMORY_MB = 512
 # Skylake-X for every scenario; Tiger Lake adds PKU and RDPID.
 DEFAULT_BOCHS_CPU = "corei7_skylake_x"
 BOCHS_CPU_MODELS = ("corei7_skylake_x", "tigerlake")
+# Bochs' clock (cpu: ips=): this many emulated instructions make one second
+# of its timers (PIT, RTC, ACPI PM timer, and so the firmware's Stall()),
+# while the TSC counts one per instruction. Bochs' own default is 4 million;
+# 10^9 makes an instruction a nanosecond, as QEMU's -icount shift=0 does
+# (docs/testing.md, "Bochs' clock"). Bochs 2.7 takes 10^6 to 2^32 - 1.
+BOCHS_DEFAULT_IPS = 4_000_000
+MIN_IPS, MAX_IPS = 1_000_000, 0xFFFFFFFF
+# The Linux scenarios' ips, and so that of the Linux figure of make bench:
+# Linux's own clock then runs as on a 1 GHz machine (docs/testing.md).
+LINUX_IPS = 1_000_000_000
+# OVMF waits this long in emulated time (its Stall()s) on every Bochs boot:
+# measured as 668.8 million instructions from power-on to "BdsDxe: loading"
+# at the default ips and 926.6 million at 10^9. Every other
+# emulated second a guest waits costs ips instructions too, and each byte
+# on the 115200-baud COM1 ips / 11520 (87,000 at 10^9).
+OVMF_STALL_SECONDS = 0.26
+# A slow Bochs on a shared machine, in emulated instructions per wall
+# second, to turn such instructions into a timeout's seconds.
+SLOW_BOCHS_RATE = 20_000_000
+
+
+def firmware_allowance(ips: int) -> float:
+    """Wall seconds a Bochs boot at this ips spends in OVMF beyond what it
+    spends at Bochs' default, which the timeouts were set for."""
+    extra = OVMF_STALL_SECONDS * max(0, ips - BOCHS_DEFAULT_IPS)
+    return extra / SLOW_BOCHS_RATE
+
+
+def ips_option(text: str) -> int:
+    """argparse type of --ips: a whole number in Bochs' range; 1e9 too."""
+    try:
+        value = int(float(text)) if "e" in text.lower() else int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not MIN_IPS <= value <= MAX_IPS:
+        raise argparse.ArgumentTypeError(f"Bochs takes an ips from {MIN_IPS} to {MAX_IPS}")
+    return value
+
+
 QEMU = "qemu-system-x86_64"
 
 
@@ -220,6 +260,8 @@ class MachineSpec:
     kernel_cmdline: str = ""
     kernel_modules: list[Path] = dataclasses.field(default_factory=list)
     exit_status: int = 1
+    # Bochs' cpu: ips=; 0 leaves Bochs' default (BOCHS_DEFAULT_IPS).
+    ips: int = 0
 
 
 def qemu_kernel_args(s: MachineSpec) -> list[str]:
@@ -234,6 +276,32 @@ def qemu_kernel_args(s: MachineSpec) -> list[str]:
     if s.kernel_modules:
         args += ["-initrd", ",".join(str(m) for m in s.kernel_modules)]
     return args + ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+
+
+def bochsrc_text(s: MachineSpec, rom: Path) -> str:
+    """The run's bochsrc: tools/hvboot/bochsrc.in with its @NAME@s filled."""
+    kind, where = s.serial
+    com1 = f"mode=file, dev={where}" if kind == "file" else f"mode=socket-client, dev={where}"
+    fills = {
+        "ROM": str(rom),
+        "VGAROM": str(VGABIOS),
+        "CPUS": str(s.cpus),
+        "CPU_MODEL": s.bochs_cpu,
+        "CPU_IPS": f", ips={s.ips}" if s.ips else "",
+        "MEMORY": str(s.memory_mb),
+        "DISK": str(s.image),
+        "COM1": com1,
+        "LOG": str(s.bochs_log),
+        "EXTRA": "\n".join(s.bochs_lines),
+    }
+    # bochsrc has no quoting: a comma or a space would end the value.
+    for path in (fills["ROM"], fills["VGAROM"], fills["DISK"], fills["LOG"], where):
+        if re.search(r"[\s,]", path):
+            raise SetupError(f"Bochs cannot take a path with spaces or commas: {path}")
+    text = BOCHSRC_TEMPLATE.read_text()
+    for key, value in fills.items():
+        text = text.replace(f"@{key}@", value)
+    return text
 
 
 class Machine:
@@ -257,27 +325,7 @@ class Machine:
         need_tool("bochs", "bochs")
         need_file(VGABIOS, "package vgabios; or set HV_VGABIOS")
         s = self.spec
-        kind, where = s.serial
-        com1 = f"mode=file, dev={where}" if kind == "file" else f"mode=socket-client, dev={where}"
-        fills = {
-            "ROM": str(rom),
-            "VGAROM": str(VGABIOS),
-            "CPUS": str(s.cpus),
-            "CPU_MODEL": s.bochs_cpu,
-            "MEMORY": str(s.memory_mb),
-            "DISK": str(s.image),
-            "COM1": com1,
-            "LOG": str(s.bochs_log),
-            "EXTRA": "\n".join(s.bochs_lines),
-        }
-        # bochsrc has no quoting: a comma or a space would end the value.
-        for path in (fills["ROM"], fills["VGAROM"], fills["DISK"], fills["LOG"], where):
-            if re.search(r"[\s,]", path):
-                raise SetupError(f"Bochs cannot take a path with spaces or commas: {path}")
-        text = BOCHSRC_TEMPLATE.read_text()
-        for key, value in fills.items():
-            text = text.replace(f"@{key}@", value)
-        (s.workdir / "bochsrc").write_text(text)
+        (s.workdir / "bochsrc").write_text(bochsrc_text(s, rom))
         # Debian's Bochs stops in its debugger before the first instruction;
         # "c" lets it run.
         (s.workdir / "bochs.rc").write_text("c\n")

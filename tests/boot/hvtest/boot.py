@@ -141,7 +141,7 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
         spec = MachineSpec(
             job.engine, workdir, image, plan.cpus, plan.memory_mb, serial,
             bochs_log, qemu_args, bochs_lines, plan.bochs_cpu,
-            kernel, plan.kernel_cmdline, modules, plan.exit_status,
+            kernel, plan.kernel_cmdline, modules, plan.exit_status, plan.ips,
         )  # fmt: skip
         machine = Machine(spec, rom)
     except (SetupError, OSError) as e:

@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Optional
 
 from hvboot import rel
-from hvboot.machines import BOCHS_CPU_MODELS, DEFAULT_BOCHS_CPU, DEFAULT_MEMORY_MB, KERNEL_ENGINE, SCENARIO_ENGINES
+from hvboot.machines import (
+    BOCHS_CPU_MODELS, DEFAULT_BOCHS_CPU, DEFAULT_MEMORY_MB, KERNEL_ENGINE, MAX_IPS, MIN_IPS, SCENARIO_ENGINES,
+    firmware_allowance,
+)  # fmt: skip
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 # Bochs needs 10-15 s to reach the loader; QEMU about 4 s.
@@ -53,6 +56,9 @@ class Plan:
     # Bochs' CPU model: the one with VT-x that every scenario uses, unless
     # a scenario needs a feature only another model has (PKU, RDPID).
     bochs_cpu: str = DEFAULT_BOCHS_CPU
+    # Bochs' emulated instructions per emulated second (cpu: ips=); 0 leaves
+    # Bochs' default, BOCHS_DEFAULT_IPS. Other engines ignore it.
+    ips: int = 0
     manifest: tuple[str, str] = ("default", "")
     esp_add: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     esp_changes: list[EspChange] = dataclasses.field(default_factory=list)
@@ -94,7 +100,13 @@ class Plan:
         return f"[{part}] " if part else ""
 
     def effective_timeout(self, scale: float) -> float:
-        return (self.timeout or DEFAULT_TIMEOUT[self.engine]) * scale
+        # Timeouts are wall seconds for hv's part of a boot; the firmware's
+        # waits grow with Bochs' ips, which the runner, not each scenario,
+        # allows for (docs/testing.md, "Bochs' clock").
+        seconds = self.timeout or DEFAULT_TIMEOUT[self.engine]
+        if self.engine == "bochs" and self.ips:
+            seconds += firmware_allowance(self.ips)
+        return seconds * scale
 
 
 @dataclasses.dataclass
@@ -227,6 +239,10 @@ def _apply_directive(plan: Plan, name: str, arg: str, where: str) -> None:
         if arg not in BOCHS_CPU_MODELS:
             raise ScenarioError(f"{where}: bochs-cpu needs one of {', '.join(BOCHS_CPU_MODELS)}")
         plan.bochs_cpu = arg
+    elif name == "ips":
+        plan.ips = parse_int(arg, where, "ips", MIN_IPS)
+        if plan.ips > MAX_IPS:
+            raise ScenarioError(f"{where}: ips must be at most {MAX_IPS}, Bochs' limit")
     elif name == "manifest":
         words = arg.split(None, 1)
         if words == ["default"]:
@@ -383,7 +399,13 @@ def parse_scenario(path: Path) -> Scenario:
         # them whatever their place in the file.
         general = [e for e in entries if e[0] is None]
         specific = [e for e in entries if e[0] == engine]
-        for _, directive, arg, where, entry_part in general + specific:
+        for line_engine, directive, arg, where, entry_part in general + specific:
+            if directive == "ips" and engine != "bochs":
+                # Only Bochs has a clock rate to set: a general line is
+                # for it alone, a line for another engine a mistake.
+                if line_engine:
+                    raise ScenarioError(f"{where}: ips is Bochs' clock rate; {engine} has none")
+                continue
             apply_directive(plan, directive, arg, where, entry_part)
         if engine == KERNEL_ENGINE and not plan.kernel:
             raise ScenarioError(f"{rel(path)}: the qemu-kernel engine needs a 'kernel SRC' line")
