@@ -202,6 +202,8 @@ bool apic_wakes(const struct vcpu *v)
 /*
  * The flag goes before the words: a vector posted after a word was read
  * sets the flag again, so it waits for the next drain and is not lost.
+ * A disabled (or software-disabled) APIC does not accept fixed
+ * interrupts: they are dropped, as a CPU's APIC ignores them then.
  */
 void apic_drain(struct vcpu *v, bool *nmi)
 {
@@ -218,6 +220,8 @@ void apic_drain(struct vcpu *v, bool *nmi)
 		uint32_t bits = __atomic_exchange_n(&in->vec[w], 0,
 						    __ATOMIC_SEQ_CST);
 
+		if (!vlapic_enabled(&v->apic))
+			continue;
 		while (bits) {
 			int b = __builtin_ctz(bits);
 

@@ -94,6 +94,12 @@ static inline enum vlapic_mode vlapic_mode(const struct vlapic *a)
 	return a->base & VLAPIC_BASE_EXTD ? VLAPIC_X2APIC : VLAPIC_XAPIC;
 }
 
+/* Enabled in IA32_APIC_BASE and by SVR bit 8 (software-enabled). */
+static inline bool vlapic_enabled(const struct vlapic *a)
+{
+	return vlapic_mode(a) != VLAPIC_DISABLED && (a->svr & (1u << 8));
+}
+
 /*
  * IA32_APIC_BASE writes: SDM "Local x2APIC State Transitions". 0, or -1
  * for #GP: reserved bits, EXTD without EN, x2APIC to xAPIC, disabled to

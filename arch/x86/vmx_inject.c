@@ -156,8 +156,6 @@ static bool deliver_nmi(struct vcpu *v)
 {
 	uint32_t state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 
-	if (v->arch.guest_nmi && !(state & INTERRUPTIBILITY_NMI))
-		v->arch.guest_nmi = false;
 	if (state & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS |
 		     INTERRUPTIBILITY_STI))
 		return false;
@@ -190,6 +188,7 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	 */
 	if (!(v->arch.reinject_info & INTR_INFO_VALID) && !v->arch.window_exiting &&
 	    !v->arch.nmi_window_exiting && !v->arch.nmi_pending &&
+	    !v->arch.guest_nmi &&
 	    !__atomic_load_n(&v->inbox.any, __ATOMIC_RELAXED) &&
 	    vlapic_quiet(&v->apic, now))
 		return;
@@ -218,6 +217,11 @@ void deliver_events(struct vcpu *v, uint64_t now)
 		}
 		/* Else merge_events() kept it for an entry after this one. */
 	}
+	/* The guest's NMI handler has returned (IRET ended the virtual-NMI
+	 * blocking): the NMI window's exit brings the vCPU here for it. */
+	if (unlikely(v->arch.guest_nmi) &&
+	    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_NMI))
+		v->arch.guest_nmi = false;
 	if (unlikely(v->arch.nmi_pending) && !(intr & INTR_INFO_VALID) &&
 	    deliver_nmi(v))
 		intr = INTR_INFO_VALID;
@@ -234,6 +238,9 @@ void deliver_events(struct vcpu *v, uint64_t now)
 		vector = vlapic_pending(&v->apic);
 		intr = INTR_INFO_VALID;
 	}
+	/* NMI-window exiting also while a guest NMI's handler runs: its
+	 * exit says when the handler's IRET ended the blocking. */
 	set_window_exiting(v, vector >= 0,
-			   v->arch.nmi_pending && vmx_caps.nmi_window);
+			   (v->arch.nmi_pending || v->arch.guest_nmi) &&
+				   vmx_caps.nmi_window);
 }

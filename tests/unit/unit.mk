@@ -66,7 +66,7 @@ UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_s
 # and the boot info faked by tests/unit/hvhost.c. These objects are built
 # apart, under $(UNIT_OUT)/fake/, since the same sources in the tests
 # above see arch/x86's types.
-UNIT_HV_NAMES := sched lifecycle hcall console
+UNIT_HV_NAMES := sched lifecycle hcall console apic
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
 	hv/policy.c hv/vlapic.c hv/apic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \

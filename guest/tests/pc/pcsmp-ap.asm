@@ -7,17 +7,10 @@
 ; own stack; pcsmp_long later takes it on to long mode, where it prints
 ; again, says so in ap_long_done and waits with interrupts off.
 
+%include "guest/tests/pc/rt/modes.inc"
+
 bits 16
 
-SEL_CODE32 equ 0x08
-SEL_DATA32 equ 0x10
-SEL_CODE64 equ 0x28
-CR0_PE equ 1 << 0
-CR0_PG equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xc0000080
-EFER_LME equ 1 << 8
-COM1 equ 0x3f8
 AP_BASE equ 0x30000
 STACK_SIZE equ 4096
 
@@ -49,22 +42,8 @@ ap_start:
 	mov cr0, eax
 	jmp dword SEL_CODE32:ap_pm32
 
-; COM1, polled: DS:SI a NUL-terminated string.
 rm_print:
-	lodsb
-	test al, al
-	jz .done
-	mov bl, al
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov dx, COM1
-	mov al, bl
-	out dx, al
-	jmp rm_print
-.done:
+	COM1_PUTS
 	ret
 
 align 8
@@ -80,12 +59,7 @@ ap_end:
 
 bits 32
 ap_pm32:
-	mov ax, SEL_DATA32
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
+	DATA32_SEGS
 	movzx eax, word [AP_BASE + AP(ap_rm_id)]
 	and eax, 15
 	mov esp, eax
@@ -104,35 +78,19 @@ ap_pm32:
 pcsmp_long:
 	cli
 	mov ebx, [esp + 4]
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, pcsmp_pml4
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG
+	LONG_PREPARE pcsmp_pml4
 	mov cr0, eax
 	jmp SEL_CODE64:ap_lm64
 
 bits 64
 ap_lm64:
+	mov ebp, ebx		; COM1_PUTS takes BL
 	lea eax, [rbx + '0']
 	mov [rel ap_msg_long.digit], al
 	lea rsi, [rel ap_msg_long]
-.next:
-	lodsb
-	test al, al
-	jz .said
-	mov dx, COM1
-	out dx, al
-	jmp .next
-.said:
+	COM1_PUTS
 	lea rax, [rel ap_long_done]
-	lock inc dword [rax + rbx * 4]
+	lock inc dword [rax + rbp * 4]
 	; Waits for good with interrupts off: only an NMI or INIT ends it.
 .wait:
 	cli

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/io.h" /* rdtsc */
+
 enum {
 	LAPIC_ID = 0x20, LAPIC_VERSION = 0x30, LAPIC_TPR = 0x80,
 	LAPIC_APR = 0x90, LAPIC_PPR = 0xa0, LAPIC_EOI = 0xb0,
@@ -65,7 +67,5 @@ static inline void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
 }
-
-/* rdtsc() comes with the port accessors (arch/x86/io.h, by pcrt.h). */
 
 #endif
