@@ -334,7 +334,11 @@ static struct partition *target_locked(uint64_t id,
 	}
 	p = &partitions[id - 1];
 	if (p->busy) {
-		*status = HV_EBUSY;
+		/* A pc partition's restart reloads it (hv/pcpower.c): the
+		 * stop or destroy asks again once that is done, so a guest
+		 * that resets without end cannot keep its parent out. */
+		*status = p->restart_pending && !p->tearing ? HV_EAGAIN :
+							      HV_EBUSY;
 		return NULL;
 	}
 	if (p == caller) {
@@ -367,7 +371,8 @@ static void stop_locked(struct partition *p)
  * asks again (guest/kernel/syscall.c yields between the tries). A stop of
  * a partition the parent stopped before is the same question again, so
  * it is answered the same way; a partition that ended on its own terms
- * (halt, fault) was never the parent's to stop: BUSY, as before.
+ * (halt, fault, power-off, a reset with on_reboot = stop) was never the
+ * parent's to stop: BUSY, as before.
  */
 int64_t partition_stop(uint64_t id, const struct partition *caller)
 {
@@ -377,8 +382,10 @@ int64_t partition_stop(uint64_t id, const struct partition *caller)
 
 	plock();
 	p = target_locked(id, caller, &r);
+	/* A reset that restarts it has not ended it: that stays the
+	 * parent's to stop, and the restart then gives way. */
 	if (p && !p->stop_requested && p->state != PART_RUNNING &&
-	    p->state != PART_CREATED) {
+	    p->state != PART_CREATED && !p->restart_pending) {
 		r = HV_EBUSY;
 		p = NULL;
 	}

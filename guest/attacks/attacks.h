@@ -22,6 +22,7 @@ enum attack_outcome {
 	OUT_VIRTUALIZED, /* guest-only effect; hv checks the host's value */
 	OUT_SPINS, /* never ends on its own: the parent stops it */
 	OUT_HALTS, /* ends on its own, having found nothing */
+	OUT_RESETS, /* resets and restarts without end: the parent stops it */
 };
 
 /*
@@ -39,6 +40,9 @@ enum attack_outcome {
  * multiboot kernel (guest/tests/pc/pcattack.c) that attacks from real
  * mode (pcreal-*) or from 32-bit protected mode (pc32-*). */
 #define PC "attacker-pc"
+/* The same kernel with on_reboot = restart, as a pc partition has by
+ * default: a reset starts it again instead of ending it. */
+#define PC_RESTART "attacker-pc-restart"
 
 
 /* What the attacker needs: filled in by the parent on the command line. */
@@ -196,15 +200,20 @@ static const struct attack attacks[] = {
 	{ "pc32-vmcall", OUT_INJECT_UD, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pc32-cr4-vmxe", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pc32-cr0-nw-no-cd", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
-	{ "pc32-fault-triple", OUT_STOPPED, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pc32-fault-triple", OUT_HALTS, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pcreal-io-pit", OUT_REFUSED_IO, TGT_NONE, 0, 1, PC, NULL, 0 },
-	{ "pcreal-io-cmos", OUT_REFUSED_IO, TGT_NONE, 0, 1, PC, NULL, 0 },
+	/* A pc partition's RTC is its own (docs/platform.md): the write
+	 * reaches no host device, and nothing is refused. */
+	{ "pcreal-io-cmos", OUT_HALTS, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pcreal-msr-vmx-read", OUT_REFUSED_MSR, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pcreal-vmcall", OUT_INJECT_UD, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pcreal-cr4-vmxe", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pcreal-io-string", OUT_INJECT_GP, TGT_NONE, 0, 1, PC, NULL, 0 },
-	{ "pcreal-fault-triple", OUT_STOPPED, TGT_NONE, 0, 1, PC, NULL, 0 },
+	{ "pcreal-fault-triple", OUT_HALTS, TGT_NONE, 0, 1, PC, NULL, 0 },
 	{ "pcreal-fault-cli-loop", OUT_SPINS, TGT_NONE, 0, 1, PC, NULL, 0 },
+	/* Triple faults without end, each a restart: the parent must still
+	 * be able to stop and destroy it. */
+	{ "pc32-reset-loop", OUT_RESETS, TGT_NONE, 0, 1, PC_RESTART, NULL, 0 },
 	/* Set 1, on tigerlake: PKRU, and RDPID as CPUID describes it. */
 	{ "pkru-write", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, SET_TIGERLAKE },
 	{ "pkru-read", OUT_HALTS, TGT_NONE, 0, 1, PIN1, NULL, SET_TIGERLAKE },

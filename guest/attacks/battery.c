@@ -73,6 +73,29 @@ static bool wait_spinning(long id)
 	       info.state == HV_PART_RUNNING;
 }
 
+/* Exits that a pc attacker's few boots make together: its counters
+ * stay across restarts (hv/pcpower.c), one boot makes some 450. */
+#define RESET_LOOP_EXITS 1500
+
+/* Until the partition has been through several restarts, or has
+ * faulted (which the verdict then refuses). */
+static bool wait_resets(long id)
+{
+	for (long i = 0; i < END_POLLS; i++) {
+		/* While hv reloads it, partition_info answers BUSY. */
+		if (info_of(id)) {
+			rt_yield();
+			continue;
+		}
+		if (info.exits >= RESET_LOOP_EXITS)
+			return true;
+		if (info.state == HV_PART_FAULTED)
+			return false;
+		rt_yield();
+	}
+	return false;
+}
+
 static bool wait_ended(long id)
 {
 	for (long i = 0; i < END_POLLS; i++) {
@@ -186,6 +209,7 @@ static const char *judge(const struct attack *a)
 	case OUT_HALTS:
 		return halted ? NULL : "it did not end on its own terms";
 	case OUT_SPINS:
+	case OUT_RESETS:
 		return info.state == HV_PART_STOPPED ? NULL : "not stopped";
 	}
 	return "unknown outcome";
@@ -258,6 +282,10 @@ static bool run_one(const struct attack *a, uint64_t target)
 		why = !wait_spinning(id) ? "never spun" :
 		      stop(id)		 ? "could not be stopped" :
 					   NULL;
+	else if (a->outcome == OUT_RESETS)
+		why = !wait_resets(id) ? "did not go on restarting" :
+		      stop(id)	       ? "could not be stopped" :
+					 NULL;
 	else if (!wait_ended(id))
 		why = "still running";
 	if (!why && !info_of(id))

@@ -249,7 +249,7 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 	} else if (is("pc32-cr0-nw-no-cd")) {
 		arg = CR0_NW;
 		expect("CR0.NW without CD", do_cr0, VEC_GP);
-	} else if (is("pc32-fault-triple"))
+	} else if (is("pc32-fault-triple") || is("pc32-reset-loop"))
 		triple();
 	else if (is("pcreal-io-pit"))
 		real_attack(1, 0);
