@@ -217,6 +217,7 @@ static int partition_build(const struct partition_spec *sp,
 	p->trace = sp->trace;
 	p->platform = sp->platform;
 	p->emulate_apic_access = sp->emulate_apic_access;
+	p->emulate_apic_registers = sp->emulate_apic_registers;
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
@@ -340,6 +341,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->trace = mp->trace;
 	sp->platform = mp->platform;
 	sp->emulate_apic_access = mp->emulate_apic_access;
+	sp->emulate_apic_registers = mp->emulate_apic_registers;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

@@ -114,6 +114,11 @@ struct partition {
 	 * the CPU virtualizes APIC accesses (the manifest's
 	 * emulate_apic_access, docs/manifest.md). */
 	bool emulate_apic_access;
+	/* pc partitions: every xAPIC register access exits and hv injects
+	 * the interrupts, even where the CPU has APIC-register
+	 * virtualization and virtual-interrupt delivery (the manifest's
+	 * emulate_apic_registers). */
+	bool emulate_apic_registers;
 	/* pc partitions: the small devices, under lock, and the status an
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;
@@ -142,6 +147,7 @@ struct partition_spec {
 	bool trace;
 	uint32_t platform; /* enum hv_platform */
 	bool emulate_apic_access;
+	bool emulate_apic_registers;
 };
 
 /*

@@ -139,7 +139,7 @@ static void set_window_exiting(struct vcpu *v, bool irq, bool nmi)
 	if (irq == v->arch.window_exiting && nmi == v->arch.nmi_window_exiting)
 		return;
 	vmcs_write32(VMCS_PROC_BASED_CTLS,
-		     vmx_caps.proc | (irq ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
+		     v->arch.proc | (irq ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
 			     (nmi ? PROC_NMI_WINDOW_EXITING : 0));
 	v->arch.window_exiting = irq;
 	v->arch.nmi_window_exiting = nmi;
@@ -180,6 +180,14 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	uint32_t intr;
 	int vector;
 
+	/* The APIC's mode decides who delivers: a pc vCPU's last exit may
+	 * have moved it in or out of xAPIC mode. With APIC virtualization the
+	 * CPU may have delivered requested vectors itself. */
+	if (unlikely(v->arch.pc)) {
+		vmx_apicv_update(v, false);
+		if (v->arch.apicv)
+			vlapic_rescan(&v->apic);
+	}
 	/*
 	 * Most exits have nothing to deliver: no event to deliver again, no
 	 * vector requested in the virtual APIC, its timer not yet due, no
@@ -190,7 +198,8 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	    !v->arch.nmi_window_exiting && !v->arch.nmi_pending &&
 	    !v->arch.guest_nmi &&
 	    !__atomic_load_n(&v->inbox.any, __ATOMIC_RELAXED) &&
-	    vlapic_quiet(&v->apic, now))
+	    vlapic_quiet(&v->apic, now) &&
+	    !(v->arch.apicv && v->apic.vid_dirty))
 		return;
 	apic_drain(v, &v->arch.nmi_pending);
 	intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
@@ -226,6 +235,16 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	    deliver_nmi(v))
 		intr = INTR_INFO_VALID;
 	vlapic_tick(&v->apic, now);
+	if (v->arch.apicv) {
+		/* The CPU delivers through RVI as soon as the guest can take
+		 * it (SDM "Evaluation of Pending Virtual Interrupts"), so no
+		 * interrupt-window exit is needed. */
+		vmx_apicv_entry(v);
+		set_window_exiting(v, false,
+				   (v->arch.nmi_pending || v->arch.guest_nmi) &&
+					   vmx_caps.nmi_window);
+		return;
+	}
 	vector = vlapic_pending(&v->apic);
 	if (vector >= 0 && !(intr & INTR_INFO_VALID) &&
 	    (vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&

@@ -48,6 +48,7 @@ void vmx_pc_caps_init(void)
 	vmx_caps.proc2_pc = vmx_caps.proc2 | PROC2_UNRESTRICTED_GUEST |
 			    ((uint32_t)cap2 & PROC2_ENABLE_RDTSCP);
 	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
+	vmx_apicv_caps_init(cap2);
 	/* SDM "Pin-Based VM-Execution Controls": virtual NMIs let hv give
 	 * a guest an NMI and see its handler's IRET; NMI-window exiting
 	 * needs them. The allowed-1 settings are the MSR's high half. */
@@ -222,10 +223,7 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 	v->arch.regs.rax = e->eax;
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
-	vmcs_write32(VMCS_PROC_BASED_CTLS2,
-		     vmx_caps.proc2_pc |
-			     (v->part->arch.apic_access_pa ?
-				      PROC2_VIRTUALIZE_APIC_ACCESSES : 0));
+	vmx_apicv_update(v, true);
 	if (v->part->arch.apic_access_pa)
 		vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->part->arch.apic_access_pa);
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin_pc);

@@ -249,6 +249,8 @@ void vmx_setup_host_state(void)
 static void setup_controls(struct vcpu *v, uint64_t eptp)
 {
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
+	v->arch.proc = vmx_caps.proc;
+	v->arch.apicv = false;
 	vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
 	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
 	/*
@@ -463,7 +465,14 @@ int vcpu_arch_alloc(struct vcpu *v)
 	v->arch.vpid = (uint16_t)((v->part->id - 1) * HV_MAX_VCPUS + v->id + 1);
 	v->arch.vmcs_pa = alloc_for(v, 1);
 	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
-	return v->arch.vmcs_pa && v->arch.xsave_area ? 0 : HV_ENOMEM;
+	/* Its own page, owned by its partition and mapped in no EPT: no
+	 * guest reaches another vCPU's registers through it. */
+	v->arch.vapic_pa = alloc_for(v, 1);
+	if (v->arch.vapic_pa)
+		memset((void *)(uintptr_t)v->arch.vapic_pa, 0, 4096);
+	return v->arch.vmcs_pa && v->arch.xsave_area && v->arch.vapic_pa ?
+		       0 :
+		       HV_ENOMEM;
 }
 
 /* hv's own 64-bit entry, or pc's over it (arch/x86/vmx_pc.c). */
@@ -489,6 +498,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	vlapic_init(&v->apic, v->id,
 		    (v->id ? 0 : VLAPIC_INIT_BSP) |
 			    (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY));
+	vlapic_use_page(&v->apic, (uint32_t *)(uintptr_t)v->arch.vapic_pa);
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
 	xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;
@@ -548,6 +558,12 @@ void vcpu_arch_release(struct vcpu *v)
 				  HV_CPU_NONE);
 		palloc_free(mem_pool(), v->arch.vmcs_pa, 4096, owner);
 		v->arch.vmcs_pa = 0;
+	}
+	if (v->arch.vapic_pa) {
+		/* The model must not keep writing into a freed page. */
+		v->apic.regs = v->apic.own;
+		palloc_free(mem_pool(), v->arch.vapic_pa, 4096, owner);
+		v->arch.vapic_pa = 0;
 	}
 	if (v->arch.xsave_area) {
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->arch.xsave_area,

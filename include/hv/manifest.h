@@ -88,6 +88,10 @@ struct hv_manifest_partition {
 	/* 1: a pc partition's xAPIC page is reached through EPT violations,
 	 * as on a CPU without "virtualize APIC accesses" (a test switch). */
 	uint32_t emulate_apic_access;
+	/* 1: a pc partition's xAPIC registers all exit and hv injects its
+	 * interrupts, as on a CPU without APIC-register virtualization and
+	 * virtual-interrupt delivery (a test switch). */
+	uint32_t emulate_apic_registers;
 };
 
 struct hv_manifest {
