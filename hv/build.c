@@ -218,6 +218,7 @@ static int partition_build(const struct partition_spec *sp,
 	p->platform = sp->platform;
 	p->emulate_apic_access = sp->emulate_apic_access;
 	p->emulate_apic_registers = sp->emulate_apic_registers;
+	p->watch_eoi = sp->watch_eoi;
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
@@ -342,6 +343,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->platform = mp->platform;
 	sp->emulate_apic_access = mp->emulate_apic_access;
 	sp->emulate_apic_registers = mp->emulate_apic_registers;
+	sp->watch_eoi = mp->watch_eoi;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

@@ -119,6 +119,8 @@ struct partition {
 	 * virtualization and virtual-interrupt delivery (the manifest's
 	 * emulate_apic_registers). */
 	bool emulate_apic_registers;
+	/* pc partitions: a vector whose EOIs hv sees, or 0 (watch_eoi). */
+	uint32_t watch_eoi;
 	/* pc partitions: the small devices, under lock, and the status an
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;
@@ -148,6 +150,7 @@ struct partition_spec {
 	uint32_t platform; /* enum hv_platform */
 	bool emulate_apic_access;
 	bool emulate_apic_registers;
+	uint32_t watch_eoi;
 };
 
 /*

@@ -108,7 +108,12 @@ int vmx_pc_apic_page(struct partition *p)
 		return r;
 	}
 	p->arch.apic_access_pa = pa;
-	pr_info("partition %s: xAPIC page by APIC-access exits", p->name);
+	if (vmx_caps.apicv && !p->emulate_apic_registers)
+		pr_info("partition %s: xAPIC page by APIC virtualization (virtual-APIC page per vCPU)",
+			p->name);
+	else
+		pr_info("partition %s: xAPIC page by APIC-access exits%s", p->name,
+			p->emulate_apic_registers ? " (emulate_apic_registers)" : "");
 	return 0;
 }
 

@@ -499,6 +499,8 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 		    (v->id ? 0 : VLAPIC_INIT_BSP) |
 			    (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY));
 	vlapic_use_page(&v->apic, (uint32_t *)(uintptr_t)v->arch.vapic_pa);
+	if (pc && v->part->watch_eoi)
+		vlapic_watch_eoi(&v->apic, (int)v->part->watch_eoi, true);
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
 	xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;

@@ -92,6 +92,9 @@ struct hv_manifest_partition {
 	 * interrupts, as on a CPU without APIC-register virtualization and
 	 * virtual-interrupt delivery (a test switch). */
 	uint32_t emulate_apic_registers;
+	/* A pc partition's vector whose EOIs hv sees (an EOI-exit bit where
+	 * the CPU virtualizes EOIs), 0 for none (a test and bench switch). */
+	uint32_t watch_eoi;
 };
 
 struct hv_manifest {
