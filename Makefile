@@ -87,7 +87,7 @@ DEFAULT_ESP_FILES := $(GUEST_KERNEL_ELF):hv/kernel.elf \
 	$(BUILD)/guest/programs/count.elf:hv/programs/count.elf \
 	$(BUILD)/guest/programs/echo.elf:hv/programs/echo.elf
 
-.PHONY: all clean test run bench unit-test deps-test deps-run guests
+.PHONY: all clean test run bench unit-test deps-test deps-run guests vmcs-images
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/hv.elf $(BUILD)/esp.img guests
 
 $(BUILD)/hv/%.o: %.c $(MAKEDEPS)
@@ -177,7 +177,7 @@ test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all linux $(UNIT_TESTS) fuzz-regress
 	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py tools/test_linux.py \
-		tests/boot/test_runner.py
+		tools/test_vmcs_images.py tools/test_vmcheck_written.py tests/boot/test_runner.py
 	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
 	$(PYTHON) -m unittest -q tests/boot/test_make_run.py
 	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
@@ -190,6 +190,21 @@ bench: deps-test
 	$(PYTHON) tools/bench.py --build $(BUILD)
 	$(PLOT_PYTHON) tools/traceplot.py $(BUILD)/tests/bench.bochs.log \
 		-o $(BUILD)/bench --title "make bench"
+
+# tests/unit/data/vmcs/: the VMCS images the partitions of
+# tests/boot/scenarios/vmcheck.scn and pc-guests.scn (pc partitions in
+# every mode) really entered with, recorded by hv (entry_record = yes)
+# into the boots' logs in $(BUILD) and extracted there, then copied over
+# the committed ones (docs/vmcheck.md).
+VMCS_IMAGE_SCENARIOS := vmcheck pc-guests
+vmcs-images: deps-test
+	$(MAKE) all
+	$(PYTHON) tests/boot/runner.py test --jobs 1 $(VMCS_IMAGE_SCENARIOS)
+	rm -rf $(BUILD)/vmcs
+	$(PYTHON) tools/vmcs_images.py --out $(BUILD)/vmcs \
+		$(VMCS_IMAGE_SCENARIOS:%=$(BUILD)/tests/%.bochs.log)
+	rm -f tests/unit/data/vmcs/*.vmcs
+	cp $(BUILD)/vmcs/*.vmcs tests/unit/data/vmcs/
 
 run: deps-run
 	$(MAKE) all linux

@@ -205,17 +205,15 @@ bool apic_wakes(const struct vcpu *v)
  * A disabled (or software-disabled) APIC does not accept fixed
  * interrupts: they are dropped, as a CPU's APIC ignores them then.
  */
-void apic_drain(struct vcpu *v, bool *nmi)
+bool apic_drain(struct vcpu *v)
 {
 	struct apic_inbox *in = &v->inbox;
 	uint32_t any = __atomic_fetch_and(&in->any,
 					  APIC_INBOX_INIT | APIC_INBOX_SIPI,
 					  __ATOMIC_SEQ_CST);
 
-	if (any & APIC_INBOX_NMI)
-		*nmi = true;
 	if (!(any & APIC_INBOX_VECTORS))
-		return;
+		return any & APIC_INBOX_NMI;
 	for (int w = 0; w < 8; w++) {
 		uint32_t bits = __atomic_exchange_n(&in->vec[w], 0,
 						    __ATOMIC_SEQ_CST);
@@ -229,6 +227,7 @@ void apic_drain(struct vcpu *v, bool *nmi)
 			vlapic_request(&v->apic, w * 32 + b);
 		}
 	}
+	return any & APIC_INBOX_NMI;
 }
 
 uint32_t apic_take_startup(struct vcpu *v, uint8_t *sipi_vector)

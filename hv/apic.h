@@ -58,9 +58,9 @@ int apic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t now, uint64_t val);
 
 /* True when the inbox holds something that ends the vCPU's wait. */
 bool apic_wakes(const struct vcpu *v);
-/* The target's own CPU: posted vectors into its model; NMI into *nmi.
- * INIT and start-up IPIs stay for apic_startup. */
-void apic_drain(struct vcpu *v, bool *nmi);
+/* The target's own CPU: posted vectors into its model; true when an NMI
+ * came. INIT and start-up IPIs stay for apic_take_startup. */
+bool apic_drain(struct vcpu *v);
 /* Pending INIT or start-up IPI: the vCPU must leave guest mode, and
  * its next run begins with apic_take_startup. */
 static inline bool apic_startup_pending(const struct apic_inbox *in)

@@ -60,6 +60,16 @@ int vmx_on(struct percpu *pc);
  */
 void vmx_caps_init(void);
 /*
+ * After vmx_caps_init: reads what the VM-entry checker needs of the CPU
+ * and turns the check before every entry (and the recording of entry
+ * images) on as the manifest's entry_check and entry_record say
+ * (docs/vmcheck.md).
+ */
+void vmcheck_setup(const struct hv_manifest *m);
+/* The final report's line of the check: entries checked, rules broken,
+ * and its cost. */
+void vmcheck_report(void);
+/*
  * Starts every other CPU the loader listed, up to max_cpus in all, and
  * waits until each is in VMX root or has failed. Returns how many CPUs
  * hv runs, the boot CPU included.

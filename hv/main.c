@@ -81,6 +81,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 		panic("cannot enter VMX root operation on the boot CPU");
 	pr_info("vmx root ok");
 	vmx_caps_init();
+	vmcheck_setup(&bi->manifest);
 	policy_set_tsc_hz(bi->tsc_hz);
 	smp_start(&boot_cpu, bi, bi->manifest.max_cpus);
 
@@ -98,6 +99,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	partitions_run(slice);
 	smp_wait_done();
 	partitions_report(bi->tsc_hz);
+	vmcheck_report();
 
 	if (smp_vmx_off(&boot_cpu))
 		panic("VMXOFF failed on the boot CPU");

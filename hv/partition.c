@@ -260,7 +260,10 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	/* Building the vCPU's VMCS is part of creating the partition. */
 	if (caller->stats)
 		stats_mgmt_exit(caller->stats);
+	/* A non-canonical RIP would be a VMCS hv wrote that no CPU enters
+	 * (arch/x86/vmcheck.c, GUEST_RIP_LINEAR): refused here instead. */
 	if (n >= p->vcpu_count || (cr3 & 0xfff) ||
+	    (uint64_t)((int64_t)(rip << 16) >> 16) != rip ||
 	    !partition_gpa_to_hva(p, cr3, 4096)) {
 		stat_add_shared(&p->refused.hypercall, 1);
 		return HV_EINVAL;

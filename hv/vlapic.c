@@ -123,12 +123,12 @@ static void reset_registers(struct vlapic *a)
 {
 	uint32_t id = a->id, flags = a->flags, watch[8];
 	uint64_t base = a->base;
-	uint32_t *regs = a->regs == a->own ? NULL : a->regs;
+	uint32_t *regs = a->regs;
 
 	/* What hv watches is its own choice, not a register. */
 	memcpy(watch, a->eoi_watch, sizeof(watch));
 	memset(a, 0, sizeof(*a));
-	a->regs = regs ? regs : a->own;
+	a->regs = regs;
 	memset(a->regs, 0, VLAPIC_PAGE_WORDS * 4);
 	memcpy(a->eoi_watch, watch, sizeof(watch));
 	a->id = id;
@@ -142,9 +142,10 @@ static void reset_registers(struct vlapic *a)
 	vlapic_sync(a);
 }
 
-void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags)
+void vlapic_init_page(struct vlapic *a, uint32_t id, uint32_t flags,
+		      uint32_t *page)
 {
-	a->regs = a->own;
+	a->regs = page;
 	memset(a->eoi_watch, 0, sizeof(a->eoi_watch));
 	a->id = id;
 	a->flags = flags;
@@ -348,6 +349,10 @@ static int write_lvt(struct vlapic *a, unsigned r, uint64_t now,
 
 	if (r == R_LVT_TIMER && LVT_TIMER_MODE(val) == 3)
 		return x2 ? -1 : 0; /* the reserved timer mode */
+	/* hv's partitions: CPUID hides TSC-deadline, so bit 18 is reserved. */
+	if (r == R_LVT_TIMER && LVT_TIMER_MODE(val) == TIMER_TSC_DEADLINE &&
+	    (a->flags & VLAPIC_INIT_X2APIC_ONLY))
+		return -1;
 	/* While the APIC is software-disabled, LVTs stay masked. */
 	a->lvt[i] = (val & lvt_writable[i]) |
 		    (a->svr & SVR_ENABLE ? 0 : LVT_MASKED);

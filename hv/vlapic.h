@@ -96,10 +96,15 @@ struct vlapic {
 	 * its virtual-APIC page, which the CPU changes itself under
 	 * virtual-interrupt delivery. The other registers are the fields
 	 * above, written through into the page at every change for the
-	 * CPU's reads (vlapic_sync). Until vlapic_use_page it is `own`.
+	 * CPU's reads (vlapic_sync). hv gives every vCPU such a page; host
+	 * builds (the unit tests) may use `own` instead, which hv's
+	 * freestanding build leaves out, as it would cost 1 KiB in each of
+	 * the partition table's vCPU slots.
 	 */
 	uint32_t *regs;
+#if __STDC_HOSTED__
 	uint32_t own[VLAPIC_PAGE_WORDS];
+#endif
 };
 
 /* Register words by xAPIC offset. */
@@ -122,9 +127,17 @@ enum vlapic_mode {
 	VLAPIC_X2APIC,
 };
 
-void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags);
-/* Moves the registers into page (4 KiB, the vCPU's virtual-APIC page),
- * which is their store from then on. */
+/* As after RESET, with page (4 KiB, the vCPU's virtual-APIC page) the
+ * store of its registers. */
+void vlapic_init_page(struct vlapic *a, uint32_t id, uint32_t flags,
+		      uint32_t *page);
+#if __STDC_HOSTED__
+static inline void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags)
+{
+	vlapic_init_page(a, id, flags, a->own);
+}
+#endif
+/* Moves the registers into page, their store from then on. */
 void vlapic_use_page(struct vlapic *a, uint32_t *page);
 /* Writes the registers hv keeps in fields into the page, as the CPU's
  * APIC-register virtualization reads them there (xAPIC layout). */

@@ -27,6 +27,10 @@ static const struct key keys[] = {
 	  HV_SLICE_MS_MAX },
 	{ "max_cpus", SCOPE_GLOBAL, TYPE_UINT, false,
 	  offsetof(struct hv_manifest, max_cpus), 1, HV_MAX_RUN_CPUS },
+	{ "entry_check", SCOPE_GLOBAL, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest, entry_check), 0, 0 },
+	{ "entry_record", SCOPE_GLOBAL, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest, entry_record), 0, 0 },
 	{ "image", SCOPE_PARTITION, TYPE_STRING, false,
 	  offsetof(struct hv_manifest_partition, image), 0, HV_PATH_MAX },
 	{ "ram_mb", SCOPE_PARTITION, TYPE_UINT, false,
@@ -130,6 +134,8 @@ void manifest_defaults(struct hv_manifest *m)
 	m->interactive = 0;
 	m->slice_ms = HV_SLICE_MS_DEFAULT;
 	m->max_cpus = HV_MAX_RUN_CPUS;
+	m->entry_check = 1;
+	m->entry_record = 0;
 	m->partition_count = 0;
 }
 

@@ -12,6 +12,7 @@ last check looks at the kernel that `make` built.
 from __future__ import annotations
 
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -46,6 +47,21 @@ class PairTest(unittest.TestCase):
                          "the guest kernel is not built")
     def test_built_kernel(self) -> None:
         self.assertEqual(bench.check_op_pairs(BUILD), [])
+
+
+class UncheckedTest(unittest.TestCase):
+    def test_entry_check_off(self) -> None:
+        """The benchmark's boot differs from make test's in one manifest
+        line, the first of the manifest."""
+        with tempfile.TemporaryDirectory() as d:
+            path = bench.unchecked_scenario(Path(d))
+            text = path.read_text().splitlines()
+        orig = (bench.REPO / "tests/boot/scenarios" /
+                f"{bench.SCENARIO}.scn").read_text().splitlines()
+        self.assertEqual(path.name, f"{bench.SCENARIO}.scn")
+        i = text.index("manifest <<END")
+        self.assertEqual(text[i + 1], "entry_check = no")
+        self.assertEqual(text[:i + 1] + text[i + 2:], orig)
 
 
 class LinuxFigureTest(unittest.TestCase):

@@ -128,6 +128,16 @@ void vmx_caps_init(void)
 {
 }
 
+/* The fake enters no guest, so there is no VM entry to check. */
+void vmcheck_setup(const struct hv_manifest *m)
+{
+	(void)m;
+}
+
+void vmcheck_report(void)
+{
+}
+
 uint32_t smp_start(struct percpu *boot, const struct hv_boot_info *bi,
 		   uint32_t max_cpus)
 {

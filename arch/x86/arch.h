@@ -43,6 +43,10 @@ struct guest_regs {
  * DEBUGCTL and SYSENTER_*), and the VMCS's own bookkeeping. Only
  * arch/x86 reads or writes it; hv/ asks through the contract.
  */
+#define VCPU_NMI_PENDING 1u
+#define VCPU_NMI_GUEST 2u
+#define VCPU_NMI_WINDOW 4u
+
 struct vcpu_arch {
 	struct guest_regs regs;
 	uint64_t cr2;
@@ -80,10 +84,13 @@ struct vcpu_arch {
 	 * on in its VMCS (arch/x86/vmx_apicv.c). */
 	bool apicv;
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
-	bool nmi_window_exiting; /* NMI-window exiting is on in its VMCS */
-	/* pc vCPUs: an NMI IPI to inject, and one injected whose handler
-	 * may still run (virtual-NMI blocking, arch/x86/vmx_inject.c). */
-	bool nmi_pending, guest_nmi;
+	/*
+	 * pc vCPUs (arch/x86/vmx_inject.c), one byte that deliver_events'
+	 * quick exit tests at once: VCPU_NMI_PENDING, an NMI IPI to inject;
+	 * VCPU_NMI_GUEST, one injected whose handler may still run
+	 * (virtual-NMI blocking); VCPU_NMI_WINDOW, NMI-window exiting on.
+	 */
+	uint8_t nmi;
 	/*
 	 * SDM "Software Use of Virtual-Machine Control Structures": a VMCS
 	 * is active on at most one CPU. vmcs_cpu is that CPU, or HV_CPU_NONE
@@ -95,6 +102,9 @@ struct vcpu_arch {
 	uint16_t vpid;
 	/* An event whose delivery a VM exit interrupted, to deliver again. */
 	uint32_t reinject_info, reinject_error, reinject_len;
+	/* With the VM-entry check on, a pool page of its partition's: the
+	 * memo of its last check (arch/x86/vmcheck_hv.c). */
+	void *vmcheck;
 };
 
 /* A partition's arch state: its EPT and its VMX I/O bitmaps. */

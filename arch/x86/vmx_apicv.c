@@ -96,7 +96,7 @@ void vmx_apicv_update(struct vcpu *v, bool force)
 	vmcs_write32(VMCS_PROC_BASED_CTLS,
 		     v->arch.proc |
 			     (v->arch.window_exiting ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
-			     (v->arch.nmi_window_exiting ? PROC_NMI_WINDOW_EXITING : 0));
+			     (v->arch.nmi & VCPU_NMI_WINDOW ? PROC_NMI_WINDOW_EXITING : 0));
 	vmcs_write32(VMCS_PROC_BASED_CTLS2, proc2);
 	v->arch.apicv = on;
 	if (on)

@@ -13,6 +13,7 @@
 #include "arch/x86/mce.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmx_decode.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_names.h"
@@ -99,14 +100,14 @@ static enum exit_action handle_exception_nmi(struct vcpu *v,
 	 * and a guest that never executes IRET would then keep hv's NMIs out
 	 * of this CPU for good; hv never gives a guest an NMI, so the guest
 	 * is never blocked by one. A pc vCPU's NMI IPIs are its own: while
-	 * one's handler may run (guest_nmi, with virtual NMIs), the blocking
+	 * one's handler may run (VCPU_NMI_GUEST, with virtual NMIs), the blocking
 	 * is the guest's and stays.
 	 */
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		uint32_t state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 
 		smp_nmi(vmcs_read_nat(VMCS_GUEST_RIP), true);
-		if ((state & INTERRUPTIBILITY_NMI) && !v->arch.guest_nmi)
+		if ((state & INTERRUPTIBILITY_NMI) && !(v->arch.nmi & VCPU_NMI_GUEST))
 			vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
 				     state & ~INTERRUPTIBILITY_NMI);
 		cpu_unblock_nmi();
@@ -165,7 +166,7 @@ static enum exit_action pc_hlt(struct vcpu *v, uint64_t now)
 {
 	bool intr_on = vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
 
-	if (v->arch.nmi_pending)
+	if (v->arch.nmi & VCPU_NMI_PENDING)
 		return EXIT_NEXT;
 	if (intr_on) {
 		vlapic_tick(&v->apic, now);
@@ -261,6 +262,9 @@ static enum exit_action handle_entry_failure(struct vcpu *v, struct exit_ctx *e)
 	 * machine check during the entry is not the guest state's fault. */
 	if (e->reason == EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK)
 		return machine_check(v, e);
+	/* An EIP that ran past 4 GiB: the CPU wraps it (vmcheck_hv.h). */
+	if (e->reason == EXIT_REASON_ENTRY_FAIL_GUEST_STATE && vmcheck_rip_wrap(v))
+		return EXIT_RETRY;
 	stop(v, e,
 	     e->reason == EXIT_REASON_ENTRY_FAIL_MSR_LOADING ?
 		     "VM entry failed while loading MSRs" :

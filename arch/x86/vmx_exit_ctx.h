@@ -78,8 +78,9 @@ static inline __attribute__((always_inline)) void set_rip_after(uint64_t next)
 /* The exit's own instruction length: exits caused by an instruction. */
 static inline __attribute__((always_inline)) void advance_rip(void)
 {
+	/* VMREAD zero-extends a 32-bit field: no cast needed. */
 	set_rip_after(vmcs_read_nat(VMCS_GUEST_RIP) +
-		      vmcs_read32(VMCS_EXIT_INSTR_LEN));
+		      vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32));
 }
 
 static inline unsigned guest_cpl(void)

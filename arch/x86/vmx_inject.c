@@ -73,7 +73,7 @@ enum exit_action inject_gp(struct vcpu *v)
 enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 				   uint32_t info)
 {
-	uint64_t dr6, dr7;
+	uint64_t dr6, dr7, pending;
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
 		vmcs_write32(VMCS_ENTRY_INTR_INFO,
@@ -91,9 +91,20 @@ enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
 		dr7 = vmcs_read_nat(VMCS_GUEST_DR7);
 		vmcs_write_nat(VMCS_GUEST_DR7, dr7 & ~(1ull << 13));
 	}
-	/* The exception now carries what was pending (the BS rule then
-	 * holds trivially: nothing is pending). */
-	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	/*
+	 * The exception now carries what was pending. But a #DB in an STI
+	 * or MOV-SS shadow (TF set before STI) leaves the blocking in the
+	 * guest's state on a real CPU, and the entry then checks the BS
+	 * rule all the same: BS must stay set while TF is (SDM "Checks on
+	 * Guest Non-Register State"). Bochs saves no blocking there.
+	 */
+	pending = 0;
+	if (unlikely(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+		     (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+		pending = vmx_pending_dbg_after_step(
+			0, vmcs_read_nat(VMCS_GUEST_RFLAGS),
+			vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL));
+	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, pending);
 	return inject(v, VECTOR_DB, false, 0);
 }
 
@@ -136,13 +147,15 @@ enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
  * path every exit takes. */
 static void set_window_exiting(struct vcpu *v, bool irq, bool nmi)
 {
-	if (irq == v->arch.window_exiting && nmi == v->arch.nmi_window_exiting)
+	if (irq == v->arch.window_exiting &&
+	    nmi == !!(v->arch.nmi & VCPU_NMI_WINDOW))
 		return;
 	vmcs_write32(VMCS_PROC_BASED_CTLS,
 		     v->arch.proc | (irq ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
 			     (nmi ? PROC_NMI_WINDOW_EXITING : 0));
 	v->arch.window_exiting = irq;
-	v->arch.nmi_window_exiting = nmi;
+	v->arch.nmi = (uint8_t)((v->arch.nmi & ~VCPU_NMI_WINDOW) |
+				(nmi ? VCPU_NMI_WINDOW : 0));
 }
 
 /*
@@ -161,8 +174,8 @@ static bool deliver_nmi(struct vcpu *v)
 		return false;
 	vmcs_write32(VMCS_ENTRY_INTR_INFO,
 		     2 | INTR_TYPE_NMI | INTR_INFO_VALID);
-	v->arch.nmi_pending = false;
-	v->arch.guest_nmi = true;
+	v->arch.nmi = (uint8_t)((v->arch.nmi & ~VCPU_NMI_PENDING) |
+				VCPU_NMI_GUEST);
 	stats_injected(v->stats, 2);
 	return true;
 }
@@ -195,13 +208,12 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	 * below would leave the VMCS as it is, and the VMREADs are skipped.
 	 */
 	if (!(v->arch.reinject_info & INTR_INFO_VALID) && !v->arch.window_exiting &&
-	    !v->arch.nmi_window_exiting && !v->arch.nmi_pending &&
-	    !v->arch.guest_nmi &&
-	    !__atomic_load_n(&v->inbox.any, __ATOMIC_RELAXED) &&
+	    !v->arch.nmi && !__atomic_load_n(&v->inbox.any, __ATOMIC_RELAXED) &&
 	    vlapic_quiet(&v->apic, now) &&
 	    !(v->arch.apicv && v->apic.vid_dirty))
 		return;
-	apic_drain(v, &v->arch.nmi_pending);
+	if (apic_drain(v))
+		v->arch.nmi |= VCPU_NMI_PENDING;
 	intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 	if (v->arch.reinject_info & INTR_INFO_VALID) {
 		uint32_t type = v->arch.reinject_info & INTR_INFO_TYPE_MASK;
@@ -228,10 +240,10 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	}
 	/* The guest's NMI handler has returned (IRET ended the virtual-NMI
 	 * blocking): the NMI window's exit brings the vCPU here for it. */
-	if (unlikely(v->arch.guest_nmi) &&
+	if (unlikely(v->arch.nmi & VCPU_NMI_GUEST) &&
 	    !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_NMI))
-		v->arch.guest_nmi = false;
-	if (unlikely(v->arch.nmi_pending) && !(intr & INTR_INFO_VALID) &&
+		v->arch.nmi &= (uint8_t)~VCPU_NMI_GUEST;
+	if (unlikely(v->arch.nmi & VCPU_NMI_PENDING) && !(intr & INTR_INFO_VALID) &&
 	    deliver_nmi(v))
 		intr = INTR_INFO_VALID;
 	vlapic_tick(&v->apic, now);
@@ -241,7 +253,7 @@ void deliver_events(struct vcpu *v, uint64_t now)
 		 * interrupt-window exit is needed. */
 		vmx_apicv_entry(v);
 		set_window_exiting(v, false,
-				   (v->arch.nmi_pending || v->arch.guest_nmi) &&
+				   (v->arch.nmi & (VCPU_NMI_PENDING | VCPU_NMI_GUEST)) &&
 					   vmx_caps.nmi_window);
 		return;
 	}
@@ -260,6 +272,6 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	/* NMI-window exiting also while a guest NMI's handler runs: its
 	 * exit says when the handler's IRET ended the blocking. */
 	set_window_exiting(v, vector >= 0,
-			   (v->arch.nmi_pending || v->arch.guest_nmi) &&
+			   (v->arch.nmi & (VCPU_NMI_PENDING | VCPU_NMI_GUEST)) &&
 				   vmx_caps.nmi_window);
 }

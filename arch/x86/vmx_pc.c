@@ -382,7 +382,7 @@ static void pc_init(struct vcpu *v)
 		v->arch.dr[i] = 0;
 	v->arch.reinject_info = 0;
 	v->arch.timer_until = 0;
-	v->arch.nmi_pending = v->arch.guest_nmi = false;
+	v->arch.nmi = 0;
 	if (vcpu_arch_reinit_pc_here(v, &e))
 		panic("%s: vcpu %u: its VMCS could not be rebuilt at INIT",
 		      v->part->name, v->id);
@@ -420,23 +420,25 @@ enum pc_begin vmx_pc_begin(struct vcpu *v, uint64_t now)
 		pr_debug("%s: vcpu %u: start-up IPI, vector 0x%x", v->part->name,
 			 v->id, vector);
 	}
-	apic_drain(v, &v->arch.nmi_pending);
+	if (apic_drain(v))
+		v->arch.nmi |= VCPU_NMI_PENDING;
 	switch (v->wait) {
 	case VCPU_RUNNING:
 		return PC_RUN;
 	case VCPU_WAIT_SIPI:
-		v->arch.nmi_pending = false; /* NMIs are held off there */
+		v->arch.nmi = 0; /* NMIs are held off there */
 		break;
 	case VCPU_WAIT_HLT:
 		vlapic_tick(&v->apic, now);
-		if (vlapic_pending(&v->apic) >= 0 || v->arch.nmi_pending)
+		if (vlapic_pending(&v->apic) >= 0 ||
+		    (v->arch.nmi & VCPU_NMI_PENDING))
 			goto wake;
 		return apic_wait(v, VCPU_WAIT_HLT,
 				 vlapic_next_deadline(&v->apic)) ?
 			       PC_WAIT :
 			       PC_HALTED;
 	case VCPU_WAIT_HLT_NOIF:
-		if (v->arch.nmi_pending)
+		if (v->arch.nmi & VCPU_NMI_PENDING)
 			goto wake;
 		break;
 	}

@@ -6,6 +6,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/vmx_exit_ctx.h"
 #include "arch/x86/vmx_names.h"
@@ -47,8 +48,11 @@ static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
 
 static void report_entry_error(struct vcpu *v, int fail)
 {
-	uint32_t err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
+	uint32_t err;
 
+	if (fail == VMCHECK_REFUSED)
+		return; /* the check refused the entry and reported why */
+	err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
 	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
 			v->arch.launched ? "VMRESUME" : "VMLAUNCH",
 			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
@@ -165,9 +169,9 @@ static inline int enter_guest(struct vcpu *v)
 {
 	int r;
 
-	__asm__ volatile("call vmx_enter"
+	__asm__ volatile("call *%[fn]"
 			 : "=a"(r), "+D"(v)
-			 :
+			 : [fn] "m"(vmx_enter_fn)
 			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
 			   "r12", "r13", "r14", "r15", "cc", "memory");
 	return r;
@@ -220,11 +224,29 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 * The timer itself stands while its deadline has not passed
 		 * (load_preemption_timer).
 		 */
-		if (unlikely(!fast)) {
-			deliver_events(v, now);
+		if (unlikely(!fast) || unlikely(now >= v->arch.timer_until)) {
+			if (!fast)
+				deliver_events(v, now);
 			load_preemption_timer(v, now);
-		} else if (unlikely(now >= v->arch.timer_until)) {
-			load_preemption_timer(v, now);
+			/*
+			 * An IPI posted since deliver_events drained the inbox:
+			 * its kick may have come before load_preemption_timer,
+			 * which undid it. Vectors and NMIs go round once more;
+			 * INIT and start-up IPIs are taken outside guest mode,
+			 * at the start of the next run (vmx_pc_begin). Where the
+			 * timer stands, a kick zeroes it and the guest exits at
+			 * once, into this branch. Only a pc vCPU's inbox is ever
+			 * written.
+			 */
+			if (unlikely(__atomic_load_n(&v->inbox.any,
+						     __ATOMIC_ACQUIRE))) {
+				if (apic_startup_pending(&v->inbox)) {
+					outcome = VCPU_PREEMPTED;
+					break;
+				}
+				fast = false;
+				continue;
+			}
 		}
 		/*
 		 * Last, after the timer: a kick that reaches this CPU from here
@@ -234,12 +256,6 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		 */
 		if (vcpu_must_leave(v))
 			break;
-		/* INIT and start-up IPIs are taken outside guest mode, at the
-		 * start of the next run (vmx_pc_begin). */
-		if (unlikely(v->arch.pc) && apic_startup_pending(&v->inbox)) {
-			outcome = VCPU_PREEMPTED;
-			break;
-		}
 		r = enter_guest(v);
 		if (unlikely(r)) {
 			report_entry_error(v, r);

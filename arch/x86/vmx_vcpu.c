@@ -12,6 +12,7 @@
 #include "arch/x86/crcheck.h"
 #include "arch/x86/ept.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/vmcheck_hv.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx_names.h"
 #include "hv/errno.h"
@@ -465,14 +466,15 @@ int vcpu_arch_alloc(struct vcpu *v)
 	v->arch.vpid = (uint16_t)((v->part->id - 1) * HV_MAX_VCPUS + v->id + 1);
 	v->arch.vmcs_pa = alloc_for(v, 1);
 	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
+	if (!v->arch.vmcs_pa || !v->arch.xsave_area)
+		return HV_ENOMEM;
 	/* Its own page, owned by its partition and mapped in no EPT: no
 	 * guest reaches another vCPU's registers through it. */
 	v->arch.vapic_pa = alloc_for(v, 1);
-	if (v->arch.vapic_pa)
-		memset((void *)(uintptr_t)v->arch.vapic_pa, 0, 4096);
-	return v->arch.vmcs_pa && v->arch.xsave_area && v->arch.vapic_pa ?
-		       0 :
-		       HV_ENOMEM;
+	if (!v->arch.vapic_pa)
+		return HV_ENOMEM;
+	memset((void *)(uintptr_t)v->arch.vapic_pa, 0, 4096);
+	return vmcheck_vcpu_alloc(v);
 }
 
 /* hv's own 64-bit entry, or pc's over it (arch/x86/vmx_pc.c). */
@@ -492,13 +494,13 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.launched = false;
 	/* setup_controls writes vmx_caps.proc: no window exits. */
 	v->arch.window_exiting = false;
-	v->arch.nmi_window_exiting = false;
+	v->arch.nmi = 0;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
-	vlapic_init(&v->apic, v->id,
-		    (v->id ? 0 : VLAPIC_INIT_BSP) |
-			    (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY));
-	vlapic_use_page(&v->apic, (uint32_t *)(uintptr_t)v->arch.vapic_pa);
+	vlapic_init_page(&v->apic, v->id,
+			 (v->id ? 0 : VLAPIC_INIT_BSP) |
+				 (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY),
+			 (uint32_t *)(uintptr_t)v->arch.vapic_pa);
 	if (pc && v->part->watch_eoi)
 		vlapic_watch_eoi(&v->apic, (int)v->part->watch_eoi, true);
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
@@ -548,6 +550,7 @@ void vcpu_arch_release(struct vcpu *v)
 {
 	uint32_t owner = v->part ? v->part->id : PALLOC_OWNER_HV;
 
+	vmcheck_vcpu_release(v, owner);
 	if (v->arch.vmcs_pa) {
 		/*
 		 * Never free a VMCS that could still be active: every CPU
@@ -563,7 +566,7 @@ void vcpu_arch_release(struct vcpu *v)
 	}
 	if (v->arch.vapic_pa) {
 		/* The model must not keep writing into a freed page. */
-		v->apic.regs = v->apic.own;
+		v->apic.regs = NULL;
 		palloc_free(mem_pool(), v->arch.vapic_pa, 4096, owner);
 		v->arch.vapic_pa = 0;
 	}

@@ -13,7 +13,7 @@ GT_OUT := $(BUILD)/guest/tests
 
 GUEST_TEST_NAMES := virt vmxon ept ports cr8 vmcall3 com2 ticker spin \
 	cpuidloop statecheck apictimer mgmt lifecycle faultinfo smp2 msrs \
-	smpstop debug stall shutrace cpuidwalk idlewake pcwatch
+	smpstop debug stall shutrace cpuidwalk idlewake pcwatch vmcheck
 GUEST_TEST_ELFS := $(GUEST_TEST_NAMES:%=$(GT_OUT)/%.elf)
 
 NASM ?= nasm

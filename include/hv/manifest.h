@@ -103,6 +103,11 @@ struct hv_manifest {
 	uint32_t interactive; /* 1: a person is at the console */
 	uint32_t slice_ms; /* a vCPU's time slice, in ms of guest time */
 	uint32_t max_cpus; /* at most this many CPUs run partitions */
+	/* 1: every VM entry is checked against the SDM first
+	 * (arch/x86/vmcheck_hv.c); 1 by default */
+	uint32_t entry_check;
+	/* 1: the VMCS of each vCPU's first entries is printed as an image */
+	uint32_t entry_record;
 	uint32_t partition_count;
 	struct hv_manifest_partition partitions[HV_MANIFEST_MAX_PARTITIONS];
 };

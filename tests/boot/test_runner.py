@@ -202,6 +202,14 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(len(verdict(plan, ["hv: panic: bad", "[g] TEST t: FAIL why", "TEST u: FAIL"])), 3)
         self.assertEqual(verdict(self.plan("allow ^hv: FAIL ok$\n"), ["hv: FAIL ok"]), [])
 
+    def test_vmcheck_refusal_fails_unless_allowed(self) -> None:
+        refused = ["hv: vmcheck: star vcpu 0: VM entry refused: rule GUEST_SS_RPL broken by the guest's own state: GUEST_SS_SELECTOR = 0x13",
+                   "hv: vmcheck: 12 VM entries checked against 188 rules: 1 refused for the guest's state; the check took 1100 tsc an entry"]
+        self.assertEqual(len(verdict(self.plan(""), refused)), 1)
+        self.assertEqual(verdict(self.plan("allow VM entry refused: rule GUEST_SS_RPL\n"), refused), [])
+        self.assertEqual(judge.vmcheck_counts(refused), (12, 188, 1))
+        self.assertIsNone(judge.vmcheck_counts(["hv: vmcheck: off (entry_check = no)"]))
+
     def test_bochs_log(self) -> None:
         plan = scenario("engines bochs\nbochs-log-expect Unknown register 0x99$\nbochs-log-forbid Unknown register 0x200$\n").plans["bochs"]
         with tempfile.TemporaryDirectory() as d:

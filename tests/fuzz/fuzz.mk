@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets for everything hv parses: the manifest, ELF images,
 # multiboot images, hypercall buffer arguments, VM-exit qualifications
-# and the instructions of MMIO accesses. Built with clang under
-# AddressSanitizer and UndefinedBehaviorSanitizer; the lib/ sources use the host libc's memcpy and friends, as in the unit tests. Included by
+# and the instructions of MMIO accesses; and the VM-entry checker, over
+# VMCS images. Built with clang under AddressSanitizer and
+# UndefinedBehaviorSanitizer; the lib/ sources use the host libc's
+# memcpy and friends, as in the unit tests. Included by
 # the top-level Makefile, which defines BUILD, Q and say.
 #
 # make fuzz           each target for FUZZ_SECONDS (default 60) on a copy
@@ -19,7 +21,8 @@ FUZZ_SECONDS ?= 60
 # in a run that passes.
 FUZZ_SAN := address,undefined
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -I. -Iinclude
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -I. -Iinclude \
+	-DFUZZ_DATA_DIR='"$(abspath tests/unit/data)"'
 # Coverage for every object, libFuzzer's main() only at the link.
 FUZZ_COMPILE_SAN := -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_LINK_SAN := -fsanitize=fuzzer,$(FUZZ_SAN)
@@ -30,9 +33,14 @@ FUZZ_LIB_elf := lib/elf.c lib/fmt.c
 FUZZ_LIB_multiboot := lib/multiboot.c lib/fmt.c
 FUZZ_LIB_hcargs :=
 FUZZ_LIB_vmx_decode := arch/x86/vmx_decode.c
+# The VM-entry checker mutates the images of tests/unit/data/vmcs/.
+FUZZ_LIB_vmcheck := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
+	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c \
+	arch/x86/vmcheck_image.c lib/fmt.c
+
 FUZZ_LIB_x86_insn := lib/x86_insn.c
 
-FUZZ_NAMES := manifest elf multiboot hcargs vmx_decode x86_insn
+FUZZ_NAMES := manifest elf multiboot hcargs vmx_decode x86_insn vmcheck
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
 # Libraries are built apart from the unit tests' objects: another compiler,

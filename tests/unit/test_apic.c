@@ -56,10 +56,9 @@ static void send(struct vcpu *v, uint32_t dest, uint32_t icr)
 static int got(struct partition *p, uint32_t n)
 {
 	struct vcpu *v = &p->vcpus[n];
-	bool nmi = false;
 	int vec;
 
-	apic_drain(v, &nmi);
+	apic_drain(v);
 	vec = vlapic_pending(&v->apic);
 	if (vec >= 0) {
 		vlapic_accept(&v->apic, vec);
@@ -125,7 +124,6 @@ static void test_nmi_init_sipi_and_kicks(void **state)
 	struct partition *p = four();
 	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
 	uint8_t vector = 0;
-	bool nmi = false;
 
 	(void)state;
 	fake.cpus = 2;
@@ -133,8 +131,7 @@ static void test_nmi_init_sipi_and_kicks(void **state)
 	send(v0, 1, 4u << 8); /* NMI */
 	assert_int_equal(fake.cpu[1].kicks, 1);
 	assert_true(v1->inbox.any & APIC_INBOX_NMI);
-	apic_drain(v1, &nmi);
-	assert_true(nmi);
+	assert_true(apic_drain(v1));
 	assert_int_equal(v1->inbox.any, 0);
 	/* INIT level de-assert goes nowhere. */
 	send(v0, 1, 5u << 8 | 1u << 15);
@@ -144,7 +141,7 @@ static void test_nmi_init_sipi_and_kicks(void **state)
 	assert_int_equal(fake.cpu[1].kicks, 3);
 	assert_true(apic_startup_pending(&v1->inbox));
 	/* A drain leaves them for the start of the next run. */
-	apic_drain(v1, &nmi);
+	assert_false(apic_drain(v1));
 	assert_true(apic_startup_pending(&v1->inbox));
 	assert_int_equal(apic_take_startup(v1, &vector),
 			 APIC_INBOX_INIT | APIC_INBOX_SIPI);

@@ -157,6 +157,12 @@ static void test_arguments_reach_function(void **state)
 
 	(void)state;
 	assert_false(v1->started);
+	/* A RIP that is not canonical would be a VMCS no CPU enters
+	 * (docs/vmcheck.md): INVALID, and the vCPU not started. */
+	assert_int_equal(call(parent, HV_HC_VCPU_START, 1, 0x800000000000ull,
+			      0x7f000, 0x5000, 0),
+			 HV_STATUS_INVALID);
+	assert_false(v1->started);
 	assert_int_equal(call(parent, HV_HC_VCPU_START, 1, 0x123456, 0x7f000,
 			      0x5000, 0xabcdef),
 			 HV_STATUS_OK);

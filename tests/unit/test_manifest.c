@@ -49,6 +49,8 @@ static void expect_defaults(const struct hv_manifest *m)
 	assert_int_equal(m->pool_mb, HV_POOL_MB_DEFAULT);
 	assert_int_equal(m->interactive, 0);
 	assert_int_equal(m->slice_ms, HV_SLICE_MS_DEFAULT);
+	assert_int_equal(m->entry_check, 1);
+	assert_int_equal(m->entry_record, 0);
 	assert_int_equal(m->partition_count, 0);
 }
 
@@ -261,6 +263,16 @@ static void test_words(void **state)
 	assert_int_equal(m.interactive, 1);
 	expect_error("interactive = true\n",
 		     "hv/hv.conf:1: interactive: 'true' is not yes or no");
+	assert_int_equal(parse("entry_check = no\nentry_record = yes\n", &m), 0);
+	assert_int_equal(m.entry_check, 0);
+	assert_int_equal(m.entry_record, 1);
+	assert_int_equal(parse("entry_check = yes\n", &m), 0);
+	assert_int_equal(m.entry_check, 1);
+	assert_int_equal(m.entry_record, 0);
+	expect_error("entry_check = off\n",
+		     "hv/hv.conf:1: entry_check: 'off' is not yes or no");
+	expect_error("[partition a]\nimage = a\nentry_record = yes\n",
+		     "hv/hv.conf:3: 'entry_record' is a global key: put it before the first [partition] section");
 	expect_error("[partition a]\nimage = a\nparent = 1\n",
 		     "hv/hv.conf:3: parent: '1' is not yes or no");
 }

@@ -83,6 +83,9 @@ static void test_base_transitions(void **state)
 	assert_int_equal(vlapic_set_base(&a, BASE | EN | EXTD | BSP, 36), 0);
 	assert_int_equal(vlapic_set_base(&a, BASE | EN | BSP, 36), -1);
 	assert_int_equal(vlapic_set_base(&a, BASE, 36), -1);
+	/* ... and no TSC-deadline timer mode: CPUID hides it there. */
+	assert_int_equal(vlapic_wrmsr(&a, 0x832, 0, 0x40 | 2u << 17), -1);
+	assert_int_equal(vlapic_wrmsr(&a, 0x832, 0, 0x40 | 1u << 17), 0);
 }
 
 static void test_xapic_registers(void **state)

@@ -16,6 +16,7 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Wshadow -I. -Iinclude \
 	-DUNIT_DATA_DIR='"$(abspath $(UNIT_SRC)/data)"' \
+	-DUNIT_REPO_DIR='"$(abspath .)"' \
 	-DUNIT_FIXTURE_DIR='"$(abspath $(UNIT_OUT)/fixtures)"'
 UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
@@ -56,10 +57,14 @@ UNIT_LIB_trace := arch/x86/vmx_names.c
 UNIT_LIB_smp_claim :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
+# The VM-entry checker, with its cases (shared with the mutation test).
+VMCHECK_SRCS := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
+	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c arch/x86/vmcheck_image.c
+UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 
 UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
 	vmcs_names vlapic vlapic_modes vlapic_page pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
-	smp_claim ratelimit x86_insn x86_walk mmio
+	smp_claim ratelimit x86_insn x86_walk mmio vmcheck
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall
 # dispatch, built from the real hv/ sources against the fake arch
@@ -76,7 +81,8 @@ UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	$(UNIT_SRC)/common.c
 UNIT_FAKE_CFLAGS := $(UNIT_CFLAGS) -DHV_FAKE_ARCH
 
-UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_HV_NAMES:%=$(UNIT_OUT)/test_%)
+UNIT_TESTS := $(UNIT_NAMES:%=$(UNIT_OUT)/test_%) $(UNIT_HV_NAMES:%=$(UNIT_OUT)/test_%) \
+	$(UNIT_OUT)/test_vmcheck_mutant
 UNIT_FIXTURES := $(addprefix $(UNIT_OUT)/fixtures/,pie.elf pie-relr.elf exec.elf)
 
 UNIT_OBJS := $(sort $(UNIT_NAMES:%=$(UNIT_OUT)/$(UNIT_SRC)/test_%.o) \
@@ -94,6 +100,22 @@ $(UNIT_OUT)/test_$(1): $(UNIT_OUT)/$(UNIT_SRC)/test_$(1).o \
 	$$(Q)$$(call say,HOSTLD,$$@)$$(UNIT_CC) $$(UNIT_LDFLAGS) $$^ $$(UNIT_LDLIBS) -o $$@
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
+
+# The mutation test: the checker and the cases again, built with one
+# rule disabled (arch/x86/vmcheck.h, VMCHECK_DISABLED); the binary passes
+# only if that rule's cases then fail (tests/unit/test_vmcheck_mutant.c).
+VMCHECK_MUTANT ?= GUEST_SS_RPL
+VMCHECK_MUTANT_OBJS := $(patsubst %.c,$(UNIT_OUT)/mutant/%.o,$(VMCHECK_SRCS) \
+	tests/unit/vmcheck_cases.c tests/unit/test_vmcheck_mutant.c)
+
+$(VMCHECK_MUTANT_OBJS): $(UNIT_OUT)/mutant/%.o: %.c $(UNIT_SRC)/unit.mk
+	@mkdir -p $(@D)
+	$(Q)$(call say,HOSTCC,$@)$(UNIT_CC) $(UNIT_CFLAGS) \
+		-DVMCHECK_DISABLED=VMCHECK_$(VMCHECK_MUTANT) -MMD -MP -c $< -o $@
+
+$(UNIT_OUT)/test_vmcheck_mutant: $(VMCHECK_MUTANT_OBJS) \
+		$(UNIT_OUT)/$(UNIT_SRC)/common.o $(UNIT_OUT)/lib/fmt.o
+	$(Q)$(call say,HOSTLD,$@)$(UNIT_CC) $(UNIT_LDFLAGS) $^ $(UNIT_LDLIBS) -o $@
 
 # The host hv tests, built in $(1) with the extra flags $(2): once as they
 # are, and once for each mutant below.
@@ -166,4 +188,4 @@ unit-test: $(UNIT_TESTS) $(UNIT_FIXTURES)
 		echo "unit tests failed:$$failed"; exit 1; \
 	fi
 
--include $(UNIT_OBJS:.o=.d)
+-include $(UNIT_OBJS:.o=.d) $(VMCHECK_MUTANT_OBJS:.o=.d)

@@ -20,7 +20,7 @@ from hvboot.machines import KERNEL_ENGINE, Machine, MachineSpec, qemu_escape
 from hvboot.serial import REFUSAL_RE, SerialReader, log_lines
 
 from .esp import stage_esp
-from .judge import PANIC_GRACE_SECONDS, PANIC_RE, Ending, judge, judge_bochs_log, judge_com2
+from .judge import PANIC_GRACE_SECONDS, PANIC_RE, Ending, judge, judge_bochs_log, judge_com2, vmcheck_counts
 from .scenario import Scenario
 
 # How often a run's serial log is read for its end line. The emulator's
@@ -48,6 +48,8 @@ class Result:
     log: Optional[Path] = None
     bochs_log: Optional[Path] = None
     cpu: float = 0.0
+    # hv's VM-entry check: entries checked, rules, entries refused
+    vmcheck: Optional[tuple[int, int, int]] = None
 
 
 class TypedConsole:
@@ -199,12 +201,14 @@ def run_job(job: Job, build: Path, rom: Optional[Path], scale: float, stop: thre
     seconds = time.monotonic() - began
     if ending.how == "interrupted":
         return Result(job, "interrupted", [], seconds, log, cpu=machine.cpu)
-    reasons = judge(plan, log_lines(log), ending, timeout)
+    lines = log_lines(log)
+    reasons = judge(plan, lines, ending, timeout)
     reasons += judge_com2(plan, com2)
     if job.engine == "bochs":
         reasons += judge_bochs_log(plan, bochs_log)
     if typing:
         reasons += typing.unsent()
     bochs = bochs_log if job.engine == "bochs" else None
-    return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs, machine.cpu)
+    return Result(job, "fail" if reasons else "pass", reasons, seconds, log, bochs, machine.cpu,
+                  vmcheck_counts(lines))
 

@@ -126,6 +126,12 @@ class Totals:
     skipped: list[str] = dataclasses.field(default_factory=list)
     not_run: int = 0
     interrupted: bool = False
+    # hv's VM-entry check over the boots that ran it: boots, entries
+    # checked, entries refused, and the rule counts they printed
+    vmcheck_boots: int = 0
+    vmcheck_entries: int = 0
+    vmcheck_refused: int = 0
+    vmcheck_rules: set[int] = dataclasses.field(default_factory=set)
 
 
 def run_units(console: Console, units: list[str], at_once: int, totals: Totals) -> None:
@@ -229,6 +235,11 @@ class Scheduler:
         print_result(self.console, r)
         if r.status in ("pass", "fail") and r.seconds:
             self.durations[r.job.name] = round(r.seconds, 1)
+        if r.vmcheck:
+            self.totals.vmcheck_boots += 1
+            self.totals.vmcheck_entries += r.vmcheck[0]
+            self.totals.vmcheck_rules.add(r.vmcheck[1])
+            self.totals.vmcheck_refused += r.vmcheck[2]
         if r.status == "pass":
             self.totals.passed += 1
         elif r.status == "fail":
@@ -302,6 +313,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     if runnable:
         cpu = sum(r.cpu for r in scheduler.finished)
         console.line(f"boot scenarios took {time.monotonic() - began:.0f} s on {scheduler.count} job(s), {cpu:.0f} s of emulator CPU")
+    if totals.vmcheck_boots:
+        rules = "/".join(str(n) for n in sorted(totals.vmcheck_rules))
+        console.line(f"vmcheck: {totals.vmcheck_entries} VM entries checked against {rules} rules "
+                     f"in {totals.vmcheck_boots} boot(s), {totals.vmcheck_refused} refused")
     if totals.skipped:
         console.line(f"{len(totals.skipped)} skipped: " + "; ".join(totals.skipped))
     if totals.not_run:

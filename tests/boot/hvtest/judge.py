@@ -21,6 +21,22 @@ DEFAULT_FORBIDS = {"FAIL": re.compile(r"\bFAIL"), "panic": re.compile(r"\bpanic\
 PANIC_RE = re.compile(r"hv: panic: ")
 PANIC_GRACE_SECONDS = 3.0
 BATTERY_RE = re.compile(r"battery: (\d+) attacks, (\d+) contained, (\d+) escaped$")
+# hv's VM-entry check (docs/vmcheck.md): an entry it refused fails any run
+# whose scenario does not allow the refusal by name; its closing count is
+# summed over the runs (jobs.py).
+VMCHECK_REFUSED_RE = re.compile(r"^hv: vmcheck: .*VM entry refused")
+VMCHECK_TOTAL_RE = re.compile(
+    r"^hv: vmcheck: (\d+) VM entries checked against (\d+) rules: (\d+) refused")
+
+
+def vmcheck_counts(lines: list[str]) -> tuple[int, int, int] | None:
+    """The entries checked, the rules and the entries refused, from hv's
+    final report, or None if the run printed none (no check ran)."""
+    for line in reversed(lines):
+        m = VMCHECK_TOTAL_RE.search(line)
+        if m:
+            return int(m.group(1)), int(m.group(2)), int(m.group(3))
+    return None
 
 
 @dataclasses.dataclass
@@ -73,6 +89,9 @@ def judge(plan: Plan, lines: list[str], ending: Ending, timeout: float) -> list[
             if pattern.search(line):
                 reasons.append(f"line {n + 1} says {word}: {line}")
                 break
+        else:
+            if VMCHECK_REFUSED_RE.search(line):
+                reasons.append(f"line {n + 1}: the VM-entry check refused an entry: {line}")
     for i, (count, pattern) in enumerate(plan.counts):
         seen = sum(1 for line in lines if pattern.search(line))
         if seen != count:
