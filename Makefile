@@ -49,7 +49,8 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z text -z noexecstack \
 HV_SRCS := $(wildcard hv/*.c) \
 	$(filter-out arch/x86/asm-offsets.c,$(wildcard arch/x86/*.c)) \
 	drivers/uart16550.c lib/fmt.c lib/string.c lib/elf.c lib/hvnames.c \
-	lib/vmxcap.c lib/name.c lib/multiboot.c lib/x86_insn.c lib/x86_walk.c
+	lib/vmxcap.c lib/name.c lib/multiboot.c lib/linuxboot.c lib/acpigen.c lib/x86_insn.c \
+	lib/x86_walk.c
 HV_ASMS := $(wildcard arch/x86/*.asm)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASMS:%.asm=$(BUILD)/hv/%.o)
 
@@ -63,7 +64,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 
 BOOT_SRCS := $(wildcard boot/*.c) drivers/uart16550.c lib/fmt.c lib/string.c \
 	lib/elf.c lib/manifest.c lib/manifest_lists.c lib/name.c lib/vmxcap.c lib/acpi.c \
-	lib/multiboot.c
+	lib/multiboot.c lib/linuxboot.c
 BOOT_OBJS := $(BOOT_SRCS:%.c=$(BUILD)/boot/%.o)
 
 DEFAULT_CONF := boot/default.conf

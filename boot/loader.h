@@ -43,6 +43,8 @@ void platform_find_poweroff(struct hv_boot_info *bi);
 bool platform_check_vtx(char *why, UINTN whylen);
 /* TSC frequency in Hz, measured against the firmware's Stall(). */
 uint64_t platform_tsc_hz(void);
+/* The firmware's clock into bi->wallclock, with the TSC it was read at. */
+void platform_wallclock(struct hv_boot_info *bi);
 
 /*
  * Takes the final memory map, exits boot services and converts the map

@@ -9,6 +9,7 @@
 #include "lib/elf.h"
 #include "lib/fmt.h"
 #include "lib/manifest.h"
+#include "lib/linuxboot.h"
 #include "lib/multiboot.h"
 #include "lib/string.h"
 #include "lib/vmxcap.h"
@@ -93,6 +94,37 @@ static int check_multiboot(const void *buf, UINTN len, uint64_t ram,
 }
 
 /*
+ * A pc partition's kernel: a multiboot image, or a Linux bzImage or PVH
+ * vmlinux (lib/linuxboot.c), told apart by content; a Linux kernel is
+ * checked with its initrd (loaded before it) and its command line.
+ */
+static int check_pc_kernel(const void *buf, UINTN len,
+			   const struct hv_boot_info *bi, uint32_t part,
+			   char *detail, UINTN detaillen)
+{
+	const struct hv_manifest_partition *mp = &bi->manifest.partitions[part];
+	uint64_t ram = (uint64_t)mp->ram_mb * MIB, initrd = 0;
+	struct lx_image img;
+
+	if (lx_kind(buf, len) == LX_KIND_MULTIBOOT) {
+		if (mp->initrd[0]) {
+			fmt_snprintf(detail, detaillen,
+				     "initrd = %s is for a Linux kernel, and this is a multiboot image (its files are programs)",
+				     mp->initrd);
+			return -1;
+		}
+		return check_multiboot(buf, len, ram, mp->ram_mb, detail,
+				       detaillen);
+	}
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		if (bi->modules[i].partition == part &&
+		    bi->modules[i].kind == HV_MODULE_INITRD)
+			initrd = bi->modules[i].size;
+	return lx_parse(buf, len, ram, initrd, strlen(mp->cmdline), &img,
+			detail, detaillen);
+}
+
+/*
  * Reads one file for partition mp into pages of its own, after checking
  * it: an hv partition's kernel must be a fixed-address ELF inside its RAM
  * above HV_GUEST_IMAGE_MIN, a pc partition's a multiboot image inside
@@ -129,7 +161,7 @@ static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 	}
 	if (mp->platform == HV_PLATFORM_PC) {
 		if (kind == HV_MODULE_KERNEL &&
-		    check_multiboot(buf, len, ram, mp->ram_mb, detail,
+		    check_pc_kernel(buf, len, bi, part, detail,
 				    sizeof(detail))) {
 			FreePool(buf);
 			fmt_snprintf(why, whylen, "partition %s: %s: %s",
@@ -184,8 +216,14 @@ static EFI_STATUS load_partition_images(EFI_HANDLE image,
 	for (uint32_t i = 0; i < m->partition_count; i++) {
 		const struct hv_manifest_partition *mp = &m->partitions[i];
 
-		s = load_module(image, ls, bi, i, HV_MODULE_KERNEL, mp->image,
-				why, whylen);
+		/* The initrd first: the kernel's check needs its size. */
+		s = EFI_SUCCESS;
+		if (mp->initrd[0])
+			s = load_module(image, ls, bi, i, HV_MODULE_INITRD,
+					mp->initrd, why, whylen);
+		if (!EFI_ERROR(s))
+			s = load_module(image, ls, bi, i, HV_MODULE_KERNEL,
+					mp->image, why, whylen);
 		for (uint32_t j = 0; !EFI_ERROR(s) && j < mp->program_count;
 		     j++)
 			s = load_module(image, ls, bi, i, HV_MODULE_PROGRAM,
@@ -385,6 +423,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	bi->tsc_hz = platform_tsc_hz();
 	binfo("tsc: %lu kHz", bi->tsc_hz / 1000);
+	platform_wallclock(bi);
 	binfo("memory: pool %lu MiB at 0x%lx, image at 0x%lx, trampoline 0x%lx",
 	      bi->pool_size / MIB, bi->pool_base, bi->image_base,
 	      bi->trampoline);

@@ -252,6 +252,34 @@ bool platform_check_vtx(char *why, UINTN whylen)
 	return r.ok;
 }
 
+/* Days from 1970-01-01 to y-m-d, Gregorian (the inverse of the civil
+ * date the pc RTC shows, hv/pcdev.c). */
+static uint64_t days_from_civil(uint64_t y, uint64_t m, uint64_t d)
+{
+	uint64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void platform_wallclock(struct hv_boot_info *bi)
+{
+	EFI_TIME t;
+
+	bi->wallclock = 0;
+	bi->wallclock_tsc = rdtsc();
+	if (EFI_ERROR(RT->GetTime(&t, NULL)) || t.Year < 1970 || !t.Month ||
+	    t.Month > 12 || !t.Day || t.Day > 31 || t.Hour > 23 ||
+	    t.Minute > 59 || t.Second > 59)
+		return;
+	bi->wallclock = days_from_civil(t.Year, t.Month, t.Day) * 86400 +
+			t.Hour * 3600u + t.Minute * 60u + t.Second;
+}
+
 uint64_t platform_tsc_hz(void)
 {
 	uint64_t t0, t1;

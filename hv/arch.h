@@ -205,14 +205,19 @@ enum vcpu_pc_mode {
 	/* Real mode as a start-up IPI leaves it: CS = cs_selector (base
 	 * cs_selector << 4), IP = eip, the other segments 0. */
 	VCPU_PC_REAL,
+	/* Linux's 64-bit boot protocol: IA-32e mode, paging on with CR3 =
+	 * cr3 (the loader's identity map), CS a 64-bit code segment of the
+	 * loader's GDT, RSI = esi. */
+	VCPU_PC_LONG64,
 };
 
 struct vcpu_pc_entry {
 	enum vcpu_pc_mode mode;
 	uint32_t eip, esp;
-	uint32_t eax, ebx, edx;
-	uint32_t gdt_base, gdt_limit; /* PROTECTED32 */
-	uint16_t code_sel, data_sel; /* PROTECTED32: selectors in that GDT */
+	uint32_t eax, ebx, edx, esi;
+	uint32_t cr3; /* LONG64 */
+	uint32_t gdt_base, gdt_limit; /* PROTECTED32, LONG64 */
+	uint16_t code_sel, data_sel; /* PROTECTED32, LONG64: in that GDT */
 	uint16_t cs_selector; /* REAL */
 };
 

@@ -186,6 +186,26 @@ static int load_programs(struct partition *p, const struct partition_spec *sp,
 	return 0;
 }
 
+int pc_start_vcpus(struct partition *p, const struct vcpu_pc_entry *entry)
+{
+	const struct vcpu_pc_entry wait = {
+		.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
+	};
+	int r = vcpu_arch_init_pc(&p->vcpus[0], entry);
+
+	p->vcpus[0].wait = VCPU_RUNNING;
+	p->vcpus[0].blocked_until = 0;
+	for (uint32_t i = 1; i < p->vcpu_count && !r; i++) {
+		struct vcpu *v = &p->vcpus[i];
+
+		r = vcpu_arch_init_pc(v, &wait);
+		v->wait = VCPU_WAIT_SIPI;
+		v->blocked_until = UINT64_MAX;
+		v->online = v->started = true;
+	}
+	return r;
+}
+
 /* Builds a partition from its spec into a free slot. */
 static int partition_build(const struct partition_spec *sp,
 			   struct partition **out)
@@ -216,6 +236,12 @@ static int partition_build(const struct partition_spec *sp,
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
 	p->trace = sp->trace;
 	p->platform = sp->platform;
+	p->on_reboot = sp->on_reboot;
+	p->spec = *sp;
+	p->spec.name = p->name;
+	fmt_snprintf(p->spec_cmdline, sizeof(p->spec_cmdline), "%s",
+		     sp->cmdline ? sp->cmdline : "");
+	p->spec.cmdline = p->spec_cmdline;
 	p->emulate_apic_access = sp->emulate_apic_access;
 	p->emulate_apic_registers = sp->emulate_apic_registers;
 	p->watch_eoi = sp->watch_eoi;
@@ -280,21 +306,9 @@ static int partition_build(const struct partition_spec *sp,
 	/* A pc partition's other vCPUs wait for INIT and start-up IPIs
 	 * from its own (docs/platform.md, "Start-up"): online, but not
 	 * runnable until one comes (hv/apic.c). */
-	if (!r && sp->platform == HV_PLATFORM_PC) {
-		const struct vcpu_pc_entry wait = {
-			.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
-		};
-
-		r = vcpu_arch_init_pc(&p->vcpus[0], &pc_entry);
-		for (uint32_t i = 1; i < p->vcpu_count && !r; i++) {
-			struct vcpu *v = &p->vcpus[i];
-
-			r = vcpu_arch_init_pc(v, &wait);
-			v->wait = VCPU_WAIT_SIPI;
-			v->blocked_until = UINT64_MAX;
-			v->online = v->started = true;
-		}
-	} else if (!r)
+	if (!r && sp->platform == HV_PLATFORM_PC)
+		r = pc_start_vcpus(p, &pc_entry);
+	else if (!r)
 		r = vcpu_arch_init(&p->vcpus[0], entry, HV_GUEST_START_INFO,
 				   HV_GUEST_STACK_TOP, HV_GUEST_PAGE_TABLES);
 	if (r) {
@@ -341,6 +355,7 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->cpus = mp->cpu_count ? mp->cpus : NULL;
 	sp->trace = mp->trace;
 	sp->platform = mp->platform;
+	sp->on_reboot = mp->on_reboot;
 	sp->emulate_apic_access = mp->emulate_apic_access;
 	sp->emulate_apic_registers = mp->emulate_apic_registers;
 	sp->watch_eoi = mp->watch_eoi;
@@ -351,6 +366,8 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 			continue;
 		if (m->kind == HV_MODULE_KERNEL && !sp->kernel)
 			sp->kernel = m;
+		else if (m->kind == HV_MODULE_INITRD && !sp->initrd)
+			sp->initrd = m;
 		else if (m->kind == HV_MODULE_PROGRAM &&
 			 sp->program_count < HV_START_MAX_MODULES)
 			sp->programs[sp->program_count++] = m;

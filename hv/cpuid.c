@@ -278,21 +278,54 @@ static __attribute__((noinline)) void leaf7(const struct vcpu *v,
 		r->ecx |= CPUID7_ECX_OSPKE;
 }
 
+/*
+ * A pc guest's TSC rate, in the leaves Linux reads first
+ * (native_calibrate_tsc, cpu_khz_from_cpuid): 0x15 says the TSC runs at
+ * the crystal's rate (ratio 1/1) and the crystal at hv's measured TSC
+ * rate, which is also the rate the virtual APIC timer counts at before
+ * its divider (hv/vlapic.c), so Linux takes its timer period from it
+ * and calibrates nothing. 0x16 gives the same rate in MHz.
+ */
+static __attribute__((noinline)) void tsc_leaf(uint32_t leaf,
+					      struct cpuid_regs *r)
+{
+	uint32_t mhz = (policy_tsc_khz + 500) / 1000;
+
+	if (leaf == 0x15) {
+		uint64_t hz = (uint64_t)policy_tsc_khz * 1000;
+
+		/* A TSC past 4.29 GHz does not fit ECX: 0 there makes Linux
+		 * take the crystal from 0x16's MHz instead. */
+		r->eax = 1;
+		r->ebx = 1;
+		r->ecx = hz > UINT32_MAX ? 0 : (uint32_t)hz;
+	} else {
+		r->eax = r->ebx = r->ecx = mhz ? mhz : 1;
+	}
+	r->edx = 0;
+}
+
 void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 		  struct cpuid_regs *r)
 {
 	switch (leaf) {
 	case 0:
-		/* Leaves past 0x1F are not in the allow-list. */
+		/* Leaves past 0x1F are not in the allow-list. A pc guest
+		 * always has 0x15 and 0x16, which give its TSC rate. */
 		if (r->eax > 0x1f)
 			r->eax = 0x1f;
+		if (v->part->platform == HV_PLATFORM_PC && r->eax < 0x16)
+			r->eax = 0x16;
 		break;
 	case 1:
 		leaf1(v, r);
 		break;
 	case 2: /* cache and TLB descriptors */
+		break;
 	case 0x15: /* TSC and crystal clock ratio */
 	case 0x16: /* frequencies */
+		if (v->part->platform == HV_PLATFORM_PC)
+			tsc_leaf(leaf, r);
 		break;
 	case 4:
 		cache_params(v, r);

@@ -180,7 +180,8 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 	info.id = t->id;
 	info.state = states[t->state];
 	info.flags = (t->parent ? HV_PART_FLAG_PARENT : 0) |
-		     (vuart_has_console(t) ? HV_PART_FLAG_CONSOLE : 0);
+		     (vuart_has_console(t) ? HV_PART_FLAG_CONSOLE : 0) |
+		     (t->powered_off ? HV_PART_FLAG_POWERED_OFF : 0);
 	info.vcpus = t->vcpu_count;
 	/* Both are NUL-terminated arrays of one size: copied whole, which
 	 * costs a few instructions where formatting cost some per byte. */

@@ -83,6 +83,7 @@ void hv_main(const struct hv_boot_info *loader_bi)
 	vmx_caps_init();
 	vmcheck_setup(&bi->manifest);
 	policy_set_tsc_hz(bi->tsc_hz);
+	policy_set_wallclock(bi->wallclock, bi->wallclock_tsc);
 	smp_start(&boot_cpu, bi, bi->manifest.max_cpus);
 
 	slice = bi->tsc_hz / 1000 * bi->manifest.slice_ms;

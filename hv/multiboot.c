@@ -11,6 +11,7 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "lib/fmt.h"
+#include "lib/linuxboot.h"
 #include "lib/multiboot.h"
 
 static const char *const formats[] = {
@@ -43,6 +44,8 @@ int pc_load(struct partition *p, const struct partition_spec *sp,
 		       p->name, missing);
 		return HV_ENOSYS;
 	}
+	if (lx_kind(file, k->size) != LX_KIND_MULTIBOOT)
+		return linux_load(p, sp, entry);
 	if (mb_parse(file, k->size, &img, why, sizeof(why))) {
 		pr_err("partition %s: %s: %s", p->name, k->path, why);
 		return HV_EINVAL;

@@ -67,6 +67,31 @@ extern struct spinlock partitions_lock;
  */
 #define HV_DESTROY_STEP (4ull << 20)
 
+/* What a partition is built from: the manifest, or a parent's request. */
+struct partition_spec {
+	const char *name;
+	const struct hv_boot_module *kernel;
+	const struct hv_boot_module *programs[HV_START_MAX_MODULES];
+	uint32_t program_count;
+	uint32_t ram_mb;
+	const char *cmdline;
+	bool parent;
+	uint32_t vcpus;
+	uint32_t template_index;
+	const uint32_t *msrs;
+	uint32_t msr_count;
+	const struct hv_port_range *ports;
+	uint32_t port_range_count;
+	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
+	bool trace;
+	uint32_t platform; /* enum hv_platform */
+	const struct hv_boot_module *initrd; /* pc, Linux: or NULL */
+	uint32_t on_reboot; /* enum hv_on_reboot */
+	bool emulate_apic_access;
+	bool emulate_apic_registers;
+	uint32_t watch_eoi;
+};
+
 struct partition {
 	bool in_use; /* the slot holds a partition */
 	/* Being built or torn down outside the lock: invisible by id. */
@@ -125,33 +150,22 @@ struct partition {
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;
 	uint32_t exit_status;
+	/* pc partitions: ended by the ACPI S5 write (hv/pcpower.c); what a
+	 * reset does; resets so far; a restart waiting for its vCPUs to
+	 * leave their CPUs; and what it restarts from, with its own copy of
+	 * the command line (a parent's request does not last). */
+	bool powered_off;
+	uint32_t on_reboot; /* enum hv_on_reboot */
+	uint32_t resets;
+	bool restart_pending;
+	struct vcpu *restart_by; /* the vCPU whose CPU carries the restart out */
+	struct partition_spec spec;
+	char spec_cmdline[HV_CMDLINE_MAX];
 	/* IPIs its vCPUs posted to one another, and those whose
 	 * destination named none of its vCPUs (hv/apic.c). */
 	uint64_t ipis_sent, ipis_dropped;
 };
 
-/* What a partition is built from: the manifest, or a parent's request. */
-struct partition_spec {
-	const char *name;
-	const struct hv_boot_module *kernel;
-	const struct hv_boot_module *programs[HV_START_MAX_MODULES];
-	uint32_t program_count;
-	uint32_t ram_mb;
-	const char *cmdline;
-	bool parent;
-	uint32_t vcpus;
-	uint32_t template_index;
-	const uint32_t *msrs;
-	uint32_t msr_count;
-	const struct hv_port_range *ports;
-	uint32_t port_range_count;
-	const uint32_t *cpus; /* pinning: cpus[n] for vCPU n, or NULL */
-	bool trace;
-	uint32_t platform; /* enum hv_platform */
-	bool emulate_apic_access;
-	bool emulate_apic_registers;
-	uint32_t watch_eoi;
-};
 
 /*
  * Builds manifest partition `index` from the images the loader passed in
@@ -182,6 +196,26 @@ bool partition_debug_exit(struct vcpu *v, uint32_t status);
  */
 int pc_load(struct partition *p, const struct partition_spec *sp,
 	    struct vcpu_pc_entry *entry);
+/*
+ * hv/pcpower.c. The ACPI S5 write: the partition is powered off. A reset
+ * (why: its reset register, a triple fault): restarted or stopped, as
+ * its on_reboot says. Each returns true when the parent ended, which
+ * ends the run.
+ */
+bool partition_power_off(struct vcpu *v);
+bool partition_reset(struct vcpu *v, const char *why);
+/*
+ * A pc partition's vCPUs as at power-on: vCPU 0 at entry, the others
+ * waiting for INIT and start-up IPIs (hv/build.c); the caller puts
+ * vCPU 0 online.
+ */
+int pc_start_vcpus(struct partition *p, const struct vcpu_pc_entry *entry);
+/* In the scheduler, after the vCPU that reset it has left its CPU. */
+void partition_restart(struct partition *p);
+/* The same for a Linux bzImage or PVH vmlinux, with the partition's ACPI
+ * tables (hv/linux.c). */
+int linux_load(struct partition *p, const struct partition_spec *sp,
+	       struct vcpu_pc_entry *entry);
 /* The vcpu_start hypercall: the caller's partition starts its vCPU n. */
 int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 		   uint64_t rsp, uint64_t cr3, uint64_t arg);

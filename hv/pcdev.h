@@ -2,8 +2,8 @@
 /*
  * The small devices of a `platform = pc` partition (docs/platform.md):
  * the two 8259A PICs' ports, QEMU's isa-debug-exit, QEMU's fw_cfg
- * through its legacy I/O ports, and PCI configuration mechanism #1 with
- * no device behind it. Each is a small state machine over one access at
+ * through its legacy I/O ports, PCI configuration mechanism #1 with no
+ * device behind it, a CMOS RTC, and the ACPI sleep and reset registers. Each is a small state machine over one access at
  * a time; nothing here touches a CPU, so tests/unit/test_pcdev.c runs it
  * on the host. The caller (hv/policy.c) holds the partition's lock.
  */
@@ -21,6 +21,10 @@
 #define PC_FW_CFG_DATA 0x511
 #define PC_PCI_ADDRESS 0xcf8
 #define PC_PCI_DATA 0xcfc /* 0xcfc-0xcff */
+#define PC_RTC_INDEX 0x70
+#define PC_RTC_DATA 0x71
+/* The ACPI registers of lib/acpigen.h's FADT: ACPI_PC_SLEEP_CONTROL,
+ * ACPI_PC_SLEEP_STATUS, ACPI_PC_RESET. */
 
 /* fw_cfg keys hv answers (QEMU's docs/specs/fw_cfg.txt); every other key
  * reads as zeros. */
@@ -39,8 +43,17 @@ struct pc_pic {
 	bool read_isr; /* OCW3: the command port reads ISR, not IRR */
 };
 
+/* The MC146818 CMOS RTC as far as a kernel reads it: the clock, and
+ * registers A to D; the rest of its 128 bytes is plain RAM. */
+struct pc_rtc {
+	uint8_t index;
+	uint8_t reg_b; /* bit 1: 24-hour; bit 2: binary, not BCD */
+	uint8_t ram[128];
+};
+
 struct pc_devices {
 	struct pc_pic pic[2];
+	struct pc_rtc rtc;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset; /* the next byte of the selected item */
 	uint32_t pci_address; /* 0xcf8 as last written */
@@ -50,6 +63,10 @@ struct pc_devices {
 struct pc_board {
 	uint64_t ram_size;
 	uint32_t cpus;
+	/* The time the RTC shows: seconds since 1970-01-01 00:00:00 of the
+	 * firmware's clock (it keeps local time or UTC as the firmware
+	 * does), or 0 for none: then it reads 2000-01-01 00:00:00. */
+	uint64_t now;
 };
 
 enum pcdev_answer {
@@ -58,9 +75,15 @@ enum pcdev_answer {
 	/* A write to isa-debug-exit: *value is the status, (value << 1) | 1,
 	 * the partition ends with. */
 	PCDEV_DEBUG_EXIT,
+	/* The FADT's sleep control written with SLP_EN and SLP_TYP 5 (S5):
+	 * the partition is powered off. */
+	PCDEV_POWER_OFF,
+	/* The FADT's reset register written with its RESET_VALUE. */
+	PCDEV_RESET,
 };
 
-/* The state after a reset: masks 0, no item selected, address 0. */
+/* The state after a reset: masks 0, no item selected, address 0, the
+ * RTC in 24-hour BCD mode. */
 void pcdev_reset(struct pc_devices *d);
 
 /*

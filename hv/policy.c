@@ -24,6 +24,24 @@ uint64_t policy_tsc_hz(void)
 	return (uint64_t)policy_tsc_khz * 1000;
 }
 
+static uint64_t wallclock, wallclock_tsc;
+
+void policy_set_wallclock(uint64_t seconds, uint64_t tsc)
+{
+	wallclock = seconds;
+	wallclock_tsc = tsc;
+}
+
+/* The firmware's clock at boot moved on by the TSC, or 0 without one. */
+static uint64_t wallclock_now(void)
+{
+	uint64_t hz = policy_tsc_hz();
+
+	if (!wallclock || !hz)
+		return 0;
+	return wallclock + (rdtsc() - wallclock_tsc) / hz;
+}
+
 void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
 	uint32_t a, b, c, d;
@@ -136,6 +154,19 @@ int policy_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 			*value = 0;
 			return 0;
 		}
+		if (v->part->platform == HV_PLATFORM_PC &&
+		    msr == MSR_PLATFORM_INFO) {
+			/* Bits 15:8, the TSC's ratio to the 100 MHz bus, as
+			 * CPUID 0x16 gives the same rate (hv/cpuid.c). */
+			*value = (uint64_t)((policy_tsc_khz + 50000) / 100000 & 0xff)
+				 << 8;
+			return 0;
+		}
+		if (v->part->platform == HV_PLATFORM_PC &&
+		    msr == MSR_MISC_FEATURES_ENABLES) {
+			*value = 0; /* no CPUID faulting, no ring-3 MWAIT */
+			return 0;
+		}
 		/* MSRs the manifest lets this partition read: the real value,
 		 * or #GP when this CPU has no such MSR. */
 		for (uint32_t i = 0; i < v->part->msr_count; i++)
@@ -156,9 +187,15 @@ int policy_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 			return 0;
 	} else if (v->part->platform == HV_PLATFORM_PC &&
 		   ((msr == IA32_MISC_ENABLE && value == MISC_ENABLE_FAST_STRINGS) ||
+		    (msr == IA32_FEATURE_CONTROL && value == FEATURE_CONTROL_LOCK) ||
+		    ((msr == IA32_BIOS_SIGN_ID ||
+		      msr == MSR_MISC_FEATURES_ENABLES) && !value) ||
 		    (pc_pmu_enable_msr(msr) && !value))) {
 		/* What a pc kernel writes at start-up: the value MISC_ENABLE
-		 * reads (Linux writes back what it read), the PMU off. */
+		 * reads (Linux writes back what it read), FEATURE_CONTROL's
+		 * lock that is already set (Linux locks it when the BIOS did
+		 * not), 0 to BIOS_SIGN_ID before reading the microcode
+		 * revision through CPUID, no MISC_FEATURES, the PMU off. */
 		return 0;
 	}
 	count_msr_refusal(v, msr, true);
@@ -173,6 +210,7 @@ static enum pcdev_answer pc_io(struct partition *p, uint16_t port,
 	const struct pc_board board = {
 		.ram_size = p->ram_size,
 		.cpus = p->vcpu_count,
+		.now = port == PC_RTC_DATA ? wallclock_now() : 0,
 	};
 	enum pcdev_answer a;
 
@@ -200,6 +238,12 @@ enum policy_io_result policy_io(struct vcpu *v, uint16_t port, unsigned size,
 		case PCDEV_DEBUG_EXIT:
 			return partition_debug_exit(v, *value) ? IO_POWEROFF :
 								 IO_ENDED;
+		case PCDEV_POWER_OFF:
+			return partition_power_off(v) ? IO_POWEROFF : IO_ENDED;
+		case PCDEV_RESET:
+			return partition_reset(v, "the ACPI reset register") ?
+				       IO_POWEROFF :
+				       IO_ENDED;
 		case PCDEV_NONE:
 			break;
 		}

@@ -19,6 +19,9 @@
 /* The TSC frequency the guests are told (CPUID leaf 0x40000010). */
 void policy_set_tsc_hz(uint64_t hz);
 uint64_t policy_tsc_hz(void);
+/* The firmware's clock at boot (seconds since 1970) and the TSC then,
+ * for pc partitions' RTCs; seconds 0: no clock. */
+void policy_set_wallclock(uint64_t seconds, uint64_t tsc);
 
 /* CPUID feature bits hv sets or tests by name (SDM Vol. 2A, CPUID). */
 #define CPUID1_EDX_HTT (1u << 28)

@@ -171,6 +171,10 @@ void partitions_report(uint64_t tsc_hz)
 		if (p->exit_status)
 			pr_info("  %s: ended by isa-debug-exit with status 0x%x",
 				p->name, p->exit_status);
+		if (p->powered_off)
+			pr_info("  %s: powered off (ACPI S5)", p->name);
+		if (p->resets)
+			pr_info("  %s: reset %u time(s)", p->name, p->resets);
 		report_dropped_input(p);
 		stats_report(p);
 		partition_audit(p);

@@ -79,6 +79,10 @@ static struct vcpu *pick(uint32_t cpu, struct vcpu *prev, uint64_t now,
 		struct partition *p = &partitions[i / HV_MAX_VCPUS];
 		struct vcpu *v = &p->vcpus[i % HV_MAX_VCPUS];
 
+		/* A reset under way (busy while it is carried out): it runs
+		 * again once restarted. */
+		if (p->in_use && p->restart_pending)
+			*live = true;
 		if (!p->in_use || p->busy || i % HV_MAX_VCPUS >= p->vcpu_count)
 			continue;
 		if (p->state == PART_CREATED && p->autostart) {
@@ -226,6 +230,15 @@ void partitions_run(uint64_t slice)
 		pc->current = next;
 		outcome = run_slice(next, pc->index, slice);
 		pc->current = NULL;
+		/* Only the CPU of the vCPU that reset it restarts it; the
+		 * partition's other vCPUs just leave theirs. */
+		if (__atomic_load_n(&p->restart_pending, __ATOMIC_ACQUIRE) &&
+		    p->restart_by == next && !next->online) {
+			let_go(next);
+			prev = NULL;
+			partition_restart(p);
+			continue;
+		}
 		if (outcome == VCPU_POWEROFF) {
 			vuart_flush(p);
 			plock();

@@ -25,6 +25,10 @@ enum {
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_EMPTY 0x40
 #define IIR_NO_INTERRUPT 0x01
+#define IIR_THR_EMPTY 0x02
+#define IIR_RX_DATA 0x04
+#define IER_RX_DATA 0x01
+#define IER_THR_EMPTY 0x02
 #define MCR_LOOP 0x10
 
 bool vuart_handles(uint16_t port)
@@ -246,7 +250,17 @@ static void io_locked(struct partition *p, uint16_t port, bool in,
 			v = u->lcr & LCR_DLAB ? u->dlm : u->ier;
 			break;
 		case REG_IIR:
-			v = IIR_NO_INTERRUPT | 0xc0; /* FIFOs enabled */
+			/* The highest-priority source the IER enables, as a
+			 * 16550 reports it, though no IRQ line is wired: a
+			 * polled driver (Linux's with irq 0) reads IIR to
+			 * decide whether to send and receive. FIFOs on. */
+			if ((u->ier & IER_RX_DATA) && rx_ready(p))
+				v = IIR_RX_DATA | 0xc0;
+			else if ((u->ier & IER_THR_EMPTY) &&
+				 (!u->held || p->platform == HV_PLATFORM_PC))
+				v = IIR_THR_EMPTY | 0xc0;
+			else
+				v = IIR_NO_INTERRUPT | 0xc0;
 			break;
 		case REG_LCR:
 			v = u->lcr;

@@ -176,3 +176,15 @@ int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+int fmt_fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		fmt_vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

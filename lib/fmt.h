@@ -16,4 +16,11 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The refusal of a parser of hostile files (lib/multiboot.c,
+ * lib/linuxboot.c): one line into why, when why is not NULL, and -1.
+ */
+int fmt_fail(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -60,6 +60,10 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, trace), 0, 0 },
 	{ "platform", SCOPE_PARTITION, TYPE_PLATFORM, false,
 	  offsetof(struct hv_manifest_partition, platform), 0, 0 },
+	{ "initrd", SCOPE_PARTITION, TYPE_STRING, false,
+	  offsetof(struct hv_manifest_partition, initrd), 0, HV_PATH_MAX },
+	{ "on_reboot", SCOPE_PARTITION, TYPE_ON_REBOOT, false,
+	  offsetof(struct hv_manifest_partition, on_reboot), 0, 0 },
 	{ "emulate_apic_access", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, emulate_apic_access), 0, 0 },
 	{ "emulate_apic_registers", SCOPE_PARTITION, TYPE_BOOL, false,
@@ -292,6 +296,16 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 					"%s: '%s' is not one of hv, pc",
 					k->name, val);
 		break;
+	case TYPE_ON_REBOOT:
+		if (streq(val, "restart"))
+			v = HV_ON_REBOOT_RESTART;
+		else if (streq(val, "stop"))
+			v = HV_ON_REBOOT_STOP;
+		else
+			return error_at(p, p->line,
+					"%s: '%s' is not one of restart, stop",
+					k->name, val);
+		break;
 	case TYPE_BOOL:
 		if (streq(val, "yes"))
 			v = 1;
@@ -393,6 +407,14 @@ static int check_partitions(struct parser *p)
 			return error_at(p, p->part_line[i],
 					"partition '%s' has no image",
 					part->name);
+		/* Only a pc partition has a reset to act on and a boot
+		 * protocol that takes an initrd. */
+		if (part->platform != HV_PLATFORM_PC &&
+		    (part->initrd[0] || part->on_reboot))
+			return error_at(p, p->part_line[i],
+					"partition '%s': %s needs platform = pc",
+					part->name,
+					part->initrd[0] ? "initrd" : "on_reboot");
 		if (part->cpu_count && part->cpu_count != part->vcpus)
 			return error_at(p, part->cpus_line,
 					"partition '%s': cpus names %u CPU(s) but the partition has %u vCPU(s): pin each vCPU to one CPU",

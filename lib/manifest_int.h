@@ -24,6 +24,7 @@ enum key_type {
 	TYPE_MSR_LIST,
 	TYPE_CPU_LIST,
 	TYPE_PLATFORM,
+	TYPE_ON_REBOOT,
 };
 
 /*

@@ -12,27 +12,11 @@
  */
 #include "lib/multiboot.h"
 
-#include <stdarg.h>
 
 #include "lib/fmt.h"
 #include "lib/string.h"
 
 #define PAGE 4096ull
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* True if [off, off + size) lies inside [0, len), without overflow. */
 static bool in_file(uint64_t off, uint64_t size, uint64_t len)
@@ -72,10 +56,10 @@ static int find_header(const void *file, uint64_t len, struct mb_header *h,
 			bad = (int64_t)off;
 	}
 	if (bad >= 0)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header at offset 0x%lx: checksum 0x%x does not make magic + flags + checksum zero",
 			    (uint64_t)bad, get32(file, (uint64_t)bad + 8));
-	return fail(why, whylen,
+	return fmt_fail(why, whylen,
 		    "no multiboot header (magic 0x%x) in the first %u bytes",
 		    MB_HEADER_MAGIC, MB_HEADER_SEARCH);
 }
@@ -89,20 +73,20 @@ static int add_segment(struct mb_image *img, uint64_t offset, uint64_t filesz,
 	if (!memsz)
 		return 0;
 	if (addr >= MB_ADDR_LIMIT || memsz > MB_ADDR_LIMIT - addr)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "%s: [0x%lx, 0x%lx + 0x%lx) is not below 4 GiB",
 			    what, addr, addr, memsz);
 	for (uint32_t i = 0; i < img->segment_count; i++) {
 		const struct mb_segment *o = &img->segments[i];
 
 		if (addr < o->addr + o->memsz && o->addr < addr + memsz)
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "%s: [0x%lx, 0x%lx) overlaps [0x%lx, 0x%lx) of another segment",
 				    what, addr, addr + memsz, o->addr,
 				    o->addr + o->memsz);
 	}
 	if (img->segment_count == MB_MAX_SEGMENTS)
-		return fail(why, whylen, "more than %u segments to load",
+		return fmt_fail(why, whylen, "more than %u segments to load",
 			    MB_MAX_SEGMENTS);
 	s = &img->segments[img->segment_count++];
 	s->offset = offset;
@@ -130,26 +114,26 @@ static int parse_kludge(const struct mb_header *h, uint32_t at, uint64_t len,
 	/* The header is 32 bytes with the address fields, all of it in the
 	 * first 8 KiB (the specification's "OS image format"). */
 	if ((uint64_t)at + 32 > len || at + 32 > MB_HEADER_SEARCH)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header at offset 0x%x: flag 16 (address fields) set, but its fields end past %s",
 			    at, (uint64_t)at + 32 > len ? "the end of the file" : "the first 8 KiB");
 	if (h->header_addr < h->load_addr)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header: header_addr 0x%x is below load_addr 0x%x",
 			    h->header_addr, h->load_addr);
 	if (h->header_addr - h->load_addr > at)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header: load_addr 0x%x lies before the file's start (header_addr 0x%x, header at offset 0x%x)",
 			    h->load_addr, h->header_addr, at);
 	start = at - (uint64_t)(h->header_addr - h->load_addr);
 	if (h->load_end_addr) {
 		if (h->load_end_addr <= h->load_addr)
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "multiboot header: load_end_addr 0x%x is not above load_addr 0x%x",
 				    h->load_end_addr, h->load_addr);
 		filesz = (uint64_t)h->load_end_addr - h->load_addr;
 		if (!in_file(start, filesz, len))
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "multiboot header: load_end_addr 0x%x lies past the end of the file (0x%lx bytes from offset 0x%lx)",
 				    h->load_end_addr, filesz, start);
 	} else {
@@ -158,14 +142,14 @@ static int parse_kludge(const struct mb_header *h, uint32_t at, uint64_t len,
 	memsz = filesz;
 	if (h->bss_end_addr) {
 		if ((uint64_t)h->bss_end_addr < h->load_addr + filesz)
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "multiboot header: bss_end_addr 0x%x is below the end of the loaded data 0x%lx",
 				    h->bss_end_addr, h->load_addr + filesz);
 		memsz = (uint64_t)h->bss_end_addr - h->load_addr;
 	}
 	if (h->entry_addr < h->load_addr ||
 	    (uint64_t)h->entry_addr >= h->load_addr + memsz)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header: entry_addr 0x%x is outside the image [0x%x, 0x%lx)",
 			    h->entry_addr, h->load_addr, h->load_addr + memsz);
 	img->format = MB_FORMAT_AOUT_KLUDGE;
@@ -222,8 +206,8 @@ static void read_phdr(const void *file, uint64_t off, bool is64,
  * segment's virtual range it is moved by that segment's p_paddr -
  * p_vaddr, and it must then lie inside a segment.
  */
-static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
-		     char *why, size_t whylen)
+int mb_parse_elf(const void *file, uint64_t len, struct mb_image *img,
+		 char *why, size_t whylen)
 {
 	const unsigned char *id = file;
 	uint16_t type, machine, phentsize, phnum;
@@ -233,26 +217,26 @@ static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
 
 	if (len < 52 || id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' ||
 	    id[3] != 'F')
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header: flag 16 (address fields) is clear, and the file is not ELF");
 	if (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64)
-		return fail(why, whylen, "ELF: e_ident class %u is neither ELF32 nor ELF64",
+		return fmt_fail(why, whylen, "ELF: e_ident class %u is neither ELF32 nor ELF64",
 			    id[EI_CLASS]);
 	is64 = id[EI_CLASS] == ELFCLASS64;
 	if (is64 && len < 64)
-		return fail(why, whylen, "ELF: file too short for an ELF64 header");
+		return fmt_fail(why, whylen, "ELF: file too short for an ELF64 header");
 	if (id[EI_DATA] != 1 || id[EI_VERSION] != 1)
-		return fail(why, whylen, "ELF: not little-endian ELF version 1");
+		return fmt_fail(why, whylen, "ELF: not little-endian ELF version 1");
 	memcpy(&type, id + 16, 2);
 	memcpy(&machine, id + 18, 2);
 	memcpy(&version, id + 20, 4);
 	if (type != ET_EXEC)
-		return fail(why, whylen, "ELF: e_type %u is not ET_EXEC", type);
+		return fmt_fail(why, whylen, "ELF: e_type %u is not ET_EXEC", type);
 	if (machine != (is64 ? EM_X86_64 : EM_386))
-		return fail(why, whylen, "ELF: e_machine %u is not %s", machine,
+		return fmt_fail(why, whylen, "ELF: e_machine %u is not %s", machine,
 			    is64 ? "x86-64 (62)" : "i386 (3)");
 	if (version != 1)
-		return fail(why, whylen, "ELF: e_version %u is not 1", version);
+		return fmt_fail(why, whylen, "ELF: e_version %u is not 1", version);
 	if (is64) {
 		memcpy(&entry, id + 24, 8);
 		memcpy(&phoff, id + 32, 8);
@@ -269,10 +253,10 @@ static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
 		memcpy(&phnum, id + 44, 2);
 	}
 	if (phentsize != (is64 ? 56 : 32))
-		return fail(why, whylen, "ELF: e_phentsize %u is not %u", phentsize,
+		return fmt_fail(why, whylen, "ELF: e_phentsize %u is not %u", phentsize,
 			    is64 ? 56 : 32);
 	if (!in_file(phoff, (uint64_t)phnum * phentsize, len))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "ELF: program headers (e_phoff 0x%lx, %u of them) lie outside the file",
 			    phoff, phnum);
 	img->format = is64 ? MB_FORMAT_ELF64 : MB_FORMAT_ELF32;
@@ -285,11 +269,11 @@ static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
 			continue;
 		fmt_snprintf(what, sizeof(what), "ELF: segment %u", i);
 		if (ph.filesz > ph.memsz)
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "%s: p_filesz 0x%lx is larger than p_memsz 0x%lx",
 				    what, ph.filesz, ph.memsz);
 		if (!in_file(ph.offset, ph.filesz, len))
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "%s: p_offset 0x%lx + p_filesz 0x%lx lies past the end of the file",
 				    what, ph.offset, ph.filesz);
 		if (add_segment(img, ph.offset, ph.filesz, ph.paddr, ph.memsz,
@@ -302,7 +286,7 @@ static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
 		}
 	}
 	if (!img->segment_count)
-		return fail(why, whylen, "ELF: no PT_LOAD segment to load");
+		return fmt_fail(why, whylen, "ELF: no PT_LOAD segment to load");
 	for (uint32_t i = 0; i < img->segment_count; i++) {
 		const struct mb_segment *s = &img->segments[i];
 
@@ -311,7 +295,7 @@ static int parse_elf(const void *file, uint64_t len, struct mb_image *img,
 			return 0;
 		}
 	}
-	return fail(why, whylen,
+	return fmt_fail(why, whylen,
 		    "ELF: e_entry 0x%lx is outside every loaded segment", entry);
 }
 
@@ -324,25 +308,25 @@ int mb_parse(const void *file, uint64_t len, struct mb_image *img, char *why,
 	memset(img, 0, sizeof(*img));
 	img->lo = UINT64_MAX;
 	if (!file)
-		return fail(why, whylen, "no file");
+		return fmt_fail(why, whylen, "no file");
 	if (find_header(file, len, &h, &at, why, whylen))
 		return -1;
 	img->header_offset = at;
 	img->header_flags = h.flags;
 	/* Bits 0-15 the loader does not provide are requirements it fails. */
 	if (h.flags & MB_HEADER_VIDEO_MODE)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header: flags 0x%x ask for a video mode (bit 2), which hv does not provide",
 			    h.flags);
 	unknown = h.flags & 0xffffu &
 		  ~(MB_HEADER_PAGE_ALIGN | MB_HEADER_MEMORY_INFO);
 	if (unknown)
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "multiboot header: flags 0x%x require features 0x%x that hv does not know",
 			    h.flags, unknown);
 	if (h.flags & MB_HEADER_AOUT_KLUDGE)
 		return parse_kludge(&h, at, len, img, why, whylen);
-	return parse_elf(file, len, img, why, whylen);
+	return mb_parse_elf(file, len, img, why, whylen);
 }
 
 void mb_load(const void *file, uint64_t len, const struct mb_image *img,
@@ -463,7 +447,7 @@ int mb_build_info(void *ram, const struct mb_image *img,
 	};
 
 	if (boot->module_count > MB_MAX_MODULES)
-		return fail(why, whylen, "more than %u modules", MB_MAX_MODULES);
+		return fmt_fail(why, whylen, "more than %u modules", MB_MAX_MODULES);
 	for (uint32_t i = 0; i < img->segment_count; i++) {
 		used[n].start = img->segments[i].addr;
 		used[n++].end = img->segments[i].addr + img->segments[i].memsz;
@@ -471,7 +455,7 @@ int mb_build_info(void *ram, const struct mb_image *img,
 	/* Low memory first, where kernels linked at 1 MiB leave room. */
 	if (mb_place(used, n, PAGE, 0xa0000 < top ? 0xa0000 : top, PAGE, &at) &&
 	    mb_place(used, n, PAGE, top, PAGE, &at))
-		return fail(why, whylen,
+		return fmt_fail(why, whylen,
 			    "no free page for the multiboot information in its RAM (0x%lx bytes)",
 			    boot->ram_size);
 	used[n].start = at;
@@ -506,7 +490,7 @@ int mb_build_info(void *ram, const struct mb_image *img,
 		/* Above the image, page-aligned whatever the header asks. */
 		if (mb_place(used, n, img->hi, top, size, &at) &&
 		    mb_place(used, n, PAGE, top, size, &at))
-			return fail(why, whylen,
+			return fmt_fail(why, whylen,
 				    "module %u (%s, 0x%lx bytes) does not fit in the RAM left (0x%lx bytes in all)",
 				    i + 1, m->string, m->size, boot->ram_size);
 		used[n].start = at;

@@ -55,6 +55,14 @@ int mb_parse(const void *file, uint64_t len, struct mb_image *img, char *why,
 	     size_t whylen);
 
 /*
+ * The ELF part of mb_parse() alone, for images found another way (a
+ * vmlinux by its PVH note, lib/linuxboot.c): the PT_LOAD segments at
+ * p_paddr and e_entry moved to a physical address. Same result.
+ */
+int mb_parse_elf(const void *file, uint64_t len, struct mb_image *img,
+		 char *why, size_t whylen);
+
+/*
  * Copies the image's segments into ram, the host mapping of physical 0,
  * and zeroes each segment's bss. The caller has checked that [img->lo,
  * img->hi) lies inside ram.

@@ -24,6 +24,8 @@
 #define IA32_SPEC_CTRL 0x48u
 #define SPEC_CTRL_IBRS (1ull << 0)
 #define IA32_BIOS_SIGN_ID 0x8bu
+#define MSR_PLATFORM_INFO 0xce /* Intel's, not architectural: ratios */
+#define MSR_MISC_FEATURES_ENABLES 0x140
 #define IA32_MTRRCAP 0xfeu
 #define IA32_SYSENTER_CS 0x174u
 #define IA32_SYSENTER_ESP 0x175u

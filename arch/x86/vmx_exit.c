@@ -139,8 +139,14 @@ static enum exit_action handle_external_interrupt(struct vcpu *v,
 	return EXIT_RETRY;
 }
 
+/* A PC resets on a triple fault (SDM "Double Fault Exception (#DF)":
+ * the processor enters shutdown, which a PC's chipset turns into a
+ * reset); hv's own partitions stop with a report. */
 static enum exit_action handle_triple_fault(struct vcpu *v, struct exit_ctx *e)
 {
+	if (v->part->platform == HV_PLATFORM_PC)
+		return partition_reset(v, "a triple fault") ? EXIT_POWEROFF :
+							      EXIT_STOP;
 	return stop(v, e, "triple fault");
 }
 

@@ -57,29 +57,36 @@ void step_trap_pending(uint64_t rflags) __attribute__((cold));
  * a CPU raises after an instruction it runs itself: it is left pending
  * in the pending-debug-exceptions field, for the entry to deliver.
  */
-static inline __attribute__((always_inline)) void set_rip_after(uint64_t next)
+static inline __attribute__((always_inline)) void
+set_rip_after(const struct vcpu *v, uint64_t next)
 {
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
+	uint32_t keep = 0;
 
 	/*
-	 * An emulated instruction ends any STI or MOV SS shadow, and no other
-	 * interruptibility bit is ever set in a guest of hv's: blocking by
+	 * An emulated instruction ends any STI or MOV SS shadow. Blocking by
 	 * SMI needs the dual-monitor treatment, by an enclave interruption
-	 * SGX, both hidden, and hv gives no guest an NMI (the NMI exit clears
-	 * the blocking Bochs saves). So the field is written 0, without a
-	 * VMREAD to see whether it needs it.
+	 * SGX, both hidden; blocking by NMI is set only while the handler of
+	 * an NMI hv gave a pc vCPU runs (VCPU_NMI_GUEST; the NMI exit clears
+	 * the blocking Bochs saves for the host's NMIs), and an instruction
+	 * in that handler must not end it: only its IRET does (SDM "Virtual
+	 * NMIs"). So the field is written 0 without a VMREAD, except then.
 	 */
+	if (unlikely(v->arch.nmi & VCPU_NMI_GUEST))
+		keep = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+		       INTERRUPTIBILITY_NMI;
 	vmcs_write_nat(VMCS_GUEST_RIP, next);
-	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, keep);
 	if (unlikely(rflags & RFLAGS_TF))
 		step_trap_pending(rflags);
 }
 
 /* The exit's own instruction length: exits caused by an instruction. */
-static inline __attribute__((always_inline)) void advance_rip(void)
+static inline __attribute__((always_inline)) void
+advance_rip(const struct vcpu *v)
 {
 	/* VMREAD zero-extends a 32-bit field: no cast needed. */
-	set_rip_after(vmcs_read_nat(VMCS_GUEST_RIP) +
+	set_rip_after(v, vmcs_read_nat(VMCS_GUEST_RIP) +
 		      vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32));
 }
 

@@ -127,6 +127,10 @@ enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
 	switch (vmx_merge_events(orig, intr)) {
 	case MERGE_TRIPLE_FAULT:
 		v->arch.reinject_info = 0;
+		if (v->part->platform == HV_PLATFORM_PC)
+			return partition_reset(v, "a triple fault (an exception while delivering #DF)") ?
+				       EXIT_POWEROFF :
+				       EXIT_STOP;
 		return stop(v, e, "triple fault (an exception while delivering #DF)");
 	case MERGE_DOUBLE_FAULT:
 		v->arch.reinject_info = 0;

@@ -141,7 +141,7 @@ static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 		vcpu_fault(v, "%s at rip 0x%lx", line, rip);
 		return EXIT_STOP;
 	}
-	set_rip_after((rip + r.insn.len) & ip_mask(c.mode));
+	set_rip_after(v, (rip + r.insn.len) & ip_mask(c.mode));
 	return EXIT_RETRY;
 }
 

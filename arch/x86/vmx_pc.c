@@ -27,6 +27,7 @@
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/upcall.h"
+#include "lib/string.h"
 #include "hv/vlapic.h"
 
 #define VMX_MISC_STORES_LMA (1ull << 5)
@@ -161,6 +162,7 @@ static uint64_t pc_cr4_host_owned(void)
 
 /* Access rights (SDM Vol. 3C, "Guest Register State"). */
 #define AR_CODE32 0xc09bu /* G, D/B, P, S, execute/read, accessed */
+#define AR_CODE64 0xa09bu /* G, L, P, S, execute/read, accessed */
 #define AR_DATA32 0xc093u /* G, D/B, P, S, read/write, accessed */
 #define AR_CODE16 0x009bu
 #define AR_DATA16 0x0093u
@@ -189,7 +191,9 @@ static void pc_segments(const struct vcpu_pc_entry *e)
 	vmcs_write_nat(VMCS_GUEST_CS_BASE,
 			     real ? (uint64_t)e->cs_selector << 4 : 0);
 	vmcs_write32(VMCS_GUEST_CS_LIMIT, limit);
-	vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 : AR_CODE32);
+	vmcs_write32(VMCS_GUEST_CS_AR, real ? AR_CODE16 :
+				 e->mode == VCPU_PC_LONG64 ? AR_CODE64 :
+							    AR_CODE32);
 	for (unsigned i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
 		vmcs_write16(data[i][0], real ? 0 : e->data_sel);
 		vmcs_write_nat(data[i][1], 0);
@@ -221,27 +225,36 @@ static void pc_segments(const struct vcpu_pc_entry *e)
  */
 void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 {
+	bool lm = e->mode == VCPU_PC_LONG64;
 	uint64_t cr0 = e->mode == VCPU_PC_REAL ? CR0_ET | CR0_CD | CR0_NW :
-						 CR0_PE | CR0_ET;
+			lm ? CR0_PE | CR0_ET | CR0_PG : CR0_PE | CR0_ET;
+	uint64_t cr4 = lm ? CR4_PAE : 0;
 
 	v->arch.pc = true;
+	/* A restart after a reset enters with nothing of the last run. */
+	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
 	v->arch.regs.rax = e->eax;
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
+	v->arch.regs.rsi = e->esi;
 	vmx_apicv_update(v, true);
 	if (v->part->arch.apic_access_pa)
 		vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->part->arch.apic_access_pa);
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin_pc);
 	vmcs_write_nat(VMCS_CR0_GUEST_HOST_MASK, pc_cr0_host_owned());
 	vmcs_write_nat(VMCS_CR4_GUEST_HOST_MASK, pc_cr4_host_owned());
+	/* IA-32e mode at entry needs EFER.LME and LMA with CR0.PG and
+	 * CR4.PAE (SDM "Checks on Guest Control Registers, Debug Registers,
+	 * and MSRs"). */
 	vmcs_write32(VMCS_ENTRY_CTLS,
-			   vmx_caps.entry & ~ENTRY_IA32E_MODE_GUEST);
+		     lm ? vmx_caps.entry | ENTRY_IA32E_MODE_GUEST :
+			  vmx_caps.entry & ~ENTRY_IA32E_MODE_GUEST);
 	vmcs_write_nat(VMCS_GUEST_CR0, pc_guest_cr0(cr0));
 	vmcs_write_nat(VMCS_CR0_READ_SHADOW, cr0);
-	vmcs_write_nat(VMCS_GUEST_CR3, 0);
-	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(0));
-	vmcs_write_nat(VMCS_CR4_READ_SHADOW, 0);
-	vmcs_write64(VMCS_GUEST_IA32_EFER, 0);
+	vmcs_write_nat(VMCS_GUEST_CR3, lm ? e->cr3 : 0);
+	vmcs_write_nat(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
+	vmcs_write_nat(VMCS_CR4_READ_SHADOW, cr4);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, lm ? EFER_LME | EFER_LMA : 0);
 	pc_segments(e);
 	vmcs_write_nat(VMCS_GUEST_RIP, e->eip);
 	vmcs_write_nat(VMCS_GUEST_RSP, e->esp);

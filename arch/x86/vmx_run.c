@@ -153,7 +153,7 @@ finish_exit(struct vcpu *v, uint32_t reason,
 	uint64_t now;
 
 	if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
-		advance_rip();
+		advance_rip(v);
 	now = rdtsc();
 	stats_exit(v->stats, reason, now - exit_tsc);
 	return now;

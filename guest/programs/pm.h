@@ -16,6 +16,7 @@ const char *status_name(long r);
 /* "pm: what name: status (r)" */
 void report(const char *what, const char *name, long r);
 const char *state_name(uint32_t state);
+const char *info_state(const struct hv_partition_info *pi);
 long part_info(uint32_t id, struct hv_partition_info *pi);
 /* The ids of all partitions; how many, or a negative status. */
 long part_ids(uint32_t *ids);

@@ -61,6 +61,14 @@ const char *state_name(uint32_t state)
 	}
 }
 
+/* "off" for a partition that powered itself off, else its state. */
+const char *info_state(const struct hv_partition_info *pi)
+{
+	if (pi->state == HV_PART_STOPPED && (pi->flags & HV_PART_FLAG_POWERED_OFF))
+		return "off";
+	return state_name(pi->state);
+}
+
 long part_info(uint32_t id, struct hv_partition_info *pi)
 {
 	return hypercall(HV_HC_PARTITION_INFO, id, (unsigned long)(uintptr_t)pi,
@@ -127,7 +135,7 @@ void table(void)
 		else
 			fmt_snprintf(cpu, sizeof(cpu), "%u", pi.vcpu_last_cpu[0]);
 		printf("pm: %3u %-16s %-8s %3lu MiB %5u %14lu %10lu %4s\n",
-		       pi.id, pi.name, state_name(pi.state),
+		       pi.id, pi.name, info_state(&pi),
 		       (unsigned long)(pi.ram_bytes >> 20), pi.vcpus,
 		       (unsigned long)pi.run_tsc, (unsigned long)pi.exits, cpu);
 	}
@@ -145,7 +153,7 @@ void info_cmd(const char *name)
 	if (id < 0)
 		return;
 	printf("pm: %s: id %u, %s%s, %lu MiB, %u vCPU(s)\n", pi.name, pi.id,
-	       state_name(pi.state),
+	       info_state(&pi),
 	       pi.flags & HV_PART_FLAG_PARENT ? ", parent" : "",
 	       (unsigned long)(pi.ram_bytes >> 20), pi.vcpus);
 	printf("pm: %s: run time %lu TSC ticks, %lu exits\n", pi.name,

@@ -70,6 +70,7 @@ struct hv_poweroff {
 enum hv_module_kind {
 	HV_MODULE_KERNEL = 1, /* a partition's kernel image */
 	HV_MODULE_PROGRAM = 2, /* a user program for a partition's kernel */
+	HV_MODULE_INITRD = 3, /* a pc partition's Linux initrd */
 };
 
 /* A file the loader read for hv: a partition's kernel image, a program. */
@@ -115,6 +116,12 @@ struct hv_boot_info {
 	uint32_t memmap_count;
 	uint32_t reserved;
 	struct hv_memmap_entry memmap[HV_MAX_MEMMAP];
+
+	/* The firmware's clock (UEFI GetTime) when the loader read it, as
+	 * seconds since 1970-01-01 00:00:00, and the TSC then; 0 if the
+	 * firmware has no clock. A pc partition's RTC shows it. */
+	uint64_t wallclock;
+	uint64_t wallclock_tsc;
 };
 
 #endif

@@ -131,6 +131,9 @@ enum hv_partition_state {
 
 #define HV_PART_FLAG_PARENT 1u
 #define HV_PART_FLAG_CONSOLE 2u /* the console's input goes to it */
+/* A pc partition that ended by the ACPI S5 write (docs/platform.md):
+ * its state is then HV_PART_STOPPED. ABI 1.1. */
+#define HV_PART_FLAG_POWERED_OFF 4u
 #define HV_INFO_EXIT_REASONS 80 /* exit_counts[] covers basic reasons 0..79 */
 /* hypercall_counts[n] counts call n; [0] every number hv does not know. */
 #define HV_INFO_HYPERCALLS 32

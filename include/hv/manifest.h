@@ -53,6 +53,13 @@ enum hv_platform {
 	HV_PLATFORM_PC = 1,
 };
 
+/* What a reset of a pc partition (its reset register, a triple fault)
+ * does: start it again from its images, or stop it. */
+enum hv_on_reboot {
+	HV_ON_REBOOT_RESTART = 0,
+	HV_ON_REBOOT_STOP = 1,
+};
+
 /* When a manifest partition is created. */
 enum hv_manifest_start {
 	HV_MANIFEST_START_BOOT = 0, /* by hv at boot: a static partition */
@@ -85,6 +92,9 @@ struct hv_manifest_partition {
 	uint32_t cpus_line;
 	uint32_t trace; /* 1: its exits are recorded in the trace */
 	uint32_t platform; /* enum hv_platform */
+	/* pc only: the initrd of a Linux kernel, "" for none */
+	char initrd[HV_PATH_MAX];
+	uint32_t on_reboot; /* enum hv_on_reboot */
 	/* 1: a pc partition's xAPIC page is reached through EPT violations,
 	 * as on a CPU without "virtualize APIC accesses" (a test switch). */
 	uint32_t emulate_apic_access;

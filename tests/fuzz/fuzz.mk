@@ -3,8 +3,8 @@
 # multiboot images, hypercall buffer arguments, VM-exit qualifications
 # and the instructions of MMIO accesses; and the VM-entry checker, over
 # VMCS images. Built with clang under AddressSanitizer and
-# UndefinedBehaviorSanitizer; the lib/ sources use the host libc's
-# memcpy and friends, as in the unit tests. Included by
+# UndefinedBehaviorSanitizer; the lib/ sources use the host libc's memcpy
+# and friends, as in the unit tests. Included by
 # the top-level Makefile, which defines BUILD, Q and say.
 #
 # make fuzz           each target for FUZZ_SECONDS (default 60) on a copy
@@ -33,12 +33,12 @@ FUZZ_LIB_elf := lib/elf.c lib/fmt.c
 FUZZ_LIB_multiboot := lib/multiboot.c lib/fmt.c
 FUZZ_LIB_hcargs :=
 FUZZ_LIB_vmx_decode := arch/x86/vmx_decode.c
+FUZZ_LIB_x86_insn := lib/x86_insn.c
+
 # The VM-entry checker mutates the images of tests/unit/data/vmcs/.
 FUZZ_LIB_vmcheck := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
 	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c \
 	arch/x86/vmcheck_image.c lib/fmt.c
-
-FUZZ_LIB_x86_insn := lib/x86_insn.c
 
 FUZZ_NAMES := manifest elf multiboot hcargs vmx_decode x86_insn vmcheck
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)

@@ -96,6 +96,7 @@ static int reset(void **state)
 	odd_avx = false;
 	pkru_unsized = false;
 	rdtscp = false;
+	part.platform = HV_PLATFORM_HV;
 	return 0;
 }
 
@@ -383,6 +384,37 @@ static void test_host_leaves(void **state)
 	assert_int_equal(r.edx, 7);
 }
 
+/* A pc guest learns its TSC rate from 0x15/0x16, so Linux calibrates
+ * nothing; an hv guest keeps the host's leaves. */
+static void test_pc_tsc_leaves(void **state)
+{
+	struct cpuid_regs r, low = { 0xd, 0, 0, 0 };
+
+	(void)state;
+	part.platform = HV_PLATFORM_PC;
+	r = ask(0, 0x15, 0, ALL);
+	assert_int_equal(r.eax, 1);
+	assert_int_equal(r.ebx, 1);
+	assert_int_equal(r.ecx, 2000000000u);
+	assert_int_equal(r.edx, 0);
+	r = ask(0, 0x16, 0, ALL);
+	assert_int_equal(r.eax, 2000);
+	assert_int_equal(r.ebx, 2000);
+	assert_int_equal(r.ecx, 2000);
+	/* the leaves are there even where the host stops below them */
+	r = ask(0, 0, 0, low);
+	assert_int_equal(r.eax, 0x16);
+	policy_tsc_khz = 4300000; /* past ECX: the crystal from 0x16 */
+	r = ask(0, 0x15, 0, ALL);
+	assert_int_equal(r.ecx, 0);
+	policy_tsc_khz = 2000000;
+	part.platform = HV_PLATFORM_HV;
+	r = ask(0, 0x15, 0, ALL);
+	assert_int_equal(r.ecx, 0xffffffff);
+	r = ask(0, 0, 0, low);
+	assert_int_equal(r.eax, 0xd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hv_leaves, reset),
 		cmocka_unit_test_setup(test_host_leaves, reset),
 		cmocka_unit_test_setup(test_rdtscp, reset),
+		cmocka_unit_test_setup(test_pc_tsc_leaves, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

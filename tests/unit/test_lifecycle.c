@@ -455,6 +455,68 @@ static void test_faults(void **state)
 	assert_true(host_logged("scheduler: the parent faulted"));
 }
 
+/*
+ * A pc partition's ends (hv/pcpower.c): S5 powers it off, with the flag
+ * partition_info shows; a reset stops it under on_reboot = stop, and
+ * leaves a restart pending under restart, which counts as something to
+ * run until the restart, which here cannot load the image again (an hv
+ * ELF is no pc kernel) and so leaves it faulted, holding what it had.
+ */
+static void test_pc_power_and_reset(void **state)
+{
+	struct partition *parent, *c;
+	uint64_t free0;
+	int64_t id;
+
+	(void)state;
+	parent = boot_parent(2);
+	(void)parent;
+	id = host_create("kid", HOST_CHILD, HOST_RAM_MB, 1);
+	c = partition_by_id((uint32_t)id);
+	assert_int_equal(partition_start((uint64_t)id), HV_OK);
+	c->platform = HV_PLATFORM_PC;
+	assert_false(partition_power_off(&c->vcpus[0]));
+	assert_int_equal(c->state, PART_STOPPED);
+	assert_true(c->powered_off);
+	assert_false(c->vcpus[0].online);
+	assert_true(host_logged("partition kid: powered off (ACPI S5 by vcpu 0)"));
+
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = true;
+	c->on_reboot = HV_ON_REBOOT_STOP;
+	assert_false(partition_reset(&c->vcpus[0], "a triple fault"));
+	assert_int_equal(c->state, PART_STOPPED);
+	assert_false(c->restart_pending);
+	assert_int_equal(c->resets, 1);
+	assert_true(host_logged("partition kid: reset by a triple fault (vcpu 0): on_reboot = stop: stopped"));
+
+	free0 = host_free_pages();
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = true;
+	c->on_reboot = HV_ON_REBOOT_RESTART;
+	assert_false(partition_reset(&c->vcpus[0], "the ACPI reset register"));
+	assert_true(c->restart_pending);
+	assert_int_equal(c->resets, 2);
+	/* The parent's stop between the reset and the restart wins. */
+	c->stop_requested = true;
+	partition_restart(c);
+	assert_false(c->restart_pending);
+	assert_false(c->busy);
+	assert_int_equal(c->state, PART_STOPPED);
+	assert_true(host_logged("partition kid: not restarted: the parent stopped it"));
+	c->stop_requested = false;
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "the ACPI reset register"));
+	assert_true(c->restart_pending);
+	partition_restart(c);
+	assert_false(c->restart_pending);
+	assert_false(c->busy);
+	assert_int_equal(c->state, PART_FAULTED);
+	assert_true(host_logged("partition kid: cannot restart"));
+	assert_int_equal(host_free_pages(), free0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +529,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pool_too_small_for_vcpus, host_setup),
 		cmocka_unit_test_setup(test_halted_child, host_setup),
 		cmocka_unit_test_setup(test_faults, host_setup),
+		cmocka_unit_test_setup(test_pc_power_and_reset, host_setup),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);

@@ -352,6 +352,31 @@ static void test_partitions(void **state)
 	expect_error(text, "hv/hv.conf:25: more than 8 partitions");
 }
 
+/* initrd and on_reboot: pc partitions only; restart by default. */
+static void test_linux_keys(void **state)
+{
+	struct hv_manifest m;
+
+	(void)state;
+	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
+			       "[partition l]\nimage = hv/linux/vmlinux\nplatform = pc\n"
+			       "initrd = hv/linux/initrd\non_reboot = stop\n"
+			       "[partition r]\nimage = v\nplatform = pc\n",
+			       &m),
+			 0);
+	assert_string_equal(m.partitions[1].initrd, "hv/linux/initrd");
+	assert_int_equal(m.partitions[1].on_reboot, HV_ON_REBOOT_STOP);
+	assert_string_equal(m.partitions[2].initrd, "");
+	assert_int_equal(m.partitions[2].on_reboot, HV_ON_REBOOT_RESTART);
+	expect_error("[partition a]\nimage = k\nparent = yes\nplatform = pc\n"
+		     "on_reboot = again\n",
+		     "hv/hv.conf:5: on_reboot: 'again' is not one of restart, stop");
+	expect_error("[partition a]\nimage = k\nparent = yes\ninitrd = i\n",
+		     "hv/hv.conf:1: partition 'a': initrd needs platform = pc");
+	expect_error("[partition a]\nimage = k\nparent = yes\non_reboot = stop\n",
+		     "hv/hv.conf:1: partition 'a': on_reboot needs platform = pc");
+}
+
 /* platform: hv by default, pc on request, nothing else. */
 static void test_platform(void **state)
 {
@@ -722,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_platform),
+		cmocka_unit_test(test_linux_keys),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_string_lengths),
 		cmocka_unit_test(test_line_length),

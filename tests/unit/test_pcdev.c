@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hv/pcdev.h"
+#include "lib/acpigen.h"
 
 static struct pc_devices d;
 static const struct pc_board board = { .ram_size = 0x1234567800ull, .cpus = 3 };
@@ -155,6 +156,92 @@ static void test_pci(void **state)
 	assert_int_equal(pcdev_io(&d, &board, 0x80, 1, false, &v), PCDEV_NONE);
 }
 
+/* 2026-12-02 03:04:05 UTC, a Wednesday */
+static const struct pc_board clock_board = { .ram_size = 1 << 20, .cpus = 1,
+					     .now = 1796180645ull };
+
+static uint32_t rtc(uint8_t reg)
+{
+	uint32_t v = reg;
+
+	assert_int_equal(pcdev_io(&d, &clock_board, 0x70, 1, false, &v), PCDEV_DONE);
+	assert_int_equal(pcdev_io(&d, &clock_board, 0x71, 1, true, &v), PCDEV_DONE);
+	return v;
+}
+
+static void rtc_set(uint8_t reg, uint32_t value)
+{
+	uint32_t v = reg;
+
+	assert_int_equal(pcdev_io(&d, &clock_board, 0x70, 1, false, &v), PCDEV_DONE);
+	assert_int_equal(pcdev_io(&d, &clock_board, 0x71, 1, false, &value), PCDEV_DONE);
+}
+
+static void test_rtc(void **state)
+{
+	(void)state;
+	pcdev_reset(&d);
+	/* BCD, 24-hour after reset */
+	assert_int_equal(rtc(0x0b), 0x02);
+	assert_int_equal(rtc(0x00), 0x05);
+	assert_int_equal(rtc(0x02), 0x04);
+	assert_int_equal(rtc(0x04), 0x03);
+	assert_int_equal(rtc(0x07), 0x02);
+	assert_int_equal(rtc(0x08), 0x12);
+	assert_int_equal(rtc(0x09), 0x26);
+	assert_int_equal(rtc(0x32), 0x20);
+	assert_int_equal(rtc(0x06), 4); /* Wednesday, Sunday = 1 */
+	/* UIP never set, however often it is read; D says the battery is good */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(rtc(0x0a) & 0x80, 0);
+	assert_int_equal(rtc(0x0d), 0x80);
+	/* binary mode by register B */
+	rtc_set(0x0b, 0x06);
+	assert_int_equal(rtc(0x08), 12);
+	assert_int_equal(rtc(0x09), 26);
+	/* 12-hour BCD: 03 AM; a time after noon has bit 7 */
+	rtc_set(0x0b, 0x00);
+	assert_int_equal(rtc(0x04), 0x03);
+	/* writes to the clock are ignored, CMOS RAM keeps what is written,
+	 * and bit 7 of the index (the NMI mask) is not part of it */
+	rtc_set(0x00, 0x59);
+	assert_int_equal(rtc(0x00), 0x05);
+	rtc_set(0x8e, 0xab);
+	assert_int_equal(rtc(0x0e), 0xab);
+	/* no clock from the firmware: 2000-01-01 00:00:00, a Saturday */
+	pcdev_reset(&d);
+	assert_int_equal(in(0x70, 1), 0);
+	out(0x70, 1, 0x09);
+	assert_int_equal(in(0x71, 1), 0x00);
+	out(0x70, 1, 0x06);
+	assert_int_equal(in(0x71, 1), 7);
+}
+
+static void test_acpi_registers(void **state)
+{
+	uint32_t v;
+
+	(void)state;
+	pcdev_reset(&d);
+	/* Linux's S5: WAK_STS to status, then SLP_TYP 5 | SLP_EN = 0x34 */
+	out(ACPI_PC_SLEEP_STATUS, 1, 0x80);
+	assert_int_equal(in(ACPI_PC_SLEEP_STATUS, 1), 0);
+	v = 0x34;
+	assert_int_equal(pcdev_io(&d, &board, ACPI_PC_SLEEP_CONTROL, 1, false, &v),
+			 PCDEV_POWER_OFF);
+	/* SLP_EN without S5's type, or S5 without SLP_EN: nothing */
+	out(ACPI_PC_SLEEP_CONTROL, 1, 0x24);
+	out(ACPI_PC_SLEEP_CONTROL, 1, 0x14);
+	v = ACPI_PC_RESET_VALUE;
+	assert_int_equal(pcdev_io(&d, &board, ACPI_PC_RESET, 1, false, &v),
+			 PCDEV_RESET);
+	out(ACPI_PC_RESET, 1, ACPI_PC_RESET_VALUE ^ 1);
+	/* other widths are no device */
+	v = 0x34;
+	assert_int_equal(pcdev_io(&d, &board, ACPI_PC_SLEEP_CONTROL, 2, false, &v),
+			 PCDEV_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +249,8 @@ int main(void)
 		cmocka_unit_test(test_debug_exit),
 		cmocka_unit_test(test_fw_cfg),
 		cmocka_unit_test(test_pci),
+		cmocka_unit_test(test_rtc),
+		cmocka_unit_test(test_acpi_registers),
 	};
 
 	return cmocka_run_group_tests_name("pcdev", tests, NULL, NULL);

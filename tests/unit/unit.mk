@@ -28,6 +28,8 @@ UNIT_LIB_multiboot := lib/multiboot.c lib/fmt.c
 UNIT_LIB_name := lib/name.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
+UNIT_LIB_acpigen := lib/acpigen.c lib/acpi.c
+UNIT_LIB_linuxboot := lib/linuxboot.c lib/multiboot.c lib/fmt.c
 UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
@@ -62,7 +64,7 @@ VMCHECK_SRCS := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
 	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c arch/x86/vmcheck_image.c
 UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 
-UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_search pt \
+UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt string palloc palloc_search pt \
 	vmcs_names vlapic vlapic_modes vlapic_page pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
 	smp_claim ratelimit x86_insn x86_walk mmio vmcheck
 
@@ -75,8 +77,8 @@ UNIT_NAMES := elf manifest multiboot name vmxcap acpi fmt string palloc palloc_s
 UNIT_HV_NAMES := sched lifecycle hcall console apic
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
-	hv/policy.c hv/vlapic.c hv/vlapic_page.c hv/apic.c hv/pcdev.c hv/multiboot.c arch/fake/fake.c \
-	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/fmt.c lib/hvnames.c \
+	hv/policy.c hv/vlapic.c hv/vlapic_page.c hv/apic.c hv/pcdev.c hv/multiboot.c hv/linux.c hv/pcpower.c arch/fake/fake.c \
+	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/linuxboot.c lib/acpigen.c lib/fmt.c lib/hvnames.c \
 	lib/name.c $(UNIT_SRC)/hvhost.c \
 	$(UNIT_SRC)/common.c
 UNIT_FAKE_CFLAGS := $(UNIT_CFLAGS) -DHV_FAKE_ARCH

@@ -4,6 +4,7 @@ build/esp.img, from host files named by their paths on the ESP."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -27,6 +28,25 @@ def resolve_src(src: str, build: Path) -> Path:
 
 
 
+ESP_MB_DEFAULT = 64
+
+
+def esp_mb(files: dict[str, Path]) -> int:
+    """The ESP's size in MiB: mkesp.sh's 64 unless the files need more
+    (a Linux kernel and initrd do): their size, a quarter more for FAT's
+    clusters and tables, and 16 MiB of room."""
+    total = sum(src.stat().st_size for src in files.values() if src.is_file())
+    need = (total * 5 // 4 >> 20) + 16
+    return max(ESP_MB_DEFAULT, need)
+
+
+def esp_env(files: dict[str, Path]) -> dict[str, str]:
+    env = dict(os.environ)
+    if "HV_ESP_MB" not in env:
+        env["HV_ESP_MB"] = str(esp_mb(files))
+    return env
+
+
 def make_esp(out: Path, files: dict[str, Path]) -> None:
     """files maps ESP paths to host files; mkesp.sh takes the fixed three by
     position ("-" leaves one out) and the rest as SRC:DEST."""
@@ -40,7 +60,7 @@ def make_esp(out: Path, files: dict[str, Path]) -> None:
         if ":" in str(src):
             raise SetupError(f"mkesp.sh cannot take a source path with ':': {src}")
         argv.append(f"{src}:{dest}")
-    result = subprocess.run(argv, capture_output=True, text=True)
+    result = subprocess.run(argv, capture_output=True, text=True, env=esp_env(files))
     if result.returncode != 0:
         raise SetupError("mkesp.sh failed: " + (result.stderr.strip() or f"status {result.returncode}"))
 

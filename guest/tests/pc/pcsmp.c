@@ -84,10 +84,30 @@ __attribute__((interrupt)) static void on_wake(struct iframe *f)
 	lapic_eoi();
 }
 
+/* nmi_nest(): set while the BSP checks that its NMI handler is not
+ * entered again before its IRET. */
+static volatile uint32_t nest_armed, nest_depth, nest_max;
+
 __attribute__((interrupt)) static void on_nmi(struct iframe *f)
 {
+	uint32_t a, b, c, d;
+
 	(void)f;
 	__atomic_fetch_add(&nmis[me()], 1, __ATOMIC_SEQ_CST);
+	if (!nest_armed || me())
+		return;
+	if (++nest_depth > nest_max)
+		nest_max = nest_depth;
+	if (nest_armed == 1) {
+		nest_armed = 2;
+		/* A second NMI while this one is handled waits for the IRET;
+		 * so it must across a CPUID that hv completes (an exit). */
+		lapic_send(0, ICR_NMI);
+		cpuid(0, 0, &a, &b, &c, &d);
+		for (uint64_t end = rdtsc() + 200000; rdtsc() < end;)
+			asm volatile("pause");
+	}
+	nest_depth--;
 }
 
 /* Waits, interrupts on, until *p reaches want or time runs out. */
@@ -269,6 +289,20 @@ static void hlt_cli(void)
 		   "woke %u, %u NMI(s)", woke[1], nmis[1] - before);
 }
 
+/* SDM "Virtual NMIs" and "NMI Handling": NMIs are blocked from one's
+ * delivery to the next IRET, whatever the handler runs meanwhile. */
+static void nmi_nest(void)
+{
+	uint32_t before = nmis[0];
+
+	nest_armed = 1;
+	lapic_send(0, ICR_NMI);
+	wait_for(&nmis[0], before + 2);
+	nest_armed = 0;
+	test_check("nmi-blocked-to-iret", nmis[0] == before + 2 && nest_max == 1,
+		   "%u NMI(s), handler %u deep", nmis[0] - before, nest_max);
+}
+
 /* INIT puts a running CPU back to waiting for a start-up IPI. */
 static void init_restart(void)
 {
@@ -369,6 +403,7 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 		return;
 	}
 	ipis();
+	nmi_nest();
 	hlt_cli();
 	init_restart();
 	long_mode();

@@ -68,4 +68,6 @@ static inline void lapic_eoi(void)
 	lapic_write(LAPIC_EOI, 0);
 }
 
+/* rdtsc() comes with the port accessors (arch/x86/io.h, by pcrt.h). */
+
 #endif

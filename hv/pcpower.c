@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * How a pc partition powers off and resets (docs/platform.md, "How a pc
+ * partition ends"): the FADT's sleep-control write of S5 ends it as
+ * powered off; its reset register and a triple fault reset it, and its
+ * manifest's on_reboot says whether it then starts again from its
+ * images, in the RAM and vCPUs it already holds, or stops.
+ */
+#include "hv/partition_table.h"
+
+#include "hv/arch.h"
+#include "hv/log.h"
+#include "hv/pcdev.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+/* Under the lock: the partition leaves guest mode everywhere. */
+static void end_locked(struct partition *p)
+{
+	if (p->state == PART_RUNNING || p->state == PART_CREATED)
+		p->state = PART_STOPPED;
+	offline_all(p);
+}
+
+bool partition_power_off(struct vcpu *v)
+{
+	struct partition *p = v->part;
+
+	vuart_flush(p);
+	plock();
+	p->powered_off = true;
+	end_locked(p);
+	spin_unlock(&partitions_lock);
+	kick_partition(p);
+	pr_info("partition %s: powered off (ACPI S5 by vcpu %u)%s", p->name,
+		v->id, p->parent ? ": the parent's end ends the run" : "");
+	return p->parent;
+}
+
+bool partition_reset(struct vcpu *v, const char *why)
+{
+	struct partition *p = v->part;
+	bool restart = p->platform == HV_PLATFORM_PC &&
+		       p->on_reboot == HV_ON_REBOOT_RESTART;
+
+	vuart_flush(p);
+	plock();
+	/* A stop the parent asked for wins over the guest's restart. */
+	if (p->stop_requested)
+		restart = false;
+	p->resets++;
+	p->restart_pending = restart;
+	p->restart_by = v;
+	end_locked(p);
+	spin_unlock(&partitions_lock);
+	kick_partition(p);
+	pr_info("partition %s: reset by %s (vcpu %u): %s", p->name, why, v->id,
+		restart ? "restarting from its images" :
+			  "on_reboot = stop: stopped");
+	return !restart && p->parent;
+}
+
+/*
+ * On the CPU that ran the vCPU which reset it, after letting that vCPU
+ * go: once its other vCPUs have left their CPUs, its RAM is zeroed, its
+ * devices reset (the RTC's CMOS RAM kept, as a PC's battery keeps it)
+ * and its images loaded again, and vCPU 0 enters as at
+ * the first boot. It keeps its RAM, EPT, vCPUs, console and counters;
+ * it allocates nothing.
+ */
+void partition_restart(struct partition *p)
+{
+	struct vcpu_pc_entry entry;
+	uint8_t cmos[sizeof(p->pc.rtc.ram)];
+	int r;
+
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		while (__atomic_load_n(&p->vcpus[i].running_on,
+				       __ATOMIC_ACQUIRE) != HV_CPU_NONE)
+			cpu_pause();
+	plock();
+	/* The parent may have stopped or begun to destroy it since: then
+	 * it stays stopped. Busy, it is invisible to the parent meanwhile. */
+	if (p->busy || p->stop_requested) {
+		p->restart_pending = false;
+		spin_unlock(&partitions_lock);
+		pr_info("partition %s: not restarted: the parent stopped it",
+			p->name);
+		return;
+	}
+	p->busy = true;
+	spin_unlock(&partitions_lock);
+	memset(partition_gpa_to_hva(p, 0, p->ram_size), 0, p->ram_size);
+	plock();
+	/* A PC's CMOS RAM is battery-backed: a reset keeps it. */
+	memcpy(cmos, p->pc.rtc.ram, sizeof(cmos));
+	pcdev_reset(&p->pc);
+	memcpy(p->pc.rtc.ram, cmos, sizeof(cmos));
+	p->exit_status = 0;
+	p->powered_off = false;
+	spin_unlock(&partitions_lock);
+	r = pc_load(p, &p->spec, &entry);
+	plock();
+	if (!r)
+		r = pc_start_vcpus(p, &entry);
+	p->restart_pending = false;
+	p->busy = false;
+	if (r) {
+		p->state = PART_FAULTED;
+		spin_unlock(&partitions_lock);
+		pr_err("partition %s: cannot restart: %d: stopped", p->name, r);
+		return;
+	}
+	p->vcpus[0].online = true;
+	p->vcpus[0].started = true;
+	p->state = PART_RUNNING;
+	spin_unlock(&partitions_lock);
+	pr_info("partition %s: restarted (reset %u)", p->name, p->resets);
+	sched_kick_idle();
+}
