@@ -243,6 +243,8 @@ static int partition_build(const struct partition_spec *sp,
 		     sp->cmdline ? sp->cmdline : "");
 	p->spec.cmdline = p->spec_cmdline;
 	p->emulate_apic_access = sp->emulate_apic_access;
+	p->emulate_apic_registers = sp->emulate_apic_registers;
+	p->watch_eoi = sp->watch_eoi;
 	pcdev_reset(&p->pc);
 
 	t1 = rdtsc();
@@ -355,6 +357,8 @@ static int spec_from_manifest(const struct hv_boot_info *bi, uint32_t index,
 	sp->platform = mp->platform;
 	sp->on_reboot = mp->on_reboot;
 	sp->emulate_apic_access = mp->emulate_apic_access;
+	sp->emulate_apic_registers = mp->emulate_apic_registers;
+	sp->watch_eoi = mp->watch_eoi;
 	for (uint32_t i = 0; i < bi->module_count; i++) {
 		const struct hv_boot_module *m = &bi->modules[i];
 

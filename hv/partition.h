@@ -88,6 +88,8 @@ struct partition_spec {
 	const struct hv_boot_module *initrd; /* pc, Linux: or NULL */
 	uint32_t on_reboot; /* enum hv_on_reboot */
 	bool emulate_apic_access;
+	bool emulate_apic_registers;
+	uint32_t watch_eoi;
 };
 
 struct partition {
@@ -137,6 +139,13 @@ struct partition {
 	 * the CPU virtualizes APIC accesses (the manifest's
 	 * emulate_apic_access, docs/manifest.md). */
 	bool emulate_apic_access;
+	/* pc partitions: every xAPIC register access exits and hv injects
+	 * the interrupts, even where the CPU has APIC-register
+	 * virtualization and virtual-interrupt delivery (the manifest's
+	 * emulate_apic_registers). */
+	bool emulate_apic_registers;
+	/* pc partitions: a vector whose EOIs hv sees, or 0 (watch_eoi). */
+	uint32_t watch_eoi;
 	/* pc partitions: the small devices, under lock, and the status an
 	 * isa-debug-exit write ended it with ((value << 1) | 1), or 0. */
 	struct pc_devices pc;

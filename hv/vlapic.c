@@ -21,8 +21,6 @@
 #define ESR_SEND_ILLEGAL_VECTOR (1u << 5)
 #define ESR_RECV_ILLEGAL_VECTOR (1u << 6)
 #define ESR_ILLEGAL_REGISTER (1u << 7)
-/* Version 0x14 with six LVT entries, as integrated APICs report it. */
-#define VERSION_VALUE ((6u - 1) << 16 | 0x14)
 #define ICR_LOGICAL (1u << 11)
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_TRIGGER_LEVEL (1u << 15)
@@ -59,43 +57,55 @@ static uint32_t divisor(const struct vlapic *a)
 	return v == 7 ? 1 : 2u << v;
 }
 
-static int highest(const uint32_t bits[8])
+int vlapic_highest(const struct vlapic *a, uint32_t off)
 {
-	for (int i = 7; i >= 0; i--)
-		if (bits[i])
-			return i * 32 + 31 - __builtin_clz(bits[i]);
+	for (int i = 7; i >= 0; i--) {
+		uint32_t w = VLAPIC_WORD(a, off, i);
+
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
 	return -1;
 }
 
-static void set_bit(uint32_t bits[8], int v)
+static void set_vec(struct vlapic *a, uint32_t off, int v)
 {
-	bits[v / 32] |= 1u << (v % 32);
+	VLAPIC_WORD(a, off, v / 32) |= 1u << (v % 32);
+	a->vid_dirty = true;
+}
+
+static void clear_vec(struct vlapic *a, uint32_t off, int v)
+{
+	VLAPIC_WORD(a, off, v / 32) &= ~(1u << (v % 32));
+	a->vid_dirty = true;
 }
 
 static void request(struct vlapic *a, int v)
 {
-	set_bit(a->irr, v);
+	set_vec(a, VLAPIC_IRR, v);
 	a->irr_words |= 1u << (v / 32);
 }
 
-static uint32_t ppr(const struct vlapic *a)
+uint32_t vlapic_ppr(const struct vlapic *a)
 {
-	int isrv = highest(a->isr);
+	int isrv = vlapic_highest(a, VLAPIC_ISR);
 	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+	uint32_t tpr = VLAPIC_TPR(a);
 
-	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
+	return (tpr & 0xf0) >= isr_class ? tpr & 0xff : isr_class;
 }
 
 /* SDM "Arbitration Priority Register (APR)". */
 static uint32_t apr(const struct vlapic *a)
 {
-	int isrv = highest(a->isr), irrv = highest(a->irr);
+	int isrv = vlapic_highest(a, VLAPIC_ISR);
+	int irrv = vlapic_highest(a, VLAPIC_IRR);
 	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
 	uint32_t irr_class = irrv < 0 ? 0 : (uint32_t)irrv & 0xf0;
-	uint32_t tpr_class = a->tpr & 0xf0, m = tpr_class;
+	uint32_t tpr = VLAPIC_TPR(a), tpr_class = tpr & 0xf0, m = tpr_class;
 
 	if (tpr_class >= irr_class && tpr_class > isr_class)
-		return a->tpr & 0xff;
+		return tpr & 0xff;
 	if (isr_class > m)
 		m = isr_class;
 	return irr_class > m ? irr_class : m;
@@ -111,10 +121,16 @@ static uint32_t x2apic_ldr(uint32_t id)
  * sets (SDM "Power-Up and Reset State of the Local APIC"). */
 static void reset_registers(struct vlapic *a)
 {
-	uint32_t id = a->id, flags = a->flags;
+	uint32_t id = a->id, flags = a->flags, watch[8];
 	uint64_t base = a->base;
+	uint32_t *regs = a->regs;
 
+	/* What hv watches is its own choice, not a register. */
+	memcpy(watch, a->eoi_watch, sizeof(watch));
 	memset(a, 0, sizeof(*a));
+	a->regs = regs;
+	memset(a->regs, 0, VLAPIC_PAGE_WORDS * 4);
+	memcpy(a->eoi_watch, watch, sizeof(watch));
 	a->id = id;
 	a->flags = flags;
 	a->base = base;
@@ -122,10 +138,15 @@ static void reset_registers(struct vlapic *a)
 	a->dfr = 0xffffffffu;
 	for (unsigned i = 0; i < 7; i++)
 		a->lvt[i] = LVT_MASKED;
+	a->vid_dirty = true;
+	vlapic_sync(a);
 }
 
-void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags)
+void vlapic_init_page(struct vlapic *a, uint32_t id, uint32_t flags,
+		      uint32_t *page)
 {
+	a->regs = page;
+	memset(a->eoi_watch, 0, sizeof(a->eoi_watch));
 	a->id = id;
 	a->flags = flags;
 	a->base = VLAPIC_BASE_DEFAULT | VLAPIC_BASE_EN |
@@ -159,6 +180,7 @@ int vlapic_set_base(struct vlapic *a, uint64_t val, uint8_t maxphyaddr)
 		reset_registers(a);
 	else if (from == VLAPIC_XAPIC && to == VLAPIC_X2APIC)
 		a->ldr = x2apic_ldr(a->id);
+	vlapic_sync(a);
 	return 0;
 }
 
@@ -193,16 +215,16 @@ static int reg_read(struct vlapic *a, unsigned r, uint64_t now, bool x2,
 		*val = x2 ? a->id : a->id << 24;
 		return 0;
 	case R_VERSION:
-		*val = VERSION_VALUE;
+		*val = VLAPIC_VERSION;
 		return 0;
 	case R_TPR:
-		*val = a->tpr;
+		*val = VLAPIC_TPR(a);
 		return 0;
 	case R_APR:
 		*val = apr(a);
 		return x2 ? -1 : 0;
 	case R_PPR:
-		*val = ppr(a);
+		*val = vlapic_ppr(a);
 		return 0;
 	case R_EOI:
 	case R_RRD:
@@ -243,15 +265,15 @@ static int reg_read(struct vlapic *a, unsigned r, uint64_t now, bool x2,
 		return x2 ? -1 : 0;
 	}
 	if (r >= R_ISR && r < R_ISR + 8) {
-		*val = a->isr[r - R_ISR];
+		*val = VLAPIC_WORD(a, VLAPIC_ISR, r - R_ISR);
 		return 0;
 	}
 	if (r >= R_TMR && r < R_TMR + 8) {
-		*val = 0; /* every vector is edge-triggered here */
+		*val = VLAPIC_WORD(a, VLAPIC_TMR, r - R_TMR);
 		return 0;
 	}
 	if (r >= R_IRR && r < R_IRR + 8) {
-		*val = a->irr[r - R_IRR];
+		*val = VLAPIC_WORD(a, VLAPIC_IRR, r - R_IRR);
 		return 0;
 	}
 	*val = 0;
@@ -311,10 +333,12 @@ static int write_icr(struct vlapic *a, uint32_t lo, uint32_t hi, bool x2)
 
 static void eoi(struct vlapic *a)
 {
-	int v = highest(a->isr);
+	int v = vlapic_highest(a, VLAPIC_ISR);
 
-	if (v >= 0)
-		a->isr[v / 32] &= ~(1u << (v % 32));
+	if (v >= 0) {
+		clear_vec(a, VLAPIC_ISR, v);
+		vlapic_virtual_eoi(a, v);
+	}
 }
 
 static int write_lvt(struct vlapic *a, unsigned r, uint64_t now,
@@ -357,7 +381,8 @@ static int reg_write(struct vlapic *a, unsigned r, uint64_t now, bool x2,
 	case R_TPR:
 		if (x2 && (val & ~0xffull))
 			return -1;
-		a->tpr = v32 & 0xff;
+		VLAPIC_TPR(a) = v32 & 0xff;
+		a->vid_dirty = true;
 		return 0;
 	case R_EOI:
 		if (x2 && val)
@@ -406,8 +431,12 @@ static int reg_write(struct vlapic *a, unsigned r, uint64_t now, bool x2,
 		a->divide = v32 & 0xb;
 		return 0;
 	case R_ICR:
+		/* xAPIC: ICR2 as the page holds it, since with APIC-register
+		 * virtualization the CPU takes an ICR2 write into the page
+		 * without an exit (SDM "APIC-Write Emulation"). */
 		return x2 ? write_icr(a, v32, (uint32_t)(val >> 32), true) :
-			    write_icr(a, v32, (uint32_t)(a->icr >> 32), false);
+			    write_icr(a, v32, VLAPIC_REG(a, 0x310) & 0xff000000u,
+				      false);
 	case R_ICR2:
 		if (x2)
 			return -1;
@@ -440,13 +469,16 @@ int vlapic_rdmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t *val)
 int vlapic_wrmsr(struct vlapic *a, uint32_t msr, uint64_t now, uint64_t val)
 {
 	unsigned r = msr - 0x800;
+	int rc;
 
 	if (vlapic_mode(a) != VLAPIC_X2APIC || msr < 0x800 || r >= R_COUNT)
 		return -1;
 	/* x2APIC registers are 32 bits (the ICR aside): high bits #GP. */
 	if (r != R_ICR && (val >> 32))
 		return -1;
-	return reg_write(a, r, now, true, val);
+	rc = reg_write(a, r, now, true, val);
+	vlapic_sync(a);
+	return rc;
 }
 
 static bool xapic_offset_ok(const struct vlapic *a, uint32_t offset)
@@ -470,9 +502,13 @@ int vlapic_xapic_read(struct vlapic *a, uint32_t offset, uint64_t now,
 int vlapic_xapic_write(struct vlapic *a, uint32_t offset, uint64_t now,
 		       uint32_t val)
 {
+	int r;
+
 	if (!xapic_offset_ok(a, offset))
 		return -1;
-	return reg_write(a, offset >> 4, now, false, val);
+	r = reg_write(a, offset >> 4, now, false, val);
+	vlapic_sync(a);
+	return r;
 }
 
 uint64_t vlapic_get_tsc_deadline(struct vlapic *a, uint64_t now)
@@ -535,16 +571,16 @@ int vlapic_pending(const struct vlapic *a)
 	if (!a->irr_words || !(a->svr & SVR_ENABLE) ||
 	    vlapic_mode(a) == VLAPIC_DISABLED)
 		return -1;
-	v = highest(a->irr);
-	return ((uint32_t)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
+	v = vlapic_highest(a, VLAPIC_IRR);
+	return v >= 0 && ((uint32_t)v & 0xf0) > (vlapic_ppr(a) & 0xf0) ? v : -1;
 }
 
 void vlapic_accept(struct vlapic *a, int vector)
 {
-	a->irr[vector / 32] &= ~(1u << (vector % 32));
-	if (!a->irr[vector / 32])
+	clear_vec(a, VLAPIC_IRR, vector);
+	if (!VLAPIC_WORD(a, VLAPIC_IRR, vector / 32))
 		a->irr_words &= ~(1u << (vector / 32));
-	set_bit(a->isr, vector);
+	set_vec(a, VLAPIC_ISR, vector);
 }
 
 /*
@@ -556,7 +592,7 @@ void vlapic_accept(struct vlapic *a, int vector)
  */
 void vlapic_unaccept(struct vlapic *a, int vector)
 {
-	a->isr[vector / 32] &= ~(1u << (vector % 32));
+	clear_vec(a, VLAPIC_ISR, vector);
 	request(a, vector);
 }
 

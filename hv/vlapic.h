@@ -50,6 +50,12 @@ struct vlapic_ipi {
 	uint32_t dest;
 };
 
+/* Version 0x14 with six LVT entries, as integrated APICs report it. */
+#define VLAPIC_VERSION ((6u - 1) << 16 | 0x14)
+
+/* The page's registers lie below offset 0x400. */
+#define VLAPIC_PAGE_WORDS 256
+
 /* vlapic_init's flags. */
 #define VLAPIC_INIT_BSP 1u /* IA32_APIC_BASE.BSP set */
 /* hv's own partitions: x2APIC mode for good, IA32_APIC_BASE read-only,
@@ -60,7 +66,6 @@ struct vlapic {
 	uint32_t id; /* the initial APIC ID: the vCPU's number */
 	uint32_t flags; /* VLAPIC_INIT_* */
 	uint64_t base; /* IA32_APIC_BASE */
-	uint32_t tpr;
 	uint32_t svr;
 	uint32_t esr; /* what ESR reads: latched at its last write */
 	uint32_t esr_pending; /* errors since then */
@@ -73,12 +78,48 @@ struct vlapic {
 	uint64_t timer_start; /* TSC when the count was (re)loaded */
 	uint64_t deadline; /* TSC of the next expiry; 0 when not armed */
 	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE as it reads */
-	uint32_t irr[8]; /* requested vectors, one bit each */
-	uint32_t irr_words; /* bit i set: irr[i] is not zero */
-	uint32_t isr[8]; /* vectors in service */
+	/* Bit i set: IRR word i may not be zero (never clear while it
+	 * has a bit; the CPU's virtual-interrupt delivery can leave it set
+	 * for a word it emptied, until vlapic_rescan). */
+	uint32_t irr_words;
+	/* TPR, PPR, ISR, TMR, IRR and EOI-exit state changed by hv since
+	 * the arch last copied RVI/SVI and the EOI-exit bitmap. */
+	bool vid_dirty;
+	uint32_t eoi_watch[8]; /* vectors whose EOI hv must see */
+	uint64_t eoi_exits; /* EOIs hv saw for them */
 	uint64_t timer_fired; /* expiries that raised an interrupt */
 	struct vlapic_ipi ipi; /* left by an ICR write for the caller */
+	/*
+	 * The register page, in the layout of the virtual-APIC page (SDM
+	 * "Virtual-APIC Page"): register at xAPIC offset o is word o / 4.
+	 * TPR, PPR, ISR, TMR and IRR live only here: for a pc vCPU this is
+	 * its virtual-APIC page, which the CPU changes itself under
+	 * virtual-interrupt delivery. The other registers are the fields
+	 * above, written through into the page at every change for the
+	 * CPU's reads (vlapic_sync). hv gives every vCPU such a page; host
+	 * builds (the unit tests) may use `own` instead, which hv's
+	 * freestanding build leaves out, as it would cost 1 KiB in each of
+	 * the partition table's vCPU slots.
+	 */
+	uint32_t *regs;
+#if __STDC_HOSTED__
+	uint32_t own[VLAPIC_PAGE_WORDS];
+#endif
 };
+
+/* Register words by xAPIC offset. */
+#define VLAPIC_REG(a, off) ((a)->regs[(off) / 4])
+#define VLAPIC_TPR(a) VLAPIC_REG(a, 0x80)
+/* The 256-bit registers: word w (0-7) every 16 bytes from their offset. */
+#define VLAPIC_ISR 0x100
+#define VLAPIC_TMR 0x180
+#define VLAPIC_IRR 0x200
+#define VLAPIC_WORD(a, off, w) ((a)->regs[(off) / 4 + 4 * (w)])
+
+/* The highest vector set in a 256-bit register of a's page, or -1. */
+int vlapic_highest(const struct vlapic *a, uint32_t off);
+/* The processor priority (SDM "Processor Priority Register (PPR)"). */
+uint32_t vlapic_ppr(const struct vlapic *a);
 
 enum vlapic_mode {
 	VLAPIC_DISABLED, /* IA32_APIC_BASE.EN clear */
@@ -86,7 +127,21 @@ enum vlapic_mode {
 	VLAPIC_X2APIC,
 };
 
-void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags);
+/* As after RESET, with page (4 KiB, the vCPU's virtual-APIC page) the
+ * store of its registers. */
+void vlapic_init_page(struct vlapic *a, uint32_t id, uint32_t flags,
+		      uint32_t *page);
+#if __STDC_HOSTED__
+static inline void vlapic_init(struct vlapic *a, uint32_t id, uint32_t flags)
+{
+	vlapic_init_page(a, id, flags, a->own);
+}
+#endif
+/* Moves the registers into page, their store from then on. */
+void vlapic_use_page(struct vlapic *a, uint32_t *page);
+/* Writes the registers hv keeps in fields into the page, as the CPU's
+ * APIC-register virtualization reads them there (xAPIC layout). */
+void vlapic_sync(struct vlapic *a);
 static inline enum vlapic_mode vlapic_mode(const struct vlapic *a)
 {
 	if (!(a->base & VLAPIC_BASE_EN))
@@ -172,7 +227,7 @@ bool vlapic_match(const struct vlapic *a, uint32_t dest, bool logical,
 /* The priority class lowest-priority delivery compares: TPR[7:4]. */
 static inline uint32_t vlapic_priority_class(const struct vlapic *a)
 {
-	return (a->tpr >> 4) & 0xf;
+	return (VLAPIC_TPR(a) >> 4) & 0xf;
 }
 
 /*
@@ -182,13 +237,34 @@ static inline uint32_t vlapic_priority_class(const struct vlapic *a)
  */
 static inline uint8_t vlapic_get_cr8(const struct vlapic *a)
 {
-	return (uint8_t)((a->tpr >> 4) & 0xf);
+	return (uint8_t)((VLAPIC_TPR(a) >> 4) & 0xf);
 }
 
 /* value is CR8's bits 3:0; the caller has refused bits 63:4 with #GP. */
 static inline void vlapic_set_cr8(struct vlapic *a, uint64_t value)
 {
-	a->tpr = (uint32_t)(value & 0xf) << 4;
+	VLAPIC_TPR(a) = (uint32_t)(value & 0xf) << 4;
+	a->vid_dirty = true;
 }
+
+/*
+ * Virtual-interrupt delivery (SDM "Virtual-Interrupt Delivery"): the
+ * guest interrupt status the next VM entry should carry, SVI in 15:8
+ * (the highest vector in service) and RVI in 7:0 (the highest
+ * requested), each 0 when there is none; the CPU then does PPR
+ * virtualization and delivers by itself.
+ */
+uint16_t vlapic_intr_status(const struct vlapic *a);
+/* The EOI-exit bitmap (vectors 0-255, four words): a vector whose EOI
+ * hv must see, for it is level-triggered (TMR) or hv watches it. Every
+ * other EOI is virtualized without an exit. */
+void vlapic_eoi_exit_bitmap(const struct vlapic *a, uint64_t bm[4]);
+/* hv asks to see vector's EOIs (or no longer, with on false). */
+void vlapic_watch_eoi(struct vlapic *a, int vector, bool on);
+/* An EOI-induced exit for vector: the CPU has already taken it out of
+ * service (SDM "EOI Virtualization"); hv ends its level, if any. */
+void vlapic_virtual_eoi(struct vlapic *a, int vector);
+/* Makes irr_words exact again after the CPU took vectors out of IRR. */
+void vlapic_rescan(struct vlapic *a);
 
 #endif

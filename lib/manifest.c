@@ -66,6 +66,10 @@ static const struct key keys[] = {
 	  offsetof(struct hv_manifest_partition, on_reboot), 0, 0 },
 	{ "emulate_apic_access", SCOPE_PARTITION, TYPE_BOOL, false,
 	  offsetof(struct hv_manifest_partition, emulate_apic_access), 0, 0 },
+	{ "emulate_apic_registers", SCOPE_PARTITION, TYPE_BOOL, false,
+	  offsetof(struct hv_manifest_partition, emulate_apic_registers), 0, 0 },
+	{ "watch_eoi", SCOPE_PARTITION, TYPE_UINT, false,
+	  offsetof(struct hv_manifest_partition, watch_eoi), 16, 255 },
 };
 
 /*

@@ -4,8 +4,8 @@
 
   bench.py [--build DIR] [--log ENGINE=LOG ...] [--entry-check]
 
-Boots tests/boot/scenarios/bench.scn, bench-pc.scn and bench-xapic.scn (a
-pc partition's figures) with tests/boot/runner.py, one at a time, on every engine they
+Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn and
+bench-eoi.scn (a pc partition's figures) with tests/boot/runner.py, one at a time, on every engine they
 list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
 "bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
@@ -38,7 +38,7 @@ import bench_linux
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
-SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic")
+SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -128,6 +128,10 @@ FIGURES = [
     Figure("pc_xapic_current_count", "pc partition: xAPIC read of the "
            "timer's current count by MMIO, load to load", "ticks",
            raw("pc_xapic_current_count")),
+    Figure("pc_eoi_no_exit", "pc partition: xAPIC EOI without an exit "
+           "(virtualized), write to write", "ticks", raw("pc_eoi_no_exit")),
+    Figure("pc_eoi_exit", "pc partition: xAPIC EOI whose EOI-exit bit is "
+           "set, write to write", "ticks", raw("pc_eoi_exit")),
     Figure("rep_stosb_65536", "REP STOSB of 65536 bytes (Bochs counts "
            "iterations)", "ticks", raw("rep_stosb_65536")),
     Figure("rep_stosq_65536", "REP STOSQ of 65536 bytes", "ticks",

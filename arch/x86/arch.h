@@ -74,6 +74,15 @@ struct vcpu_arch {
 	 * 0 when it must be reloaded at every entry.
 	 */
 	uint64_t timer_until;
+	/* Its primary controls but the window exits: hv's, or with "use
+	 * TPR shadow" while APIC virtualization is on. */
+	uint32_t proc;
+	/* Its virtual-APIC page, allocated and freed with it: the store of
+	 * its APIC's TPR, PPR, ISR, TMR and IRR (hv/vlapic.h). */
+	uint64_t vapic_pa;
+	/* APIC-register virtualization and virtual-interrupt delivery are
+	 * on in its VMCS (arch/x86/vmx_apicv.c). */
+	bool apicv;
 	bool window_exiting; /* interrupt-window exiting is on in its VMCS */
 	/*
 	 * pc vCPUs (arch/x86/vmx_inject.c), one byte that deliver_events'

@@ -152,6 +152,9 @@ bool vmx_pc_efer_write(uint64_t *val);
 
 /* vmx_mmio.c: accesses to a pc vCPU's xAPIC page. */
 enum exit_action handle_apic_access(struct vcpu *v, struct exit_ctx *e);
+/* arch/x86/vmx_apicv.c: the exits of APIC virtualization. */
+enum exit_action handle_apic_write(struct vcpu *v, struct exit_ctx *e);
+enum exit_action handle_virtual_eoi(struct vcpu *v, struct exit_ctx *e);
 /* An EPT violation at the xAPIC's page: completed, or EXIT_STOP with
  * the report; false when the address is not the xAPIC's. */
 bool vmx_mmio_ept(struct vcpu *v, struct exit_ctx *e, uint64_t gpa, bool write,

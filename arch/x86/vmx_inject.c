@@ -155,7 +155,7 @@ static void set_window_exiting(struct vcpu *v, bool irq, bool nmi)
 	    nmi == !!(v->arch.nmi & VCPU_NMI_WINDOW))
 		return;
 	vmcs_write32(VMCS_PROC_BASED_CTLS,
-		     vmx_caps.proc | (irq ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
+		     v->arch.proc | (irq ? PROC_INTERRUPT_WINDOW_EXITING : 0) |
 			     (nmi ? PROC_NMI_WINDOW_EXITING : 0));
 	v->arch.window_exiting = irq;
 	v->arch.nmi = (uint8_t)((v->arch.nmi & ~VCPU_NMI_WINDOW) |
@@ -197,6 +197,14 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	uint32_t intr;
 	int vector;
 
+	/* The APIC's mode decides who delivers: a pc vCPU's last exit may
+	 * have moved it in or out of xAPIC mode. With APIC virtualization the
+	 * CPU may have delivered requested vectors itself. */
+	if (unlikely(v->arch.pc)) {
+		vmx_apicv_update(v, false);
+		if (v->arch.apicv)
+			vlapic_rescan(&v->apic);
+	}
 	/*
 	 * Most exits have nothing to deliver: no event to deliver again, no
 	 * vector requested in the virtual APIC, its timer not yet due, no
@@ -205,7 +213,8 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	 */
 	if (!(v->arch.reinject_info & INTR_INFO_VALID) && !v->arch.window_exiting &&
 	    !v->arch.nmi && !__atomic_load_n(&v->inbox.any, __ATOMIC_RELAXED) &&
-	    vlapic_quiet(&v->apic, now))
+	    vlapic_quiet(&v->apic, now) &&
+	    !(v->arch.apicv && v->apic.vid_dirty))
 		return;
 	if (apic_drain(v))
 		v->arch.nmi |= VCPU_NMI_PENDING;
@@ -242,6 +251,16 @@ void deliver_events(struct vcpu *v, uint64_t now)
 	    deliver_nmi(v))
 		intr = INTR_INFO_VALID;
 	vlapic_tick(&v->apic, now);
+	if (v->arch.apicv) {
+		/* The CPU delivers through RVI as soon as the guest can take
+		 * it (SDM "Evaluation of Pending Virtual Interrupts"), so no
+		 * interrupt-window exit is needed. */
+		vmx_apicv_entry(v);
+		set_window_exiting(v, false,
+				   (v->arch.nmi & (VCPU_NMI_PENDING | VCPU_NMI_GUEST)) &&
+					   vmx_caps.nmi_window);
+		return;
+	}
 	vector = vlapic_pending(&v->apic);
 	if (vector >= 0 && !(intr & INTR_INFO_VALID) &&
 	    (vmcs_read_nat(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&

@@ -49,6 +49,7 @@ void vmx_pc_caps_init(void)
 	vmx_caps.proc2_pc = vmx_caps.proc2 | PROC2_UNRESTRICTED_GUEST |
 			    ((uint32_t)cap2 & PROC2_ENABLE_RDTSCP);
 	vmx_caps.apic_access = cap2 & PROC2_VIRTUALIZE_APIC_ACCESSES;
+	vmx_apicv_caps_init(cap2);
 	/* SDM "Pin-Based VM-Execution Controls": virtual NMIs let hv give
 	 * a guest an NMI and see its handler's IRET; NMI-window exiting
 	 * needs them. The allowed-1 settings are the MSR's high half. */
@@ -108,7 +109,12 @@ int vmx_pc_apic_page(struct partition *p)
 		return r;
 	}
 	p->arch.apic_access_pa = pa;
-	pr_info("partition %s: xAPIC page by APIC-access exits", p->name);
+	if (vmx_caps.apicv && !p->emulate_apic_registers)
+		pr_info("partition %s: xAPIC page by APIC virtualization (virtual-APIC page per vCPU)",
+			p->name);
+	else
+		pr_info("partition %s: xAPIC page by APIC-access exits%s", p->name,
+			p->emulate_apic_registers ? " (emulate_apic_registers)" : "");
 	return 0;
 }
 
@@ -231,10 +237,7 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
 	v->arch.regs.rsi = e->esi;
-	vmcs_write32(VMCS_PROC_BASED_CTLS2,
-		     vmx_caps.proc2_pc |
-			     (v->part->arch.apic_access_pa ?
-				      PROC2_VIRTUALIZE_APIC_ACCESSES : 0));
+	vmx_apicv_update(v, true);
 	if (v->part->arch.apic_access_pa)
 		vmcs_write64(VMCS_APIC_ACCESS_ADDR, v->part->arch.apic_access_pa);
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin_pc);

@@ -250,6 +250,8 @@ void vmx_setup_host_state(void)
 static void setup_controls(struct vcpu *v, uint64_t eptp)
 {
 	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_caps.pin);
+	v->arch.proc = vmx_caps.proc;
+	v->arch.apicv = false;
 	vmcs_write32(VMCS_PROC_BASED_CTLS, vmx_caps.proc);
 	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_caps.proc2);
 	/*
@@ -466,6 +468,12 @@ int vcpu_arch_alloc(struct vcpu *v)
 	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
 	if (!v->arch.vmcs_pa || !v->arch.xsave_area)
 		return HV_ENOMEM;
+	/* Its own page, owned by its partition and mapped in no EPT: no
+	 * guest reaches another vCPU's registers through it. */
+	v->arch.vapic_pa = alloc_for(v, 1);
+	if (!v->arch.vapic_pa)
+		return HV_ENOMEM;
+	memset((void *)(uintptr_t)v->arch.vapic_pa, 0, 4096);
 	return vmcheck_vcpu_alloc(v);
 }
 
@@ -489,9 +497,12 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.nmi = 0;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
-	vlapic_init(&v->apic, v->id,
-		    (v->id ? 0 : VLAPIC_INIT_BSP) |
-			    (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY));
+	vlapic_init_page(&v->apic, v->id,
+			 (v->id ? 0 : VLAPIC_INIT_BSP) |
+				 (pc ? 0 : VLAPIC_INIT_X2APIC_ONLY),
+			 (uint32_t *)(uintptr_t)v->arch.vapic_pa);
+	if (pc && v->part->watch_eoi)
+		vlapic_watch_eoi(&v->apic, (int)v->part->watch_eoi, true);
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
 	xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;
@@ -552,6 +563,12 @@ void vcpu_arch_release(struct vcpu *v)
 				  HV_CPU_NONE);
 		palloc_free(mem_pool(), v->arch.vmcs_pa, 4096, owner);
 		v->arch.vmcs_pa = 0;
+	}
+	if (v->arch.vapic_pa) {
+		/* The model must not keep writing into a freed page. */
+		v->apic.regs = NULL;
+		palloc_free(mem_pool(), v->arch.vapic_pa, 4096, owner);
+		v->arch.vapic_pa = 0;
 	}
 	if (v->arch.xsave_area) {
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->arch.xsave_area,

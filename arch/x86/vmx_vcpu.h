@@ -28,6 +28,11 @@ struct vmx_caps {
 	/* "virtualize APIC accesses" may be set: pc partitions get an
 	 * APIC-access page (arch/x86/space.c, vmx_mmio.c). */
 	bool apic_access;
+	/* And with it "use TPR shadow", "APIC-register virtualization",
+	 * "virtual-interrupt delivery" and external-interrupt exiting (which
+	 * delivery needs): pc vCPUs in xAPIC mode run with their virtual-APIC
+	 * page (arch/x86/vmx_apicv.c). */
+	bool apicv;
 };
 extern struct vmx_caps vmx_caps;
 
@@ -53,6 +58,14 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e);
 int vmx_pc_apic_page(struct partition *p);
 void vmx_pc_apic_page_free(struct partition *p);
 
+/* arch/x86/vmx_apicv.c: APIC virtualization for pc vCPUs. */
+void vmx_apicv_caps_init(uint64_t cap2);
+/* The controls for the vCPU's APIC mode, when they must change: with
+ * force, written whatever its state. */
+void vmx_apicv_update(struct vcpu *v, bool force);
+/* Before an entry with APIC virtualization on: RVI/SVI and the EOI-exit
+ * bitmap, where hv changed what they follow. */
+void vmx_apicv_entry(struct vcpu *v);
 /* At the start of a pc vCPU's run, with its VMCS current and before
  * its state is loaded: INIT and start-up IPIs, and its waits. */
 enum pc_begin {

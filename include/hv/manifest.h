@@ -98,6 +98,13 @@ struct hv_manifest_partition {
 	/* 1: a pc partition's xAPIC page is reached through EPT violations,
 	 * as on a CPU without "virtualize APIC accesses" (a test switch). */
 	uint32_t emulate_apic_access;
+	/* 1: a pc partition's xAPIC registers all exit and hv injects its
+	 * interrupts, as on a CPU without APIC-register virtualization and
+	 * virtual-interrupt delivery (a test switch). */
+	uint32_t emulate_apic_registers;
+	/* A pc partition's vector whose EOIs hv sees (an EOI-exit bit where
+	 * the CPU virtualizes EOIs), 0 for none (a test and bench switch). */
+	uint32_t watch_eoi;
 };
 
 struct hv_manifest {

@@ -15,11 +15,19 @@ const char test_name[] = "pcapic";
 #define VEC_TIMER 0x40
 #define VEC_SELF 0x50
 #define VEC_SELF2 0x51
+/* bench=1: two vectors whose EOIs are timed; bench-eoi.scn has hv watch
+ * the second (watch_eoi = 113), so its EOI exits where the first's
+ * does not. */
+#define VEC_EOI_PLAIN 0x70
+#define VEC_EOI_WATCHED 0x71
+#define BENCH_ROUNDS 64
 
 struct iframe;
 
 static volatile uint32_t timer_hits, self_hits, self2_hits;
 static volatile uint32_t isr_seen; /* ISR word 2 inside the handler */
+static volatile uint32_t eoi_hits;
+static volatile uint64_t eoi_ticks; /* the EOI writes' TSC ticks, summed */
 
 static bool irr_has(uint32_t v)
 {
@@ -44,6 +52,18 @@ __attribute__((interrupt)) static void on_self(struct iframe *f)
 	isr_seen = isr_has(VEC_SELF);
 	self_hits++;
 	lapic_eoi();
+}
+
+/* The EOI alone is timed: the write and, where it exits, the exit. */
+__attribute__((interrupt)) static void on_eoi_bench(struct iframe *f)
+{
+	uint64_t t0;
+
+	(void)f;
+	t0 = rdtsc();
+	lapic_eoi();
+	eoi_ticks += rdtsc() - t0;
+	eoi_hits++;
 }
 
 __attribute__((interrupt)) static void on_self2(struct iframe *f)
@@ -266,6 +286,29 @@ static void timer_deadline(void)
 	lapic_write(LAPIC_LVT_TIMER, 0x10000);
 }
 
+/* Self IPIs of vector, each taken and ended: the mean EOI. */
+static uint32_t eoi_mean(uint32_t vector)
+{
+	eoi_hits = 0;
+	eoi_ticks = 0;
+	for (uint32_t i = 0; i < BENCH_ROUNDS; i++) {
+		lapic_send(0, ICR_SELF | ICR_FIXED | vector);
+		wait_for(&eoi_hits, i + 1, 1000000, false);
+	}
+	return eoi_hits == BENCH_ROUNDS ? (uint32_t)(eoi_ticks / BENCH_ROUNDS) : 0;
+}
+
+static void bench(void)
+{
+	uint32_t plain = eoi_mean(VEC_EOI_PLAIN);
+	uint32_t watched = eoi_mean(VEC_EOI_WATCHED);
+
+	test_check("bench", plain && watched, "EOIs %u and %u ticks", plain,
+		   watched);
+	pc_printf("bench: pc_eoi_no_exit %u\n", plain);
+	pc_printf("bench: pc_eoi_exit %u\n", watched);
+}
+
 void test_main(uint32_t magic, const struct mb_info *mbi)
 {
 	uint32_t base = (uint32_t)rdmsr(MSR_APIC_BASE), id;
@@ -275,6 +318,8 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 	pc_set_gate(VEC_TIMER, (void (*)(void))on_timer);
 	pc_set_gate(VEC_SELF, (void (*)(void))on_self);
 	pc_set_gate(VEC_SELF2, (void (*)(void))on_self2);
+	pc_set_gate(VEC_EOI_PLAIN, (void (*)(void))on_eoi_bench);
+	pc_set_gate(VEC_EOI_WATCHED, (void (*)(void))on_eoi_bench);
 	id = lapic_setup();
 	pc_printf("pcapic: APIC in %s mode, id %u\n",
 		  lapic_x2[0] ? "x2APIC" : "xAPIC", id);
@@ -284,4 +329,6 @@ void test_main(uint32_t magic, const struct mb_info *mbi)
 	timer_oneshot();
 	timer_periodic();
 	timer_deadline();
+	if (pc_cmdline_u32("bench", 0))
+		bench();
 }

@@ -73,8 +73,13 @@ static void mmio_lapic_own(uint32_t addr)
 /* An instruction hv does not complete on the APIC page: ADD to the TPR. */
 static void mmio_lapic_decode(uint32_t addr)
 {
-	/* 01 82 80 00 00 00, the bytes hv's report names */
-	asm volatile("addl %%eax, 0x80(%%edx)" : : "a"(1u), "d"(addr) : "memory");
+	/*
+	 * 01 82 90 03 00 00, the bytes hv's report names. The current
+	 * count, which the CPU never virtualizes: an ADD to the TPR is one
+	 * the CPU completes itself under APIC-register virtualization, as a
+	 * PC's APIC does, within the vCPU's own registers.
+	 */
+	asm volatile("addl %%eax, 0x390(%%edx)" : : "a"(1u), "d"(addr) : "memory");
 	escaped("an ADD to the xAPIC page completed");
 }
 
