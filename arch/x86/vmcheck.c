@@ -427,6 +427,9 @@ const uint32_t vmcheck_hv_written[] = {
 	 * (arch/x86/vmx_pc.c); a CPU saves only PDPTEs its checks passed. */
 	VMCS_GUEST_PDPTE0,	 VMCS_GUEST_PDPTE1,
 	VMCS_GUEST_PDPTE2,	 VMCS_GUEST_PDPTE3,
+	/* RVI and SVI of a pc vCPU under virtual-interrupt delivery, which
+	 * hv sets from its APIC before entry (arch/x86/vmx_apicv.c). */
+	VMCS_GUEST_INTR_STATUS,
 };
 const unsigned vmcheck_hv_written_count = ARRAY_LEN(vmcheck_hv_written);
 
