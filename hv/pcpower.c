@@ -80,8 +80,11 @@ void partition_restart(struct partition *p)
 			cpu_pause();
 	plock();
 	/* The parent may have stopped or begun to destroy it since: then
-	 * it stays stopped. Busy, it is invisible to the parent meanwhile. */
-	if (p->busy || p->stop_requested) {
+	 * it stays stopped. Busy, it is invisible to the parent meanwhile.
+	 * Destroyed, and its slot taken by a new partition since the vCPU
+	 * that reset it left its CPU, it has no restart pending: the new
+	 * one is not reloaded. */
+	if (p->busy || p->stop_requested || !p->restart_pending) {
 		p->restart_pending = false;
 		spin_unlock(&partitions_lock);
 		pr_info("partition %s: not restarted: the parent stopped it",
@@ -100,9 +103,16 @@ void partition_restart(struct partition *p)
 	p->powered_off = false;
 	spin_unlock(&partitions_lock);
 	r = pc_load(p, &p->spec, &entry);
-	plock();
+	/*
+	 * The VMCSs are set up again outside the lock too: busy, the
+	 * partition is the parent's to see no more than its RAM, and the
+	 * other vCPUs that come online here wait for a start-up IPI, so the
+	 * scheduler finds nothing to run before vCPU 0 goes online below.
+	 * Under the lock, those VMWRITEs made the parent's exits wait.
+	 */
 	if (!r)
 		r = pc_start_vcpus(p, &entry);
+	plock();
 	p->restart_pending = false;
 	p->busy = false;
 	if (r) {
