@@ -125,7 +125,16 @@ static long hv_call_create(uint64_t ubuf, uint64_t size)
 	r = bounce_in(ubuf, size);
 	if (r)
 		return r;
-	return hv_call(HV_HC_PARTITION_CREATE, bounce_gpa(), size, 0);
+	/*
+	 * A create whose images are large answers PENDING while hv copies
+	 * them a step at a call (docs/hypercalls.md): the same call again,
+	 * with the same request, until the answer is final. Nothing else
+	 * of this kernel runs meanwhile, so the bounce buffer stays.
+	 */
+	while ((r = hv_call(HV_HC_PARTITION_CREATE, bounce_gpa(), size, 0)) ==
+	       HV_STATUS_PENDING)
+		hv_call(HV_HC_YIELD, 0, 0, 0);
+	return r;
 }
 
 /*
