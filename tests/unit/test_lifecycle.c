@@ -34,7 +34,8 @@ static void snap_pool(struct pool_snap *s)
 	assert_int_equal(pa->pages, sizeof(s->map));
 	s->free_pages = pa->free_pages;
 	memcpy(s->owner_pages, pa->owner_pages, sizeof(s->owner_pages));
-	memcpy(s->map, pa->owner_of, sizeof(s->map));
+	for (uint64_t i = 0; i < sizeof(s->map); i++)
+		s->map[i] = (uint8_t)palloc_owner(pa, i);
 }
 
 static void assert_pool_is(const struct pool_snap *s)
@@ -366,7 +367,7 @@ static void test_pool_too_small_for_vcpus(void **state)
 		;
 	assert_int_equal(pa->free_pages, 0);
 	for (uint64_t i = pa->map_pages, n = 0; i < pa->pages && !run; i++) {
-		n = pa->owner_of[i] == PALLOC_MAX_OWNERS - 2 ? n + 1 : 0;
+		n = palloc_owner(pa, i) == PALLOC_MAX_OWNERS - 2 ? n + 1 : 0;
 		if (n == 2 + FAKE_PARTITION_PAGES + 1)
 			run = pa->base + (i + 1 - n) * 4096;
 	}
