@@ -19,6 +19,7 @@
 #include "hv/load.h"
 
 #include "hv/errno.h"
+#include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/partition.h"
 #include "lib/load.h"
@@ -41,12 +42,15 @@ struct load_list {
 	uint64_t lo, hi; /* the partition's RAM, as hv addresses it */
 	uint64_t direct; /* bytes copied at once so far */
 	uint64_t left; /* bytes in the jobs not yet copied */
+	uint64_t total; /* bytes in the jobs */
+	uint32_t steps; /* load_step calls that copied some */
 	uint32_t count, next; /* jobs written down; the first not done */
 	bool overflow; /* a copy found the list full, or outside the RAM */
 	struct load_job jobs[];
 };
 
 #define LOAD_JOBS ((4096 - sizeof(struct load_list)) / sizeof(struct load_job))
+_Static_assert(LOAD_JOBS == 168, "docs/hypercalls.md gives the number");
 
 static struct spinlock load_lock; /* active[] */
 static struct load_list *active[LOAD_ACTIVE];
@@ -82,6 +86,7 @@ void load_copy(void *dst, const void *src, uint64_t n)
 	}
 	l->jobs[l->count++] = (struct load_job){ dst, src, n };
 	l->left += n;
+	l->total += n;
 }
 
 void load_zero(void *dst, uint64_t n)
@@ -141,6 +146,8 @@ bool load_step(struct partition *p, uint64_t budget)
 {
 	struct load_list *l = p->load;
 
+	if (l && l->next < l->count && budget)
+		l->steps++;
 	while (l && l->next < l->count && budget) {
 		struct load_job *j = &l->jobs[l->next];
 		uint64_t n = j->n < budget ? j->n : budget;
@@ -161,6 +168,9 @@ void load_release(struct partition *p)
 {
 	if (!p->load)
 		return;
+	if (p->load->total && !p->load->left)
+		pr_info("partition %s: %lu KiB of its images copied in %u step(s)",
+			p->name, p->load->total >> 10, p->load->steps);
 	deactivate(p->load);
 	palloc_free(mem_pool(), (uint64_t)(uintptr_t)p->load, 4096, p->id);
 	p->load = NULL;

@@ -122,7 +122,7 @@ static void destroy_figure(uint32_t self, long id, const char *size)
 				     (unsigned long)id, 0, 0)))
 		return;
 	t = bench_tsc() - t0;
-	fmt_snprintf(name, sizeof(name), "destroy_%s", size);
+	fmt_snprintf(name, sizeof(name), "destroy_time_%s", size);
 	figure(name, t);
 	fmt_snprintf(name, sizeof(name), "destroy_longest_exit_%s", size);
 	figure(name, longest_exit(self));
