@@ -549,7 +549,6 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.cmdline = req->cmdline,
 		.vcpus = req->vcpus,
 	};
-
 	int64_t r;
 
 	mgmt_exit();
