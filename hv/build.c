@@ -8,12 +8,14 @@
 
 #include "hv/arch.h"
 #include "hv/errno.h"
+#include "hv/load.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/start_info.h"
 #include "hv/trace.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
+#include "lib/load.h"
 #include "lib/name.h"
 #include "lib/string.h"
 
@@ -176,7 +178,7 @@ static int load_programs(struct partition *p, const struct partition_spec *sp,
 			       p->name, m->path, p->ram_size >> 20);
 			return HV_ENOSPC;
 		}
-		memcpy(dst, (const void *)(uintptr_t)m->phys, m->size);
+		load_copy(dst, (const void *)(uintptr_t)m->phys, m->size);
 		sm = &si->modules[si->module_count++];
 		sm->gpa = gpa;
 		sm->size = m->size;
@@ -280,6 +282,8 @@ static int partition_build(const struct partition_spec *sp,
 		goto fail;
 	}
 	r = partition_arch_init(p, sp->ports, sp->port_range_count);
+	if (!r)
+		r = load_begin(p);
 	if (r)
 		goto fail;
 	if (sp->platform == HV_PLATFORM_PC) {
@@ -291,6 +295,11 @@ static int partition_build(const struct partition_spec *sp,
 			build_start_state(p, sp->cmdline);
 			r = load_programs(p, sp, end);
 		}
+	}
+	if (!load_end(p) && !r) {
+		pr_err("partition %s: its images come in more large pieces than a create's one page of copies holds",
+		       p->name);
+		r = HV_E2BIG;
 	}
 	if (r)
 		goto fail;
@@ -395,6 +404,11 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 	r = spec_from_manifest(bi, index, &sp);
 	if (!r)
 		r = partition_build(&sp, out);
+	/* At boot no exit waits on it: the images' copies in one go. */
+	if (!r) {
+		load_step(*out, UINT64_MAX);
+		load_release(*out);
+	}
 	/* Manifest partitions are static: they start at boot. */
 	if (!r)
 		publish(*out, true);
@@ -452,6 +466,52 @@ static int64_t build_child(const struct partition_spec *sp)
 
 	if (r)
 		return r;
+	if (load_left(p)) {
+		/* Stays busy: the same create, called again, copies on. */
+		plock();
+		p->creating = true;
+		spin_unlock(&partitions_lock);
+		return HV_EAGAIN;
+	}
+	load_release(p);
+	publish(p, false);
+	return p->id;
+}
+
+/*
+ * A create that answered PENDING, called again: the next HV_CREATE_STEP
+ * bytes of its images, then its id once they are all in its RAM. The
+ * partition is found by its name, which stays taken meanwhile; 1 when no
+ * create of that name is under way. PENDING too while another vCPU of
+ * the parent copies a step of it.
+ */
+static int64_t create_continue(const char *name)
+{
+	struct partition *p = NULL;
+	bool done;
+
+	plock();
+	for_each_partition(q)
+		if (q->creating && !strncmp(q->name, name, HV_NAME_MAX))
+			p = q;
+	if (p && p->create_stepping) {
+		spin_unlock(&partitions_lock);
+		return HV_EAGAIN;
+	}
+	if (p)
+		p->create_stepping = true;
+	spin_unlock(&partitions_lock);
+	if (!p)
+		return 1;
+	done = load_step(p, HV_CREATE_STEP);
+	plock();
+	p->create_stepping = false;
+	if (done)
+		p->creating = false;
+	spin_unlock(&partitions_lock);
+	if (!done)
+		return HV_EAGAIN;
+	load_release(p);
 	publish(p, false);
 	return p->id;
 }
@@ -494,12 +554,16 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.cmdline = req->cmdline,
 		.vcpus = req->vcpus,
 	};
+	int64_t r;
 
 	mgmt_exit();
 	if (!terminated(req->name, sizeof(req->name)) ||
 	    !terminated(req->template, sizeof(req->template)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)))
 		return HV_EINVAL;
+	r = create_continue(req->name);
+	if (r != 1)
+		return r;
 	if (req->template[0])
 		return create_from_template(req);
 	if (!terminated(req->image, sizeof(req->image)) ||

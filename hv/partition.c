@@ -9,6 +9,7 @@
 
 #include "hv/arch.h"
 #include "hv/errno.h"
+#include "hv/load.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/policy.h"
@@ -70,6 +71,7 @@ void partition_release(struct partition *p)
 		stats_release(&p->vcpus[i]);
 	}
 	partition_arch_release(p);
+	load_release(p);
 #ifdef HV_MUTANT_POOL_LEAK
 	/* Test-only mutant (tests/unit/unit.mk): gives back one page of the
 	 * I/O log short, which test_lifecycle must catch. Never built into hv. */

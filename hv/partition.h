@@ -67,6 +67,15 @@ extern struct spinlock partitions_lock;
  */
 #define HV_DESTROY_STEP (4ull << 20)
 
+/*
+ * How many bytes of a new partition's images one partition_create call
+ * copies: 4 MiB, about 520,000 instructions in Bochs, as a destroy step
+ * zeroes (docs/hypercalls.md).
+ */
+#define HV_CREATE_STEP (4ull << 20)
+
+struct load_list;
+
 /* What a partition is built from: the manifest, or a parent's request. */
 struct partition_spec {
 	const char *name;
@@ -132,6 +141,13 @@ struct partition {
 	bool tearing, stepping;
 	uint64_t ram_freed;
 	uint64_t destroy_held; /* its pages when the destroy began */
+	/*
+	 * A create under way (busy): its images' large copies are left,
+	 * HV_CREATE_STEP at a call of the same create (hv/load.c);
+	 * create_stepping while one call copies a step.
+	 */
+	struct load_list *load;
+	bool creating, create_stepping;
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 	uint32_t platform; /* enum hv_platform */

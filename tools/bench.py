@@ -5,7 +5,8 @@
   bench.py [--build DIR] [--log ENGINE=LOG ...] [--entry-check]
 
 Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn and
-bench-eoi.scn (a pc partition's figures) with tests/boot/runner.py, one at a time, on every engine they
+bench-eoi.scn (a pc partition's figures) and bench-create.scn (creates and
+destroys by size) with tests/boot/runner.py, one at a time, on every engine they
 list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
 "bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
@@ -38,7 +39,7 @@ import bench_linux
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
-SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi")
+SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi", "bench-create")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -52,6 +53,8 @@ SKIP = re.compile(r"^SKIP +(?:" + "|".join(SCENARIOS) +
                   r")\.([a-z-]+): (.*)$")
 
 KIB = 1024
+SIZES = ("16m", "256m", "1g")  # bench-create.scn's children
+SIZE_NAMES = {"16m": "16 MiB", "256m": "256 MiB", "1g": "1 GiB"}
 
 
 @dataclass
@@ -68,6 +71,22 @@ class Figure:
 
 def raw(name: str) -> Callable[[dict[str, int]], Optional[int]]:
     return lambda v: v.get(name)
+
+
+def create_ratio(v: dict[str, int]) -> Optional[int]:
+    """The 1 GiB child's create to user against the 16 MiB one's, both
+    from bench-create.scn, in percent."""
+    small, large = v.get("create_to_user_16m"), v.get("create_to_user_1g")
+    return round(100 * large / small) if small and large else None
+
+
+def longest_create_exit(v: dict[str, int]) -> Optional[int]:
+    """The longest single exit the parent made during any of
+    bench-create.scn's creates, the Linux images' included."""
+    keys = [f"create_longest_exit_{s}" for s in SIZES + ("linux",)]
+    if any(k not in v for k in keys):
+        return None
+    return max(v[k] for k in keys)
 
 
 def switch_cost(v: dict[str, int]) -> Optional[int]:
@@ -111,7 +130,7 @@ FIGURES = [
            "partitions", "ticks", switch_cost),
     Figure("create_to_user", "partition_create to the child's first user "
            "instructions, 16 MiB child", "ticks", raw("create_to_user"),
-           "<= 3000000"),
+           "<= 450000"),
     Figure("create_ram", "  of which hv taking its RAM (zero already)",
            "ticks", raw("create_hv_ram")),
     Figure("create_build", "  of which hv building it (RAM included)",
@@ -121,6 +140,25 @@ FIGURES = [
     Figure("longest_mgmt_exit", "longest single exit creating or "
            "destroying a partition (hv's final report)", "ticks",
            raw("longest_mgmt_exit"), "<= 1000000"),
+    *[Figure(f"create_to_user_{s}", f"create to user, {SIZE_NAMES[s]} "
+             "child (bench-create)", "ticks", raw(f"create_to_user_{s}"),
+             "<= 450000" if s == "16m" else None) for s in SIZES],
+    Figure("create_1g_vs_16m", "  1 GiB child's against the 16 MiB "
+           "one's, percent", "count", create_ratio, "<= 200"),
+    *[Figure(f"create_longest_exit_{s}", f"  longest exit creating the "
+             f"{SIZE_NAMES[s]} child", "ticks",
+             raw(f"create_longest_exit_{s}")) for s in SIZES],
+    Figure("create_longest_exit_linux", "  longest exit creating a child "
+           "of the Linux images", "ticks", raw("create_longest_exit_linux")),
+    Figure("create_longest_exit", "longest single exit of any create, "
+           "Linux images included", "ticks", longest_create_exit,
+           "<= 1000000"),
+    Figure("create_linux_image", "create of a child of the Linux images, "
+           "every step", "ticks", raw("create_linux_image")),
+    *[Figure(f"destroy_time_{s}", f"destroy of the {SIZE_NAMES[s]} child, "
+             "every step", "ticks", raw(f"destroy_time_{s}")) for s in SIZES],
+    Figure("destroy_longest_exit", "  its longest exit, the 1 GiB child's",
+           "ticks", raw("destroy_longest_exit_1g"), "<= 1000000"),
     Figure("pc_ipi_one_cpu", "pc partition: IPI between two vCPUs sharing "
            "one CPU, ICR write to handler", "ticks", raw("pc_ipi_one_cpu")),
     Figure("pc_tsc_deadline", "pc partition: TSC-deadline timer interrupt, "

@@ -442,7 +442,17 @@ int main(void)
 		return 1;
 	if (cmdline_is(si.cmdline, "bench", "first") &&
 	    cmdline_u64(si.cmdline, "t", &t)) {
-		figure("create_to_user", entry - t);
+		/* bench-create.scn's children say their size (benchcreate). */
+		const char *size = cmdline_value(si.cmdline, "size");
+		char name[32] = "create_to_user";
+		size_t n = 14;
+
+		if (size)
+			name[n++] = '_';
+		while (size && *size && *size != ' ' && n < sizeof(name) - 1)
+			name[n++] = *size++;
+		name[n] = '\0';
+		figure(name, entry - t);
 		return 0;
 	}
 	if (cmdline_is(si.cmdline, "bench", "switch") &&
