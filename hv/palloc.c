@@ -92,9 +92,17 @@ static void update_chunks(struct palloc *pa, uint64_t first, uint64_t n)
 			 bits_all(pa->page_free, c * CHUNK_PAGES, CHUNK_PAGES));
 }
 
+/* The owner map is two bytes a page: partition ids beyond 254. */
+static void set_owner(struct palloc *pa, uint64_t first, uint64_t n,
+		      uint32_t owner)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		pa->owner_of[i] = (uint16_t)owner;
+}
+
 static void take(struct palloc *pa, uint64_t first, uint64_t n, uint32_t owner)
 {
-	memset(pa->owner_of + first, (int)owner, n);
+	set_owner(pa, first, n, owner);
 	bits_set(pa->page_free, first, n, false);
 	for (uint64_t c = first / CHUNK_PAGES;
 	     c <= (first + n - 1) / CHUNK_PAGES && c < pa->chunks; c++)
@@ -115,7 +123,7 @@ int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 	pa->pages = pages;
 	pa->chunks = pages / CHUNK_PAGES;
 	/* The owner map, then the page bitmap, then the chunk bitmap. */
-	map_bytes = (pages + 7) / 8 * 8;
+	map_bytes = (pages * sizeof(*pa->owner_of) + 7) / 8 * 8;
 	pa->page_free = (uint64_t *)(uintptr_t)(base + map_bytes);
 	map_bytes += WORDS(pages) * 8;
 	pa->chunk_free = (uint64_t *)(uintptr_t)(base + map_bytes);
@@ -123,14 +131,14 @@ int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 	pa->map_pages = (map_bytes + PAGE - 1) / PAGE;
 	if (pa->map_pages >= pages)
 		return HV_EINVAL;
-	pa->owner_of = (uint8_t *)(uintptr_t)base;
+	pa->owner_of = (uint16_t *)(uintptr_t)base;
 	/*
 	 * The one zeroing of the whole pool: at boot, before any other CPU
 	 * runs, so no lock is held. From here on free pages stay zero.
 	 */
 	memset((void *)(uintptr_t)base, 0, size);
-	memset(pa->owner_of, PALLOC_FREE, pages);
-	memset(pa->owner_of, PALLOC_OWNER_HV, pa->map_pages);
+	set_owner(pa, 0, pages, PALLOC_FREE);
+	set_owner(pa, 0, pa->map_pages, PALLOC_OWNER_HV);
 	pa->free_pages = pages - pa->map_pages;
 	pa->owner_pages[PALLOC_OWNER_HV] = pa->map_pages;
 	bits_set(pa->page_free, pa->map_pages, pa->free_pages, true);
@@ -256,16 +264,16 @@ uint64_t palloc_largest_free_run(const struct palloc *pa)
 	return best;
 }
 
-/* Whether [first, first + n) is all owner's, eight owner bytes a read. */
+/* Whether [first, first + n) is all owner's, four owner entries a read. */
 static bool owned_by(const struct palloc *pa, uint64_t first, uint64_t n,
 		     uint32_t owner)
 {
-	uint64_t i = first, pattern = 0x0101010101010101ull * owner;
+	uint64_t i = first, pattern = 0x0001000100010001ull * owner;
 
-	for (; i < first + n && (i % 8); i++)
+	for (; i < first + n && (i % 4); i++)
 		if (pa->owner_of[i] != owner)
 			return false;
-	for (; i + 8 <= first + n; i += 8) {
+	for (; i + 4 <= first + n; i += 4) {
 		uint64_t w;
 
 		memcpy(&w, pa->owner_of + i, 8);
@@ -293,7 +301,7 @@ static int claim_locked(struct palloc *pa, uint64_t addr, uint64_t size,
 	    n > pa->pages - *first || !owned_by(pa, *first, n, owner))
 		return HV_EINVAL;
 	/* Nobody's while it is zeroed: a second free of it is refused. */
-	memset(pa->owner_of + *first, PALLOC_ZEROING, n);
+	set_owner(pa, *first, n, PALLOC_ZEROING);
 	pa->owner_pages[owner] -= n;
 	return 0;
 }
@@ -312,7 +320,7 @@ int palloc_free(struct palloc *pa, uint64_t addr, uint64_t size,
 	/* Zeroed on the way out, unlocked: free pages are always zero. */
 	memset((void *)(uintptr_t)addr, 0, size);
 	spin_lock(&pa->lock);
-	memset(pa->owner_of + first, PALLOC_FREE, n);
+	set_owner(pa, first, n, PALLOC_FREE);
 	bits_set(pa->page_free, first, n, true);
 	update_chunks(pa, first, n);
 	pa->free_pages += n;

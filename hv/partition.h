@@ -15,13 +15,17 @@
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
 #include "hv/manifest.h"
+#include "hv/palloc.h"
 #include "hv/pcdev.h"
 #include "hv/start_info.h"
 #include "hv/ratelimit.h"
 #include "hv/vcpu.h"
 
-/* Partition slots: the manifest's few, and the parent's children. */
-#define HV_MAX_PARTITIONS 128
+/*
+ * Partition ids are the pool's owners (hv/palloc.h): memory bounds the
+ * number of partitions before this does. Slots come from the pool.
+ */
+#define HV_MAX_PARTITIONS (PALLOC_MAX_OWNERS - 1)
 #define EXIT_REASON_COUNT HV_INFO_EXIT_REASONS
 
 enum partition_state {

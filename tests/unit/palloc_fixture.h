@@ -30,7 +30,7 @@
  * The map of a 4096-page pool: 4096 owner bytes, a 512-byte page bitmap
  * and one word of chunk bitmap, 4616 bytes in two pages.
  */
-#define MAP_PAGES 2ull
+#define MAP_PAGES 3ull
 
 struct fixture {
 	uint8_t *buf;
@@ -107,7 +107,7 @@ static __attribute__((unused)) void assert_consistent(const struct palloc *pa)
 	uint64_t nfree = 0;
 
 	for (uint64_t i = 0; i < pa->pages; i++) {
-		uint8_t o = pa->owner_of[i];
+		uint16_t o = pa->owner_of[i];
 
 		if (o == PALLOC_FREE) {
 			nfree++;
