@@ -74,7 +74,8 @@ static uint32_t filed; /* vCPUs in a FIFO or a heap */
 static uint32_t picked; /* vCPUs picked and not filed again since */
 /* Partitions with a restart pending (hv/pcpower.c): they run again. */
 uint32_t sched_restarts;
-/* For the host tests: FIFO heads pick has looked at so far. */
+/* For the host tests: run queue heads and expired deadlines pick has
+ * looked at so far. */
 uint64_t sched_pick_steps;
 /*
  * A vCPU another CPU wants, still held by the CPU in handoff's index
@@ -97,6 +98,7 @@ static struct runq *queue_of(const struct vcpu *v)
 #ifdef HV_MUTANT_PINNING
 	/* Test-only mutant (tests/unit/unit.mk): ignores the pin, which
 	 * test_sched's test_pinning must catch. Never built into hv. */
+	(void)v;
 	return &queues[0];
 #else
 	return v->pin == HV_CPU_NONE ? &queues[0] : &queues[1 + v->pin];
@@ -300,6 +302,7 @@ static void expire(struct runq *q, uint64_t now)
 	while (q->heap && q->heap->blocked_until <= now) {
 		struct vcpu *v = q->heap;
 
+		sched_pick_steps++;
 		heap_remove(q, v);
 		fifo_push(q, v);
 	}
