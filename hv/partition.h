@@ -234,6 +234,9 @@ uint64_t partition_exits(const struct partition *p);
 void partitions_run(uint64_t slice);
 /* Idle CPUs look for work again: a vCPU may have become runnable. */
 void sched_kick_idle(void);
+/* The preemption switches hv made so far on every CPU, and their TSC
+ * ticks in all (hv/sched.c); for hv_info. */
+void sched_switch_figures(uint64_t *count, uint64_t *tsc);
 /* Set once, under partitions_lock; read before every VM entry. */
 extern bool sched_over;
 /* True once scheduling has ended on every CPU (power-off, or nothing

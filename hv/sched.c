@@ -392,14 +392,40 @@ static void let_go(struct vcpu *v)
 }
 
 /*
+ * The preemption switch as hv sees it, by CPU: from the scheduler's look
+ * after a vCPU's slice ended to the next vCPU's entry call, when that is
+ * another vCPU. Pick, lock, VMCLEAR and the console's pump are in it;
+ * the VM exit and entry are not (docs/benchmarks.md, "The switch").
+ */
+static uint64_t switch_tsc[HV_MAX_RUN_CPUS], switches[HV_MAX_RUN_CPUS];
+
+void sched_switch_figures(uint64_t *count, uint64_t *tsc)
+{
+	*count = *tsc = 0;
+	for (uint32_t n = 0; n < smp_cpu_count() && n < HV_MAX_RUN_CPUS; n++) {
+		*count += __atomic_load_n(&switches[n], __ATOMIC_RELAXED);
+		*tsc += __atomic_load_n(&switch_tsc[n], __ATOMIC_RELAXED);
+	}
+}
+
+/*
  * One slice of v on this CPU, with the accounting that is the
- * scheduler's: where it ran, how often it moved, how long it ran there.
+ * scheduler's: where it ran, how often it moved, how long it ran there;
+ * and the switch to it, if one began at switch_from.
  */
 static enum vcpu_outcome run_slice(struct vcpu *v, uint32_t cpu,
-				   uint64_t slice)
+				   uint64_t slice, uint64_t switch_from)
 {
 	uint64_t start = rdtsc(), took, stop_tsc;
 	enum vcpu_outcome outcome;
+
+	if (switch_from && cpu < HV_MAX_RUN_CPUS) {
+		__atomic_store_n(&switch_tsc[cpu],
+				 switch_tsc[cpu] + (start - switch_from),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&switches[cpu], switches[cpu] + 1,
+				 __ATOMIC_RELAXED);
+	}
 
 	if (v->last_cpu != cpu) {
 		if (v->last_cpu != HV_CPU_NONE)
@@ -436,6 +462,8 @@ void partitions_run(uint64_t slice)
 	struct percpu *pc = this_cpu();
 	struct vcpu *prev = NULL;
 	uint64_t unset = 0;
+	bool preempted = false; /* prev's slice ended on the timer */
+	struct vcpu *prev_ran = NULL; /* what ran last, if nothing idled since */
 
 	__atomic_compare_exchange_n(&sched_start_tsc, &unset, rdtsc(), false,
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
@@ -446,6 +474,7 @@ void partitions_run(uint64_t slice)
 		enum vcpu_outcome outcome;
 		struct partition *p;
 		uint32_t seen;
+		uint64_t look = preempted ? rdtsc() : 0;
 
 		plock();
 		/*
@@ -469,6 +498,10 @@ void partitions_run(uint64_t slice)
 		spin_unlock(&partitions_lock);
 		if (prev && prev != next)
 			let_go(prev);
+		if (!next) {
+			prev_ran = NULL;
+			preempted = false;
+		}
 		prev = next;
 		/* Between slices, and while idle, this CPU feeds the UART. */
 		console_pump();
@@ -490,8 +523,11 @@ void partitions_run(uint64_t slice)
 		}
 		p = next->part;
 		pc->current = next;
-		outcome = run_slice(next, pc->index, slice);
+		outcome = run_slice(next, pc->index, slice,
+				    next != prev_ran ? look : 0);
 		pc->current = NULL;
+		preempted = outcome == VCPU_PREEMPTED;
+		prev_ran = next;
 		/* Only the CPU of the vCPU that reset it restarts it; the
 		 * partition's other vCPUs just leave theirs. */
 		if (__atomic_load_n(&p->restart_pending, __ATOMIC_ACQUIRE) &&

@@ -4,8 +4,10 @@
 
   bench.py [--build DIR] [--log ENGINE=LOG ...] [--entry-check]
 
-Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn and
-bench-eoi.scn (a pc partition's figures) with tests/boot/runner.py, one at a time, on every engine they
+Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn,
+bench-eoi.scn (a pc partition's figures), bench-sched.scn (the switch with
+many partitions) and bench-smp.scn (2 MiB children on 4 CPUs) with
+tests/boot/runner.py, one at a time, on every engine they
 list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
 "bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
@@ -38,7 +40,8 @@ import bench_linux
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
-SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi")
+SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi", "bench-sched",
+             "bench-smp")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -87,6 +90,19 @@ def switch_cost(v: dict[str, int]) -> Optional[int]:
     return round(spent / gaps) if gaps and spent > 0 else None
 
 
+def sched_ratio(v: dict[str, int]) -> Optional[int]:
+    """The switch with 500 runnable partitions against the one with 2, by
+    hv's own TSC, in per mille."""
+    a, b = v.get("sched_2_switch_ticks"), v.get("sched_500_switch_ticks")
+    return round(b * 1000 / a) if a and b is not None else None
+
+
+def pool_back(v: dict[str, int]) -> Optional[int]:
+    """Bytes of the pool not back once every 2 MiB child is destroyed."""
+    a, b = v.get("smp_pool_free_before"), v.get("smp_pool_free_after")
+    return a - b if a is not None and b is not None else None
+
+
 FIGURES = [
     Figure("cpuid_exit", "CPUID exit round trip in the child's kernel, "
            "hv's instructions", "ticks", raw("kernel_cpuid"), "<= 150"),
@@ -109,6 +125,16 @@ FIGURES = [
            "ticks", raw("kernel_port_write")),
     Figure("switch", "preemption-timer exit and switch between two "
            "partitions", "ticks", switch_cost),
+    Figure("switch_hv", "  of which hv's pick and switch, by its own TSC",
+           "ticks", raw("switch_hv_ticks")),
+    Figure("sched_2", "preemption switch by hv's TSC, 2 runnable "
+           "partitions, 1 CPU", "ticks", raw("sched_2_switch_ticks")),
+    Figure("sched_100", "  the same with 100 runnable partitions", "ticks",
+           raw("sched_100_switch_ticks")),
+    Figure("sched_500", "  the same with 500 runnable partitions", "ticks",
+           raw("sched_500_switch_ticks"), "<= 450"),
+    Figure("sched_500_vs_2", "  500 against 2, per mille", "count",
+           sched_ratio, "<= 1200"),
     Figure("create_to_user", "partition_create to the child's first user "
            "instructions, 16 MiB child", "ticks", raw("create_to_user"),
            "<= 3000000"),
@@ -156,6 +182,13 @@ FIGURES = [
            raw("children_2m_running"), ">= 100"),
     Figure("children_2m_pool_room", "  room in the pool at the refusal, "
            "counted in such children", "count", raw("children_2m_pool_room")),
+    Figure("smp_children_2m_running", "2 MiB children running at once, "
+           "1.25 GiB pool, 4 CPUs, each seen to have run", "count",
+           raw("smp_children_2m_running"), ">= 500"),
+    Figure("smp_children_2m", "  created until refusal", "count",
+           raw("smp_children_2m")),
+    Figure("smp_pool_not_back", "  pool bytes not back after all are "
+           "destroyed", "bytes", pool_back, "<= 0"),
 ]
 
 
