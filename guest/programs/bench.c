@@ -45,9 +45,11 @@
 #define SLICE_MS 10
 
 /* Runnable partitions bench=sched measures the switch with; rounds of
- * all of them it measures over, after as many to let them boot. */
+ * all of them it measures over, after as many to let them boot, and
+ * slices at least. */
 static const uint32_t sched_counts[] = { 2, 100, 500 };
 #define SCHED_ROUNDS 2
+#define SCHED_MIN_SLICES 200
 
 static uint8_t stos_buf[STOS_BYTES] __attribute__((aligned(4096)));
 static uint32_t ids[CHILD_2M_MAX];
@@ -471,6 +473,9 @@ static void sched_figures(uint64_t slice_ms)
 	for (uint32_t c = 0; c < sizeof(sched_counts) / sizeof(sched_counts[0]);
 	     c++) {
 		uint32_t n = sched_counts[c];
+		uint64_t window = SCHED_ROUNDS * n < SCHED_MIN_SLICES ?
+					  SCHED_MIN_SLICES :
+					  SCHED_ROUNDS * n;
 		struct hv_info h0, h1;
 
 		while (have + 1 < n) {
@@ -485,10 +490,10 @@ static void sched_figures(uint64_t slice_ms)
 						   (unsigned long)r, 0, 0)))
 				return;
 		}
-		spin_for(SCHED_ROUNDS * n * slice);
+		spin_for(window * slice);
 		if (!get_hv_info(&h0))
 			return;
-		spin_for(SCHED_ROUNDS * n * slice);
+		spin_for(window * slice);
 		if (!get_hv_info(&h1) || h1.switches <= h0.switches) {
 			printf("TEST bench: FAIL no switch with %u partitions\n",
 			       n);
