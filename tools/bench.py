@@ -97,6 +97,14 @@ def sched_ratio(v: dict[str, int]) -> Optional[int]:
     return round(b * 1000 / a) if a and b is not None else None
 
 
+def hv_vs_gap(v: dict[str, int]) -> Optional[int]:
+    """hv's own figure for its pick and switch against the gap method's
+    whole switch over the same window, per mille: the part cannot be
+    more than the whole."""
+    gap, hv = switch_cost(v), v.get("switch_hv_ticks")
+    return round(hv * 1000 / gap) if gap and hv is not None else None
+
+
 def pool_back(v: dict[str, int]) -> Optional[int]:
     """Bytes of the pool not back once every 2 MiB child is destroyed."""
     a, b = v.get("smp_pool_free_before"), v.get("smp_pool_free_after")
@@ -127,6 +135,8 @@ FIGURES = [
            "partitions", "ticks", switch_cost),
     Figure("switch_hv", "  of which hv's pick and switch, by its own TSC",
            "ticks", raw("switch_hv_ticks")),
+    Figure("switch_hv_vs_gap", "  that against the whole, per mille",
+           "count", hv_vs_gap, "<= 1000"),
     Figure("sched_2", "preemption switch by hv's TSC, 2 runnable "
            "partitions, 1 CPU", "ticks", raw("sched_2_switch_ticks")),
     Figure("sched_100", "  the same with 100 runnable partitions", "ticks",
