@@ -75,13 +75,15 @@ static bool name_taken(const char *name)
 }
 
 /*
- * Claims a free slot for sp, under partitions_lock, so that two vCPUs of
- * the parent creating at once can neither share a slot nor a name, nor
- * both hold a template's ports. The slot stays busy until published.
+ * Claims a free id and a slot for sp, under partitions_lock, so that two
+ * vCPUs of the parent creating at once can neither share an id nor a
+ * name, nor both hold a template's ports. The slot's pages come from the
+ * pool, zero as every free page is; it stays busy until published.
  */
 static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 {
-	struct partition *p = NULL;
+	struct partition *p;
+	uint32_t id = 1;
 
 	if (name_taken(sp->name))
 		return HV_EEXIST;
@@ -91,18 +93,24 @@ static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 			if (q->template_index == sp->template_index)
 				return HV_EBUSY;
 	}
-	for (uint32_t i = 0; i < HV_MAX_PARTITIONS && !p; i++)
-		if (!partitions[i].in_use)
-			p = &partitions[i];
-	if (!p) {
-		pr_err("partition %s: all %u partition slots are in use",
+	while (id <= HV_MAX_PARTITIONS && partition_slot[id])
+		id++;
+	if (id > HV_MAX_PARTITIONS) {
+		pr_err("partition %s: all %u partition ids are in use",
 		       sp->name, HV_MAX_PARTITIONS);
 		return HV_ENOSPC;
 	}
-	memset(p, 0, sizeof(*p));
+	p = (struct partition *)(uintptr_t)palloc_run(
+		mem_pool(), PARTITION_SLOT_PAGES, 1, PALLOC_OWNER_HV);
+	if (!p) {
+		pr_err("partition %s: no memory for its slot (%lu pages)",
+		       sp->name, (uint64_t)PARTITION_SLOT_PAGES);
+		return HV_ENOMEM;
+	}
+	partition_slot[id] = p;
 	p->in_use = true;
 	p->busy = true;
-	p->id = (uint32_t)(p - partitions) + 1;
+	p->id = id;
 	trace_partition_new(p->id);
 	if (p->id > slots_used)
 		slots_used = p->id;

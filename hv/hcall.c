@@ -309,6 +309,7 @@ static int64_t hv_info(struct partition *p, uint64_t gpa, uint64_t size)
 	hi.max_partitions = HV_MAX_PARTITIONS;
 	hi.trace_cpus = trace_cpus();
 	hi.trace_records = TRACE_RING_RECORDS;
+	sched_switch_figures(&hi.switches, &hi.switch_tsc);
 	return copy_to_caller(p, gpa, &hi, sizeof(hi), sizeof(hi));
 }
 

@@ -11,12 +11,13 @@
  * free). Searches read them a 64-bit word at a time and skip whole words,
  * never the owner map page by page.
  *
- * A run's whole chunks are owned by chunk, not by page: one byte of
- * chunk_owner and one bit of chunk_whole each, their page bytes left
+ * The owner map is two bytes a page, so that partition ids reach 4,095.
+ * A run's whole chunks are owned by chunk, not by page: one entry of
+ * chunk_owner and one bit of chunk_whole each, their page entries left
  * PALLOC_FREE. So taking a partition's RAM, and checking and marking it
  * as it goes back, costs a few instructions per 2 MiB (and the page
  * bitmap a word per 256 KiB); a free of part of such a chunk first gives
- * its pages their owner byte again (set_owner).
+ * its pages their owner entry again (set_owner).
  */
 #include "hv/palloc.h"
 
@@ -106,6 +107,19 @@ static void update_chunks(struct palloc *pa, uint64_t first, uint64_t n)
 			 bits_all(pa->page_free, c * CHUNK_PAGES, CHUNK_PAGES));
 }
 
+/* n owner entries from p set to owner: eight bytes a store where it can. */
+static void fill16(uint16_t *p, uint32_t owner, uint64_t n)
+{
+	uint64_t pattern = 0x0001000100010001ull * (uint16_t)owner;
+
+	for (; n && ((uintptr_t)p & 7); n--)
+		*p++ = (uint16_t)owner;
+	for (; n >= 4; n -= 4, p += 4)
+		memcpy(p, &pattern, 8);
+	while (n--)
+		*p++ = (uint16_t)owner;
+}
+
 static bool whole(const struct palloc *pa, uint64_t c)
 {
 	return c < pa->chunks && ((pa->chunk_whole[c / 64] >> (c % 64)) & 1);
@@ -127,14 +141,14 @@ static void take(struct palloc *pa, uint64_t first, uint64_t n, uint32_t owner)
 	uint64_t c_end = (end - 1) / CHUNK_PAGES + 1;
 
 	if (lo < hi) {
-		/* Chunks lo..hi-1 by chunk; their page bytes stay free. */
-		memset(pa->owner_of + first, (int)owner, lo * CHUNK_PAGES - first);
-		memset(pa->chunk_owner + lo, (int)owner, hi - lo);
+		/* Chunks lo..hi-1 by chunk; their page entries stay free. */
+		fill16(pa->owner_of + first, owner, lo * CHUNK_PAGES - first);
+		fill16(pa->chunk_owner + lo, owner, hi - lo);
 		bits_set(pa->chunk_whole, lo, hi - lo, true);
-		memset(pa->owner_of + hi * CHUNK_PAGES, (int)owner,
+		fill16(pa->owner_of + hi * CHUNK_PAGES, owner,
 		       end - hi * CHUNK_PAGES);
 	} else {
-		memset(pa->owner_of + first, (int)owner, n);
+		fill16(pa->owner_of + first, owner, n);
 	}
 	bits_set(pa->page_free, first, n, false);
 	if (c_end > pa->chunks)
@@ -146,14 +160,14 @@ static void take(struct palloc *pa, uint64_t first, uint64_t n, uint32_t owner)
 }
 
 /*
- * Gives pages [first, first + n) the owner byte value (PALLOC_ZEROING or
+ * Gives pages [first, first + n) the owner entry value (PALLOC_ZEROING or
  * PALLOC_FREE). A chunk taken whole keeps being one if the range covers
  * it all (and stops being one when it becomes free: its page bytes are
  * PALLOC_FREE already); one covered in part is first split into page
  * bytes.
  */
 static void set_owner(struct palloc *pa, uint64_t first, uint64_t n,
-		      uint8_t value)
+		      uint16_t value)
 {
 	for (uint64_t i = first, end = first + n; i < end;) {
 		uint64_t c = i / CHUNK_PAGES, start = c * CHUNK_PAGES;
@@ -167,11 +181,11 @@ static void set_owner(struct palloc *pa, uint64_t first, uint64_t n,
 				pa->chunk_owner[c] = value;
 		} else {
 			if (whole(pa, c)) {
-				memset(pa->owner_of + start, pa->chunk_owner[c],
+				fill16(pa->owner_of + start, pa->chunk_owner[c],
 				       CHUNK_PAGES);
 				bits_set(pa->chunk_whole, c, 1, false);
 			}
-			memset(pa->owner_of + i, value, stop - i);
+			fill16(pa->owner_of + i, value, stop - i);
 		}
 		i = stop;
 	}
@@ -189,26 +203,26 @@ int palloc_init(struct palloc *pa, uint64_t base, uint64_t size)
 	pa->pages = pages;
 	pa->chunks = pages / CHUNK_PAGES;
 	/* The owner map, the page bitmap, the chunk bitmaps, chunk owners. */
-	map_bytes = (pages + 7) / 8 * 8;
+	map_bytes = (pages * sizeof(*pa->owner_of) + 7) / 8 * 8;
 	pa->page_free = (uint64_t *)(uintptr_t)(base + map_bytes);
 	map_bytes += WORDS(pages) * 8;
 	pa->chunk_free = (uint64_t *)(uintptr_t)(base + map_bytes);
 	map_bytes += WORDS(pa->chunks) * 8;
 	pa->chunk_whole = (uint64_t *)(uintptr_t)(base + map_bytes);
 	map_bytes += WORDS(pa->chunks) * 8;
-	pa->chunk_owner = (uint8_t *)(uintptr_t)(base + map_bytes);
-	map_bytes += (pa->chunks + 7) / 8 * 8;
+	pa->chunk_owner = (uint16_t *)(uintptr_t)(base + map_bytes);
+	map_bytes += (pa->chunks * sizeof(*pa->chunk_owner) + 7) / 8 * 8;
 	pa->map_pages = (map_bytes + PAGE - 1) / PAGE;
 	if (pa->map_pages >= pages)
 		return HV_EINVAL;
-	pa->owner_of = (uint8_t *)(uintptr_t)base;
+	pa->owner_of = (uint16_t *)(uintptr_t)base;
 	/*
 	 * The one zeroing of the whole pool: at boot, before any other CPU
 	 * runs, so no lock is held. From here on free pages stay zero.
 	 */
 	memset((void *)(uintptr_t)base, 0, size);
-	memset(pa->owner_of, PALLOC_FREE, pages);
-	memset(pa->owner_of, PALLOC_OWNER_HV, pa->map_pages);
+	fill16(pa->owner_of, PALLOC_FREE, pages);
+	fill16(pa->owner_of, PALLOC_OWNER_HV, pa->map_pages);
 	pa->free_pages = pages - pa->map_pages;
 	pa->owner_pages[PALLOC_OWNER_HV] = pa->map_pages;
 	bits_set(pa->page_free, pa->map_pages, pa->free_pages, true);
@@ -338,16 +352,16 @@ uint64_t palloc_largest_free_run(const struct palloc *pa)
 	return best;
 }
 
-/* Whether owner bytes [first, first + n) are all owner, eight a read. */
-static bool bytes_are(const struct palloc *pa, uint64_t first, uint64_t n,
-		      uint32_t owner)
+/* Whether owner entries [first, first + n) are all owner, four a read. */
+static bool entries_are(const struct palloc *pa, uint64_t first, uint64_t n,
+			uint32_t owner)
 {
-	uint64_t i = first, pattern = 0x0101010101010101ull * owner;
+	uint64_t i = first, pattern = 0x0001000100010001ull * owner;
 
-	for (; i < first + n && (i % 8); i++)
+	for (; i < first + n && (i % 4); i++)
 		if (pa->owner_of[i] != owner)
 			return false;
-	for (; i + 8 <= first + n; i += 8) {
+	for (; i + 4 <= first + n; i += 4) {
 		uint64_t w;
 
 		memcpy(&w, pa->owner_of + i, 8);
@@ -371,7 +385,7 @@ static bool owned_by(const struct palloc *pa, uint64_t first, uint64_t n,
 					(c + 1) * CHUNK_PAGES : end;
 
 		if (whole(pa, c) ? pa->chunk_owner[c] != owner :
-				   !bytes_are(pa, i, stop - i, owner))
+				   !entries_are(pa, i, stop - i, owner))
 			return false;
 		i = stop;
 	}

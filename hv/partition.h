@@ -15,13 +15,17 @@
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
 #include "hv/manifest.h"
+#include "hv/palloc.h"
 #include "hv/pcdev.h"
 #include "hv/start_info.h"
 #include "hv/ratelimit.h"
 #include "hv/vcpu.h"
 
-/* Partition slots: the manifest's few, and the parent's children. */
-#define HV_MAX_PARTITIONS 128
+/*
+ * Partition ids are the pool's owners (hv/palloc.h): memory bounds the
+ * number of partitions before this does. Slots come from the pool.
+ */
+#define HV_MAX_PARTITIONS (PALLOC_MAX_OWNERS - 1)
 #define EXIT_REASON_COUNT HV_INFO_EXIT_REASONS
 
 enum partition_state {
@@ -248,6 +252,9 @@ uint64_t partition_exits(const struct partition *p);
 void partitions_run(uint64_t slice);
 /* Idle CPUs look for work again: a vCPU may have become runnable. */
 void sched_kick_idle(void);
+/* The preemption switches hv made so far on every CPU, and their TSC
+ * ticks in all (hv/sched.c); for hv_info. */
+void sched_switch_figures(uint64_t *count, uint64_t *tsc);
 /* Set once, under partitions_lock; read before every VM entry. */
 extern bool sched_over;
 /* True once scheduling has ended on every CPU (power-off, or nothing

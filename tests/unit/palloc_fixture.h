@@ -31,7 +31,7 @@
  * and one word each of chunk bitmap, whole-chunk bitmap and chunk owners,
  * 4632 bytes in two pages.
  */
-#define MAP_PAGES 2ull
+#define MAP_PAGES 3ull
 
 struct fixture {
 	uint8_t *buf;
@@ -108,7 +108,7 @@ static __attribute__((unused)) void assert_consistent(const struct palloc *pa)
 	uint64_t nfree = 0;
 
 	for (uint64_t i = 0; i < pa->pages; i++) {
-		uint8_t o = palloc_owner(pa, i);
+		uint16_t o = (uint16_t)palloc_owner(pa, i);
 
 		if (o == PALLOC_FREE) {
 			nfree++;

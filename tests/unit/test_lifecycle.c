@@ -22,21 +22,21 @@ static const uint32_t on0[] = { 0 };
 struct pool_snap {
 	uint64_t free_pages;
 	uint64_t owner_pages[PALLOC_MAX_OWNERS];
-	uint8_t map[(size_t)HOST_POOL_MB << 8]; /* a byte per page */
+	uint16_t map[(size_t)HOST_POOL_MB << 8]; /* two bytes a page */
 };
 
 static struct pool_snap before, after;
-static struct partition table_before[HV_MAX_PARTITIONS];
+static struct partition *table_before[HV_MAX_PARTITIONS + 1];
 
 static void snap_pool(struct pool_snap *s)
 {
 	struct palloc *pa = mem_pool();
 
-	assert_int_equal(pa->pages, sizeof(s->map));
+	assert_int_equal(pa->pages, sizeof(s->map) / sizeof(s->map[0]));
 	s->free_pages = pa->free_pages;
 	memcpy(s->owner_pages, pa->owner_pages, sizeof(s->owner_pages));
-	for (uint64_t i = 0; i < sizeof(s->map); i++)
-		s->map[i] = (uint8_t)palloc_owner(pa, i);
+	for (uint64_t i = 0; i < pa->pages; i++)
+		s->map[i] = (uint16_t)palloc_owner(pa, i);
 }
 
 static void assert_pool_is(const struct pool_snap *s)
@@ -90,9 +90,10 @@ static void test_create(void **state)
 	assert_false(c->autostart);
 	assert_false(c->parent);
 	assert_int_equal(c->vcpu_count, 2);
-	/* What it holds is what the pool lost, RAM and all. */
+	/* What it holds is what the pool lost, RAM and all, but its slot,
+	 * which is hv's. */
 	assert_int_equal(free0 - host_free_pages(),
-			 mem_pool()->owner_pages[c->id]);
+			 mem_pool()->owner_pages[c->id] + PARTITION_SLOT_PAGES);
 	assert_true(mem_pool()->owner_pages[c->id] >
 		    ((uint64_t)HOST_RAM_MB << 20) / 4096);
 	/* vCPU 0 is set up to enter the kernel with start_info; vCPU 1
@@ -265,8 +266,7 @@ static void test_destroy_returns_every_page(void **state)
 	/* Gone: its id names nothing, its slot is free and clean. */
 	assert_int_equal(s.again, HV_ENOENT);
 	assert_null(partition_by_id(id));
-	assert_false(partitions[id - 1].in_use);
-	assert_int_equal(partitions[id - 1].vcpu_count, 0);
+	assert_null(partition_slot[id]);
 	/* Every page back: the counters and the map as before the create. */
 	assert_int_equal(mem_pool()->owner_pages[id], 0);
 	assert_pool_is(start);
@@ -378,10 +378,10 @@ static void attempt(const char *name, const char *image, uint32_t ram_mb,
 		    uint32_t vcpus, int64_t expect)
 {
 	snap_pool(&before);
-	memcpy(table_before, partitions, sizeof(partitions));
+	memcpy(table_before, partition_slot, sizeof(partition_slot));
 	assert_int_equal(host_create(name, image, ram_mb, vcpus), expect);
 	assert_pool_is(&before);
-	assert_memory_equal(table_before, partitions, sizeof(partitions));
+	assert_memory_equal(table_before, partition_slot, sizeof(partition_slot));
 }
 
 static void test_failed_build_undone(void **state)
@@ -407,8 +407,9 @@ static void test_failed_build_undone(void **state)
 
 /*
  * The pool itself too small for the vCPU pages: everything is taken but
- * one RAM-sized run and six pages, enough for the RAM, the I/O log, the
- * address space and vCPU 0's own page, not for its stats page.
+ * one RAM-sized run and a few pages, enough for the slot, the RAM, the
+ * I/O log, the address space and vCPU 0's own page, not for its stats
+ * page.
  */
 static void test_pool_too_small_for_vcpus(void **state)
 {
@@ -425,11 +426,13 @@ static void test_pool_too_small_for_vcpus(void **state)
 	assert_int_equal(pa->free_pages, 0);
 	for (uint64_t i = pa->map_pages, n = 0; i < pa->pages && !run; i++) {
 		n = palloc_owner(pa, i) == PALLOC_MAX_OWNERS - 2 ? n + 1 : 0;
-		if (n == 2 + FAKE_PARTITION_PAGES + 1)
+		if (n == 2 + FAKE_PARTITION_PAGES + 1 + PARTITION_SLOT_PAGES)
 			run = pa->base + (i + 1 - n) * 4096;
 	}
 	assert_int_not_equal(run, 0);
-	assert_int_equal(palloc_free(pa, run, (2 + FAKE_PARTITION_PAGES + 1) * 4096,
+	assert_int_equal(palloc_free(pa, run,
+				     (2 + FAKE_PARTITION_PAGES + 1 +
+				      PARTITION_SLOT_PAGES) * 4096,
 				     PALLOC_MAX_OWNERS - 2),
 			 0);
 	assert_int_equal(palloc_free(pa, ram, ram_pages * 4096,

@@ -74,7 +74,7 @@ UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt stri
 # and the boot info faked by tests/unit/hvhost.c. These objects are built
 # apart, under $(UNIT_OUT)/fake/, since the same sources in the tests
 # above see arch/x86's types.
-UNIT_HV_NAMES := sched lifecycle hcall console apic
+UNIT_HV_NAMES := sched sched_scale lifecycle hcall console apic
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
 	hv/policy.c hv/vlapic.c hv/vlapic_page.c hv/apic.c hv/pcdev.c hv/multiboot.c hv/linux.c hv/pcpower.c hv/load.c arch/fake/fake.c \
