@@ -35,6 +35,9 @@ struct guest_regs {
 	uint64_t rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
+/* The exit stub pushes R15 first and RAX last, from HOST_RSP down
+ * (arch/x86/vmx_entry.asm): the order above, with nothing between. */
+_Static_assert(sizeof(struct guest_regs) == 15 * 8, "guest_regs is packed");
 
 /*
  * A vCPU's arch state, embedded in hv's struct vcpu as its first member:
@@ -61,9 +64,9 @@ struct vcpu_arch {
 	uint8_t *xsave_area;
 
 	uint64_t vmcs_pa;
-	/* The HOST_RSP its VMCS holds; 0 when the host state was rewritten
-	 * and it must be written again (arch/x86/vmx_entry.asm). */
-	uint64_t host_rsp;
+	/* hv's stack pointer in vmx_enter while the guest runs, where the
+	 * exit stub finds it (arch/x86/vmx_entry.asm). */
+	uint64_t host_stack;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
 	/* A pc partition's vCPU (arch/x86/vmx_pc.c): unrestricted guest,
 	 * any mode, its CR0/CR4 masks and EFER rules of its own. */

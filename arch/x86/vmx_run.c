@@ -14,12 +14,12 @@
 #include "hv/log.h"
 #include "hv/upcall.h"
 
-static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
+static inline __attribute__((always_inline)) enum exit_action
+handle_cpuid(struct vcpu *v)
 {
 	struct cpuid_regs *r = &v->arch.regs.cpuid;
 	uint32_t leaf = (uint32_t)r->eax, sub = (uint32_t)r->ecx;
 
-	(void)e;
 	/* In 64-bit mode CPUID clears bits 63:32 of all four registers. */
 	__asm__ volatile("cpuid"
 			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
@@ -28,17 +28,17 @@ static enum exit_action handle_cpuid(struct vcpu *v, struct exit_ctx *e)
 	return EXIT_NEXT;
 }
 
-static enum exit_action handle_vmcall(struct vcpu *v, struct exit_ctx *e)
+/*
+ * VMCALL exits from any ring: only the guest kernel may call. A pc
+ * partition has no hypercalls (docs/platform.md): VMX is hidden from it,
+ * and VMCALL outside VMX operation is #UD.
+ */
+static inline __attribute__((always_inline)) enum exit_action
+handle_vmcall(struct vcpu *v, bool pc)
 {
 	enum hypercall_effect effect;
 
-	(void)e;
-	/*
-	 * VMCALL exits from any ring: only the guest kernel may call. A pc
-	 * partition has no hypercalls (docs/platform.md): VMX is hidden from
-	 * it, and VMCALL outside VMX operation is #UD.
-	 */
-	if (user_mode() || unlikely(v->arch.pc))
+	if (pc || user_mode())
 		return inject(v, VECTOR_UD, false, 0);
 	effect = hypercall(v);
 	if (effect == HC_CONTINUE)
@@ -81,8 +81,7 @@ static void arrive(struct vcpu *v, struct percpu *pc)
 	if (v->arch.host_cpu == pc->index)
 		return;
 	HV_ASSERT(!v->arch.launched);
-	vmx_setup_host_state();
-	v->arch.host_rsp = 0;
+	vmx_setup_host_state(v);
 	vcpu_arch_flush_here(v);
 	v->arch.host_cpu = pc->index;
 }
@@ -144,74 +143,60 @@ void vcpu_arch_kicked(void)
  * Completes an exit: RIP past the instruction if it completed, and the
  * exit's count and hv's time on it. Returns the TSC it read, which the
  * next entry starts from. Inline, so that where the reason is a constant
- * its counters' place is too.
+ * its counters' place is too. Only a pc vCPU may be inside the handler
+ * of an NMI hv gave it (advance_rip).
  */
 static inline __attribute__((always_inline)) uint64_t
-finish_exit(struct vcpu *v, uint32_t reason,
-				   enum exit_action a, uint64_t exit_tsc)
+finish_exit(struct vcpu *v, uint32_t reason, enum exit_action a,
+	    uint64_t exit_tsc, bool pc)
 {
 	uint64_t now;
 
 	if (a == EXIT_NEXT || a == EXIT_YIELD || a == EXIT_POWEROFF)
-		advance_rip(v);
+		advance_rip_nmi(v, pc);
 	now = rdtsc();
 	stats_exit(v->stats, reason, now - exit_tsc);
 	return now;
 }
 
 /*
- * Enters the guest: 0 after a VM exit, 1 for VMfailInvalid, 2 for
- * VMfailValid. vmx_enter (arch/x86/vmx_entry.asm) keeps only RBP, RSP and
- * RDI of the host's registers; the compiler is told that the call loses
- * all the others, so it keeps nothing in them that the loop needs.
+ * Enters the guest: false after a VM exit; true if it failed, with *code
+ * 1 for VMfailInvalid, 2 for VMfailValid, or VMCHECK_REFUSED. vmx_enter (arch/x86/vmx_entry.asm) keeps
+ * only RBP, RSP and RBX, the vCPU, of the host's registers; the compiler
+ * is told that the call loses all the others, so it keeps nothing in
+ * them that the loop needs, and keeps v where the call leaves it. The
+ * outcome is in CF and ZF, which a VM exit clears: one branch.
  */
-static inline int enter_guest(struct vcpu *v)
+static inline __attribute__((always_inline)) bool
+enter_guest(struct vcpu **v, int *code)
 {
-	int r;
+	bool failed;
 
 	__asm__ volatile("call *%[fn]"
-			 : "=a"(r), "+D"(v)
+			 : "=@ccbe"(failed), "=a"(*code), "+b"(*v)
 			 : [fn] "m"(vmx_enter_fn)
-			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
-			   "r12", "r13", "r14", "r15", "cc", "memory");
-	return r;
+			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+			   "r12", "r13", "r14", "r15", "memory");
+	return failed;
 }
 
 /*
- * The loop every exit goes round. CPUID and VMCALL, the exits guests make
- * most often and the ones a path length is quoted for
- * (docs/benchmarks.md), are handled here without dispatch(): no exit
- * qualification, no IDT-vectoring information, no indirect call.
+ * The loop every exit goes round, built twice: for pc vCPUs and for hv's
+ * own (pc false), which have no local APIC inbox, no NMI of hv's, and no
+ * hypercall #UD for being pc, so that none of that is tested on their
+ * exits. CPUID and VMCALL, the exits guests make most often and the ones
+ * a path length is quoted for (docs/benchmarks.md), are handled here
+ * without dispatch(): no exit qualification, no IDT-vectoring
+ * information, no indirect call.
  */
-enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
+static inline __attribute__((always_inline)) enum vcpu_outcome
+run_loop(struct vcpu *v, uint64_t now, bool pc)
 {
-	struct percpu *pc = this_cpu();
-	enum vcpu_outcome outcome = VCPU_STOPPED;
-	uint64_t start = rdtsc(), now;
-
-	arrive(v, pc);
-	/* A pc vCPU that waits, or has an INIT or start-up IPI to take,
-	 * deals with them before any of its state is loaded. */
-	if (unlikely(v->arch.pc) &&
-	    (v->wait != VCPU_RUNNING || apic_startup_pending(&v->inbox))) {
-		switch (vmx_pc_begin(v, rdtsc())) {
-		case PC_RUN:
-			break;
-		case PC_WAIT:
-			return VCPU_PREEMPTED;
-		case PC_HALTED:
-			return VCPU_STOPPED;
-		}
-	}
-	guest_state_load(v);
-	v->slice_end = start + slice;
-	now = rdtsc();
 	for (bool fast = false;;) {
-		struct exit_ctx e = { 0, 0 };
 		enum exit_action a;
 		uint64_t exit_tsc;
-		bool traced;
 		uint32_t raw;
+		bool traced;
 		int r;
 
 		/*
@@ -238,46 +223,55 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 			 * once, into this branch. Only a pc vCPU's inbox is ever
 			 * written.
 			 */
-			if (unlikely(__atomic_load_n(&v->inbox.any,
-						     __ATOMIC_ACQUIRE))) {
-				if (apic_startup_pending(&v->inbox)) {
-					outcome = VCPU_PREEMPTED;
-					break;
-				}
+			if (pc && unlikely(__atomic_load_n(&v->inbox.any,
+							   __ATOMIC_ACQUIRE))) {
+				if (apic_startup_pending(&v->inbox))
+					return VCPU_PREEMPTED;
 				fast = false;
 				continue;
 			}
+			/*
+			 * Last, after the timer: a kick (an NMI, arch/x86/smp.c)
+			 * that reaches this CPU from here to the entry is taken
+			 * in hv, and vcpu_arch_kicked() then zeroes the timer, so
+			 * the guest exits at once. One that came before is seen
+			 * here. Where the timer stands, after CPUID or VMCALL,
+			 * this look is not needed: whoever takes a vCPU offline
+			 * or ends scheduling from another CPU kicks it
+			 * (kick_partition, end_all_locked), and its kick zeroed
+			 * the timer that stands; on this CPU, only a hypercall
+			 * can, and VMCALL looks itself.
+			 */
+			if (vcpu_must_leave(v))
+				return VCPU_STOPPED;
 		}
-		/*
-		 * Last, after the timer: a kick that reaches this CPU from here
-		 * to the entry is taken in hv, and vcpu_arch_kicked() then
-		 * zeroes the timer, so the guest exits at once. One that came
-		 * before is seen here.
-		 */
-		if (vcpu_must_leave(v))
-			break;
-		r = enter_guest(v);
-		if (unlikely(r)) {
+		if (unlikely(enter_guest(&v, &r))) {
 			report_entry_error(v, r);
-			break;
+			return VCPU_STOPPED;
 		}
 		exit_tsc = rdtsc();
 		raw = vmcs_read32(VMCS_EXIT_REASON);
-		e.reason = raw & EXIT_REASON_BASIC_MASK;
 		traced = __atomic_load_n(&v->part->trace, __ATOMIC_RELAXED);
 		if (unlikely(traced))
 			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
 				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
-		fast = true;
-		if (likely(e.reason == EXIT_REASON_CPUID)) {
-			a = handle_cpuid(v, &e);
-			now = finish_exit(v, EXIT_REASON_CPUID, a, exit_tsc);
-		} else if (likely(e.reason == EXIT_REASON_VMCALL)) {
-			a = handle_vmcall(v, &e);
-			now = finish_exit(v, EXIT_REASON_VMCALL, a, exit_tsc);
+		/* CPUID and VMCALL exits have no other bit of the exit
+		 * reason set (SDM "Basic VM-Exit Information"); one with a
+		 * bit set goes to dispatch, which looks at every bit. */
+		if (likely(raw == EXIT_REASON_CPUID)) {
+			a = handle_cpuid(v);
+			now = finish_exit(v, EXIT_REASON_CPUID, a, exit_tsc, pc);
+			fast = true;
+		} else if (likely(raw == EXIT_REASON_VMCALL)) {
+			a = handle_vmcall(v, pc);
+			now = finish_exit(v, EXIT_REASON_VMCALL, a, exit_tsc, pc);
+			/* A hypercall may stop its own partition, and a CPU
+			 * kicks no one for itself. */
+			fast = !vcpu_must_leave(v);
 		} else {
 			a = dispatch(v, raw);
-			now = finish_exit(v, e.reason, a, exit_tsc);
+			now = finish_exit(v, raw & EXIT_REASON_BASIC_MASK, a,
+					  exit_tsc, pc);
 			fast = false;
 			/*
 			 * Exits that reflect an event (#DB, #AC) can follow one
@@ -295,11 +289,38 @@ enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
 		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
 		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)
-			outcome = VCPU_PREEMPTED;
-		else if (a == EXIT_POWEROFF)
-			outcome = VCPU_POWEROFF;
-		break;
+			return VCPU_PREEMPTED;
+		return a == EXIT_POWEROFF ? VCPU_POWEROFF : VCPU_STOPPED;
 	}
+}
+
+enum vcpu_outcome vcpu_arch_run(struct vcpu *v, uint64_t slice)
+{
+	struct percpu *pc = this_cpu();
+	enum vcpu_outcome outcome;
+	uint64_t start = rdtsc(), now;
+
+	arrive(v, pc);
+	/* A pc vCPU that waits, or has an INIT or start-up IPI to take,
+	 * deals with them before any of its state is loaded. */
+	if (unlikely(v->arch.pc) &&
+	    (v->wait != VCPU_RUNNING || apic_startup_pending(&v->inbox))) {
+		switch (vmx_pc_begin(v, rdtsc())) {
+		case PC_RUN:
+			break;
+		case PC_WAIT:
+			return VCPU_PREEMPTED;
+		case PC_HALTED:
+			return VCPU_STOPPED;
+		}
+	}
+	guest_state_load(v);
+	v->slice_end = start + slice;
+	now = rdtsc();
+	if (unlikely(v->arch.pc))
+		outcome = run_loop(v, now, true);
+	else
+		outcome = run_loop(v, now, false);
 	guest_state_save(v);
 	/*
 	 * Neither entry nor exit loads CR0.CD or NW: had a guest set them on

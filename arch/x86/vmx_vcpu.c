@@ -214,8 +214,17 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
+/*
+ * The exit stub pushes the guest's registers from HOST_RSP down into the
+ * vCPU's struct guest_regs, and then finds vmx_enter's stack pointer at
+ * the vCPU's VCPU_HOST_STACK offset from where it stopped, the vCPU's
+ * start (arch/x86/vmx_entry.asm).
+ */
+_Static_assert(offsetof(struct vcpu, arch.regs) == 0,
+	       "the guest registers start struct vcpu");
+
 /* Host state is per CPU: rewritten whenever a vCPU is loaded on a CPU. */
-void vmx_setup_host_state(void)
+void vmx_setup_host_state(const struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 	struct desc_ptr gdtr, idtr;
@@ -242,9 +251,10 @@ void vmx_setup_host_state(void)
 	vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
 	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(IA32_EFER));
 	vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(IA32_PAT));
-	/* Every exit lands at the same place; HOST_RSP is vmx_enter's own
-	 * business, since it depends on the stack it is called on. */
+	/* Every exit lands at the same place, with RSP at the end of the
+	 * vCPU's guest registers, where the stub pushes them. */
 	vmcs_write_nat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	vmcs_write_nat(VMCS_HOST_RSP, (uint64_t)(uintptr_t)(&v->arch.regs + 1));
 }
 
 static void setup_controls(struct vcpu *v, uint64_t eptp)
@@ -506,8 +516,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
 	xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;
-	vmx_setup_host_state();
-	v->arch.host_rsp = 0;
+	vmx_setup_host_state(v);
 	setup_controls(v, eptp);
 	setup_guest(rip, rsp, cr3);
 	setup_exit_entry();
