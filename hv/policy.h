@@ -65,15 +65,25 @@ void policy_cpuid_leaf(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
  * highest basic leaf and the vendor, when the host's highest leaf needs
  * no cap. It is the leaf guests ask first, and the null CPUID whose exit
  * path is timed (docs/benchmarks.md); every other leaf takes the call.
+ * maybe_pc false says that v is not a pc partition's, which the exit
+ * path knows, and saves the look at its platform.
  */
+static inline __attribute__((always_inline)) void
+policy_cpuid_hint(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		  struct cpuid_regs *r, bool maybe_pc)
+{
+	if (likely(leaf == 0) && likely(r->eax <= CPUID_MAX_LEAF) &&
+	    (!maybe_pc || r->eax >= CPUID_MIN_LEAF_PC ||
+	     v->part->platform != HV_PLATFORM_PC))
+		return;
+	policy_cpuid_leaf(v, leaf, subleaf, r);
+}
+
 static inline __attribute__((always_inline)) void
 policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 	     struct cpuid_regs *r)
 {
-	if (likely(leaf == 0) && likely(r->eax <= CPUID_MAX_LEAF) &&
-	    (r->eax >= CPUID_MIN_LEAF_PC || v->part->platform != HV_PLATFORM_PC))
-		return;
-	policy_cpuid_leaf(v, leaf, subleaf, r);
+	policy_cpuid_hint(v, leaf, subleaf, r, true);
 }
 
 /* How an MSR is treated. */

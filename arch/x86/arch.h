@@ -64,10 +64,14 @@ struct vcpu_arch {
 	uint8_t *xsave_area;
 
 	uint64_t vmcs_pa;
-	/* hv's stack pointer in vmx_enter while the guest runs, where the
+	/* hv's stack pointer in vmx_resume or vmx_launch while the guest
+	 * runs, where the
 	 * exit stub finds it (arch/x86/vmx_entry.asm). */
 	uint64_t host_stack;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	/* What enters it: vmx_launch_fn while it is clear, vmx_resume_fn
+	 * once launched (arch/x86/vmx_entry.asm). */
+	void *enter;
 	/* A pc partition's vCPU (arch/x86/vmx_pc.c): unrestricted guest,
 	 * any mode, its CR0/CR4 masks and EFER rules of its own. */
 	bool pc;

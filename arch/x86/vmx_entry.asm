@@ -1,19 +1,24 @@
 ; SPDX-License-Identifier: MIT
 ; Entering a guest and coming back from it.
 ;
-; vmx_enter takes the vCPU in RBX, pushes RBP and RBX, saves its stack
-; pointer in the vCPU, loads every guest general register and executes
-; VMLAUNCH or VMRESUME. Its one caller (enter_guest in vmx_run.c) tells
-; the compiler that every other general register is lost, so the compiler
-; keeps nothing in them across the call, instead of this code saving the
-; callee-saved registers at every entry and restoring them at every exit.
+; vmx_resume and vmx_launch take the vCPU in RBX, push RBP and RBX, save
+; the stack pointer in the vCPU, load every guest general register and
+; execute VMRESUME or VMLAUNCH. The caller (enter_guest in vmx_run.c)
+; calls the one the vCPU's `enter` names, so that no compare of the
+; launch state is made at each entry: vmx_launch makes it name
+; vmx_resume_fn, and VMCLEAR makes it vmx_launch_fn again
+; (vmx_entry_clear); with the VM-entry check on, both are vmcheck_enter.
+; The caller tells the compiler that every other general register is
+; lost, so the compiler keeps nothing in them across the call, instead
+; of this code saving the callee-saved registers at every entry and
+; restoring them at every exit.
 ;
 ; HOST_RSP is the end of the vCPU's guest registers (struct guest_regs,
 ; at the start of struct vcpu, in push order: RAX lowest, R15 highest),
 ; written with the host state (vmx_setup_host_state). A VM exit lands at
 ; vmx_exit_stub (HOST_RIP) and pushes the guest's registers into their
 ; places; RSP is then the vCPU itself, which holds the stack pointer
-; vmx_enter saved. The host's NMI, #DF and #MC use IST stacks
+; the entry saved. The host's NMI, #DF and #MC use IST stacks
 ; (arch/x86/desc.c), so nothing is pushed on the vCPU meanwhile, and
 ; interrupts are off: a VM exit clears RFLAGS but bit 1.
 ;
@@ -28,8 +33,11 @@ default rel
 
 %include "asm-offsets.inc"
 
-global vmx_enter
+global vmx_resume
+global vmx_launch
 global vmx_exit_stub
+extern vmx_resume_fn
+extern vmx_launch_fn
 
 %macro load_guest 0
 	mov rax, [rbx + VCPU_RAX]
@@ -50,29 +58,35 @@ global vmx_exit_stub
 %endmacro
 
 section .text
-; RBX = the vCPU.
-vmx_enter:
+; RBX = the vCPU, its VMCS launched.
+vmx_resume:
 	push rbp
 	push rbx			; the vCPU, for a failed entry
 	mov [rbx + VCPU_HOST_STACK], rsp
-	cmp byte [rbx + VCPU_LAUNCHED], 0
-	je .launch
 	load_guest
 	vmresume
-	; Still in root mode: the VMCS stays launched.
-	jmp .failed
-.launch:
+	; Still in root mode: the instruction failed, the VMCS stays launched.
+	pop rbx
+	jmp fail_code
+
+; RBX = the vCPU, its VMCS clear.
+vmx_launch:
+	push rbp
+	push rbx
+	mov [rbx + VCPU_HOST_STACK], rsp
 	; Set before: the exit stub need not. A VMLAUNCH that fails leaves
-	; the VMCS clear, and this undoes it.
+	; the VMCS clear, and the failure undoes them.
 	mov byte [rbx + VCPU_LAUNCHED], 1
+	mov rax, [vmx_resume_fn]
+	mov [rbx + VCPU_ENTER], rax
 	load_guest
 	vmlaunch
 	pop rbx
-	mov byte [rbx + VCPU_LAUNCHED], 0	; MOV keeps the flags
-	jmp .code
-.failed:
-	pop rbx
-.code:
+	; MOV keeps the flags.
+	mov byte [rbx + VCPU_LAUNCHED], 0
+	mov rax, [vmx_launch_fn]
+	mov [rbx + VCPU_ENTER], rax
+fail_code:
 	mov eax, 1
 	jc .out
 	mov eax, 2

@@ -15,16 +15,24 @@
 #include "hv/upcall.h"
 
 static inline __attribute__((always_inline)) enum exit_action
-handle_cpuid(struct vcpu *v)
+handle_cpuid(struct vcpu *v, bool pc)
 {
 	struct cpuid_regs *r = &v->arch.regs.cpuid;
 	uint32_t leaf = (uint32_t)r->eax, sub = (uint32_t)r->ecx;
 
-	/* In 64-bit mode CPUID clears bits 63:32 of all four registers. */
-	__asm__ volatile("cpuid"
-			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+	uint64_t b;
+
+	/*
+	 * In 64-bit mode CPUID clears bits 63:32 of all four registers. RBX
+	 * is kept around it: the run loop holds v there (run_loop).
+	 */
+	__asm__ volatile("mov %%rbx, %[b]\n\t"
+			 "cpuid\n\t"
+			 "xchg %%rbx, %[b]"
+			 : "=a"(r->eax), [b] "=&r"(b), "=c"(r->ecx), "=d"(r->edx)
 			 : "a"(leaf), "c"(sub));
-	policy_cpuid(v, leaf, sub, r);
+	r->ebx = b;
+	policy_cpuid_hint(v, leaf, sub, r, pc);
 	return EXIT_NEXT;
 }
 
@@ -160,24 +168,77 @@ finish_exit(struct vcpu *v, uint32_t reason, enum exit_action a,
 }
 
 /*
- * Enters the guest: false after a VM exit; true if it failed, with *code
- * 1 for VMfailInvalid, 2 for VMfailValid, or VMCHECK_REFUSED. vmx_enter (arch/x86/vmx_entry.asm) keeps
- * only RBP, RSP and RBX, the vCPU, of the host's registers; the compiler
- * is told that the call loses all the others, so it keeps nothing in
- * them that the loop needs, and keeps v where the call leaves it. The
- * outcome is in CF and ZF, which a VM exit clears: one branch.
+ * Enters the guest: false after a VM exit; true if it failed, with code
+ * 1 for VMfailInvalid, 2 for VMfailValid, or VMCHECK_REFUSED. The entry
+ * (arch/x86/vmx_entry.asm, the vCPU's arch.enter) keeps only RBP, RSP
+ * and RBX, the vCPU, of the host's registers; the compiler is told that
+ * the call loses all the others, so it keeps nothing in them that the
+ * loop needs. The outcome is in CF and ZF, which a VM exit clears: one
+ * branch. A macro, so that v is the caller's own variable, in RBX.
  */
-static inline __attribute__((always_inline)) bool
-enter_guest(struct vcpu **v, int *code)
-{
-	bool failed;
+#define enter_guest(v, code)                                                \
+	({                                                                  \
+		bool failed_;                                               \
+		__asm__ volatile("call *%[fn]"                              \
+				 : "=@ccbe"(failed_), "=a"(code), "+b"(v)   \
+				 : [fn] "m"((v)->arch.enter)                \
+				 : "rcx", "rdx", "rsi", "rdi", "r8", "r9",  \
+				   "r10", "r11", "r12", "r13", "r14",       \
+				   "r15", "memory");                        \
+		failed_;                                                    \
+	})
 
-	__asm__ volatile("call *%[fn]"
-			 : "=@ccbe"(failed), "=a"(*code), "+b"(*v)
-			 : [fn] "m"(vmx_enter_fn)
-			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
-			   "r12", "r13", "r14", "r15", "memory");
-	return failed;
+/*
+ * One exit, from its reason to its statistics, built for a partition
+ * whose trace is off and for one whose trace is on, so that the common
+ * case tests the trace once. Returns what the handler asked for, *now
+ * the TSC the exit ended at, and *fast whether the next entry may skip
+ * event delivery (run_loop).
+ */
+static inline __attribute__((always_inline)) enum exit_action
+handle_exit(struct vcpu *v, uint32_t raw, uint64_t exit_tsc, uint64_t *now,
+	    bool *fast, bool pc, bool traced)
+{
+	enum exit_action a;
+
+	if (traced)
+		trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
+			   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
+	/* CPUID and VMCALL exits have no other bit of the exit reason set
+	 * (SDM "Basic VM-Exit Information"); one with a bit set goes to
+	 * dispatch, which looks at every bit. */
+	if (likely(raw == EXIT_REASON_CPUID)) {
+		a = handle_cpuid(v, pc);
+		*now = finish_exit(v, EXIT_REASON_CPUID, a, exit_tsc, pc);
+		*fast = true;
+	} else if (likely(raw == EXIT_REASON_VMCALL)) {
+		a = handle_vmcall(v, pc);
+		*now = finish_exit(v, EXIT_REASON_VMCALL, a, exit_tsc, pc);
+		/*
+		 * A hypercall may take its own vCPU offline (a parent that
+		 * stops itself), and a CPU kicks no one for itself. It ends
+		 * scheduling only by powering off, which leaves anyway.
+		 */
+		*fast = likely(__atomic_load_n(&v->online, __ATOMIC_ACQUIRE));
+	} else {
+		a = dispatch(v, raw);
+		*now = finish_exit(v, raw & EXIT_REASON_BASIC_MASK, a, exit_tsc,
+				   pc);
+		*fast = false;
+		/*
+		 * Exits that reflect an event (#DB, #AC) can follow one
+		 * another without end, each before the preemption timer
+		 * fires: the slice still ends on time. An event queued for
+		 * entry stays in the VMCS for the next one.
+		 */
+		if (unlikely(a == EXIT_RETRY) && *now >= v->slice_end)
+			a = EXIT_PREEMPTED;
+	}
+	/* The record goes in with the exit's end: what the trace's pictures
+	 * need to show hv's time on each exit. */
+	if (traced)
+		trace_exit_end(*now);
+	return a;
 }
 
 /*
@@ -185,18 +246,20 @@ enter_guest(struct vcpu **v, int *code)
  * own (pc false), which have no local APIC inbox, no NMI of hv's, and no
  * hypercall #UD for being pc, so that none of that is tested on their
  * exits. CPUID and VMCALL, the exits guests make most often and the ones
- * a path length is quoted for (docs/benchmarks.md), are handled here
- * without dispatch(): no exit qualification, no IDT-vectoring
- * information, no indirect call.
+ * a path length is quoted for (docs/benchmarks.md), are handled without
+ * dispatch(): no exit qualification, no IDT-vectoring information, no
+ * indirect call.
  */
 static inline __attribute__((always_inline)) enum vcpu_outcome
-run_loop(struct vcpu *v, uint64_t now, bool pc)
+run_loop(struct vcpu *vcpu, uint64_t now, bool pc)
 {
+	/* Where the entry keeps it: no copy to save around each entry. */
+	register struct vcpu *v __asm__("rbx") = vcpu;
+
 	for (bool fast = false;;) {
 		enum exit_action a;
 		uint64_t exit_tsc;
 		uint32_t raw;
-		bool traced;
 		int r;
 
 		/*
@@ -240,52 +303,21 @@ run_loop(struct vcpu *v, uint64_t now, bool pc)
 			 * or ends scheduling from another CPU kicks it
 			 * (kick_partition, end_all_locked), and its kick zeroed
 			 * the timer that stands; on this CPU, only a hypercall
-			 * can, and VMCALL looks itself.
+			 * can, and handle_exit looks after VMCALL.
 			 */
 			if (vcpu_must_leave(v))
 				return VCPU_STOPPED;
 		}
-		if (unlikely(enter_guest(&v, &r))) {
+		if (unlikely(enter_guest(v, r))) {
 			report_entry_error(v, r);
 			return VCPU_STOPPED;
 		}
 		exit_tsc = rdtsc();
 		raw = vmcs_read32(VMCS_EXIT_REASON);
-		traced = __atomic_load_n(&v->part->trace, __ATOMIC_RELAXED);
-		if (unlikely(traced))
-			trace_exit(v, raw, vmcs_read_nat(VMCS_EXIT_QUALIFICATION),
-				   vmcs_read_nat(VMCS_GUEST_RIP), exit_tsc);
-		/* CPUID and VMCALL exits have no other bit of the exit
-		 * reason set (SDM "Basic VM-Exit Information"); one with a
-		 * bit set goes to dispatch, which looks at every bit. */
-		if (likely(raw == EXIT_REASON_CPUID)) {
-			a = handle_cpuid(v);
-			now = finish_exit(v, EXIT_REASON_CPUID, a, exit_tsc, pc);
-			fast = true;
-		} else if (likely(raw == EXIT_REASON_VMCALL)) {
-			a = handle_vmcall(v, pc);
-			now = finish_exit(v, EXIT_REASON_VMCALL, a, exit_tsc, pc);
-			/* A hypercall may stop its own partition, and a CPU
-			 * kicks no one for itself. */
-			fast = !vcpu_must_leave(v);
-		} else {
-			a = dispatch(v, raw);
-			now = finish_exit(v, raw & EXIT_REASON_BASIC_MASK, a,
-					  exit_tsc, pc);
-			fast = false;
-			/*
-			 * Exits that reflect an event (#DB, #AC) can follow one
-			 * another without end, each before the preemption timer
-			 * fires: the slice still ends on time. An event queued
-			 * for entry stays in the VMCS for the next one.
-			 */
-			if (unlikely(a == EXIT_RETRY) && now >= v->slice_end)
-				a = EXIT_PREEMPTED;
-		}
-		/* The record goes in with the exit's end: what the trace's
-		 * pictures need to show hv's time on each exit. */
-		if (unlikely(traced))
-			trace_exit_end(now);
+		if (unlikely(__atomic_load_n(&v->part->trace, __ATOMIC_RELAXED)))
+			a = handle_exit(v, raw, exit_tsc, &now, &fast, pc, true);
+		else
+			a = handle_exit(v, raw, exit_tsc, &now, &fast, pc, false);
 		if (likely(a == EXIT_NEXT || a == EXIT_RETRY))
 			continue;
 		if (a == EXIT_PREEMPTED || a == EXIT_YIELD)

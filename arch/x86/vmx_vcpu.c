@@ -216,7 +216,7 @@ struct desc_ptr {
 
 /*
  * The exit stub pushes the guest's registers from HOST_RSP down into the
- * vCPU's struct guest_regs, and then finds vmx_enter's stack pointer at
+ * vCPU's struct guest_regs, and then finds the entry's stack pointer at
  * the vCPU's VCPU_HOST_STACK offset from where it stopped, the vCPU's
  * start (arch/x86/vmx_entry.asm).
  */
@@ -437,7 +437,7 @@ static int init_vmcs(struct vcpu *v, const struct vcpu_pc_entry *pc,
 	 */
 	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of the new VMCS 0x%lx failed", v->arch.vmcs_pa);
-	v->arch.launched = false;
+	vmx_entry_clear(v);
 	v->arch.host_cpu = HV_CPU_NONE;
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
@@ -501,7 +501,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 		       v->arch.vmcs_pa);
 		return HV_EIO;
 	}
-	v->arch.launched = false;
+	vmx_entry_clear(v);
 	/* setup_controls writes vmx_caps.proc: no window exits. */
 	v->arch.window_exiting = false;
 	v->arch.nmi = 0;
@@ -536,7 +536,7 @@ void vcpu_arch_leave(struct vcpu *v)
 	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of %s's VMCS 0x%lx failed", v->part->name,
 		      v->arch.vmcs_pa);
-	v->arch.launched = false;
+	vmx_entry_clear(v);
 	__atomic_store_n(&v->arch.vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
 }
 
