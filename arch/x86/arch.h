@@ -81,6 +81,13 @@ struct vcpu_arch {
 	 * 0 when it must be reloaded at every entry.
 	 */
 	uint64_t timer_until;
+	/*
+	 * What a hypercall asked of the run loop besides going on (an
+	 * enum exit_action: YIELD or POWEROFF), 0 when nothing: taken where
+	 * the timer is reloaded, which timer_until 0 makes the next round
+	 * do (arch/x86/vmx_run.c), so that VMCALL's path tests nothing more.
+	 */
+	uint8_t leave;
 	/* Its primary controls but the window exits: hv's, or with "use
 	 * TPR shadow" while APIC virtualization is on. */
 	uint32_t proc;

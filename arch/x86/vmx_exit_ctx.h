@@ -78,7 +78,10 @@ set_rip_after_nmi(const struct vcpu *v, uint64_t next, bool may_nmi)
 		keep = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
 		       INTERRUPTIBILITY_NMI;
 	vmcs_write_nat(VMCS_GUEST_RIP, next);
-	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, keep);
+	if (may_nmi)
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, keep);
+	else
+		vmcs_write_zero(VMCS_GUEST_INTERRUPTIBILITY);
 	if (unlikely(rflags & RFLAGS_TF))
 		step_trap_pending(rflags);
 }

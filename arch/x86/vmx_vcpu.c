@@ -505,6 +505,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	/* setup_controls writes vmx_caps.proc: no window exits. */
 	v->arch.window_exiting = false;
 	v->arch.nmi = 0;
+	v->arch.leave = 0;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
 	vlapic_init_page(&v->apic, v->id,
