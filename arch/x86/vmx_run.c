@@ -277,12 +277,11 @@ handle_exit(struct vcpu *v, uint32_t raw, uint64_t exit_tsc, uint64_t *now,
  * The round before an entry that is not the straight CPUID or VMCALL one:
  * events delivered (unless only the timer's deadline passed), the timer
  * loaded, and the looks that say the vCPU must leave. Returns ENTER, or
- * how the run ends (an enum vcpu_outcome). Out of line, so that the loop
- * keeps nothing for it in registers.
+ * how the run ends (an enum vcpu_outcome).
  */
 #define ENTER (-1)
 
-static __attribute__((noinline)) int
+static inline __attribute__((always_inline)) int
 prepare_entry(struct vcpu *v, uint64_t now, bool deliver, bool pc)
 {
 	enum exit_action a;
