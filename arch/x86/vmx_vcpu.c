@@ -214,12 +214,8 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-/*
- * The exit stub pushes the guest's registers from HOST_RSP down into the
- * vCPU's struct guest_regs, and then finds the entry's stack pointer at
- * the vCPU's VCPU_HOST_STACK offset from where it stopped, the vCPU's
- * start (arch/x86/vmx_entry.asm).
- */
+/* The exit stub pushes the guest's registers from HOST_RSP down, and
+ * then stands at the vCPU's start (arch/x86/vmx_entry.asm). */
 _Static_assert(offsetof(struct vcpu, arch.regs) == 0,
 	       "the guest registers start struct vcpu");
 
