@@ -249,7 +249,7 @@ static int partition_build(const struct partition_spec *sp,
 	for (uint32_t i = 0; i < sp->msr_count; i++)
 		p->msrs[i] = sp->msrs[i];
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
-	p->trace = sp->trace;
+	partition_trace_set(p, sp->trace);
 	p->platform = sp->platform;
 	p->on_reboot = sp->on_reboot;
 	p->spec = *sp;

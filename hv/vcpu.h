@@ -34,6 +34,10 @@ struct vcpu {
 	bool started; /* set up to run, once: vCPU 0 at creation, others by vcpu_start */
 	bool online; /* started and not yet halted for good */
 	bool cr8_written; /* reported with the host TPR in the final report */
+	/* Its partition's trace flag, copied into every vCPU where the flag
+	 * is set (partition_trace_set), so that each exit tests it with one
+	 * load (arch/x86/vmx_run.c). */
+	bool trace;
 	uint32_t cr8_cpu; /* the CPU of its last CR8 write */
 	struct partition *part;
 	struct vlapic apic;
