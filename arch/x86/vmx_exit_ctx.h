@@ -45,9 +45,17 @@ typedef enum exit_action (*exit_handler)(struct vcpu *v, struct exit_ctx *e);
 
 #define VECTOR_UD 6
 
-/* Out of the common path (vmx_inject.c): a guest single-stepping over
- * an instruction hv completed gets the trap a CPU would raise after it. */
-void step_trap_pending(uint64_t rflags) __attribute__((cold));
+/*
+ * Out of the common path (vmx_inject.c), what an instruction hv completed
+ * does to RFLAGS.TF and RF as the CPU's own would: a guest single-stepping
+ * over it gets the trap after it, and RF, set by an IRET to resume at an
+ * instruction breakpoint, ends with the instruction (SDM "Resume Flag
+ * (RF) Flag"), so a breakpoint on the next one is not suppressed.
+ */
+void step_trap_pending(uint64_t rflags) __attribute__((cold, noinline));
+/* A pc vCPU's next IP when an instruction crossed 64 KiB or 4 GiB: 16-
+ * and 32-bit code wrap there (vmx_pc.c). */
+uint64_t vmx_pc_wrap_ip(uint64_t next) __attribute__((cold));
 
 /*
  * Completes the instruction that exited, RIP now next. The run loop does
@@ -82,7 +90,7 @@ set_rip_after_nmi(const struct vcpu *v, uint64_t next, bool may_nmi)
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, keep);
 	else
 		vmcs_write_zero(VMCS_GUEST_INTERRUPTIBILITY);
-	if (unlikely(rflags & RFLAGS_TF))
+	if (unlikely(rflags & (RFLAGS_TF | RFLAGS_RF)))
 		step_trap_pending(rflags);
 }
 
@@ -96,10 +104,16 @@ set_rip_after(const struct vcpu *v, uint64_t next)
 static inline __attribute__((always_inline)) void
 advance_rip_nmi(const struct vcpu *v, bool may_nmi)
 {
+	uint64_t rip = vmcs_read_nat(VMCS_GUEST_RIP);
 	/* VMREAD zero-extends a 32-bit field: no cast needed. */
-	set_rip_after_nmi(v, vmcs_read_nat(VMCS_GUEST_RIP) +
-			  vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32),
-			  may_nmi);
+	uint64_t next = rip + vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32);
+
+	/* Only hv's own vCPUs (not may_nmi) run 64-bit code alone; a pc
+	 * vCPU's instruction that crosses 64 KiB or 4 GiB looks at CS. */
+	if (may_nmi && unlikely((rip < 0x10000 && next >= 0x10000) ||
+				(rip < (1ull << 32) && next >= (1ull << 32))))
+		next = vmx_pc_wrap_ip(next);
+	set_rip_after_nmi(v, next, may_nmi);
 }
 
 static inline unsigned guest_cpl(void)

@@ -11,12 +11,18 @@
 #include "hv/log.h"
 #include "hv/upcall.h"
 
-/* Out of the common path: a guest single-stepping over an instruction
- * hv completed gets the trap a CPU would raise after it. */
-void __attribute__((noinline, cold)) step_trap_pending(uint64_t rflags)
+/* Out of the common path (cold, noinline in vmx_exit_ctx.h): RF ends
+ * with an instruction hv completed, and a guest single-stepping over it
+ * gets the trap a CPU would raise after it. */
+void step_trap_pending(uint64_t rflags)
 {
-	uint64_t dbg = vmcs_read_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+	uint64_t dbg;
 
+	if (rflags & RFLAGS_RF)
+		vmcs_write_nat(VMCS_GUEST_RFLAGS, rflags & ~RFLAGS_RF);
+	if (!(rflags & RFLAGS_TF))
+		return;
+	dbg = vmcs_read_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
 	dbg = vmx_pending_dbg_after_step(dbg, rflags,
 					 vmcs_read64(VMCS_GUEST_IA32_DEBUGCTL));
 	vmcs_write_nat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, dbg);

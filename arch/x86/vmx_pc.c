@@ -290,6 +290,17 @@ static bool cs_long(void)
 }
 
 /* IA-32e mode on or off with EFER.LMA: the entry control follows. */
+/* CS.L in 64-bit mode, else CS.D: 32-bit, else 16-bit (real and
+ * virtual-8086 mode too), as the CPU sizes its IP. */
+uint64_t __attribute__((noinline, cold)) vmx_pc_wrap_ip(uint64_t next)
+{
+	uint32_t cs = vmcs_read32(VMCS_GUEST_CS_AR);
+
+	if ((vmcs_read64(VMCS_GUEST_IA32_EFER) & EFER_LMA) && (cs & (1u << 13)))
+		return next;
+	return next & (cs & (1u << 14) ? 0xffffffffull : 0xffffull);
+}
+
 static void set_efer(uint64_t efer)
 {
 	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E_MODE_GUEST;
