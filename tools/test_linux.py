@@ -61,6 +61,24 @@ class ExtractTest(unittest.TestCase):
         self.assertEqual(got, elf)
         self.assertEqual(ex.pvh_entry(got), 0x1234560)
 
+    def test_trim_cuts_the_last_segments_zeros(self) -> None:
+        # The load segment (last in the file) ends in zeros and the file
+        # in stand-in section headers: both go, the note and entry stay.
+        elf = bytearray(tiny_elf(0x1234560)[:-16] + b"\x90" * 4 + bytes(12) + b"SHDR")
+        struct.pack_into("<Q", elf, 0x28, len(elf) - 4)
+        struct.pack_into("<HH", elf, 0x3C, 1, 0)
+        got = ex.trim(bytes(elf))
+        self.assertEqual(len(got), len(elf) - 16)
+        self.assertTrue(got.endswith(b"\x90" * 4))
+        p_filesz, p_memsz = struct.unpack_from("<QQ", got, 64 + 32)
+        self.assertEqual((p_filesz, p_memsz), (4, 32))
+        self.assertEqual(struct.unpack_from("<Q", got, 0x28)[0], 0)
+        self.assertEqual(struct.unpack_from("<H", got, 0x3C)[0], 0)
+        self.assertEqual(ex.pvh_entry(got), 0x1234560)
+        # A file whose last segment has no trailing zeros keeps it whole.
+        plain = tiny_elf()
+        self.assertEqual(ex.trim(plain), plain)
+
     def test_setup_sects_zero_means_four(self) -> None:
         xz = lzma.compress(tiny_elf(), format=lzma.FORMAT_XZ)
         image = bytearray(bzimage(xz, setup_sects=4))
