@@ -10,7 +10,7 @@
 #include "guest/programs/pm.h"
 
 /* A long wait says how far it has got this often, in seconds. */
-#define PM_TYPE_REPORT_SECONDS 5
+#define PM_TYPE_REPORT_SECONDS 2
 
 static long console_state(uint32_t id, struct hv_console_state *st)
 {
@@ -57,9 +57,15 @@ static bool wait_prompt(const char *name, uint32_t id, uint64_t after,
 		if (st->rx_pending == 0 && st->lines > after && at_prompt(st))
 			return true;
 		if (every && rdtsc() >= next) {
-			printf("pm: waiting for a prompt at %s: %lu lines so far, %lu exits\n",
+			/* The end of its unfinished line: what pm waits on. */
+			char tail[41];
+			uint32_t n = st->line_len < 40 ? st->line_len : 40;
+
+			memcpy(tail, st->line + st->line_len - n, n);
+			tail[n] = '\0';
+			printf("pm: waiting for a prompt at %s: %lu lines, %lu exits, %u unread; its line ends \"%s\"\n",
 			       name, (unsigned long)st->lines,
-			       (unsigned long)pi.exits);
+			       (unsigned long)pi.exits, st->rx_pending, tail);
 			next += every;
 		}
 		give_cpu(1);
@@ -90,16 +96,24 @@ void type_cmd(const char *name, const char *text)
 	struct hv_partition_info pi;
 	struct hv_console_state st;
 	long id = find(name, &pi);
+	uint64_t khz = hv_tsc_khz(), t0, ticks;
 
 	if (id < 0)
 		return;
 	if (!wait_prompt(name, (uint32_t)id, 0, &st))
 		return;
+	t0 = rdtsc();
 	/* Enter is CR, as a terminal sends it. */
 	if (!send(name, (uint32_t)id, text, strlen(text)) ||
 	    !send(name, (uint32_t)id, "\r", 1))
 		return;
 	/* Done when the prompt is back: the shell's echo of the line and
-	 * the command's output are then out, before pm's next line. */
-	wait_prompt(name, (uint32_t)id, st.lines, &st);
+	 * the command's output are then out, before pm's next line. How
+	 * long that took is the console's round trip (a polled 16550 in a
+	 * pc partition), which docs/linux.md quotes. */
+	if (!wait_prompt(name, (uint32_t)id, st.lines, &st))
+		return;
+	ticks = rdtsc() - t0;
+	printf("pm: %s's prompt is back after %lu ms (%lu TSC ticks)\n", name,
+	       khz ? (unsigned long)(ticks / khz) : 0ul, (unsigned long)ticks);
 }
