@@ -24,10 +24,17 @@ static bool pc(const struct vcpu *v)
 	return v->part->platform == HV_PLATFORM_PC;
 }
 
-/* Its CPU leaves guest mode, or an idle CPU looks for it. */
+/*
+ * Its CPU leaves guest mode, or an idle CPU looks for it; halted in the
+ * scheduler's heap, it goes to its run queue first. The caller posted
+ * to its inbox with a locked write, before this reads where it is.
+ */
 static void kick(struct vcpu *u)
 {
-	uint32_t cpu = __atomic_load_n(&u->running_on, __ATOMIC_ACQUIRE);
+	uint32_t cpu;
+
+	sched_ipi_wake(u);
+	cpu = __atomic_load_n(&u->running_on, __ATOMIC_ACQUIRE);
 
 	if (cpu != HV_CPU_NONE)
 		smp_kick(cpu); /* a no-op for this CPU */

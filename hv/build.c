@@ -8,12 +8,14 @@
 
 #include "hv/arch.h"
 #include "hv/errno.h"
+#include "hv/load.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/start_info.h"
 #include "hv/trace.h"
 #include "lib/elf.h"
 #include "lib/fmt.h"
+#include "lib/load.h"
 #include "lib/name.h"
 #include "lib/string.h"
 
@@ -73,13 +75,15 @@ static bool name_taken(const char *name)
 }
 
 /*
- * Claims a free slot for sp, under partitions_lock, so that two vCPUs of
- * the parent creating at once can neither share a slot nor a name, nor
- * both hold a template's ports. The slot stays busy until published.
+ * Claims a free id and a slot for sp, under partitions_lock, so that two
+ * vCPUs of the parent creating at once can neither share an id nor a
+ * name, nor both hold a template's ports. The slot's pages come from the
+ * pool, zero as every free page is; it stays busy until published.
  */
 static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 {
-	struct partition *p = NULL;
+	struct partition *p;
+	uint32_t id = 1;
 
 	if (name_taken(sp->name))
 		return HV_EEXIST;
@@ -89,18 +93,24 @@ static int reserve_slot(const struct partition_spec *sp, struct partition **out)
 			if (q->template_index == sp->template_index)
 				return HV_EBUSY;
 	}
-	for (uint32_t i = 0; i < HV_MAX_PARTITIONS && !p; i++)
-		if (!partitions[i].in_use)
-			p = &partitions[i];
-	if (!p) {
-		pr_err("partition %s: all %u partition slots are in use",
+	while (id <= HV_MAX_PARTITIONS && partition_slot[id])
+		id++;
+	if (id > HV_MAX_PARTITIONS) {
+		pr_err("partition %s: all %u partition ids are in use",
 		       sp->name, HV_MAX_PARTITIONS);
 		return HV_ENOSPC;
 	}
-	memset(p, 0, sizeof(*p));
+	p = (struct partition *)(uintptr_t)palloc_run(
+		mem_pool(), PARTITION_SLOT_PAGES, 1, PALLOC_OWNER_HV);
+	if (!p) {
+		pr_err("partition %s: no memory for its slot (%lu pages)",
+		       sp->name, (uint64_t)PARTITION_SLOT_PAGES);
+		return HV_ENOMEM;
+	}
+	partition_slot[id] = p;
 	p->in_use = true;
 	p->busy = true;
-	p->id = (uint32_t)(p - partitions) + 1;
+	p->id = id;
 	trace_partition_new(p->id);
 	if (p->id > slots_used)
 		slots_used = p->id;
@@ -176,7 +186,7 @@ static int load_programs(struct partition *p, const struct partition_spec *sp,
 			       p->name, m->path, p->ram_size >> 20);
 			return HV_ENOSPC;
 		}
-		memcpy(dst, (const void *)(uintptr_t)m->phys, m->size);
+		load_copy(dst, (const void *)(uintptr_t)m->phys, m->size);
 		sm = &si->modules[si->module_count++];
 		sm->gpa = gpa;
 		sm->size = m->size;
@@ -239,7 +249,7 @@ static int partition_build(const struct partition_spec *sp,
 	for (uint32_t i = 0; i < sp->msr_count; i++)
 		p->msrs[i] = sp->msrs[i];
 	p->ram_size = ((uint64_t)sp->ram_mb * MIB + CHUNK - 1) & ~(CHUNK - 1);
-	p->trace = sp->trace;
+	partition_trace_set(p, sp->trace);
 	p->platform = sp->platform;
 	p->on_reboot = sp->on_reboot;
 	p->spec = *sp;
@@ -280,6 +290,8 @@ static int partition_build(const struct partition_spec *sp,
 		goto fail;
 	}
 	r = partition_arch_init(p, sp->ports, sp->port_range_count);
+	if (!r)
+		r = load_begin(p);
 	if (r)
 		goto fail;
 	if (sp->platform == HV_PLATFORM_PC) {
@@ -291,6 +303,11 @@ static int partition_build(const struct partition_spec *sp,
 			build_start_state(p, sp->cmdline);
 			r = load_programs(p, sp, end);
 		}
+	}
+	if (!load_end(p) && !r) {
+		pr_err("partition %s: its images come in more large pieces than a create's one page of copies holds",
+		       p->name);
+		r = HV_E2BIG;
 	}
 	if (r)
 		goto fail;
@@ -395,6 +412,11 @@ int partition_create(const struct hv_boot_info *bi, uint32_t index,
 	r = spec_from_manifest(bi, index, &sp);
 	if (!r)
 		r = partition_build(&sp, out);
+	/* At boot no exit waits on it: the images' copies in one go. */
+	if (!r) {
+		load_step(*out, UINT64_MAX);
+		load_release(*out);
+	}
 	/* Manifest partitions are static: they start at boot. */
 	if (!r)
 		publish(*out, true);
@@ -452,6 +474,52 @@ static int64_t build_child(const struct partition_spec *sp)
 
 	if (r)
 		return r;
+	if (load_left(p)) {
+		/* Stays busy: the same create, called again, copies on. */
+		plock();
+		p->creating = true;
+		spin_unlock(&partitions_lock);
+		return HV_EAGAIN;
+	}
+	load_release(p);
+	publish(p, false);
+	return p->id;
+}
+
+/*
+ * A create that answered PENDING, called again: the next HV_CREATE_STEP
+ * bytes of its images, then its id once they are all in its RAM. The
+ * partition is found by its name, which stays taken meanwhile; 1 when no
+ * create of that name is under way. PENDING too while another vCPU of
+ * the parent copies a step of it.
+ */
+static int64_t create_continue(const char *name)
+{
+	struct partition *p = NULL;
+	bool done;
+
+	plock();
+	for_each_partition(q)
+		if (q->creating && !strncmp(q->name, name, HV_NAME_MAX))
+			p = q;
+	if (p && p->create_stepping) {
+		spin_unlock(&partitions_lock);
+		return HV_EAGAIN;
+	}
+	if (p)
+		p->create_stepping = true;
+	spin_unlock(&partitions_lock);
+	if (!p)
+		return 1;
+	done = load_step(p, HV_CREATE_STEP);
+	plock();
+	p->create_stepping = false;
+	if (done)
+		p->creating = false;
+	spin_unlock(&partitions_lock);
+	if (!done)
+		return HV_EAGAIN;
+	load_release(p);
 	publish(p, false);
 	return p->id;
 }
@@ -494,12 +562,16 @@ int64_t partition_create_request(const struct hv_partition_create *req)
 		.cmdline = req->cmdline,
 		.vcpus = req->vcpus,
 	};
+	int64_t r;
 
 	mgmt_exit();
 	if (!terminated(req->name, sizeof(req->name)) ||
 	    !terminated(req->template, sizeof(req->template)) ||
 	    !terminated(req->cmdline, sizeof(req->cmdline)))
 		return HV_EINVAL;
+	r = create_continue(req->name);
+	if (r != 1)
+		return r;
 	if (req->template[0])
 		return create_from_template(req);
 	if (!terminated(req->image, sizeof(req->image)) ||

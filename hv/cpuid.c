@@ -219,7 +219,7 @@ static __attribute__((noinline)) void xsave_leaf(const struct vcpu *v, uint32_t 
 
 /*
  * The leaves with work to do are functions of their own, kept out of
- * line: policy_cpuid itself then needs no saved registers, and a CPUID
+ * line: policy_cpuid_leaf itself then needs no saved registers, and a CPUID
  * of a simple leaf (0, hv's own) costs a call and a jump table.
  */
 static __attribute__((noinline)) void leaf1(const struct vcpu *v,
@@ -305,17 +305,18 @@ static __attribute__((noinline)) void tsc_leaf(uint32_t leaf,
 	r->edx = 0;
 }
 
-void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
-		  struct cpuid_regs *r)
+void policy_cpuid_leaf(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		       struct cpuid_regs *r)
 {
 	switch (leaf) {
 	case 0:
 		/* Leaves past 0x1F are not in the allow-list. A pc guest
 		 * always has 0x15 and 0x16, which give its TSC rate. */
-		if (r->eax > 0x1f)
-			r->eax = 0x1f;
-		if (v->part->platform == HV_PLATFORM_PC && r->eax < 0x16)
-			r->eax = 0x16;
+		if (r->eax > CPUID_MAX_LEAF)
+			r->eax = CPUID_MAX_LEAF;
+		if (v->part->platform == HV_PLATFORM_PC &&
+		    r->eax < CPUID_MIN_LEAF_PC)
+			r->eax = CPUID_MIN_LEAF_PC;
 		break;
 	case 1:
 		leaf1(v, r);

@@ -231,7 +231,7 @@ static int64_t trace_control(uint64_t id, uint64_t on)
 	spin_lock(&partitions_lock);
 	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	if (t)
-		was = __atomic_exchange_n(&t->trace, on == 1, __ATOMIC_RELAXED);
+		was = partition_trace_set(t, on == 1);
 	spin_unlock(&partitions_lock);
 	if (!t)
 		return HV_ENOENT;
@@ -360,6 +360,7 @@ static int64_t hv_info(struct partition *p, uint64_t gpa, uint64_t size)
 	hi.max_partitions = HV_MAX_PARTITIONS;
 	hi.trace_cpus = trace_cpus();
 	hi.trace_records = TRACE_RING_RECORDS;
+	sched_switch_figures(&hi.switches, &hi.switch_tsc);
 	return copy_to_caller(p, gpa, &hi, sizeof(hi), sizeof(hi));
 }
 

@@ -14,20 +14,33 @@
 
 #include "lib/spinlock.h"
 
-#define PALLOC_MAX_OWNERS 160 /* hv, then up to 159 partitions */
+/*
+ * hv, then up to 4095 partitions: the bound on partitions besides memory
+ * (owner_pages is 8 bytes an owner; the map's two bytes a page would
+ * allow 65533).
+ */
+#define PALLOC_MAX_OWNERS 4096
 #define PALLOC_OWNER_HV 0
-#define PALLOC_FREE 0xff
+#define PALLOC_FREE 0xffff
 /* Freed, being zeroed outside the lock: nobody's, not yet free. */
-#define PALLOC_ZEROING 0xfe
+#define PALLOC_ZEROING 0xfffe
 
 struct palloc {
 	struct spinlock lock; /* the map and the counters; innermost but the console's */
 	uint64_t base; /* 2 MiB aligned */
 	uint64_t pages;
 	uint64_t chunks; /* whole 2 MiB chunks in the pool */
-	uint8_t *owner_of; /* one byte per page: its owner, or PALLOC_FREE */
+	/* Two bytes per page: its owner, or PALLOC_FREE; PALLOC_FREE too in
+	 * a chunk taken whole, whose owner is chunk_owner's. */
+	uint16_t *owner_of;
 	uint64_t *page_free; /* one bit per page, set while it is free */
 	uint64_t *chunk_free; /* one bit per whole chunk, set while all free */
+	/* One bit per whole chunk, set while one owner holds all of it by a
+	 * run of whole chunks: then chunk_owner[c] is its pages' owner, so
+	 * that taking and giving back a partition's RAM costs per chunk,
+	 * not per page. */
+	uint64_t *chunk_whole;
+	uint16_t *chunk_owner;
 	uint64_t free_pages;
 	uint64_t owner_pages[PALLOC_MAX_OWNERS];
 	uint64_t hint; /* where the next 4 KiB search starts */
@@ -50,6 +63,8 @@ uint64_t palloc_run(struct palloc *pa, uint64_t n, uint64_t align,
 uint64_t palloc_page(struct palloc *pa, uint32_t owner);
 /* A zeroed, 2 MiB aligned 2 MiB chunk, or 0 when none is free. */
 uint64_t palloc_chunk(struct palloc *pa, uint32_t owner);
+/* The owner of page i (from the pool's base), or PALLOC_FREE. */
+uint32_t palloc_owner(const struct palloc *pa, uint64_t i);
 /* The longest run of free pages, for messages about memory shortage. */
 uint64_t palloc_largest_free_run(const struct palloc *pa);
 /*

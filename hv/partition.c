@@ -9,6 +9,7 @@
 
 #include "hv/arch.h"
 #include "hv/errno.h"
+#include "hv/load.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/policy.h"
@@ -16,10 +17,9 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-/* Slot i holds partition id i + 1 while in use; destroy frees the slot. */
-struct partition partitions[HV_MAX_PARTITIONS];
+/* Id -> slot; a destroy gives the slot's pages back to the pool. */
+struct partition *partition_slot[HV_MAX_PARTITIONS + 1];
 struct spinlock partitions_lock;
-/* One past the highest slot ever used: the scheduler scans no further. */
 uint32_t slots_used;
 
 /* partitions_lock, with how long it made this CPU wait on record. */
@@ -31,12 +31,17 @@ void plock(void)
 		stats_note_wait(w, "partitions_lock");
 }
 
+/* The slot of id, busy or not, or NULL. */
+static struct partition *slot_of(uint64_t id)
+{
+	return id >= 1 && id <= HV_MAX_PARTITIONS ? partition_slot[id] : NULL;
+}
+
 struct partition *partition_by_id(uint32_t id)
 {
-	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use ||
-	    partitions[id - 1].busy)
-		return NULL;
-	return &partitions[id - 1];
+	struct partition *p = slot_of(id);
+
+	return p && !p->busy ? p : NULL;
 }
 
 uint32_t partition_ids(uint32_t *ids, uint32_t max)
@@ -70,6 +75,7 @@ void partition_release(struct partition *p)
 		stats_release(&p->vcpus[i]);
 	}
 	partition_arch_release(p);
+	load_release(p);
 #ifdef HV_MUTANT_POOL_LEAK
 	/* Test-only mutant (tests/unit/unit.mk): gives back one page of the
 	 * I/O log short, which test_lifecycle must catch. Never built into hv. */
@@ -84,10 +90,20 @@ void partition_release(struct partition *p)
 	if (p->ram_hpa && p->ram_freed < p->ram_size)
 		palloc_free(mem_pool(), p->ram_hpa + p->ram_freed,
 			    p->ram_size - p->ram_freed, p->id);
-	/* Zeroing clears in_use: the slot and its id are free again. */
+	/* The id is free again once the table forgets the slot; nothing
+	 * finds the slot after that, so its pages go back unlocked. */
 	plock();
-	memset(p, 0, sizeof(*p));
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		sched_unfile_locked(&p->vcpus[i]);
+	if (p->restart_pending)
+		sched_restarts--;
+	p->in_use = false;
+	if (partition_slot[p->id] == p)
+		partition_slot[p->id] = NULL;
 	spin_unlock(&partitions_lock);
+	if (palloc_free(mem_pool(), (uint64_t)(uintptr_t)p,
+			PARTITION_SLOT_PAGES * 4096, PALLOC_OWNER_HV))
+		pr_err("partition slot at %p: not hv's pages: not freed", p);
 }
 
 /* Makes a partition built outside the lock visible to everyone. */
@@ -96,6 +112,7 @@ void publish(struct partition *p, bool autostart)
 	plock();
 	p->autostart = autostart;
 	p->busy = false;
+	sched_wake_partition_locked(p);
 	spin_unlock(&partitions_lock);
 	if (autostart)
 		sched_kick_idle();
@@ -108,8 +125,10 @@ void publish(struct partition *p, bool autostart)
  */
 void offline_all(struct partition *p)
 {
-	for (uint32_t i = 0; i < p->vcpu_count; i++)
+	for (uint32_t i = 0; i < p->vcpu_count; i++) {
 		p->vcpus[i].online = false;
+		sched_unfile_locked(&p->vcpus[i]);
+	}
 }
 
 /*
@@ -218,6 +237,7 @@ void vcpu_halted(struct vcpu *v, const char *why)
 
 	plock();
 	v->online = false;
+	sched_unfile_locked(v);
 	for (uint32_t i = 0; i < p->vcpu_count; i++)
 		if (p->vcpus[i].online)
 			last = false;
@@ -284,6 +304,7 @@ int64_t vcpu_start(struct vcpu *caller, uint64_t n, uint64_t rip,
 	}
 	plock();
 	v->online = p->state == PART_RUNNING || p->state == PART_CREATED;
+	sched_wake_locked(v);
 	spin_unlock(&partitions_lock);
 	pr_info("partition %s: vcpu %lu started at 0x%lx", p->name, n, rip);
 	sched_kick_idle();
@@ -304,6 +325,8 @@ int64_t partition_start(uint64_t id)
 		r = HV_EBUSY;
 	else
 		p->state = PART_RUNNING;
+	if (!r)
+		sched_wake_partition_locked(p);
 	/* A copy: once unlocked, another vCPU of the parent may destroy p. */
 	if (!r)
 		memcpy(name, p->name, sizeof(name));
@@ -328,11 +351,11 @@ static struct partition *target_locked(uint64_t id,
 {
 	struct partition *p;
 
-	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use) {
+	p = slot_of(id);
+	if (!p) {
 		*status = HV_ENOENT;
 		return NULL;
 	}
-	p = &partitions[id - 1];
 	if (p->busy) {
 		/* A pc partition's restart reloads it (hv/pcpower.c): the
 		 * stop or destroy asks again once that is done, so a guest
@@ -456,10 +479,9 @@ static struct partition *tearing_locked(uint64_t id, int64_t *status)
 {
 	struct partition *p;
 
-	if (id < 1 || id > HV_MAX_PARTITIONS || !partitions[id - 1].in_use ||
-	    !partitions[id - 1].tearing)
+	p = slot_of(id);
+	if (!p || !p->tearing)
 		return NULL;
-	p = &partitions[id - 1];
 	if (p->stepping) {
 		*status = HV_EAGAIN;
 		return NULL;
@@ -525,7 +547,9 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	p = target_locked(id, caller, &r);
 	if (p) {
 		stop_locked(p);
-		if (off_cpus(p) &&
+		/* A restart pending is carried out, or given up, by the CPU
+		 * of the vCPU that reset it, which still uses the slot. */
+		if (off_cpus(p) && !p->restart_pending &&
 		    !__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE)) {
 			vuart_flush(p);
 			p->busy = true;

@@ -15,13 +15,17 @@
 #include "hv/boot_info.h"
 #include "hv/hypercall.h"
 #include "hv/manifest.h"
+#include "hv/palloc.h"
 #include "hv/pcdev.h"
 #include "hv/start_info.h"
 #include "hv/ratelimit.h"
 #include "hv/vcpu.h"
 
-/* Partition slots: the manifest's few, and the parent's children. */
-#define HV_MAX_PARTITIONS 128
+/*
+ * Partition ids are the pool's owners (hv/palloc.h): memory bounds the
+ * number of partitions before this does. Slots come from the pool.
+ */
+#define HV_MAX_PARTITIONS (PALLOC_MAX_OWNERS - 1)
 #define EXIT_REASON_COUNT HV_INFO_EXIT_REASONS
 
 enum partition_state {
@@ -67,6 +71,15 @@ extern struct spinlock partitions_lock;
  * call's exit grows with the partition's size (docs/hypercalls.md).
  */
 #define HV_DESTROY_STEP (4ull << 20)
+
+/*
+ * How many bytes of a new partition's images one partition_create call
+ * copies: 4 MiB, about 520,000 instructions in Bochs, as a destroy step
+ * zeroes (docs/hypercalls.md).
+ */
+#define HV_CREATE_STEP (4ull << 20)
+
+struct load_list;
 
 /* What a partition is built from: the manifest, or a parent's request. */
 struct partition_spec {
@@ -133,6 +146,13 @@ struct partition {
 	bool tearing, stepping;
 	uint64_t ram_freed;
 	uint64_t destroy_held; /* its pages when the destroy began */
+	/*
+	 * A create under way (busy): its images' large copies are left,
+	 * HV_CREATE_STEP at a call of the same create (hv/load.c);
+	 * create_stepping while one call copies a step.
+	 */
+	struct load_list *load;
+	bool creating, create_stepping;
 	struct partition_stats stats;
 	bool trace; /* its exits go into the trace (hv/trace.h) */
 	uint32_t platform; /* enum hv_platform */
@@ -233,6 +253,9 @@ uint64_t partition_exits(const struct partition *p);
 void partitions_run(uint64_t slice);
 /* Idle CPUs look for work again: a vCPU may have become runnable. */
 void sched_kick_idle(void);
+/* The preemption switches hv made so far on every CPU, and their TSC
+ * ticks in all (hv/sched.c); for hv_info. */
+void sched_switch_figures(uint64_t *count, uint64_t *tsc);
 /* Set once, under partitions_lock; read before every VM entry. */
 extern bool sched_over;
 /* True once scheduling has ended on every CPU (power-off, or nothing

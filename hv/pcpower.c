@@ -51,6 +51,8 @@ bool partition_reset(struct vcpu *v, const char *why)
 	if (p->stop_requested)
 		restart = false;
 	p->resets++;
+	sched_restarts += restart && !p->restart_pending;
+	sched_restarts -= !restart && p->restart_pending;
 	p->restart_pending = restart;
 	p->restart_by = v;
 	n = ratelimit_hit(&p->warn, WARN_RESET);
@@ -94,6 +96,7 @@ void partition_restart(struct partition *p)
 	 * that reset it left its CPU, it has no restart pending: the new
 	 * one is not reloaded. */
 	if (p->busy || p->stop_requested || !p->restart_pending) {
+		sched_restarts -= p->restart_pending;
 		p->restart_pending = false;
 		spin_unlock(&partitions_lock);
 		pr_info("partition %s: not restarted: the parent stopped it",
@@ -122,6 +125,7 @@ void partition_restart(struct partition *p)
 	if (!r)
 		r = pc_start_vcpus(p, &entry);
 	plock();
+	sched_restarts -= p->restart_pending;
 	p->restart_pending = false;
 	p->busy = false;
 	if (r) {
@@ -133,6 +137,7 @@ void partition_restart(struct partition *p)
 	p->vcpus[0].online = true;
 	p->vcpus[0].started = true;
 	p->state = PART_RUNNING;
+	sched_wake_partition_locked(p);
 	spin_unlock(&partitions_lock);
 	if (!p->restart_quiet)
 		pr_info("partition %s: restarted (reset %u)", p->name, p->resets);

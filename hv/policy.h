@@ -52,8 +52,39 @@ void policy_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
  * allow-list (hv/cpuid.c): a bit the guest sees is a feature hv
  * virtualizes completely; every other bit and leaf is 0.
  */
-void policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
-		  struct cpuid_regs *r);
+void policy_cpuid_leaf(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		       struct cpuid_regs *r);
+
+/* The highest basic leaf the allow-list has, and the lowest a pc
+ * partition is shown (its TSC rate is in 0x15 and 0x16). */
+#define CPUID_MAX_LEAF 0x1fu
+#define CPUID_MIN_LEAF_PC 0x16u
+
+/*
+ * The same, inline for the one leaf with nothing to filter: leaf 0, the
+ * highest basic leaf and the vendor, when the host's highest leaf needs
+ * no cap. It is the leaf guests ask first, and the null CPUID whose exit
+ * path is timed (docs/benchmarks.md); every other leaf takes the call.
+ * maybe_pc false says that v is not a pc partition's, which the exit
+ * path knows, and saves the look at its platform.
+ */
+static inline __attribute__((always_inline)) void
+policy_cpuid_hint(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+		  struct cpuid_regs *r, bool maybe_pc)
+{
+	if (likely(leaf == 0) && likely(r->eax <= CPUID_MAX_LEAF) &&
+	    (!maybe_pc || r->eax >= CPUID_MIN_LEAF_PC ||
+	     v->part->platform != HV_PLATFORM_PC))
+		return;
+	policy_cpuid_leaf(v, leaf, subleaf, r);
+}
+
+static inline __attribute__((always_inline)) void
+policy_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+	     struct cpuid_regs *r)
+{
+	policy_cpuid_hint(v, leaf, subleaf, r, true);
+}
 
 /* How an MSR is treated. */
 enum msr_kind {

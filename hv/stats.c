@@ -5,7 +5,7 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/mem.h"
-#include "hv/partition.h"
+#include "hv/partition_table.h"
 #include "lib/fmt.h"
 #include "lib/hvnames.h"
 #include "lib/string.h"
@@ -254,12 +254,9 @@ void stats_report_longest(uint64_t tsc_hz)
 	uint64_t wait = __atomic_load_n(&longest_wait, __ATOMIC_RELAXED);
 
 	spin_lock(&longest_lock);
-	for (uint32_t id = 1; id <= HV_MAX_PARTITIONS; id++) {
-		struct partition *p = partition_by_id(id);
-
-		if (p)
+	for_each_partition(p)
+		if (!p->busy)
 			keep_locked(p);
-	}
 	spin_unlock(&longest_lock);
 	/* The acceptance line of issue 15: exits bounded by hv's own work.
 	 * Creating and destroying a partition costs in proportion to its

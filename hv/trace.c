@@ -138,8 +138,8 @@ static void ring_put(struct ring *r, const struct hv_trace_record *in,
 	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
 }
 
-void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
-		uint64_t rip, uint64_t tsc)
+void trace_exit(const struct vcpu *v, uint64_t tsc, uint64_t qual,
+		uint64_t rip, uint32_t raw_reason)
 {
 	uint32_t cpu = this_cpu()->index;
 	struct pending *p;
@@ -303,4 +303,13 @@ void trace_dump(void)
 					buf[i].end_tsc, buf[i].partition,
 					buf[i].vcpu);
 	}
+}
+
+bool partition_trace_set(struct partition *p, bool on)
+{
+	bool was = __atomic_exchange_n(&p->trace, on, __ATOMIC_RELAXED);
+
+	for (uint32_t i = 0; i < HV_MAX_VCPUS; i++)
+		__atomic_store_n(&p->vcpus[i].trace, on, __ATOMIC_RELAXED);
+	return was;
 }

@@ -26,11 +26,17 @@ struct vcpu;
  * ring at trace_exit_end, with the time hv was done with the exit. A
  * ring that cannot be allocated counts its records as dropped.
  */
-void trace_exit(const struct vcpu *v, uint32_t raw_reason, uint64_t qual,
-		uint64_t rip, uint64_t tsc);
+void trace_exit(const struct vcpu *v, uint64_t tsc, uint64_t qual,
+		uint64_t rip, uint32_t raw_reason);
 void trace_exit_end(uint64_t tsc);
 /* v ran on this CPU from in to out (the scheduler's view of a slice). */
 void trace_slice(const struct vcpu *v, uint64_t in, uint64_t out);
+/*
+ * Switches p's trace on or off: its flag and the copy in each of its
+ * vCPUs, which the exit path reads; the flag it had before.
+ */
+struct partition;
+bool partition_trace_set(struct partition *p, bool on);
 /* A partition took slot id: records of its earlier holders are
  * reported as partition 0 from now on. */
 void trace_partition_new(uint32_t id);

@@ -122,6 +122,12 @@ struct vlapic {
 int vlapic_highest(const struct vlapic *a, uint32_t off);
 /* The processor priority (SDM "Processor Priority Register (PPR)"). */
 uint32_t vlapic_ppr(const struct vlapic *a);
+/* The x2APIC logical ID of APIC id (SDM "Logical Destination Mode in
+ * x2APIC Mode"). */
+uint32_t vlapic_x2apic_ldr(uint32_t id);
+/* Inside the model (hv/vlapic.c's register writes, hv/vlapic_ipi.c): a
+ * write of the ICR's low half lo and destination hi; 0, or -1 for #GP. */
+int vlapic_write_icr(struct vlapic *a, uint32_t lo, uint32_t hi, bool x2);
 
 enum vlapic_mode {
 	VLAPIC_DISABLED, /* IA32_APIC_BASE.EN clear */

@@ -11,6 +11,7 @@
 #include "lib/elf.h"
 
 #include "lib/fmt.h"
+#include "lib/load.h"
 #include "lib/string.h"
 
 #define PAGE_SIZE 4096ull
@@ -276,7 +277,7 @@ void elf_load(const void *file, uint64_t len, const struct elf_info *info,
 	unsigned int i;
 
 	/* Zero first: gaps between segments and each segment's bss. */
-	memset(dest, 0, info->max_vaddr - info->min_vaddr);
+	load_zero(dest, info->max_vaddr - info->min_vaddr);
 	if (check_ehdr(file, len, &eh, NULL, 0))
 		return;
 	for (i = 0; i < eh.e_phnum; i++) {
@@ -285,8 +286,8 @@ void elf_load(const void *file, uint64_t len, const struct elf_info *info,
 		read_phdr(file, &eh, i, &ph);
 		if (ph.p_type != PT_LOAD || !ph.p_memsz || !ph.p_filesz)
 			continue;
-		memcpy((char *)dest + (ph.p_vaddr - info->min_vaddr),
-		       (const char *)file + ph.p_offset, ph.p_filesz);
+		load_copy((char *)dest + (ph.p_vaddr - info->min_vaddr),
+			  (const char *)file + ph.p_offset, ph.p_filesz);
 	}
 }
 

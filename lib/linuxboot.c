@@ -11,6 +11,7 @@
 
 
 #include "lib/fmt.h"
+#include "lib/load.h"
 #include "lib/string.h"
 
 #define PAGE 4096ull
@@ -413,7 +414,8 @@ void lx_load(const void *file, const struct lx_image *img,
 	memset(e, 0, sizeof(*e));
 	if (boot->initrd) {
 		initrd_at = lx_initrd_addr(img, boot->ram_size, boot->initrd_size);
-		memcpy((char *)ram + initrd_at, boot->initrd, boot->initrd_size);
+		load_copy((char *)ram + initrd_at, boot->initrd,
+			  boot->initrd_size);
 		e->initrd_addr = initrd_at;
 	}
 	memcpy((char *)ram + LX_CMDLINE, boot->cmdline, n);
@@ -423,10 +425,10 @@ void lx_load(const void *file, const struct lx_image *img,
 	if (img->kind == LX_KIND_BZIMAGE) {
 		/* The decompressor runs in place and needs init_size bytes
 		 * from the load address: zeros past the file. */
-		memcpy((char *)ram + img->load_addr,
-		       (const char *)file + img->pm_offset, img->pm_size);
-		memset((char *)ram + img->load_addr + img->pm_size, 0,
-		       img->init_size - img->pm_size);
+		load_copy((char *)ram + img->load_addr,
+			  (const char *)file + img->pm_offset, img->pm_size);
+		load_zero((char *)ram + img->load_addr + img->pm_size,
+			  img->init_size - img->pm_size);
 		put_page_tables(ram);
 		put_zero_page(file, img, boot, ram, initrd_at);
 		e->long_mode = true;

@@ -14,6 +14,7 @@
 
 
 #include "lib/fmt.h"
+#include "lib/load.h"
 #include "lib/string.h"
 
 #define PAGE 4096ull
@@ -337,8 +338,8 @@ void mb_load(const void *file, uint64_t len, const struct mb_image *img,
 		const struct mb_segment *s = &img->segments[i];
 		char *dst = (char *)ram + s->addr;
 
-		memcpy(dst, (const char *)file + s->offset, s->filesz);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+		load_copy(dst, (const char *)file + s->offset, s->filesz);
+		load_zero(dst + s->filesz, s->memsz - s->filesz);
 	}
 }
 
@@ -495,7 +496,7 @@ int mb_build_info(void *ram, const struct mb_image *img,
 				    i + 1, m->string, m->size, boot->ram_size);
 		used[n].start = at;
 		used[n++].end = at + size;
-		memcpy((char *)ram + at, m->data, m->size);
+		load_copy((char *)ram + at, m->data, m->size);
 		mods[i].mod_start = (uint32_t)at;
 		mods[i].mod_end = (uint32_t)(at + m->size);
 		mods[i].string = put_string(&w, m->string, STRING_MAX);

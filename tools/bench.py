@@ -5,7 +5,10 @@
   bench.py [--build DIR] [--log ENGINE=LOG ...] [--entry-check]
 
 Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn and
-bench-eoi.scn (a pc partition's figures) with tests/boot/runner.py, one at a time, on every engine they
+bench-eoi.scn (a pc partition's figures), and tests/boot/bench/bench-create.scn
+(creates and destroys by size), bench-sched.scn (the switch with many
+partitions) and bench-smp.scn (2 MiB children on 4 CPUs) with
+tests/boot/runner.py, one at a time, on every engine they
 list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
 "bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
@@ -38,7 +41,8 @@ import bench_linux
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
-SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi")
+SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi", "bench-create",
+             "bench-sched", "bench-smp")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -52,6 +56,8 @@ SKIP = re.compile(r"^SKIP +(?:" + "|".join(SCENARIOS) +
                   r")\.([a-z-]+): (.*)$")
 
 KIB = 1024
+SIZES = ("16m", "256m", "1g")  # bench-create.scn's children
+SIZE_NAMES = {"16m": "16 MiB", "256m": "256 MiB", "1g": "1 GiB"}
 
 
 @dataclass
@@ -70,6 +76,22 @@ def raw(name: str) -> Callable[[dict[str, int]], Optional[int]]:
     return lambda v: v.get(name)
 
 
+def create_ratio(v: dict[str, int]) -> Optional[int]:
+    """The 1 GiB child's create to user against the 16 MiB one's, both
+    from bench-create.scn, in percent."""
+    small, large = v.get("create_to_user_16m"), v.get("create_to_user_1g")
+    return round(100 * large / small) if small and large else None
+
+
+def longest_create_exit(v: dict[str, int]) -> Optional[int]:
+    """The longest single exit the parent made during any of
+    bench-create.scn's creates, the Linux images' included."""
+    keys = [f"create_longest_exit_{s}" for s in SIZES + ("linux",)]
+    if any(k not in v for k in keys):
+        return None
+    return max(v[k] for k in keys)
+
+
 def switch_cost(v: dict[str, int]) -> Optional[int]:
     """Every tick of the window is one of the two partitions running or hv
     switching: the switching is the sum of both gaps less the window, and
@@ -85,6 +107,27 @@ def switch_cost(v: dict[str, int]) -> Optional[int]:
     spent = (v["switch_parent_gap_ticks"] + v["switch_child_gap_ticks"] -
              v["switch_window_ticks"])
     return round(spent / gaps) if gaps and spent > 0 else None
+
+
+def sched_ratio(v: dict[str, int]) -> Optional[int]:
+    """The switch with 500 runnable partitions against the one with 2, by
+    hv's own TSC, in per mille."""
+    a, b = v.get("sched_2_switch_ticks"), v.get("sched_500_switch_ticks")
+    return round(b * 1000 / a) if a and b is not None else None
+
+
+def hv_vs_gap(v: dict[str, int]) -> Optional[int]:
+    """hv's own figure for its pick and switch against the gap method's
+    whole switch over the same window, per mille: the part cannot be
+    more than the whole."""
+    gap, hv = switch_cost(v), v.get("switch_hv_ticks")
+    return round(hv * 1000 / gap) if gap and hv is not None else None
+
+
+def pool_back(v: dict[str, int]) -> Optional[int]:
+    """Bytes of the pool not back once every 2 MiB child is destroyed."""
+    a, b = v.get("smp_pool_free_before"), v.get("smp_pool_free_after")
+    return a - b if a is not None and b is not None else None
 
 
 FIGURES = [
@@ -109,9 +152,21 @@ FIGURES = [
            "ticks", raw("kernel_port_write")),
     Figure("switch", "preemption-timer exit and switch between two "
            "partitions", "ticks", switch_cost),
+    Figure("switch_hv", "  of which hv's pick and switch, by its own TSC",
+           "ticks", raw("switch_hv_ticks")),
+    Figure("switch_hv_vs_gap", "  that against the whole, per mille",
+           "count", hv_vs_gap, "<= 1000"),
+    Figure("sched_2", "preemption switch by hv's TSC, 2 runnable "
+           "partitions, 1 CPU", "ticks", raw("sched_2_switch_ticks")),
+    Figure("sched_100", "  the same with 100 runnable partitions", "ticks",
+           raw("sched_100_switch_ticks")),
+    Figure("sched_500", "  the same with 500 runnable partitions", "ticks",
+           raw("sched_500_switch_ticks"), "<= 450"),
+    Figure("sched_500_vs_2", "  500 against 2, per mille", "count",
+           sched_ratio, "<= 1200"),
     Figure("create_to_user", "partition_create to the child's first user "
            "instructions, 16 MiB child", "ticks", raw("create_to_user"),
-           "<= 3000000"),
+           "<= 450000"),
     Figure("create_ram", "  of which hv taking its RAM (zero already)",
            "ticks", raw("create_hv_ram")),
     Figure("create_build", "  of which hv building it (RAM included)",
@@ -121,6 +176,25 @@ FIGURES = [
     Figure("longest_mgmt_exit", "longest single exit creating or "
            "destroying a partition (hv's final report)", "ticks",
            raw("longest_mgmt_exit"), "<= 1000000"),
+    *[Figure(f"create_to_user_{s}", f"create to user, {SIZE_NAMES[s]} "
+             "child (bench-create)", "ticks", raw(f"create_to_user_{s}"),
+             "<= 450000" if s == "16m" else None) for s in SIZES],
+    Figure("create_1g_vs_16m", "  1 GiB child's against the 16 MiB "
+           "one's, percent", "count", create_ratio, "<= 200"),
+    *[Figure(f"create_longest_exit_{s}", f"  longest exit creating the "
+             f"{SIZE_NAMES[s]} child", "ticks",
+             raw(f"create_longest_exit_{s}")) for s in SIZES],
+    Figure("create_longest_exit_linux", "  longest exit creating a child "
+           "of the Linux images", "ticks", raw("create_longest_exit_linux")),
+    Figure("create_longest_exit", "longest single exit of any create, "
+           "Linux images included", "ticks", longest_create_exit,
+           "<= 1000000"),
+    Figure("create_linux_image", "create of a child of the Linux images, "
+           "every step", "ticks", raw("create_linux_image")),
+    *[Figure(f"destroy_time_{s}", f"destroy of the {SIZE_NAMES[s]} child, "
+             "every step", "ticks", raw(f"destroy_time_{s}")) for s in SIZES],
+    Figure("destroy_longest_exit", "  its longest exit, the 1 GiB child's",
+           "ticks", raw("destroy_longest_exit_1g"), "<= 1000000"),
     Figure("pc_ipi_one_cpu", "pc partition: IPI between two vCPUs sharing "
            "one CPU, ICR write to handler", "ticks", raw("pc_ipi_one_cpu")),
     Figure("pc_tsc_deadline", "pc partition: TSC-deadline timer interrupt, "
@@ -156,6 +230,13 @@ FIGURES = [
            raw("children_2m_running"), ">= 100"),
     Figure("children_2m_pool_room", "  room in the pool at the refusal, "
            "counted in such children", "count", raw("children_2m_pool_room")),
+    Figure("smp_children_2m_running", "2 MiB children running at once, "
+           "1.25 GiB pool, 4 CPUs, each seen to have run", "count",
+           raw("smp_children_2m_running"), ">= 500"),
+    Figure("smp_children_2m", "  created until refusal", "count",
+           raw("smp_children_2m")),
+    Figure("smp_pool_not_back", "  pool bytes not back after all are "
+           "destroyed", "bytes", pool_back, "<= 0"),
 ]
 
 
@@ -267,11 +348,18 @@ def meets(value: Optional[int], target: Optional[str]) -> Optional[bool]:
     return value <= int(limit) if op == "<=" else value >= int(limit)
 
 
+def scenario_file(name: str) -> Path:
+    """A scenario of make test's directory, or one of tests/boot/bench/,
+    which only make bench boots (long boots that judge no figure)."""
+    path = REPO / "tests/boot/scenarios" / f"{name}.scn"
+    return path if path.exists() else REPO / "tests/boot/bench" / f"{name}.scn"
+
+
 def unchecked_scenario(build: Path, name: str = SCENARIO) -> Path:
     """A copy of the scenario with hv's VM-entry check off: the check
     (docs/vmcheck.md) is the test bed's, on in `make test` and by
     default, and the benchmark measures hv's own path without it."""
-    text = (REPO / "tests/boot/scenarios" / f"{name}.scn").read_text()
+    text = scenario_file(name).read_text()
     marker = "manifest <<END\n"
     if marker not in text:
         raise SystemExit(f"bench: {name}.scn has no '{marker.strip()}'")
@@ -284,7 +372,8 @@ def unchecked_scenario(build: Path, name: str = SCENARIO) -> Path:
 def run_scenario(build: Path, entry_check: bool) -> tuple[int, dict[str, str]]:
     """Boots the scenarios, one emulator at a time so that none slows
     another's figures; their status and the engines skipped, with why."""
-    scenarios = list(SCENARIOS) if entry_check else [
+    scenarios = [str(scenario_file(name)) for name in SCENARIOS] \
+        if entry_check else [
         str(unchecked_scenario(build, name)) for name in SCENARIOS]
     cmd = [sys.executable, str(REPO / "tests/boot/runner.py"), "--build",
            str(build), "test", "-j", "1", *scenarios]

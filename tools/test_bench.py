@@ -86,5 +86,38 @@ class LinuxFigureTest(unittest.TestCase):
         self.assertTrue(why.startswith("SKIP: qemu-system-x86_64 is missing"), why)
 
 
+class SchedFigureTest(unittest.TestCase):
+    def test_ratio(self) -> None:
+        v = {"sched_2_switch_ticks": 260, "sched_500_switch_ticks": 286}
+        self.assertEqual(bench.sched_ratio(v), 1100)
+        self.assertIsNone(bench.sched_ratio({"sched_2_switch_ticks": 260}))
+        self.assertEqual(bench.meets(1100, "<= 1200"), True)
+        self.assertEqual(bench.meets(1300, "<= 1200"), False)
+
+    def test_pool_back(self) -> None:
+        self.assertEqual(bench.pool_back({"smp_pool_free_before": 10,
+                                          "smp_pool_free_after": 10}), 0)
+        self.assertEqual(bench.pool_back({"smp_pool_free_before": 10,
+                                          "smp_pool_free_after": 6}), 4)
+        self.assertIsNone(bench.pool_back({"smp_pool_free_before": 10}))
+
+    def test_hv_against_gap(self) -> None:
+        v = {"switch_window_ticks": 1000, "switch_parent_gap_ticks": 600,
+             "switch_child_gap_ticks": 600, "switch_parent_gaps": 1,
+             "switch_child_gaps": 1, "switch_parent_late": 0,
+             "switch_child_late": 0, "switch_hv_ticks": 50}
+        self.assertEqual(bench.switch_cost(v), 100)
+        self.assertEqual(bench.hv_vs_gap(v), 500)
+        del v["switch_hv_ticks"]
+        self.assertIsNone(bench.hv_vs_gap(v))
+
+    def test_bench_only_scenarios(self) -> None:
+        for name in ("bench-sched", "bench-smp"):
+            self.assertIn(name, bench.SCENARIOS)
+            path = bench.scenario_file(name)
+            self.assertTrue(path.exists(), path)
+            self.assertEqual(path.parent.name, "bench")
+
+
 if __name__ == "__main__":
     unittest.main()

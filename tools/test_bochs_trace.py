@@ -27,7 +27,7 @@ SAMPLE = """\
 (0).[105] [0x00001aa0006f] 0008:000000000020006f (unk. ctxt): mov eax, r12d ; 4489e0
 (0).[106] [0x00001aa0006d] 0008:000000000020006d (unk. ctxt): cpuid ; 0fa2
 """
-SYMS = [(0x5080, "trace_exit"), (0xe280, "vmx_enter"), (0xe300,
+SYMS = [(0x5080, "trace_exit"), (0xe280, "vmx_resume"), (0xe300,
                                                         "vmx_exit_stub")]
 
 

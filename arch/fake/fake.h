@@ -25,7 +25,7 @@
 #define FAKE_MAX_CPUS HV_MAX_RUN_CPUS
 /* A scheduler that never ends fails the test at this many slices or
  * idle waits instead of hanging it. */
-#define FAKE_MAX_RUNS 1024
+#define FAKE_MAX_RUNS 4096
 #define FAKE_MAX_IDLES 4096
 
 struct fake_script {

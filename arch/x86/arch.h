@@ -35,6 +35,9 @@ struct guest_regs {
 	uint64_t rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
+/* The exit stub pushes R15 first and RAX last, from HOST_RSP down
+ * (arch/x86/vmx_entry.asm): the order above, with nothing between. */
+_Static_assert(sizeof(struct guest_regs) == 15 * 8, "guest_regs is packed");
 
 /*
  * A vCPU's arch state, embedded in hv's struct vcpu as its first member:
@@ -61,10 +64,14 @@ struct vcpu_arch {
 	uint8_t *xsave_area;
 
 	uint64_t vmcs_pa;
-	/* The HOST_RSP its VMCS holds; 0 when the host state was rewritten
-	 * and it must be written again (arch/x86/vmx_entry.asm). */
-	uint64_t host_rsp;
+	/* hv's stack pointer in vmx_resume or vmx_launch while the guest
+	 * runs, where the
+	 * exit stub finds it (arch/x86/vmx_entry.asm). */
+	uint64_t host_stack;
 	bool launched; /* VMLAUNCH done on this VMCS since its VMCLEAR */
+	/* What enters it: vmx_launch_fn while it is clear, vmx_resume_fn
+	 * once launched (arch/x86/vmx_entry.asm). */
+	void *enter;
 	/* A pc partition's vCPU (arch/x86/vmx_pc.c): unrestricted guest,
 	 * any mode, its CR0/CR4 masks and EFER rules of its own. */
 	bool pc;
@@ -74,6 +81,13 @@ struct vcpu_arch {
 	 * 0 when it must be reloaded at every entry.
 	 */
 	uint64_t timer_until;
+	/*
+	 * What a hypercall asked of the run loop besides going on (an
+	 * enum exit_action: YIELD or POWEROFF), 0 when nothing: taken where
+	 * the timer is reloaded, which timer_until 0 makes the next round
+	 * do (arch/x86/vmx_run.c), so that VMCALL's path tests nothing more.
+	 */
+	uint8_t leave;
 	/* Its primary controls but the window exits: hv's, or with "use
 	 * TPR shadow" while APIC virtualization is on. */
 	uint32_t proc;

@@ -24,8 +24,8 @@ void asm_offsets(void)
 	DEFINE(GDT_CODE_ASM, GDT_CODE);
 	DEFINE(GDT_DATA_ASM, GDT_DATA);
 	DEFINE(IA32_EFER_ASM, (unsigned long)IA32_EFER);
-	DEFINE(VMCS_HOST_RSP_ASM, VMCS_HOST_RSP);
-	DEFINE(VCPU_HOST_RSP, offsetof(struct vcpu, arch.host_rsp));
+	DEFINE(VCPU_HOST_STACK, offsetof(struct vcpu, arch.host_stack));
+	DEFINE(VCPU_ENTER, offsetof(struct vcpu, arch.enter));
 	DEFINE(VCPU_LAUNCHED, offsetof(struct vcpu, arch.launched));
 	DEFINE(VCPU_RAX, offsetof(struct vcpu, arch.regs.rax));
 	DEFINE(VCPU_RBX, offsetof(struct vcpu, arch.regs.rbx));

@@ -41,10 +41,18 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 
 static inline uint64_t rdtsc(void)
 {
+#ifdef __x86_64__
+	uint64_t lo, hi;
+
+	/* RDTSC zeroes bits 63:32 of RAX and RDX: no zero-extension. */
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return hi << 32 | lo;
+#else
 	uint32_t lo, hi;
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
+#endif
 }
 
 /* PCI configuration mechanism #1 (ports 0xcf8/0xcfc). */

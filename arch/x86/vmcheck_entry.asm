@@ -1,27 +1,35 @@
 ; SPDX-License-Identifier: MIT
-; The checked VM entry (arch/x86/vmcheck_hv.h): vmx_enter's contract --
-; RDI the vCPU, EAX 0 after a VM exit or 1/2 for VMfailInvalid/Valid,
-; RBP, RSP and RDI kept and every other register lost -- with the check
-; before the entry.
-; EAX 3 (VMCHECK_REFUSED): the check stopped the partition, no entry.
-; The C functions keep RBP and the callee-saved registers; the caller
-; (enter_guest in vmx_run.c) expects the others lost.
+; The checked VM entry (arch/x86/vmcheck_hv.h): vmx_resume's contract --
+; RBX the vCPU; CF and ZF clear after a VM exit, or one of them set with
+; EAX 1/2 for VMfailInvalid/Valid; RBP, RSP and RBX kept and every other
+; register lost -- with the check before the entry, which is then
+; vmx_resume or vmx_launch by the vCPU's launch state.
+; EAX 3 (VMCHECK_REFUSED), with CF set: the check stopped the partition,
+; no entry.
+; The C function keeps RBX, RBP and the other callee-saved registers;
+; the caller (enter_guest in vmx_run.c) expects the others lost.
 bits 64
 default rel
 
+%include "asm-offsets.inc"
+
 global vmcheck_enter
-extern vmx_enter
+extern vmx_resume
+extern vmx_launch
 extern vmcheck_before_entry
 
 section .text
 vmcheck_enter:
-	push rdi
+	push rbx			; the stack 16-aligned for the call
+	mov rdi, rbx
 	call vmcheck_before_entry
-	pop rdi
+	pop rbx
 	test eax, eax
 	jnz .out
-	; vmx_enter returns to our caller: its HOST_RSP is the one an
-	; unchecked entry gives it.
-	jmp vmx_enter
+	; Either returns to our caller.
+	cmp byte [rbx + VCPU_LAUNCHED], 0
+	jne vmx_resume
+	jmp vmx_launch
 .out:
+	stc
 	ret

@@ -34,8 +34,8 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-extern char vmx_enter[], vmcheck_enter[];
-void *vmx_enter_fn = vmx_enter;
+extern char vmx_launch[], vmx_resume[], vmcheck_enter[];
+void *vmx_launch_fn = vmx_launch, *vmx_resume_fn = vmx_resume;
 
 static bool enabled, recording;
 /* One copy a CPU: only current_vmcs differs, set at each check. */
@@ -177,7 +177,7 @@ void vmcheck_setup(const struct hv_manifest *m)
 	}
 	for (unsigned i = 0; i < HV_INFO_MAX_CPUS; i++)
 		cpu_caps[i] = caps;
-	vmx_enter_fn = vmcheck_enter;
+	vmx_launch_fn = vmx_resume_fn = vmcheck_enter;
 	pr_info("vmcheck: every VM entry is checked first against %u rules of the SDM's VM-entry checks%s",
 		vmcheck_rule_count(),
 		recording ? "; first entries are recorded" : "");

@@ -17,16 +17,24 @@
 #include "hv/vcpu.h"
 
 /*
- * What enter_guest (arch/x86/vmx_run.c) calls: vmx_enter
- * (arch/x86/vmx_entry.asm), or, with the check on, vmcheck_enter
- * (arch/x86/vmcheck_entry.asm), which checks the VMCS first. Both keep
- * vmx_enter's contract; vmcheck_enter returns VMCHECK_REFUSED when the
- * check stopped the partition instead of entering it. An indirect call
- * costs what the direct one did, so hv with the check off runs its old
- * path.
+ * What enter_guest (arch/x86/vmx_run.c) calls, by the vCPU's launch
+ * state: vmx_launch_fn for a clear VMCS, vmx_resume_fn for a launched
+ * one, which are vmx_launch and vmx_resume (arch/x86/vmx_entry.asm), or,
+ * with the check on, both vmcheck_enter (arch/x86/vmcheck_entry.asm),
+ * which checks the VMCS first. All keep vmx_resume's contract;
+ * vmcheck_enter returns VMCHECK_REFUSED when the check stopped the
+ * partition instead of entering it. An indirect call costs what a direct
+ * one does, so hv with the check off runs its old path.
  */
-extern void *vmx_enter_fn;
+extern void *vmx_launch_fn, *vmx_resume_fn;
 #define VMCHECK_REFUSED 3
+
+/* The VMCS is clear (VMCLEAR, or new): the next entry is a VMLAUNCH. */
+static inline void vmx_entry_clear(struct vcpu *v)
+{
+	v->arch.launched = false;
+	v->arch.enter = vmx_launch_fn;
+}
 
 /* vmcheck_setup and vmcheck_report are in the contract (hv/arch.h). */
 bool vmcheck_enabled(void);

@@ -8,6 +8,8 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+const uint64_t vmcs_zero;
+
 /*
  * The name is the enumerator's spelling, from the same list. A switch, so
  * that the compiler refuses two fields with one encoding.

@@ -124,6 +124,25 @@ vmcs_vmwrite(enum vmcs_field f, uint64_t value)
 	return !failed;
 }
 
+/*
+ * A zero in memory: VMWRITE takes its value from memory too, so writing
+ * 0 from here needs no register cleared first.
+ */
+extern const uint64_t vmcs_zero;
+
+/* Writes 0 to field f (any width), checked as the typed writers are. */
+static inline void vmcs_write_zero(enum vmcs_field f)
+{
+	bool failed;
+
+	__asm__ volatile("vmwrite %[value], %[field]"
+			 : "=@ccbe"(failed)
+			 : [field] "r"((uint64_t)f), [value] "m"(vmcs_zero)
+			 : "memory");
+	if (__builtin_expect(failed, 0))
+		vmcs_write_failed(f, 0);
+}
+
 /* The raw VMREAD: false when it failed, *value then undefined. */
 static inline bool vmcs_vmread(enum vmcs_field f, uint64_t *value)
 {

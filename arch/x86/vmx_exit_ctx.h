@@ -58,7 +58,7 @@ void step_trap_pending(uint64_t rflags) __attribute__((cold));
  * in the pending-debug-exceptions field, for the entry to deliver.
  */
 static inline __attribute__((always_inline)) void
-set_rip_after(const struct vcpu *v, uint64_t next)
+set_rip_after_nmi(const struct vcpu *v, uint64_t next, bool may_nmi)
 {
 	uint64_t rflags = vmcs_read_nat(VMCS_GUEST_RFLAGS);
 	uint32_t keep = 0;
@@ -71,23 +71,35 @@ set_rip_after(const struct vcpu *v, uint64_t next)
 	 * the blocking Bochs saves for the host's NMIs), and an instruction
 	 * in that handler must not end it: only its IRET does (SDM "Virtual
 	 * NMIs"). So the field is written 0 without a VMREAD, except then.
+	 * may_nmi false: v is not a pc vCPU, which hv gives no NMI (only a pc
+	 * vCPU's inbox is written, hv/apic.c), so the flag is not looked at.
 	 */
-	if (unlikely(v->arch.nmi & VCPU_NMI_GUEST))
+	if (may_nmi && unlikely(v->arch.nmi & VCPU_NMI_GUEST))
 		keep = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
 		       INTERRUPTIBILITY_NMI;
 	vmcs_write_nat(VMCS_GUEST_RIP, next);
-	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, keep);
+	if (may_nmi)
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, keep);
+	else
+		vmcs_write_zero(VMCS_GUEST_INTERRUPTIBILITY);
 	if (unlikely(rflags & RFLAGS_TF))
 		step_trap_pending(rflags);
 }
 
+static inline __attribute__((always_inline)) void
+set_rip_after(const struct vcpu *v, uint64_t next)
+{
+	set_rip_after_nmi(v, next, true);
+}
+
 /* The exit's own instruction length: exits caused by an instruction. */
 static inline __attribute__((always_inline)) void
-advance_rip(const struct vcpu *v)
+advance_rip_nmi(const struct vcpu *v, bool may_nmi)
 {
 	/* VMREAD zero-extends a 32-bit field: no cast needed. */
-	set_rip_after(v, vmcs_read_nat(VMCS_GUEST_RIP) +
-		      vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32));
+	set_rip_after_nmi(v, vmcs_read_nat(VMCS_GUEST_RIP) +
+			  vmcs_read_width(VMCS_EXIT_INSTR_LEN, VMCS_WIDTH_32),
+			  may_nmi);
 }
 
 static inline unsigned guest_cpl(void)

@@ -214,8 +214,13 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
+/* The exit stub pushes the guest's registers from HOST_RSP down, and
+ * then stands at the vCPU's start (arch/x86/vmx_entry.asm). */
+_Static_assert(offsetof(struct vcpu, arch.regs) == 0,
+	       "the guest registers start struct vcpu");
+
 /* Host state is per CPU: rewritten whenever a vCPU is loaded on a CPU. */
-void vmx_setup_host_state(void)
+void vmx_setup_host_state(const struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 	struct desc_ptr gdtr, idtr;
@@ -242,9 +247,10 @@ void vmx_setup_host_state(void)
 	vmcs_write_nat(VMCS_HOST_SYSENTER_EIP, 0);
 	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(IA32_EFER));
 	vmcs_write64(VMCS_HOST_IA32_PAT, rdmsr(IA32_PAT));
-	/* Every exit lands at the same place; HOST_RSP is vmx_enter's own
-	 * business, since it depends on the stack it is called on. */
+	/* Every exit lands at the same place, with RSP at the end of the
+	 * vCPU's guest registers, where the stub pushes them. */
 	vmcs_write_nat(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	vmcs_write_nat(VMCS_HOST_RSP, (uint64_t)(uintptr_t)(&v->arch.regs + 1));
 }
 
 static void setup_controls(struct vcpu *v, uint64_t eptp)
@@ -427,7 +433,7 @@ static int init_vmcs(struct vcpu *v, const struct vcpu_pc_entry *pc,
 	 */
 	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of the new VMCS 0x%lx failed", v->arch.vmcs_pa);
-	v->arch.launched = false;
+	vmx_entry_clear(v);
 	v->arch.host_cpu = HV_CPU_NONE;
 	if (caller != ~0ull && vmx_vmptrld(caller) != VMX_OK)
 		panic("VMPTRLD of the calling vCPU's VMCS 0x%lx failed", caller);
@@ -491,7 +497,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 		       v->arch.vmcs_pa);
 		return HV_EIO;
 	}
-	v->arch.launched = false;
+	vmx_entry_clear(v);
 	/* setup_controls writes vmx_caps.proc: no window exits. */
 	v->arch.window_exiting = false;
 	/*
@@ -508,6 +514,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.reinject_info = 0;
 	v->arch.timer_until = 0;
 	v->arch.nmi = 0;
+	v->arch.leave = 0;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */
 	vlapic_init_page(&v->apic, v->id,
@@ -519,8 +526,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
 	xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;
-	vmx_setup_host_state();
-	v->arch.host_rsp = 0;
+	vmx_setup_host_state(v);
 	setup_controls(v, eptp);
 	setup_guest(rip, rsp, cr3);
 	setup_exit_entry();
@@ -540,7 +546,7 @@ void vcpu_arch_leave(struct vcpu *v)
 	if (vmx_vmclear(v->arch.vmcs_pa) != VMX_OK)
 		panic("VMCLEAR of %s's VMCS 0x%lx failed", v->part->name,
 		      v->arch.vmcs_pa);
-	v->arch.launched = false;
+	vmx_entry_clear(v);
 	__atomic_store_n(&v->arch.vmcs_cpu, HV_CPU_NONE, __ATOMIC_RELEASE);
 }
 

@@ -78,8 +78,8 @@ enum pc_begin vmx_pc_begin(struct vcpu *v, uint64_t now);
  * (arch/x86/vmx_vcpu.c): INIT. */
 int vcpu_arch_reinit_pc_here(struct vcpu *v, const struct vcpu_pc_entry *e);
 
-/* Writes the host-state area for the CPU this runs on. */
-void vmx_setup_host_state(void);
+/* Writes the host-state area of v's VMCS for the CPU this runs on. */
+void vmx_setup_host_state(const struct vcpu *v);
 
 /* Where every VM exit lands (HOST_RIP): not to be called. */
 void vmx_exit_stub(void);

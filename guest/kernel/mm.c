@@ -107,6 +107,30 @@ static uint64_t alloc_table(void)
 	return pa;
 }
 
+static bool touches(uint64_t base, uint64_t lo, uint64_t hi)
+{
+	return lo < base + LARGE_PAGE_SIZE && hi > base;
+}
+
+/*
+ * Whether the 2 MiB at base holds none of the pages whose mapping can
+ * differ from their neighbours': page 0, map_end, the kernel stacks'
+ * guard pages, the text and the read-only data. Most of RAM does not, so
+ * the map is made without a look at each of its pages: starting costs
+ * the same however large the partition.
+ */
+static bool plain_region(uint64_t base)
+{
+	uint64_t ks = (uint64_t)(uintptr_t)kstacks;
+
+	return base >= PAGE_SIZE && !touches(base, map_end, map_end + 1) &&
+	       !touches(base, ks, ks + sizeof(kstacks)) &&
+	       !touches(base, (uint64_t)(uintptr_t)__text_start,
+			(uint64_t)(uintptr_t)__text_end) &&
+	       !touches(base, (uint64_t)(uintptr_t)__rodata_start,
+			(uint64_t)(uintptr_t)__rodata_end);
+}
+
 /* One 2 MiB page where all 512 small ones would be alike, else a table. */
 static void map_kernel_region(uint64_t *pd, uint64_t base)
 {
@@ -114,7 +138,9 @@ static void map_kernel_region(uint64_t *pd, uint64_t base)
 	uint64_t *pt;
 	bool uniform = true;
 
-	for (uint64_t pa = base; pa < base + LARGE_PAGE_SIZE; pa += PAGE_SIZE)
+	for (uint64_t pa = base; pa < base + LARGE_PAGE_SIZE &&
+				 !plain_region(base);
+	     pa += PAGE_SIZE)
 		if (kernel_page_flags(pa) != flags) {
 			uniform = false;
 			break;

@@ -140,7 +140,16 @@ static long hv_call_create(uint64_t ubuf, uint64_t size)
 	r = bounce_in(ubuf, size);
 	if (r)
 		return r;
-	return hv_call(HV_HC_PARTITION_CREATE, bounce_gpa(), size, 0);
+	/*
+	 * A create whose images are large answers PENDING while hv copies
+	 * them a step at a call (docs/hypercalls.md): the same call again,
+	 * with the same request, until the answer is final. Nothing else
+	 * of this kernel runs meanwhile, so the bounce buffer stays.
+	 */
+	while ((r = hv_call(HV_HC_PARTITION_CREATE, bounce_gpa(), size, 0)) ==
+	       HV_STATUS_PENDING)
+		hv_call(HV_HC_YIELD, 0, 0, 0);
+	return r;
 }
 
 /*
@@ -151,14 +160,65 @@ static long hv_call_create(uint64_t ubuf, uint64_t size)
  * that hv and the child's CPU get on with it, and says every 5 s that it
  * is still waiting, so a person at pm sees why nothing happens.
  */
+/* The pool's free bytes, from hv_info; 0 if hv did not answer. */
+static uint64_t pool_free(void)
+{
+	memset(&bounce, 0, sizeof(bounce));
+	if (hv_call(HV_HC_HV_INFO, bounce_gpa(), sizeof(bounce.hv), 0))
+		return 0;
+	return bounce.hv.pool_free_bytes;
+}
+
+/*
+ * A destroy of a partition of 1 GiB or more takes hundreds of calls, one
+ * HV_DESTROY_STEP of its RAM each: a line at each tenth of its RAM back
+ * in the pool, by the pool's free bytes, says how far it is.
+ */
+struct progress {
+	uint64_t ram, free0;
+	unsigned next; /* the next tenth to report */
+};
+
+static void progress_begin(struct progress *pg, uint64_t nr, uint64_t id)
+{
+	memset(pg, 0, sizeof(*pg));
+	memset(&bounce, 0, sizeof(bounce));
+	if (nr != HV_HC_PARTITION_DESTROY ||
+	    hv_call(HV_HC_PARTITION_INFO, id, bounce_gpa(),
+		    sizeof(bounce.info)) ||
+	    bounce.info.ram_bytes < (1ull << 30))
+		return;
+	pg->ram = bounce.info.ram_bytes;
+	pg->free0 = pool_free();
+	pg->next = 1;
+}
+
+static void progress_step(struct progress *pg, uint64_t id)
+{
+	uint64_t now, tenths;
+
+	if (!pg->ram || pg->next > 9)
+		return;
+	now = pool_free();
+	tenths = now > pg->free0 ? (now - pg->free0) * 10 / pg->ram : 0;
+	if (tenths < pg->next)
+		return;
+	kprintf("kernel: partition %lu: destroy: %lu%% of its %lu MiB back in the pool\n",
+		id, tenths * 10, pg->ram >> 20);
+	pg->next = (unsigned)tenths + 1;
+}
+
 static long hv_call_until_done(uint64_t nr, uint64_t id)
 {
 	uint32_t khz = cpuid(0x40000010, 0).eax;
 	uint64_t every = khz ? (uint64_t)khz * 5000 : 1ull << 34;
 	uint64_t t0 = rdtsc(), next = t0 + every;
+	struct progress pg;
 	long r;
 
+	progress_begin(&pg, nr, id);
 	while ((r = hv_call(nr, id, 0, 0)) == HV_STATUS_PENDING) {
+		progress_step(&pg, id);
 		hv_call(HV_HC_YIELD, 0, 0, 0);
 		if (rdtsc() >= next) {
 			kprintf("kernel: partition %lu: still waiting for it to leave its cpus or give back its memory (%lu s)\n",

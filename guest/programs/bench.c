@@ -14,6 +14,13 @@
  *   bench=switch  in a child and in the parent at once: spins across the
  *                 TSC window [from=, from= + len=) and prints how long,
  *                 and how many times, it did not run in it.
+ *   bench=sched   in the parent, alone on one CPU with slices of
+ *                 slice_ms=: hv's own figure for the preemption switch
+ *                 with 2, 100 and 500 runnable partitions (itself and
+ *                 spinning 2 MiB children).
+ *   bench=density in the parent: as many 2 MiB children running at once
+ *                 as the pool holds, and the pool's free bytes before
+ *                 and after they are all destroyed.
  *
  * Every partition involved should run its kernel with tick=0, so that no
  * timer of its own takes time from a timed loop.
@@ -27,7 +34,7 @@
 #define STATS_CPUIDS 1000 /* CPUIDs whose count hv must get exactly */
 #define STOS_BYTES 65536
 #define STOS_ROUNDS 3 /* the least of a few: see bench_batch */
-#define CHILD_2M_MAX 250 /* more than any pool the bench boots with */
+#define CHILD_2M_MAX 1000 /* more than any pool the bench boots with */
 /* Yields the parent waits for a child at most: far more than it needs. */
 #define WAIT_YIELDS 1000000
 /* A gap longer than this in a spinning loop is the CPU gone elsewhere;
@@ -37,7 +44,21 @@
 #define SWITCH_SLICES 100
 #define SLICE_MS 10
 
+/* Runnable partitions bench=sched measures the switch with; rounds of
+ * all of them it measures over, after as many to let them boot, and
+ * slices at least. */
+static const uint32_t sched_counts[] = { 2, 100, 500 };
+#define SCHED_ROUNDS 2
+#define SCHED_MIN_SLICES 200
+
 static uint8_t stos_buf[STOS_BYTES] __attribute__((aligned(4096)));
+static uint32_t ids[CHILD_2M_MAX];
+
+static bool get_hv_info(struct hv_info *hi)
+{
+	return !hypercall(HV_HC_HV_INFO, (unsigned long)(uintptr_t)hi,
+			  sizeof(*hi), 0);
+}
 
 static void figure(const char *name, uint64_t value)
 {
@@ -347,6 +368,7 @@ static void switch_figures(uint64_t margin)
 	struct hv_partition_info pi;
 	char cmdline[sizeof(((struct hv_partition_create *)0)->cmdline)];
 	uint64_t from, len = (uint64_t)SWITCH_SLICES * SLICE_MS * hv_tsc_khz();
+	struct hv_info h0, h1;
 	long id;
 
 	from = rdtsc() + margin;
@@ -360,7 +382,15 @@ static void switch_figures(uint64_t margin)
 		hypercall(HV_HC_PARTITION_START, (unsigned long)id, 0, 0)))
 		return;
 	figure("switch_window_ticks", len);
+	if (!get_hv_info(&h0))
+		return;
 	switch_side("parent", from, len);
+	/* hv's own figure over the same window, to set beside the gaps. */
+	if (get_hv_info(&h1) && h1.switches > h0.switches) {
+		figure("switch_hv_count", h1.switches - h0.switches);
+		figure("switch_hv_ticks", (h1.switch_tsc - h0.switch_tsc) /
+						  (h1.switches - h0.switches));
+	}
 	wait_ended((uint32_t)id, &pi);
 	ok("destroy switch",
 	   hypercall(HV_HC_PARTITION_DESTROY, (unsigned long)id, 0, 0));
@@ -370,17 +400,15 @@ static void switch_figures(uint64_t margin)
  * 2 MiB children, each started as soon as it exists, until hv refuses
  * one; then every one must have run and still be running.
  */
-static void density_figures(void)
+static void density_figures(const char *prefix)
 {
-	static uint32_t ids[CHILD_2M_MAX];
 	struct hv_partition_info pi;
 	struct hv_info hi;
 	uint64_t running = 0;
 	long n = 0, r = 0;
+	char name[48];
 
 	while (n < CHILD_2M_MAX) {
-		char name[16];
-
 		fmt_snprintf(name, sizeof(name), "m%ld", n);
 		r = create(name, "hv/tests/spin-low.elf", 2, NULL, "");
 		if (r < 0)
@@ -390,7 +418,9 @@ static void density_figures(void)
 					   (unsigned long)r, 0, 0)))
 			break;
 	}
-	/* One turn each, so that every child has run. */
+	/* A turn each, so that every child has run, on whichever CPU: the
+	 * second yield comes after every child's first slice has ended. */
+	hypercall(HV_HC_YIELD, 0, 0, 0);
 	hypercall(HV_HC_YIELD, 0, 0, 0);
 	for (long i = 0; i < n; i++)
 		if (!part_info(ids[i], &pi) && pi.state == HV_PART_RUNNING &&
@@ -399,17 +429,83 @@ static void density_figures(void)
 	if (n && !part_info(ids[0], &pi)) {
 		uint64_t each = pi.pool_bytes;
 
-		figure("child_2m_overhead_bytes", each - pi.ram_bytes);
+		fmt_snprintf(name, sizeof(name), "%schild_2m_overhead_bytes",
+			     prefix);
+		figure(name, each - pi.ram_bytes);
 		/* When the slots ran out first: how many the pool had room for. */
 		if (!hypercall(HV_HC_HV_INFO, (unsigned long)(uintptr_t)&hi,
 			       sizeof(hi), 0))
-			figure("children_2m_pool_room",
-			       (uint64_t)n + hi.pool_free_bytes / each);
+		{
+			fmt_snprintf(name, sizeof(name), "%schildren_2m_pool_room",
+				     prefix);
+			figure(name, (uint64_t)n + hi.pool_free_bytes / each);
+		}
 	}
-	figure("children_2m", (uint64_t)n);
-	figure("children_2m_running", running);
-	printf("bench: children_2m_refused_with %ld\n", r);
+	fmt_snprintf(name, sizeof(name), "%schildren_2m", prefix);
+	figure(name, (uint64_t)n);
+	fmt_snprintf(name, sizeof(name), "%schildren_2m_running", prefix);
+	figure(name, running);
+	printf("bench: %schildren_2m_refused_with %ld\n", prefix, r);
 	for (long i = 0; i < n; i++)
+		ok("destroy", hypercall(HV_HC_PARTITION_DESTROY,
+					(unsigned long)ids[i], 0, 0));
+}
+
+static void spin_for(uint64_t ticks)
+{
+	uint64_t end = rdtsc() + ticks;
+
+	while (rdtsc() < end)
+		asm volatile("" : : : "memory");
+}
+
+/*
+ * The preemption switch by hv's own TSC with n runnable partitions: this
+ * one and n - 1 spinning children, which it makes as it goes. It spins
+ * itself, so it is preempted as they are.
+ */
+static void sched_figures(uint64_t slice_ms)
+{
+	uint64_t slice = slice_ms * hv_tsc_khz();
+	uint32_t have = 0;
+	char name[48];
+
+	for (uint32_t c = 0; c < sizeof(sched_counts) / sizeof(sched_counts[0]);
+	     c++) {
+		uint32_t n = sched_counts[c];
+		uint64_t window = SCHED_ROUNDS * n < SCHED_MIN_SLICES ?
+					  SCHED_MIN_SLICES :
+					  SCHED_ROUNDS * n;
+		struct hv_info h0, h1;
+
+		while (have + 1 < n) {
+			long r;
+
+			fmt_snprintf(name, sizeof(name), "r%u", have);
+			r = create(name, "hv/tests/spin-low.elf", 2, NULL, "");
+			if (!ok("create", r))
+				return;
+			ids[have++] = (uint32_t)r;
+			if (!ok("start", hypercall(HV_HC_PARTITION_START,
+						   (unsigned long)r, 0, 0)))
+				return;
+		}
+		spin_for(window * slice);
+		if (!get_hv_info(&h0))
+			return;
+		spin_for(window * slice);
+		if (!get_hv_info(&h1) || h1.switches <= h0.switches) {
+			printf("TEST bench: FAIL no switch with %u partitions\n",
+			       n);
+			return;
+		}
+		fmt_snprintf(name, sizeof(name), "sched_%u_switches", n);
+		figure(name, h1.switches - h0.switches);
+		fmt_snprintf(name, sizeof(name), "sched_%u_switch_ticks", n);
+		figure(name, (h1.switch_tsc - h0.switch_tsc) /
+				     (h1.switches - h0.switches));
+	}
+	for (uint32_t i = 0; i < have; i++)
 		ok("destroy", hypercall(HV_HC_PARTITION_DESTROY,
 					(unsigned long)ids[i], 0, 0));
 }
@@ -427,7 +523,7 @@ static int parent(const struct sys_info *si)
 	child_span = start_figures();
 	if (child_span)
 		switch_figures(4 * child_span);
-	density_figures();
+	density_figures("");
 	printf("bench: done\n");
 	return 0;
 }
@@ -442,7 +538,17 @@ int main(void)
 		return 1;
 	if (cmdline_is(si.cmdline, "bench", "first") &&
 	    cmdline_u64(si.cmdline, "t", &t)) {
-		figure("create_to_user", entry - t);
+		/* bench-create.scn's children say their size (benchcreate). */
+		const char *size = cmdline_value(si.cmdline, "size");
+		char name[32] = "create_to_user";
+		size_t n = 14;
+
+		if (size)
+			name[n++] = '_';
+		while (size && *size && *size != ' ' && n < sizeof(name) - 1)
+			name[n++] = *size++;
+		name[n] = '\0';
+		figure(name, entry - t);
 		return 0;
 	}
 	if (cmdline_is(si.cmdline, "bench", "switch") &&
@@ -454,6 +560,27 @@ int main(void)
 	if (!(si.flags & SYS_INFO_PARENT)) {
 		printf("TEST bench: FAIL no bench= word for a child\n");
 		return 1;
+	}
+	if (cmdline_is(si.cmdline, "bench", "sched") &&
+	    cmdline_u64(si.cmdline, "slice_ms", &t)) {
+		printf("bench: start\n");
+		sched_figures(t);
+		printf("bench: done\n");
+		return 0;
+	}
+	if (cmdline_is(si.cmdline, "bench", "density")) {
+		struct hv_info h0, h1;
+
+		printf("bench: start\n");
+		if (!get_hv_info(&h0))
+			return 1;
+		density_figures("smp_");
+		if (!get_hv_info(&h1))
+			return 1;
+		figure("smp_pool_free_before", h0.pool_free_bytes);
+		figure("smp_pool_free_after", h1.pool_free_bytes);
+		printf("bench: done\n");
+		return 0;
 	}
 	return parent(&si);
 }

@@ -11,7 +11,7 @@ GP_SRC := guest/programs
 GP_OUT := $(BUILD)/guest/programs
 
 GUEST_PROGRAM_NAMES := init hello priv priv-cr3 vmcall peek poke nx \
-	spin count halt-after x87 pm primes bench echo
+	spin count halt-after x87 pm primes bench benchcreate echo
 GUEST_PROGRAM_ELFS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.elf)
 
 GP_OBJS := $(GUEST_PROGRAM_NAMES:%=$(GP_OUT)/%.o)

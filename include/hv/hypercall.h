@@ -252,13 +252,18 @@ struct hv_info {
 	 * tables, the MSR bitmap, trace rings. */
 	uint64_t pool_hv_bytes;
 	uint64_t tsc_khz;
-	uint32_t max_partitions; /* partition slots */
+	uint32_t max_partitions; /* partition ids: memory bounds them first */
 	uint32_t trace_cpus; /* CPUs whose trace ring exists */
 	uint32_t trace_records; /* records in each CPU's ring */
 	uint32_t reserved;
 	/* Host-physical addresses of hv's image and pool. */
 	uint64_t image_base;
 	uint64_t pool_base;
+	/* Preemption switches from one vCPU to another so far, on every
+	 * CPU, and the TSC ticks hv spent on them: from its scheduler's
+	 * look after the slice to the next vCPU's entry (docs/benchmarks.md). */
+	uint64_t switches;
+	uint64_t switch_tsc;
 };
 
 #endif

@@ -29,8 +29,8 @@ FUZZ_LINK_SAN := -fsanitize=fuzzer,$(FUZZ_SAN)
 
 # target name -> the sources it fuzzes (each target is fuzz_NAME.c).
 FUZZ_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
-FUZZ_LIB_elf := lib/elf.c lib/fmt.c
-FUZZ_LIB_multiboot := lib/multiboot.c lib/fmt.c
+FUZZ_LIB_elf := lib/elf.c lib/load.c lib/fmt.c
+FUZZ_LIB_multiboot := lib/multiboot.c lib/load.c lib/fmt.c
 FUZZ_LIB_hcargs :=
 FUZZ_LIB_vmx_decode := arch/x86/vmx_decode.c
 FUZZ_LIB_x86_insn := lib/x86_insn.c

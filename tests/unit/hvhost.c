@@ -203,10 +203,10 @@ int host_setup(void **state)
 	(void)state;
 	load_images();
 	fake_reset(1);
-	memset(partitions, 0, sizeof(partitions));
+	memset(partition_slot, 0, sizeof(partition_slot));
 	memset(&partitions_lock, 0, sizeof(partitions_lock));
 	slots_used = 0;
-	sched_over = false;
+	sched_reset();
 	log_count = 0;
 	host_type_reset();
 	memset(&host_bi, 0, sizeof(host_bi));

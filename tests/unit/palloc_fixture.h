@@ -28,9 +28,10 @@
 #define JUNK 0xa5
 /*
  * The map of a 4096-page pool: 4096 owner bytes, a 512-byte page bitmap
- * and one word of chunk bitmap, 4616 bytes in two pages.
+ * and one word each of chunk bitmap, whole-chunk bitmap and chunk owners,
+ * 4632 bytes in two pages.
  */
-#define MAP_PAGES 2ull
+#define MAP_PAGES 3ull
 
 struct fixture {
 	uint8_t *buf;
@@ -107,7 +108,7 @@ static __attribute__((unused)) void assert_consistent(const struct palloc *pa)
 	uint64_t nfree = 0;
 
 	for (uint64_t i = 0; i < pa->pages; i++) {
-		uint8_t o = pa->owner_of[i];
+		uint16_t o = (uint16_t)palloc_owner(pa, i);
 
 		if (o == PALLOC_FREE) {
 			nfree++;
@@ -122,16 +123,16 @@ static __attribute__((unused)) void assert_consistent(const struct palloc *pa)
 	for (uint64_t i = 0; i < pa->pages; i++) {
 		bool bit = pa->page_free[i / 64] >> (i % 64) & 1;
 
-		if (bit != (pa->owner_of[i] == PALLOC_FREE))
+		if (bit != (palloc_owner(pa, i) == PALLOC_FREE))
 			fail_msg("page %llu: bitmap says %s, map says owner %u",
 				 (unsigned long long)i, bit ? "free" : "taken",
-				 pa->owner_of[i]);
+				 palloc_owner(pa, i));
 	}
 	for (uint64_t c = 0; c < pa->pages / CHUNK_PAGES; c++) {
 		bool bit = pa->chunk_free[c / 64] >> (c % 64) & 1, all = true;
 
 		for (uint64_t i = c * CHUNK_PAGES; i < (c + 1) * CHUNK_PAGES; i++)
-			all = all && pa->owner_of[i] == PALLOC_FREE;
+			all = all && palloc_owner(pa, i) == PALLOC_FREE;
 		if (bit != all)
 			fail_msg("chunk %llu: bitmap says %d, pages say %d",
 				 (unsigned long long)c, bit, all);

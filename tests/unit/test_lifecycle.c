@@ -9,6 +9,7 @@
 #include "tests/unit/hvhost.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv/errno.h"
@@ -21,20 +22,21 @@ static const uint32_t on0[] = { 0 };
 struct pool_snap {
 	uint64_t free_pages;
 	uint64_t owner_pages[PALLOC_MAX_OWNERS];
-	uint8_t map[(size_t)HOST_POOL_MB << 8]; /* a byte per page */
+	uint16_t map[(size_t)HOST_POOL_MB << 8]; /* two bytes a page */
 };
 
 static struct pool_snap before, after;
-static struct partition table_before[HV_MAX_PARTITIONS];
+static struct partition *table_before[HV_MAX_PARTITIONS + 1];
 
 static void snap_pool(struct pool_snap *s)
 {
 	struct palloc *pa = mem_pool();
 
-	assert_int_equal(pa->pages, sizeof(s->map));
+	assert_int_equal(pa->pages, sizeof(s->map) / sizeof(s->map[0]));
 	s->free_pages = pa->free_pages;
 	memcpy(s->owner_pages, pa->owner_pages, sizeof(s->owner_pages));
-	memcpy(s->map, pa->owner_of, sizeof(s->map));
+	for (uint64_t i = 0; i < pa->pages; i++)
+		s->map[i] = (uint16_t)palloc_owner(pa, i);
 }
 
 static void assert_pool_is(const struct pool_snap *s)
@@ -88,9 +90,10 @@ static void test_create(void **state)
 	assert_false(c->autostart);
 	assert_false(c->parent);
 	assert_int_equal(c->vcpu_count, 2);
-	/* What it holds is what the pool lost, RAM and all. */
+	/* What it holds is what the pool lost, RAM and all, but its slot,
+	 * which is hv's. */
 	assert_int_equal(free0 - host_free_pages(),
-			 mem_pool()->owner_pages[c->id]);
+			 mem_pool()->owner_pages[c->id] + PARTITION_SLOT_PAGES);
 	assert_true(mem_pool()->owner_pages[c->id] >
 		    ((uint64_t)HOST_RAM_MB << 20) / 4096);
 	/* vCPU 0 is set up to enter the kernel with start_info; vCPU 1
@@ -263,8 +266,7 @@ static void test_destroy_returns_every_page(void **state)
 	/* Gone: its id names nothing, its slot is free and clean. */
 	assert_int_equal(s.again, HV_ENOENT);
 	assert_null(partition_by_id(id));
-	assert_false(partitions[id - 1].in_use);
-	assert_int_equal(partitions[id - 1].vcpu_count, 0);
+	assert_null(partition_slot[id]);
 	/* Every page back: the counters and the map as before the create. */
 	assert_int_equal(mem_pool()->owner_pages[id], 0);
 	assert_pool_is(start);
@@ -315,15 +317,71 @@ static void test_destroy_in_steps(void **state)
 	assert_false(host_logged("not returned"));
 }
 
+/* A 9 MiB program: PENDING, 4 MiB a call (hv/load.c), invisible till
+ * the id comes; then the program is in its RAM and every page returns. */
+static void test_create_in_steps(void **state)
+{
+	const uint64_t size = (9ull << 20) + 123;
+	struct hv_partition_create req;
+	struct hv_start_info *si;
+	struct partition *parent, *p;
+	uint64_t free0;
+	uint8_t *prog = aligned_alloc(4096, (size + 4095) & ~4095ull);
+	uint32_t pending = 0, id;
+	int64_t r;
+
+	(void)state;
+	assert_non_null(prog);
+	for (uint64_t i = 0; i < size; i++)
+		prog[i] = (uint8_t)(i * 7 + i / 4096);
+	host_bi.modules[host_bi.module_count++] = (struct hv_boot_module){
+		(uint64_t)(uintptr_t)prog, size, HV_MANIFEST_MAX_PARTITIONS,
+		HV_MODULE_PROGRAM, "hv/big.elf" };
+	parent = boot_parent(1);
+	free0 = host_free_pages();
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "stepped");
+	snprintf(req.image, sizeof(req.image), "%s", HOST_CHILD);
+	snprintf(req.programs[0], sizeof(req.programs[0]), "hv/big.elf");
+	req.program_count = 1;
+	req.ram_mb = 16;
+	req.vcpus = 1;
+	while ((r = partition_create_request(&req)) == HV_EAGAIN) {
+		p = host_part("stepped");
+		assert_true(p->busy && p->creating);
+		assert_null(partition_by_id(p->id));
+		assert_int_equal(partition_destroy(p->id, parent), HV_EBUSY);
+		assert_true(++pending < 10);
+	}
+	/* The build, then 4, 4 and 1 MiB and the id. */
+	assert_int_equal(pending, 3);
+	assert_true(r > 0);
+	p = partition_by_id((uint32_t)r);
+	assert_true(p && !p->creating && !p->load);
+	si = partition_gpa_to_hva(p, HV_GUEST_START_INFO, sizeof(*si));
+	assert_int_equal(si->module_count, 1);
+	assert_int_equal(si->modules[0].size, size);
+	assert_memory_equal(partition_gpa_to_hva(p, si->modules[0].gpa, size),
+			    prog, size);
+	assert_true(host_logged("9216 KiB of its images copied in 3 step(s)"));
+	id = (uint32_t)r;
+	while ((r = partition_destroy(id, parent)) == HV_EAGAIN)
+		;
+	assert_int_equal(r, HV_OK);
+	assert_int_equal(host_free_pages(), free0);
+	host_bi.module_count--;
+	free(prog);
+}
+
 /* A build that fails leaves the pool and the table as they were. */
 static void attempt(const char *name, const char *image, uint32_t ram_mb,
 		    uint32_t vcpus, int64_t expect)
 {
 	snap_pool(&before);
-	memcpy(table_before, partitions, sizeof(partitions));
+	memcpy(table_before, partition_slot, sizeof(partition_slot));
 	assert_int_equal(host_create(name, image, ram_mb, vcpus), expect);
 	assert_pool_is(&before);
-	assert_memory_equal(table_before, partitions, sizeof(partitions));
+	assert_memory_equal(table_before, partition_slot, sizeof(partition_slot));
 }
 
 static void test_failed_build_undone(void **state)
@@ -349,8 +407,9 @@ static void test_failed_build_undone(void **state)
 
 /*
  * The pool itself too small for the vCPU pages: everything is taken but
- * one RAM-sized run and six pages, enough for the RAM, the I/O log, the
- * address space and vCPU 0's own page, not for its stats page.
+ * one RAM-sized run and a few pages, enough for the slot, the RAM, the
+ * I/O log, the address space and vCPU 0's own page, not for its stats
+ * page.
  */
 static void test_pool_too_small_for_vcpus(void **state)
 {
@@ -366,12 +425,14 @@ static void test_pool_too_small_for_vcpus(void **state)
 		;
 	assert_int_equal(pa->free_pages, 0);
 	for (uint64_t i = pa->map_pages, n = 0; i < pa->pages && !run; i++) {
-		n = pa->owner_of[i] == PALLOC_MAX_OWNERS - 2 ? n + 1 : 0;
-		if (n == 2 + FAKE_PARTITION_PAGES + 1)
+		n = palloc_owner(pa, i) == PALLOC_MAX_OWNERS - 2 ? n + 1 : 0;
+		if (n == 2 + FAKE_PARTITION_PAGES + 1 + PARTITION_SLOT_PAGES)
 			run = pa->base + (i + 1 - n) * 4096;
 	}
 	assert_int_not_equal(run, 0);
-	assert_int_equal(palloc_free(pa, run, (2 + FAKE_PARTITION_PAGES + 1) * 4096,
+	assert_int_equal(palloc_free(pa, run,
+				     (2 + FAKE_PARTITION_PAGES + 1 +
+				      PARTITION_SLOT_PAGES) * 4096,
 				     PALLOC_MAX_OWNERS - 2),
 			 0);
 	assert_int_equal(palloc_free(pa, ram, ram_pages * 4096,
@@ -522,6 +583,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_create, host_setup),
 		cmocka_unit_test_setup(test_start, host_setup),
+		cmocka_unit_test_setup(test_create_in_steps, host_setup),
 		cmocka_unit_test_setup(test_stop_pending_while_running, host_setup),
 		cmocka_unit_test_setup(test_destroy_returns_every_page, host_setup),
 		cmocka_unit_test_setup(test_destroy_in_steps, host_setup),

@@ -24,8 +24,8 @@ static void test_run_contiguous(void **state)
 	a = palloc_run(pa, 2, 1, 4);
 	assert_int_equal(a, base + 200 * PAGE);
 	assert_true(is_zero(a, 2 * PAGE));
-	assert_int_equal(pa->owner_of[200], 4);
-	assert_int_equal(pa->owner_of[201], 4);
+	assert_int_equal(palloc_owner(pa, 200), 4);
+	assert_int_equal(palloc_owner(pa, 201), 4);
 	assert_int_equal(pa->owner_pages[4], 2);
 	assert_int_equal(palloc_run(pa, 2, 1, 4), 0);
 	assert_int_equal(pa->free_pages, 2);
@@ -75,7 +75,7 @@ static void test_run_large(void **state)
 	assert_true(a + 3 * CHUNK <= base_of(f) + POOL_SIZE);
 	assert_true(is_zero(a, 3 * CHUNK));
 	for (uint64_t i = 0; i < 3 * CHUNK_PAGES; i++)
-		assert_int_equal(pa->owner_of[page_index(pa, a) + i], 6);
+		assert_int_equal(palloc_owner(pa, page_index(pa, a) + i), 6);
 	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
 
 	/*
@@ -94,6 +94,49 @@ static void test_run_large(void **state)
 	assert_int_equal(palloc_run(pa, 2, 0, 6), 0);
 	assert_int_equal(palloc_run(pa, 1, 0, 6), 0);
 	assert_int_equal(pa->owner_pages[6], 3 * CHUNK_PAGES);
+	assert_consistent(pa);
+}
+
+/*
+ * A run's whole chunks are owned by chunk (hv/palloc.c): a free of part
+ * of one splits it, and whatever the shape of the frees, each page keeps
+ * its owner, a page given back once is refused the second time, and the
+ * pool ends as it began.
+ */
+static void test_whole_chunks_split(void **state)
+{
+	struct fixture *f = *state;
+	struct palloc *pa = &f->pa;
+	uint64_t free0 = pa->free_pages, a, first;
+
+	a = palloc_run(pa, 3 * CHUNK_PAGES + 5, CHUNK_PAGES, 7);
+	assert_int_not_equal(a, 0);
+	first = page_index(pa, a);
+	assert_int_equal(pa->chunk_whole[0] != 0, 1);
+	/* One page in the middle chunk, then the first chunk but a page. */
+	assert_int_equal(palloc_free(pa, a + CHUNK + 7 * PAGE, PAGE, 7), 0);
+	assert_int_equal(palloc_free(pa, a + CHUNK + 7 * PAGE, PAGE, 7),
+			 HV_EINVAL);
+	assert_int_equal(palloc_owner(pa, first + CHUNK_PAGES + 7), PALLOC_FREE);
+	assert_int_equal(palloc_owner(pa, first + CHUNK_PAGES + 6), 7);
+	assert_int_equal(palloc_owner(pa, first + CHUNK_PAGES + 8), 7);
+	assert_int_equal(palloc_free(pa, a, CHUNK - PAGE, 7), 0);
+	assert_int_equal(palloc_owner(pa, first + CHUNK_PAGES - 1), 7);
+	/* Another owner cannot give back what is 7's, whole or split. */
+	assert_int_equal(palloc_free(pa, a + 2 * CHUNK, CHUNK, 8), HV_EINVAL);
+	assert_int_equal(palloc_free(pa, a + CHUNK, PAGE, 8), HV_EINVAL);
+	assert_int_equal(pa->owner_pages[7], 2 * CHUNK_PAGES + 5);
+	assert_consistent(pa);
+	/* The rest in one free across the split and the whole chunk. */
+	assert_int_equal(palloc_free(pa, a + CHUNK - PAGE, PAGE, 7), 0);
+	assert_int_equal(palloc_free(pa, a + CHUNK, 7 * PAGE, 7), 0);
+	assert_int_equal(palloc_free(pa, a + CHUNK + 8 * PAGE,
+				     2 * CHUNK - 8 * PAGE + 5 * PAGE, 7), 0);
+	assert_int_equal(pa->owner_pages[7], 0);
+	assert_int_equal(pa->free_pages, free0);
+	for (uint64_t c = 0; c < pa->chunks; c++)
+		assert_int_equal((pa->chunk_whole[c / 64] >> (c % 64)) & 1, 0);
+	assert_true(is_zero(a, 3 * CHUNK + 5 * PAGE));
 	assert_consistent(pa);
 }
 
@@ -183,7 +226,7 @@ static int fits(const struct palloc *pa, uint64_t n, uint64_t align)
 	for (uint64_t s = 0; s + n <= pa->pages; s += align) {
 		uint64_t i = 0;
 
-		while (i < n && pa->owner_of[s + i] == PALLOC_FREE)
+		while (i < n && palloc_owner(pa, s + i) == PALLOC_FREE)
 			i++;
 		if (i == n)
 			return 1;
@@ -244,6 +287,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_aligned, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_large, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_whole_chunks_split, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_run_fragmented, setup,
 						teardown),

@@ -22,14 +22,14 @@ UNIT_LDFLAGS := -fsanitize=address,undefined
 UNIT_LDLIBS := -lcmocka
 
 # test name -> the sources it tests (each test also gets common.c).
-UNIT_LIB_elf := lib/elf.c lib/fmt.c
+UNIT_LIB_elf := lib/elf.c lib/load.c lib/fmt.c
 UNIT_LIB_manifest := lib/manifest.c lib/manifest_lists.c lib/name.c lib/fmt.c
-UNIT_LIB_multiboot := lib/multiboot.c lib/fmt.c
+UNIT_LIB_multiboot := lib/multiboot.c lib/load.c lib/fmt.c
 UNIT_LIB_name := lib/name.c
 UNIT_LIB_vmxcap := lib/vmxcap.c lib/fmt.c
 UNIT_LIB_acpi := lib/acpi.c
 UNIT_LIB_acpigen := lib/acpigen.c lib/acpi.c
-UNIT_LIB_linuxboot := lib/linuxboot.c lib/multiboot.c lib/fmt.c
+UNIT_LIB_linuxboot := lib/linuxboot.c lib/multiboot.c lib/load.c lib/fmt.c
 UNIT_LIB_fmt := lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
@@ -37,9 +37,9 @@ UNIT_LIB_palloc := hv/palloc.c
 UNIT_LIB_palloc_search := hv/palloc.c
 UNIT_LIB_pt := arch/x86/pt.c arch/x86/ept.c hv/palloc.c
 UNIT_LIB_vmcs_names := arch/x86/vmx_names.c arch/x86/vmcs.c lib/fmt.c
-UNIT_LIB_vlapic := hv/vlapic.c hv/vlapic_page.c
-UNIT_LIB_vlapic_modes := hv/vlapic.c hv/vlapic_page.c
-UNIT_LIB_vlapic_page := hv/vlapic.c hv/vlapic_page.c
+UNIT_LIB_vlapic := hv/vlapic.c hv/vlapic_ipi.c hv/vlapic_page.c
+UNIT_LIB_vlapic_modes := hv/vlapic.c hv/vlapic_ipi.c hv/vlapic_page.c
+UNIT_LIB_vlapic_page := hv/vlapic.c hv/vlapic_ipi.c hv/vlapic_page.c
 UNIT_LIB_pcdev := hv/pcdev.c
 UNIT_LIB_hcargs :=
 # lib/conring.h is all inline.
@@ -74,10 +74,10 @@ UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt stri
 # and the boot info faked by tests/unit/hvhost.c. These objects are built
 # apart, under $(UNIT_OUT)/fake/, since the same sources in the tests
 # above see arch/x86's types.
-UNIT_HV_NAMES := sched lifecycle hcall console apic
+UNIT_HV_NAMES := sched sched_scale lifecycle hcall console apic
 UNIT_HV_SRCS := hv/sched.c hv/partition.c hv/build.c hv/report.c hv/hcall.c \
 	hv/palloc.c hv/stats.c hv/trace.c hv/vuart.c hv/ratelimit.c hv/mem.c \
-	hv/policy.c hv/vlapic.c hv/vlapic_page.c hv/apic.c hv/pcdev.c hv/multiboot.c hv/linux.c hv/pcpower.c arch/fake/fake.c \
+	hv/policy.c hv/vlapic.c hv/vlapic_ipi.c hv/vlapic_page.c hv/apic.c hv/pcdev.c hv/multiboot.c hv/linux.c hv/pcpower.c hv/load.c arch/fake/fake.c \
 	arch/x86/vmx_names.c lib/elf.c lib/multiboot.c lib/linuxboot.c lib/acpigen.c lib/fmt.c lib/hvnames.c \
 	lib/name.c $(UNIT_SRC)/hvhost.c \
 	$(UNIT_SRC)/common.c
