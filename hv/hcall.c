@@ -257,6 +257,57 @@ static int64_t console_attach(uint64_t id)
 	return r;
 }
 
+/*
+ * Types len bytes of the caller's buffer at partition id's console
+ * (console_input): the buffer is checked and copied before any lock, and
+ * the partition found under partitions_lock, as in console_attach.
+ */
+static int64_t console_input(struct partition *p, uint64_t id, uint64_t gpa,
+			     uint64_t len)
+{
+	uint8_t buf[HV_CONSOLE_WRITE_MAX];
+	int r = hc_check_buffer(p->ram_size, gpa, len, sizeof(buf));
+	struct partition *t;
+	int64_t n;
+
+	if (r) {
+		stat_add_shared(&p->refused.hypercall, 1);
+		return r;
+	}
+	memcpy(buf, partition_gpa_to_hva(p, gpa, len), len);
+	spin_lock(&partitions_lock);
+	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
+	if (!t)
+		n = HV_ENOENT;
+	else if (t->state != PART_RUNNING && t->state != PART_CREATED)
+		n = HV_EBUSY;
+	else
+		n = vuart_input(t, buf, (uint32_t)len);
+	spin_unlock(&partitions_lock);
+	return n;
+}
+
+static int64_t console_state(struct partition *p, uint64_t id, uint64_t gpa,
+			     uint64_t size)
+{
+	struct hv_console_state st;
+	struct partition *t;
+
+	if (size != sizeof(st)) {
+		stat_add_shared(&p->refused.hypercall, 1);
+		return size > sizeof(st) ? HV_E2BIG : HV_EINVAL;
+	}
+	memset(&st, 0, sizeof(st));
+	spin_lock(&partitions_lock);
+	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
+	if (t)
+		vuart_state(t, &st);
+	spin_unlock(&partitions_lock);
+	if (!t)
+		return HV_ENOENT;
+	return copy_to_caller(p, gpa, &st, sizeof(st), sizeof(st));
+}
+
 static int64_t trace_read_call(struct partition *p, uint64_t cpu,
 			       uint64_t gpa, uint64_t capacity)
 {
@@ -418,6 +469,18 @@ static int64_t hc_console_attach(struct vcpu *v)
 	return hv_status(console_attach(ARG(v, 0)));
 }
 
+static int64_t hc_console_input(struct vcpu *v)
+{
+	return hv_status(
+		console_input(v->part, ARG(v, 0), ARG(v, 1), ARG(v, 2)));
+}
+
+static int64_t hc_console_state(struct vcpu *v)
+{
+	return hv_status(
+		console_state(v->part, ARG(v, 0), ARG(v, 1), ARG(v, 2)));
+}
+
 #undef ARG
 
 #define OPEN true
@@ -440,6 +503,8 @@ const struct hypercall_entry hypercall_table[HV_INFO_HYPERCALLS] = {
 	[HV_HC_TRACE_READ] = { hc_trace_read, PARENT, HC_CONTINUE },
 	[HV_HC_HV_INFO] = { hc_hv_info, PARENT, HC_CONTINUE },
 	[HV_HC_CONSOLE_ATTACH] = { hc_console_attach, PARENT, HC_CONTINUE },
+	[HV_HC_CONSOLE_INPUT] = { hc_console_input, PARENT, HC_CONTINUE },
+	[HV_HC_CONSOLE_STATE] = { hc_console_state, PARENT, HC_CONTINUE },
 };
 #undef OPEN
 #undef PARENT

@@ -41,6 +41,7 @@ struct vuart {
 	bool held; /* line is complete and waits for room in the console */
 	bool queued; /* a line went into the console's ring: pump it */
 	char line[160];
+	uint64_t lines; /* lines completed, for console_state */
 	/* Console input: bytes from the real COM1 typed while this
 	 * partition held the console (hv/vuart.c's input_lock). */
 	uint8_t rx[256];
@@ -300,6 +301,14 @@ void vuart_flush(struct partition *p);
  */
 int vuart_attach(struct partition *p);
 bool vuart_has_console(const struct partition *p);
+/*
+ * The console_input call's work: bytes for p's input buffer, as if typed
+ * while p held the console; how many fitted. The caller holds
+ * partitions_lock and has checked that p runs.
+ */
+uint32_t vuart_input(struct partition *p, const uint8_t *buf, uint32_t len);
+/* The console_state call's answer for p. */
+void vuart_state(struct partition *p, struct hv_console_state *st);
 /* One byte of the partition's console output, collected into lines. */
 void vuart_put(struct partition *p, uint8_t c);
 /*

@@ -8,6 +8,7 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 
 enum {
 	REG_DATA = 0,
@@ -82,6 +83,7 @@ static bool put_locked(struct partition *p, uint8_t c)
 		return true;
 	if (c == '\n') {
 		flush_locked(p);
+		u->lines++;
 		return true;
 	}
 	/* Unprintable bytes are shown, not passed to the real terminal. */
@@ -207,6 +209,44 @@ int vuart_attach(struct partition *p)
 	__atomic_store_n(&input_owner, p->parent ? NULL : p, __ATOMIC_RELEASE);
 	spin_unlock(&input_lock);
 	return HV_OK;
+}
+
+/*
+ * Bytes the parent types for p (pm's `type`): they wait in p's buffer as
+ * the keys of a person would, after those, but a full buffer takes no more rather
+ * than dropping, so the caller may send the rest once p has read some.
+ */
+uint32_t vuart_input(struct partition *p, const uint8_t *buf, uint32_t len)
+{
+	struct vuart *u = &p->uart;
+	uint32_t n = 0;
+
+	spin_lock(&input_lock);
+	/* Keys a person typed for p before come first. */
+	if (holds_input(p))
+		poll_input_locked(p);
+	while (n < len && u->rx_head - u->rx_tail < sizeof(u->rx)) {
+		u->rx[u->rx_head % sizeof(u->rx)] = buf[n++];
+		__atomic_store_n(&u->rx_head, u->rx_head + 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&input_lock);
+	return n;
+}
+
+void vuart_state(struct partition *p, struct hv_console_state *st)
+{
+	struct vuart *u = &p->uart;
+
+	spin_lock(&p->lock);
+	st->lines = u->lines;
+	/* A held line is complete; only the bytes after it are unfinished,
+	 * and there are none until it has gone out. */
+	st->line_len = u->held ? 0 : u->len;
+	memcpy(st->line, u->line, st->line_len);
+	spin_lock(&input_lock);
+	st->rx_pending = u->rx_head - u->rx_tail;
+	spin_unlock(&input_lock);
+	spin_unlock(&p->lock);
 }
 
 bool vuart_has_console(const struct partition *p)

@@ -9,6 +9,8 @@
 static const char *const hypercall_names[HV_INFO_HYPERCALLS] = {
 	[HV_HC_VERSION] = "version",
 	[HV_HC_CONSOLE_ATTACH] = "console_attach",
+	[HV_HC_CONSOLE_INPUT] = "console_input",
+	[HV_HC_CONSOLE_STATE] = "console_state",
 	[HV_HC_SHUTDOWN] = "shutdown",
 	[HV_HC_YIELD] = "yield",
 	[HV_HC_CONSOLE_WRITE] = "console_write",

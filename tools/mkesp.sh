@@ -16,7 +16,10 @@
 # the boot tests check the loader's answer to a missing file. A missing input
 # is an error, never silently skipped.
 #
-# HV_ESP_MB sets the size (default 64 MiB; FAT32 needs at least 33 MiB).
+# HV_ESP_MB sets the size. The default is 64 MiB (FAT32 needs at least
+# 33 MiB), or more when the files need it (a Linux kernel and initrd do):
+# their size, a quarter more for FAT's clusters and tables, and 16 MiB of
+# room, as tools/hvboot/esp.py reckons it.
 
 set -eu
 
@@ -63,7 +66,16 @@ for pair in "$@"; do
 done
 [ $missing -eq 0 ] || exit 1
 
-size_mb=${HV_ESP_MB:-64}
+total=0
+for f in "$efi" "$elf" "$conf"; do
+	[ "$f" = - ] || total=$((total + $(wc -c <"$f")))
+done
+for pair in "$@"; do
+	total=$((total + $(wc -c <"${pair%%:*}")))
+done
+need_mb=$((total * 5 / 4 / 1048576 + 16))
+[ $need_mb -gt 64 ] || need_mb=64
+size_mb=${HV_ESP_MB:-$need_mb}
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT INT TERM
 

@@ -574,6 +574,7 @@ static void hc_management(void)
 		HV_HC_PARTITION_INFO, HV_HC_TEMPLATE_LIST,
 		HV_HC_TRACE_CONTROL, HV_HC_TRACE_READ,
 		HV_HC_HV_INFO,	      HV_HC_CONSOLE_ATTACH,
+		HV_HC_CONSOLE_INPUT,  HV_HC_CONSOLE_STATE,
 	};
 
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {

@@ -50,6 +50,8 @@ static union {
 	uint32_t ids[HV_PARTITION_LIST_MAX];
 	struct hv_trace_record trace[HV_TRACE_READ_MAX];
 	struct hv_info hv;
+	struct hv_console_state console;
+	uint8_t typed[HV_CONSOLE_WRITE_MAX];
 } bounce;
 
 static uint64_t bounce_gpa(void)
@@ -107,13 +109,26 @@ static long hv_call_struct(uint64_t nr, uint64_t id, uint64_t ubuf,
 	if (!user_range_ok(current->pml4, ubuf, size, true))
 		return -SYS_EFAULT;
 	memset(&bounce, 0, sizeof(bounce));
-	if (nr == HV_HC_PARTITION_INFO)
+	if (nr == HV_HC_PARTITION_INFO || nr == HV_HC_CONSOLE_STATE)
 		r = hv_call(nr, id, bounce_gpa(), size);
 	else
 		r = hv_call(nr, bounce_gpa(), size, 0);
 	if (!r)
 		memcpy((void *)(uintptr_t)ubuf, &bounce, size);
 	return r;
+}
+
+/* console_input: the program's bytes, for partition id's console. */
+static long hv_call_type(uint64_t id, uint64_t ubuf, uint64_t len)
+{
+	long r;
+
+	if (len > sizeof(bounce.typed))
+		return -SYS_EINVAL;
+	r = bounce_in(ubuf, len);
+	if (r)
+		return r;
+	return hv_call(HV_HC_CONSOLE_INPUT, id, bounce_gpa(), len);
 }
 
 static long hv_call_create(uint64_t ubuf, uint64_t size)
@@ -239,6 +254,10 @@ static long sys_manage(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 		return hv_call_struct(nr, a1, a2, a3, sizeof(bounce.info));
 	case HV_HC_HV_INFO:
 		return hv_call_struct(nr, 0, a1, a2, sizeof(bounce.hv));
+	case HV_HC_CONSOLE_STATE:
+		return hv_call_struct(nr, a1, a2, a3, sizeof(bounce.console));
+	case HV_HC_CONSOLE_INPUT:
+		return hv_call_type(a1, a2, a3);
 	default: /* HV_HC_TEMPLATE_LIST */
 		return hv_call_array(nr, 0, a1, a2, HV_TEMPLATE_LIST_MAX,
 				     sizeof(bounce.templates[0]));
@@ -281,6 +300,8 @@ static long sys_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 	case HV_HC_TRACE_READ:
 	case HV_HC_HV_INFO:
 	case HV_HC_CONSOLE_ATTACH:
+	case HV_HC_CONSOLE_INPUT:
+	case HV_HC_CONSOLE_STATE:
 		if (!parent)
 			return HV_STATUS_DENIED;
 		return sys_manage(nr, a1, a2, a3);

@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"pm:   wait N                    give the CPU away N times\n"
 	"pm:   wait NAME N ticks|exits   ... until NAME has run N TSC ticks, or made N exits\n"
 	"pm:   console NAME              type at NAME's console; Ctrl-] comes back\n"
+	"pm:   type NAME TEXT            at NAME's prompt, type TEXT and Enter; wait for the next\n"
 	"pm:   prompt                    end the script; read the console\n"
 	"pm:   shutdown                  power the machine off\n";
 
@@ -139,7 +140,7 @@ static void by_name(const char *verb, const char *done, unsigned long nr,
 }
 
 /* Lets the children run: the kernel's yield alone stays in this partition. */
-static void give_cpu(unsigned long times)
+void give_cpu(unsigned long times)
 {
 	for (unsigned long i = 0; i < times; i++) {
 		yield();
@@ -213,7 +214,7 @@ static void greet(void)
 	struct hv_partition_info pi;
 	long n = part_ids(ids);
 	char names[PM_ITEMS_LINE];
-	size_t len = 0;
+	size_t len = 0, last = 0;
 
 	printf("pm: a person is at the console: waiting for commands (help lists them)\n");
 	names[0] = '\0';
@@ -227,12 +228,16 @@ static void greet(void)
 		if (len + k + 2 >= sizeof(names))
 			break;
 		names[len++] = ' ';
+		last = len;
 		memcpy(names + len, pi.name, k + 1);
 		len += k;
 	}
-	if (len)
-		printf("pm: \"console NAME\" types at a partition's console, Ctrl-] comes back; running:%s\n",
-		       names);
+	if (!len)
+		return;
+	printf("pm: \"console NAME\" types at a partition's console, Ctrl-] comes back; running:%s\n",
+	       names);
+	/* The last running one: in the default manifest, the Linux child. */
+	printf("pm: for example \"console %s\"\n", names + last);
 }
 
 /*
@@ -304,11 +309,43 @@ static int split(char *line, char **argv)
 	}
 }
 
+/*
+ * "type NAME TEXT": TEXT is the rest of the line as it stands, spaces
+ * and all, so it is taken before the line is split. False if line is
+ * not a type command.
+ */
+static bool type_line(char *line)
+{
+	char *p = line, *name;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "type", 4) || (p[4] != ' ' && p[4] != '\t'))
+		return false;
+	for (p += 4; *p == ' ' || *p == '\t'; p++)
+		;
+	name = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (!*p) {
+		printf("pm: type needs a partition's name and a text\n");
+		usage();
+		return true;
+	}
+	*p++ = '\0';
+	type_cmd(name, p);
+	return true;
+}
+
 static enum pm_next command(char *line)
 {
 	char *argv[PM_ARGS_MAX];
-	int argc = split(line, argv);
+	int argc;
 	unsigned long v;
+
+	if (type_line(line))
+		return PM_GO_ON;
+	argc = split(line, argv);
 
 	if (argc == 0)
 		return PM_GO_ON;

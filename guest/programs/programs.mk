@@ -26,9 +26,10 @@ $(GUEST_PROGRAM_ELFS): $(GP_OUT)/%.elf: $(GP_OUT)/%.o $(GUEST_LIB_OBJS) \
 	$(Q)$(call say,LD,$@)$(LD) $(GUEST_USER_LDFLAGS) -o $@ \
 		$(GUEST_LIB_OBJS) $< $(GP_EXTRA_OBJS)
 
-# pm is two files: its commands (pm.c) and its views (pm_show.c).
-GP_PM_SHOW := $(GP_OUT)/pm_show.o
-$(GP_PM_SHOW): $(GP_SRC)/pm_show.c $(GP_DEPS)
+# pm is three files: its commands (pm.c), its views (pm_show.c) and its
+# typing at a partition's console (pm_type.c).
+GP_PM_SHOW := $(GP_OUT)/pm_show.o $(GP_OUT)/pm_type.o
+$(GP_PM_SHOW): $(GP_OUT)/%.o: $(GP_SRC)/%.c $(GP_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
 $(GP_OUT)/pm.elf: $(GP_PM_SHOW)

@@ -23,7 +23,7 @@
 #define HV_CPUID_SIGNATURE "hvhypervisor" /* 12 bytes in EBX, ECX, EDX */
 
 #define HV_ABI_MAJOR 1
-#define HV_ABI_MINOR 2
+#define HV_ABI_MINOR 3
 #define HV_ABI_VERSION ((HV_ABI_MAJOR << 16) | HV_ABI_MINOR)
 
 /* Call numbers. */
@@ -52,6 +52,14 @@
 /* Parent only: RDI = partition id; the console's input goes to it (the
  * parent's own id takes it back) until Ctrl-] is typed or it ends. */
 #define HV_HC_CONSOLE_ATTACH 16
+/* Parent only: RDI = partition id, RSI = buffer GPA, RDX = length (at
+ * most HV_CONSOLE_WRITE_MAX); the bytes join that partition's console
+ * input as if typed while it held the console. Returns how many it took
+ * (fewer when its input buffer filled). ABI 1.3. */
+#define HV_HC_CONSOLE_INPUT 17
+/* Parent only: RDI = partition id, RSI = GPA of a struct
+ * hv_console_state, RDX = its size exactly. ABI 1.3. */
+#define HV_HC_CONSOLE_STATE 18
 
 /* The most bytes one console_write takes. */
 #define HV_CONSOLE_WRITE_MAX 256
@@ -220,6 +228,20 @@ struct hv_trace_record {
 #define HV_TRACE_READ_SLICES (1ull << 32)
 
 #define HV_TRACE_READ_MAX 64 /* records one trace_read takes at most */
+
+/*
+ * console_state's answer: what a script needs to type at a partition's
+ * console as a person would, waiting for its prompt (pm's `type`).
+ */
+struct hv_console_state {
+	uint64_t lines; /* console lines it has completed since it started */
+	uint32_t rx_pending; /* bytes of its console input not read yet */
+	uint32_t line_len; /* bytes in line[] */
+	/* Its unfinished line: what it printed since its last newline, which
+	 * hv shows only when the line ends (a shell's prompt, say). Not
+	 * NUL-terminated; unprintable bytes as '?', as hv prints them. */
+	char line[160];
+};
 
 /* hv_info's answer: hv's own footprint and constants. */
 struct hv_info {

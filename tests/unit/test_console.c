@@ -4,7 +4,9 @@
  * hypercall): the keys typed at the real UART (host_type) reach the one
  * partition that holds the console, buffered apart for each partition;
  * Ctrl-] or the holder's end gives the console back to the parent; and
- * a holder that does not read loses only its own keys.
+ * a holder that does not read loses only its own keys. And the parent's
+ * own typing (console_input) and view (console_state) of a partition's
+ * console, which pm's `type` uses.
  */
 #include "tests/unit/hvhost.h"
 
@@ -179,6 +181,118 @@ static void test_who_may_attach_what(void **state)
 	assert_true(vuart_has_console(parent));
 }
 
+/* Where the tests put the parent's buffers, inside its RAM. */
+#define BUF_GPA 0x10000
+
+static int64_t type_at(struct partition *caller, uint64_t id, const char *s,
+		       uint64_t len)
+{
+	const uint64_t args[5] = { id, BUF_GPA, len, 0, 0 };
+
+	memcpy(partition_gpa_to_hva(caller, BUF_GPA, len), s, len);
+	return host_hypercall(&caller->vcpus[0], HV_HC_CONSOLE_INPUT, args,
+			      NULL);
+}
+
+static int64_t state_of(struct partition *caller, uint64_t id,
+			struct hv_console_state *st, uint64_t size)
+{
+	const uint64_t args[5] = { id, BUF_GPA, size, 0, 0 };
+	int64_t r = host_hypercall(&caller->vcpus[0], HV_HC_CONSOLE_STATE,
+				   args, NULL);
+
+	if (!r)
+		memcpy(st, partition_gpa_to_hva(caller, BUF_GPA, sizeof(*st)),
+		       sizeof(*st));
+	return r;
+}
+
+/* What the parent types for kid reaches kid alone, without moving the
+ * console; a full buffer takes no more, and nothing is dropped. */
+static void test_parent_types_for_a_child(void **state)
+{
+	char many[300];
+
+	(void)state;
+	assert_int_equal(type_at(parent, kid->id, "uname -r\r", 9), 9);
+	assert_true(vuart_has_console(parent));
+	expect_read(parent, "");
+	expect_read(sib, "");
+	expect_read(kid, "uname -r\r");
+	memset(many, 'x', sizeof(many));
+	assert_int_equal(type_at(parent, kid->id, many, 200), 200);
+	assert_int_equal(type_at(parent, kid->id, many, 100),
+			 sizeof(kid->uart.rx) - 200);
+	assert_int_equal(type_at(parent, kid->id, many, 1), 0);
+	assert_int_equal(kid->uart.rx_dropped, 0);
+	assert_int_equal(read_all(kid, many, sizeof(many)), sizeof(kid->uart.rx));
+	/* Typed keys and typed-for keys share kid's buffer in order. */
+	assert_int_equal(attach(parent, kid->id), 0);
+	host_type("a");
+	assert_int_equal(type_at(parent, kid->id, "b", 1), 1);
+	expect_read(kid, "ab");
+}
+
+static void test_who_may_type(void **state)
+{
+	char big[HV_CONSOLE_WRITE_MAX + 1];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	/* A child may not type, not even at pm's own console. */
+	assert_int_equal(type_at(kid, parent->id, "shutdown\r", 9),
+			 HV_STATUS_DENIED);
+	expect_read(parent, "");
+	assert_int_equal(type_at(parent, 99, "x", 1), HV_STATUS_NOT_FOUND);
+	assert_int_equal(type_at(parent, kid->id, big, sizeof(big)),
+			 HV_STATUS_TOO_BIG);
+	{
+		const uint64_t args[5] = { kid->id, parent->ram_size - 2, 4,
+					   0, 0 };
+
+		assert_int_equal(host_hypercall(&parent->vcpus[0],
+						HV_HC_CONSOLE_INPUT, args, NULL),
+				 HV_STATUS_BAD_ADDRESS);
+	}
+	expect_read(kid, "");
+	kid->state = PART_STOPPED;
+	assert_int_equal(type_at(parent, kid->id, "x", 1), HV_STATUS_BUSY);
+}
+
+/* console_state: lines finished, the unfinished one (a prompt), and the
+ * input not read yet. */
+static void test_console_state(void **state)
+{
+	const char *out = "hello\n/ # ";
+	struct hv_console_state st;
+
+	(void)state;
+	assert_int_equal(state_of(parent, kid->id, &st, sizeof(st)), 0);
+	assert_int_equal(st.lines, 0);
+	assert_int_equal(st.line_len, 0);
+	for (const char *c = out; *c; c++) {
+		uint32_t v = (uint8_t)*c;
+
+		vuart_io(kid, VUART_BASE, false, &v);
+	}
+	assert_int_equal(type_at(parent, kid->id, "ls\r", 3), 3);
+	assert_int_equal(state_of(parent, kid->id, &st, sizeof(st)), 0);
+	assert_int_equal(st.lines, 1);
+	assert_int_equal(st.line_len, 4);
+	assert_memory_equal(st.line, "/ # ", 4);
+	assert_int_equal(st.rx_pending, 3);
+	expect_read(kid, "ls\r");
+	assert_int_equal(state_of(parent, kid->id, &st, sizeof(st)), 0);
+	assert_int_equal(st.rx_pending, 0);
+	assert_true(host_logged("[kid] hello"));
+	assert_int_equal(state_of(kid, kid->id, &st, sizeof(st)),
+			 HV_STATUS_DENIED);
+	assert_int_equal(state_of(parent, kid->id, &st, sizeof(st) - 1),
+			 HV_STATUS_INVALID);
+	assert_int_equal(state_of(parent, 99, &st, sizeof(st)),
+			 HV_STATUS_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +305,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deaf_holder_costs_others_nothing, boot,
 						give_back),
 		cmocka_unit_test_setup_teardown(test_who_may_attach_what, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_parent_types_for_a_child, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_who_may_type, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_console_state, boot,
 						give_back),
 	};
 

@@ -89,31 +89,56 @@ def write_out(data: bytes) -> None:
         view = view[os.write(sys.stdout.fileno(), view) :]
 
 
-def bridge(conn: socket.socket, machine: Machine, deadline: Optional[float]) -> str:
+# While the machine boots (a Linux child takes minutes in Bochs), a COM1
+# quiet this long gets a line saying how long the run has taken, and again
+# each time it stays quiet as long; until a person types, or pm says it
+# reads the console, after which quiet is a person's to break.
+QUIET_REPORT_SECONDS = 15.0
+PROMPT_RE = re.compile(r"^\[parent\] pm: reading commands from the console$")
+
+
+def elapsed_text(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def bridge(conn: socket.socket, machine: Machine, deadline: Optional[float], started: float) -> str:
     """Copies COM1 to stdout and stdin to COM1 until the machine stops.
     Returns how the bridge ended: exit, refused or timeout."""
     stdin_fd = sys.stdin.fileno()
     inputs: list = [conn, stdin_fd]  # type: ignore[type-arg]
     partial = b""
+    reporting = True
+    last_out = time.monotonic()
     while True:
         readable, _, _ = select.select(inputs, [], [], 0.5)
+        now = time.monotonic()
         if conn in readable:
             data = conn.recv(65536)
             if not data:
                 inputs.remove(conn)
             else:
                 write_out(data)
+                last_out = now
                 # After a refusal the firmware only goes on to its boot menu
                 # and shell, which would keep the run alive for nothing.
                 *lines, partial = (partial + data).split(b"\n")
-                if any(REFUSAL_RE.match(clean_line(ln.decode(errors="replace"))) for ln in lines):
+                texts = [clean_line(ln.decode(errors="replace")) for ln in lines]
+                if any(REFUSAL_RE.match(t) for t in texts):
                     return "refused"
+                if any(PROMPT_RE.match(t) for t in texts):
+                    reporting = False
         if stdin_fd in readable:
             data = os.read(stdin_fd, 4096)
             if data:
                 conn.sendall(data)
+                reporting = False
             else:
                 inputs.remove(stdin_fd)
+        if reporting and not partial and now - last_out >= QUIET_REPORT_SECONDS:
+            write_out(f"{prog()}: {elapsed_text(now - started)} since the machine started; "
+                      f"nothing on COM1 for {int(now - last_out)} s\n".encode())
+            last_out = now
         if machine.proc.poll() is not None:
             conn.setblocking(False)
             try:
@@ -187,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if interactive:
             saved_mode = console_mode(sys.stdin.fileno())
         deadline = time.monotonic() + args.timeout if args.timeout else None
-        how = bridge(conn, machine, deadline)
+        how = bridge(conn, machine, deadline, started)
         conn.close()
     except SetupError as e:
         print(f"{prog()}: {e}", file=sys.stderr)
