@@ -5,7 +5,8 @@
   bench.py [--build DIR] [--log ENGINE=LOG ...] [--entry-check]
 
 Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn and
-bench-eoi.scn (a pc partition's figures) with tests/boot/runner.py, one at a time, on every engine they
+bench-eoi.scn (a pc partition's figures) and bench-linux.scn (Linux's
+boot, tools/bench_linux.py) with tests/boot/runner.py, one at a time, on every engine they
 list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
 "bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
@@ -38,7 +39,7 @@ import bench_linux
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
-SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi")
+SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi", "bench-linux")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -221,8 +222,10 @@ def check_op_pairs(build: Path) -> list[str]:
 
 def parse_log(path: Path) -> dict[str, int]:
     values: dict[str, int] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        text = ESCAPES.sub("", line).strip()
+    texts = [ESCAPES.sub("", line).strip() for line in
+             path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    values.update(bench_linux.parse_lines(texts))
+    for text in texts:
         m = LINE.match(text)
         if m:
             values[m.group(1)] = int(m.group(2))
@@ -267,11 +270,19 @@ def meets(value: Optional[int], target: Optional[str]) -> Optional[bool]:
     return value <= int(limit) if op == "<=" else value >= int(limit)
 
 
+def scenario_path(name: str) -> Path:
+    """A scenario of the benchmark's: tests/boot/bench/ holds the ones
+    that `make test` does not boot (its runner boots every file of
+    tests/boot/scenarios/), bench-linux.scn's two Linux boots."""
+    own = REPO / "tests/boot/bench" / f"{name}.scn"
+    return own if own.exists() else REPO / "tests/boot/scenarios" / f"{name}.scn"
+
+
 def unchecked_scenario(build: Path, name: str = SCENARIO) -> Path:
     """A copy of the scenario with hv's VM-entry check off: the check
     (docs/vmcheck.md) is the test bed's, on in `make test` and by
     default, and the benchmark measures hv's own path without it."""
-    text = (REPO / "tests/boot/scenarios" / f"{name}.scn").read_text()
+    text = scenario_path(name).read_text()
     marker = "manifest <<END\n"
     if marker not in text:
         raise SystemExit(f"bench: {name}.scn has no '{marker.strip()}'")
@@ -284,7 +295,7 @@ def unchecked_scenario(build: Path, name: str = SCENARIO) -> Path:
 def run_scenario(build: Path, entry_check: bool) -> tuple[int, dict[str, str]]:
     """Boots the scenarios, one emulator at a time so that none slows
     another's figures; their status and the engines skipped, with why."""
-    scenarios = list(SCENARIOS) if entry_check else [
+    scenarios = [str(scenario_path(name)) for name in SCENARIOS] if entry_check else [
         str(unchecked_scenario(build, name)) for name in SCENARIOS]
     cmd = [sys.executable, str(REPO / "tests/boot/runner.py"), "--build",
            str(build), "test", "-j", "1", *scenarios]
