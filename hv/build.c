@@ -191,8 +191,13 @@ int pc_start_vcpus(struct partition *p, const struct vcpu_pc_entry *entry)
 	const struct vcpu_pc_entry wait = {
 		.mode = VCPU_PC_REAL, .cs_selector = 0xf000, .eip = 0xfff0,
 	};
-	int r = vcpu_arch_init_pc(&p->vcpus[0], entry);
+	int r;
 
+	/* Nothing the last boot sent is delivered to the next (a restart):
+	 * no CPU posts to a partition none of whose vCPUs runs. */
+	for (uint32_t i = 0; i < p->vcpu_count; i++)
+		memset(&p->vcpus[i].inbox, 0, sizeof(p->vcpus[i].inbox));
+	r = vcpu_arch_init_pc(&p->vcpus[0], entry);
 	p->vcpus[0].wait = VCPU_RUNNING;
 	p->vcpus[0].blocked_until = 0;
 	for (uint32_t i = 1; i < p->vcpu_count && !r; i++) {

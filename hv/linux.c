@@ -55,11 +55,12 @@ int linux_load(struct partition *p, const struct partition_spec *sp,
 		.code_sel = e.long_mode ? LX_GDT_CODE64 : LX_GDT_CODE32,
 		.data_sel = LX_GDT_DATA,
 	};
-	pr_info("partition %s: Linux %s by %s, [0x%lx, 0x%lx), entry 0x%x; initrd %s at 0x%lx (%lu bytes); ACPI at 0x%x",
-		p->name, k->path,
-		img.kind == LX_KIND_BZIMAGE ? "bzImage, 64-bit boot protocol" :
-					      "vmlinux, PVH entry",
-		img.load_addr, img.load_end, e.rip, rd ? rd->path : "none",
-		e.initrd_addr, boot.initrd_size, LX_ACPI);
+	if (!p->restart_quiet)
+		pr_info("partition %s: Linux %s by %s, [0x%lx, 0x%lx), entry 0x%x; initrd %s at 0x%lx (%lu bytes); ACPI at 0x%x",
+			p->name, k->path,
+			img.kind == LX_KIND_BZIMAGE ? "bzImage, 64-bit boot protocol" :
+						      "vmlinux, PVH entry",
+			img.load_addr, img.load_end, e.rip, rd ? rd->path : "none",
+			e.initrd_addr, boot.initrd_size, LX_ACPI);
 	return 0;
 }

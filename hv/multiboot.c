@@ -83,8 +83,9 @@ int pc_load(struct partition *p, const struct partition_spec *sp,
 		.code_sel = MB_GDT_CODE,
 		.data_sel = MB_GDT_DATA,
 	};
-	pr_info("partition %s: multiboot image by %s, [0x%lx, 0x%lx), entry 0x%x; information at 0x%x, %u module(s)",
-		p->name, formats[img.format], img.lo, img.hi, img.entry,
-		placed.info, boot.module_count);
+	if (!p->restart_quiet)
+		pr_info("partition %s: multiboot image by %s, [0x%lx, 0x%lx), entry 0x%x; information at 0x%x, %u module(s)",
+			p->name, formats[img.format], img.lo, img.hi, img.entry,
+			placed.info, boot.module_count);
 	return 0;
 }

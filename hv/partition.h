@@ -152,12 +152,14 @@ struct partition {
 	uint32_t exit_status;
 	/* pc partitions: ended by the ACPI S5 write (hv/pcpower.c); what a
 	 * reset does; resets so far; a restart waiting for its vCPUs to
-	 * leave their CPUs; and what it restarts from, with its own copy of
-	 * the command line (a parent's request does not last). */
+	 * leave their CPUs, and whether the log tells of it (a guest that
+	 * resets without end is rate-limited as any guest-caused line);
+	 * and what it restarts from, with its own copy of the command line
+	 * (a parent's request does not last). */
 	bool powered_off;
 	uint32_t on_reboot; /* enum hv_on_reboot */
 	uint32_t resets;
-	bool restart_pending;
+	bool restart_pending, restart_quiet;
 	struct vcpu *restart_by; /* the vCPU whose CPU carries the restart out */
 	struct partition_spec spec;
 	char spec_cmdline[HV_CMDLINE_MAX];

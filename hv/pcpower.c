@@ -43,6 +43,8 @@ bool partition_reset(struct vcpu *v, const char *why)
 	bool restart = p->platform == HV_PLATFORM_PC &&
 		       p->on_reboot == HV_ON_REBOOT_RESTART;
 
+	uint64_t n;
+
 	vuart_flush(p);
 	plock();
 	/* A stop the parent asked for wins over the guest's restart. */
@@ -51,12 +53,19 @@ bool partition_reset(struct vcpu *v, const char *why)
 	p->resets++;
 	p->restart_pending = restart;
 	p->restart_by = v;
+	n = ratelimit_hit(&p->warn, WARN_RESET);
+	p->restart_quiet = !n;
 	end_locked(p);
 	spin_unlock(&partitions_lock);
 	kick_partition(p);
-	pr_info("partition %s: reset by %s (vcpu %u): %s", p->name, why, v->id,
-		restart ? "restarting from its images" :
-			  "on_reboot = stop: stopped");
+	if (n)
+		pr_info("partition %s: reset by %s (vcpu %u): %s%s", p->name, why,
+			v->id,
+			restart ? "restarting from its images" :
+				  "on_reboot = stop: stopped",
+			n > RATELIMIT_BURST ?
+				" (resets are now shown only at powers of two)" :
+				"");
 	return !restart && p->parent;
 }
 
@@ -145,6 +154,7 @@ void partition_restart(struct partition *p)
 	p->vcpus[0].started = true;
 	p->state = PART_RUNNING;
 	spin_unlock(&partitions_lock);
-	pr_info("partition %s: restarted (reset %u)", p->name, p->resets);
+	if (!p->restart_quiet)
+		pr_info("partition %s: restarted (reset %u)", p->name, p->resets);
 	sched_kick_idle();
 }

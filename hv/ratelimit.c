@@ -11,6 +11,7 @@ static const char *const kind_names[WARN_KINDS] = {
 	[WARN_HYPERCALL] = "refused hypercall",
 	[WARN_UNKNOWN_HYPERCALL] = "unknown hypercall",
 	[WARN_CR8] = "cr8 write",
+	[WARN_RESET] = "reset",
 };
 
 const char *ratelimit_kind_name(enum warn_kind k)

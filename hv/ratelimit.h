@@ -21,6 +21,7 @@ enum warn_kind {
 	WARN_HYPERCALL, /* a management call or shutdown from a child */
 	WARN_UNKNOWN_HYPERCALL,
 	WARN_CR8, /* a CR8 write kept in the vCPU */
+	WARN_RESET, /* a pc partition's reset, its restart's lines with it */
 	WARN_KINDS,
 };
 

@@ -261,7 +261,7 @@ static int reg_read(struct vlapic *a, unsigned r, uint64_t now, bool x2,
 		*val = x2 ? a->icr : (uint32_t)a->icr;
 		return 0;
 	case R_ICR2:
-		*val = a->icr >> 32;
+		*val = VLAPIC_REG(a, 0x310);
 		return x2 ? -1 : 0;
 	}
 	if (r >= R_ISR && r < R_ISR + 8) {
@@ -440,7 +440,7 @@ static int reg_write(struct vlapic *a, unsigned r, uint64_t now, bool x2,
 	case R_ICR2:
 		if (x2)
 			return -1;
-		a->icr = (uint64_t)(v32 & 0xff000000u) << 32 | (uint32_t)a->icr;
+		VLAPIC_REG(a, 0x310) = v32 & 0xff000000u;
 		return 0;
 	case R_SELF_IPI:
 		if (!x2)

@@ -71,7 +71,9 @@ struct vlapic {
 	uint32_t esr_pending; /* errors since then */
 	uint32_t ldr; /* xAPIC: written by software; x2APIC: derived */
 	uint32_t dfr; /* xAPIC only */
-	uint64_t icr; /* x2APIC: 64 bits; xAPIC: high word in 63:32 */
+	/* x2APIC: 64 bits; xAPIC: the last ICR write, its destination in
+	 * 63:32 (ICR2 itself lives in the register page, offset 0x310). */
+	uint64_t icr;
 	uint32_t lvt[7]; /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
 	uint32_t divide; /* the divide configuration register */
 	uint32_t initial_count;

@@ -43,7 +43,10 @@ void vlapic_sync(struct vlapic *a)
 	for (unsigned i = 0; i < 7; i++)
 		VLAPIC_REG(a, lvt_off[i]) = a->lvt[i];
 	VLAPIC_REG(a, 0x300) = (uint32_t)a->icr;
-	VLAPIC_REG(a, 0x310) = (uint32_t)(a->icr >> 32);
+	/* ICR2 is not written here: the page is its one store in xAPIC
+	 * mode, since the CPU takes a guest's ICR2 write into it with no
+	 * exit, and writing the model's copy back could undo one made since
+	 * (an exit between the ICR2 and ICR writes). */
 	VLAPIC_REG(a, 0x380) = a->initial_count;
 	VLAPIC_REG(a, 0x3e0) = a->divide;
 }

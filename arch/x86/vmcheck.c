@@ -430,6 +430,9 @@ const uint32_t vmcheck_hv_written[] = {
 	/* RVI and SVI of a pc vCPU under virtual-interrupt delivery, which
 	 * hv sets from its APIC before entry (arch/x86/vmx_apicv.c). */
 	VMCS_GUEST_INTR_STATUS,
+	/* A pc vCPU's 16-bit busy TSS made the 64-bit one when it enters
+	 * IA-32e mode (arch/x86/vmx_pc.c, set_efer). */
+	VMCS_GUEST_TR_AR,
 };
 const unsigned vmcheck_hv_written_count = ARRAY_LEN(vmcheck_hv_written);
 

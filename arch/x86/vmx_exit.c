@@ -175,6 +175,11 @@ static enum exit_action pc_hlt(struct vcpu *v, uint64_t now)
 	if (v->arch.nmi & VCPU_NMI_PENDING)
 		return EXIT_NEXT;
 	if (intr_on) {
+		/* With virtual-interrupt delivery the CPU itself requests a
+		 * self IPI (SDM "APIC-Write Emulation"): its IRR bit is in the
+		 * page, not yet in the model's summary. */
+		if (v->arch.apicv)
+			vlapic_rescan(&v->apic);
 		vlapic_tick(&v->apic, now);
 		if (vlapic_pending(&v->apic) >= 0)
 			return EXIT_NEXT;
@@ -289,7 +294,12 @@ static enum exit_action handle_ept_violation(struct vcpu *v,
 
 	vmx_decode_ept(e->qual, &ept);
 	access = ept.fetch ? "execute" : ept.write ? "write" : "read";
-	if (!ept.fetch && vmx_mmio_ept(v, e, gpa, ept.write, &a))
+	/* A guest paging-structure entry in the APIC page (the walk's own
+	 * access, qualification bit 8 clear) has no instruction to
+	 * complete: it stops the partition below, as the APIC-access exit's
+	 * type 15 does. */
+	if (!ept.fetch && ept.gla_valid && ept.gla_translation &&
+	    vmx_mmio_ept(v, e, gpa, ept.write, &a))
 		return a;
 
 	stat_add_shared(&v->part->refused.ept, 1);

@@ -114,8 +114,9 @@ enum exit_action reflect_db(struct vcpu *v, struct exit_ctx *e,
  * that make a double fault become #DF; one during a #DF's delivery is
  * the guest's triple fault. Otherwise the new event goes first, and the
  * original is not lost: an exception comes back when its instruction
- * runs again, an interrupt from the virtual APIC goes back to requested,
- * and anything else stays queued for a later entry (deliver_events).
+ * runs again, an interrupt from the virtual APIC goes back to requested
+ * and an NMI to pending, for deliver_events to inject when the guest
+ * can take it.
  */
 enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
 {
@@ -138,12 +139,24 @@ enum exit_action merge_events(struct vcpu *v, struct exit_ctx *e)
 	case MERGE_SERIAL:
 		break;
 	}
-	if ((orig & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXTERNAL_INTERRUPT) {
-		vlapic_unaccept(&v->apic, (int)(orig & INTR_INFO_VECTOR_MASK));
-		v->arch.reinject_info = 0;
-	} else if (!vmx_event_kept(orig)) {
-		v->arch.reinject_info = 0;
+	/*
+	 * A kept event goes back to pending rather than staying for a later
+	 * entry: by then the guest has run the new event's handler, and may
+	 * sit in an STI or MOV-SS shadow or with IF clear, which forbid or
+	 * hold off its injection (SDM "Checks on Guest Non-Register State").
+	 * deliver_events injects it again when those allow. An NMI whose
+	 * delivery was cut off has no handler running: the vCPU is not in
+	 * the guest's NMI handler.
+	 */
+	if (vmx_event_kept(orig)) {
+		if ((orig & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+			v->arch.nmi = (uint8_t)((v->arch.nmi & ~VCPU_NMI_GUEST) |
+						VCPU_NMI_PENDING);
+		else
+			vlapic_unaccept(&v->apic,
+					(int)(orig & INTR_INFO_VECTOR_MASK));
 	}
+	v->arch.reinject_info = 0;
 	return EXIT_RETRY;
 }
 
@@ -240,7 +253,8 @@ void deliver_events(struct vcpu *v, uint64_t now)
 					     v->arch.reinject_len);
 			v->arch.reinject_info = 0;
 		}
-		/* Else merge_events() kept it for an entry after this one. */
+		/* Else the entry field already holds an event: this one
+		 * waits for the entry after it. */
 	}
 	/* The guest's NMI handler has returned (IRET ended the virtual-NMI
 	 * blocking): the NMI window's exit brings the vCPU here for it. */

@@ -294,8 +294,20 @@ static void set_efer(uint64_t efer)
 {
 	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E_MODE_GUEST;
 
-	if (efer & EFER_LMA)
+	if (efer & EFER_LMA) {
+		uint32_t tr = vmcs_read32(VMCS_GUEST_TR_AR);
+
 		entry |= ENTRY_IA32E_MODE_GUEST;
+		/*
+		 * A CPU activates IA-32e mode whatever TSS TR holds, but VM
+		 * entry to an IA-32e guest wants a busy 64-bit TSS (SDM
+		 * "Checks on Guest Segment Registers"). A 16-bit busy TSS
+		 * (type 3) is read as the 64-bit one from now on, as the CPU
+		 * would: its type becomes 11.
+		 */
+		if ((tr & 0xf) == 3)
+			vmcs_write32(VMCS_GUEST_TR_AR, (tr & ~0xfu) | 11);
+	}
 	vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
 	vmcs_write32(VMCS_ENTRY_CTLS, entry);
 }
@@ -387,15 +399,7 @@ static void pc_init(struct vcpu *v)
 	};
 	uint64_t base = v->apic.base;
 
-	v->arch.regs = (struct guest_regs){ 0 };
-	v->arch.cr2 = 0;
-	v->arch.kernel_gs_base = v->arch.star = v->arch.lstar = 0;
-	v->arch.cstar = v->arch.sfmask = v->arch.tsc_aux = 0;
-	for (int i = 0; i < 4; i++)
-		v->arch.dr[i] = 0;
-	v->arch.reinject_info = 0;
-	v->arch.timer_until = 0;
-	v->arch.nmi = 0;
+	/* setup_vmcs clears what the vCPU ran with. */
 	if (vcpu_arch_reinit_pc_here(v, &e))
 		panic("%s: vcpu %u: its VMCS could not be rebuilt at INIT",
 		      v->part->name, v->id);
@@ -442,6 +446,8 @@ enum pc_begin vmx_pc_begin(struct vcpu *v, uint64_t now)
 		v->arch.nmi = 0; /* NMIs are held off there */
 		break;
 	case VCPU_WAIT_HLT:
+		if (v->arch.apicv)
+			vlapic_rescan(&v->apic); /* as pc_hlt */
 		vlapic_tick(&v->apic, now);
 		if (vlapic_pending(&v->apic) >= 0 ||
 		    (v->arch.nmi & VCPU_NMI_PENDING))

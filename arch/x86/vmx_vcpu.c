@@ -494,6 +494,19 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	v->arch.launched = false;
 	/* setup_controls writes vmx_caps.proc: no window exits. */
 	v->arch.window_exiting = false;
+	/*
+	 * Nothing of the vCPU's last run survives a new set-up (a pc reset
+	 * or INIT, or a slot used before): not its registers, the MSRs and
+	 * debug registers hv switches for it, nor an event it was to get.
+	 */
+	v->arch.regs = (struct guest_regs){ 0 };
+	v->arch.cr2 = 0;
+	v->arch.kernel_gs_base = v->arch.star = v->arch.lstar = 0;
+	v->arch.cstar = v->arch.sfmask = v->arch.tsc_aux = 0;
+	for (int i = 0; i < 4; i++)
+		v->arch.dr[i] = 0;
+	v->arch.reinject_info = 0;
+	v->arch.timer_until = 0;
 	v->arch.nmi = 0;
 	v->arch.regs.rdi = rdi;
 	/* pc vCPUs start in xAPIC mode as after RESET; hv's in x2APIC. */

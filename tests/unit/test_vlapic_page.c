@@ -153,6 +153,27 @@ static void test_icr2_from_page(void **state)
 	assert_int_equal(a.ipi.dest, 7);
 }
 
+/* An exit between the guest's ICR2 write (into the page, no exit) and
+ * its ICR write: the model's write of another register must not put the
+ * previous destination back into the page. */
+static void test_icr2_survives_other_writes(void **state)
+{
+	struct vlapic a;
+
+	(void)state;
+	setup(&a);
+	xw(&a, 0x310, 1u << 24);
+	xw(&a, 0x300, 0x4031);
+	assert_int_equal(a.ipi.dest, 1);
+	page[0x310 / 4] = 5u << 24;
+	xw(&a, 0x380, 1000); /* the timer's initial count: an APIC-write exit */
+	xw(&a, 0x370, 0x10033); /* an LVT write */
+	assert_int_equal(page[0x310 / 4], 5u << 24);
+	xw(&a, 0x300, 0x4032);
+	assert_int_equal(a.ipi.dest, 5);
+	assert_int_equal(a.ipi.vector, 0x32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_intr_status),
 		cmocka_unit_test(test_eoi_exit_bitmap),
 		cmocka_unit_test(test_icr2_from_page),
+		cmocka_unit_test(test_icr2_survives_other_writes),
 	};
 
 	return cmocka_run_group_tests_name("vlapic_page", tests, NULL, NULL);

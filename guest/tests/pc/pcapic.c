@@ -200,6 +200,14 @@ static void self_ipis(void)
 	wait_for(&self_hits, 2, 1000000, false);
 	test_check("apic-tpr-unmasks", self_hits == 2, "%u interrupt(s)",
 		   self_hits);
+	/* Requested with interrupts off, then "sti; hlt": the HLT, in STI's
+	 * shadow, exits with the vector requested (under virtual-interrupt
+	 * delivery by the CPU itself, with no exit) and must end at once,
+	 * not wait for a wake that never comes. */
+	lapic_send(0, ICR_SELF | ICR_FIXED | VEC_SELF);
+	wait_for(&self_hits, 3, 1000000, true);
+	test_check("apic-self-ipi-hlt", self_hits == 3, "%u interrupt(s)",
+		   self_hits);
 	if (lapic_x2[0]) {
 		wrmsr(0x83f, VEC_SELF2); /* the x2APIC SELF IPI register */
 		wait_for(&self2_hits, 1, 1000000, false);
