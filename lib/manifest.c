@@ -305,6 +305,7 @@ static int set_value(struct parser *p, const struct key *k, const char *val)
 			return error_at(p, p->line,
 					"%s: '%s' is not one of restart, stop",
 					k->name, val);
+		p->on_reboot_line[p->part - p->m->partitions] = p->line;
 		break;
 	case TYPE_BOOL:
 		if (streq(val, "yes"))
@@ -408,13 +409,16 @@ static int check_partitions(struct parser *p)
 					"partition '%s' has no image",
 					part->name);
 		/* Only a pc partition has a reset to act on and a boot
-		 * protocol that takes an initrd. */
-		if (part->platform != HV_PLATFORM_PC &&
-		    (part->initrd[0] || part->on_reboot))
+		 * protocol that takes an initrd: on_reboot, even = restart,
+		 * would promise a restart an hv-kernel partition never has. */
+		if (part->platform != HV_PLATFORM_PC && part->initrd[0])
 			return error_at(p, p->part_line[i],
-					"partition '%s': %s needs platform = pc",
-					part->name,
-					part->initrd[0] ? "initrd" : "on_reboot");
+					"partition '%s': initrd needs platform = pc",
+					part->name);
+		if (part->platform != HV_PLATFORM_PC && p->on_reboot_line[i])
+			return error_at(p, p->on_reboot_line[i],
+					"partition '%s': on_reboot needs platform = pc",
+					part->name);
 		if (part->cpu_count && part->cpu_count != part->vcpus)
 			return error_at(p, part->cpus_line,
 					"partition '%s': cpus names %u CPU(s) but the partition has %u vCPU(s): pin each vCPU to one CPU",

@@ -52,6 +52,10 @@ struct parser {
 	struct hv_manifest_partition *part; /* NULL before the first section */
 	uint32_t seen_global, seen_part; /* bit i: keys[i] already set */
 	unsigned int part_line[HV_MANIFEST_MAX_PARTITIONS];
+	/* Where each partition's on_reboot was given, 0 where it was not:
+	 * its value restart is also the default, so only this tells an
+	 * explicit "on_reboot = restart" from none. */
+	unsigned int on_reboot_line[HV_MANIFEST_MAX_PARTITIONS];
 };
 
 /* Writes "file:line: message" (or "file: message" when line is 0) and

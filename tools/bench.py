@@ -7,8 +7,9 @@
 Boots tests/boot/scenarios/bench.scn, bench-pc.scn, bench-xapic.scn and
 bench-eoi.scn (a pc partition's figures), and tests/boot/bench/bench-create.scn
 (creates and destroys by size), bench-sched.scn (the switch with many
-partitions) and bench-smp.scn (2 MiB children on 4 CPUs) with
-tests/boot/runner.py, one at a time, on every engine they
+partitions), bench-smp.scn (2 MiB children on 4 CPUs) and bench-linux.scn
+(Linux's boot, tools/bench_linux.py) with tests/boot/runner.py, one at a
+time, on every engine they
 list (Bochs always; QEMU/KVM where this host offers VT-x), collects the
 "bench: NAME VALUE" lines the guests printed, adds the sizes
 of the files `make` built, prints a table and writes
@@ -42,7 +43,7 @@ import bench_linux
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "bench"
 SCENARIOS = (SCENARIO, "bench-pc", "bench-xapic", "bench-eoi", "bench-create",
-             "bench-sched", "bench-smp")
+             "bench-sched", "bench-smp", "bench-linux")
 ENGINES = ("bochs", "qemu-kvm")
 COMMAND = "make bench"
 
@@ -302,8 +303,10 @@ def check_op_pairs(build: Path) -> list[str]:
 
 def parse_log(path: Path) -> dict[str, int]:
     values: dict[str, int] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        text = ESCAPES.sub("", line).strip()
+    texts = [ESCAPES.sub("", line).strip() for line in
+             path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    values.update(bench_linux.parse_lines(texts))
+    for text in texts:
         m = LINE.match(text)
         if m:
             values[m.group(1)] = int(m.group(2))

@@ -75,6 +75,29 @@ class LinuxFigureTest(unittest.TestCase):
             r = bench_linux.rows(qemu, hv, None)
             self.assertIsNone(r["meets_target"])
 
+    def test_parse_lines(self) -> None:
+        lines = [
+            "[parent] bench-linux: linux_pvh_marker: child linux created at tsc 1000, powered off",
+            "[parent] bench-linux: linux_pvh_marker: exits IO_INSTRUCTION 700",
+            "[parent] bench-linux: linux_pvh_marker: exits EPT_VIOLATION 25000",
+            "[linux] LINUX: init tsc=1500",
+            "[linux2] LINUX: init tsc=9000",
+            "[parent] bench-linux: linux_pvh_marker_2cpu: child linux2 created at tsc 4000, powered off",
+            "[parent] bench-linux: linux_pvh_marker_2cpu: exits HLT 3",
+        ]
+        v = bench_linux.parse_lines(lines)
+        self.assertEqual((v["linux_pvh_marker"], v["linux_pvh_marker_2cpu"]), (500, 5000))
+        exits = bench_linux.exits_of(v, "linux_pvh_marker")
+        self.assertEqual(exits, {"IO_INSTRUCTION": 700, "EPT_VIOLATION": 25000})
+        r = bench_linux.rows(1000, 1100, None, exits)
+        self.assertEqual((r["meets_target"], r["exits_max"], r["meets_exits_target"]), (True, 25000, False))
+        r = bench_linux.rows(1000, 1100, None, {"HLT": 20000})
+        self.assertTrue(r["meets_exits_target"])
+        # A child with no marker, or no create line: no figure.
+        v = bench_linux.parse_lines(lines[:3])
+        self.assertNotIn("linux_pvh_marker", v)
+        self.assertNotIn("linux_pvh_marker", bench_linux.parse_lines(lines[3:4]))
+
     def test_skip_without_qemu(self) -> None:
         saved = bench_linux.shutil.which
         bench_linux.shutil.which = lambda name: None  # type: ignore[assignment]

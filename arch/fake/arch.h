@@ -103,6 +103,7 @@ struct percpu {
 
 /* The fake clock, in TSC ticks. Only the fake and the test move it. */
 extern uint64_t fake_tsc;
+extern uint64_t fake_pc_load_tsc; /* what a pc load costs (vcpu_arch_pc_missing) */
 /* The CPU the host thread is being now: what this_cpu() returns. */
 extern struct percpu *fake_cpu_now;
 

@@ -526,7 +526,7 @@ static void test_faults(void **state)
 static void test_pc_power_and_reset(void **state)
 {
 	struct partition *parent, *c;
-	uint64_t free0;
+	uint64_t free0, run0, cpu_run0;
 	int64_t id;
 
 	(void)state;
@@ -570,7 +570,16 @@ static void test_pc_power_and_reset(void **state)
 	c->vcpus[0].online = true;
 	assert_false(partition_reset(&c->vcpus[0], "the ACPI reset register"));
 	assert_true(c->restart_pending);
+	/* The restart's time (the load's here) is the resetting vCPU's,
+	 * on the CPU that carried it out. */
+	run0 = c->vcpus[0].run_tsc;
+	cpu_run0 = c->vcpus[0].cpu_run_tsc[this_cpu()->index];
+	fake_pc_load_tsc = 5000;
 	partition_restart(c);
+	fake_pc_load_tsc = 0;
+	assert_int_equal(c->vcpus[0].run_tsc - run0, 5000);
+	assert_int_equal(c->vcpus[0].cpu_run_tsc[this_cpu()->index] - cpu_run0,
+			 5000);
 	assert_false(c->restart_pending);
 	assert_false(c->busy);
 	assert_int_equal(c->state, PART_FAULTED);

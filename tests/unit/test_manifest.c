@@ -374,7 +374,11 @@ static void test_linux_keys(void **state)
 	expect_error("[partition a]\nimage = k\nparent = yes\ninitrd = i\n",
 		     "hv/hv.conf:1: partition 'a': initrd needs platform = pc");
 	expect_error("[partition a]\nimage = k\nparent = yes\non_reboot = stop\n",
-		     "hv/hv.conf:1: partition 'a': on_reboot needs platform = pc");
+		     "hv/hv.conf:4: partition 'a': on_reboot needs platform = pc");
+	/* restart is the default's value, and refused all the same. */
+	expect_error("[partition a]\nimage = k\nparent = yes\n"
+		     "[partition b]\nimage = k\nstart = manual\non_reboot = restart\n",
+		     "hv/hv.conf:7: partition 'b': on_reboot needs platform = pc");
 }
 
 /* platform: hv by default, pc on request, nothing else. */
