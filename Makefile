@@ -178,15 +178,18 @@ NPROC := $(shell nproc 2>/dev/null || echo 1)
 TEST_BUILD_JOBS = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(NPROC))
 
 # The runner prints the one closing line `N passed, N failed`; the
-# mutant check (tests/unit/unit.mk) runs before it.
+# mutant check (tests/unit/unit.mk) runs before it. make run on a
+# pseudo-terminal (tests/boot/test_make_run.py, a Linux boot of some ten
+# minutes) runs as one of the runner's jobs, beside the scenarios, not
+# alone before them.
 test: deps-test
 	$(MAKE) $(TEST_BUILD_JOBS) all linux $(UNIT_TESTS) fuzz-regress
 	$(MAKE) $(TEST_BUILD_JOBS) unit-mutants
 	$(PYTHON) -m unittest -q tools/test_trace2csv.py tools/test_bench.py tools/test_bochs_trace.py tools/test_linux.py \
 		tools/test_vmcs_images.py tools/test_vmcheck_written.py tests/boot/test_runner.py
 	$(PLOT_PYTHON) -m unittest -q tools/test_traceplot.py
-	$(PYTHON) -m unittest -q tests/boot/test_make_run.py
-	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS))
+	$(PYTHON) tests/boot/runner.py test -k $(addprefix --unit ,$(UNIT_TESTS)) \
+		--host "make-run-terminal=$(PYTHON) -m unittest -q tests/boot/test_make_run.py"
 
 # docs/benchmarks.md: one boot of tests/boot/scenarios/bench.scn, a table,
 # $(BUILD)/bench/results.json, and the pictures of its exit trace

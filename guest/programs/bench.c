@@ -513,6 +513,8 @@ static void sched_figures(uint64_t slice_ms)
 	for (uint32_t i = 0; i < have; i++)
 		ok("destroy", hypercall(HV_HC_PARTITION_DESTROY,
 					(unsigned long)ids[i], 0, 0));
+}
+
 /* A Linux boot to its marker is some 2 x 10^9 TSC; ten times that is a
  * boot gone wrong. */
 #define LINUX_WAIT_TSC 20000000000ul

@@ -38,6 +38,8 @@ def main() -> int:
     t = sub.add_parser("test", help="unit tests, then boot scenarios")
     t.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario names or .scn files (default: all)")
     t.add_argument("--unit", action="append", metavar="BIN", help="a cmocka test binary to run first")
+    t.add_argument("--host", action="append", metavar="NAME=COMMAND",
+                   help="a host command that boots a machine itself, run among the boots as one test")
     t.add_argument("--jobs", "-j", type=int, default=0, help="emulators at once (default: one per core)")
     t.add_argument("--engine", action="append", choices=machines.SCENARIO_ENGINES, help="only these engines")
     t.add_argument("--keep-going", "-k", action="store_true", help="run everything after a failure (or HV_KEEP_GOING=1)")

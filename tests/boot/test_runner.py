@@ -257,6 +257,28 @@ class JudgeTest(unittest.TestCase):
         self.assertIn("without powering off", verdict(self.plan(""), [], "exit", powered_off=False)[0])
 
 
+class HostJobTest(unittest.TestCase):
+    """--host NAME=COMMAND: a command counted as one test among the boots."""
+
+    def test_parse(self) -> None:
+        job = jobs.parse_host_job("pty=python3 -m unittest -q 'a b.py'")
+        self.assertEqual(job.name, "pty")
+        self.assertEqual(job.command, ["python3", "-m", "unittest", "-q", "a b.py"])
+        for bad in ("pty", "=true", "pty=  "):
+            with self.assertRaises(ValueError):
+                jobs.parse_host_job(bad)
+
+    def test_pass_and_fail(self) -> None:
+        import threading
+        stop = threading.Event()
+        ok = jobs.run_host_job(jobs.parse_host_job("ok=true"), 1.0, stop)
+        self.assertEqual(ok.status, "pass")
+        bad = jobs.run_host_job(jobs.parse_host_job("bad=sh -c 'echo boom; exit 3'"), 1.0, stop)
+        self.assertEqual(bad.status, "fail")
+        self.assertIn("exit status 3", bad.reasons[0])
+        self.assertIn("| boom", bad.reasons)
+
+
 class HelpersTest(unittest.TestCase):
     def test_longest_runs_first(self) -> None:
         one = boot.Job(scenario("engines bochs qemu-tcg\n"), "bochs")

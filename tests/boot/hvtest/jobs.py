@@ -11,7 +11,9 @@ import dataclasses
 import json
 import os
 import queue
+import shlex
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Optional
 
 from hvboot import SetupError, rel
-from hvboot.machines import ensure_bochs_rom, host_vtx, kill_all, lock_build_area
+from hvboot.machines import ensure_bochs_rom, host_vtx, kill_all, kill_group, lock_build_area, spawn
 from hvboot.serial import log_lines
 
 from .boot import Job, Result, run_job
@@ -95,9 +97,68 @@ DURATIONS_FILE = "durations.json"
 DEFAULT_DURATION = {"bochs": 60.0, "qemu-tcg": 10.0, "qemu-kvm": 10.0, "qemu-kernel": 2.0}
 
 
-def expected_duration(job: "Job", durations: dict[str, float]) -> float:
+# A host job drives a whole machine of its own (make run with Linux).
+HOST_DEFAULT_DURATION = 600.0
+HOST_TIMEOUT = 3600.0
+
+
+@dataclasses.dataclass(eq=False)
+class HostJob:
+    """A host command run among the boots and counted as one test: one that
+    boots a machine itself (tests/boot/test_make_run.py, make run on a
+    pseudo-terminal), so that it shares the cores with the scenarios
+    instead of running alone before them."""
+
+    label: str
+    command: list[str]
+    engine: str = "host"
+    started: float = 0.0
+    scenario: None = None
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+
+def parse_host_job(spec: str) -> HostJob:
+    """NAME=COMMAND, the command split as a shell would."""
+    name, sep, command = spec.partition("=")
+    if not sep or not name or not command.strip():
+        raise ValueError(f"--host {spec!r}: want NAME=COMMAND")
+    return HostJob(name, shlex.split(command))
+
+
+def run_host_job(job: HostJob, scale: float, stop: threading.Event) -> Result:
+    job.started = time.monotonic()
+    proc = spawn(job.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    limit = job.started + HOST_TIMEOUT * scale
+    try:
+        while True:
+            try:
+                out, _ = proc.communicate(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                if stop.is_set() or time.monotonic() > limit:
+                    kill_group(proc)
+                    out, _ = proc.communicate()
+                    why = "interrupted" if stop.is_set() else f"timeout after {HOST_TIMEOUT * scale:g}s"
+                    return Result(job, "interrupted" if stop.is_set() else "fail", [why],  # type: ignore[arg-type]
+                                  time.monotonic() - job.started)
+    finally:
+        kill_group(proc)
+    seconds = time.monotonic() - job.started
+    if proc.returncode == 0:
+        return Result(job, "pass", [], seconds)  # type: ignore[arg-type]
+    lines = out.decode("utf-8", errors="replace").splitlines()
+    return Result(job, "fail", [f"exit status {proc.returncode}: {' '.join(job.command)}"] +  # type: ignore[arg-type]
+                  [f"| {line}" for line in lines[-40:]], seconds)
+
+
+def expected_duration(job: "Job | HostJob", durations: dict[str, float]) -> float:
     if job.name in durations:
         return durations[job.name]
+    if isinstance(job, HostJob):
+        return HOST_DEFAULT_DURATION
     return DEFAULT_DURATION[job.engine] * max(1, job.scenario.plans[job.engine].cpus)
 
 
@@ -219,7 +280,10 @@ class Scheduler:
             with self.lock:
                 self.running.add(job)
             try:
-                result = run_job(job, self.build, self.rom, self.scale, self.stop)
+                if isinstance(job, HostJob):
+                    result = run_host_job(job, self.scale, self.stop)
+                else:
+                    result = run_job(job, self.build, self.rom, self.scale, self.stop)
             except Exception as e:  # a runner bug must still end in a verdict
                 result = Result(job, "fail", [f"runner error: {type(e).__name__}: {e}"])
             # Set here, not when the main thread reads the result: by then this
@@ -302,6 +366,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     for job in runnable:
         if job.engine == "bochs" and args.ips:
             job.scenario.plans["bochs"].ips = args.ips
+    try:
+        runnable += [parse_host_job(spec) for spec in args.host or []]  # type: ignore[misc]
+    except ValueError as e:
+        console.line(f"FAIL  {e}")
+        totals.failed += 1
     if totals.failed and not keep_going:
         totals.not_run = len(runnable)
         runnable = []
