@@ -35,4 +35,12 @@ $(GP_PM_SHOW): $(GP_OUT)/%.o: $(GP_SRC)/%.c $(GP_DEPS)
 $(GP_OUT)/pm.elf: $(GP_PM_SHOW)
 $(GP_OUT)/pm.elf: GP_EXTRA_OBJS := $(GP_PM_SHOW)
 
--include $(GP_OBJS:.o=.d) $(GP_PM_SHOW:.o=.d)
+# bench is two: the benchmark (bench.c) and its Linux boots (bench_linux.c).
+GP_BENCH_EXTRA := $(GP_OUT)/bench_linux.o
+$(GP_BENCH_EXTRA): $(GP_OUT)/%.o: $(GP_SRC)/%.c $(GP_DEPS)
+	@mkdir -p $(@D)
+	$(Q)$(call say,CC,$@)$(CC) $(GL_CFLAGS) -c $< -o $@
+$(GP_OUT)/bench.elf: $(GP_BENCH_EXTRA)
+$(GP_OUT)/bench.elf: GP_EXTRA_OBJS := $(GP_BENCH_EXTRA)
+
+-include $(GP_OBJS:.o=.d) $(GP_PM_SHOW:.o=.d) $(GP_BENCH_EXTRA:.o=.d)
