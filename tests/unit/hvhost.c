@@ -302,6 +302,15 @@ void host_script(struct vcpu *v, const struct fake_script *s)
 	v->arch.script = s;
 }
 
+enum vcpu_outcome host_sleep_then_poweroff(struct vcpu *v, uint64_t slice,
+					   void *ctx)
+{
+	(void)slice;
+	if (v->arch.slices == 1)
+		return fake_hlt_until(v, 10, fake_tsc + *(const uint64_t *)ctx);
+	return VCPU_POWEROFF;
+}
+
 int64_t host_hypercall(struct vcpu *v, uint64_t nr, const uint64_t args[5],
 		       int *effect)
 {

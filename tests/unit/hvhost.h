@@ -56,6 +56,13 @@ int64_t host_create(const char *name, const char *image, uint32_t ram_mb,
 
 /* Gives v the script fn (ctx for it) for its slices. */
 void host_script(struct vcpu *v, const struct fake_script *s);
+/*
+ * A script slice: in its first slice v halts for *(const uint64_t *)ctx
+ * ticks (a parent that leaves its CPU to the others), in the next it
+ * powers the machine off.
+ */
+enum vcpu_outcome host_sleep_then_poweroff(struct vcpu *v, uint64_t slice,
+					   void *ctx);
 
 /*
  * v makes hypercall nr with arguments a0..a4, as its exit would on the

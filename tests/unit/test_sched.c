@@ -80,17 +80,7 @@ static void test_round_robin(void **state)
  * nothing it may run and sleeps, and while it does CPU 1 runs "pinned":
  * not one slice of it may run on CPU 0, idle as it is.
  */
-#define FAR (100 * HOST_SLICE)
-
-static enum vcpu_outcome parent_sleeps(struct vcpu *v, uint64_t slice,
-				       void *ctx)
-{
-	(void)slice;
-	(void)ctx;
-	if (v->arch.slices == 1)
-		return fake_hlt_until(v, 10, fake_tsc + FAR);
-	return VCPU_POWEROFF;
-}
+static uint64_t far_ticks = 100 * HOST_SLICE;
 
 struct cpu1_turn {
 	bool ran;
@@ -113,7 +103,8 @@ static void test_pinning(void **state)
 {
 	static const uint32_t on0[] = { 0 }, on1[] = { 1 };
 	uint32_t three = 3;
-	const struct fake_script parent = { parent_sleeps, NULL };
+	const struct fake_script parent = { host_sleep_then_poweroff,
+					     &far_ticks };
 	const struct fake_script pinned = { halt_at, &three };
 	struct cpu1_turn turn = { false, false };
 	uint32_t pid, wid;

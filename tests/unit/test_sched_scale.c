@@ -151,17 +151,7 @@ static void test_pick_cost_flat(void **state)
  * to CPU 1 run two slices each and halt for good. CPU 0, idle meanwhile,
  * runs none of them; CPU 1 runs them round-robin.
  */
-#define FAR (10000ull * HOST_SLICE)
-
-static enum vcpu_outcome parent_sleeps(struct vcpu *v, uint64_t slice,
-				       void *ctx)
-{
-	(void)slice;
-	(void)ctx;
-	if (v->arch.slices == 1)
-		return fake_hlt_until(v, 10, fake_tsc + FAR);
-	return VCPU_POWEROFF;
-}
+static uint64_t far_ticks = 10000ull * HOST_SLICE;
 
 static enum vcpu_outcome two_then_halt(struct vcpu *v, uint64_t slice,
 				       void *ctx)
@@ -185,7 +175,8 @@ static void cpu1_runs(uint32_t cpu, uint64_t until, void *ctx)
 
 static void test_pinning_1000(void **state)
 {
-	const struct fake_script parent = { parent_sleeps, NULL };
+	const struct fake_script parent = { host_sleep_then_poweroff,
+					     &far_ticks };
 	const struct fake_script pinned = { two_then_halt, NULL };
 	const uint32_t n = 999;
 	static const struct fake_run *on1[3 * 999];
