@@ -42,7 +42,6 @@ bool partition_reset(struct vcpu *v, const char *why)
 	struct partition *p = v->part;
 	bool restart = p->platform == HV_PLATFORM_PC &&
 		       p->on_reboot == HV_ON_REBOOT_RESTART;
-
 	uint64_t n;
 
 	vuart_flush(p);

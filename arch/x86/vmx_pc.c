@@ -231,8 +231,8 @@ void vmx_pc_setup(struct vcpu *v, const struct vcpu_pc_entry *e)
 	uint64_t cr4 = lm ? CR4_PAE : 0;
 
 	v->arch.pc = true;
-	/* A restart after a reset enters with nothing of the last run. */
-	memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+	/* The registers are zero: setup_vmcs cleared them (a start-up IPI
+	 * comes only to a vCPU that INIT or its creation set up). */
 	v->arch.regs.rax = e->eax;
 	v->arch.regs.rbx = e->ebx;
 	v->arch.regs.rdx = e->edx;
@@ -289,7 +289,6 @@ static bool cs_long(void)
 	return vmcs_read32(VMCS_GUEST_CS_AR) & (1u << 13);
 }
 
-/* IA-32e mode on or off with EFER.LMA: the entry control follows. */
 /* CS.L in 64-bit mode, else CS.D: 32-bit, else 16-bit (real and
  * virtual-8086 mode too), as the CPU sizes its IP. */
 uint64_t __attribute__((noinline, cold)) vmx_pc_wrap_ip(uint64_t next)
@@ -301,6 +300,7 @@ uint64_t __attribute__((noinline, cold)) vmx_pc_wrap_ip(uint64_t next)
 	return next & (cs & (1u << 14) ? 0xffffffffull : 0xffffull);
 }
 
+/* IA-32e mode on or off with EFER.LMA: the entry control follows. */
 static void set_efer(uint64_t efer)
 {
 	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E_MODE_GUEST;
