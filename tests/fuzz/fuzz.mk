@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets for everything hv parses: the manifest, ELF images,
-# multiboot images, hypercall buffer arguments, VM-exit qualifications
+# multiboot images, LZ4 frames, hypercall buffer arguments, VM-exit qualifications
 # and the instructions of MMIO accesses; and the VM-entry checker, over
 # VMCS images. Built with clang under AddressSanitizer and
 # UndefinedBehaviorSanitizer; the lib/ sources use the host libc's memcpy
@@ -34,13 +34,14 @@ FUZZ_LIB_multiboot := lib/multiboot.c lib/load.c lib/fmt.c
 FUZZ_LIB_hcargs :=
 FUZZ_LIB_vmx_decode := arch/x86/vmx_decode.c
 FUZZ_LIB_x86_insn := lib/x86_insn.c
+FUZZ_LIB_lz4 := lib/lz4.c lib/fmt.c
 
 # The VM-entry checker mutates the images of tests/unit/data/vmcs/.
 FUZZ_LIB_vmcheck := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
 	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c \
 	arch/x86/vmcheck_image.c lib/fmt.c
 
-FUZZ_NAMES := manifest elf multiboot hcargs vmx_decode x86_insn vmcheck
+FUZZ_NAMES := manifest elf multiboot lz4 hcargs vmx_decode x86_insn vmcheck
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
 # Libraries are built apart from the unit tests' objects: another compiler,

@@ -5,8 +5,9 @@
 The other seeds are real files: manifests from the repository and ELF
 images the build produces. These are the ones no build makes: two minimal
 ELF images, small enough that the fuzzer's mutations land in headers and
-relocations rather than in padding, and the binary inputs of fuzz_hcargs,
-fuzz_vmx_decode and fuzz_x86_insn. Run from the repository root; the output is the same
+relocations rather than in padding, the binary inputs of fuzz_hcargs,
+fuzz_vmx_decode and fuzz_x86_insn, and hand-built LZ4 frames for fuzz_lz4
+(beside them the corpus has frames the lz4 command wrote: cli-*.lz4). Run from the repository root; the output is the same
 every time.
 """
 
@@ -123,7 +124,26 @@ def mb_elf64():
     return eh + ph + code
 
 
+def lz4_frame(flg, size, blocks, tail=b""):
+    # Magic, FLG, BD (4 MiB blocks), content size, the header checksum
+    # (lib/lz4.c does not check it), the blocks, the end mark.
+    out = struct.pack("<IBBQB", 0x184D2204, flg, 0x70, size, 0)
+    for stored, data in blocks:
+        out += struct.pack("<I", len(data) | (0x80000000 if stored else 0))
+        out += data
+    return out + struct.pack("<I", 0) + tail
+
+
 def main():
+    # "abcd", 6 bytes from offset 2 (overlapping), "wxyzv"; independent
+    # (FLG 0x68) and linked (0x48) blocks; a stored block; a content
+    # checksum (0x6c), skipped.
+    seq = bytes([0x42]) + b"abcd" + bytes([2, 0, 0x50]) + b"wxyzv"
+    write("lz4", "overlap.lz4", lz4_frame(0x68, 15, [(False, seq)]))
+    write("lz4", "linked.lz4", lz4_frame(0x48, 30, [(False, seq),
+                                                    (False, bytes([0x1a, 0x61, 15, 0, 0]))]))
+    write("lz4", "stored.lz4", lz4_frame(0x6c, 5, [(True, b"hello")],
+                                         b"\0\0\0\0"))
     write("multiboot", "kludge.bin", mb_kludge())
     write("multiboot", "elf32.elf", mb_elf32())
     write("multiboot", "elf64.elf", mb_elf64())

@@ -31,6 +31,8 @@ UNIT_LIB_acpi := lib/acpi.c
 UNIT_LIB_acpigen := lib/acpigen.c lib/acpi.c
 UNIT_LIB_linuxboot := lib/linuxboot.c lib/multiboot.c lib/load.c lib/fmt.c
 UNIT_LIB_fmt := lib/fmt.c
+# test_lz4 runs the lz4 command to make its frames.
+UNIT_LIB_lz4 := lib/lz4.c lib/fmt.c
 UNIT_LIB_string :=
 # hv/ and arch/x86/ sources call memset; on the host libc provides it.
 UNIT_LIB_palloc := hv/palloc.c
@@ -64,7 +66,7 @@ VMCHECK_SRCS := arch/x86/vmcheck.c arch/x86/vmcheck_ctl.c \
 	arch/x86/vmcheck_guest.c arch/x86/vmcheck_state.c arch/x86/vmcheck_image.c
 UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 
-UNIT_NAMES := elf manifest multiboot linuxboot name vmxcap acpi acpigen fmt string palloc palloc_search pt \
+UNIT_NAMES := elf manifest multiboot linuxboot lz4 name vmxcap acpi acpigen fmt string palloc palloc_search pt \
 	vmcs_names vlapic vlapic_modes vlapic_page pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
 	smp_claim ratelimit x86_insn x86_walk mmio vmcheck
 
