@@ -33,15 +33,16 @@ static const char *efi_reason(EFI_STATUS s)
 	}
 }
 
-EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
-			 UINTN *len, char *why, UINTN whylen)
+/* Opens path on the ESP for reading and gives its size. */
+static EFI_STATUS esp_open(EFI_HANDLE image, const char *path,
+			   EFI_FILE_HANDLE *fp, UINTN *size, char *why,
+			   UINTN whylen)
 {
 	CHAR16 wpath[HV_PATH_MAX];
 	EFI_FILE_HANDLE root, f = NULL;
 	EFI_FILE_INFO *info;
 	EFI_STATUS s;
-	UINTN i, size;
-	void *data;
+	UINTN i;
 
 	for (i = 0; path[i] && i + 1 < HV_PATH_MAX; i++)
 		wpath[i] = path[i] == '/' ? L'\\' : (CHAR16)path[i];
@@ -70,9 +71,39 @@ EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
 		fmt_snprintf(why, whylen, "is a directory");
 		return EFI_NOT_FOUND;
 	}
-	size = info->FileSize;
+	*size = info->FileSize;
 	FreePool(info);
+	*fp = f;
+	return EFI_SUCCESS;
+}
 
+/* Reads all size bytes of f into data, and closes f. */
+static EFI_STATUS esp_read_all(EFI_FILE_HANDLE f, void *data, UINTN size,
+			       char *why, UINTN whylen)
+{
+	UINTN got = size;
+	EFI_STATUS s = f->Read(f, &got, data);
+
+	f->Close(f);
+	if (EFI_ERROR(s) || got != size) {
+		fmt_snprintf(why, whylen, "short read (%lu of %lu bytes)",
+			     (uint64_t)got, (uint64_t)size);
+		return EFI_ERROR(s) ? s : EFI_DEVICE_ERROR;
+	}
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
+			 UINTN *len, char *why, UINTN whylen)
+{
+	EFI_FILE_HANDLE f;
+	EFI_STATUS s;
+	UINTN size;
+	void *data;
+
+	s = esp_open(image, path, &f, &size, why, whylen);
+	if (EFI_ERROR(s))
+		return s;
 	data = AllocatePool(size ? size : 1);
 	if (!data) {
 		f->Close(f);
@@ -80,16 +111,43 @@ EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
 			     (uint64_t)size);
 		return EFI_OUT_OF_RESOURCES;
 	}
-	i = size;
-	s = f->Read(f, &i, data);
-	f->Close(f);
-	if (EFI_ERROR(s) || i != size) {
+	s = esp_read_all(f, data, size, why, whylen);
+	if (EFI_ERROR(s)) {
 		FreePool(data);
-		fmt_snprintf(why, whylen, "short read (%lu of %lu bytes)",
-			     (uint64_t)i, (uint64_t)size);
-		return EFI_ERROR(s) ? s : EFI_DEVICE_ERROR;
+		return s;
 	}
 	*buf = data;
+	*len = size;
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS esp_read_pages(EFI_HANDLE image, const char *path,
+			  EFI_PHYSICAL_ADDRESS *addr, UINTN *pages, UINTN *len,
+			  char *why, UINTN whylen)
+{
+	EFI_PHYSICAL_ADDRESS a;
+	EFI_FILE_HANDLE f;
+	EFI_STATUS s;
+	UINTN size, n;
+
+	s = esp_open(image, path, &f, &size, why, whylen);
+	if (EFI_ERROR(s))
+		return s;
+	n = size ? (size + 4095) / 4096 : 1;
+	s = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, n, &a);
+	if (EFI_ERROR(s)) {
+		f->Close(f);
+		fmt_snprintf(why, whylen, "out of memory (%lu bytes)",
+			     (uint64_t)size);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	s = esp_read_all(f, (void *)(uintptr_t)a, size, why, whylen);
+	if (EFI_ERROR(s)) {
+		BS->FreePages(a, n);
+		return s;
+	}
+	*addr = a;
+	*pages = n;
 	*len = size;
 	return EFI_SUCCESS;
 }
@@ -180,10 +238,13 @@ EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct hv_boot_info *bi)
 	add_region(bi, bi->pool_base, bi->pool_size, HV_MEM_HV_POOL);
 	add_region(bi, bi->self, (sizeof(*bi) + 4095) & ~4095ull,
 		   HV_MEM_HV_BOOT);
+	/* A file two partitions name is read once (boot/main.c): its
+	 * pages are listed once. */
 	for (uint32_t i = 0; i < bi->module_count; i++)
-		add_region(bi, bi->modules[i].phys,
-			   (bi->modules[i].size + 4095) & ~4095ull,
-			   HV_MEM_HV_BOOT);
+		if (!hv_module_shared(bi, i))
+			add_region(bi, bi->modules[i].phys,
+				   (bi->modules[i].size + 4095) & ~4095ull,
+				   HV_MEM_HV_BOOT);
 	for (UINTN off = 0; off + desc_size <= n; off += desc_size) {
 		EFI_MEMORY_DESCRIPTOR *d = (void *)((char *)map + off);
 

@@ -33,6 +33,14 @@ void blog(uint32_t level, const char *fmt, ...)
 EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
 			 UINTN *len, char *why, UINTN whylen);
 
+/*
+ * The same into pages of its own (EfiLoaderData, at least one): *addr,
+ * *pages to free them with FreePages, and the file's size in *len.
+ */
+EFI_STATUS esp_read_pages(EFI_HANDLE image, const char *path,
+			  EFI_PHYSICAL_ADDRESS *addr, UINTN *pages, UINTN *len,
+			  char *why, UINTN whylen);
+
 /* Physical address of the ACPI RSDP, or 0 when the firmware has none. */
 uint64_t platform_find_rsdp(void);
 /* Fills bi->cpus, cpu_count and cpu_source; prints the cpus line. */

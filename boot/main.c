@@ -10,6 +10,7 @@
 #include "lib/fmt.h"
 #include "lib/manifest.h"
 #include "lib/linuxboot.h"
+#include "lib/lz4.h"
 #include "lib/multiboot.h"
 #include "lib/string.h"
 #include "lib/vmxcap.h"
@@ -125,12 +126,66 @@ static int check_pc_kernel(const void *buf, UINTN len,
 }
 
 /*
+ * An LZ4 frame (lib/lz4.h) read into *addr: decoded into pages of its
+ * own, which replace it. Kernels are shipped compressed because the
+ * firmware's disk reads cost more than the decoding in an emulator.
+ */
+static int inflate_module(const struct hv_manifest_partition *mp,
+			  const char *path, EFI_PHYSICAL_ADDRESS *addr,
+			  UINTN *pages, UINTN *len, char *why, UINTN whylen)
+{
+	const void *src = (const void *)(uintptr_t)*addr;
+	EFI_PHYSICAL_ADDRESS out;
+	char detail[200];
+	uint64_t size;
+	UINTN n;
+
+	if (lz4_frame_size(src, *len, &size, detail, sizeof(detail))) {
+		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
+			     path, detail);
+		return -1;
+	}
+	/* No module comes near this; it keeps the page count exact. */
+	if (size > ((uint64_t)1 << 32)) {
+		fmt_snprintf(why, whylen,
+			     "partition %s: %s: LZ4: content size %lu is over 4 GiB",
+			     mp->name, path, size);
+		return -1;
+	}
+	n = size ? (size + PAGE - 1) / PAGE : 1;
+	if (EFI_ERROR(alloc_pages(AllocateAnyPages, n, &out))) {
+		fmt_snprintf(why, whylen,
+			     "partition %s: %s: out of memory for its %lu bytes decompressed",
+			     mp->name, path, size);
+		return -1;
+	}
+	if (lz4_frame_decode(src, *len, (void *)(uintptr_t)out, size, detail,
+			     sizeof(detail))) {
+		BS->FreePages(out, n);
+		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
+			     path, detail);
+		return -1;
+	}
+	binfo("partition %s: %s: LZ4, %lu bytes decompressed to %lu",
+	      mp->name, path, (uint64_t)*len, size);
+	BS->FreePages(*addr, *pages);
+	*addr = out;
+	*pages = n;
+	*len = size;
+	return 0;
+}
+
+/*
  * Reads one file for partition mp into pages of its own, after checking
  * it: an hv partition's kernel must be a fixed-address ELF inside its RAM
  * above HV_GUEST_IMAGE_MIN, a pc partition's a multiboot image inside
  * its RAM; an hv partition's program only a well-formed ELF, since its
  * kernel places it, and a pc partition's module anything (the kernel
- * reads it). Refusals name the partition and the file.
+ * reads it). An LZ4 frame is decompressed first and the checks see its
+ * content. A file an earlier record holds is not read again (the ESP's
+ * reads are slow in an emulator): this record shares its pages, which
+ * nothing writes, and is checked for this partition. Refusals name the
+ * partition and the file.
  */
 static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 			      struct hv_boot_info *bi, uint32_t part,
@@ -138,13 +193,14 @@ static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 			      UINTN whylen)
 {
 	const struct hv_manifest_partition *mp = &bi->manifest.partitions[part];
-	uint32_t i = bi->module_count;
+	uint32_t i = bi->module_count, first;
 	struct hv_boot_module *mod = &bi->modules[i];
 	uint64_t ram = (uint64_t)mp->ram_mb * MIB;
+	EFI_PHYSICAL_ADDRESS addr = 0;
+	UINTN len, pages = 0;
 	char detail[200];
 	struct elf_info elf;
-	void *buf;
-	UINTN len;
+	const void *buf;
 	EFI_STATUS s;
 
 	if (i == HV_MAX_MODULES) {
@@ -153,54 +209,66 @@ static EFI_STATUS load_module(EFI_HANDLE image, struct loader_state *ls,
 			     MANIFEST_PATH, HV_MAX_MODULES);
 		return EFI_OUT_OF_RESOURCES;
 	}
-	s = esp_read_file(image, path, &buf, &len, detail, sizeof(detail));
-	if (EFI_ERROR(s)) {
-		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
-			     path, detail);
-		return EFI_LOAD_ERROR;
-	}
-	if (mp->platform == HV_PLATFORM_PC) {
-		if (kind == HV_MODULE_KERNEL &&
-		    check_pc_kernel(buf, len, bi, part, detail,
-				    sizeof(detail))) {
-			FreePool(buf);
+	for (first = 0; first < i; first++)
+		if (!strncmp(bi->modules[first].path, path, HV_PATH_MAX))
+			break;
+	if (first < i) {
+		addr = bi->modules[first].phys;
+		len = bi->modules[first].size;
+		binfo("partition %s: %s: already read for partition %s",
+		      mp->name, path,
+		      bi->manifest.partitions[bi->modules[first].partition]
+			      .name);
+	} else {
+		s = esp_read_pages(image, path, &addr, &pages, &len, detail,
+				   sizeof(detail));
+		if (EFI_ERROR(s)) {
 			fmt_snprintf(why, whylen, "partition %s: %s: %s",
 				     mp->name, path, detail);
 			return EFI_LOAD_ERROR;
 		}
+		if (lz4_is_frame((const void *)(uintptr_t)addr, len) &&
+		    inflate_module(mp, path, &addr, &pages, &len, why,
+				   whylen)) {
+			BS->FreePages(addr, pages);
+			return EFI_LOAD_ERROR;
+		}
+	}
+	buf = (const void *)(uintptr_t)addr;
+	detail[0] = 0;
+	if (mp->platform == HV_PLATFORM_PC) {
+		if (kind == HV_MODULE_KERNEL &&
+		    check_pc_kernel(buf, len, bi, part, detail,
+				    sizeof(detail)))
+			goto refused;
 	} else if (elf_check(buf, len, &elf, detail, sizeof(detail))) {
-		FreePool(buf);
-		fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name,
-			     path, detail);
-		return EFI_LOAD_ERROR;
+		goto refused;
 	} else if (kind == HV_MODULE_KERNEL &&
 	    (elf.type != ELF_ET_EXEC || elf.min_vaddr < HV_GUEST_IMAGE_MIN ||
 	     elf.max_vaddr > ram)) {
-		FreePool(buf);
-		fmt_snprintf(why, whylen,
-			     "partition %s: %s: needs a fixed-address image inside [0x%lx, 0x%lx) (ram_mb = %u); it spans [0x%lx, 0x%lx)",
-			     mp->name, path, HV_GUEST_IMAGE_MIN, ram, mp->ram_mb,
+		fmt_snprintf(detail, sizeof(detail),
+			     "needs a fixed-address image inside [0x%lx, 0x%lx) (ram_mb = %u); it spans [0x%lx, 0x%lx)",
+			     HV_GUEST_IMAGE_MIN, ram, mp->ram_mb,
 			     elf.min_vaddr, elf.max_vaddr);
-		return EFI_LOAD_ERROR;
+		goto refused;
 	}
-	ls->module_pages[i] = (len + PAGE - 1) / PAGE;
-	s = alloc_pages(AllocateAnyPages, ls->module_pages[i], &ls->modules[i]);
-	if (EFI_ERROR(s)) {
-		FreePool(buf);
-		ls->modules[i] = 0;
-		fmt_snprintf(why, whylen, "partition %s: %s: out of memory",
-			     mp->name, path);
-		return s;
-	}
-	memcpy((void *)(uintptr_t)ls->modules[i], buf, len);
-	FreePool(buf);
-	mod->phys = ls->modules[i];
+	/* Only the record that read the file frees it (release()). */
+	ls->modules[i] = pages ? addr : 0;
+	ls->module_pages[i] = pages;
+	mod->phys = addr;
 	mod->size = len;
 	mod->partition = part;
 	mod->kind = kind;
 	fmt_snprintf(mod->path, sizeof(mod->path), "%s", path);
 	bi->module_count = i + 1;
 	return EFI_SUCCESS;
+
+refused:
+	if (pages)
+		BS->FreePages(addr, pages);
+	fmt_snprintf(why, whylen, "partition %s: %s: %s", mp->name, path,
+		     detail);
+	return EFI_LOAD_ERROR;
 }
 
 /* Every partition's kernel and programs, and a check that all fit. */

@@ -19,9 +19,12 @@ void mem_init(const struct hv_boot_info *bi)
 		      bi->pool_base, bi->pool_size, r);
 	paging_init_host(image_base, image_size, bi->pool_base, bi->pool_size,
 			 &pool);
+	/* Mapping a page twice is refused: a shared file once. */
 	for (uint32_t i = 0; i < bi->module_count; i++)
-		paging_map_readonly(bi->modules[i].phys, bi->modules[i].size,
-				    bi->modules[i].path);
+		if (!hv_module_shared(bi, i))
+			paging_map_readonly(bi->modules[i].phys,
+					    bi->modules[i].size,
+					    bi->modules[i].path);
 	pr_info("memory: own page tables loaded; pool %lu MiB, %lu pages free",
 		bi->pool_size >> 20, pool.free_pages);
 }

@@ -73,7 +73,12 @@ enum hv_module_kind {
 	HV_MODULE_INITRD = 3, /* a pc partition's Linux initrd */
 };
 
-/* A file the loader read for hv: a partition's kernel image, a program. */
+/*
+ * A file the loader read for hv: a partition's kernel image, a program.
+ * A path named more than once (two partitions with one kernel) is read
+ * once: every record of it has the first one's phys and size, and hv
+ * only ever reads the bytes, so the records share the pages.
+ */
 struct hv_boot_module {
 	uint64_t phys; /* 4 KiB aligned, in loader memory listed as HV_BOOT */
 	uint64_t size;
@@ -123,5 +128,15 @@ struct hv_boot_info {
 	uint64_t wallclock;
 	uint64_t wallclock_tsc;
 };
+
+/* Whether module i shares its pages with an earlier record: what maps or
+ * lists module memory does so once. */
+static inline int hv_module_shared(const struct hv_boot_info *bi, uint32_t i)
+{
+	for (uint32_t j = 0; j < i; j++)
+		if (bi->modules[j].phys == bi->modules[i].phys)
+			return 1;
+	return 0;
+}
 
 #endif
