@@ -16,8 +16,9 @@ set -eu
 base="gnu-efi nasm gcc make binutils mtools dosfstools python3 util-linux"
 emulators="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios"
 # The Linux guest's images (make linux, tools/linux/): the kernel package is
-# downloaded by apt-get, not installed; busybox and cpio make the initramfs.
-linux="busybox-static cpio gzip"
+# downloaded by apt-get, not installed; busybox and cpio make the initramfs,
+# lz4 compresses the vmlinux the ESPs carry.
+linux="busybox-static cpio gzip lz4"
 
 case ${1:-test} in
 run) pkgs="$base $emulators $linux" ;;

@@ -359,7 +359,7 @@ static void test_linux_keys(void **state)
 
 	(void)state;
 	assert_int_equal(parse("[partition a]\nimage = k\nparent = yes\n"
-			       "[partition l]\nimage = hv/linux/vmlinux\nplatform = pc\n"
+			       "[partition l]\nimage = hv/linux/vmlinux.lz4\nplatform = pc\n"
 			       "initrd = hv/linux/initrd\non_reboot = stop\n"
 			       "[partition r]\nimage = v\nplatform = pc\n",
 			       &m),
