@@ -93,7 +93,7 @@ static bool wait_prompt(const char *name, uint32_t id, uint64_t after,
 			       (unsigned long)pi.exits, st->rx_pending, tail);
 			next += every;
 		}
-		give_cpu(1);
+		nap();
 	}
 }
 
@@ -111,7 +111,7 @@ static bool send(const char *name, uint32_t id, const char *s, size_t len)
 		s += r;
 		len -= (size_t)r;
 		if (len)
-			give_cpu(1);
+			nap();
 	}
 	return true;
 }
