@@ -40,6 +40,8 @@ struct vuart {
 	uint32_t len;
 	bool held; /* line is complete and waits for room in the console */
 	bool queued; /* a line went into the console's ring: pump it */
+	/* A terminal control sequence being dropped (put_locked). */
+	uint8_t esc, esc_len;
 	char line[160];
 	uint64_t lines; /* lines completed, for console_state */
 	/* Console input: bytes from the real COM1 typed while this

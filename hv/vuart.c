@@ -70,6 +70,48 @@ static bool take_queued(struct partition *p)
 	return q;
 }
 
+#define ESC 0x1b
+enum { ESC_NONE, ESC_SEEN, ESC_CSI };
+/* Longer than any sequence a shell or Linux writes: garbage, not control. */
+#define ESC_CSI_MAX 16
+
+/*
+ * Whether c belongs to a terminal control sequence, which is dropped
+ * whole: a partition must not steer the person's terminal, and "?[6n"
+ * (busybox's cursor query before each prompt) in the log helps no one.
+ * ESC [, parameter and intermediate bytes, then one final byte (ECMA-48,
+ * "Control Sequence"); ESC and one final byte of 0x30-0x7e (such as
+ * ESC 7 or ESC c). An ESC before any other byte is dropped and that byte
+ * shown; a sequence that runs past
+ * ESC_CSI_MAX bytes ends there, its later bytes shown.
+ */
+static bool in_escape(struct vuart *u, uint8_t c)
+{
+	switch (u->esc) {
+	case ESC_SEEN:
+		if (c == '[') {
+			u->esc = ESC_CSI;
+			u->esc_len = 0;
+			return true;
+		}
+		u->esc = ESC_NONE;
+		return c >= 0x30 && c <= 0x7e;
+	case ESC_CSI:
+		if (c < 0x20 || c > 0x7e || ++u->esc_len > ESC_CSI_MAX) {
+			u->esc = ESC_NONE;
+			return false;
+		}
+		if (c >= 0x40)
+			u->esc = ESC_NONE; /* the final byte */
+		return true;
+	default:
+		if (c != ESC)
+			return false;
+		u->esc = ESC_SEEN;
+		return true;
+	}
+}
+
 /* False if c was dropped: a held line that still finds no room. */
 static bool put_locked(struct partition *p, uint8_t c)
 {
@@ -79,6 +121,8 @@ static bool put_locked(struct partition *p, uint8_t c)
 		console_note_dropped(1);
 		return false;
 	}
+	if (in_escape(u, c))
+		return true;
 	if (c == '\r')
 		return true;
 	if (c == '\n') {

@@ -142,6 +142,10 @@ bool timer_start(uint32_t period);
 void timer_stop(void);
 /* Gives the next program's turn a whole period. */
 void timer_restart(void);
+/* The tick's period in TSC ticks; 0 while the timer is stopped. */
+uint32_t timer_period_ticks(void);
+/* Halts until the next interrupt, with nothing else of the kernel to do. */
+void timer_idle(void);
 /* Ends the interrupt in service, if the APIC is on. */
 void apic_eoi(void);
 /* The tick's interrupt, from frame f. */
@@ -155,6 +159,7 @@ struct proc {
 		PROC_READY,
 		PROC_RUNNING,
 		PROC_WAITING, /* for the end of program wait_pid */
+		PROC_NAPPING, /* until nap_end, or the next tick (proc_nap) */
 		PROC_DEAD,
 	} state;
 	char name[sizeof(((struct hv_start_module *)0)->name)];
@@ -162,6 +167,7 @@ struct proc {
 	uint64_t ksp; /* saved kernel RSP while switched out */
 	int kstack;
 	int wait_pid;
+	uint64_t nap_end; /* TSC */
 	unsigned long preemptions; /* turns the timer ended */
 };
 
@@ -171,6 +177,7 @@ void proc_create(const struct hv_start_module *m);
 /* Runs the programs until none can run; returns how many still wait. */
 int sched_run(void);
 long proc_yield(void);
+long proc_nap(void);
 /* The tick ended the current program's turn. */
 void proc_preempt(void);
 long proc_wait(long pid);

@@ -15,6 +15,7 @@
  */
 #include "guest/kernel/kernel.h"
 
+#include "include/hv/hypercall.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -301,7 +302,46 @@ static struct proc *pick_next(void)
 static bool live(const struct proc *p)
 {
 	return p->state == PROC_READY || p->state == PROC_RUNNING ||
-	       p->state == PROC_WAITING;
+	       p->state == PROC_WAITING || p->state == PROC_NAPPING;
+}
+
+/*
+ * A napper is ready again once its nap has lasted a period, or at any
+ * interrupt that ended an idle HLT (all: the tick is the only source).
+ * The time check matters because every dispatch restarts the period
+ * (timer_restart): programs that yield to one another without end would
+ * otherwise hold off the tick, and the napper, for ever.
+ */
+static int wake_nappers(bool all)
+{
+	uint64_t now = rdtsc();
+	int napping = 0;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		if (procs[i].state != PROC_NAPPING)
+			continue;
+		if (all || now >= procs[i].nap_end)
+			procs[i].state = PROC_READY;
+		else
+			napping++;
+	}
+	return napping;
+}
+
+/* The next program to run; with only nappers left, halts until one wakes. */
+static struct proc *next_to_run(void)
+{
+	struct proc *p;
+
+	for (;;) {
+		int napping = wake_nappers(false);
+
+		p = pick_next();
+		if (p || !napping)
+			return p;
+		timer_idle();
+		wake_nappers(true);
+	}
 }
 
 int sched_run(void)
@@ -309,7 +349,7 @@ int sched_run(void)
 	struct proc *p;
 	int waiting = 0;
 
-	while ((p = pick_next())) {
+	while ((p = next_to_run())) {
 		current = p;
 		p->state = PROC_RUNNING;
 		set_kernel_entry_stack(kstack_top(p->kstack));
@@ -362,6 +402,30 @@ long proc_yield(void)
 		switch_out(p);
 	}
 	return others_live(p);
+}
+
+/*
+ * Nothing to do until something outside the program changes (a key, a
+ * child's progress): the program sleeps for a tick's period, the other
+ * programs run, and with none ready the kernel halts, so hv can give the
+ * CPU to other partitions or let it idle instead of running a poll. With
+ * no timer there would be nothing to end the halt: yield instead, to the
+ * other programs and to hv.
+ */
+long proc_nap(void)
+{
+	struct proc *p = current;
+	uint32_t period = timer_period_ticks();
+
+	if (!period) {
+		proc_yield();
+		hv_call(HV_HC_YIELD, 0, 0, 0);
+		return 0;
+	}
+	p->nap_end = rdtsc() + period;
+	p->state = PROC_NAPPING;
+	switch_out(p);
+	return 0;
 }
 
 void proc_preempt(void)

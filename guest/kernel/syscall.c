@@ -363,6 +363,9 @@ void syscall_handler(struct trap_frame *f)
 	case SYS_READ:
 		ret = sys_read(f->rdi, f->rsi, f->rdx);
 		break;
+	case SYS_NAP:
+		ret = proc_nap();
+		break;
 	default:
 		ret = -SYS_ENOSYS;
 		break;

@@ -91,6 +91,23 @@ void timer_restart(void)
 	asm volatile("sti; nop; cli" : : : "memory");
 }
 
+uint32_t timer_period_ticks(void)
+{
+	return timer_period;
+}
+
+void timer_idle(void)
+{
+	/*
+	 * HLT in STI's shadow: a tick requested before the STI is taken
+	 * after the HLT, not before it, so it cannot slip past and leave
+	 * the kernel halted for a whole period. hv gives the CPU to other
+	 * partitions until this vCPU's timer falls due (docs/architecture.md,
+	 * "HLT"); the tick's handler returns here, in ring 0.
+	 */
+	asm volatile("sti; hlt; cli" : : : "memory");
+}
+
 void timer_interrupt(const struct trap_frame *f)
 {
 	/*

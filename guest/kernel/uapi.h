@@ -22,6 +22,7 @@
 #define SYS_INFO 6 /* info(struct sys_info *): 0 */
 #define SYS_WAIT 7 /* wait(pid): 0 once program pid has ended */
 #define SYS_READ 8 /* read(fd, buf, len): console bytes waiting, 0 if none */
+#define SYS_NAP 9 /* nap(): 0 after the next tick, the CPU given up meanwhile */
 
 /* What SYS_INFO tells a program about its partition. */
 struct sys_info {

@@ -72,6 +72,11 @@ long yield(void)
 	return syscall0(SYS_YIELD);
 }
 
+long nap(void)
+{
+	return syscall0(SYS_NAP);
+}
+
 long getpid(void)
 {
 	return syscall0(SYS_GETPID);

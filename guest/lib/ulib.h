@@ -27,6 +27,13 @@ long write(int fd, const void *buf, size_t len);
 void exit(int status) __attribute__((noreturn));
 /* Lets the other programs run; returns how many have not ended. */
 long yield(void);
+/*
+ * Nothing to do until something outside changes: sleeps for a tick's
+ * period while the other programs, and other partitions, use the CPU.
+ * For waits on a key or another partition, where a poll would only burn
+ * the CPU; 0.
+ */
+long nap(void);
 long getpid(void);
 /* Asks the kernel to make hypercall nr; hv's status, or a kernel error. */
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2,

@@ -23,8 +23,7 @@ int main(void)
 
 		/* The kernel's read never waits: no key, the CPU goes. */
 		if (read(SYS_FD_STDIN, &c, 1) != 1) {
-			yield();
-			hypercall(HV_HC_YIELD, 0, 0, 0);
+			nap();
 			continue;
 		}
 		if (c == '\n' && last == '\r') {

@@ -139,8 +139,12 @@ static void by_name(const char *verb, const char *done, unsigned long nr,
 		printf("pm: %s %s (id %ld)\n", done, name, id);
 }
 
-/* Lets the children run: the kernel's yield alone stays in this partition. */
-void give_cpu(unsigned long times)
+/*
+ * pm's `wait N`: N turns given to the children, the kernel's yield to
+ * the parent's other programs and hv's to other partitions, since the
+ * kernel's yield alone stays in this partition.
+ */
+static void give_cpu(unsigned long times)
 {
 	for (unsigned long i = 0; i < times; i++) {
 		yield();
@@ -199,7 +203,7 @@ static void console_cmd(const char *name)
 		r = part_info((uint32_t)id, &pi);
 		if (r || !(pi.flags & HV_PART_FLAG_CONSOLE))
 			break;
-		give_cpu(1);
+		nap();
 	}
 	if (r || pi.state != HV_PART_RUNNING)
 		printf("pm: %s has ended: the console is back at pm\n", name);
@@ -267,7 +271,7 @@ static void wait_for(const char *name, unsigned long n, bool exits)
 			       n, unit);
 			next += every;
 		}
-		give_cpu(1);
+		nap();
 	}
 	if (r)
 		report("info for", name, r);
@@ -512,7 +516,7 @@ static void prompt(void)
 		char c;
 
 		if (!console_getc(&c)) {
-			give_cpu(1);
+			nap();
 			continue;
 		}
 		if (c == '\n' && last == '\r') {

@@ -32,8 +32,6 @@ void trace_switch(const char *name, const char *onoff);
 /* Up to max records of each CPU, as hv prints its trace at power-off. */
 void trace_read_cmd(unsigned long max);
 
-/* Lets the other partitions run, times times. */
-void give_cpu(unsigned long times);
 /* pm_type.c: types text and Enter at NAME's console at its prompt. */
 void type_cmd(const char *name, const char *text);
 

@@ -18,36 +18,13 @@ static long console_state(uint32_t id, struct hv_console_state *st)
 			 (unsigned long)(uintptr_t)st, sizeof(*st));
 }
 
-/*
- * The end of an unfinished line, less the escape sequences (CSI: ESC [,
- * digits and ';', a letter) after it, which hv shows with '?' for ESC:
- * busybox's shell asks the terminal where the cursor is (ESC [6n) after
- * it has printed its prompt.
- */
-static uint32_t without_csi(const char *line, uint32_t n)
-{
-	for (;;) {
-		uint32_t i = n;
-
-		if (!i || !((line[i - 1] >= 'A' && line[i - 1] <= 'Z') ||
-			    (line[i - 1] >= 'a' && line[i - 1] <= 'z')))
-			return n;
-		i--;
-		while (i && ((line[i - 1] >= '0' && line[i - 1] <= '9') ||
-			     line[i - 1] == ';'))
-			i--;
-		if (i < 2 || line[i - 1] != '[' || line[i - 2] != '?')
-			return n;
-		n = i - 2;
-	}
-}
-
 /* A shell's prompt ends its unfinished line: "/ # " for root, "$ " else. */
 static bool at_prompt(const struct hv_console_state *st)
 {
+	/* hv drops terminal control sequences, such as busybox's cursor
+	 * query (ESC [6n) after its prompt: the line ends in the prompt. */
 	uint32_t n = st->line_len <= sizeof(st->line) ? st->line_len : 0;
 
-	n = without_csi(st->line, n);
 	return n >= 2 && st->line[n - 1] == ' ' &&
 	       (st->line[n - 2] == '#' || st->line[n - 2] == '$');
 }
@@ -93,7 +70,7 @@ static bool wait_prompt(const char *name, uint32_t id, uint64_t after,
 			       (unsigned long)pi.exits, st->rx_pending, tail);
 			next += every;
 		}
-		give_cpu(1);
+		nap();
 	}
 }
 
@@ -111,7 +88,7 @@ static bool send(const char *name, uint32_t id, const char *s, size_t len)
 		s += r;
 		len -= (size_t)r;
 		if (len)
-			give_cpu(1);
+			nap();
 	}
 	return true;
 }

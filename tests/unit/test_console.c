@@ -293,6 +293,40 @@ static void test_console_state(void **state)
 			 HV_STATUS_NOT_FOUND);
 }
 
+static void write_out(struct partition *p, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint32_t v = (uint8_t)s[i];
+
+		vuart_io(p, VUART_BASE, false, &v);
+	}
+}
+
+/* A partition's terminal control sequences never reach the real
+ * terminal, nor the line pm looks at; a lone ESC or a runaway sequence
+ * costs only its own bytes. */
+static void test_escapes_dropped(void **state)
+{
+	static const char out[] = "a\x1b[1;31mred\x1b[0m\n"
+				  "/ # \x1b[6n"
+				  "ls\n"
+				  "\x1b" "7saved\x1b" "cplain\x1b\x01z\n"
+				  "\x1b[12345678901234567890m\n";
+	struct hv_console_state st;
+
+	(void)state;
+	write_out(kid, out, sizeof(out) - 1);
+	assert_true(host_logged("[kid] ared"));
+	assert_true(host_logged("[kid] / # ls"));
+	assert_true(host_logged("[kid] savedplain?z"));
+	/* The sequence's first 16 bytes after ESC [ go, the rest show. */
+	assert_true(host_logged("[kid] 7890m"));
+	write_out(kid, "/ # \x1b[6n", 8);
+	assert_int_equal(state_of(parent, kid->id, &st, sizeof(st)), 0);
+	assert_int_equal(st.line_len, 4);
+	assert_memory_equal(st.line, "/ # ", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_who_may_type, boot,
 						give_back),
 		cmocka_unit_test_setup_teardown(test_console_state, boot,
+						give_back),
+		cmocka_unit_test_setup_teardown(test_escapes_dropped, boot,
 						give_back),
 	};
 
