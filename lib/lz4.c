@@ -45,6 +45,57 @@ static uint32_t get32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* xxHash32 with seed 0, the frame's content checksum: its primes,
+ * rounds and final mix as the xxHash specification gives them. */
+#define XXH_P1 0x9e3779b1u
+#define XXH_P2 0x85ebca77u
+#define XXH_P3 0xc2b2ae3du
+#define XXH_P4 0x27d4eb2fu
+#define XXH_P5 0x165667b1u
+
+static inline uint32_t rotl32(uint32_t x, unsigned r)
+{
+	return x << r | x >> (32 - r);
+}
+
+static inline uint32_t xxh_round(uint32_t acc, uint32_t lane)
+{
+	return rotl32(acc + lane * XXH_P2, 13) * XXH_P1;
+}
+
+static uint32_t xxh32(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+	uint32_t acc;
+
+	if (n >= 16) {
+		uint32_t v1 = XXH_P1 + XXH_P2, v2 = XXH_P2, v3 = 0,
+			 v4 = 0u - XXH_P1;
+
+		for (; end - p >= 16; p += 16) {
+			v1 = xxh_round(v1, get32(p));
+			v2 = xxh_round(v2, get32(p + 4));
+			v3 = xxh_round(v3, get32(p + 8));
+			v4 = xxh_round(v4, get32(p + 12));
+		}
+		acc = rotl32(v1, 1) + rotl32(v2, 7) + rotl32(v3, 12) +
+		      rotl32(v4, 18);
+	} else {
+		acc = XXH_P5;
+	}
+	acc += (uint32_t)n;
+	for (; end - p >= 4; p += 4)
+		acc = rotl32(acc + get32(p) * XXH_P3, 17) * XXH_P4;
+	for (; p < end; p++)
+		acc = rotl32(acc + *p * XXH_P5, 11) * XXH_P1;
+	acc ^= acc >> 15;
+	acc *= XXH_P2;
+	acc ^= acc >> 13;
+	acc *= XXH_P3;
+	acc ^= acc >> 16;
+	return acc;
+}
+
 /*
  * The freestanding builds move bytes with REP MOVS inline, not through
  * memcpy: the loader links gnu-efi's memcpy, a byte loop. The hosted
@@ -343,6 +394,18 @@ int lz4_frame_decode(const void *src, size_t len, void *dst, uint64_t dstlen,
 			     "LZ4: the frame decodes to %lu bytes, its content size is %lu",
 			     (uint64_t)(o - out), dstlen);
 		return -1;
+	}
+	/* The one check of the content itself: a flipped bit in a
+	 * literal decodes as well as the right one. p is at the checksum. */
+	if (flg & FLG_CONTENT_CHECKSUM) {
+		uint32_t want = get32(p), got = xxh32(out, dstlen);
+
+		if (got != want) {
+			fmt_snprintf(why, whylen,
+				     "LZ4: content checksum 0x%x, the frame says 0x%x",
+				     got, want);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -8,8 +8,9 @@
  *
  * Only frames that state their content size are taken (lz4
  * --content-size), so the caller can allocate the output before decoding
- * and the decoder can refuse output past it. Block and content checksums
- * are skipped, not checked; a frame with a dictionary ID is refused.
+ * and the decoder can refuse output past it. The content checksum, when
+ * the frame has one (lz4 writes it by default), is checked; the header's
+ * and the blocks' are skipped. A frame with a dictionary ID is refused.
  */
 #ifndef LIB_LZ4_H
 #define LIB_LZ4_H

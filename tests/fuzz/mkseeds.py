@@ -124,6 +124,39 @@ def mb_elf64():
     return eh + ph + code
 
 
+def xxh32(data):
+    # xxHash32, seed 0: the LZ4 frame's content checksum (lib/lz4.c).
+    p1, p2, p3, p4, p5 = 0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1
+    m = 0xFFFFFFFF
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (32 - r))) & m
+
+    i, n = 0, len(data)
+    if n >= 16:
+        v = [(p1 + p2) & m, p2, 0, (-p1) & m]
+        while n - i >= 16:
+            for k in range(4):
+                lane = struct.unpack_from("<I", data, i + 4 * k)[0]
+                v[k] = (rotl((v[k] + lane * p2) & m, 13) * p1) & m
+            i += 16
+        acc = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & m
+    else:
+        acc = p5
+    acc = (acc + n) & m
+    while n - i >= 4:
+        acc = (rotl((acc + struct.unpack_from("<I", data, i)[0] * p3) & m, 17) * p4) & m
+        i += 4
+    while i < n:
+        acc = (rotl((acc + data[i] * p5) & m, 11) * p1) & m
+        i += 1
+    acc ^= acc >> 15
+    acc = (acc * p2) & m
+    acc ^= acc >> 13
+    acc = (acc * p3) & m
+    return acc ^ (acc >> 16)
+
+
 def lz4_frame(flg, size, blocks, tail=b""):
     # Magic, FLG, BD (4 MiB blocks), content size, the header checksum
     # (lib/lz4.c does not check it), the blocks, the end mark.
@@ -137,13 +170,13 @@ def lz4_frame(flg, size, blocks, tail=b""):
 def main():
     # "abcd", 6 bytes from offset 2 (overlapping), "wxyzv"; independent
     # (FLG 0x68) and linked (0x48) blocks; a stored block; a content
-    # checksum (0x6c), skipped.
+    # checksum (0x6c).
     seq = bytes([0x42]) + b"abcd" + bytes([2, 0, 0x50]) + b"wxyzv"
     write("lz4", "overlap.lz4", lz4_frame(0x68, 15, [(False, seq)]))
     write("lz4", "linked.lz4", lz4_frame(0x48, 30, [(False, seq),
                                                     (False, bytes([0x1a, 0x61, 15, 0, 0]))]))
     write("lz4", "stored.lz4", lz4_frame(0x6c, 5, [(True, b"hello")],
-                                         b"\0\0\0\0"))
+                                         struct.pack("<I", xxh32(b"hello"))))
     write("multiboot", "kludge.bin", mb_kludge())
     write("multiboot", "elf32.elf", mb_elf32())
     write("multiboot", "elf64.elf", mb_elf64())

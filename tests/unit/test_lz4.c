@@ -5,8 +5,8 @@
  * repeating patterns that make overlapping matches, text), with the
  * block sizes, linked blocks and checksums lz4 can write; every
  * truncation and many byte flips of a real frame, which must never write
- * past the output (AddressSanitizer watches: buffers are exact); and
- * hand-built frames for each refusal.
+ * past the output (AddressSanitizer watches: buffers are exact); the
+ * content checksum; and hand-built frames for each refusal.
  */
 #include "tests/unit/common.h"
 
@@ -373,6 +373,34 @@ static void test_hand_built(void **state)
 	assert_false(lz4_is_frame(f, 3));
 }
 
+/* A flipped literal decodes: the content checksum refuses it, and only
+ * a frame without one is taken. */
+static void test_content_checksum(void **state)
+{
+	uint8_t *in = make_input(RANDOM, 5000, 11), *frame, *out;
+	char why[200];
+	size_t flen;
+
+	(void)state;
+	out = malloc(5000);
+	assert_non_null(out);
+	frame = lz4_cli(in, 5000, "-9 --content-size", &flen);
+	assert_true(frame[4] & 0x04);
+	frame[15 + 4 + 2000] ^= 0x10;
+	expect_refused(frame, flen, 5000, "LZ4: content checksum 0x");
+	free(frame);
+	frame = lz4_cli(in, 5000, "-9 --content-size --no-frame-crc", &flen);
+	assert_false(frame[4] & 0x04);
+	frame[15 + 4 + 2000] ^= 0x10;
+	assert_int_equal(lz4_frame_decode(frame, flen, out, 5000, why,
+					  sizeof(why)),
+			 0);
+	assert_memory_not_equal(out, in, 5000);
+	free(frame);
+	free(out);
+	free(in);
+}
+
 /* What lz4 writes without --content-size is refused, by that reason. */
 static void test_cli_without_content_size(void **state)
 {
@@ -399,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt_never_overruns),
 		cmocka_unit_test(test_hand_built),
+		cmocka_unit_test(test_content_checksum),
 		cmocka_unit_test(test_cli_without_content_size),
 	};
 
