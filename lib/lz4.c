@@ -107,14 +107,7 @@ static inline void copy(uint8_t *dst, const uint8_t *src, size_t n)
 #if __STDC_HOSTED__
 	memcpy(dst, src, n);
 #else
-	size_t words = n / 8, rest = n % 8;
-
-	__asm__ volatile("rep movsq\n\t"
-			 "mov %3, %%rcx\n\t"
-			 "rep movsb"
-			 : "+D"(dst), "+S"(src), "+c"(words)
-			 : "r"(rest)
-			 : "memory");
+	copy_words(dst, src, n);
 #endif
 }
 

@@ -26,15 +26,7 @@
  */
 __attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n)
 {
-	void *d = dst;
-	size_t words = n / 8, rest = n % 8;
-
-	__asm__ volatile("rep movsq\n\t"
-			 "mov %3, %%rcx\n\t"
-			 "rep movsb"
-			 : "+D"(d), "+S"(src), "+c"(words)
-			 : "r"(rest)
-			 : "memory");
+	copy_words(dst, src, n);
 	return dst;
 }
 
