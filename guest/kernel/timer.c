@@ -103,7 +103,7 @@ void timer_idle(void)
 	 * after the HLT, not before it, so it cannot slip past and leave
 	 * the kernel halted for a whole period. hv gives the CPU to other
 	 * partitions until this vCPU's timer falls due (docs/architecture.md,
-	 * "HLT"); the tick's handler returns here, in ring 0.
+	 * "Scheduling"); the tick's handler returns here, in ring 0.
 	 */
 	asm volatile("sti; hlt; cli" : : : "memory");
 }
