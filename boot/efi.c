@@ -121,6 +121,12 @@ EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
 	return EFI_SUCCESS;
 }
 
+EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
+		       EFI_PHYSICAL_ADDRESS *addr)
+{
+	return BS->AllocatePages(type, EfiLoaderData, pages, addr);
+}
+
 EFI_STATUS esp_read_pages(EFI_HANDLE image, const char *path,
 			  EFI_PHYSICAL_ADDRESS *addr, UINTN *pages, UINTN *len,
 			  char *why, UINTN whylen)
@@ -133,8 +139,8 @@ EFI_STATUS esp_read_pages(EFI_HANDLE image, const char *path,
 	s = esp_open(image, path, &f, &size, why, whylen);
 	if (EFI_ERROR(s))
 		return s;
-	n = size ? (size + 4095) / 4096 : 1;
-	s = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, n, &a);
+	n = loader_pages(size);
+	s = alloc_pages(AllocateAnyPages, n, &a);
 	if (EFI_ERROR(s)) {
 		f->Close(f);
 		fmt_snprintf(why, whylen, "out of memory (%lu bytes)",

@@ -33,8 +33,20 @@ void blog(uint32_t level, const char *fmt, ...)
 EFI_STATUS esp_read_file(EFI_HANDLE image, const char *path, void **buf,
 			 UINTN *len, char *why, UINTN whylen);
 
+/* Pages for a buffer of bytes bytes: at least one, so an empty file too
+ * has an address. */
+static inline UINTN loader_pages(uint64_t bytes)
+{
+	return bytes ? (UINTN)((bytes + 4095) / 4096) : 1;
+}
+
+/* Pages of the loader's own (EfiLoaderData), which hv's memory map
+ * lists as HV_BOOT or the loader frees. */
+EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
+		       EFI_PHYSICAL_ADDRESS *addr);
+
 /*
- * The same into pages of its own (EfiLoaderData, at least one): *addr,
+ * The same into pages of its own (alloc_pages, at least one): *addr,
  * *pages to free them with FreePages, and the file's size in *len.
  */
 EFI_STATUS esp_read_pages(EFI_HANDLE image, const char *path,

@@ -68,12 +68,6 @@ static EFI_STATUS refuse(struct loader_state *ls, EFI_STATUS status,
 	return status;
 }
 
-static EFI_STATUS alloc_pages(EFI_ALLOCATE_TYPE type, UINTN pages,
-			      EFI_PHYSICAL_ADDRESS *addr)
-{
-	return BS->AllocatePages(type, EfiLoaderData, pages, addr);
-}
-
 /*
  * A pc partition's kernel is a multiboot image (lib/multiboot.c) whose
  * segments lie inside its RAM; hv loads it again the same way.
@@ -152,7 +146,7 @@ static int inflate_module(const struct hv_manifest_partition *mp,
 			     mp->name, path, size);
 		return -1;
 	}
-	n = size ? (size + PAGE - 1) / PAGE : 1;
+	n = loader_pages(size);
 	if (EFI_ERROR(alloc_pages(AllocateAnyPages, n, &out))) {
 		fmt_snprintf(why, whylen,
 			     "partition %s: %s: out of memory for its %lu bytes decompressed",
