@@ -185,6 +185,26 @@ int lz4_frame_size(const void *src, size_t len, uint64_t *size, char *why,
 }
 
 /*
+ * A token's length nibble of 15 goes on in the bytes after it, each one
+ * added, up to one below 255. False if the input ends first.
+ */
+static bool extend_length(const uint8_t **ip, const uint8_t *iend,
+			  size_t *len)
+{
+	uint8_t b;
+
+	if (*len != 15)
+		return true;
+	do {
+		if (*ip == iend)
+			return false;
+		b = *(*ip)++;
+		*len += b;
+	} while (b == 255);
+	return true;
+}
+
+/*
  * One compressed block in[0, n) onto the output at *op, which may reach
  * back to base (the frame's output start, or the block's own when
  * blocks are independent) and may not pass end.
@@ -199,7 +219,6 @@ static int decode_block(const uint8_t *in, size_t n, uint8_t *base,
 	for (;;) {
 		unsigned token;
 		size_t lit, ml, off;
-		uint8_t b;
 
 		if (ip == iend) {
 			fmt_snprintf(why, whylen,
@@ -209,14 +228,8 @@ static int decode_block(const uint8_t *in, size_t n, uint8_t *base,
 		}
 		token = *ip++;
 		lit = token >> 4;
-		if (lit == 15) {
-			do {
-				if (ip == iend)
-					goto truncated;
-				b = *ip++;
-				lit += b;
-			} while (b == 255);
-		}
+		if (!extend_length(&ip, iend, &lit))
+			goto truncated;
 		if (lit > (size_t)(iend - ip))
 			goto truncated;
 		if (lit > (size_t)(end - o))
@@ -246,14 +259,8 @@ static int decode_block(const uint8_t *in, size_t n, uint8_t *base,
 			return -1;
 		}
 		ml = token & 15;
-		if (ml == 15) {
-			do {
-				if (ip == iend)
-					goto truncated;
-				b = *ip++;
-				ml += b;
-			} while (b == 255);
-		}
+		if (!extend_length(&ip, iend, &ml))
+			goto truncated;
 		ml += MIN_MATCH;
 		if (ml > (size_t)(end - o))
 			goto past_end;
