@@ -17,12 +17,13 @@ base="gnu-efi nasm gcc make binutils mtools dosfstools python3 util-linux"
 emulators="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios"
 # The Linux guest's images (make linux, tools/linux/): the kernel package is
 # downloaded by apt-get, not installed; busybox and cpio make the initramfs,
-# lz4 compresses the vmlinux the ESPs carry.
+# lz4 compresses the vmlinux the ESPs carry. The tests also change a register
+# under the initramfs's vector canary with gdb (tools/test_linux.py).
 linux="busybox-static cpio gzip lz4"
 
 case ${1:-test} in
 run) pkgs="$base $emulators $linux" ;;
-test) pkgs="$base $emulators $linux libcmocka-dev clang libclang-rt-14-dev python3-matplotlib" ;;
+test) pkgs="$base $emulators $linux libcmocka-dev clang libclang-rt-14-dev python3-matplotlib gdb" ;;
 *)
 	echo "usage: $0 [run|test]" >&2
 	exit 2

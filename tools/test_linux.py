@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gzip
 import lzma
+import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -209,30 +211,82 @@ class AnchorTablesTest(unittest.TestCase):
         self.assertIn(struct.pack("<BI", 0xBB, 0x6000), rom)  # mov ebx, START_INFO
 
 
+def cpio_members(data: bytes) -> dict[str, bytes]:
+    """The files of a newc cpio archive, by name."""
+    members, at = {}, 0
+    while True:
+        # newc: "070701", 13 fields of 8 hex digits, the name, padding to 4.
+        if data[at : at + 6] != b"070701":
+            raise ValueError(f"no newc header at offset {at}")
+        fields = [int(data[at + 6 + 8 * i : at + 14 + 8 * i], 16) for i in range(13)]
+        size, namesize = fields[6], fields[11]
+        name = data[at + 110 : at + 110 + namesize - 1].decode()
+        if name == "TRAILER!!!":
+            return members
+        at = (at + 110 + namesize + 3) & ~3
+        members[name] = data[at : at + size]
+        at = (at + size + 3) & ~3
+
+
+INITRAMFS = BUILD / "linux" / "initramfs.cpio.gz"
+VREGS_KEPT = r"^hvtool vregs: 200 rounds, (zmm0-31 and k0-7|ymm0-15|xmm0-15) kept$"
+
+
 class BuiltImagesTest(unittest.TestCase):
     @unittest.skipUnless((BUILD / "linux" / "vmlinux").exists(), "make linux has not run")
     def test_vmlinux_has_a_pvh_entry(self) -> None:
         with open(BUILD / "linux" / "vmlinux", "rb") as f:
             self.assertGreater(ex.pvh_entry(f.read()), 0x100000)
 
-    @unittest.skipUnless((BUILD / "linux" / "initramfs.cpio.gz").exists(), "make linux has not run")
+    @unittest.skipUnless(INITRAMFS.exists(), "make linux has not run")
     def test_initramfs_holds_init_busybox_and_hvtool(self) -> None:
-        data = gzip.decompress((BUILD / "linux" / "initramfs.cpio.gz").read_bytes())
-        names, at = [], 0
-        while True:
-            # newc: "070701", 13 fields of 8 hex digits, the name, padding to 4.
-            self.assertEqual(data[at : at + 6], b"070701")
-            fields = [int(data[at + 6 + 8 * i : at + 14 + 8 * i], 16) for i in range(13)]
-            size, namesize = fields[6], fields[11]
-            name = data[at + 110 : at + 110 + namesize - 1].decode()
-            if name == "TRAILER!!!":
-                break
-            names.append(name)
-            at = (at + 110 + namesize + 3) & ~3
-            at = (at + size + 3) & ~3
+        names = cpio_members(gzip.decompress(INITRAMFS.read_bytes()))
         for want in ("init", "bin/busybox", "bin/hvtool", "bin/sh", "sbin/poweroff", "sbin/devmem", "dev", "proc", "sys"):
             self.assertIn(want, names)
 
+
+@unittest.skipUnless(INITRAMFS.exists(), "make linux has not run")
+class HvtoolVregsTest(unittest.TestCase):
+    """The initramfs's own hvtool, run on this machine: static and without
+    a C library, it runs here as in the guest."""
+
+    def setUp(self) -> None:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.hvtool = Path(tmp.name) / "hvtool"
+        self.hvtool.write_bytes(cpio_members(gzip.decompress(INITRAMFS.read_bytes()))["bin/hvtool"])
+        self.hvtool.chmod(0o755)
+
+    def run_hvtool(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(self.hvtool), *args], capture_output=True, text=True, timeout=60)
+
+    def test_registers_kept(self) -> None:
+        r = self.run_hvtool("vregs", "200")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertRegex(r.stdout.strip(), VREGS_KEPT)
+
+    def test_bad_rounds_refused(self) -> None:
+        for bad in ("0", "x", "12x", ""):
+            r = self.run_hvtool("vregs", bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn("ROUNDS must be a number above 0", r.stdout)
+
+    @unittest.skipUnless(shutil.which("gdb") and shutil.which("objdump"), "gdb or objdump missing")
+    def test_a_changed_register_is_named(self) -> None:
+        # Stop at the first store of the registers, whichever width this CPU
+        # gives, and zero the low four bytes of register 3 there: what a
+        # lost register would read.
+        dis = subprocess.run(["objdump", "-d", str(self.hvtool)], capture_output=True, text=True, check=True).stdout
+        stores = re.findall(r"^\s*([0-9a-f]+):.*\t(?:vmovdqu64|vmovdqu|movdqu)\s+%[xyz]mm0,", dis, re.M)
+        self.assertTrue(stores, "no store of register 0 in hvtool")
+        argv = ["gdb", "-q", "-batch", "-nx"]
+        for addr in stores:
+            argv += ["-ex", f"break *0x{addr}"]
+        argv += ["-ex", "run vregs 5", "-ex", "set $xmm3.v4_int32[0] = 0", "-ex", "delete", "-ex", "continue",
+                 str(self.hvtool)]  # fmt: skip
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        self.assertRegex(r.stdout, r"hvtool vregs: [xyz]mm3 byte 0 is 0, not [1-9][0-9]*, in round 1\n")
+        self.assertIn("exited with code 01", r.stdout)
 
 if __name__ == "__main__":
     unittest.main()

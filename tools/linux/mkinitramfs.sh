@@ -42,7 +42,8 @@ cp "$busybox" "$root/bin/busybox"
 done
 [ -e "$root/bin/sh" ] || die "$busybox has no sh applet"
 
-$CC -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie \
+$CC -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie -mgeneral-regs-only \
+	-ffreestanding -fno-tree-loop-distribute-patterns \
 	-Wall -Wextra -Werror -o "$root/bin/hvtool" "$here/hvtool.c"
 cp "$here/init" "$root/init"
 chmod 755 "$root/init" "$root/bin/hvtool"
