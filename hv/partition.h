@@ -225,7 +225,8 @@ int pc_load(struct partition *p, const struct partition_spec *sp,
  * hv/pcpower.c. The ACPI S5 write: the partition is powered off. A reset
  * (why: its reset register, a triple fault): restarted or stopped, as
  * its on_reboot says. Each returns true when the parent ended, which
- * ends the run.
+ * ends the run. Either changes nothing once the partition has ended (a
+ * vCPU that wrote it before its kick came): the first end stands.
  */
 bool partition_power_off(struct vcpu *v);
 bool partition_reset(struct vcpu *v, const char *why);

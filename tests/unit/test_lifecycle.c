@@ -587,10 +587,60 @@ static void test_pc_power_and_reset(void **state)
 	assert_int_equal(host_free_pages(), free0);
 }
 
+/*
+ * Two vCPUs of a pc partition end it at once (hv/pcpower.c): the first
+ * end stands. A second reset while the first's restart is pending leaves
+ * the restart with the first vCPU's CPU, which alone carries it out; had
+ * the second taken it over, both CPUs would carry it out and the one
+ * that gave way would clear restart_pending in the middle of the other's.
+ * S5 after a reset, and a reset after a fault, change nothing either.
+ */
+static void test_pc_second_end_changes_nothing(void **state)
+{
+	struct partition *c;
+	int64_t id;
+
+	(void)state;
+	boot_parent(2);
+	id = host_create("kid", HOST_CHILD, HOST_RAM_MB, 2);
+	c = partition_by_id((uint32_t)id);
+	assert_int_equal(partition_start((uint64_t)id), HV_OK);
+	c->platform = HV_PLATFORM_PC;
+	c->on_reboot = HV_ON_REBOOT_RESTART;
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = c->vcpus[1].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "a triple fault"));
+	assert_true(c->restart_pending);
+	assert_ptr_equal(c->restart_by, &c->vcpus[0]);
+	/* vCPU 1 triple-faults before its kick brings it out. */
+	assert_false(partition_reset(&c->vcpus[1], "a triple fault"));
+	assert_ptr_equal(c->restart_by, &c->vcpus[0]);
+	assert_true(c->restart_pending);
+	assert_int_equal(c->resets, 1);
+	assert_int_equal(sched_restarts, 1);
+	/* ...or writes S5: the reset came first. */
+	assert_false(partition_power_off(&c->vcpus[1]));
+	assert_false(c->powered_off);
+	assert_true(c->restart_pending);
+	assert_false(host_logged("partition kid: powered off"));
+	c->restart_pending = false;
+	sched_restarts--;
+
+	/* A fault first: a reset after it restarts nothing. */
+	c->state = PART_FAULTED;
+	assert_false(partition_reset(&c->vcpus[1], "the ACPI reset register"));
+	assert_false(c->restart_pending);
+	assert_int_equal(c->state, PART_FAULTED);
+	assert_int_equal(c->resets, 1);
+	assert_int_equal(sched_restarts, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_create, host_setup),
+		cmocka_unit_test_setup(test_pc_second_end_changes_nothing,
+				       host_setup),
 		cmocka_unit_test_setup(test_start, host_setup),
 		cmocka_unit_test_setup(test_create_in_steps, host_setup),
 		cmocka_unit_test_setup(test_stop_pending_while_running, host_setup),
