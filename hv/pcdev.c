@@ -220,6 +220,10 @@ enum pcdev_answer pcdev_io(struct pc_devices *d, const struct pc_board *b,
 			   uint16_t port, unsigned size, bool in,
 			   uint32_t *value)
 {
+	/* OUT writes AL, AX or EAX: the caller's value is the whole of
+	 * EAX, whose bytes above the access are not written. */
+	if (!in && size < 4)
+		*value &= (1u << (8 * size)) - 1;
 	switch (port) {
 	case PC_PIC_MASTER:
 	case PC_PIC_MASTER + 1:

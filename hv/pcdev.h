@@ -88,7 +88,8 @@ void pcdev_reset(struct pc_devices *d);
 
 /*
  * One access of size bytes (1, 2 or 4) at port: a read (in) puts its
- * result in *value, a write takes *value.
+ * result in *value, a write takes *value's low size bytes (the rest may
+ * be whatever else EAX held).
  */
 enum pcdev_answer pcdev_io(struct pc_devices *d, const struct pc_board *b,
 			   uint16_t port, unsigned size, bool in,

@@ -88,6 +88,13 @@ static void test_debug_exit(void **state)
 	v = 0x7fffffff;
 	assert_int_equal(pcdev_io(&d, &board, 0xf4, 4, false, &v), PCDEV_DEBUG_EXIT);
 	assert_int_equal(v, 0xffffffff);
+	/* OUT of AL or AX: the rest of EAX is not written. */
+	v = 0x12345621;
+	assert_int_equal(pcdev_io(&d, &board, 0xf4, 1, false, &v), PCDEV_DEBUG_EXIT);
+	assert_int_equal(v, 0x43);
+	v = 0x12345621;
+	assert_int_equal(pcdev_io(&d, &board, 0xf4, 2, false, &v), PCDEV_DEBUG_EXIT);
+	assert_int_equal(v, 0xac43);
 	assert_int_equal(in(0xf4, 1), 0);
 	/* Only port 0xf4 ends the partition. */
 	v = 1;
