@@ -13,6 +13,8 @@
 
 #include "lib/string.h"
 
+#include <stddef.h>
+
 #define LVT_MASKED (1u << 16)
 #define LVT_TIMER_MODE(l) (((l) >> 17) & 3)
 #define TIMER_ONESHOT 0u
@@ -111,23 +113,41 @@ uint32_t vlapic_x2apic_ldr(uint32_t id)
 	return (id >> 4) << 16 | 1u << (id & 0xf);
 }
 
-/* The registers as after RESET, but IA32_APIC_BASE, which the caller
- * sets (SDM "Power-Up and Reset State of the Local APIC"). */
+/* The page pointer ends the fields reset_registers copies: nothing
+ * after it but the host build's own page. */
+#if __STDC_HOSTED__
+_Static_assert(offsetof(struct vlapic, own) ==
+		       offsetof(struct vlapic, regs) + sizeof(uint32_t *),
+	       "struct vlapic: regs must be the last field before own");
+#else
+_Static_assert(sizeof(struct vlapic) ==
+		       offsetof(struct vlapic, regs) + sizeof(uint32_t *),
+	       "struct vlapic: regs must be the last field");
+#endif
+
+/*
+ * The registers as after RESET, but IA32_APIC_BASE, which the caller
+ * sets (SDM "Power-Up and Reset State of the Local APIC"). Built apart
+ * and copied over the fields before regs, which is never written here:
+ * the vCPU's INIT runs this on its own CPU while another vCPU of the
+ * partition may be sending it an IPI from another, reading its ID, base
+ * and LDR to match it and its TPR, through regs, for lowest priority
+ * (hv/apic.c). Cleared in place, regs was NULL for a moment and that
+ * read a fault in hv; the ID, flags and base, copied with the value they
+ * had, read the same throughout.
+ */
 static void reset_registers(struct vlapic *a)
 {
-	uint32_t id = a->id, flags = a->flags, watch[8];
-	uint64_t base = a->base;
-	uint32_t *regs = a->regs;
+	struct vlapic fresh;
 
+	memset(&fresh, 0, offsetof(struct vlapic, regs));
+	fresh.id = a->id;
+	fresh.flags = a->flags;
+	fresh.base = a->base;
 	/* What hv watches is its own choice, not a register. */
-	memcpy(watch, a->eoi_watch, sizeof(watch));
-	memset(a, 0, sizeof(*a));
-	a->regs = regs;
+	memcpy(fresh.eoi_watch, a->eoi_watch, sizeof(fresh.eoi_watch));
+	memcpy(a, &fresh, offsetof(struct vlapic, regs));
 	memset(a->regs, 0, VLAPIC_PAGE_WORDS * 4);
-	memcpy(a->eoi_watch, watch, sizeof(watch));
-	a->id = id;
-	a->flags = flags;
-	a->base = base;
 	a->svr = 0xff; /* disabled, spurious vector 0xff */
 	a->dfr = 0xffffffffu;
 	for (unsigned i = 0; i < 7; i++)

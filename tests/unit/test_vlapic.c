@@ -4,6 +4,9 @@
 
 #include "hv/vlapic.h"
 
+#include <pthread.h>
+#include <time.h>
+
 enum {
 	ID = 0x802, TPR = 0x808, PPR = 0x80a, EOI = 0x80b, SVR = 0x80f,
 	ISR0 = 0x810, IRR0 = 0x820, LVT_TIMER = 0x832, INIT = 0x838,
@@ -260,6 +263,68 @@ static void test_cr8_is_tpr(void **state)
 	assert_int_equal(rd(&a, TPR, 0), 0);
 }
 
+/*
+ * An INIT resets the vCPU's APIC on its own CPU while another vCPU may be
+ * sending to it from another: the sender reads the target's ID, base and
+ * LDR to match it and its TPR through regs (hv/apic.c, lowest priority).
+ * A reader thread watches those while this one resets the APIC as INIT
+ * does (vlapic_init_page, pc_init's), and must never see regs NULL or
+ * the ID or base changed: cleared in place, regs was NULL for a moment,
+ * and that read was a fault in hv.
+ */
+static struct vlapic race_apic;
+static uint32_t race_page[1024];
+static volatile bool race_over;
+static uint64_t race_bad, race_reads;
+
+static void *race_reader(void *arg)
+{
+	(void)arg;
+	while (!race_over) {
+		uint32_t *regs = __atomic_load_n(&race_apic.regs, __ATOMIC_RELAXED);
+		uint32_t id = __atomic_load_n(&race_apic.id, __ATOMIC_RELAXED);
+		uint64_t base = __atomic_load_n(&race_apic.base, __ATOMIC_RELAXED);
+
+		if (regs != race_page || id != 5 || !(base & VLAPIC_BASE_EN))
+			race_bad++;
+		race_reads++;
+	}
+	return NULL;
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void test_init_keeps_what_senders_read(void **state)
+{
+	pthread_t reader;
+	uint64_t until;
+	uint32_t n = 0;
+
+	(void)state;
+	vlapic_init_page(&race_apic, 5, 0, race_page);
+	race_over = false;
+	race_bad = race_reads = 0;
+	assert_int_equal(pthread_create(&reader, NULL, race_reader, NULL), 0);
+	/* Until the reader has looked often enough, at most 2 s. */
+	until = ms_now() + 2000;
+	while ((__atomic_load_n(&race_reads, __ATOMIC_RELAXED) < 20000000 ||
+		n < 200000) &&
+	       ms_now() < until && !__atomic_load_n(&race_bad, __ATOMIC_RELAXED)) {
+		vlapic_init_page(&race_apic, 5, 0, race_page);
+		n++;
+	}
+	race_over = true;
+	assert_int_equal(pthread_join(reader, NULL), 0);
+	assert_true(race_reads > 0);
+	assert_int_equal(race_bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_esr_write),
 		cmocka_unit_test(test_masked_timer_no_deadline),
 		cmocka_unit_test(test_cr8_is_tpr),
+		cmocka_unit_test(test_init_keeps_what_senders_read),
 	};
 
 	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
