@@ -258,9 +258,12 @@ bool partition_debug_exit(struct vcpu *v, uint32_t status)
 
 	vuart_flush(p);
 	plock();
+	if (partition_ended_locked(p)) {
+		spin_unlock(&partitions_lock);
+		return false;
+	}
 	p->exit_status = status;
-	if (p->state == PART_RUNNING || p->state == PART_CREATED)
-		p->state = PART_STOPPED;
+	p->state = PART_STOPPED;
 	offline_all(p);
 	spin_unlock(&partitions_lock);
 	/* Its other vCPUs leave their CPUs at their next exit. */

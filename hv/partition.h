@@ -210,9 +210,28 @@ void vcpu_fault(struct vcpu *v, const char *fmt, ...)
 /* A vCPU halted for good; its partition ends when the last one has. */
 void vcpu_halted(struct vcpu *v, const char *why);
 /*
+ * Under the lock: whether the partition has already ended, by another
+ * of its vCPUs (a reset, a power-off, a fault, a halt) or by its parent's
+ * stop. Its other vCPUs may still write a reset, S5 or isa-debug-exit,
+ * or triple-fault, before their kick brings them out: the first end is
+ * the partition's,
+ * as on a PC whose first reset or power-off stops every CPU. A second
+ * reset taken as a new one would hand the restart to the second vCPU's
+ * CPU while the first's had already begun it: both would carry it out,
+ * and the one that gave way would clear restart_pending in the middle
+ * of the other's, when a stop or destroy must answer PENDING. A reset
+ * after a fault would restart a partition reported faulted.
+ */
+static inline bool partition_ended_locked(const struct partition *p)
+{
+	return p->state != PART_RUNNING && p->state != PART_CREATED;
+}
+
+/*
  * A pc partition wrote isa-debug-exit: it ends with status, which
  * partition_info reports. True when it is the parent, whose end ends
- * the run as a shutdown does: the caller then powers off.
+ * the run as a shutdown does: the caller then powers off. Nothing once
+ * the partition has ended (partition_ended_locked).
  */
 bool partition_debug_exit(struct vcpu *v, uint32_t status);
 /*

@@ -14,23 +14,6 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-/*
- * Under the lock: whether the partition has already ended, by another
- * of its vCPUs (a reset, a power-off, a fault, a halt) or by its parent's
- * stop. Its other vCPUs may still write a reset or S5, or triple-fault,
- * before their kick brings them out: the first end is the partition's,
- * as on a PC whose first reset or power-off stops every CPU. A second
- * reset taken as a new one would hand the restart to the second vCPU's
- * CPU while the first's had already begun it: both would carry it out,
- * and the one that gave way would clear restart_pending in the middle
- * of the other's, when a stop or destroy must answer PENDING. A reset
- * after a fault would restart a partition reported faulted.
- */
-static bool ended_locked(const struct partition *p)
-{
-	return p->state != PART_RUNNING && p->state != PART_CREATED;
-}
-
 /* Under the lock: the partition leaves guest mode everywhere. */
 static void end_locked(struct partition *p)
 {
@@ -45,7 +28,7 @@ bool partition_power_off(struct vcpu *v)
 
 	vuart_flush(p);
 	plock();
-	if (ended_locked(p)) {
+	if (partition_ended_locked(p)) {
 		spin_unlock(&partitions_lock);
 		return false;
 	}
@@ -67,7 +50,7 @@ bool partition_reset(struct vcpu *v, const char *why)
 
 	vuart_flush(p);
 	plock();
-	if (ended_locked(p)) {
+	if (partition_ended_locked(p)) {
 		spin_unlock(&partitions_lock);
 		return false;
 	}

@@ -593,7 +593,8 @@ static void test_pc_power_and_reset(void **state)
  * the restart with the first vCPU's CPU, which alone carries it out; had
  * the second taken it over, both CPUs would carry it out and the one
  * that gave way would clear restart_pending in the middle of the other's.
- * S5 after a reset, and a reset after a fault, change nothing either.
+ * S5 or isa-debug-exit after a reset, and a reset after a fault, change
+ * nothing either.
  */
 static void test_pc_second_end_changes_nothing(void **state)
 {
@@ -623,6 +624,10 @@ static void test_pc_second_end_changes_nothing(void **state)
 	assert_false(c->powered_off);
 	assert_true(c->restart_pending);
 	assert_false(host_logged("partition kid: powered off"));
+	/* ...or isa-debug-exit. */
+	assert_false(partition_debug_exit(&c->vcpus[1], 0x43));
+	assert_int_equal(c->exit_status, 0);
+	assert_true(c->restart_pending);
 	c->restart_pending = false;
 	sched_restarts--;
 
