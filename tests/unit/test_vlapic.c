@@ -311,7 +311,11 @@ static void test_init_keeps_what_senders_read(void **state)
 	race_over = false;
 	race_bad = race_reads = 0;
 	assert_int_equal(pthread_create(&reader, NULL, race_reader, NULL), 0);
-	/* Until the reader has looked often enough, at most 2 s. */
+	/* The reader has begun (a loaded host may start it late)... */
+	until = ms_now() + 10000;
+	while (!__atomic_load_n(&race_reads, __ATOMIC_RELAXED) && ms_now() < until)
+		;
+	/* ...and resets go on until it has looked often enough, 2 s at most. */
 	until = ms_now() + 2000;
 	while ((__atomic_load_n(&race_reads, __ATOMIC_RELAXED) < 20000000 ||
 		n < 200000) &&
