@@ -310,6 +310,18 @@ prepare_entry(struct vcpu *v, uint64_t now, bool deliver, bool pc)
 						   __ATOMIC_ACQUIRE))) {
 			if (apic_startup_pending(&v->inbox))
 				return VCPU_PREEMPTED;
+			/*
+			 * The partition's other vCPUs, on other CPUs, may post
+			 * (and kick) faster than one round here takes: no entry
+			 * and no preemption-timer exit would then ever end the
+			 * slice, and the CPU would stay this partition's. Past
+			 * the slice, or stopped, it leaves; what was posted
+			 * waits in the inbox for its next run.
+			 */
+			now = rdtsc();
+			if (unlikely(now >= v->slice_end) || vcpu_must_leave(v))
+				return vcpu_must_leave(v) ? VCPU_STOPPED :
+							    VCPU_PREEMPTED;
 			deliver = true;
 			continue;
 		}
