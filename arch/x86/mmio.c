@@ -120,21 +120,21 @@ void apic_mmio_describe(enum mmio_status s, const struct mmio_cpu *c,
 	case MMIO_DONE:
 		break;
 	case MMIO_FETCH:
-		what = "instruction fetch failed";
+		what = "fetch failed";
 		break;
 	case MMIO_LIMIT:
 		what = c->mode == X86_MODE_64 ?
-			       "the instruction runs past the canonical addresses (#GP on a CPU)" :
-			       "the instruction runs past its code segment's limit (#GP on a CPU)";
+			       "runs past canonical addresses: #GP on a CPU" :
+			       "runs past the CS limit: #GP on a CPU";
 		break;
 	case MMIO_DECODE:
 		what = x86_insn_status_text(r->decode);
 		break;
 	case MMIO_DIRECTION:
-		what = "the instruction's direction is not the access's";
+		what = "the direction is not the exit's";
 		break;
 	case MMIO_WIDTH:
-		what = "a width or alignment the xAPIC does not take";
+		what = "a width or offset the xAPIC refuses";
 		break;
 	case MMIO_FAULT:
 		what = "a register access that faults";

@@ -80,7 +80,13 @@ enum mmio_status apic_mmio(const struct mmio_cpu *c, uint32_t offset,
 			   enum mmio_dir dir, const struct mmio_dev *d,
 			   struct mmio_report *r);
 
-/* One line for the stop report: what failed, the bytes, the mode. */
+/*
+ * One line for the stop report: what failed, the bytes, the mode. At
+ * most MMIO_LINE_MAX characters, so that the report's " at rip 0x..."
+ * still fits a partition's last_fault (192 bytes with its NUL).
+ */
+#define MMIO_LINE_MAX 164
+
 void apic_mmio_describe(enum mmio_status s, const struct mmio_cpu *c,
 			const struct mmio_report *r, char *buf, size_t len);
 

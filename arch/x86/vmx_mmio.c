@@ -123,7 +123,7 @@ static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 	struct mmio_cpu c = { .get_reg = get_reg, .set_reg = set_reg, .reg_ctx = v };
 	struct mmio_report r;
 	enum mmio_status s;
-	char line[160];
+	char line[MMIO_LINE_MAX + 1];
 
 	/* An access of the event delivery itself (an IDT, a stack in the
 	 * page) has no instruction to complete. */

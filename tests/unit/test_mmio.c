@@ -265,7 +265,7 @@ static void test_fetch_limit(void **state)
 	assert_int_equal(writes, 0);
 	assert_int_equal(r.nbytes, 4);
 	apic_mmio_describe(MMIO_LIMIT, &c, &r, line, sizeof(line));
-	assert_non_null(strstr(line, "code segment's limit"));
+	assert_non_null(strstr(line, "past the CS limit"));
 	assert_non_null(strstr(line, "bytes [89 05 f0 00]"));
 	/* The whole instruction inside the limit completes. */
 	c.fetch_max = 6;
@@ -280,6 +280,39 @@ static void test_fetch_limit(void **state)
 	assert_non_null(strstr(line, "canonical"));
 }
 
+/*
+ * Every stop line, at its longest (the widest offset, address, paging
+ * mode and status, 15 bytes), fits MMIO_LINE_MAX whole, so that the
+ * report cuts neither the bytes nor the RIP after them.
+ */
+static void test_describe_lengths(void **state)
+{
+	struct mmio_cpu c = cpu(X86_MODE_32, ~0ull);
+	struct mmio_report r;
+	char line[512];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	c.walk.cr0 |= 1ull << 31;
+	c.walk.cr4 = (1ull << 5) | (1ull << 12);
+	c.walk.efer = 1ull << 10;
+	r.offset = 0xfff;
+	r.nbytes = X86_INSN_MAX;
+	memset(r.bytes, 0xff, sizeof(r.bytes));
+	r.fetch.gpa = 0xffffffffffff8ull;
+	r.fetch.status = X86_WALK_RESERVED;
+	r.fetch.level = 5;
+	r.decode = X86_INSN_UNSUPPORTED;
+	r.insn.size = 4;
+	r.insn.write = true;
+	for (int s = MMIO_FETCH; s <= MMIO_FAULT; s++) {
+		apic_mmio_describe((enum mmio_status)s, &c, &r, line, sizeof(line));
+		if (strlen(line) > MMIO_LINE_MAX)
+			fail_msg("status %d: %zu characters: %s", s, strlen(line), line);
+	}
+	assert_non_null(strstr(line, "5-level paging, bytes [ff"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup(test_refusals, setup),
 		cmocka_unit_test(test_fetch_max),
 		cmocka_unit_test_setup(test_fetch_limit, setup),
+		cmocka_unit_test_setup(test_describe_lengths, setup),
 	};
 
 	return cmocka_run_group_tests_name("mmio", tests, NULL, NULL);
