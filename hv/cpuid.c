@@ -378,7 +378,7 @@ void policy_cpuid_leaf(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
 	default:
 		/*
 		 * Every other leaf reads as zeros: MONITOR/MWAIT (5), power
-		 * (6), performance monitoring (0xA: RDPMC is #UD), RDT, SGX,
+		 * (6), performance monitoring (0xA: RDPMC is #GP), RDT, SGX,
 		 * processor trace, AMX, Key Locker, the rest of hv's range,
 		 * and leaves no CPU has yet.
 		 */

@@ -24,6 +24,30 @@ static bool width_ok(uint32_t offset, unsigned size, enum mmio_dir dir)
 	return dir == MMIO_READ && size <= 2 && (offset & 15) + size <= 4;
 }
 
+unsigned mmio_fetch_max(enum x86_cpu_mode mode, uint64_t rip,
+			uint32_t cs_limit, bool la57)
+{
+	uint64_t left;
+
+	if (mode == X86_MODE_64) {
+		uint64_t half = 1ull << (la57 ? 56 : 47);
+
+		/* The lower half ends at half, the upper half at 2^64; an
+		 * address between them is not canonical. */
+		if (rip < half)
+			left = half - rip;
+		else if (rip >= -half)
+			left = -rip;
+		else
+			left = 0;
+	} else if (cs_limit == 0xffffffffu) {
+		left = X86_INSN_MAX;
+	} else {
+		left = rip > cs_limit ? 0 : (uint64_t)cs_limit - rip + 1;
+	}
+	return left < X86_INSN_MAX ? (unsigned)left : X86_INSN_MAX;
+}
+
 enum mmio_status apic_mmio(const struct mmio_cpu *c, uint32_t offset,
 			   enum mmio_dir dir, const struct mmio_dev *d,
 			   struct mmio_report *r)
@@ -34,11 +58,16 @@ enum mmio_status apic_mmio(const struct mmio_cpu *c, uint32_t offset,
 
 	memset(r, 0, sizeof(*r));
 	r->offset = offset;
-	r->nbytes = x86_fetch(&c->walk, c->fetch_la, r->bytes, X86_INSN_MAX,
+	r->nbytes = x86_fetch(&c->walk, c->fetch_la, r->bytes,
+			      c->fetch_max < X86_INSN_MAX ? c->fetch_max :
+							    X86_INSN_MAX,
 			      &r->fetch);
 	r->decode = x86_insn_decode(r->bytes, r->nbytes, c->mode, in);
 	if (r->decode == X86_INSN_TRUNCATED && r->fetch.status)
 		return MMIO_FETCH;
+	/* Bytes the CPU would have raised #GP for, not bytes hv runs. */
+	if (r->decode == X86_INSN_TRUNCATED && r->nbytes == c->fetch_max)
+		return MMIO_LIMIT;
 	if (r->decode)
 		return MMIO_DECODE;
 	if (in->write != (dir == MMIO_WRITE))
@@ -91,16 +120,21 @@ void apic_mmio_describe(enum mmio_status s, const struct mmio_cpu *c,
 	case MMIO_DONE:
 		break;
 	case MMIO_FETCH:
-		what = "instruction fetch failed";
+		what = "fetch failed";
+		break;
+	case MMIO_LIMIT:
+		what = c->mode == X86_MODE_64 ?
+			       "runs past canonical addresses: #GP on a CPU" :
+			       "runs past the CS limit: #GP on a CPU";
 		break;
 	case MMIO_DECODE:
 		what = x86_insn_status_text(r->decode);
 		break;
 	case MMIO_DIRECTION:
-		what = "the instruction's direction is not the access's";
+		what = "the direction is not the exit's";
 		break;
 	case MMIO_WIDTH:
-		what = "a width or alignment the xAPIC does not take";
+		what = "a width or offset the xAPIC refuses";
 		break;
 	case MMIO_FAULT:
 		what = "a register access that faults";
@@ -111,7 +145,7 @@ void apic_mmio_describe(enum mmio_status s, const struct mmio_cpu *c,
 			     "xAPIC access at offset 0x%x: %s: linear 0x%lx, %s, entry at guest-physical 0x%lx %s (level %u)",
 			     r->offset, what, c->fetch_la, x86_walk_mode_name(&c->walk),
 			     r->fetch.gpa, walk_text(r->fetch.status), r->fetch.level);
-	else if (s == MMIO_DECODE)
+	else if (s == MMIO_DECODE || s == MMIO_LIMIT)
 		fmt_snprintf(buf, len,
 			     "xAPIC access at offset 0x%x: %s: %s code, %s, bytes [%s]",
 			     r->offset, what, mode_names[c->mode],

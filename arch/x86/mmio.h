@@ -11,6 +11,7 @@
 #ifndef ARCH_X86_MMIO_H
 #define ARCH_X86_MMIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@
 struct mmio_cpu {
 	struct x86_walk_regs walk;
 	uint64_t fetch_la; /* the linear address of CS:RIP */
+	/* The bytes the CPU may fetch there (mmio_fetch_max): at most 15. */
+	unsigned fetch_max;
 	enum x86_cpu_mode mode;
 	/* Its general registers, 0 RAX ... 15 R15 (SDM order): only the
 	 * one the instruction names is read, and written for a load. */
@@ -44,6 +47,7 @@ enum mmio_dir {
 enum mmio_status {
 	MMIO_DONE, /* completed: RIP advances by report.insn.len */
 	MMIO_FETCH, /* the instruction could not be read */
+	MMIO_LIMIT, /* it runs past the CS limit or the canonical addresses */
 	MMIO_DECODE, /* not an instruction hv completes */
 	MMIO_DIRECTION, /* a load where the CPU saw a store, or back */
 	MMIO_WIDTH, /* a width or alignment the APIC does not take */
@@ -59,11 +63,30 @@ struct mmio_report {
 	uint32_t offset;
 };
 
+/*
+ * How many bytes of an instruction at rip, in code of the given mode, a
+ * CPU fetches without a #GP: 15 (SDM Vol. 2A, "Instruction Format"), but
+ * outside 64-bit mode none past the code segment's limit (SDM Vol. 3A,
+ * "Limit Checking"; the VMCS holds the limit in bytes, and a CS is never
+ * expand-down), and in 64-bit mode, where no limit is checked, none at a
+ * non-canonical address (SDM Vol. 1, "Canonical Addressing": 48 bits, 57
+ * with CR4.LA57) and none past 2^64 - 1, where hv does not guess at a
+ * wrap. A CS limit of 4 GiB - 1 has no end: EIP wraps there.
+ */
+unsigned mmio_fetch_max(enum x86_cpu_mode mode, uint64_t rip,
+			uint32_t cs_limit, bool la57);
+
 enum mmio_status apic_mmio(const struct mmio_cpu *c, uint32_t offset,
 			   enum mmio_dir dir, const struct mmio_dev *d,
 			   struct mmio_report *r);
 
-/* One line for the stop report: what failed, the bytes, the mode. */
+/*
+ * One line for the stop report: what failed, the bytes, the mode. At
+ * most MMIO_LINE_MAX characters, so that the report's " at rip 0x..."
+ * still fits a partition's last_fault (192 bytes with its NUL).
+ */
+#define MMIO_LINE_MAX 164
+
 void apic_mmio_describe(enum mmio_status s, const struct mmio_cpu *c,
 			const struct mmio_report *r, char *buf, size_t len);
 

@@ -272,12 +272,14 @@ enum exit_action handle_cache_flush(struct vcpu *v, struct exit_ctx *e)
 	return user_mode() ? inject_gp(v) : EXIT_NEXT;
 }
 
-/* RDPMC: no counters are offered; at CPL > 0 without CR4.PCE the
- * privilege #GP comes first, as on a CPU. */
+/*
+ * RDPMC: no counters are offered (CPUID leaf 0AH reads 0), so no ECX
+ * names a valid one, and SDM "RDPMC-Read Performance-Monitoring
+ * Counters" makes that #GP(0), as it does CPL > 0 without CR4.PCE; the
+ * instruction has no #UD but for LOCK, which the CPU raises itself.
+ */
 enum exit_action handle_rdpmc(struct vcpu *v, struct exit_ctx *e)
 {
 	(void)e;
-	if (user_mode() && !(vcpu_arch_guest_cr4(v) & CR4_PCE))
-		return inject_gp(v);
-	return inject(v, VECTOR_UD, false, 0);
+	return inject_gp(v);
 }

@@ -123,7 +123,7 @@ static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 	struct mmio_cpu c = { .get_reg = get_reg, .set_reg = set_reg, .reg_ctx = v };
 	struct mmio_report r;
 	enum mmio_status s;
-	char line[160];
+	char line[MMIO_LINE_MAX + 1];
 
 	/* An access of the event delivery itself (an IDT, a stack in the
 	 * page) has no instruction to complete. */
@@ -134,6 +134,10 @@ static enum exit_action complete(struct vcpu *v, struct exit_ctx *e,
 	c.fetch_la = c.mode == X86_MODE_64 ?
 			     rip :
 			     (vmcs_read_nat(VMCS_GUEST_CS_BASE) + rip) & 0xffffffffull;
+	/* The CPU checked the limit for the bytes it ran; another vCPU may
+	 * since have written a longer instruction there. */
+	c.fetch_max = mmio_fetch_max(c.mode, rip, vmcs_read32(VMCS_GUEST_CS_LIMIT),
+				     c.walk.cr4 & CR4_LA57);
 	s = apic_mmio(&c, offset, dir, &dev, &r);
 	if (s != MMIO_DONE) {
 		apic_mmio_describe(s, &c, &r, line, sizeof(line));

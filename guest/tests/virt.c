@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * What a guest kernel sees of hv: the CPUID signature and ABI leaves, the
- * hidden VMX feature, the version and unknown-call hypercalls, and MSRs
- * that hv virtualizes (the guest's EFER.NXE and LSTAR are its own).
+ * hidden VMX feature, the version and unknown-call hypercalls, MSRs
+ * that hv virtualizes (the guest's EFER.NXE and LSTAR are its own), and
+ * RDPMC without performance counters.
  */
 #include "guest/tests/rt/rt.h"
 #include "guest/tests/rt/x86.h"
@@ -154,6 +155,40 @@ static void check_lstar(void)
 		test_pass("msr-lstar");
 }
 
+static void read_pmc0(void *arg)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
+	*(uint64_t *)arg = ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * CPUID leaf 0AH shows no counter, so counter 0 is not valid: SDM
+ * "RDPMC-Read Performance-Monitoring Counters" raises #GP(0) for that,
+ * at CPL 0 too, and has no #UD but for LOCK.
+ */
+static void check_rdpmc(void)
+{
+	struct cpuid_regs r = cpuid(0xa, 0);
+	uint64_t value = 0;
+	int vector;
+
+	if (r.eax & 0xff00) {
+		test_fail("rdpmc-gp", "CPUID.0AH:EAX 0x%x shows counters", r.eax);
+		return;
+	}
+	if (!expect_fault(read_pmc0, &value, &vector))
+		test_fail("rdpmc-gp", "RDPMC of counter 0 returned 0x%lx",
+			  (unsigned long)value);
+	else if (vector != VEC_GP || rt_last_fault.error != 0)
+		test_fail("rdpmc-gp", "%s error 0x%lx, want #GP(0)",
+			  rt_vector_name(vector),
+			  (unsigned long)rt_last_fault.error);
+	else
+		test_pass("rdpmc-gp");
+}
+
 void test_main(const struct hv_start_info *si)
 {
 	(void)si;
@@ -165,4 +200,5 @@ void test_main(const struct hv_start_info *si)
 	check_unknown_call();
 	check_efer_nxe();
 	check_lstar();
+	check_rdpmc();
 }

@@ -74,7 +74,7 @@ static struct mmio_cpu cpu(enum x86_cpu_mode mode, uint64_t la)
 {
 	struct mmio_cpu c = {
 		.walk = { .cr0 = 1, .maxphyaddr = 36, .read_gpa = read_gpa },
-		.fetch_la = la, .mode = mode,
+		.fetch_la = la, .fetch_max = X86_INSN_MAX, .mode = mode,
 		.get_reg = get_reg, .set_reg = set_reg, .reg_ctx = gpr,
 	};
 
@@ -215,6 +215,104 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(line, "not present"));
 }
 
+/*
+ * The bytes hv may fetch end where a CPU's fetch would #GP: the CS limit
+ * outside 64-bit mode, the canonical boundary in it. Another vCPU can
+ * rewrite the instruction after the exit, so the CPU's own check of the
+ * bytes it ran says nothing about the bytes hv reads.
+ */
+static void test_fetch_max(void **state)
+{
+	(void)state;
+	/* 32-bit and 16-bit code: the limit is the last byte's offset. */
+	assert_int_equal(mmio_fetch_max(X86_MODE_32, 0x1000, 0xffff, false), 15);
+	assert_int_equal(mmio_fetch_max(X86_MODE_32, 0xfff0, 0xffff, false), 15);
+	assert_int_equal(mmio_fetch_max(X86_MODE_32, 0xfffe, 0xffff, false), 2);
+	assert_int_equal(mmio_fetch_max(X86_MODE_16, 0xffff, 0xffff, false), 1);
+	assert_int_equal(mmio_fetch_max(X86_MODE_16, 0x10000, 0xffff, false), 0);
+	/* A flat 4 GiB segment: EIP wraps, nothing to stop at. */
+	assert_int_equal(mmio_fetch_max(X86_MODE_32, 0xfffffffe, 0xffffffffu, false), 15);
+	assert_int_equal(mmio_fetch_max(X86_MODE_32, 0xfffffffe, 0xfffffffeu, false), 1);
+	/* 64-bit code: no limit, but the canonical addresses end. */
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0x7ffffffffff8ull, 0, false), 8);
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0x7ffffffffff8ull, 0, true), 15);
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0x00fffffffffffffcull, 0, true), 4);
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0xffff800000000000ull, 0, false), 15);
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0xfffffffffffffffdull, 0, false), 3);
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0x0000800000000000ull, 0, false), 0);
+	assert_int_equal(mmio_fetch_max(X86_MODE_64, 0, 0x10, false), 15);
+}
+
+/*
+ * An instruction that reaches past the bytes a CPU may fetch is refused,
+ * and hv neither reads the bytes beyond nor completes it: here a 6-byte
+ * store whose last two bytes lie past a CS limit, in the memory hv could
+ * read.
+ */
+static void test_fetch_limit(void **state)
+{
+	/* mov %eax,0xfee000f0: 89 /r, ModRM 05, disp32 */
+	static const uint8_t st[] = { 0x89, 0x05, 0xf0, 0x00, 0xe0, 0xfe };
+	struct mmio_cpu c = cpu(X86_MODE_32, 0x3000);
+	struct mmio_report r;
+	char line[256];
+
+	(void)state;
+	code(0x3000, st, sizeof(st));
+	gpr[0] = 0x1ff;
+	c.fetch_max = 4;
+	assert_int_equal(apic_mmio(&c, 0xf0, MMIO_WRITE, &dev, &r), MMIO_LIMIT);
+	assert_int_equal(writes, 0);
+	assert_int_equal(r.nbytes, 4);
+	apic_mmio_describe(MMIO_LIMIT, &c, &r, line, sizeof(line));
+	assert_non_null(strstr(line, "past the CS limit"));
+	assert_non_null(strstr(line, "bytes [89 05 f0 00]"));
+	/* The whole instruction inside the limit completes. */
+	c.fetch_max = 6;
+	assert_int_equal(apic_mmio(&c, 0xf0, MMIO_WRITE, &dev, &r), MMIO_DONE);
+	assert_int_equal(r.insn.len, 6);
+	assert_int_equal(apic[0xf], 0x1ff);
+	/* In 64-bit mode the report names the canonical boundary. */
+	c = cpu(X86_MODE_64, 0x3000);
+	c.fetch_max = 1;
+	assert_int_equal(apic_mmio(&c, 0xf0, MMIO_WRITE, &dev, &r), MMIO_LIMIT);
+	apic_mmio_describe(MMIO_LIMIT, &c, &r, line, sizeof(line));
+	assert_non_null(strstr(line, "canonical"));
+}
+
+/*
+ * Every stop line, at its longest (the widest offset, address, paging
+ * mode and status, 15 bytes), fits MMIO_LINE_MAX whole, so that the
+ * report cuts neither the bytes nor the RIP after them.
+ */
+static void test_describe_lengths(void **state)
+{
+	struct mmio_cpu c = cpu(X86_MODE_32, ~0ull);
+	struct mmio_report r;
+	char line[512];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	c.walk.cr0 |= 1ull << 31;
+	c.walk.cr4 = (1ull << 5) | (1ull << 12);
+	c.walk.efer = 1ull << 10;
+	r.offset = 0xfff;
+	r.nbytes = X86_INSN_MAX;
+	memset(r.bytes, 0xff, sizeof(r.bytes));
+	r.fetch.gpa = 0xffffffffffff8ull;
+	r.fetch.status = X86_WALK_RESERVED;
+	r.fetch.level = 5;
+	r.decode = X86_INSN_UNSUPPORTED;
+	r.insn.size = 4;
+	r.insn.write = true;
+	for (int s = MMIO_FETCH; s <= MMIO_FAULT; s++) {
+		apic_mmio_describe((enum mmio_status)s, &c, &r, line, sizeof(line));
+		if (strlen(line) > MMIO_LINE_MAX)
+			fail_msg("status %d: %zu characters: %s", s, strlen(line), line);
+	}
+	assert_non_null(strstr(line, "5-level paging, bytes [ff"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +320,9 @@ int main(void)
 		cmocka_unit_test_setup(test_rip_relative_and_modes, setup),
 		cmocka_unit_test_setup(test_widths, setup),
 		cmocka_unit_test_setup(test_refusals, setup),
+		cmocka_unit_test(test_fetch_max),
+		cmocka_unit_test_setup(test_fetch_limit, setup),
+		cmocka_unit_test_setup(test_describe_lengths, setup),
 	};
 
 	return cmocka_run_group_tests_name("mmio", tests, NULL, NULL);
