@@ -42,6 +42,7 @@ bool partition_reset(struct vcpu *v, const char *why)
 	struct partition *p = v->part;
 	bool restart = p->platform == HV_PLATFORM_PC &&
 		       p->on_reboot == HV_ON_REBOOT_RESTART;
+	bool pending;
 	uint64_t n;
 
 	vuart_flush(p);
@@ -50,10 +51,22 @@ bool partition_reset(struct vcpu *v, const char *why)
 	if (p->stop_requested)
 		restart = false;
 	p->resets++;
-	sched_restarts += restart && !p->restart_pending;
-	sched_restarts -= !restart && p->restart_pending;
-	p->restart_pending = restart;
-	p->restart_by = v;
+	/*
+	 * A reset while a restart is pending is part of that one: another
+	 * vCPU reset the partition at the same time, and the CPU of the one
+	 * that reset it first may already be on its way into
+	 * partition_restart. Only that CPU ends the pending restart, by
+	 * carrying it out or giving it up to a stop of the parent's. Were
+	 * restart_by moved here, a second CPU would restart the partition
+	 * at the same time; were restart_pending cleared, a destroy could
+	 * free the slot that the first CPU is about to read.
+	 */
+	pending = p->restart_pending;
+	if (!pending) {
+		sched_restarts += restart;
+		p->restart_pending = restart;
+		p->restart_by = v;
+	}
 	n = ratelimit_hit(&p->warn, WARN_RESET);
 	p->restart_quiet = !n;
 	end_locked(p);
@@ -62,12 +75,13 @@ bool partition_reset(struct vcpu *v, const char *why)
 	if (n)
 		pr_info("partition %s: reset by %s (vcpu %u): %s%s", p->name, why,
 			v->id,
+			pending ? "a restart is already pending" :
 			restart ? "restarting from its images" :
 				  "on_reboot = stop: stopped",
 			n > RATELIMIT_BURST ?
 				" (resets are now shown only at powers of two)" :
 				"");
-	return !restart && p->parent;
+	return !restart && !pending && p->parent;
 }
 
 /*
@@ -108,17 +122,23 @@ void partition_restart(struct partition *p)
 				       __ATOMIC_ACQUIRE) != HV_CPU_NONE)
 			cpu_pause();
 	plock();
-	/* The parent may have stopped or begun to destroy it since: then
-	 * it stays stopped. Busy, it is invisible to the parent meanwhile.
-	 * Destroyed, and its slot taken by a new partition since the vCPU
-	 * that reset it left its CPU, it has no restart pending: the new
-	 * one is not reloaded. */
+	/*
+	 * The parent may have stopped it since: then it stays stopped. Only
+	 * this CPU ends the pending restart (partition_reset), and until it
+	 * does no destroy claims the partition (partition_destroy), so its
+	 * slot is this CPU's to read up to the unlock that ends it; the
+	 * name is printed from a copy. Busy, once claimed below, it is
+	 * invisible to the parent meanwhile.
+	 */
 	if (p->busy || p->stop_requested || !p->restart_pending) {
+		char name[HV_NAME_MAX];
+
 		sched_restarts -= p->restart_pending;
 		p->restart_pending = false;
+		memcpy(name, p->name, sizeof(name));
 		spin_unlock(&partitions_lock);
 		pr_info("partition %s: not restarted: the parent stopped it",
-			p->name);
+			name);
 		return;
 	}
 	p->busy = true;

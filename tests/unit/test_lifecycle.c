@@ -587,6 +587,63 @@ static void test_pc_power_and_reset(void **state)
 	assert_int_equal(host_free_pages(), free0);
 }
 
+/*
+ * Two vCPUs of a pc partition reset it at once, on two CPUs (here one
+ * after the other, with no CPU between the first reset and its
+ * restart). The second is part of the first: it moves neither the
+ * restart nor its flag, so the first vCPU's CPU alone restarts it, and
+ * a stop of the parent's between the two resets still leaves the slot
+ * to that CPU: a destroy answers PENDING until the restart is given up,
+ * where the second reset used to clear the flag and let the destroy
+ * free the slot under the CPU about to read it.
+ */
+static void test_pc_reset_twice(void **state)
+{
+	struct partition *parent, *c;
+	uint64_t free0;
+	int64_t id, r = HV_EAGAIN;
+
+	(void)state;
+	parent = boot_parent(2);
+	free0 = host_free_pages();
+	id = host_create("kid", HOST_CHILD, HOST_RAM_MB, 2);
+	c = partition_by_id((uint32_t)id);
+	assert_int_equal(partition_start((uint64_t)id), HV_OK);
+	c->platform = HV_PLATFORM_PC;
+	c->on_reboot = HV_ON_REBOOT_RESTART;
+	c->vcpus[0].online = c->vcpus[1].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "a triple fault"));
+	assert_false(partition_reset(&c->vcpus[1], "a triple fault"));
+	assert_true(c->restart_pending);
+	assert_ptr_equal(c->restart_by, &c->vcpus[0]);
+	assert_int_equal(sched_restarts, 1);
+	assert_true(host_logged("partition kid: reset by a triple fault (vcpu 1): a restart is already pending"));
+
+	/* The first vCPU's CPU restarts it (the hv ELF is no pc kernel:
+	 * the restart faults it). Then a stop of the parent's comes between
+	 * two resets: the restart is given up, by the same CPU. */
+	partition_restart(c);
+	assert_true(host_logged("partition kid: cannot restart"));
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = c->vcpus[1].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "a triple fault"));
+	assert_int_equal(partition_stop((uint64_t)id, parent), HV_OK);
+	assert_false(partition_reset(&c->vcpus[1], "a triple fault"));
+	assert_true(c->restart_pending);
+	assert_ptr_equal(c->restart_by, &c->vcpus[0]);
+	assert_int_equal(partition_destroy((uint64_t)id, parent), HV_EAGAIN);
+	assert_false(c->tearing);
+	assert_ptr_equal(partition_slot[id], c);
+	partition_restart(c);
+	assert_false(c->restart_pending);
+	assert_int_equal(sched_restarts, 0);
+	assert_true(host_logged("partition kid: not restarted: the parent stopped it"));
+	for (int i = 0; i < 100 && r == HV_EAGAIN; i++)
+		r = partition_destroy((uint64_t)id, parent);
+	assert_int_equal(r, HV_OK);
+	assert_int_equal(host_free_pages(), free0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +658,7 @@ int main(void)
 		cmocka_unit_test_setup(test_halted_child, host_setup),
 		cmocka_unit_test_setup(test_faults, host_setup),
 		cmocka_unit_test_setup(test_pc_power_and_reset, host_setup),
+		cmocka_unit_test_setup(test_pc_reset_twice, host_setup),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
