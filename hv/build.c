@@ -305,7 +305,7 @@ static int partition_build(const struct partition_spec *sp,
 		}
 	}
 	if (!load_end(p) && !r) {
-		pr_err("partition %s: its images come in more large pieces than a create's one page of copies holds",
+		pr_err("partition %s: its images come in more large pieces than a create's one page of copies holds, or run past its RAM",
 		       p->name);
 		r = HV_E2BIG;
 	}

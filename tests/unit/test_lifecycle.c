@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "hv/errno.h"
+#include "hv/load.h"
 #include "hv/mem.h"
 #include "hv/start_info.h"
+#include "lib/load.h"
 
 static const uint32_t on0[] = { 0 };
 
@@ -644,6 +646,43 @@ static void test_pc_reset_twice(void **state)
 	assert_int_equal(host_free_pages(), free0);
 }
 
+/*
+ * A loader's copy into a partition being built that would run past the
+ * end of its RAM is not made, even among the first MiB of copies, which
+ * are done at once: it fails the build (load_end) instead. The bytes
+ * after the RAM (the parent's, or the pool's) stay as they were.
+ */
+static void test_load_copy_bounded(void **state)
+{
+	struct palloc *pa = mem_pool();
+	uint8_t src[64], keep[64], *end;
+	struct partition *c;
+	int64_t id;
+
+	(void)state;
+	boot_parent(1);
+	id = host_create("kid", HOST_CHILD, HOST_RAM_MB, 1);
+	assert_true(id > 0);
+	c = partition_by_id((uint32_t)id);
+	end = (uint8_t *)partition_gpa_to_hva(c, 0, c->ram_size) + c->ram_size;
+	assert_true((uint64_t)(uintptr_t)end + sizeof(keep) <=
+		    pa->base + pa->pages * 4096);
+	memcpy(keep, end, sizeof(keep));
+	memset(src, 0x5a, sizeof(src));
+	assert_int_equal(load_begin(c), 0);
+	load_copy(end - 32, src, sizeof(src));
+	assert_false(load_end(c));
+	load_release(c);
+	assert_memory_equal(end, keep, sizeof(keep));
+	/* One that ends at the RAM's end is made. */
+	assert_int_equal(load_begin(c), 0);
+	load_copy(end - sizeof(src), src, sizeof(src));
+	assert_true(load_end(c));
+	load_release(c);
+	assert_memory_equal(end - sizeof(src), src, sizeof(src));
+	assert_memory_equal(end, keep, sizeof(keep));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup(test_faults, host_setup),
 		cmocka_unit_test_setup(test_pc_power_and_reset, host_setup),
 		cmocka_unit_test_setup(test_pc_reset_twice, host_setup),
+		cmocka_unit_test_setup(test_load_copy_bounded, host_setup),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
