@@ -554,6 +554,10 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 	return HV_ENOENT;
 }
 
+/* A request's programs all fit the spec's list and start_info's. */
+_Static_assert(HV_CREATE_MAX_PROGRAMS <= HV_START_MAX_MODULES,
+	       "partition_create's programs fit a spec");
+
 int64_t partition_create_request(const struct hv_partition_create *req)
 {
 	struct partition_spec sp = {
