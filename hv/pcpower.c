@@ -72,15 +72,12 @@ bool partition_reset(struct vcpu *v, const char *why)
 	end_locked(p);
 	spin_unlock(&partitions_lock);
 	kick_partition(p);
-	if (n)
-		pr_info("partition %s: reset by %s (vcpu %u): %s%s", p->name, why,
-			v->id,
-			pending ? "a restart is already pending" :
-			restart ? "restarting from its images" :
-				  "on_reboot = stop: stopped",
-			n > RATELIMIT_BURST ?
-				" (resets are now shown only at powers of two)" :
-				"");
+	pr_counted(n, WARN_RESET, HV_LOG_INFO,
+		   "partition %s: reset by %s (vcpu %u): %s", p->name, why,
+		   v->id,
+		   pending ? "a restart is already pending" :
+		   restart ? "restarting from its images" :
+			     "on_reboot = stop: stopped");
 	return !restart && !pending && p->parent;
 }
 

@@ -46,13 +46,14 @@ uint64_t ratelimit_suppressed(uint64_t seen);
 const char *ratelimit_kind_name(enum warn_kind k);
 
 /*
- * One log line at level, for a guest-caused event of kind k counted in
- * the ratelimit *r. Past the burst a line says how many of its kind
- * there have been, so the log shows that lines are missing.
+ * One log line at level, for a guest-caused event of kind k whose number
+ * ratelimit_hit gave as n (0: not to be printed). Past the burst a line
+ * says how many of its kind there have been, so the log shows that lines
+ * are missing. For a count taken under a lock and printed after it.
  */
-#define pr_limited(r, k, level, fmt, ...)                                \
+#define pr_counted(n, k, level, fmt, ...)                                \
 	do {                                                             \
-		uint64_t n_ = ratelimit_hit((r), (k));                   \
+		uint64_t n_ = (n);                                       \
 		if (n_ > RATELIMIT_BURST)                                \
 			hv_log((level),                                  \
 			       fmt " (%s #%lu: now only every power of two is shown)", \
@@ -60,6 +61,10 @@ const char *ratelimit_kind_name(enum warn_kind k);
 		else if (n_)                                             \
 			hv_log((level), fmt, __VA_ARGS__);               \
 	} while (0)
+
+/* The same, counting the event in the ratelimit *r. */
+#define pr_limited(r, k, level, fmt, ...) \
+	pr_counted(ratelimit_hit((r), (k)), (k), (level), fmt, __VA_ARGS__)
 
 /* The final report's line of what r did not print, by kind, prefixed
  * with name; nothing when every line was printed. */

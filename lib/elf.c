@@ -37,6 +37,7 @@
 #define DT_RELSZ 18
 #define DT_RELRSZ 35
 #define DT_RELR 36
+#define DT_RELRENT 37
 
 #define R_X86_64_NONE 0
 #define R_X86_64_RELATIVE 8
@@ -316,6 +317,7 @@ static int vaddr_to_offset(const void *file, const struct elf64_ehdr *eh,
 
 struct dyn_info {
 	uint64_t rela, relasz, relaent;
+	uint64_t relr, relrsz, relrent;
 	bool has_rela, has_rel, has_relr, has_plt;
 };
 
@@ -362,8 +364,14 @@ static int read_dynamic(const void *file, uint64_t len,
 			d->has_rel |= dyn.d_val != 0;
 			break;
 		case DT_RELR:
+			d->relr = dyn.d_val;
+			d->has_relr = true;
+			break;
 		case DT_RELRSZ:
-			d->has_relr |= dyn.d_val != 0;
+			d->relrsz = dyn.d_val;
+			break;
+		case DT_RELRENT:
+			d->relrent = dyn.d_val;
 			break;
 		case DT_PLTRELSZ:
 			d->has_plt |= dyn.d_val != 0;
@@ -374,12 +382,144 @@ static int read_dynamic(const void *file, uint64_t len,
 	return -1;
 }
 
+/*
+ * One relative relocation at link address at, whose target must lie
+ * wholly inside the image: the 8 bytes there become val, or with
+ * implicit (RELR's, whose addend is the word in place) the word plus val.
+ */
+static int relocate_at(const struct elf_info *info, void *dest, uint64_t at,
+		       uint64_t val, bool implicit, char *why, size_t whylen)
+{
+	char *where;
+	uint64_t old;
+
+	if (at < info->min_vaddr ||
+	    !in_range(at - info->min_vaddr, sizeof(val),
+		      info->max_vaddr - info->min_vaddr)) {
+		fail(why, whylen, "relocation target 0x%llx outside the image",
+		     (unsigned long long)at);
+		return -1;
+	}
+	where = (char *)dest + (at - info->min_vaddr);
+	if (implicit) {
+		memcpy(&old, where, sizeof(old));
+		val += old;
+	}
+	memcpy(where, &val, sizeof(val));
+	return 0;
+}
+
+static int apply_rela(const void *file, uint64_t len,
+		      const struct elf64_ehdr *eh, const struct dyn_info *d,
+		      const struct elf_info *info, void *dest, uint64_t bias,
+		      char *why, size_t whylen)
+{
+	uint64_t off, k;
+
+	if (!d->has_rela || !d->relasz)
+		return 0;
+	if (d->relaent != sizeof(struct elf64_rela) ||
+	    d->relasz % sizeof(struct elf64_rela)) {
+		fail(why, whylen, "bad DT_RELAENT %llu or DT_RELASZ %llu",
+		     (unsigned long long)d->relaent,
+		     (unsigned long long)d->relasz);
+		return -1;
+	}
+	if (vaddr_to_offset(file, eh, d->rela, d->relasz, &off) ||
+	    !in_range(off, d->relasz, len)) {
+		fail(why, whylen, "relocation table outside the file");
+		return -1;
+	}
+	for (k = 0; k < d->relasz; k += sizeof(struct elf64_rela)) {
+		struct elf64_rela r;
+		uint32_t type;
+
+		memcpy(&r, (const char *)file + off + k, sizeof(r));
+		type = (uint32_t)r.r_info;
+		if (type == R_X86_64_NONE)
+			continue;
+		if (type != R_X86_64_RELATIVE) {
+			fail(why, whylen,
+			     "unsupported relocation type %u at offset 0x%llx",
+			     type, (unsigned long long)r.r_offset);
+			return -1;
+		}
+		/* B + A: B is how far the image moved from its link address. */
+		if (relocate_at(info, dest, r.r_offset,
+				bias + (uint64_t)r.r_addend, false, why, whylen))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Packed relative relocations (the generic ABI's SHT_RELR, which ld makes
+ * with -z pack-relative-relocs): a table of 64-bit words. An even word is
+ * the link address of a relocation; the next bitmap starts 8 bytes past
+ * it. An odd word is a bitmap whose bits 1 to 63 each stand for the word
+ * that many words, less one, past the bitmap's start; the next starts 63
+ * words on. Every relocation adds the bias to the word already there.
+ */
+static int apply_relr(const void *file, uint64_t len,
+		      const struct elf64_ehdr *eh, const struct dyn_info *d,
+		      const struct elf_info *info, void *dest, uint64_t bias,
+		      char *why, size_t whylen)
+{
+	uint64_t off, k, next = 0;
+	bool have_next = false;
+
+	if (!d->has_relr || !d->relrsz)
+		return 0;
+	if (d->relrent != sizeof(uint64_t) || d->relrsz % sizeof(uint64_t)) {
+		fail(why, whylen, "bad DT_RELRENT %llu or DT_RELRSZ %llu",
+		     (unsigned long long)d->relrent,
+		     (unsigned long long)d->relrsz);
+		return -1;
+	}
+	if (vaddr_to_offset(file, eh, d->relr, d->relrsz, &off) ||
+	    !in_range(off, d->relrsz, len)) {
+		fail(why, whylen, "relocation table outside the file");
+		return -1;
+	}
+	for (k = 0; k < d->relrsz; k += sizeof(uint64_t)) {
+		uint64_t w;
+		unsigned int bit;
+
+		memcpy(&w, (const char *)file + off + k, sizeof(w));
+		if (!(w & 1)) {
+			if (relocate_at(info, dest, w, bias, true, why, whylen))
+				return -1;
+			next = w + 8;
+			have_next = true;
+			continue;
+		}
+		if (!have_next) {
+			fail(why, whylen,
+			     "DT_RELR bitmap at entry %llu before any address",
+			     (unsigned long long)(k / 8));
+			return -1;
+		}
+		for (bit = 1; bit < 64; bit++) {
+			uint64_t at = next + (uint64_t)(bit - 1) * 8;
+
+			/* A target that wrapped round the address space is
+			 * checked like any other. */
+			if (!(w >> bit & 1))
+				continue;
+			if (relocate_at(info, dest, at, bias, true, why, whylen))
+				return -1;
+		}
+		next += 63 * 8;
+	}
+	return 0;
+}
+
 int elf_relocate(const void *file, uint64_t len, const struct elf_info *info,
 		 void *dest, uint64_t load_addr, char *why, size_t whylen)
 {
 	struct elf64_ehdr eh;
 	struct dyn_info d;
-	uint64_t off, k, bias = load_addr - info->min_vaddr;
+	uint64_t bias = load_addr - info->min_vaddr;
 
 	if (info->type != ELF_ET_DYN)
 		return 0;
@@ -392,58 +532,13 @@ int elf_relocate(const void *file, uint64_t len, const struct elf_info *info,
 		fail(why, whylen, "DT_REL relocations are not supported");
 		return -1;
 	}
-	if (d.has_relr) {
-		fail(why, whylen,
-		     "DT_RELR relocations are not supported (link without -z pack-relative-relocs)");
-		return -1;
-	}
 	if (d.has_plt) {
 		fail(why, whylen, "PLT relocations are not supported");
 		return -1;
 	}
-	if (!d.has_rela || !d.relasz)
-		return 0;
-	if (d.relaent != sizeof(struct elf64_rela) ||
-	    d.relasz % sizeof(struct elf64_rela)) {
-		fail(why, whylen, "bad DT_RELAENT %llu or DT_RELASZ %llu",
-		     (unsigned long long)d.relaent,
-		     (unsigned long long)d.relasz);
+	if (apply_rela(file, len, &eh, &d, info, dest, bias, why, whylen))
 		return -1;
-	}
-	if (vaddr_to_offset(file, &eh, d.rela, d.relasz, &off) ||
-	    !in_range(off, d.relasz, len)) {
-		fail(why, whylen, "relocation table outside the file");
-		return -1;
-	}
-	for (k = 0; k < d.relasz; k += sizeof(struct elf64_rela)) {
-		struct elf64_rela r;
-		uint32_t type;
-		uint64_t val;
-
-		memcpy(&r, (const char *)file + off + k, sizeof(r));
-		type = (uint32_t)r.r_info;
-		if (type == R_X86_64_NONE)
-			continue;
-		if (type != R_X86_64_RELATIVE) {
-			fail(why, whylen,
-			     "unsupported relocation type %u at offset 0x%llx",
-			     type, (unsigned long long)r.r_offset);
-			return -1;
-		}
-		if (r.r_offset < info->min_vaddr ||
-		    !in_range(r.r_offset - info->min_vaddr, sizeof(val),
-			      info->max_vaddr - info->min_vaddr)) {
-			fail(why, whylen,
-			     "relocation target 0x%llx outside the image",
-			     (unsigned long long)r.r_offset);
-			return -1;
-		}
-		/* B + A: B is how far the image moved from its link address. */
-		val = bias + (uint64_t)r.r_addend;
-		memcpy((char *)dest + (r.r_offset - info->min_vaddr), &val,
-		       sizeof(val));
-	}
-	return 0;
+	return apply_relr(file, len, &eh, &d, info, dest, bias, why, whylen);
 }
 
 void elf_for_each_segment(const void *file, uint64_t len, elf_segment_fn fn,

@@ -46,9 +46,11 @@ void elf_load(const void *file, uint64_t len, const struct elf_info *info,
 	      void *dest);
 
 /*
- * Applies the R_X86_64_RELATIVE relocations of a loaded ET_DYN image so that
- * it runs at load_addr, the address where min_vaddr now lives. Does nothing
- * for ET_EXEC. Returns 0, or -1 with a reason in why.
+ * Applies the relative relocations of a loaded ET_DYN image, R_X86_64_RELATIVE
+ * in DT_RELA and packed ones in DT_RELR, so that it runs at load_addr, the
+ * address where min_vaddr now lives. Call it once on what elf_load() wrote:
+ * a RELR relocation adds to the word in place. Does nothing for ET_EXEC.
+ * Returns 0, or -1 with a reason in why.
  */
 int elf_relocate(const void *file, uint64_t len, const struct elf_info *info,
 		 void *dest, uint64_t load_addr, char *why, size_t whylen);

@@ -497,6 +497,21 @@ static Elf64_Rela *rela(struct image *im, unsigned int i)
 	return (Elf64_Rela *)(im->b + 0x3100) + i;
 }
 
+/* The same image with a DT_RELR table of nword words at 0x3100 instead. */
+static uint64_t *make_relr(struct image *im, unsigned int nword)
+{
+	Elf64_Dyn *d = (Elf64_Dyn *)(im->b + 0x3000);
+
+	make_dyn(im, 0);
+	d[0].d_tag = DT_RELR;
+	d[0].d_un.d_ptr = 0x3100;
+	d[1].d_tag = DT_RELRSZ;
+	d[1].d_un.d_val = nword * 8;
+	d[2].d_tag = DT_RELRENT;
+	d[2].d_un.d_val = 8;
+	return (uint64_t *)(im->b + 0x3100);
+}
+
 /* Checks and loads im, then relocates to load_addr; returns the result. */
 static int relocate(struct image *im, uint8_t **dest, uint64_t load_addr,
 		    char *why)
@@ -540,6 +555,126 @@ static void test_relocate_handmade(void **state)
 	assert_int_equal(v, 0x7000000 - 0x1000 + 0x1004);
 	memcpy(&v, dest + 0x1011, 8);
 	assert_int_equal(v, 0x7000000 - 0x1000 - 0x1000);
+	free(dest);
+}
+
+static void test_relocate_relr_handmade(void **state)
+{
+	struct image im;
+	uint8_t *dest;
+	uint64_t *w, v;
+	char why[128];
+	unsigned int i;
+
+	(void)state;
+	build_image(&im);
+	w = make_relr(&im, 3);
+	/* An address, then a bitmap for the words after it: bits 1 and 3
+	 * are the 1st and 3rd word past it, bit 63 the 63rd; then one
+	 * more address. Each word holds its own link-time value. */
+	w[0] = 0x2000;
+	w[1] = 1 | 1ull << 1 | 1ull << 3 | 1ull << 63;
+	w[2] = 0x2f00;
+	for (i = 0; i < 0x100; i++) {
+		v = 0x10000 + i;
+		memcpy(im.b + 0x2000 + 8 * i, &v, 8);
+	}
+	v = 0x5555;
+	memcpy(im.b + 0x2f00, &v, 8);
+	assert_int_equal(relocate(&im, &dest, 0x7000000, why), 0);
+	/* min_vaddr 0x1000 now lives at 0x7000000: every target moved by
+	 * 0x6fff000, and nothing else changed. */
+	for (i = 0; i < 0x100; i++) {
+		bool target = i == 0 || i == 1 || i == 3 || i == 63;
+
+		memcpy(&v, dest + 0x1000 + 8 * i, 8);
+		assert_int_equal(v, 0x10000 + i + (target ? 0x6fff000 : 0));
+	}
+	memcpy(&v, dest + 0x1f00, 8);
+	assert_int_equal(v, 0x5555 + 0x6fff000);
+	free(dest);
+
+	/* A second bitmap goes on 63 words after the first. */
+	build_image(&im);
+	w = make_relr(&im, 3);
+	w[0] = 0x2000;
+	w[1] = 1;
+	w[2] = 1 | 1ull << 1;
+	memset(im.b + 0x2000, 0, 0x400);
+	assert_int_equal(relocate(&im, &dest, 0x2000, why), 0);
+	memcpy(&v, dest + 0x1000, 8);
+	assert_int_equal(v, 0x1000);
+	memcpy(&v, dest + 0x1000 + 8 + 63 * 8, 8);
+	assert_int_equal(v, 0x1000);
+	memcpy(&v, dest + 0x1000 + 8, 8);
+	assert_int_equal(v, 0);
+	free(dest);
+}
+
+static void test_relocate_relr_refusals(void **state)
+{
+	struct image im;
+	uint8_t *dest;
+	uint64_t *w;
+	char why[128];
+
+	(void)state;
+	build_image(&im);
+	w = make_relr(&im, 1);
+	w[0] = 1 | 2;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "DT_RELR bitmap at entry 0 before any address");
+	free(dest);
+
+	/* Targets below the image, in its last 7 bytes, past it. */
+	build_image(&im);
+	w = make_relr(&im, 1);
+	w[0] = 0xff8;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "relocation target 0xff8 outside the image");
+	free(dest);
+	build_image(&im);
+	w = make_relr(&im, 1);
+	w[0] = 0x3ffa;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "relocation target 0x3ffa outside the image");
+	free(dest);
+	/* A bitmap that runs past the end. */
+	build_image(&im);
+	w = make_relr(&im, 2);
+	w[0] = 0x3f00;
+	w[1] = 1 | 1ull << 63;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "relocation target 0x40f8 outside the image");
+	free(dest);
+	/* One that wraps round the address space. */
+	build_image(&im);
+	w = make_relr(&im, 2);
+	w[0] = UINT64_MAX - 0xf;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why,
+			    "relocation target 0xfffffffffffffff0 outside the image");
+	free(dest);
+
+	build_image(&im);
+	make_relr(&im, 1);
+	((Elf64_Dyn *)(im.b + 0x3000))[2].d_un.d_val = 16;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "bad DT_RELRENT 16 or DT_RELRSZ 8");
+	free(dest);
+
+	build_image(&im);
+	make_relr(&im, 1);
+	((Elf64_Dyn *)(im.b + 0x3000))[1].d_un.d_val = 12;
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "bad DT_RELRENT 8 or DT_RELRSZ 12");
+	free(dest);
+
+	/* The table must be file-backed. */
+	build_image(&im);
+	make_relr(&im, 0x200 / 8 + 1);
+	assert_int_equal(relocate(&im, &dest, 0, why), -1);
+	assert_string_equal(why, "relocation table outside the file");
 	free(dest);
 }
 
@@ -725,7 +860,7 @@ static struct marker *find_marker(struct loaded *l)
 	return NULL;
 }
 
-static void test_fixture_pie(void **state)
+static void check_fixture_relocates(const char *name)
 {
 	struct loaded l;
 	struct marker *mk;
@@ -733,8 +868,7 @@ static void test_fixture_pie(void **state)
 	char why[128];
 	unsigned int i;
 
-	(void)state;
-	load_fixture("pie.elf", &l, NULL);
+	load_fixture(name, &l, NULL);
 	assert_int_equal(l.info.type, ET_DYN);
 	assert_int_equal(l.info.min_vaddr, 0);
 	assert_true(l.info.load_count >= 2);
@@ -766,8 +900,14 @@ static void test_fixture_pie(void **state)
 	free(l.file);
 }
 
+static void test_fixture_pie(void **state)
+{
+	(void)state;
+	check_fixture_relocates("pie.elf");
+}
+
 /* Loads the PIE at an address of mmap's choosing and runs its check. */
-static void test_fixture_pie_runs(void **state)
+static void run_fixture(const char *name)
 {
 	struct loaded l;
 	uint8_t *mem;
@@ -775,8 +915,7 @@ static void test_fixture_pie_runs(void **state)
 	char why[128];
 	long (*entry)(void);
 
-	(void)state;
-	l.file = unit_read_file(UNIT_FIXTURE_DIR, "pie.elf", &len);
+	l.file = unit_read_file(UNIT_FIXTURE_DIR, name, &len);
 	assert_int_equal(elf_check(l.file, len, &l.info, why, sizeof(why)), 0);
 	free(l.file);
 	l.span = l.info.max_vaddr - l.info.min_vaddr;
@@ -784,7 +923,7 @@ static void test_fixture_pie_runs(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		skip();
-	load_fixture("pie.elf", &l, mem);
+	load_fixture(name, &l, mem);
 	assert_int_equal(elf_relocate(l.file, l.len, &l.info, mem,
 				      (uint64_t)(uintptr_t)mem, why,
 				      sizeof(why)),
@@ -796,20 +935,18 @@ static void test_fixture_pie_runs(void **state)
 	free(l.file);
 }
 
+static void test_fixture_pie_runs(void **state)
+{
+	(void)state;
+	run_fixture("pie.elf");
+}
+
+/* The same program linked with packed relocations: the same result. */
 static void test_fixture_relr(void **state)
 {
-	struct loaded l;
-	char why[128];
-
 	(void)state;
-	load_fixture("pie-relr.elf", &l, NULL);
-	assert_int_equal(elf_relocate(l.file, l.len, &l.info, l.dest,
-				      0x200000, why, sizeof(why)),
-			 -1);
-	assert_string_equal(why,
-			    "DT_RELR relocations are not supported (link without -z pack-relative-relocs)");
-	free(l.dest);
-	free(l.file);
+	check_fixture_relocates("pie-relr.elf");
+	run_fixture("pie-relr.elf");
 }
 
 static void test_fixture_exec(void **state)
@@ -926,6 +1063,8 @@ int main(void)
 		cmocka_unit_test(test_fixture_pie),
 		cmocka_unit_test(test_fixture_pie_runs),
 		cmocka_unit_test(test_fixture_relr),
+		cmocka_unit_test(test_relocate_relr_handmade),
+		cmocka_unit_test(test_relocate_relr_refusals),
 		cmocka_unit_test(test_fixture_exec),
 		cmocka_unit_test(test_fixture_truncated),
 		cmocka_unit_test(test_fixture_mutations),

@@ -161,7 +161,7 @@ $(UNIT_OUT)/test_elf: | $(UNIT_FIXTURES)
 
 # ELF fixtures built by the host compiler: a static PIE with a pointer
 # table, the same linked with packed (RELR) relocations, which elf_relocate
-# must refuse, and a position-dependent ET_EXEC.
+# must apply to the same effect, and a position-dependent ET_EXEC.
 UNIT_FIXTURE_FLAGS := -nostdlib -O2 -fno-stack-protector -fcf-protection=none \
 	-fno-asynchronous-unwind-tables -fno-builtin -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack

@@ -182,11 +182,17 @@ static long vregs(const char *rounds_arg)
 		put_str("hvtool vregs: ROUNDS must be a number above 0\n");
 		return 2;
 	}
-	/* A pattern of this process's own, no byte of it zero (zero is each
-	 * register's initial state, what a lost register reads). */
+	/* A pattern of this process's own, a hash of its pid and the byte's
+	 * place, no byte of it zero (zero is each register's initial state,
+	 * what a lost register reads). */
 	pid = (unsigned long)syscall3(SYS_getpid, 0, 0, 0);
-	for (i = 0; i < sizeof(want); i++)
-		want[i] = (unsigned char)(((pid * 131 + i * 7) % 255) + 1);
+	for (i = 0; i < sizeof(want); i++) {
+		unsigned long x = (pid + 1) * 0x9e3779b97f4a7c15ul ^ (i + 1) * 0xbf58476d1ce4e5b9ul;
+
+		x ^= x >> 29;
+		x *= 0x94d049bb133111ebul;
+		want[i] = (unsigned char)((x >> 32) % 255 + 1);
+	}
 	load_regs(l);
 	for (r = 1; r <= rounds; r++) {
 		/* Time in which the kernels may preempt this process. */
