@@ -305,7 +305,7 @@ static int partition_build(const struct partition_spec *sp,
 		}
 	}
 	if (!load_end(p) && !r) {
-		pr_err("partition %s: its images come in more large pieces than a create's one page of copies holds",
+		pr_err("partition %s: its images come in more large pieces than a create's one page of copies holds, or run past its RAM",
 		       p->name);
 		r = HV_E2BIG;
 	}
@@ -553,6 +553,10 @@ static int64_t create_from_template(const struct hv_partition_create *req)
 	}
 	return HV_ENOENT;
 }
+
+/* A request's programs all fit the spec's list and start_info's. */
+_Static_assert(HV_CREATE_MAX_PROGRAMS <= HV_START_MAX_MODULES,
+	       "partition_create's programs fit a spec");
 
 int64_t partition_create_request(const struct hv_partition_create *req)
 {

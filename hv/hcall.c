@@ -223,37 +223,48 @@ static int64_t partition_info(struct partition *p, uint64_t id, uint64_t gpa,
 static int64_t trace_control(uint64_t id, uint64_t on)
 {
 	struct partition *t;
-	bool was;
+	char name[HV_NAME_MAX];
+	bool was = false;
 
 	if (on > 1)
 		return HV_EINVAL;
-	/* Under the lock, as partition_info: the slot may be being freed. */
+	/*
+	 * Under the lock, as partition_info: the slot may be being freed.
+	 * The name is printed from a copy: once unlocked, another vCPU of
+	 * the parent may destroy t and its slot hold anything.
+	 */
 	spin_lock(&partitions_lock);
 	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
-	if (t)
+	if (t) {
 		was = partition_trace_set(t, on == 1);
+		memcpy(name, t->name, sizeof(name));
+	}
 	spin_unlock(&partitions_lock);
 	if (!t)
 		return HV_ENOENT;
 	if (was != (on == 1))
-		pr_info("partition %s: trace %s", t->name, on ? "on" : "off");
+		pr_info("partition %s: trace %s", name, on ? "on" : "off");
 	return was;
 }
 
 /* Gives the console's input to partition id; the parent's own id takes
- * it back. Under the lock, as trace_control: the slot may be being freed. */
+ * it back. Under the lock, as trace_control, and printed from a copy of
+ * the name for the same reason: the slot may be being freed. */
 static int64_t console_attach(uint64_t id)
 {
 	struct partition *t;
+	char name[HV_NAME_MAX];
 	int64_t r;
 
 	spin_lock(&partitions_lock);
 	t = id <= UINT32_MAX ? partition_by_id((uint32_t)id) : NULL;
 	r = t ? vuart_attach(t) : HV_ENOENT;
+	if (!r)
+		memcpy(name, t->name, sizeof(name));
 	spin_unlock(&partitions_lock);
 	if (!r)
 		pr_info("console input goes to %s (Ctrl-] gives it back)",
-			t->name);
+			name);
 	return r;
 }
 

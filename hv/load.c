@@ -74,13 +74,19 @@ void load_copy(void *dst, const void *src, uint64_t n)
 	struct load_list *l = n ? building(dst) : NULL;
 	uint64_t a = (uint64_t)(uintptr_t)dst;
 
+	/* Within the RAM whether done now or later: a copy that would run
+	 * past its end fails the build (load_end) instead. */
+	if (l && n > l->hi - a) {
+		l->overflow = true;
+		return;
+	}
 	if (!l || l->direct + n <= LOAD_DIRECT_MAX) {
 		if (l)
 			l->direct += n;
 		memcpy(dst, src, n);
 		return;
 	}
-	if (l->count == LOAD_JOBS || n > l->hi - a) {
+	if (l->count == LOAD_JOBS) {
 		l->overflow = true;
 		return;
 	}

@@ -17,7 +17,8 @@ struct partition;
  * skipped (the pool hands RAM out zero). HV_ENOMEM without a page. */
 int load_begin(struct partition *p);
 /* The loaders are done: copies into p's RAM happen at once again. False
- * when they asked for more large copies than one list holds. */
+ * when they asked for more large copies than one list holds, or for one
+ * that runs past the end of p's RAM (not made). */
 bool load_end(struct partition *p);
 /* Bytes still to copy. */
 uint64_t load_left(const struct partition *p);

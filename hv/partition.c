@@ -551,7 +551,8 @@ int64_t partition_destroy(uint64_t id, const struct partition *caller)
 	if (p) {
 		stop_locked(p);
 		/* A restart pending is carried out, or given up, by the CPU
-		 * of the vCPU that reset it, which still uses the slot. */
+		 * of the vCPU that reset it first, which still uses the slot
+		 * (hv/pcpower.c: a later reset leaves it pending). */
 		if (off_cpus(p) && !p->restart_pending &&
 		    !__atomic_load_n(&p->readers, __ATOMIC_ACQUIRE)) {
 			vuart_flush(p);

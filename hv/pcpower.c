@@ -58,8 +58,14 @@ bool partition_reset(struct vcpu *v, const char *why)
 	if (p->stop_requested)
 		restart = false;
 	p->resets++;
-	sched_restarts += restart && !p->restart_pending;
-	sched_restarts -= !restart && p->restart_pending;
+	/*
+	 * Not ended, so no restart is pending: partition_restart ends one
+	 * under the lock together with setting the state it leaves. A second
+	 * vCPU's reset meanwhile returned above, so the restart stays with
+	 * the CPU of the vCPU that reset it first, which alone carries it out
+	 * or gives it up to a stop of the parent's.
+	 */
+	sched_restarts += restart;
 	p->restart_pending = restart;
 	p->restart_by = v;
 	n = ratelimit_hit(&p->warn, WARN_RESET);
@@ -113,17 +119,23 @@ void partition_restart(struct partition *p)
 				       __ATOMIC_ACQUIRE) != HV_CPU_NONE)
 			cpu_pause();
 	plock();
-	/* The parent may have stopped or begun to destroy it since: then
-	 * it stays stopped. Busy, it is invisible to the parent meanwhile.
-	 * Destroyed, and its slot taken by a new partition since the vCPU
-	 * that reset it left its CPU, it has no restart pending: the new
-	 * one is not reloaded. */
+	/*
+	 * The parent may have stopped it since: then it stays stopped. Only
+	 * this CPU ends the pending restart (partition_reset), and until it
+	 * does no destroy claims the partition (partition_destroy), so its
+	 * slot is this CPU's to read up to the unlock that ends it; the
+	 * name is printed from a copy. Busy, once claimed below, it is
+	 * invisible to the parent meanwhile.
+	 */
 	if (p->busy || p->stop_requested || !p->restart_pending) {
+		char name[HV_NAME_MAX];
+
 		sched_restarts -= p->restart_pending;
 		p->restart_pending = false;
+		memcpy(name, p->name, sizeof(name));
 		spin_unlock(&partitions_lock);
 		pr_info("partition %s: not restarted: the parent stopped it",
-			p->name);
+			name);
 		return;
 	}
 	p->busy = true;

@@ -528,7 +528,7 @@ void partitions_run(uint64_t slice)
 		pc->current = NULL;
 		preempted = outcome == VCPU_PREEMPTED;
 		prev_ran = next;
-		/* Only the CPU of the vCPU that reset it restarts it; the
+		/* Only the CPU of the vCPU that reset it first restarts it; the
 		 * partition's other vCPUs just leave theirs. */
 		if (__atomic_load_n(&p->restart_pending, __ATOMIC_ACQUIRE) &&
 		    p->restart_by == next && !next->online) {

@@ -33,11 +33,20 @@ static void keep(const char *line)
 			 line);
 }
 
+void (*host_log_hook)(void *ctx);
+void *host_log_hook_ctx;
+
 void hv_vlog(uint32_t level, const char *fmt, va_list ap)
 {
+	void (*hook)(void *ctx) = host_log_hook;
 	char line[240];
 
 	(void)level;
+	/* Once, and cleared first: what it does may print lines of its own. */
+	if (hook) {
+		host_log_hook = NULL;
+		hook(host_log_hook_ctx);
+	}
 	vsnprintf(line, sizeof(line), fmt, ap);
 	keep(line);
 }
@@ -208,6 +217,7 @@ int host_setup(void **state)
 	slots_used = 0;
 	sched_reset();
 	log_count = 0;
+	host_log_hook = NULL;
 	host_type_reset();
 	memset(&host_bi, 0, sizeof(host_bi));
 	host_bi.magic = HV_BOOT_INFO_MAGIC;

@@ -81,6 +81,14 @@ void host_type_reset(void);
 /* The pool now. */
 uint64_t host_free_pages(void);
 
+/*
+ * Run once at hv's next line, after its arguments are taken and before
+ * they are formatted: what another CPU could do between a call's unlock
+ * and its print. Cleared before it runs.
+ */
+extern void (*host_log_hook)(void *ctx);
+extern void *host_log_hook_ctx;
+
 /* Whether any of hv's lines since host_setup contains s; how many do. */
 bool host_logged(const char *s);
 int host_count_logged(const char *s);

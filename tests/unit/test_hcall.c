@@ -252,6 +252,52 @@ static void test_pending(void **state)
 	assert_null(partition_by_id(id));
 }
 
+/*
+ * A call that finds a partition under partitions_lock and prints its name
+ * after the unlock prints from a copy: another vCPU of the parent may
+ * destroy it in between, and its slot is then zero, or someone else's.
+ * The hook destroys the partition at the call's line, before its name is
+ * formatted.
+ */
+static void destroy_now(void *ctx)
+{
+	uint64_t id = *(const uint64_t *)ctx;
+	int64_t r;
+
+	for (int i = 0; i < 100; i++) {
+		r = partition_destroy(id, parent);
+		if (r != HV_EAGAIN)
+			break;
+	}
+	assert_int_equal(r, HV_OK);
+	assert_null(partition_by_id((uint32_t)id));
+}
+
+static void test_name_printed_from_copy(void **state)
+{
+	uint64_t id;
+
+	(void)state;
+	id = (uint64_t)host_create("tk", HOST_CHILD, HOST_RAM_MB, 1);
+	assert_true((int64_t)id > 0);
+	host_log_hook = destroy_now;
+	host_log_hook_ctx = &id;
+	assert_int_equal(call(parent, HV_HC_TRACE_CONTROL, id, 1, 0, 0, 0), 0);
+	assert_null(host_log_hook);
+	assert_true(host_logged("partition tk: trace on"));
+
+	id = (uint64_t)host_create("ca", HOST_CHILD, HOST_RAM_MB, 1);
+	assert_true((int64_t)id > 0);
+	host_log_hook = destroy_now;
+	host_log_hook_ctx = &id;
+	assert_int_equal(call(parent, HV_HC_CONSOLE_ATTACH, id, 0, 0, 0, 0),
+			 HV_STATUS_OK);
+	assert_null(host_log_hook);
+	assert_true(host_logged("console input goes to ca "));
+	/* Its destroy gave the console back. */
+	assert_true(vuart_has_console(parent));
+}
+
 /* Each internal code has its status. */
 static void test_status_translation(void **state)
 {
@@ -283,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unknown_call, boot),
 		cmocka_unit_test_setup(test_arguments_reach_function, boot),
 		cmocka_unit_test_setup(test_pending, boot),
+		cmocka_unit_test_setup(test_name_printed_from_copy, boot),
 		cmocka_unit_test_setup(test_status_translation, boot),
 	};
 

@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "hv/errno.h"
+#include "hv/load.h"
 #include "hv/mem.h"
 #include "hv/start_info.h"
+#include "lib/load.h"
 
 static const uint32_t on0[] = { 0 };
 
@@ -640,6 +642,99 @@ static void test_pc_second_end_changes_nothing(void **state)
 	assert_int_equal(sched_restarts, 0);
 }
 
+/*
+ * Two vCPUs of a pc partition reset it at once, on two CPUs (here one
+ * after the other, with no CPU between the first reset and its
+ * restart). The second is part of the first: it moves neither the
+ * restart nor its flag, so the first vCPU's CPU alone restarts it, and
+ * a stop of the parent's between the two resets still leaves the slot
+ * to that CPU: a destroy answers PENDING until the restart is given up,
+ * where the second reset used to clear the flag and let the destroy
+ * free the slot under the CPU about to read it.
+ */
+static void test_pc_reset_twice(void **state)
+{
+	struct partition *parent, *c;
+	uint64_t free0;
+	int64_t id, r = HV_EAGAIN;
+
+	(void)state;
+	parent = boot_parent(2);
+	free0 = host_free_pages();
+	id = host_create("kid", HOST_CHILD, HOST_RAM_MB, 2);
+	c = partition_by_id((uint32_t)id);
+	assert_int_equal(partition_start((uint64_t)id), HV_OK);
+	c->platform = HV_PLATFORM_PC;
+	c->on_reboot = HV_ON_REBOOT_RESTART;
+	c->vcpus[0].online = c->vcpus[1].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "a triple fault"));
+	assert_false(partition_reset(&c->vcpus[1], "a triple fault"));
+	assert_true(c->restart_pending);
+	assert_ptr_equal(c->restart_by, &c->vcpus[0]);
+	assert_int_equal(sched_restarts, 1);
+
+	/* The first vCPU's CPU restarts it (the hv ELF is no pc kernel:
+	 * the restart faults it). Then a stop of the parent's comes between
+	 * two resets: the restart is given up, by the same CPU. */
+	partition_restart(c);
+	assert_true(host_logged("partition kid: cannot restart"));
+	c->state = PART_RUNNING;
+	c->vcpus[0].online = c->vcpus[1].online = true;
+	assert_false(partition_reset(&c->vcpus[0], "a triple fault"));
+	assert_int_equal(partition_stop((uint64_t)id, parent), HV_OK);
+	assert_false(partition_reset(&c->vcpus[1], "a triple fault"));
+	assert_true(c->restart_pending);
+	assert_ptr_equal(c->restart_by, &c->vcpus[0]);
+	assert_int_equal(partition_destroy((uint64_t)id, parent), HV_EAGAIN);
+	assert_false(c->tearing);
+	assert_ptr_equal(partition_slot[id], c);
+	partition_restart(c);
+	assert_false(c->restart_pending);
+	assert_int_equal(sched_restarts, 0);
+	assert_true(host_logged("partition kid: not restarted: the parent stopped it"));
+	for (int i = 0; i < 100 && r == HV_EAGAIN; i++)
+		r = partition_destroy((uint64_t)id, parent);
+	assert_int_equal(r, HV_OK);
+	assert_int_equal(host_free_pages(), free0);
+}
+
+/*
+ * A loader's copy into a partition being built that would run past the
+ * end of its RAM is not made, even among the first MiB of copies, which
+ * are done at once: it fails the build (load_end) instead. The bytes
+ * after the RAM (the parent's, or the pool's) stay as they were.
+ */
+static void test_load_copy_bounded(void **state)
+{
+	struct palloc *pa = mem_pool();
+	uint8_t src[64], keep[64], *end;
+	struct partition *c;
+	int64_t id;
+
+	(void)state;
+	boot_parent(1);
+	id = host_create("kid", HOST_CHILD, HOST_RAM_MB, 1);
+	assert_true(id > 0);
+	c = partition_by_id((uint32_t)id);
+	end = (uint8_t *)partition_gpa_to_hva(c, 0, c->ram_size) + c->ram_size;
+	assert_true((uint64_t)(uintptr_t)end + sizeof(keep) <=
+		    pa->base + pa->pages * 4096);
+	memcpy(keep, end, sizeof(keep));
+	memset(src, 0x5a, sizeof(src));
+	assert_int_equal(load_begin(c), 0);
+	load_copy(end - 32, src, sizeof(src));
+	assert_false(load_end(c));
+	load_release(c);
+	assert_memory_equal(end, keep, sizeof(keep));
+	/* One that ends at the RAM's end is made. */
+	assert_int_equal(load_begin(c), 0);
+	load_copy(end - sizeof(src), src, sizeof(src));
+	assert_true(load_end(c));
+	load_release(c);
+	assert_memory_equal(end - sizeof(src), src, sizeof(src));
+	assert_memory_equal(end, keep, sizeof(keep));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +751,8 @@ int main(void)
 		cmocka_unit_test_setup(test_halted_child, host_setup),
 		cmocka_unit_test_setup(test_faults, host_setup),
 		cmocka_unit_test_setup(test_pc_power_and_reset, host_setup),
+		cmocka_unit_test_setup(test_pc_reset_twice, host_setup),
+		cmocka_unit_test_setup(test_load_copy_bounded, host_setup),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
