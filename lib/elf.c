@@ -409,6 +409,27 @@ static int relocate_at(const struct elf_info *info, void *dest, uint64_t at,
 	return 0;
 }
 
+/* A relocation table of size bytes at link address vaddr, of entries of
+ * want bytes (DT_*ENT says ent): its offset in the file, where it must lie
+ * wholly in a segment's file-backed part. */
+static int find_table(const void *file, uint64_t len,
+		      const struct elf64_ehdr *eh, uint64_t vaddr, uint64_t size,
+		      uint64_t ent, uint64_t want, const char *kind,
+		      uint64_t *off, char *why, size_t whylen)
+{
+	if (ent != want || size % want) {
+		fail(why, whylen, "bad DT_%sENT %llu or DT_%sSZ %llu", kind,
+		     (unsigned long long)ent, kind, (unsigned long long)size);
+		return -1;
+	}
+	if (vaddr_to_offset(file, eh, vaddr, size, off) ||
+	    !in_range(*off, size, len)) {
+		fail(why, whylen, "relocation table outside the file");
+		return -1;
+	}
+	return 0;
+}
+
 static int apply_rela(const void *file, uint64_t len,
 		      const struct elf64_ehdr *eh, const struct dyn_info *d,
 		      const struct elf_info *info, void *dest, uint64_t bias,
@@ -418,18 +439,9 @@ static int apply_rela(const void *file, uint64_t len,
 
 	if (!d->has_rela || !d->relasz)
 		return 0;
-	if (d->relaent != sizeof(struct elf64_rela) ||
-	    d->relasz % sizeof(struct elf64_rela)) {
-		fail(why, whylen, "bad DT_RELAENT %llu or DT_RELASZ %llu",
-		     (unsigned long long)d->relaent,
-		     (unsigned long long)d->relasz);
+	if (find_table(file, len, eh, d->rela, d->relasz, d->relaent,
+		       sizeof(struct elf64_rela), "RELA", &off, why, whylen))
 		return -1;
-	}
-	if (vaddr_to_offset(file, eh, d->rela, d->relasz, &off) ||
-	    !in_range(off, d->relasz, len)) {
-		fail(why, whylen, "relocation table outside the file");
-		return -1;
-	}
 	for (k = 0; k < d->relasz; k += sizeof(struct elf64_rela)) {
 		struct elf64_rela r;
 		uint32_t type;
@@ -470,17 +482,9 @@ static int apply_relr(const void *file, uint64_t len,
 
 	if (!d->has_relr || !d->relrsz)
 		return 0;
-	if (d->relrent != sizeof(uint64_t) || d->relrsz % sizeof(uint64_t)) {
-		fail(why, whylen, "bad DT_RELRENT %llu or DT_RELRSZ %llu",
-		     (unsigned long long)d->relrent,
-		     (unsigned long long)d->relrsz);
+	if (find_table(file, len, eh, d->relr, d->relrsz, d->relrent,
+		       sizeof(uint64_t), "RELR", &off, why, whylen))
 		return -1;
-	}
-	if (vaddr_to_offset(file, eh, d->relr, d->relrsz, &off) ||
-	    !in_range(off, d->relrsz, len)) {
-		fail(why, whylen, "relocation table outside the file");
-		return -1;
-	}
 	for (k = 0; k < d->relrsz; k += sizeof(uint64_t)) {
 		uint64_t w;
 		unsigned int bit;
