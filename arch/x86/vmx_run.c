@@ -80,14 +80,29 @@ static void report_entry_error(struct vcpu *v, int fail)
 
 	if (fail == VMCHECK_REFUSED)
 		return; /* the check refused the entry and reported why */
-	err = fail == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
-	vcpu_fault(v, "%s failed: %s, VM-instruction error %u (%s)",
-			v->arch.launched ? "VMRESUME" : "VMLAUNCH",
-			fail == 2 ? "VMfailValid" : "VMfailInvalid", err,
-			fail == 2 ? vmx_instruction_error_text(err) :
-				    "no current VMCS");
-	if (fail == 2)
+	/*
+	 * No current VMCS, or a host-state field the SDM's checks reject
+	 * ("Checks on Host Control Registers, MSRs, and SSP", "Checks on Host
+	 * Segment and Descriptor-Table Registers"): hv wrote both, and no
+	 * guest reaches either, so they are hv's faults, not the guest's.
+	 * The controls' errors (7) stay the guest's to pay for: the TPR
+	 * threshold check reads the virtual TPR the guest writes.
+	 */
+	if (fail != 2)
+		panic("%s of %s vcpu %u: VMfailInvalid: no current VMCS",
+		      v->arch.launched ? "VMRESUME" : "VMLAUNCH", v->part->name,
+		      v->id);
+	err = vmcs_read32(VMCS_VM_INSTRUCTION_ERROR);
+	if (err == VMXERR_ENTRY_INVALID_HOST_STATE) {
 		dump_whole_vmcs();
+		panic("%s of %s vcpu %u: VM-instruction error %u (%s)",
+		      v->arch.launched ? "VMRESUME" : "VMLAUNCH", v->part->name,
+		      v->id, err, vmx_instruction_error_text(err));
+	}
+	vcpu_fault(v, "%s failed: VMfailValid, VM-instruction error %u (%s)",
+		   v->arch.launched ? "VMRESUME" : "VMLAUNCH", err,
+		   vmx_instruction_error_text(err));
+	dump_whole_vmcs();
 }
 
 /*
