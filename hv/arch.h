@@ -240,8 +240,8 @@ int vcpu_arch_init_pc(struct vcpu *v, const struct vcpu_pc_entry *e);
 void vcpu_arch_leave(struct vcpu *v);
 
 /* Drops the cached translations of the vCPU (EPT and VPID) on the CPU
- * this runs on, if the vCPU has ever run: called on every CPU that ran
- * it before its partition's memory is given back. */
+ * this runs on, if the vCPU was ever set up: called on every CPU that
+ * ran it before its partition's memory is given back. */
 void vcpu_arch_flush(struct vcpu *v);
 
 /* Frees the VMCS, which must be clear, and the vCPU's other pages. */

@@ -559,9 +559,15 @@ void vcpu_arch_flush_here(struct vcpu *v)
 		      v->part->name, v->id, this_cpu()->index);
 }
 
+/*
+ * Whenever the vCPU has a VMCS, not only while host_cpu names a CPU: a
+ * pc restart forgets host_cpu on every vCPU (its VMCSs are set up again),
+ * and the CPUs it ran on before still hold what they cached for its EPTP
+ * and VPID.
+ */
 void vcpu_arch_flush(struct vcpu *v)
 {
-	if (v->arch.vmcs_pa && v->arch.host_cpu != HV_CPU_NONE)
+	if (v->arch.vmcs_pa)
 		vcpu_arch_flush_here(v);
 }
 
