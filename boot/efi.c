@@ -2,6 +2,7 @@
 /* File access and the hand-over of the machine: the loader's firmware door. */
 #include "boot/loader.h"
 
+#include "lib/exitbs.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -203,39 +204,78 @@ static void add_region(struct hv_boot_info *bi, uint64_t base, uint64_t size,
 	e->reserved = 0;
 }
 
+/* The map buffer and what GetMemoryMap last put in it. */
+struct final_map {
+	EFI_HANDLE image;
+	EFI_MEMORY_DESCRIPTOR *map;
+	UINTN size, n, desc_size;
+	UINT32 desc_version;
+};
+
+static uint64_t final_get_map(void *ctx, uint64_t *key)
+{
+	struct final_map *fm = ctx;
+	UINTN k = 0;
+	EFI_STATUS s;
+
+	fm->n = fm->size;
+	s = BS->GetMemoryMap(&fm->n, fm->map, &k, &fm->desc_size,
+			     &fm->desc_version);
+	*key = k;
+	return EFI_ERROR(s) ? s : 0;
+}
+
+static uint64_t final_exit(void *ctx, uint64_t key)
+{
+	struct final_map *fm = ctx;
+
+	EFI_STATUS s = BS->ExitBootServices(fm->image, (UINTN)key);
+
+	return EFI_ERROR(s) ? s : 0;
+}
+
 EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct hv_boot_info *bi)
 {
-	UINTN size = 0, key, desc_size, n;
-	UINT32 desc_version;
-	EFI_MEMORY_DESCRIPTOR *map = NULL;
+	struct final_map fm = { .image = image };
+	const struct exitbs_ops ops = { final_get_map, final_exit, &fm };
+	UINTN key, n, desc_size;
+	EFI_MEMORY_DESCRIPTOR *map;
+	uint64_t status;
 	EFI_STATUS s;
-	int tries;
 
-	s = BS->GetMemoryMap(&size, NULL, &key, &desc_size, &desc_version);
+	s = BS->GetMemoryMap(&fm.size, NULL, &key, &fm.desc_size,
+			     &fm.desc_version);
 	if (s != EFI_BUFFER_TOO_SMALL)
 		return s;
 	/* Room for the descriptors our own allocation may add. */
-	size += 8 * desc_size;
-	map = AllocatePool(size);
-	if (!map)
+	fm.size += 8 * fm.desc_size;
+	fm.map = AllocatePool(fm.size);
+	if (!fm.map)
 		return EFI_OUT_OF_RESOURCES;
 
 	/*
-	 * ExitBootServices fails if the map changed since GetMemoryMap; a
-	 * second try with a fresh map is the documented remedy. No firmware
-	 * allocation may happen in between, so nothing is printed here.
+	 * No firmware allocation may happen between the two calls, so
+	 * nothing is printed in lib/exitbs.h's sequence. Once it has called
+	 * ExitBootServices a failure cannot be handed back to the firmware
+	 * (lib/exitbs.h): COM1 says why, and this CPU stops.
 	 */
-	for (tries = 0; tries < 2; tries++) {
-		n = size;
-		s = BS->GetMemoryMap(&n, map, &key, &desc_size, &desc_version);
-		if (EFI_ERROR(s))
-			return s;
-		s = BS->ExitBootServices(image, key);
-		if (!EFI_ERROR(s))
-			break;
+	switch (exitbs_run(&ops, &status)) {
+	case EXITBS_DONE:
+		break;
+	case EXITBS_REFUSED:
+		FreePool(fm.map);
+		return (EFI_STATUS)status;
+	case EXITBS_BROKEN:
+		blog_firmware_gone();
+		blog(HV_LOG_ERROR,
+		     "cannot start: ExitBootServices failed (status 0x%lx) after the firmware may have shut down part of its services: halted here, the machine must be reset",
+		     status);
+		for (;;)
+			__asm__ volatile("cli; hlt");
 	}
-	if (EFI_ERROR(s))
-		return s;
+	map = fm.map;
+	n = fm.n;
+	desc_size = fm.desc_size;
 	blog_firmware_gone();
 
 	/* hv's own regions first, so a full table never drops them. */

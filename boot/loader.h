@@ -68,7 +68,8 @@ void platform_wallclock(struct hv_boot_info *bi);
 
 /*
  * Takes the final memory map, exits boot services and converts the map
- * into bi. Returns only on failure, with the firmware still in charge.
+ * into bi. Returns only on failure, with the firmware still in charge; a
+ * failure after ExitBootServices was called prints on COM1 and halts.
  */
 EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct hv_boot_info *bi);
 

@@ -111,6 +111,14 @@ static int check_pc_kernel(const void *buf, UINTN len,
 		return check_multiboot(buf, len, ram, mp->ram_mb, detail,
 				       detaillen);
 	}
+	/* hv's Linux boot passes the initrd alone (hv/linux.c): files it
+	 * would read and then drop are refused, as initrd is above. */
+	if (mp->program_count) {
+		fmt_snprintf(detail, detaillen,
+			     "programs (%u, the first %s) are a multiboot image's modules, and this is a Linux kernel (its one file is initrd)",
+			     mp->program_count, mp->programs[0]);
+		return -1;
+	}
 	for (uint32_t i = 0; i < bi->module_count; i++)
 		if (bi->modules[i].partition == part &&
 		    bi->modules[i].kind == HV_MODULE_INITRD)

@@ -19,11 +19,15 @@ void mem_init(const struct hv_boot_info *bi)
 		      bi->pool_base, bi->pool_size, r);
 	paging_init_host(image_base, image_size, bi->pool_base, bi->pool_size,
 			 &pool);
-	/* Mapping a page twice is refused: a shared file once. */
+	/* Mapping a page twice is refused: a shared file once. An empty
+	 * file has the one page the loader gave it (boot/loader.h), and a
+	 * mapping of nothing would be refused. */
 	for (uint32_t i = 0; i < bi->module_count; i++)
 		if (!hv_module_shared(bi, i))
 			paging_map_readonly(bi->modules[i].phys,
-					    bi->modules[i].size,
+					    bi->modules[i].size ?
+						    bi->modules[i].size :
+						    1,
 					    bi->modules[i].path);
 	pr_info("memory: own page tables loaded; pool %lu MiB, %lu pages free",
 		bi->pool_size >> 20, pool.free_pages);

@@ -59,6 +59,8 @@ UNIT_LIB_cpuid := hv/cpuid.c
 # test_trace.c includes hv/trace.c itself, with the pool and console faked.
 UNIT_LIB_trace := arch/x86/vmx_names.c
 UNIT_LIB_smp_claim :=
+# lib/exitbs.h is all inline.
+UNIT_LIB_exitbs :=
 
 UNIT_LIB_ratelimit := hv/ratelimit.c lib/fmt.c
 # The VM-entry checker, with its cases (shared with the mutation test).
@@ -68,7 +70,7 @@ UNIT_LIB_vmcheck := $(VMCHECK_SRCS) lib/fmt.c tests/unit/vmcheck_cases.c
 
 UNIT_NAMES := elf manifest multiboot linuxboot lz4 name vmxcap acpi acpigen fmt string palloc palloc_search pt \
 	vmcs_names vlapic vlapic_modes vlapic_page pcdev hcargs vmx_decode trace cpuid vmx_events crcheck mce conring \
-	smp_claim ratelimit x86_insn x86_walk mmio vmcheck
+	smp_claim exitbs ratelimit x86_insn x86_walk mmio vmcheck
 
 # hv on the host: the scheduler, the partition lifecycle and hypercall
 # dispatch, built from the real hv/ sources against the fake arch
