@@ -459,7 +459,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	 * image, and one page below 1 MiB to start the other CPUs from. */
 	pool_bytes = (uint64_t)manifest.pool_mb * MIB;
 	ls.pool_pages = (pool_bytes + 2 * MIB) / PAGE;
-	s = alloc_pages(AllocateAnyPages, ls.pool_pages, &ls.pool_alloc);
+	/*
+	 * Below 4 GiB where the firmware can: hv's page-table root comes from
+	 * the pool, and the AP start-up code loads CR3 in 32-bit mode, so a
+	 * pool above 4 GiB (the firmware's choice for AllocateAnyPages on a
+	 * machine with more RAM) leaves hv on the boot CPU alone.
+	 */
+	ls.pool_alloc = 0xffffffffull;
+	s = alloc_pages(AllocateMaxAddress, ls.pool_pages, &ls.pool_alloc);
+	if (EFI_ERROR(s))
+		s = alloc_pages(AllocateAnyPages, ls.pool_pages, &ls.pool_alloc);
 	if (EFI_ERROR(s)) {
 		fmt_snprintf(why, sizeof(why),
 			     "%s: pool_mb = %u: the firmware has not that much free memory",
