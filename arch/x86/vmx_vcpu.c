@@ -98,82 +98,6 @@ static void build_msr_bitmap(void)
 	}
 }
 
-/*
- * The XSAVE components hv switches for every vCPU, and the size of the
- * standard-form area that holds them. One mask for all: every vCPU's
- * state is saved and restored with it as the requested-feature bitmap,
- * whatever the vCPU's own XCR0, because SSE state needs no XCR0 bit (SDM
- * Vol. 1, "Enabling the XSAVE Feature Set and XSAVE-Enabled Features")
- * and a component a guest turns on later must already hold its own
- * values, not the last partition's.
- */
-static uint64_t xfeatures;
-static uint32_t xsave_pages;
-
-/*
- * x87, SSE, AVX, the AVX-512 trio (opmask, ZMM_Hi256, Hi16_ZMM) and PKRU.
- * Left out: MPX (its BNDCFGS lives in the VMCS and hv does not switch
- * it), AMX (its tile data is 8 KiB and needs XFD), and every supervisor
- * component (IA32_XSS is refused).
- */
-#define XFEATURES_HV 0x2e7ull
-#define XCR0_AVX512 0xe0ull
-
-uint64_t vcpu_arch_xfeatures(void)
-{
-	return xfeatures;
-}
-
-/*
- * A new vCPU starts from every component's initial state: XSTATE_BV 0
- * makes XRSTOR initialise each one (SDM Vol. 1, "Operation of XRSTOR"),
- * but MXCSR is read from the legacy region whenever SSE or AVX is
- * requested, so it holds its reset value 1F80H. The pool's pages come
- * zeroed; the area is cleared again so that nothing rests on that.
- */
-static void xsave_area_init(uint8_t *area)
-{
-	memset(area, 0, (size_t)xsave_pages * 4096);
-	*(uint32_t *)(area + 24) = 0x1f80;
-}
-
-/*
- * Every vCPU's x87/SSE/AVX/AVX-512/PKRU state is switched with XSAVE and
- * XRSTOR, which need CR4.OSXSAVE on the host. The area's size is what
- * CPUID.(EAX=0DH,ECX=0):EBX reports with XCR0 set to the mask (SDM Vol.
- * 1, "XSAVE-Supported Features and State-Component Bitmaps"), never a
- * fixed guess.
- */
-static void xsave_init(void)
-{
-	uint32_t a, b, c, d;
-	uint64_t host;
-
-	cpuid(1, 0, &a, &b, &c, &d);
-	if (!(c & (1u << 26)))
-		panic("the CPU has no XSAVE (CPUID.1:ECX.XSAVE=0): vCPU FPU state cannot be switched");
-	write_cr4(read_cr4() | CR4_OSXSAVE);
-	cpuid(0xd, 0, &a, &b, &c, &d);
-	host = ((uint64_t)d << 32) | a;
-	xfeatures = host & XFEATURES_HV;
-	/* XSETBV takes the AVX-512 components all together or none. */
-	if ((xfeatures & XCR0_AVX512) != XCR0_AVX512 || !(xfeatures & XCR0_AVX))
-		xfeatures &= ~XCR0_AVX512;
-	if ((xfeatures & (XCR0_X87 | XCR0_SSE)) != (XCR0_X87 | XCR0_SSE))
-		panic("XSAVE does not manage x87 and SSE state (CPUID.(EAX=0DH,ECX=0) = 0x%lx)",
-		      host);
-	xsetbv(xfeatures);
-	cpuid(0xd, 0, &a, &b, &c, &d);
-	/* The legacy region and the header are 576 bytes; four pages hold
-	 * every component in the mask on any CPU so far. */
-	if (b < 576 || b > 4 * 4096)
-		panic("CPUID reports an XSAVE area of %u bytes for components 0x%lx: hv cannot size it",
-		      b, xfeatures);
-	xsave_pages = (b + 4095) / 4096;
-	pr_info("xsave: components 0x%lx of 0x%lx switched, %u bytes a vCPU",
-		xfeatures, host, b);
-}
-
 void vmx_caps_init(void)
 {
 	static struct vmx_cap_report report;
@@ -203,7 +127,7 @@ void vmx_caps_init(void)
 	vmx_caps.cr4_fixed1 = rdmsr(IA32_VMX_CR4_FIXED1);
 	vmx_pc_caps_init();
 	build_msr_bitmap();
-	xsave_init();
+	vmx_xsave_init();
 	pr_info("vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
 		vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit,
 		vmx_caps.entry);
@@ -471,7 +395,7 @@ int vcpu_arch_alloc(struct vcpu *v)
 	 */
 	v->arch.vpid = (uint16_t)((v->part->id - 1) * HV_MAX_VCPUS + v->id + 1);
 	v->arch.vmcs_pa = alloc_for(v, 1);
-	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, xsave_pages);
+	v->arch.xsave_area = (uint8_t *)(uintptr_t)alloc_for(v, vmx_xsave_pages());
 	if (!v->arch.vmcs_pa || !v->arch.xsave_area)
 		return HV_ENOMEM;
 	/* Its own page, owned by its partition and mapped in no EPT: no
@@ -524,7 +448,7 @@ static int setup_vmcs(struct vcpu *v, uint64_t eptp,
 	if (pc && v->part->watch_eoi)
 		vlapic_watch_eoi(&v->apic, (int)v->part->watch_eoi, true);
 	v->arch.xcr0 = XCR0_X87; /* the reset values */
-	xsave_area_init(v->arch.xsave_area);
+	vmx_xsave_area_init(v->arch.xsave_area);
 	v->arch.dr6 = 0xffff0ff0;
 	vmx_setup_host_state(v);
 	setup_controls(v, eptp);
@@ -597,7 +521,7 @@ void vcpu_arch_release(struct vcpu *v)
 	}
 	if (v->arch.xsave_area) {
 		palloc_free(mem_pool(), (uint64_t)(uintptr_t)v->arch.xsave_area,
-			    (uint64_t)xsave_pages * 4096, owner);
+			    (uint64_t)vmx_xsave_pages() * 4096, owner);
 		v->arch.xsave_area = NULL;
 	}
 }

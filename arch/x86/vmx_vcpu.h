@@ -50,6 +50,13 @@ uint64_t vmx_cr4_host_owned(void);
 uint64_t vmx_guest_cr0(uint64_t shadow);
 uint64_t vmx_guest_cr4(uint64_t shadow);
 
+/* arch/x86/vmx_state.c: the XSAVE mask and areas every vCPU's switch
+ * uses. Init sets the host's CR4.OSXSAVE and sizes the area. */
+void vmx_xsave_init(void);
+uint32_t vmx_xsave_pages(void);
+/* A new vCPU's area: every component in its initial state. */
+void vmx_xsave_area_init(uint8_t *area);
+
 /* arch/x86/vmx_pc.c: pc vCPUs. */
 void vmx_pc_caps_init(void);
 /* Writes the pc vCPU's controls and guest state over hv's defaults. */
