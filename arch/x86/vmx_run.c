@@ -76,6 +76,7 @@ handle_hypercall(struct vcpu *v)
 
 static void report_entry_error(struct vcpu *v, int fail)
 {
+	const char *insn = v->arch.launched ? "VMRESUME" : "VMLAUNCH";
 	uint32_t err;
 
 	if (fail == VMCHECK_REFUSED)
@@ -89,19 +90,17 @@ static void report_entry_error(struct vcpu *v, int fail)
 	 * threshold check reads the virtual TPR the guest writes.
 	 */
 	if (fail != 2)
-		panic("%s of %s vcpu %u: VMfailInvalid: no current VMCS",
-		      v->arch.launched ? "VMRESUME" : "VMLAUNCH", v->part->name,
-		      v->id);
+		panic("%s of %s vcpu %u: VMfailInvalid: no current VMCS", insn,
+		      v->part->name, v->id);
 	err = vmcs_read32(VMCS_VM_INSTRUCTION_ERROR);
 	if (err == VMXERR_ENTRY_INVALID_HOST_STATE) {
 		dump_whole_vmcs();
-		panic("%s of %s vcpu %u: VM-instruction error %u (%s)",
-		      v->arch.launched ? "VMRESUME" : "VMLAUNCH", v->part->name,
-		      v->id, err, vmx_instruction_error_text(err));
+		panic("%s of %s vcpu %u: VM-instruction error %u (%s)", insn,
+		      v->part->name, v->id, err,
+		      vmx_instruction_error_text(err));
 	}
 	vcpu_fault(v, "%s failed: VMfailValid, VM-instruction error %u (%s)",
-		   v->arch.launched ? "VMRESUME" : "VMLAUNCH", err,
-		   vmx_instruction_error_text(err));
+		   insn, err, vmx_instruction_error_text(err));
 	dump_whole_vmcs();
 }
 
